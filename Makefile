@@ -1,0 +1,72 @@
+# ConsentHub. Every target installs what it needs first: CI and new machines start bare.
+SHELL := /bin/bash
+SWIFT ?= swift
+PYTHON ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+SYSTEM_PKGS := libssl-dev libprotobuf-c-dev pkg-config openssl
+PROTO_PKGS := protobuf-c-compiler
+# Python packages for the generators and the Python client's tests.
+PY_PKGS := protobuf pytest
+
+LISTEN ?= 127.0.0.1:7443
+DATA_DIR ?= ./data
+CERT_DIR ?= ./dev-certs
+RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
+
+.PHONY: all deps deps-proto build release test test-swift proto check-proto run bench clean
+
+all: build
+
+# Installs the Debian packages that are missing (apt-get update only when needed).
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; }; \
+	fi
+endef
+
+define pip_install
+	@missing=""; for p in $(1); do $(PYTHON) -m pip show -q $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "pip installing:$$missing"; $(PYTHON) -m pip install -q $$missing; fi
+endef
+
+deps:
+	$(call apt_install,$(SYSTEM_PKGS) $(PROTO_PKGS))
+	$(call pip_install,$(PY_PKGS))
+
+deps-proto: deps
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Regenerates the committed code from Proto/: protoc-c's C, then the Swift bridge.
+proto: deps-proto
+	rm -rf Sources/CConsentProto/consent
+	cd Proto && protoc-c --c_out=../Sources/CConsentProto consent/v1/*.proto
+	mkdir -p .build
+	protoc-c -I Proto --include_source_info -o .build/consent.fds Proto/consent/v1/*.proto
+	rm -f Sources/ConsentProto/Generated/*.pb.swift
+	$(PYTHON) Tools/gen_swift_bridge.py .build/consent.fds Sources/ConsentProto/Generated Sources/CConsentProto
+
+# Fails when the committed generated code is not what `make proto` writes now.
+check-proto: deps-proto
+	Tools/check-generated.sh
+
+test: deps check-proto
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+run: release
+	Tools/run-dev.sh "$(RELEASE_BIN)" "$(LISTEN)" "$(DATA_DIR)" "$(CERT_DIR)"
+
+bench: release
+	Tools/bench.sh "$(RELEASE_BIN)"
+
+clean:
+	rm -rf .build

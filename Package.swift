@@ -1,0 +1,92 @@
+// swift-tools-version:6.1
+// ConsentHub: a consent backend for Linux. No package dependencies: the two C
+// libraries (OpenSSL, protobuf-c) come from Debian through module maps.
+import PackageDescription
+
+/// Release builds of the hot paths need cross-module optimisation; debug builds
+/// keep the defaults so tests compile quickly.
+let optimise: [SwiftSetting] = [
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "ConsentHub",
+    products: [
+        .executable(name: "consentd", targets: ["consentd"]),
+        .executable(name: "consentctl", targets: ["consentctl"]),
+        .executable(name: "consent-load", targets: ["consent-load"]),
+        .library(name: "ConsentClient", targets: ["ConsentClient"]),
+    ],
+    targets: [
+        // MARK: C libraries
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]
+        ),
+        .target(
+            name: "CConsentProto",
+            dependencies: ["CProtobufC"],
+            cSettings: [.headerSearchPath(".")]
+        ),
+
+        // MARK: Wrappers of C (the only modules that touch C pointers)
+        .target(name: "ConsentOpenSSL", dependencies: ["COpenSSL"], swiftSettings: optimise),
+        .target(name: "ConsentProto", dependencies: ["CConsentProto", "CProtobufC"], swiftSettings: optimise),
+
+        // MARK: Core
+        .target(name: "ConsentRPC", dependencies: ["ConsentProto"], swiftSettings: optimise),
+        .target(name: "ConsentTransport", dependencies: ["ConsentRPC", "ConsentOpenSSL", "ConsentProto"], swiftSettings: optimise),
+        .target(name: "ConsentCore", swiftSettings: optimise),
+        .target(name: "ConsentStore", swiftSettings: optimise),
+        .target(name: "ConsentToken", dependencies: ["ConsentOpenSSL"], swiftSettings: optimise),
+        .target(
+            name: "ConsentServer",
+            dependencies: ["ConsentTransport", "ConsentRPC", "ConsentProto", "ConsentCore", "ConsentStore", "ConsentToken", "ConsentOpenSSL"],
+            swiftSettings: optimise
+        ),
+
+        // MARK: Clients
+        .target(
+            name: "ConsentClient",
+            dependencies: ["ConsentTransport", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"],
+            path: "Clients/ConsentClient",
+            swiftSettings: optimise
+        ),
+        .executableTarget(
+            name: "consentctl",
+            dependencies: ["ConsentClient", "ConsentProto", "ConsentRPC", "ConsentOpenSSL", "ConsentToken"],
+            path: "Clients/consentctl"
+        ),
+        .executableTarget(
+            name: "consent-load",
+            dependencies: ["ConsentClient", "ConsentProto", "ConsentRPC"],
+            path: "Clients/consent-load",
+            swiftSettings: optimise
+        ),
+
+        // MARK: Executables and test support
+        .executableTarget(name: "consentd", dependencies: ["ConsentServer"]),
+        .target(
+            name: "ConsentTesting",
+            dependencies: ["ConsentServer", "ConsentClient", "ConsentOpenSSL", "ConsentRPC", "ConsentProto", "ConsentCore"]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),
+        .testTarget(name: "ConsentRPCTests", dependencies: ["ConsentRPC", "ConsentProto"]),
+        .testTarget(name: "ConsentOpenSSLTests", dependencies: ["ConsentOpenSSL"]),
+        .testTarget(name: "ConsentCoreTests", dependencies: ["ConsentCore"]),
+        .testTarget(name: "ConsentStoreTests", dependencies: ["ConsentStore"]),
+        .testTarget(name: "ConsentTokenTests", dependencies: ["ConsentToken", "ConsentOpenSSL"]),
+        .testTarget(
+            name: "ConsentServerTests",
+            dependencies: ["ConsentServer", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentCore"]
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// The ConsentCore module; see docs/ARCHITECTURE.md.

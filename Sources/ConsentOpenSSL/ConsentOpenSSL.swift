@@ -1,0 +1,1 @@
+// The ConsentOpenSSL module; see docs/ARCHITECTURE.md.

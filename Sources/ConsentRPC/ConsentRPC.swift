@@ -1,0 +1,1 @@
+// The ConsentRPC module; see docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// The ConsentStore module; see docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// The ConsentTesting module; see docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// The ConsentToken module; see docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// The ConsentTransport module; see docs/ARCHITECTURE.md.
