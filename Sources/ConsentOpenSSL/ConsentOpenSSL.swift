@@ -1,1 +1,0 @@
-// The ConsentOpenSSL module; see docs/ARCHITECTURE.md.
