@@ -81,6 +81,10 @@ let package = Package(
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),
         .testTarget(name: "ConsentRPCTests", dependencies: ["ConsentRPC", "ConsentProto"]),
         .testTarget(name: "ConsentOpenSSLTests", dependencies: ["ConsentOpenSSL"]),
+        .testTarget(
+            name: "ConsentTransportTests",
+            dependencies: ["ConsentTransport", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"]
+        ),
         .testTarget(name: "ConsentCoreTests", dependencies: ["ConsentCore"]),
         .testTarget(name: "ConsentStoreTests", dependencies: ["ConsentStore"]),
         .testTarget(name: "ConsentTokenTests", dependencies: ["ConsentToken", "ConsentOpenSSL"]),

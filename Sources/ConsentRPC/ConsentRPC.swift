@@ -1,1 +1,0 @@
-// The ConsentRPC module; see docs/ARCHITECTURE.md.
