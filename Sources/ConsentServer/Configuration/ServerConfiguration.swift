@@ -1,0 +1,39 @@
+/// Everything `consentd` can be told, with its defaults. Each field has a flag
+/// (`--listen`) and the same key in a config file (`listen = 127.0.0.1:7443`);
+/// flags win over the file. `ServerOptions.all` is the single table of them.
+public struct ServerConfiguration: Sendable, Equatable {
+    public var listenHost = "127.0.0.1"
+    public var listenPort: UInt16 = 7443
+    public var dataDirectory = "./data"
+    public var certificatePath = ""
+    public var privateKeyPath = ""
+    public var clientCAPath = ""
+    public var principalsPath = ""
+    /// Event loops; 0 means one per core.
+    public var threads = 0
+    public var maxFrameSize = 4 * 1024 * 1024
+    public var maxConcurrentCallsPerConnection = 1024
+    public var handshakeTimeoutSeconds = 10.0
+    public var idleTimeoutSeconds = 300.0
+    /// How long in-flight calls get to finish after SIGTERM before they are cancelled.
+    public var shutdownTimeoutSeconds = 30.0
+    /// Load the demo registry (NAV's and Skatteetaten's resources, one demo consumer) at start.
+    public var demoRegistry = false
+    public var logLevel: ServerLog.Level = .info
+
+    public init() {}
+
+    /// `host:port` as given to `--listen`.
+    public var listenAddress: String { "\(listenHost):\(listenPort)" }
+
+    /// Checks what cannot be known from one option alone.
+    /// - Throws: `ConfigurationError` naming the first missing option.
+    public func validated() throws(ConfigurationError) -> ServerConfiguration {
+        for (value, flag) in [
+            (certificatePath, "--cert"), (privateKeyPath, "--key"), (clientCAPath, "--client-ca"), (principalsPath, "--principals"),
+        ] where value.isEmpty {
+            throw ConfigurationError("\(flag) is required (see consentd --help)")
+        }
+        return self
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+
+/// One command-line option / config-file key.
+public struct ServerOption: Sendable {
+    public let name: String
+    /// Shown in `--help` after the flag, e.g. `HOST:PORT`; nil for switches.
+    public let valueName: String?
+    public let help: String
+    let apply: @Sendable (inout ServerConfiguration, String) throws(ConfigurationError) -> Void
+    let current: @Sendable (ServerConfiguration) -> String
+
+    public var isSwitch: Bool { valueName == nil }
+}
+
+/// What `consentd` was asked to do.
+public enum ServerCommand: Sendable, Equatable {
+    case serve(ServerConfiguration)
+    case help
+    case version
+    /// `--verify-data`: check the data directory and exit.
+    case verifyData(ServerConfiguration)
+}
+
+public enum ServerOptions {
+    public static let all: [ServerOption] = [
+        option("listen", "HOST:PORT", "address to listen on; port 0 picks a free port", { "\($0.listenHost):\($0.listenPort)" }) { c, v throws(ConfigurationError) in
+            (c.listenHost, c.listenPort) = try parseHostPort(v)
+        },
+        option("data-dir", "DIR", "directory holding the event log and snapshots", { $0.dataDirectory }) { c, v in c.dataDirectory = v },
+        option("cert", "FILE", "server certificate chain (PEM)", { $0.certificatePath }) { c, v in c.certificatePath = v },
+        option("key", "FILE", "server private key (PEM)", { $0.privateKeyPath }) { c, v in c.privateKeyPath = v },
+        option("client-ca", "FILE", "CA certificates that sign client certificates (PEM); a client certificate is mandatory", { $0.clientCAPath }) { c, v in c.clientCAPath = v },
+        option("principals", "FILE", "principals file mapping certificate serialNumber/CN to roles (JSON)", { $0.principalsPath }) { c, v in c.principalsPath = v },
+        option("threads", "N", "event loops; 0 = one per core", { String($0.threads) }) { c, v throws(ConfigurationError) in
+            c.threads = try int(v, "threads", 0...1024)
+        },
+        option("max-frame-size", "BYTES", "largest frame accepted or sent", { String($0.maxFrameSize) }) { c, v throws(ConfigurationError) in
+            c.maxFrameSize = try int(v, "max-frame-size", 1024...(64 << 20))
+        },
+        option("max-concurrent-calls", "N", "open calls allowed per connection", { String($0.maxConcurrentCallsPerConnection) }) { c, v throws(ConfigurationError) in
+            c.maxConcurrentCallsPerConnection = try int(v, "max-concurrent-calls", 1...1_000_000)
+        },
+        option("handshake-timeout", "SECONDS", "time a client gets to complete the TLS handshake", { format($0.handshakeTimeoutSeconds) }) { c, v throws(ConfigurationError) in
+            c.handshakeTimeoutSeconds = try seconds(v, "handshake-timeout")
+        },
+        option("idle-timeout", "SECONDS", "a connection with no open call and no frame for this long is closed", { format($0.idleTimeoutSeconds) }) { c, v throws(ConfigurationError) in
+            c.idleTimeoutSeconds = try seconds(v, "idle-timeout")
+        },
+        option("shutdown-timeout", "SECONDS", "after SIGTERM, time in-flight calls get to finish", { format($0.shutdownTimeoutSeconds) }) { c, v throws(ConfigurationError) in
+            c.shutdownTimeoutSeconds = try seconds(v, "shutdown-timeout")
+        },
+        option("log-level", "LEVEL", "debug, info, warning or error", { $0.logLevel.rawValue }) { c, v throws(ConfigurationError) in
+            guard let level = ServerLog.Level(rawValue: v) else { throw ConfigurationError("log-level must be debug, info, warning or error, not '\(v)'") }
+            c.logLevel = level
+        },
+        switchOption("demo-registry", "load the demo registry (NAV, Skatteetaten, one demo consumer) at start", { $0.demoRegistry ? "true" : "false" }) { c, v throws(ConfigurationError) in
+            c.demoRegistry = try bool(v, "demo-registry")
+        },
+    ]
+
+    /// Parses `consentd`'s arguments (without the program name).
+    /// - Throws: `ConfigurationError` saying which argument is wrong and why.
+    public static func parse(_ arguments: [String]) throws(ConfigurationError) -> ServerCommand {
+        var configPath: String?
+        var verify = false
+        var pairs: [(ServerOption, String, origin: String)] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            switch argument {
+            case "-h", "--help": return .help
+            case "--version": return .version
+            case "--verify-data":
+                verify = true
+                continue
+            default: break
+            }
+            guard argument.hasPrefix("--") else {
+                throw ConfigurationError("unexpected argument '\(argument)' (see consentd --help)")
+            }
+            var name = String(argument.dropFirst(2))
+            var inlineValue: String?
+            if let eq = name.firstIndex(of: "=") {
+                inlineValue = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            }
+            if name == "config" {
+                guard let value = inlineValue ?? (index < arguments.count ? arguments[index] : nil) else {
+                    throw ConfigurationError("--config needs a FILE")
+                }
+                if inlineValue == nil { index += 1 }
+                configPath = value
+                continue
+            }
+            guard let option = all.first(where: { $0.name == name }) else {
+                throw ConfigurationError("unknown option --\(name) (see consentd --help)")
+            }
+            let value: String
+            if let inlineValue {
+                value = inlineValue
+            } else if option.isSwitch {
+                value = "true"
+            } else {
+                guard index < arguments.count else { throw ConfigurationError("--\(name) needs a \(option.valueName!)") }
+                value = arguments[index]
+                index += 1
+            }
+            pairs.append((option, value, "--\(name)"))
+        }
+        var configuration = ServerConfiguration()
+        if let configPath {
+            for (option, value, origin) in try readConfigFile(configPath) {
+                try applyOption(option, value, origin, to: &configuration)
+            }
+        }
+        for (option, value, origin) in pairs {
+            try applyOption(option, value, origin, to: &configuration)
+        }
+        return verify ? .verifyData(configuration) : .serve(configuration)
+    }
+
+    private static func applyOption(_ option: ServerOption, _ value: String, _ origin: String, to configuration: inout ServerConfiguration) throws(ConfigurationError) {
+        do {
+            try option.apply(&configuration, value)
+        } catch {
+            throw ConfigurationError("\(origin): \(error.message)")
+        }
+    }
+
+    /// Reads `key = value` lines; `#` starts a comment; keys are the option names.
+    static func readConfigFile(_ path: String) throws(ConfigurationError) -> [(ServerOption, String, String)] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError("cannot read config file \(path)")
+        }
+        var result: [(ServerOption, String, String)] = []
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            let origin = "\(path):\(number + 1)"
+            guard let eq = trimmed.firstIndex(of: "=") else {
+                throw ConfigurationError("\(origin): expected 'key = value', found '\(trimmed)'")
+            }
+            let key = trimmed[..<eq].trimmingCharacters(in: .whitespaces)
+            var value = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            guard let option = all.first(where: { $0.name == key }) else {
+                throw ConfigurationError("\(origin): unknown key '\(key)'")
+            }
+            result.append((option, value, origin))
+        }
+        return result
+    }
+
+    /// The text of `consentd --help`, generated from the option table.
+    public static func helpText() -> String {
+        let defaults = ServerConfiguration()
+        var lines = [
+            "consentd — the ConsentHub server",
+            "",
+            "usage: consentd --cert FILE --key FILE --client-ca FILE --principals FILE [options]",
+            "       consentd --verify-data --data-dir DIR",
+            "",
+            "options (each may also be set in a config file as 'name = value'):",
+        ]
+        var rows: [(String, String)] = all.map { option in
+            let flag = "--\(option.name)" + (option.valueName.map { " \($0)" } ?? "")
+            let def = option.current(defaults)
+            let shown = def.isEmpty || option.isSwitch ? "" : " (default: \(def))"
+            return (flag, option.help + shown)
+        }
+        rows.append(("--config FILE", "read options from FILE; flags given on the command line win"))
+        rows.append(("--verify-data", "check the data directory (records, checksums, snapshots) and exit"))
+        rows.append(("--version", "print the version and exit"))
+        rows.append(("-h, --help", "print this text and exit"))
+        let width = rows.map(\.0.count).max() ?? 0
+        for (flag, help) in rows {
+            lines.append("  " + flag.padding(toLength: width + 2, withPad: " ", startingAt: 0) + help)
+        }
+        lines.append("")
+        lines.append("signals: SIGTERM/SIGINT drain (GoAway, in-flight calls finish) and exit 0; SIGHUP reloads the principals file.")
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: value parsing
+
+    private static func option(
+        _ name: String, _ valueName: String, _ help: String,
+        _ current: @escaping @Sendable (ServerConfiguration) -> String,
+        _ apply: @escaping @Sendable (inout ServerConfiguration, String) throws(ConfigurationError) -> Void
+    ) -> ServerOption {
+        ServerOption(name: name, valueName: valueName, help: help, apply: apply, current: current)
+    }
+
+    private static func switchOption(
+        _ name: String, _ help: String,
+        _ current: @escaping @Sendable (ServerConfiguration) -> String,
+        _ apply: @escaping @Sendable (inout ServerConfiguration, String) throws(ConfigurationError) -> Void
+    ) -> ServerOption {
+        ServerOption(name: name, valueName: nil, help: help, apply: apply, current: current)
+    }
+
+    static func parseHostPort(_ value: String) throws(ConfigurationError) -> (String, UInt16) {
+        guard let colon = value.lastIndex(of: ":") else {
+            throw ConfigurationError("listen address must be HOST:PORT, not '\(value)'")
+        }
+        var host = String(value[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = UInt16(value[value.index(after: colon)...]) else {
+            throw ConfigurationError("listen address must be HOST:PORT with a port from 0 to 65535, not '\(value)'")
+        }
+        return (host, port)
+    }
+
+    private static func int(_ value: String, _ name: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let n = Int(value), range.contains(n) else {
+            throw ConfigurationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(value)'")
+        }
+        return n
+    }
+
+    private static func seconds(_ value: String, _ name: String) throws(ConfigurationError) -> Double {
+        guard let n = Double(value), n > 0, n.isFinite else {
+            throw ConfigurationError("\(name) must be a positive number of seconds, not '\(value)'")
+        }
+        return n
+    }
+
+    private static func bool(_ value: String, _ name: String) throws(ConfigurationError) -> Bool {
+        switch value.lowercased() {
+        case "true", "yes", "1", "on": return true
+        case "false", "no", "0", "off": return false
+        default: throw ConfigurationError("\(name) must be true or false, not '\(value)'")
+        }
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}

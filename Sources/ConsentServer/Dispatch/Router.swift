@@ -1,0 +1,187 @@
+import ConsentProto
+import ConsentRPC
+import Synchronization
+
+/// One registered method: who may call it, how to run it, and its counters.
+final class MethodEntry: Sendable {
+    let name: String
+    let kind: MethodKind
+    let roles: Set<Role>
+    /// Decodes the request, runs the handler, answers through the responder.
+    let invoke: @Sendable (IncomingCall, CallContext, CallResponder, MethodEntry) -> Void
+    private let calls = Atomic<UInt64>(0)
+    private let errors = Atomic<UInt64>(0)
+
+    init(
+        name: String, kind: MethodKind, roles: Set<Role>,
+        invoke: @escaping @Sendable (IncomingCall, CallContext, CallResponder, MethodEntry) -> Void
+    ) {
+        self.name = name
+        self.kind = kind
+        self.roles = roles
+        self.invoke = invoke
+    }
+
+    func record(_ code: StatusCode) {
+        calls.add(1, ordering: .relaxed)
+        if code != .ok { errors.add(1, ordering: .relaxed) }
+    }
+
+    var counts: (calls: UInt64, errors: UInt64) {
+        (calls.load(ordering: .relaxed), errors.load(ordering: .relaxed))
+    }
+}
+
+/// Collects the methods of every service before the server starts; the table
+/// is immutable afterwards, so lookups on the call path take no lock.
+public struct RouterBuilder: Sendable {
+    var entries: [String: MethodEntry] = [:]
+    let commits: any CommitTracker
+
+    public init(commits: any CommitTracker = ImmediateCommits()) {
+        self.commits = commits
+    }
+
+    /// Registers a unary method.
+    /// - Parameters:
+    ///   - roles: the roles allowed to call it (DESIGN §6); checked before the handler runs.
+    ///   - handler: runs on the connection's event loop and must not block.
+    public mutating func unary<Request, Response>(
+        _ method: ProtoMethod<Request, Response>,
+        roles: Set<Role>,
+        _ handler: @escaping @Sendable (Request, CallContext) throws(RPCError) -> Reply<Response>
+    ) {
+        precondition(method.kind == .unary, "\(method.fullName) is not unary")
+        let commits = self.commits
+        add(MethodEntry(name: method.fullName, kind: .unary, roles: roles) { call, context, responder, entry in
+            let request: Request
+            do {
+                request = try Request(serializedBytes: call.payload)
+            } catch {
+                entry.record(.invalidArgument)
+                responder.fail(Router.malformedRequest(Request.self, method: method.fullName))
+                return
+            }
+            let reply: Reply<Response>
+            do throws(RPCError) {
+                reply = try handler(request, context)
+            } catch {
+                entry.record(error.code)
+                responder.fail(error)
+                return
+            }
+            // Serialise here, on the loop, so the completion only moves bytes.
+            let payload = reply.response.serializedBytes()
+            if reply.durableAfter == 0 {
+                entry.record(.ok)
+                responder.succeed(payload)
+                return
+            }
+            commits.whenDurable(reply.durableAfter) { result in
+                switch result {
+                case .success:
+                    entry.record(.ok)
+                    responder.succeed(payload)
+                case .failure(let error):
+                    entry.record(error.code)
+                    responder.fail(error)
+                }
+            }
+        })
+    }
+
+    /// Registers a server-streaming method. The handler sends through the
+    /// stream and ends it with `finish` or `fail`, now or later, from any thread.
+    public mutating func serverStreaming<Request, Response>(
+        _ method: ProtoMethod<Request, Response>,
+        roles: Set<Role>,
+        _ handler: @escaping @Sendable (Request, CallContext, ServerStream<Response>) -> Void
+    ) {
+        precondition(method.kind == .serverStreaming, "\(method.fullName) is not server-streaming")
+        add(MethodEntry(name: method.fullName, kind: .serverStreaming, roles: roles) { call, context, responder, entry in
+            let request: Request
+            do {
+                request = try Request(serializedBytes: call.payload)
+            } catch {
+                entry.record(.invalidArgument)
+                responder.fail(Router.malformedRequest(Request.self, method: method.fullName))
+                return
+            }
+            handler(request, context, ServerStream(responder: responder, entry: entry))
+        })
+    }
+
+    private mutating func add(_ entry: MethodEntry) {
+        precondition(entries[entry.name] == nil, "\(entry.name) registered twice")
+        entries[entry.name] = entry
+    }
+}
+
+/// The server's `CallDispatcher`: authenticates the caller, finds the method,
+/// checks the caller's roles, and runs the handler.
+///
+/// Order of checks: an unknown caller learns nothing about the methods
+/// (UNAUTHENTICATED first), then UNIMPLEMENTED, then PERMISSION_DENIED.
+public final class Router: CallDispatcher {
+    private let entries: [String: MethodEntry]
+    private let principals: ReloadableValue<PrincipalDirectory>
+    private let unknownMethods = Atomic<UInt64>(0)
+
+    public init(_ builder: RouterBuilder, principals: ReloadableValue<PrincipalDirectory>) {
+        self.entries = builder.entries
+        self.principals = principals
+    }
+
+    public func dispatch(_ call: IncomingCall, responder: CallResponder) {
+        guard let principal = principals.value[call.peer.principalID] else {
+            responder.fail(RPCError(
+                .unauthenticated,
+                "client certificate \(call.peer.principalID) is not a known principal of this hub; ask the operator to add it to the principals file"
+            ))
+            return
+        }
+        guard let entry = entries[call.method] else {
+            unknownMethods.add(1, ordering: .relaxed)
+            responder.fail(RPCError(.unimplemented, "unknown method \(call.method)"))
+            return
+        }
+        guard !entry.roles.isDisjoint(with: principal.roles) else {
+            entry.record(.permissionDenied)
+            let has = principal.roles.sorted().map(\.rawValue).joined(separator: ", ")
+            let needs = entry.roles.sorted().map(\.rawValue).joined(separator: " or ")
+            responder.fail(RPCError(
+                .permissionDenied,
+                "\(principal.name) (\(principal.id)) has role \(has); \(call.method) requires \(needs)"
+            ))
+            return
+        }
+        let context = CallContext(
+            principal: principal, metadata: call.metadata, deadline: call.deadline, peer: call.peer, method: call.method
+        )
+        entry.invoke(call, context, responder, entry)
+    }
+
+    /// Every registered method name, sorted.
+    public var methodNames: [String] { entries.keys.sorted() }
+
+    /// Whether a service (e.g. `consent.v1.TokenService`) has any method here.
+    public func serves(service: String) -> Bool {
+        entries.keys.contains { $0.hasPrefix("/\(service)/") }
+    }
+
+    /// Calls and errors per method since start, for `Health.Stats`.
+    public var methodStats: [(method: String, calls: UInt64, errors: UInt64)] {
+        entries.values.map { ($0.name, $0.counts.calls, $0.counts.errors) }.sorted { $0.method < $1.method }
+    }
+
+    static func malformedRequest<M>(_ type: M.Type, method: String) -> RPCError {
+        RPCError(.invalidArgument, "the payload of \(method) is not a valid \(protoName(of: type)) message")
+    }
+
+    /// `Consent_V1_HealthCheckRequest` → `consent.v1.HealthCheckRequest`.
+    static func protoName<M>(of type: M.Type) -> String {
+        let swiftName = String(describing: type)
+        guard swiftName.hasPrefix("Consent_V1_") else { return swiftName }
+        return "consent.v1." + swiftName.dropFirst("Consent_V1_".count)
+    }
+}
