@@ -6,7 +6,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SYSTEM_PKGS := libssl-dev libprotobuf-c-dev pkg-config openssl
 PROTO_PKGS := protobuf-c-compiler
-# Python packages for the generators and the Python client's tests.
+# Python packages for the generators and the Python client's tests. grpcio-tools
+# is pinned: its protoc decides the _pb2 code that is committed.
+GRPC_TOOLS := grpcio-tools==1.85.1
 PY_PKGS := protobuf pytest
 
 LISTEN ?= 127.0.0.1:7443
@@ -38,6 +40,8 @@ deps:
 	$(call pip_install,$(PY_PKGS))
 
 deps-proto: deps
+	@$(PYTHON) -c "import grpc_tools, importlib.metadata as m; assert m.version('grpcio-tools') == '$(GRPC_TOOLS)'.split('==')[1]" 2>/dev/null || \
+	{ echo "pip installing $(GRPC_TOOLS)"; $(PYTHON) -m pip install -q "$(GRPC_TOOLS)"; }
 
 build: deps
 	$(SWIFT) build
@@ -53,6 +57,8 @@ proto: deps-proto
 	protoc-c -I Proto --include_source_info -o .build/consent.fds Proto/consent/v1/*.proto
 	rm -f Sources/ConsentProto/Generated/*.pb.swift
 	$(PYTHON) Tools/gen_swift_bridge.py .build/consent.fds Sources/ConsentProto/Generated Sources/CConsentProto
+	rm -f Clients/python/src/consent/v1/*_pb2.py Clients/python/src/consent/v1/*_pb2.pyi
+	cd Proto && $(PYTHON) -m grpc_tools.protoc -I . --python_out=../Clients/python/src --pyi_out=../Clients/python/src consent/v1/*.proto
 
 # Fails when the committed generated code is not what `make proto` writes now.
 check-proto: deps-proto

@@ -14,6 +14,15 @@ mkdir -p "$tmp/c" "$tmp/swift" "$tmp/cproto"
 protoc-c -I Proto --include_source_info -o "$tmp/consent.fds" Proto/consent/v1/*.proto
 python3 Tools/gen_swift_bridge.py "$tmp/consent.fds" "$tmp/swift" "$tmp/cproto" >/dev/null
 status=0
+if python3 -c "import grpc_tools" 2>/dev/null; then
+    mkdir -p "$tmp/py"
+    (cd Proto && python3 -m grpc_tools.protoc -I . --python_out="$tmp/py" --pyi_out="$tmp/py" consent/v1/*.proto)
+    for f in "$tmp"/py/consent/v1/*; do
+        diff "$f" "Clients/python/src/consent/v1/$(basename "$f")" || status=1
+    done
+else
+    echo "SKIPPED: grpc_tools (pip grpcio-tools) is not installed; Python _pb2 modules not checked"
+fi
 diff -r "$tmp/c/consent" Sources/CConsentProto/consent || status=1
 diff -r "$tmp/swift" Sources/ConsentProto/Generated || status=1
 diff "$tmp/cproto/include/CConsentProto.h" Sources/CConsentProto/include/CConsentProto.h || status=1

@@ -1,0 +1,1 @@
+"""Generated protobuf modules of the ConsentHub contract (Proto/consent)."""
