@@ -1,0 +1,14 @@
+/// Call metadata by which the `portal` role states who the logged-in end user
+/// is (DESIGN §6). Only calls from a principal with the `portal` role are
+/// believed; the hub ignores these keys from anyone else.
+public enum PortalMetadata {
+    /// The end user's 11-digit national identity number (fødselsnummer or D-number).
+    public static let userID = "x-consent-user-id"
+    /// The ID-porten assurance level the user logged in with: "3" or "4" (NAV requires 4).
+    public static let assuranceLevel = "x-consent-assurance-level"
+    /// The user's name as the portal shows it, for the consent log ("… fikk samtykke fra HÅKON TRANA").
+    public static let userName = "x-consent-user-name"
+    /// Organisation numbers the user may sign for, comma-separated, as the portal
+    /// has established them (for OfferedBy an organisation).
+    public static let signsFor = "x-consent-user-signs-for"
+}
