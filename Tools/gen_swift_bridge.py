@@ -277,7 +277,7 @@ class FieldInfo:
 def emit_enum(w, name, e, comments, path):
     """`name` is the Swift name; value prefixes are stripped using the proto name `e.name`."""
     doc(w, comments.get(tuple(path)))
-    w(f"public enum {name}: Sendable, Hashable, CaseIterable {{")
+    w(f"public enum {name}: ProtoEnum, CaseIterable {{")
     w.indent()
     cases = []
     seen = set()

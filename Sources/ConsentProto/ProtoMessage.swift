@@ -39,6 +39,15 @@ extension ProtoMessage {
     }
 }
 
+/// An enum of the contract. Numbers this build does not know are kept as
+/// `.unrecognized(n)`, so a newer peer's values survive a round trip.
+public protocol ProtoEnum: Sendable, Hashable {
+    init(rawValue: Int32)
+    var rawValue: Int32 { get }
+    /// The value's name in the .proto file, e.g. `SERVING`.
+    var protoName: String { get }
+}
+
 /// The bytes given to a parser are not a valid encoding of the message.
 public struct ProtoDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The Swift name of the message that was being parsed.

@@ -24,7 +24,7 @@ public struct Consent_V1_HealthCheckResponse: Sendable, Hashable {
         self.status = status
     }
 
-    public enum ServingStatus: Sendable, Hashable, CaseIterable {
+    public enum ServingStatus: ProtoEnum, CaseIterable {
         case unknown  // UNKNOWN = 0
         case serving  // SERVING = 1
         case notServing  // NOT_SERVING = 2

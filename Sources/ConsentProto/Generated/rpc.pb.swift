@@ -4,7 +4,7 @@ internal import CConsentProto
 internal import CProtobufC
 
 /// Why a connection is going away.
-public enum Consent_V1_GoAwayCode: Sendable, Hashable, CaseIterable {
+public enum Consent_V1_GoAwayCode: ProtoEnum, CaseIterable {
     /// The server is shutting down or draining: calls already received are
     /// completed, later ones are answered UNAVAILABLE.
     case noError  // GO_AWAY_CODE_NO_ERROR = 0
