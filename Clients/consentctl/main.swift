@@ -1,1 +1,6 @@
-print("consentctl")
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+exit(Consentctl.run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))
