@@ -5,7 +5,7 @@ import Glibc
 /// `consentctl`: every RPC of ConsentHub from a shell.
 enum Consentctl {
     /// Every subcommand, in the order `--help` lists them.
-    static let commands: [Command] = HealthCommands.all + DevCertsCommand.all
+    static let commands: [Command] = []
 
     static let exitCodes = """
         exit codes: 0 success, 1 the server refused (the message names the status code),
@@ -19,7 +19,7 @@ enum Consentctl {
             try dispatch(arguments, environment: environment)
             return 0
         } catch {
-            fputs("consentctl: \(error.message)\n", stderr)
+            printError("consentctl: \(error.message)")
             return error.exitCode
         }
     }
@@ -64,6 +64,12 @@ enum Consentctl {
         }
         let settings = try ConnectionSettings.resolve(parsed, environment: environment)
         try command.run(Invocation(arguments: parsed, settings: settings, output: Output(json: parsed.has("json")), environment: environment))
+    }
+
+    /// One line on standard error.
+    static func printError(_ line: String) {
+        var text = line + "\n"
+        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 
     static func mainHelp() -> String {

@@ -1,5 +1,5 @@
 /// An option a command (or consentctl itself) accepts.
-struct OptionSpec {
+struct OptionSpec: Sendable {
     var name: String
     /// nil for a switch (`--json`).
     var valueName: String?

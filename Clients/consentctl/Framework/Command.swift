@@ -1,5 +1,5 @@
 /// One `consentctl` subcommand.
-struct Command {
+struct Command: Sendable {
     var name: String
     /// One line for the command list.
     var summary: String
@@ -8,7 +8,7 @@ struct Command {
     /// Longer explanation and an example, shown by `consentctl NAME --help`.
     var details: String = ""
     var options: [OptionSpec] = []
-    var run: (Invocation) throws(CLIError) -> Void
+    var run: @Sendable (Invocation) throws(CLIError) -> Void
 }
 
 /// What a command gets to work with.

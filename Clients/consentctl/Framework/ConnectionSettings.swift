@@ -30,7 +30,18 @@ struct ConnectionSettings {
     ]
 
     static var optionSpecs: [OptionSpec] {
-        keys.map { OptionSpec.value($0.key, $0.key == "timeout" ? "SECONDS" : "VALUE", "\($0.help) [$\($0.env)]") }
+        keys.map { entry in
+            let valueName = switch entry.key {
+            case "server": "HOST:PORT"
+            case "ca", "cert", "key": "FILE"
+            case "timeout": "SECONDS"
+            case "user-id": "NATIONAL_ID"
+            case "assurance-level": "LEVEL"
+            case "signs-for": "ORGNOS"
+            default: "TEXT"
+            }
+            return OptionSpec.value(entry.key, valueName, "\(entry.help) [$\(entry.env)]")
+        }
             + [
                 .value("profile", "NAME", "section of the profile file to use [$CONSENT_PROFILE] (default: 'default' if present)"),
                 .value("profile-file", "FILE", "profile file [$CONSENT_PROFILE_FILE] (default ~/.config/consenthub/profiles.conf)"),
