@@ -58,13 +58,26 @@ public final class EventLog<State: ReplayableState>: Sendable {
     /// snapshotter (a snapshot under way is abandoned), and releases the
     /// directory lock. Later appends fail with ``StoreError/unavailable(_:)``.
     /// Blocks until done; calling it again does nothing.
+    ///
+    /// Called on the writer or snapshot thread (from a completion, or by
+    /// dropping the last reference there), it cannot wait for that thread: it
+    /// returns at once and the close finishes on a thread of its own.
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if writerThread.isCurrent || snapshotThread.isCurrent {
+            let (core, lock, writer, snapshotter) = (core, lock, writerThread, snapshotThread)
+            PosixThread.spawn { Self.shutDown(core: core, lock: lock, writer: writer, snapshotter: snapshotter) }.detach()
+            return
+        }
+        Self.shutDown(core: core, lock: lock, writer: writerThread, snapshotter: snapshotThread)
+    }
+
+    private static func shutDown(core: LogCore, lock: LockFile, writer: PosixThread, snapshotter: PosixThread) {
         core.stopWriter()
-        writerThread.join()
+        writer.join()
         core.failRemainingWaiters()
         core.stopSnapshots()
-        snapshotThread.join()
+        snapshotter.join()
         lock.release(fileSystem: core.fileSystem)
     }
 }

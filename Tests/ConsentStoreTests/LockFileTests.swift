@@ -23,3 +23,28 @@ struct LockFileTests {
         #expect(state.count == 1)
     }
 }
+
+@Suite("Closing")
+struct ClosingTests {
+    @Test("close from inside a completion does not deadlock, and the directory is released")
+    func closeFromCompletion() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let (log, _, _) = try openToy(dir)
+        let done = Waiter<Result<UInt64, StoreError>>()
+        log.append(type: 1, payload: payload(1)) { result in
+            log.close()
+            done.set(result)
+        }
+        #expect(try done.wait().get() == 1)
+        // The close finishes in the background; the lock frees soon after.
+        var reopened: ToyLog?
+        for _ in 0..<500 where reopened == nil {
+            reopened = try? openToy(dir).log
+            if reopened == nil { usleep(10_000) }
+        }
+        let again = try #require(reopened)
+        #expect(again.durableSequence == 1)
+        again.close()
+    }
+}

@@ -203,6 +203,23 @@ struct RecoveryTests {
         #expect(report.segmentsRead == segments.count)
     }
 
+    @Test("damage in a segment that is not the last is refused, even at its end")
+    func damagedEarlierSegmentRefused() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        var options = testOptions()
+        options.segmentSize = 500
+        try populate(dir, count: 30, options: options)
+        let first = dir.segments()[0]
+        let bytes = dir.read(first)
+        let lastRecord = recordOffsets(bytes).last!
+        dir.write(first, Array(bytes.dropLast(3)))
+        let error = try #require(openToyFailure(dir, options))
+        #expect(error.corruptedFile == first)
+        #expect(error.corruptedOffset == Int64(lastRecord))
+        #expect("\(error)".contains("not the last one"))
+    }
+
     @Test("a missing segment in the middle is refused, naming the segment after the gap")
     func missingSegmentRefused() throws {
         let dir = TestDirectory()

@@ -22,6 +22,14 @@ struct PosixThread: Sendable {
         return PosixThread(handle: handle)
     }
 
+    /// Whether the caller runs on this thread.
+    var isCurrent: Bool { pthread_equal(pthread_self(), handle) != 0 }
+
+    /// Lets the thread clean up after itself when it ends (no join).
+    func detach() {
+        _ = pthread_detach(handle)
+    }
+
     /// Waits until the thread's body has returned.
     func join() {
         _ = pthread_join(handle, nil)

@@ -118,6 +118,9 @@ struct Recovery<State: ReplayableState> {
             }
         }
 
+        if tail == nil, let file = base.file {
+            throw .corrupted(file: file, offset: 16, reason: "no log segment continues from this snapshot (sequence \(base.sequence)): the segments are missing")
+        }
         let lastSequence = (expected ?? base.sequence + 1) - 1
         guard lastSequence >= base.sequence else {
             throw .corrupted(file: base.file ?? "", offset: 16, reason: "the snapshot covers sequence \(base.sequence) but the log ends at \(lastSequence)")
