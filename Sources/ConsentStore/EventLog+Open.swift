@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension EventLog {
     /// Opens (or creates) a data directory, locks it, and rebuilds the state.
     ///
@@ -25,7 +29,7 @@ extension EventLog {
     ) throws(StoreError) -> (log: EventLog<State>, state: State, report: RecoveryReport) {
         let directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         if options.createDirectory {
-            do throws(FileSystemError) { try fileSystem.mkdir(directory) } catch where error.errno == 17 /* EEXIST */ {
+            do throws(FileSystemError) { try fileSystem.mkdir(directory) } catch where error.errno == EEXIST {
             } catch { throw .io(error) }
         }
         let lock = try LockFile.acquire(directory: directory, fileSystem: fileSystem)

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Whole-buffer reads and writes built on the primitive calls, so every
 /// implementation of ``FileSystem`` gets short-write handling for free.
 extension FileSystem {
@@ -9,7 +13,7 @@ extension FileSystem {
             let n = try pwrite(file, UnsafeRawBufferPointer(rebasing: bytes[done...]), at: offset + Int64(done))
             // A zero-byte write of a non-empty buffer would loop forever; the
             // kernel only does that when the device is full.
-            if n == 0 { throw FileSystemError(call: "pwrite", path: file.path, errno: 28 /* ENOSPC */) }
+            if n == 0 { throw FileSystemError(call: "pwrite", path: file.path, errno: ENOSPC) }
             done += n
         }
     }

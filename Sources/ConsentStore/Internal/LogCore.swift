@@ -88,9 +88,15 @@ final class LogCore: Sendable {
                 s.pending.reserveCapacity(Swift.max(needed, s.pending.capacity * 2))
             }
             var sequence = s.nextSequence
-            for (type, payload) in records {
-                RecordFormat.appendUnsealed(into: &s.pending, type: type, sequence: sequence, payload: payload)
-                sequence += 1
+            if s.failure == nil {
+                for (type, payload) in records {
+                    RecordFormat.appendUnsealed(into: &s.pending, type: type, sequence: sequence, payload: payload)
+                    sequence += 1
+                }
+            } else {
+                // Read-only after a failure: the writer only fails the
+                // completion, so the bytes need not be kept.
+                sequence += UInt64(records.count)
             }
             let last = sequence - 1
             s.nextSequence = sequence
@@ -115,7 +121,8 @@ final class LogCore: Sendable {
             // drains waiters under it, so no wake-up can be missed.
             if durable.load(ordering: .acquiring) >= sequence { return .success(()) }
             if let failure = s.failure { return .failure(failure) }
-            if s.closing { return .failure(Self.closedError) }
+            // While closing, the writer still writes what was appended before.
+            if s.closing && sequence >= s.nextSequence { return .failure(Self.closedError) }
             s.durableWaiters.append((sequence, callback))
             return nil
         }

@@ -40,7 +40,7 @@ final class SnapshotWorker<State: ReplayableState> {
                 result = .success(try build())
             } catch {
                 result = .failure(error)
-                options.log("snapshot failed (the log is not affected): \(error)")
+                if !core.isStopping { options.log("snapshot failed (the log is not affected): \(error)") }
                 // Start from a clean slate next time: the state may be ahead of the cursor.
                 state = nil
                 cursor = nil
