@@ -196,8 +196,8 @@ extension String {
 /// with one write(2) per line so a kill never leaves half a line claimed.
 func writeForever(directory: String) throws -> Never {
     var options = LogOptions()
-    options.segmentSize = 256 << 10
-    options.snapshotEveryRecords = 3_000
+    options.segmentSize = 64 << 10
+    options.snapshotEveryRecords = 500
     options.snapshotEveryBytes = nil
     options.log = { _ in }
     let (log, _, _) = try EventLog<Counter>.open(directory: directory, options: options)
