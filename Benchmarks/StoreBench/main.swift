@@ -133,9 +133,9 @@ func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
 func benchmark(parent: String, seconds: Double) throws {
     let root = makeTemporaryDirectory(under: parent)
     defer { removeTree(root) }
-    // The disk is shared and noisy: each case is compared with a raw rate
-    // measured right before it.
-    print("raw = write(100 B) + fdatasync in a loop on a file in \(root), measured before each case")
+    // The disk is shared and noisy: each case is compared with the mean of raw
+    // rates measured right before and right after it.
+    print("raw = write(100 B) + fdatasync in a loop on a file in \(root), measured before and after each case (mean)")
     print("")
     print(pad("case", 26, left: true) + pad("records/s", 12) + pad("syncs/s", 10) + pad("rec/sync", 10) + pad("raw/s", 8) + pad("÷ raw", 9))
     let cases: [(String, Int, Int)] = [
@@ -148,7 +148,7 @@ func benchmark(parent: String, seconds: Double) throws {
         options.snapshotEveryRecords = nil
         options.snapshotEveryBytes = nil
         options.log = { _ in }
-        let raw = try rawSyncRate(directory: root, name: "raw-\(index)", seconds: min(1, seconds))
+        let rawBefore = try rawSyncRate(directory: root, name: "raw-\(index)-before", seconds: min(1, seconds))
         let (log, _, _) = try EventLog<Counter>.open(directory: root + "/case-\(index)", options: options)
         let records = (0..<batch).map { _ in (UInt8(1), record) }
         let clock = ContinuousClock()
@@ -158,6 +158,8 @@ func benchmark(parent: String, seconds: Double) throws {
         let elapsed = (clock.now - start).seconds
         let stats = log.statistics
         log.close()
+        let rawAfter = try rawSyncRate(directory: root, name: "raw-\(index)-after", seconds: min(1, seconds))
+        let raw = (rawBefore + rawAfter) / 2
         let perSecond = Double(stats.recordsWritten) / elapsed
         let syncs = Double(stats.syncs) / elapsed
         print(pad(name, 26, left: true) + pad(format(perSecond), 12) + pad(format(syncs), 10)

@@ -29,7 +29,13 @@ extension EventLog {
     ) throws(StoreError) -> (log: EventLog<State>, state: State, report: RecoveryReport) {
         let directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         if options.createDirectory {
-            do throws(FileSystemError) { try fileSystem.mkdir(directory) } catch where error.errno == EEXIST {
+            do throws(FileSystemError) {
+                try fileSystem.mkdir(directory)
+                // The new directory's entry lives in its parent: sync that too,
+                // or a power loss could take the whole log with it.
+                let parent = directory.lastIndex(of: "/").map { String(directory[..<$0]) } ?? "."
+                try fileSystem.syncDirectory(parent.isEmpty ? "/" : parent)
+            } catch where error.errno == EEXIST {
             } catch { throw .io(error) }
         }
         let lock = try LockFile.acquire(directory: directory, fileSystem: fileSystem)

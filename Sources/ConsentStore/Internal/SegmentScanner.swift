@@ -92,18 +92,18 @@ struct SegmentScanner {
 
     /// Decides whether damage at `offset` is a torn tail (returns) or refuses (throws).
     private func judgeDamage(_ bytes: UnsafeRawBufferPointer, at offset: Int, expected: UInt64, problem: String) throws(StoreError) {
-        let where_ = "at sequence \(expected)"
+        let position = "at sequence \(expected)"
         guard isLast else {
-            throw .corrupted(file: name, offset: Int64(offset), reason: "\(problem) \(where_) in a segment that is not the last one")
+            throw .corrupted(file: name, offset: Int64(offset), reason: "\(problem) \(position) in a segment that is not the last one")
         }
         switch Self.validRecordsAfter(bytes, damageAt: offset, expected: expected, maxPayload: maxPayload) {
         case .none:
             return
         case .sameBatch(let last):
             if cutTornFinalBatch { return }
-            throw .corrupted(file: name, offset: Int64(offset), reason: "\(problem) \(where_), followed by valid records up to sequence \(last) of the same write batch; most likely that batch's write was torn by a power loss and never acknowledged (LogOptions.cutTornFinalBatch cuts it)")
+            throw .corrupted(file: name, offset: Int64(offset), reason: "\(problem) \(position), followed by valid records up to sequence \(last) of the same write batch; most likely that batch's write was torn by a power loss and never acknowledged (LogOptions.cutTornFinalBatch cuts it)")
         case .laterBatch(let sequence, let at):
-            throw .corrupted(file: name, offset: Int64(offset), reason: "\(problem) \(where_), followed by a valid record of a later write batch (sequence \(sequence) at offset \(at)): data that was acknowledged is damaged")
+            throw .corrupted(file: name, offset: Int64(offset), reason: "\(problem) \(position), followed by a valid record of a later write batch (sequence \(sequence) at offset \(at)): data that was acknowledged is damaged")
         }
     }
 
