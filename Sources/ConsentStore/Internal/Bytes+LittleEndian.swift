@@ -21,3 +21,12 @@ extension UnsafeMutableRawBufferPointer {
         storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
     }
 }
+
+/// Runs `body` over an array's bytes, keeping `body`'s typed error.
+func withBytes<R>(_ array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(StoreError) -> R) throws(StoreError) -> R {
+    var result: Result<R, StoreError>!
+    array.withUnsafeBytes { raw in
+        do throws(StoreError) { result = .success(try body(raw)) } catch { result = .failure(error) }
+    }
+    return try result.get()
+}

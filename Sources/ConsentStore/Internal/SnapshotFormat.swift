@@ -51,3 +51,26 @@ enum SnapshotFormat {
         return .success((file.loadLittleEndian(UInt64.self, at: 16), headerSize..<file.count))
     }
 }
+
+/// Reads and checks a snapshot file.
+enum SnapshotFile {
+    /// The covered sequence number and the state's bytes.
+    /// - Throws: ``StoreError/corrupted(file:offset:reason:)`` if the file is
+    ///   not a valid snapshot, ``StoreError/io(_:)`` if it cannot be read.
+    static func read(_ name: String, directory: String, fileSystem: any FileSystem) throws(StoreError) -> (sequence: UInt64, payload: [UInt8]) {
+        let bytes: [UInt8]
+        do throws(FileSystemError) { bytes = try fileSystem.readFile(directory + "/" + name) } catch { throw .io(error) }
+        let decoded = bytes.withUnsafeBytes { SnapshotFormat.decode($0) }
+        switch decoded {
+        case .success(let (sequence, payload)):
+            guard FileNames.parseSnapshot(name) == sequence else {
+                throw .corrupted(file: name, offset: 16, reason: "the header covers sequence \(sequence), the file name says otherwise")
+            }
+            return (sequence, Array(bytes[payload]))
+        case .failure(.problem(let reason)):
+            throw .corrupted(file: name, offset: 0, reason: reason)
+        case .failure:
+            throw .corrupted(file: name, offset: 0, reason: "not a valid snapshot")
+        }
+    }
+}
