@@ -72,6 +72,7 @@ let package = Package(
 
         // MARK: Executables and test support
         .executableTarget(name: "consentd", dependencies: ["ConsentServer"]),
+        .executableTarget(name: "consent-storebench", dependencies: ["ConsentStore"], path: "Benchmarks/StoreBench"),
         .target(
             name: "ConsentTesting",
             dependencies: ["ConsentServer", "ConsentClient", "ConsentOpenSSL", "ConsentRPC", "ConsentProto", "ConsentCore"]

@@ -1,1 +1,0 @@
-// The ConsentStore module; see docs/ARCHITECTURE.md.

@@ -1,0 +1,158 @@
+/// The writer thread: takes everything appended since its last batch, writes
+/// it with one `pwrite` and makes it durable with one `fdatasync`, then runs
+/// the completions. Appends that arrive during the sync wait for the next
+/// batch: that is the whole of group commit.
+extension LogCore {
+    /// The writer's own view of the active segment; touched by no other thread.
+    struct WriterContext: Sendable {
+        var file: OpenFile
+        var segment: UInt64
+        var size: Int64
+        var lastDurable: UInt64
+    }
+
+    func runWriter(_ start: WriterContext) {
+        var context = start
+        var batch: [UInt8] = []
+        var callbacks: [(sequence: UInt64, callback: AppendCompletion)] = []
+        var recordsSinceSnapshot: UInt64 = 0
+        var bytesSinceSnapshot: UInt64 = 0
+
+        while true {
+            enum Step { case sleep, exit, write(last: UInt64, failure: StoreError?) }
+            let step = shared.withLock { s -> Step in
+                if s.completions.isEmpty {
+                    if s.closing { return .exit }
+                    s.writerSleeping = true
+                    return .sleep
+                }
+                swap(&s.pending, &batch)
+                swap(&s.completions, &callbacks)
+                return .write(last: s.nextSequence - 1, failure: s.failure)
+            }
+            let last: UInt64
+            var outcome: StoreError?
+            switch step {
+            case .sleep:
+                writerWake.wait()
+                continue
+            case .exit:
+                try? fileSystem.close(context.file)
+                return
+            case .write(let batchLast, let failure):
+                last = batchLast
+                outcome = failure
+            }
+
+            var ready: [(sequence: UInt64, callback: DurableCallback)] = []
+            if outcome == nil {
+                let records = last - context.lastDurable
+                do throws(FileSystemError) {
+                    let rolled = try write(&batch, records: records, context: &context)
+                    context.lastDurable = last
+                    recordsWritten.add(records, ordering: .relaxed)
+                    bytesWritten.add(UInt64(batch.count), ordering: .relaxed)
+                    recordsSinceSnapshot += records
+                    bytesSinceSnapshot += UInt64(batch.count)
+                    ready = shared.withLock { s in
+                        durable.store(last, ordering: .releasing)
+                        if rolled { s.segments.append(context.segment) }
+                        s.durableEnd = (context.segment, context.size)
+                        return Self.takeWaiters(&s.durableWaiters, upTo: last)
+                    }
+                } catch {
+                    let failure = Self.unavailable(error)
+                    options.log("the event log failed and is now read-only: \(error)")
+                    outcome = failure
+                    ready = shared.withLock { s in
+                        s.failure = failure
+                        defer { s.durableWaiters.removeAll() }
+                        return s.durableWaiters
+                    }
+                }
+            }
+
+            if let outcome {
+                for entry in callbacks { entry.callback(.failure(outcome)) }
+                for entry in ready { entry.callback(.failure(outcome)) }
+            } else {
+                for entry in callbacks { entry.callback(.success(entry.sequence)) }
+                for entry in ready { entry.callback(.success(())) }
+            }
+            callbacks.removeAll(keepingCapacity: true)
+            // Keep the buffer for the next swap unless one huge batch bloated it.
+            if batch.capacity > 16 << 20 { batch = [] } else { batch.removeAll(keepingCapacity: true) }
+
+            if outcome == nil, snapshotDue(records: recordsSinceSnapshot, bytes: bytesSinceSnapshot) {
+                recordsSinceSnapshot = 0
+                bytesSinceSnapshot = 0
+                requestSnapshot(nil)
+            }
+        }
+    }
+
+    /// Writes and syncs one batch; rolls to a new segment first if the active
+    /// one is full. Returns whether it rolled.
+    /// - Throws: the first failing call; the batch is then not durable.
+    private func write(_ batch: inout [UInt8], records: UInt64, context: inout WriterContext) throws(FileSystemError) -> Bool {
+        batch.withUnsafeMutableBytes { RecordFormat.seal($0) }
+        var rolled = false
+        if context.size >= Int64(options.segmentSize) && context.size > Int64(SegmentHeader.size) {
+            let first = context.lastDurable + 1
+            let name = FileNames.segment(firstSequence: first)
+            let file = try fileSystem.open(path(name), mode: .createNew)
+            do throws(FileSystemError) {
+                try fileSystem.writeAll(file, SegmentHeader.encode(firstSequence: first), at: 0)
+            } catch {
+                try? fileSystem.close(file)
+                throw error
+            }
+            // The old segment's data was synced with its last batch.
+            try? fileSystem.close(context.file)
+            context = WriterContext(file: file, segment: first, size: Int64(SegmentHeader.size), lastDurable: context.lastDurable)
+            rolled = true
+        }
+        try fileSystem.writeAll(context.file, batch, at: context.size)
+        context.size += Int64(batch.count)
+        if rolled {
+            // A new file: its size and its directory entry must be durable too.
+            try fileSystem.fsync(context.file)
+            try fileSystem.syncDirectory(directory)
+        } else {
+            try fileSystem.fdatasync(context.file)
+        }
+        syncs.add(1, ordering: .relaxed)
+        batches.add(1, ordering: .relaxed)
+        return rolled
+    }
+
+    private func snapshotDue(records: UInt64, bytes: UInt64) -> Bool {
+        if let every = options.snapshotEveryRecords, records >= every { return true }
+        if let every = options.snapshotEveryBytes, bytes >= every { return true }
+        return false
+    }
+
+    static func takeWaiters(_ waiters: inout [(sequence: UInt64, callback: DurableCallback)], upTo last: UInt64) -> [(sequence: UInt64, callback: DurableCallback)] {
+        if waiters.isEmpty { return [] }
+        var ready: [(sequence: UInt64, callback: DurableCallback)] = []
+        waiters.removeAll { entry in
+            if entry.sequence <= last { ready.append(entry); return true }
+            return false
+        }
+        return ready
+    }
+
+    /// The message every affected append gets: what failed, on which file,
+    /// and what it means for the server.
+    static func unavailable(_ error: FileSystemError) -> StoreError {
+        let verb: String
+        switch error.call {
+        case "pwrite": verb = "writing"
+        case "fdatasync", "fsync": verb = "syncing"
+        case "open": verb = "creating"
+        default: verb = "in \(error.call) of"
+        }
+        let file = error.path.split(separator: "/").last.map(String.init) ?? error.path
+        return .unavailable("the event log cannot make records durable: \(error.reason) \(verb) \(file); the server is read-only until restarted")
+    }
+}

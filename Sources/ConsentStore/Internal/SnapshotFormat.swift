@@ -1,0 +1,76 @@
+/// The 32-byte header of a snapshot file, followed by the state's bytes:
+///
+/// ```
+/// 0   8 bytes  magic "CHSNAPSH"
+/// 8   u16      format version (1)
+/// 10  u16      reserved, 0
+/// 12  u32      CRC-32C of bytes 0..<12, 16..<32 and the payload
+/// 16  u64      last sequence number the snapshot covers
+/// 24  u64      payload length
+/// 32  …        payload (ReplayableState.encodeSnapshot())
+/// ```
+enum SnapshotFormat {
+    static let headerSize = 32
+    static let magic: [UInt8] = Array("CHSNAPSH".utf8)
+    static let version: UInt16 = 1
+
+    static func encode(sequence: UInt64, payload: [UInt8]) -> [UInt8] {
+        var bytes = magic
+        bytes.reserveCapacity(headerSize + payload.count)
+        bytes.appendLittleEndian(version)
+        bytes.appendLittleEndian(UInt16(0))
+        bytes.appendLittleEndian(UInt32(0))
+        bytes.appendLittleEndian(sequence)
+        bytes.appendLittleEndian(UInt64(payload.count))
+        bytes.append(contentsOf: payload)
+        let crc = bytes.withUnsafeBytes { checksum($0) }
+        bytes.withUnsafeMutableBytes { $0.storeLittleEndian(crc, at: 12) }
+        return bytes
+    }
+
+    private static func checksum(_ file: UnsafeRawBufferPointer) -> UInt32 {
+        var crc = CRC32C()
+        crc.update(UnsafeRawBufferPointer(rebasing: file[0..<12]))
+        crc.update(UnsafeRawBufferPointer(rebasing: file[16...]))
+        return crc.value
+    }
+
+    /// The covered sequence number and the payload's range, or why the file is not valid.
+    static func decode(_ file: UnsafeRawBufferPointer) -> Result<(sequence: UInt64, payload: Range<Int>), HeaderProblem> {
+        guard file.count >= headerSize else { return .failure(.problem("shorter than a snapshot header (\(file.count) bytes)")) }
+        guard file[0..<8].elementsEqual(magic) else { return .failure(.problem("bad magic, not a ConsentHub snapshot")) }
+        let version = file.loadLittleEndian(UInt16.self, at: 8)
+        guard version == Self.version else { return .failure(.problem("unsupported snapshot format version \(version)")) }
+        let length = file.loadLittleEndian(UInt64.self, at: 24)
+        guard length == UInt64(file.count - headerSize) else {
+            return .failure(.problem("header announces \(length) payload bytes, file has \(file.count - headerSize)"))
+        }
+        guard file.loadLittleEndian(UInt32.self, at: 12) == checksum(file) else {
+            return .failure(.problem("checksum mismatch"))
+        }
+        return .success((file.loadLittleEndian(UInt64.self, at: 16), headerSize..<file.count))
+    }
+}
+
+/// Reads and checks a snapshot file.
+enum SnapshotFile {
+    /// The covered sequence number and the state's bytes.
+    /// - Throws: ``StoreError/corrupted(file:offset:reason:)`` if the file is
+    ///   not a valid snapshot, ``StoreError/io(_:)`` if it cannot be read.
+    static func read(_ name: String, directory: String, fileSystem: any FileSystem) throws(StoreError) -> (sequence: UInt64, payload: [UInt8]) {
+        let bytes: [UInt8]
+        do throws(FileSystemError) { bytes = try fileSystem.readFile(directory + "/" + name) } catch { throw .io(error) }
+        let decoded = bytes.withUnsafeBytes { SnapshotFormat.decode($0) }
+        switch decoded {
+        case .success(let (sequence, payload)):
+            guard FileNames.parseSnapshot(name) == sequence else {
+                throw .corrupted(file: name, offset: 16, reason: "the header covers sequence \(sequence), the file name says otherwise")
+            }
+            return (sequence, Array(bytes[payload]))
+        case .failure(.problem(let reason)):
+            throw .corrupted(file: name, offset: 0, reason: reason)
+        case .failure:
+            throw .corrupted(file: name, offset: 0, reason: "not a valid snapshot")
+        }
+    }
+}

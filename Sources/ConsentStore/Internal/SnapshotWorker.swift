@@ -1,0 +1,204 @@
+/// The snapshot thread. It owns a private instance of the state, brings it up
+/// to the durable end of the log by reading the segments back from disk, and
+/// writes it out. It never sees the caller's live state and takes the append
+/// path's lock only to read where the durable data ends.
+final class SnapshotWorker<State: ReplayableState> {
+    private let core: LogCore
+    private var state: State?
+    /// The last sequence number applied to `state`.
+    private var covered: UInt64 = 0
+    /// Where the record after `covered` starts, once known.
+    private var cursor: (segment: UInt64, offset: Int64)?
+    /// The newest valid snapshot on disk.
+    private var newest: SnapshotBase
+
+    init(core: LogCore, base: SnapshotBase) {
+        self.core = core
+        self.newest = base
+    }
+
+    private var fileSystem: any FileSystem { core.fileSystem }
+    private var options: LogOptions { core.options }
+
+    private func io<T>(_ body: () throws(FileSystemError) -> T) throws(StoreError) -> T {
+        do throws(FileSystemError) { return try body() } catch { throw .io(error) }
+    }
+
+    func run() {
+        while true {
+            core.snapshotWake.wait()
+            let (stopping, waiters) = core.snapshots.withLock { s in
+                defer { s.waiters.removeAll(); s.requested = false }
+                return (s.stopping, s.waiters)
+            }
+            if stopping {
+                for waiter in waiters { waiter(.failure(LogCore.closedError)) }
+                return
+            }
+            let result: Result<SnapshotInfo, StoreError>
+            do throws(StoreError) {
+                result = .success(try build())
+            } catch {
+                result = .failure(error)
+                if !core.isStopping { options.log("snapshot failed (the log is not affected): \(error)") }
+                // Start from a clean slate next time: the state may be ahead of the cursor.
+                state = nil
+                cursor = nil
+            }
+            for waiter in waiters { waiter(result) }
+            if !options.keepSnapshotStateInMemory {
+                state = nil
+                cursor = nil
+            }
+        }
+    }
+
+    /// Brings the private state to the durable end and writes a snapshot.
+    /// - Throws: ``StoreError``; the log itself is not affected.
+    private func build() throws(StoreError) -> SnapshotInfo {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (target, segments, end) = core.shared.withLock { s in
+            (core.durable.load(ordering: .acquiring), s.segments, s.durableEnd)
+        }
+        if target <= newest.sequence {
+            return SnapshotInfo(file: newest.file, sequence: newest.sequence, bytes: 0, isNew: false)
+        }
+        var current: State
+        if let state {
+            current = state
+            self.state = nil
+        } else {
+            if let file = newest.file {
+                let (sequence, payload) = try SnapshotFile.read(file, directory: core.directory, fileSystem: fileSystem)
+                do { current = try State(snapshot: payload) } catch {
+                    throw .corrupted(file: file, offset: Int64(SnapshotFormat.headerSize), reason: "the state could not decode it: \(error)")
+                }
+                covered = sequence
+            } else {
+                current = State()
+                covered = 0
+            }
+            cursor = nil
+        }
+        let replayedFrom = covered
+        try replay(into: &current, upTo: target, segments: segments, end: end)
+        state = current
+
+        let name = FileNames.snapshot(sequence: covered)
+        let bytes = SnapshotFormat.encode(sequence: covered, payload: current.encodeSnapshot())
+        try write(bytes, name: name)
+        newest = SnapshotBase(file: name, sequence: covered)
+        core.snapshotsWritten.add(1, ordering: .relaxed)
+        core.lastSnapshotSequence.store(covered, ordering: .relaxed)
+        options.log("wrote snapshot \(name): covers sequence \(covered), \(bytes.count) bytes, \(covered - replayedFrom) records replayed, in \(clock.now - started)")
+        try retain()
+        return SnapshotInfo(file: name, sequence: covered, bytes: bytes.count, isNew: true)
+    }
+
+    /// Reads durable records after `covered` up to `target` and applies them.
+    private func replay(into current: inout State, upTo target: UInt64, segments: [UInt64], end: (segment: UInt64, offset: Int64)) throws(StoreError) {
+        var index = cursor.flatMap { c in segments.firstIndex(of: c.segment) } ?? (segments.lastIndex { $0 <= covered } ?? 0)
+        while covered < target {
+            if core.isStopping { throw LogCore.closedError }
+            guard index < segments.count else {
+                throw .corrupted(file: FileNames.segment(firstSequence: segments.last ?? 0), offset: 0, reason: "the log ended at sequence \(covered) while building a snapshot up to \(target)")
+            }
+            let segment = segments[index]
+            let name = FileNames.segment(firstSequence: segment)
+            let from = cursor?.segment == segment ? cursor!.offset : 0
+            let bytes = try io { () throws(FileSystemError) -> [UInt8] in
+                let file = try fileSystem.open(core.path(name), mode: .readOnly)
+                defer { try? fileSystem.close(file) }
+                // Only the synced prefix of the active segment: the writer may
+                // be appending behind it, but never rewrites it.
+                let limit = segment == end.segment ? end.offset : try fileSystem.size(of: file)
+                return try fileSystem.read(file, count: Int(max(0, limit - from)), at: from)
+            }
+            let consumed = try withBytes(bytes) { (raw) throws(StoreError) -> Int in
+                var offset = 0
+                if from == 0 {
+                    guard case .success = SegmentHeader.decode(raw) else {
+                        throw .corrupted(file: name, offset: 0, reason: "bad segment header while building a snapshot")
+                    }
+                    offset = SegmentHeader.size
+                }
+                while offset < raw.count {
+                    guard case .record(let record) = RecordFormat.decode(raw, at: offset, maxPayload: options.maxPayloadSize) else {
+                        throw .corrupted(file: name, offset: from + Int64(offset), reason: "a durable record does not decode while building a snapshot")
+                    }
+                    if record.sequence > target { break }
+                    if record.sequence > covered {
+                        guard record.sequence == covered + 1 else {
+                            throw .corrupted(file: name, offset: from + Int64(offset), reason: "found sequence \(record.sequence) where \(covered + 1) was expected")
+                        }
+                        do {
+                            try current.apply(recordType: record.type, payload: UnsafeRawBufferPointer(rebasing: raw[record.payload]), sequence: record.sequence)
+                        } catch {
+                            throw .replayFailed(file: name, sequence: record.sequence, reason: "\(error)")
+                        }
+                        covered = record.sequence
+                    }
+                    offset = record.end
+                }
+                return offset
+            }
+            cursor = (segment, from + Int64(consumed))
+            if covered < target { index += 1 }
+        }
+    }
+
+    /// Temp file, write, fsync, rename, fsync the directory: a snapshot is
+    /// either whole under its final name or not there at all.
+    private func write(_ bytes: [UInt8], name: String) throws(StoreError) {
+        let temporary = core.path(name + FileNames.temporarySuffix)
+        do throws(FileSystemError) {
+            let file = try fileSystem.open(temporary, mode: .readWrite(create: true))
+            do throws(FileSystemError) {
+                try fileSystem.ftruncate(file, to: 0)
+                try fileSystem.writeAll(file, bytes, at: 0)
+                try fileSystem.fsync(file)
+            } catch {
+                try? fileSystem.close(file)
+                throw error
+            }
+            try? fileSystem.close(file)
+            try fileSystem.rename(temporary, to: core.path(name))
+            try fileSystem.syncDirectory(core.directory)
+        } catch {
+            try? fileSystem.unlink(temporary)
+            throw .io(error)
+        }
+    }
+
+    /// Removes snapshots beyond the newest K and, if asked, the segments the
+    /// oldest kept snapshot covers entirely (so every kept snapshot can still
+    /// be replayed from).
+    private func retain() throws(StoreError) {
+        let listing = try DirectoryListing(directory: core.directory, fileSystem: fileSystem)
+        let keep = max(1, options.snapshotsToKeep)
+        var changed = false
+        for old in listing.snapshots.dropLast(keep) {
+            try io { () throws(FileSystemError) in try fileSystem.unlink(core.path(old.name)) }
+            options.log("removed old snapshot \(old.name)")
+            changed = true
+        }
+        if options.removeCoveredSegments, let oldestKept = listing.snapshots.suffix(keep).first?.sequence {
+            let segments = core.shared.withLock { $0.segments }
+            var removed: [UInt64] = []
+            for index in segments.indices.dropLast() where segments[index + 1] - 1 <= oldestKept {
+                let name = FileNames.segment(firstSequence: segments[index])
+                try io { () throws(FileSystemError) in try fileSystem.unlink(core.path(name)) }
+                options.log("removed \(name): every record in it is covered by snapshot sequence \(oldestKept)")
+                removed.append(segments[index])
+            }
+            if !removed.isEmpty {
+                core.shared.withLock { s in s.segments.removeAll { removed.contains($0) } }
+                changed = true
+            }
+        }
+        if changed {
+            try io { () throws(FileSystemError) in try fileSystem.syncDirectory(core.directory) }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import ConsentStore
+
+@Suite("Snapshots")
+struct SnapshotTests {
+    func append(_ log: ToyLog, _ range: ClosedRange<Int>) throws {
+        for i in range { _ = try log.appendAndWait(i).get() }
+    }
+
+    @Test("snapshot plus tail replay equals full replay")
+    func snapshotPlusTail() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let (log, _, _) = try openToy(dir)
+        try append(log, 1...50)
+        let info = try log.snapshotNow()
+        #expect(info.isNew)
+        #expect(info.sequence == 50)
+        #expect(info.file == FileNames.snapshot(sequence: 50))
+        try append(log, 51...80)
+        log.close()
+
+        let (reopened, state, report) = try openToy(dir)
+        reopened.close()
+        #expect(report.snapshotFile == info.file)
+        #expect(report.snapshotSequence == 50)
+        #expect(report.recordsReplayed == 30)
+        #expect(state == expectedState(80))
+
+        // The same state from the log alone.
+        _ = dir.remove(info.file!)
+        let (full, fullState, fullReport) = try openToy(dir)
+        full.close()
+        #expect(fullReport.snapshotFile == nil)
+        #expect(fullReport.recordsReplayed == 80)
+        #expect(fullState == state)
+    }
+
+    @Test("a snapshot with nothing new since the last one writes nothing")
+    func nothingNew() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let (log, _, _) = try openToy(dir)
+        defer { log.close() }
+        #expect(try log.snapshotNow().file == nil)
+        try append(log, 1...3)
+        #expect(try log.snapshotNow().isNew)
+        let again = try log.snapshotNow()
+        #expect(!again.isNew)
+        #expect(again.sequence == 3)
+    }
+
+    @Test("a damaged newest snapshot is skipped with a log line; the older one and the log rebuild the same state")
+    func damagedSnapshotFallsBack() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let (log, _, _) = try openToy(dir)
+        try append(log, 1...20)
+        let older = try log.snapshotNow()
+        try append(log, 21...40)
+        let newer = try log.snapshotNow()
+        try append(log, 41...45)
+        log.close()
+
+        var bytes = dir.read(newer.file!)
+        bytes[bytes.count - 2] ^= 0x08
+        dir.write(newer.file!, bytes)
+
+        let lines = LogLines()
+        let (reopened, state, report) = try openToy(dir, testOptions(lines))
+        reopened.close()
+        #expect(report.snapshotFile == older.file)
+        #expect(report.skippedSnapshots.count == 1)
+        #expect(report.skippedSnapshots.first?.contains(newer.file!) == true)
+        #expect(lines.contains("skipping snapshot \(newer.file!)"))
+        #expect(state == expectedState(45))
+
+        // With every snapshot damaged, the full log still rebuilds it.
+        dir.write(older.file!, [1, 2, 3])
+        let (full, fullState, fullReport) = try openToy(dir)
+        full.close()
+        #expect(fullReport.snapshotFile == nil)
+        #expect(fullState == expectedState(45))
+    }
+
+    @Test("automatic snapshots every N records, in the background")
+    func automaticSnapshots() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        var options = testOptions()
+        options.snapshotEveryRecords = 10
+        let (log, _, _) = try openToy(dir, options)
+        try append(log, 1...35)
+        // The snapshotter runs on its own thread: wait for it (bounded).
+        var waited = 0
+        while log.statistics.snapshotsWritten < 3 && waited < 1000 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(log.statistics.snapshotsWritten >= 3)
+        log.close()
+        let (reopened, state, report) = try openToy(dir)
+        reopened.close()
+        #expect(report.snapshotSequence >= 30)
+        #expect(state == expectedState(35))
+    }
+
+    @Test("only the newest K snapshots are kept")
+    func snapshotRetention() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        var options = testOptions()
+        options.snapshotsToKeep = 2
+        let (log, _, _) = try openToy(dir, options)
+        defer { log.close() }
+        for round in 1...4 {
+            try append(log, (round * 10 - 9)...(round * 10))
+            _ = try log.snapshotNow()
+        }
+        #expect(dir.snapshots() == [FileNames.snapshot(sequence: 30), FileNames.snapshot(sequence: 40)])
+        // Segments are kept by default: consent history is audit data.
+        #expect(dir.segments() == [FileNames.segment(firstSequence: 1)])
+    }
+
+    @Test("covered segments are removed when asked, and the directory still recovers and verifies")
+    func segmentRetention() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        var options = testOptions()
+        options.segmentSize = 400
+        options.snapshotsToKeep = 2
+        options.removeCoveredSegments = true
+        options.keepSnapshotStateInMemory = false
+        let (log, _, _) = try openToy(dir, options)
+        try append(log, 1...40)
+        _ = try log.snapshotNow()
+        try append(log, 41...80)
+        _ = try log.snapshotNow()
+        let before = dir.segments().count
+        try append(log, 81...90)
+        _ = try log.snapshotNow()
+        log.close()
+        let segments = dir.segments()
+        #expect(segments.count < before + 2)
+        #expect(segments.first != FileNames.segment(firstSequence: 1))
+        // Every kept snapshot can still be replayed from: the oldest kept one
+        // (sequence 80) needs the segment holding record 81.
+        let firstKept = FileNames.parseSegment(segments.first!)!
+        #expect(firstKept <= 81)
+
+        let (reopened, state, _) = try openToy(dir, options)
+        reopened.close()
+        #expect(state == expectedState(90))
+        #expect(LogVerifier.verify(directory: dir.data).isHealthy)
+
+        // Falling back past the oldest kept snapshot is impossible now, and
+        // says so instead of replaying a partial log.
+        for name in dir.snapshots() { dir.write(name, [0]) }
+        let error = try #require(openToyFailure(dir, options))
+        #expect("\(error)".contains("missing"))
+    }
+}
