@@ -1,11 +1,13 @@
 /// Base64url without padding (RFC 4648 §5, as JWS uses it: RFC 7515 §2).
 public enum Base64URL {
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    /// A `StaticString` rather than an array: a pointer into the binary, with
+    /// no lazy-initialisation check or bounds check on the hot path.
+    private static let alphabetText: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
     /// Alphabet value of each byte, 0xFF for bytes outside the alphabet.
     private static let values: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
-        for (index, character) in alphabet.enumerated() { table[Int(character)] = UInt8(index) }
+        for index in 0..<64 { table[Int(alphabetText.utf8Start[index])] = UInt8(index) }
         return table
     }()
 
@@ -29,7 +31,8 @@ public enum Base64URL {
     /// - Returns: the number of bytes written.
     @discardableResult
     static func encode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>) -> Int {
-        alphabet.withUnsafeBufferPointer { alphabet in
+        let alphabet = alphabetText.utf8Start
+        do {
             var written = 0
             var index = 0
             let count = input.count

@@ -3,7 +3,7 @@ extension ConsentTokenClaims {
     public var json: String {
         var writer = JSONWriter()
         write(into: &writer)
-        return String(decoding: writer.bytes, as: UTF8.self)
+        return writer.string()
     }
 
     /// Writes the payload. Member order is fixed and metadata keys are
@@ -40,11 +40,15 @@ extension ConsentTokenClaims {
             writer.raw(#"{"action":["consent"],"resource":[{"type":"urn:altinn:resource","value":"#)
             writer.string(right.resource)
             writer.raw(#"}],"metadata":{"#)
-            for (index, key) in right.metadata.keys.sorted().enumerated() {
+            // Sorted pairs, not sorted keys: no dictionary lookups afterwards.
+            let metadata = right.metadata.count > 1
+                ? right.metadata.sorted { $0.key < $1.key }
+                : Array(right.metadata)
+            for (index, entry) in metadata.enumerated() {
                 if index > 0 { writer.raw(",") }
-                writer.string(key)
+                writer.string(entry.key)
                 writer.raw(":")
-                writer.string(right.metadata[key]!)
+                writer.string(entry.value)
             }
             writer.raw("}}")
         }

@@ -23,7 +23,7 @@ public enum JWKS {
             JWK.write(key, into: &writer)
         }
         writer.raw("]}")
-        return String(decoding: writer.bytes, as: UTF8.self)
+        return writer.string()
     }
 
     /// Reads the ES256 keys of a JWK Set.

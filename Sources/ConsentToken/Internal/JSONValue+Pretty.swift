@@ -4,7 +4,7 @@ extension JSONValue {
     func prettyPrinted() -> String {
         var writer = JSONWriter()
         write(into: &writer, indent: 0)
-        return String(decoding: writer.bytes, as: UTF8.self)
+        return writer.string()
     }
 
     private func write(into writer: inout JSONWriter, indent: Int) {

@@ -1,18 +1,80 @@
-/// Writes compact JSON (RFC 8259) into a byte buffer. Hand-written because it
-/// sits on the token hot path, where Foundation's `JSONEncoder` would cost
-/// more than a tenth of an ECDSA signature.
-struct JSONWriter {
-    private(set) var bytes: [UInt8]
+/// Writes compact JSON (RFC 8259) into a growable byte buffer.
+///
+/// Hand-written because it sits on the token hot path: Foundation's
+/// `JSONEncoder` costs more than a tenth of an ECDSA signature, and even
+/// `Array.append(contentsOf:)` showed up in profiles (a uniqueness and
+/// capacity check per call). The writer owns raw memory instead, so it is
+/// non-copyable and frees the memory when it goes away.
+struct JSONWriter: ~Copyable {
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
 
-    init(capacity: Int = 512) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+    init(capacity: Int = 1024) {
+        self.capacity = max(capacity, 16)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        storage.deallocate()
+    }
+
+    /// Makes room for `extra` more bytes, doubling the buffer when it must grow.
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(count + extra) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newStorage.update(from: storage, count: count)
+        storage.deallocate()
+        storage = newStorage
+        capacity = newCapacity
+    }
+
+    /// Lends the bytes written so far.
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: storage, count: count))
+    }
+
+    /// A copy of the bytes written so far.
+    var bytes: [UInt8] {
+        withBytes { Array($0) }
+    }
+
+    /// The bytes written so far as a string (they are UTF-8 by construction).
+    func string() -> String {
+        withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Appends one byte that is already valid JSON.
+    @inline(__always)
+    mutating func byte(_ value: UInt8) {
+        reserve(1)
+        storage[count] = value
+        count += 1
+    }
+
+    /// Appends bytes that are already valid JSON.
+    mutating func append(_ raw: UnsafeRawBufferPointer) {
+        guard raw.count > 0 else { return }
+        reserve(raw.count)
+        (storage + count).update(from: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: raw.count)
+        count += raw.count
+    }
+
+    /// Appends bytes that are already valid JSON.
+    mutating func append(contentsOf json: [UInt8]) {
+        json.withUnsafeBytes { append($0) }
     }
 
     /// Appends text that is already JSON (punctuation, fixed keys).
     @inline(__always)
     mutating func raw(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// Appends a string literal, escaped per RFC 8259 §7: `"` and `\`, and
@@ -20,9 +82,9 @@ struct JSONWriter {
     /// `\u00XX` otherwise). Everything else, non-ASCII included, is copied as
     /// UTF-8: Swift strings are always valid UTF-8, so the output is too.
     mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
         appendEscapedContents(of: text)
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
     }
 
     /// Appends `text` escaped as inside a string literal, without the quotes
@@ -32,68 +94,74 @@ struct JSONWriter {
         text.withUTF8 { utf8 in
             var runStart = 0
             for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                // Copy the clean run before the byte in one go.
-                if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
-                appendEscape(byte)
+                let character = utf8[index]
+                guard character < 0x20 || character == UInt8(ascii: "\"") || character == UInt8(ascii: "\\") else { continue }
+                // Copy the clean run before the character in one go.
+                append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[runStart..<index])))
+                appendEscape(character)
                 runStart = index + 1
             }
-            if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+            append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[runStart...])))
         }
     }
 
-    /// Appends one byte that is already valid JSON.
-    @inline(__always)
-    mutating func byte(_ value: UInt8) {
-        bytes.append(value)
-    }
-
-    private mutating func appendEscape(_ byte: UInt8) {
-        bytes.append(UInt8(ascii: "\\"))
-        switch byte {
-        case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
-        case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
-        case 0x08: bytes.append(UInt8(ascii: "b"))
-        case 0x0C: bytes.append(UInt8(ascii: "f"))
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
+    private mutating func appendEscape(_ value: UInt8) {
+        byte(UInt8(ascii: "\\"))
+        switch value {
+        case UInt8(ascii: "\""): byte(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): byte(UInt8(ascii: "\\"))
+        case 0x08: byte(UInt8(ascii: "b"))
+        case 0x0C: byte(UInt8(ascii: "f"))
+        case 0x0A: byte(UInt8(ascii: "n"))
+        case 0x0D: byte(UInt8(ascii: "r"))
+        case 0x09: byte(UInt8(ascii: "t"))
         default:
             let digits: StaticString = "0123456789abcdef"
-            bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-            digits.withUTF8Buffer { digits in
-                bytes.append(digits[Int(byte >> 4)])
-                bytes.append(digits[Int(byte & 0xF)])
-            }
+            raw("u00")
+            byte(digits.utf8Start[Int(value >> 4)])
+            byte(digits.utf8Start[Int(value & 0xF)])
         }
     }
 
     /// Appends a decimal integer.
     mutating func integer(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        reserve(20)
+        if value < 0 {
+            storage[count] = UInt8(ascii: "-")
+            count += 1
+        }
         var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var start = buffer.count
-            repeat {
-                start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
+        var digits = 1
+        var probe = magnitude
+        while probe >= 10 {
+            probe /= 10
+            digits += 1
+        }
+        var position = count + digits
+        count = position
+        repeat {
+            position -= 1
+            storage[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
+    }
+
+    /// Appends `value` as exactly `width` decimal digits (2 or 4), zero-padded.
+    @inline(__always)
+    mutating func fixedDigits(_ value: Int64, width: Int) {
+        reserve(width)
+        var remaining = value
+        var position = count + width
+        count = position
+        for _ in 0..<width {
+            position -= 1
+            storage[position] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: remaining % 10)
+            remaining /= 10
         }
     }
 
     /// Appends `true` or `false`.
     mutating func boolean(_ value: Bool) {
         if value { raw("true") } else { raw("false") }
-    }
-
-    /// Appends bytes that are already valid JSON.
-    mutating func append(contentsOf json: [UInt8]) {
-        bytes.append(contentsOf: json)
     }
 }

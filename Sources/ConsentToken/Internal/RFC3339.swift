@@ -13,17 +13,17 @@ enum RFC3339 {
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
         writer.byte(UInt8(ascii: "\""))
-        appendDigits(&writer, year, 4)
+        writer.fixedDigits(year, width: 4)
         writer.byte(UInt8(ascii: "-"))
-        appendDigits(&writer, month, 2)
+        writer.fixedDigits(month, width: 2)
         writer.byte(UInt8(ascii: "-"))
-        appendDigits(&writer, day, 2)
+        writer.fixedDigits(day, width: 2)
         writer.byte(UInt8(ascii: "T"))
-        appendDigits(&writer, secondOfDay / 3600, 2)
+        writer.fixedDigits(secondOfDay / 3600, width: 2)
         writer.byte(UInt8(ascii: ":"))
-        appendDigits(&writer, secondOfDay / 60 % 60, 2)
+        writer.fixedDigits(secondOfDay / 60 % 60, width: 2)
         writer.byte(UInt8(ascii: ":"))
-        appendDigits(&writer, secondOfDay % 60, 2)
+        writer.fixedDigits(secondOfDay % 60, width: 2)
         writer.byte(UInt8(ascii: "Z"))
         writer.byte(UInt8(ascii: "\""))
     }
@@ -32,18 +32,7 @@ enum RFC3339 {
     static func format(_ seconds: Int64) -> String {
         var writer = JSONWriter(capacity: 24)
         format(seconds, into: &writer)
-        return String(decoding: writer.bytes.dropFirst().dropLast(), as: UTF8.self)
-    }
-
-    private static func appendDigits(_ writer: inout JSONWriter, _ value: Int64, _ width: Int) {
-        var divisor: Int64 = 1
-        for _ in 1..<width { divisor *= 10 }
-        var remaining = value
-        while divisor > 0 {
-            writer.byte(UInt8(ascii: "0") + UInt8(remaining / divisor % 10))
-            remaining %= divisor
-            divisor /= 10
-        }
+        return writer.withBytes { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) }
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t` and `z` may be
