@@ -27,41 +27,61 @@ public enum Base64URL {
         }
     }
 
+    /// Every 12-bit value's two output characters (first in the low byte), so
+    /// the encoder does two lookups and two 16-bit stores per 3 input bytes
+    /// instead of four of each (8 KiB: stays in the L1 cache while in use).
+    private static let pairs: [UInt16] = (0..<4096).map { value in
+        UInt16(alphabetText.utf8Start[value >> 6]) | UInt16(alphabetText.utf8Start[value & 0x3F]) << 8
+    }
+
     /// Encodes `input` into `output`, which must hold `encodedCount(input.count)` bytes.
     /// - Returns: the number of bytes written.
     @discardableResult
     static func encode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>) -> Int {
         let alphabet = alphabetText.utf8Start
-        do {
-            var written = 0
-            var index = 0
-            let count = input.count
+        let count = input.count
+        guard count > 0 else { return 0 }
+        let source = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let destination = UnsafeMutableRawPointer(output)
+        var written = 0
+        var index = 0
+        pairs.withUnsafeBufferPointer { pairs in
+            // 6 bytes per step: one unaligned 8-byte load (the 2 extra bytes
+            // are ignored), four 12-bit lookups, one 8-byte store.
+            while index + 8 <= count {
+                let word = UInt64(bigEndian: UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self))
+                let packed = UInt64(pairs[Int(truncatingIfNeeded: word >> 52)])
+                    | UInt64(pairs[Int(truncatingIfNeeded: word >> 40) & 0xFFF]) << 16
+                    | UInt64(pairs[Int(truncatingIfNeeded: word >> 28) & 0xFFF]) << 32
+                    | UInt64(pairs[Int(truncatingIfNeeded: word >> 16) & 0xFFF]) << 48
+                destination.storeBytes(of: packed.littleEndian, toByteOffset: written, as: UInt64.self)
+                written += 8
+                index += 6
+            }
             while index + 3 <= count {
-                let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-                output[written] = alphabet[Int(group >> 18)]
-                output[written + 1] = alphabet[Int(group >> 12 & 0x3F)]
-                output[written + 2] = alphabet[Int(group >> 6 & 0x3F)]
-                output[written + 3] = alphabet[Int(group & 0x3F)]
+                let group = Int(source[index]) << 16 | Int(source[index + 1]) << 8 | Int(source[index + 2])
+                destination.storeBytes(of: pairs[group >> 12].littleEndian, toByteOffset: written, as: UInt16.self)
+                destination.storeBytes(of: pairs[group & 0xFFF].littleEndian, toByteOffset: written + 2, as: UInt16.self)
                 written += 4
                 index += 3
             }
-            switch count - index {
-            case 1:
-                let group = UInt32(input[index]) << 16
-                output[written] = alphabet[Int(group >> 18)]
-                output[written + 1] = alphabet[Int(group >> 12 & 0x3F)]
-                written += 2
-            case 2:
-                let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
-                output[written] = alphabet[Int(group >> 18)]
-                output[written + 1] = alphabet[Int(group >> 12 & 0x3F)]
-                output[written + 2] = alphabet[Int(group >> 6 & 0x3F)]
-                written += 3
-            default:
-                break
-            }
-            return written
         }
+        switch count - index {
+        case 1:
+            let group = Int(source[index]) << 16
+            output[written] = alphabet[group >> 18]
+            output[written + 1] = alphabet[group >> 12 & 0x3F]
+            written += 2
+        case 2:
+            let group = Int(source[index]) << 16 | Int(source[index + 1]) << 8
+            output[written] = alphabet[group >> 18]
+            output[written + 1] = alphabet[group >> 12 & 0x3F]
+            output[written + 2] = alphabet[group >> 6 & 0x3F]
+            written += 3
+        default:
+            break
+        }
+        return written
     }
 
     /// Decodes unpadded base64url text strictly.

@@ -44,6 +44,11 @@ public enum ConsentParty: Hashable, Sendable {
     }
 
     static func isDigits(_ text: String, count: Int) -> Bool {
-        text.utf8.count == count && text.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+        guard text.utf8.count == count else { return false }
+        var text = text
+        return text.withUTF8 { utf8 in
+            for byte in utf8 where byte < 48 || byte > 57 { return false }
+            return true
+        }
     }
 }

@@ -40,15 +40,20 @@ extension ConsentTokenClaims {
             writer.raw(#"{"action":["consent"],"resource":[{"type":"urn:altinn:resource","value":"#)
             writer.string(right.resource)
             writer.raw(#"}],"metadata":{"#)
-            // Sorted pairs, not sorted keys: no dictionary lookups afterwards.
-            let metadata = right.metadata.count > 1
-                ? right.metadata.sorted { $0.key < $1.key }
-                : Array(right.metadata)
-            for (index, entry) in metadata.enumerated() {
-                if index > 0 { writer.raw(",") }
-                writer.string(entry.key)
-                writer.raw(":")
-                writer.string(entry.value)
+            if right.metadata.count <= 1 {
+                for (key, value) in right.metadata {
+                    writer.string(key)
+                    writer.raw(":")
+                    writer.string(value)
+                }
+            } else {
+                // Sorted pairs, not sorted keys: no dictionary lookups afterwards.
+                for (index, entry) in right.metadata.sorted(by: { $0.key < $1.key }).enumerated() {
+                    if index > 0 { writer.raw(",") }
+                    writer.string(entry.key)
+                    writer.raw(":")
+                    writer.string(entry.value)
+                }
             }
             writer.raw("}}")
         }

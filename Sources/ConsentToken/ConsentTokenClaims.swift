@@ -58,8 +58,8 @@ public struct ConsentTokenClaims: Hashable, Sendable {
         guard ConsentParty.isDigits(consent.consumerOrganizationNumber, count: 9) else {
             throw .malformed("to.ID: consumer organisation number \(consent.consumerOrganizationNumber) is not 9 digits")
         }
-        for time in [consent.consentedAt, consent.validTo] where time < 0 || time >= RFC3339.limit {
-            throw .malformed("consented/validTo \(time) is outside 0000–9999")
+        guard (0..<RFC3339.limit).contains(consent.consentedAt), (0..<RFC3339.limit).contains(consent.validTo) else {
+            throw .malformed("consented or validTo is outside the years 1970–9999")
         }
         guard !consent.rights.isEmpty else { throw .malformed("consentRights is empty") }
         for right in consent.rights where right.resource.isEmpty {

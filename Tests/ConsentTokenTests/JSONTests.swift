@@ -30,6 +30,22 @@ struct JSONTests {
         #expect(foundation == input)
     }
 
+    @Test("escapes are found at every position of long strings (word-at-a-time scan)")
+    func escapePositions() throws {
+        for special in ["\"", "\\", "\u{0}", "\u{1F}", "\n"] as [String] {
+            for position in 0..<24 {
+                var characters = [String](repeating: "å", count: 24)
+                characters[position] = special
+                let text = characters.joined()
+                let json = Self.written(text)
+                #expect(try JSONParser.parse(Array(json.utf8)) == .string(text), "\(position)")
+                #expect(!json.utf8.contains { $0 < 0x20 }, "\(position)")
+            }
+        }
+        // Bytes ≥ 0x80 and 0x7F are never escaped.
+        #expect(Self.written("\u{7F}ÿ€") == "\"\u{7F}ÿ€\"")
+    }
+
     @Test("integers")
     func integers() {
         for value: Int64 in [0, 7, -7, 1_736_935_200, .max, .min] {

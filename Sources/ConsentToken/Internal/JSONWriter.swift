@@ -92,17 +92,44 @@ struct JSONWriter: ~Copyable {
     mutating func appendEscapedContents(of text: String) {
         var text = text
         text.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return }
+            let count = utf8.count
             var runStart = 0
-            for index in 0..<utf8.count {
-                let character = utf8[index]
-                guard character < 0x20 || character == UInt8(ascii: "\"") || character == UInt8(ascii: "\\") else { continue }
-                // Copy the clean run before the character in one go.
-                append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[runStart..<index])))
-                appendEscape(character)
-                runStart = index + 1
+            var index = 0
+            while index < count {
+                // Skip 8 clean bytes at a time (most strings need no escape).
+                if index + 8 <= count, !Self.mayNeedEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                    index += 8
+                    continue
+                }
+                let character = base[index]
+                if character < 0x20 || character == UInt8(ascii: "\"") || character == UInt8(ascii: "\\") {
+                    // Copy the clean run before the character in one go.
+                    append(UnsafeRawBufferPointer(start: base + runStart, count: index - runStart))
+                    appendEscape(character)
+                    runStart = index + 1
+                }
+                index += 1
             }
-            append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[runStart...])))
+            append(UnsafeRawBufferPointer(start: base + runStart, count: count - runStart))
         }
+    }
+
+    /// Whether any of the 8 bytes in `word` may be `"`, `\` or below 0x20
+    /// (word-at-a-time zero-byte tests; false positives only cost a byte-wise
+    /// look, false negatives cannot happen).
+    @inline(__always)
+    private static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // A byte below 0x20 (also catches bytes >= 0x80 as candidates only if
+        // they wrap, which `& ~word` excludes).
+        let below = (word &- ones &* 0x20) & ~word & highs
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote & highs
+        let hasBackslash = (backslash &- ones) & ~backslash & highs
+        return (below | hasQuote | hasBackslash) != 0
     }
 
     private mutating func appendEscape(_ value: UInt8) {
