@@ -41,29 +41,31 @@ public struct TokenSigner: Sendable {
     /// Signs `claims` with the active key.
     ///
     /// Builds `base64url(header) . base64url(claims JSON) . base64url(r‖s)`
-    /// straight into the result string's storage: one JSON buffer and one
-    /// string allocation besides OpenSSL's own.
+    /// straight into the result string's storage; the claims JSON is written
+    /// on the stack. One heap allocation (the string) besides OpenSSL's own.
     /// The `jti` is drawn when the claims are made (see `claims(for:isOneTime:now:)`).
     /// - Returns: the token.
     /// - Throws: `TokenError.malformed` if the claims fail `validate()`;
     ///   `OpenSSLError` if signing fails.
     public func sign(_ claims: ConsentTokenClaims) throws -> String {
         try claims.validate()
-        var payload = JSONWriter(capacity: 1024)
-        claims.write(into: &payload)
-        let key = keySet.active
-        let header = key.encodedHeader
-        let signingInputCount = header.count + 1 + Base64URL.encodedCount(payload.count)
-        let total = signingInputCount + 1 + Base64URL.encodedCount(P256.rawSignatureCount)
-        return try String(unsafeUninitializedCapacity: total) { output in
-            let base = output.baseAddress!
-            header.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: $0.count) }
-            base[header.count] = UInt8(ascii: ".")
-            payload.withBytes { _ = Base64URL.encode($0, into: base + header.count + 1) }
-            let signature = try key.privateKey.sign(UnsafeRawBufferPointer(start: base, count: signingInputCount))
-            base[signingInputCount] = UInt8(ascii: ".")
-            signature.withUnsafeBytes { _ = Base64URL.encode($0, into: base + signingInputCount + 1) }
-            return total
+        return try withUnsafeTemporaryAllocation(byteCount: 2048, alignment: 16) { scratch in
+            var payload = JSONWriter(borrowing: scratch)
+            claims.write(into: &payload)
+            let key = keySet.active
+            let header = key.encodedHeader
+            let signingInputCount = header.count + 1 + Base64URL.encodedCount(payload.count)
+            let total = signingInputCount + 1 + Base64URL.encodedCount(P256.rawSignatureCount)
+            return try String(unsafeUninitializedCapacity: total) { output in
+                let base = output.baseAddress!
+                header.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: $0.count) }
+                base[header.count] = UInt8(ascii: ".")
+                payload.withBytes { _ = Base64URL.encode($0, into: base + header.count + 1) }
+                let signature = try key.privateKey.sign(UnsafeRawBufferPointer(start: base, count: signingInputCount))
+                base[signingInputCount] = UInt8(ascii: ".")
+                signature.withUnsafeBytes { _ = Base64URL.encode($0, into: base + signingInputCount + 1) }
+                return total
+            }
         }
     }
 

@@ -41,6 +41,24 @@ struct TokenVerifierTests {
         #expect(try verifier.verify(token, now: Fixtures.now, expectedIssuer: Fixtures.issuer).isOneTime)
     }
 
+    @Test("claims larger than the signer's stack buffer still sign and verify")
+    func largeClaims() throws {
+        var consent = Fixtures.consent
+        for index in 0..<40 {
+            consent.rights.append(ConsentRight(resource: "resource_\(index)", metadata: ["key\(index)": String(repeating: "x", count: 60)]))
+        }
+        let token = try signer.issue(for: consent, isOneTime: false, now: Fixtures.now)
+        #expect(token.utf8.count > 4096)
+        #expect(try verifier.verify(token, now: Fixtures.now, expectedIssuer: Fixtures.issuer).consent == consent)
+    }
+
+    @Test("the benchmark runs and reports sane figures")
+    func benchmarkSmoke() throws {
+        let result = try TokenBenchmark.run(seconds: 0.6)
+        #expect(result.tokensPerSecond > 0 && result.rawSignsPerSecond > 0)
+        #expect(result.tokenLength > 800)
+    }
+
     @Test("exp never passes the consent's validTo")
     func lifetimeCapped() throws {
         var consent = Fixtures.consent

@@ -8,15 +8,30 @@
 struct JSONWriter: ~Copyable {
     private var storage: UnsafeMutablePointer<UInt8>
     private var capacity: Int
+    /// False while writing into a caller's buffer (see `init(borrowing:)`).
+    private var ownsStorage: Bool
     private(set) var count = 0
 
     init(capacity: Int = 1024) {
         self.capacity = max(capacity, 16)
         storage = .allocate(capacity: self.capacity)
+        ownsStorage = true
+    }
+
+    /// Writes into `buffer` (typically stack memory from
+    /// `withUnsafeTemporaryAllocation`) until it is full, then moves to the
+    /// heap. Why: a heap block of 1 KiB or more makes glibc consolidate its
+    /// fast bins on every allocation, and OpenSSL's signing leaves plenty there.
+    ///
+    /// - Important: The writer must not outlive `buffer`.
+    init(borrowing buffer: UnsafeMutableRawBufferPointer) {
+        storage = buffer.baseAddress!.bindMemory(to: UInt8.self, capacity: buffer.count)
+        capacity = buffer.count
+        ownsStorage = false
     }
 
     deinit {
-        storage.deallocate()
+        if ownsStorage { storage.deallocate() }
     }
 
     /// Makes room for `extra` more bytes, doubling the buffer when it must grow.
@@ -30,9 +45,10 @@ struct JSONWriter: ~Copyable {
         while newCapacity < needed { newCapacity *= 2 }
         let newStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newStorage.update(from: storage, count: count)
-        storage.deallocate()
+        if ownsStorage { storage.deallocate() }
         storage = newStorage
         capacity = newCapacity
+        ownsStorage = true
     }
 
     /// Lends the bytes written so far.
