@@ -36,11 +36,11 @@ public enum TokenBenchmark {
     /// Alternates 100 ms slices of token signing and raw signing on the
     /// calling thread for about `seconds` in total. Rates are per CPU second
     /// of the thread (compare with `openssl speed`, which also counts CPU time).
-    /// - Throws: `OpenSSLError` if key generation or signing fails.
     /// - Parameters:
     ///   - rights: resources per token: 1 is the common loan case (one
     ///     resource, a period in its metadata, ~900-byte token); 2 makes a
     ///     ~1,100-byte token.
+    /// - Throws: `OpenSSLError` if key generation or signing fails.
     public static func run(seconds: Double = 4, rights: Int = 1) throws -> Result {
         let key = try SigningKey(privateKey: P256.PrivateKey())
         let signer = TokenSigner(keySet: try TokenKeySet(active: key), issuer: "https://consenthub.example")
