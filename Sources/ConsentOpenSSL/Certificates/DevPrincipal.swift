@@ -1,0 +1,41 @@
+/// One organisation of the development setup: its client certificate's file
+/// name, organisation number, name and ConsentHub roles.
+public struct DevPrincipal: Sendable, Hashable {
+    /// The base name of `NAME.pem` and `NAME.key`.
+    public var fileName: String
+    /// Nine digits with a valid modulus-11 check digit; the certificate's
+    /// subject `serialNumber` and the principal's `id`.
+    public var organizationNumber: String
+    /// The organisation's name (certificate CN and O, principal `name`).
+    public var name: String
+    /// Roles: `consumer`, `datasource`, `portal`, `admin`.
+    public var roles: [String]
+
+    public init(fileName: String, organizationNumber: String, name: String, roles: [String]) {
+        self.fileName = fileName
+        self.organizationNumber = organizationNumber
+        self.name = name
+        self.roles = roles
+    }
+
+    /// The demo bank (the consumer of seed 002's screenshots). 910000004 is
+    /// a made-up number with a valid check digit, in the range Brønnøysund
+    /// uses for test organisations.
+    public static let consumer = DevPrincipal(
+        fileName: "consumer", organizationNumber: "910000004", name: "BANKEN AS", roles: ["consumer"])
+    /// NAV, owner of demo resource 5252_1 (seed 003).
+    public static let nav = DevPrincipal(
+        fileName: "datasource", organizationNumber: "889640782", name: "ARBEIDS- OG VELFERDSETATEN", roles: ["datasource"])
+    /// Skatteetaten, owner of the tax demo resource (seed 002).
+    public static let skatteetaten = DevPrincipal(
+        fileName: "datasource-skatt", organizationNumber: "974761076", name: "SKATTEETATEN", roles: ["datasource"])
+    /// The citizen-facing portal, run for the hub by Brønnøysundregistrene.
+    public static let portal = DevPrincipal(
+        fileName: "portal", organizationNumber: "974760673", name: "BRØNNØYSUNDREGISTRENE", roles: ["portal"])
+    /// The hub's operator: Digitaliseringsdirektoratet (Digdir), which runs Altinn.
+    public static let admin = DevPrincipal(
+        fileName: "admin", organizationNumber: "991825827", name: "DIGITALISERINGSDIREKTORATET", roles: ["admin"])
+
+    /// Every development principal, in the order `principals.json` lists them.
+    public static let all: [DevPrincipal] = [consumer, nav, skatteetaten, portal, admin]
+}

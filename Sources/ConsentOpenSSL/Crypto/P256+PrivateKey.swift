@@ -1,0 +1,109 @@
+internal import COpenSSL
+
+extension P256 {
+    /// A P-256 private key that signs with ECDSA/SHA-256.
+    ///
+    /// A value type over a shared, immutable OpenSSL key: copies are cheap and
+    /// any number of threads may sign with one key at once (each borrows its
+    /// own pre-initialised `EVP_PKEY_CTX` from a pool).
+    public struct PrivateKey: Sendable {
+        let key: OwnedPKey
+        private let signingContexts: PKeyContextPool
+        /// The matching public key.
+        public let publicKey: PublicKey
+
+        /// Generates a new random key.
+        /// - Throws: `OpenSSLError` if OpenSSL cannot generate one.
+        public init() throws {
+            guard let raw = chub_EVP_EC_gen_P256() else {
+                throw OpenSSLError.drain("generating a P-256 key")
+            }
+            try self.init(owning: OwnedPKey(takingOwnershipOf: raw), "generating a P-256 key")
+        }
+
+        /// Loads a key from PEM: PKCS#8 (`BEGIN PRIVATE KEY`) or the traditional
+        /// SEC 1 form (`BEGIN EC PRIVATE KEY`, optionally after an
+        /// `EC PARAMETERS` block as `openssl ecparam -genkey` writes it).
+        ///
+        /// - Throws: `OpenSSLError` if the text holds no unencrypted private key,
+        ///   or a key that is not on P-256. Encrypted keys are refused rather
+        ///   than prompting for a passphrase on the terminal.
+        public init(pemRepresentation pem: String) throws {
+            let operation = "loading a P-256 private key from PEM"
+            let raw: OpaquePointer = try MemoryBIO.reading(Array(pem.utf8), operation) { bio in
+                // A callback that supplies no passphrase: OpenSSL's default
+                // would read one from the controlling terminal.
+                guard let raw = PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil) else {
+                    throw OpenSSLError.drain(operation)
+                }
+                return raw
+            }
+            try self.init(owning: OwnedPKey(takingOwnershipOf: raw), operation)
+        }
+
+        /// Loads a key from a PEM file (see `init(pemRepresentation:)`).
+        /// - Throws: `KeyFileError` if the file cannot be read, `OpenSSLError`
+        ///   if it holds no usable key.
+        public init(pemFile path: String) throws {
+            try self.init(pemRepresentation: try KeyFile.read(path))
+        }
+
+        private init(owning key: OwnedPKey, _ operation: String) throws {
+            try P256.requireP256(key, operation)
+            self.key = key
+            self.signingContexts = PKeyContextPool(key: key, operation: .sign)
+            let (x, y) = try P256.coordinates(of: key)
+            self.publicKey = try PublicKey(x: x, y: y)
+        }
+
+        /// Exports the key as unencrypted PKCS#8 PEM (`BEGIN PRIVATE KEY`).
+        ///
+        /// - Important: The text is the secret key: write it only to files with
+        ///   mode 0600 (`KeyFile.write(_:to:mode:)` does).
+        /// - Throws: `OpenSSLError` if OpenSSL cannot encode it.
+        public func pemRepresentation() throws -> String {
+            let bytes = try MemoryBIO.writing("exporting a P-256 private key") { bio in
+                guard PEM_write_bio_PrivateKey(bio, key.pointer, nil, nil, 0, nil, nil) == 1 else {
+                    throw OpenSSLError.drain("exporting a P-256 private key")
+                }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
+        /// Signs `message` with ECDSA over its SHA-256 digest.
+        ///
+        /// Thread-safe. A fresh random nonce is drawn for every signature, so
+        /// signing the same message twice gives two different valid signatures.
+        /// - Returns: the 64-byte raw signature `r‖s`.
+        /// - Throws: `OpenSSLError` if OpenSSL fails to sign.
+        public func sign(_ message: UnsafeRawBufferPointer) throws -> [UInt8] {
+            try withUnsafeTemporaryAllocation(byteCount: SHA256.digestCount + P256.maximumDERSignatureCount, alignment: 1) { scratch in
+                let digest = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<SHA256.digestCount])
+                let der = UnsafeMutableRawBufferPointer(rebasing: scratch[SHA256.digestCount...])
+                SHA256.hash(message, into: digest)
+                let derCount = try signingContexts.withContext { context in
+                    var length = der.count
+                    guard EVP_PKEY_sign(
+                        context,
+                        der.baseAddress!.assumingMemoryBound(to: UInt8.self), &length,
+                        digest.baseAddress!.assumingMemoryBound(to: UInt8.self), digest.count
+                    ) == 1 else {
+                        throw OpenSSLError.drain("signing with ECDSA P-256")
+                    }
+                    return length
+                }
+                return try P256.rawSignature(fromDER: UnsafeRawBufferPointer(rebasing: der[0..<derCount]))
+            }
+        }
+
+        /// Signs any byte sequence; see `sign(_:)` for buffers.
+        /// - Returns: the 64-byte raw signature `r‖s`.
+        /// - Throws: `OpenSSLError` if OpenSSL fails to sign.
+        public func sign<Bytes: Sequence>(_ message: Bytes) throws -> [UInt8] where Bytes.Element == UInt8 {
+            if let signature = try message.withContiguousStorageIfAvailable({ try sign(UnsafeRawBufferPointer($0)) }) {
+                return signature
+            }
+            return try Array(message).withUnsafeBytes { try sign($0) }
+        }
+    }
+}

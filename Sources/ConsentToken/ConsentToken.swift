@@ -1,1 +1,0 @@
-// The ConsentToken module; see docs/ARCHITECTURE.md.

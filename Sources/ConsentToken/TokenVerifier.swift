@@ -1,0 +1,117 @@
+import ConsentOpenSSL
+
+/// Checks ConsentHub tokens offline against published keys, as a data
+/// source does (docs/TOKENS.md). Checks the token's form and signature and
+/// its time and issuer claims; what the token *allows* (consumer, resource,
+/// metadata) is the caller's decision.
+public struct TokenVerifier: Sendable {
+    /// The default clock-skew allowance: 30 seconds.
+    public static let defaultLeeway: Int64 = 30
+    /// Longer tokens are refused before any work is done.
+    public static let maximumTokenLength = 64 * 1024
+
+    private let keys: [String: VerificationKey]
+    /// Seconds of clock skew tolerated for `exp`, `iat` and `nbf`.
+    public let leeway: Int64
+
+    /// - Parameters:
+    ///   - keys: the published keys (from `JWKS.decode` or a `TokenKeySet`).
+    ///   - leeway: clock-skew allowance in seconds.
+    public init(keys: [VerificationKey], leeway: Int64 = TokenVerifier.defaultLeeway) {
+        var byID: [String: VerificationKey] = [:]
+        for key in keys where byID[key.keyID] == nil { byID[key.keyID] = key }
+        self.keys = byID
+        self.leeway = leeway
+    }
+
+    /// A verifier for the keys of a JWK Set.
+    /// - Throws: `JWKSError` if the set cannot be read.
+    public init(jwks: String, leeway: Int64 = TokenVerifier.defaultLeeway) throws(JWKSError) {
+        self.init(keys: try JWKS.decode(jwks), leeway: leeway)
+    }
+
+    /// Verifies `token` and returns its claims.
+    ///
+    /// In order: three base64url parts; a header that is a JSON object with
+    /// `alg` exactly `ES256`, no `crit`, and a `kid` among the keys; a
+    /// 64-byte signature that verifies over `header.payload`; then the
+    /// payload's claims, `iss` equal to `expectedIssuer`, `now < exp + leeway`,
+    /// `iat` (and `nbf` if present) `<= now + leeway`.
+    /// - Parameters:
+    ///   - now: the current time, seconds since the epoch.
+    /// - Throws: `TokenError` saying which check failed.
+    public func verify(_ token: String, now: Int64, expectedIssuer: String) throws(TokenError) -> ConsentTokenClaims {
+        let parts = try TokenParts(token)
+        let header = try parts.header()
+        guard let algorithm = header["alg"]?.stringValue else { throw .malformed("the header has no alg") }
+        // Only ES256: never "none", never an HMAC that a public key could be
+        // abused as the secret of (the classic algorithm-confusion attack).
+        guard algorithm == "ES256" else { throw .unsupportedAlgorithm(algorithm) }
+        guard header["crit"] == nil else { throw .malformed("critical header parameters are not supported") }
+        guard let keyIDValue = header["kid"] else { throw .unknownKeyID(nil) }
+        guard let keyID = keyIDValue.stringValue else { throw .malformed("kid is not a string") }
+        guard let key = keys[keyID] else { throw .unknownKeyID(keyID) }
+
+        guard let signature = Base64URL.decode(parts.signature), signature.count == P256.rawSignatureCount else {
+            throw .badSignature
+        }
+        let valid = parts.signingInput.withUnsafeBytes { input in
+            signature.withUnsafeBytes { key.publicKey.isValidSignature($0, for: input) }
+        }
+        guard valid else { throw .badSignature }
+
+        let payload = try parts.payload()
+        let claims = try ConsentTokenClaims(payload: payload)
+        guard claims.issuer == expectedIssuer else { throw .wrongIssuer(found: claims.issuer, expected: expectedIssuer) }
+        guard now < claims.expiresAt + leeway else { throw .expired(expiresAt: claims.expiresAt, now: now) }
+        guard claims.issuedAt <= now + leeway else { throw .notYetValid(validFrom: claims.issuedAt, now: now) }
+        if let notBefore = payload["nbf"] {
+            guard let notBefore = notBefore.numericDate else { throw .malformed("nbf is not a number") }
+            guard notBefore <= now + leeway else { throw .notYetValid(validFrom: notBefore, now: now) }
+        }
+        return claims
+    }
+}
+
+/// The three parts of a JWS compact token, split but not yet trusted.
+struct TokenParts {
+    let signingInput: [UInt8]
+    let headerText: Substring.UTF8View
+    let payloadText: Substring.UTF8View
+    let signature: String
+
+    init(_ token: String) throws(TokenError) {
+        guard token.utf8.count <= TokenVerifier.maximumTokenLength else {
+            throw .malformed("longer than \(TokenVerifier.maximumTokenLength) bytes")
+        }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw .malformed("a JWS compact token has 3 parts, this has \(parts.count)") }
+        guard !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else { throw .malformed("an empty part") }
+        headerText = parts[0].utf8
+        payloadText = parts[1].utf8
+        signature = String(parts[2])
+        signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+    }
+
+    func header() throws(TokenError) -> JSONValue {
+        let value = try Self.decodeJSON(headerText, "header")
+        guard value.objectValue != nil else { throw .malformed("the header is not a JSON object") }
+        return value
+    }
+
+    func payload() throws(TokenError) -> JSONValue {
+        try Self.decodeJSON(payloadText, "payload")
+    }
+
+    private static func decodeJSON(_ text: Substring.UTF8View, _ part: String) throws(TokenError) -> JSONValue {
+        let encoded = Array(text)
+        guard let bytes = encoded.withUnsafeBytes({ Base64URL.decode($0) }) else {
+            throw .malformed("the \(part) is not base64url")
+        }
+        do {
+            return try JSONParser.parse(bytes)
+        } catch {
+            throw .malformed("the \(part) is not JSON: \(error.message) at byte \(error.offset)")
+        }
+    }
+}
