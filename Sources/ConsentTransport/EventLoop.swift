@@ -35,10 +35,10 @@ enum InboxMessage: @unchecked Sendable {  // the closures it carries are @Sendab
     case send(CallToken, [UInt8])
     case onTermination(CallToken, @Sendable (StatusCode) -> Void)
     case onWritable(CallToken, @Sendable () -> Void)
-    /// Client side: start a call (the slot is reserved by the caller's thread).
-    case startCall(UInt32)
-    case cancelCall(UInt32)
-    case ping(UInt64)
+    /// Client side: calls were queued by other threads; start them.
+    case startQueuedCalls
+    /// Client side: cancel the call with this ticket.
+    case cancelCall(UInt64)
 }
 
 private enum InboxItem {

@@ -404,7 +404,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             onTermination(call: token, handler)
         case .onWritable(let token, let handler):
             onWritable(call: token, handler)
-        case .startCall, .cancelCall, .ping:
+        case .startQueuedCalls, .cancelCall:
             break  // client-side messages
         }
     }
