@@ -179,14 +179,16 @@ struct CallTests {
     func tooManyCalls() async throws {
         let server = try TestServer { $0.maxConcurrentCallsPerConnection = 4 }
         let client = try server.client()
+        let answered = DispatchSemaphore(value: 0)
         for _ in 0..<4 {
-            _ = client.startCall(method: TestMethod.never, payload: [], options: CallOptions(), onMessage: { _ in }, onFinish: { _ in })
+            _ = client.startCall(method: TestMethod.never, payload: [], options: CallOptions(), onMessage: { _ in }, onFinish: { _ in answered.signal() })
         }
         server.recorder.waitForNever(count: 4)
         let result = client.call(TestMethod.echo, [1])
         #expect(result.code == .resourceExhausted)
         #expect(result.message == "too many concurrent calls on this connection (limit 4)")
         for responder in server.recorder.neverResponders.withLock({ $0 }) { responder.succeed([]) }
+        for _ in 0..<4 { answered.wait() }
         #expect(client.call(TestMethod.echo, [2]).payload == [2])
         client.close()
         await server.shutdown()
