@@ -150,6 +150,26 @@ struct WireFormatTests {
         }
     }
 
+    @Test("the worked example of docs/PROTOCOL.md §12, byte for byte")
+    func protocolDocExample() throws {
+        func hex(_ s: String) -> [UInt8] { s.split(separator: " ").map { UInt8($0, radix: 16)! } }
+        var buffer = ByteBuffer(capacity: 64)
+        Wire.writeRequest(callID: 1, method: "/consent.v1.Health/Check", deadlineMs: 5000, metadata: Metadata(), payload: Consent_V1_HealthCheckRequest().serializedBytes(), into: &buffer)
+        #expect(buffer.copyReadable() == hex("00 00 00 21 08 01 12 1d 0a 18 2f 63 6f 6e 73 65 6e 74 2e 76 31 2e 48 65 61 6c 74 68 2f 43 68 65 63 6b 10 88 27"))
+        buffer.removeAll()
+        var answer = Consent_V1_HealthCheckResponse()
+        answer.status = .serving
+        Wire.writeResponse(callID: 1, result: .success(answer.serializedBytes()), into: &buffer)
+        #expect(buffer.copyReadable() == hex("00 00 00 08 08 01 1a 04 1a 02 08 01"))
+        buffer.removeAll()
+        Wire.writePing(42, pong: false, into: &buffer)
+        Wire.writePing(42, pong: true, into: &buffer)
+        #expect(buffer.copyReadable() == hex("00 00 00 04 32 02 08 2a 00 00 00 04 3a 02 08 2a"))
+        buffer.removeAll()
+        Wire.writeGoAway(code: .noError, reason: "server is shutting down", into: &buffer)
+        #expect(buffer.copyReadable() == hex("00 00 00 1b 42 19 12 17") + Array("server is shutting down".utf8))
+    }
+
     @Test("varint sizes")
     func varintSizes() {
         var buffer = ByteBuffer(capacity: 16)
