@@ -163,7 +163,8 @@ final class ServerShared: @unchecked Sendable {  // loopContexts is set once in 
 /// on that loop's thread (the stats are atomics so other threads can read them).
 final class ServerLoopContext: @unchecked Sendable {
     let loop: EventLoop
-    unowned let shared: ServerShared
+    // Strong on purpose: a server dropped without shutdown keeps running (leaks) rather than crashing its loops.
+    let shared: ServerShared
     let stats = LoopStats()
     private var connections: [ObjectIdentifier: ServerConnection] = [:]
     private var shuttingDown = false

@@ -229,7 +229,12 @@ struct CallTests {
         semaphore.wait()
         #expect(finished.withLock { $0 }?.code == .ok)
         #expect(received.withLock { $0 } == Array(0..<total))
-        // The same through the AsyncThrowingStream API, on the Health types' bytes.
+        // Typed, through the AsyncThrowingStream API.
+        var statuses: [Consent_V1_HealthCheckResponse.ServingStatus] = []
+        for try await message in client.serverStream(TestMethod.healthStream, Consent_V1_HealthCheckRequest(service: "abcde")) {
+            statuses.append(message.status)
+        }
+        #expect(statuses == [.serving, .notServing, .serving, .notServing, .serving])
         client.close()
         await server.shutdown()
     }

@@ -21,6 +21,9 @@ enum TestMethod {
     static let peer = "/test.Echo/Peer"
     /// Finishes twice: the second must be ignored.
     static let twice = "/test.Echo/Twice"
+    /// Streams `HealthCheckRequest.service.count` typed HealthCheckResponses, then OK.
+    static let healthStream = ProtoMethod<Consent_V1_HealthCheckRequest, Consent_V1_HealthCheckResponse>(
+        fullName: "/test.Echo/HealthStream", kind: .serverStreaming)
 }
 
 /// What the dispatcher saw, for assertions.
@@ -72,6 +75,14 @@ struct TestDispatcher: CallDispatcher {
         case TestMethod.twice:
             responder.succeed([1])
             responder.succeed([2])
+        case TestMethod.healthStream.fullName:
+            let request = try? Consent_V1_HealthCheckRequest(serializedBytes: call.payload)
+            for i in 0..<(request?.service.count ?? 0) {
+                var message = Consent_V1_HealthCheckResponse()
+                message.status = i % 2 == 0 ? .serving : .notServing
+                responder.send(message.serializedBytes())
+            }
+            responder.succeed([])
         case Consent_V1_Health.check.fullName:
             var answer = Consent_V1_HealthCheckResponse()
             answer.status = .serving
