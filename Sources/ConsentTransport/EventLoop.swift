@@ -87,7 +87,9 @@ public final class EventLoop: @unchecked Sendable {
     private let wakeFD: Int32
     private static let wakeToken = UInt64.max
 
-    private let inbox = Mutex<[InboxItem]>([])
+    /// Work from other threads; `closed` once the loop has ended, after which
+    /// posts run on the caller's thread (nothing else touches the loop's state then).
+    private let inbox = Mutex<(items: [InboxItem], closed: Bool)>(([], false))
     private var inboxSpare: [InboxItem] = []
     private var localTasks: [() -> Void] = []
     private let stopRequested = Atomic<Bool>(false)
@@ -157,7 +159,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Runs `task` on the loop: in this turn if called on the loop (after the
     /// current event), otherwise as soon as the loop wakes.
     public func execute(_ task: @escaping @Sendable () -> Void) {
-        if inEventLoop {
+        if inEventLoop && !stopRequested.load(ordering: .relaxed) {
             localTasks.append(task)
         } else {
             post(.task(task))
@@ -170,17 +172,31 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func post(_ item: InboxItem) {
-        let wasEmpty = inbox.withLock { items -> Bool in
-            let wasEmpty = items.isEmpty
-            items.append(item)
-            return wasEmpty
+        let (wasEmpty, closed) = inbox.withLock { inbox -> (Bool, Bool) in
+            if inbox.closed { return (false, true) }
+            let wasEmpty = inbox.items.isEmpty
+            inbox.items.append(item)
+            return (wasEmpty, false)
+        }
+        if closed {
+            // The loop thread is gone: run here rather than lose the work (a
+            // late finish, a client's close()) or leave a waiter hanging.
+            Self.run(item)
+            return
         }
         if wasEmpty { Posix.eventFDSignal(wakeFD) }
     }
 
+    private static func run(_ item: InboxItem) {
+        switch item {
+        case .task(let task): task()
+        case .message(let target, let message): target.receive(message)
+        }
+    }
+
     /// Runs `task` on the loop after `delay`.
     public func schedule(after delay: Duration, _ task: @escaping @Sendable () -> Void) {
-        let nanos = UInt64(max(0, delay.components.seconds)) * 1_000_000_000 + UInt64(max(0, delay.components.attoseconds / 1_000_000_000))
+        let nanos = delay.nanosecondsClamped
         execute { [self] in
             self.addTimer(TimerEntry(deadline: MonotonicInstant.now().nanoseconds &+ nanos, sequence: 0, action: .task(task)))
         }
@@ -273,8 +289,17 @@ public final class EventLoop: @unchecked Sendable {
             runTimers()
             runEndOfTurn()
         }
-        // Shut down: whatever is still queued runs, so nothing waits forever.
-        runInbox()
+        // Shut down: whatever is still queued runs, so nothing waits forever;
+        // later posts run on their callers' threads.
+        runLocalTasks()
+        runEndOfTurn()
+        let last = inbox.withLock { inbox -> [InboxItem] in
+            inbox.closed = true
+            let items = inbox.items
+            inbox.items = []
+            return items
+        }
+        for item in last { Self.run(item) }
         runLocalTasks()
         runEndOfTurn()
         Posix.close(wakeFD)
@@ -296,17 +321,12 @@ public final class EventLoop: @unchecked Sendable {
         // capacity) goes in, so neither side allocates in steady state.
         var items = inboxSpare
         inboxSpare = []
-        inbox.withLock { swap(&$0, &items) }
+        inbox.withLock { swap(&$0.items, &items) }
         guard !items.isEmpty else {
             inboxSpare = items
             return
         }
-        for item in items {
-            switch item {
-            case .task(let task): task()
-            case .message(let target, let message): target.receive(message)
-            }
-        }
+        for item in items { Self.run(item) }
         items.removeAll(keepingCapacity: true)
         inboxSpare = items
     }

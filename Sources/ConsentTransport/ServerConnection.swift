@@ -417,10 +417,8 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         case Self.timerIdle: return idleTimerArmed && (machine.state == .active || machine.state == .draining)
         case Self.timerLinger: return machine.state == .lingering
         default:
-            guard let slot = calls.slot(for: CallToken(callID: calls[Int(payload & CallTable.slotMask)].callID, sequence: payload)) else {
-                return false
-            }
-            return calls[slot].hasDeadlineTimer
+            let s = Int(payload & CallTable.slotMask)
+            return s < calls.slots.count && calls[s].sequence == payload && calls[s].hasDeadlineTimer
         }
     }
 
@@ -624,6 +622,10 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private func closeNow() {
         if calls.openCount > 0 { endAllCalls(code: .cancelled, message: "connection closed", writeResponses: false) }
         guard machine.closed() else { return }
+        if idleTimerArmed {
+            idleTimerArmed = false
+            loop.timerCancelled()
+        }
         loop.deregister(fd)
         Posix.close(fd)
         writableWaiters.removeAll()

@@ -94,7 +94,7 @@ public final class TransportServer: Sendable {
         let first = shared.beginShutdown(completion: { [group, ownsGroup] in
             // Runs on a loop thread: stopping (joining) the loops must happen elsewhere.
             DispatchQueue.global().async {
-                if ownsGroup { group.shutdown() }
+                if ownsGroup { group.shutdown() }  // idempotent
                 completion()
             }
         })
@@ -122,7 +122,7 @@ final class ServerShared: @unchecked Sendable {  // loopContexts is set once in 
     let configuration: TransportServer.Configuration
     let dispatcher: any CallDispatcher
     var loopContexts: [ServerLoopContext] = []
-    private let shutdownState = Mutex<(started: Bool, loopsLeft: Int, completion: (@Sendable () -> Void)?)>((false, 0, nil))
+    private let shutdownState = Mutex<(started: Bool, loopsLeft: Int, finished: Bool, completions: [@Sendable () -> Void])>((false, 0, false, []))
     private let roundRobin = Atomic<Int>(0)
 
     init(configuration: TransportServer.Configuration, dispatcher: any CallDispatcher) {
@@ -132,25 +132,32 @@ final class ServerShared: @unchecked Sendable {  // loopContexts is set once in 
 
     var isShuttingDown: Bool { shutdownState.withLock { $0.started } }
 
-    /// - Returns: false when shutdown had already begun.
+    /// - Returns: false when shutdown had already begun; `completion` then
+    ///   runs when that shutdown is over (at once if it is).
     func beginShutdown(completion: @escaping @Sendable () -> Void) -> Bool {
-        shutdownState.withLock { state in
-            if state.started { return false }
-            state = (true, loopContexts.count, completion)
-            return true
+        let (first, runNow) = shutdownState.withLock { state -> (Bool, Bool) in
+            if state.finished { return (false, true) }
+            state.completions.append(completion)
+            if state.started { return (false, false) }
+            state.started = true
+            state.loopsLeft = loopContexts.count
+            return (true, false)
         }
+        if runNow { completion() }
+        return first
     }
 
     /// A loop has no connection left after shutdown began.
     func loopFinished() {
-        let completion = shutdownState.withLock { state -> (@Sendable () -> Void)? in
+        let completions = shutdownState.withLock { state -> [@Sendable () -> Void] in
             state.loopsLeft -= 1
-            guard state.loopsLeft == 0 else { return nil }
-            let c = state.completion
-            state.completion = nil
+            guard state.loopsLeft == 0 else { return [] }
+            state.finished = true
+            let c = state.completions
+            state.completions = []
             return c
         }
-        completion?()
+        for completion in completions { completion() }
     }
 
     func nextLoopContext() -> ServerLoopContext {

@@ -142,6 +142,28 @@ struct HandshakeTests {
         await server.shutdown()
     }
 
+    @Test("a TLS 1.2 client is accepted, with the same identity rules")
+    func tls12() async throws {
+        let server = try TestServer()
+        let certs = TestServer.certs
+        let tls = try TLSContext(configuration: TLSConfiguration(
+            role: .client, certificateChainFile: certs.bank.certificate, privateKeyFile: certs.bank.key,
+            trustRootsFile: certs.caFile, maximumVersion: .v1_2))
+        let raw = try RawTLSClient(port: server.port, context: tls)
+        #expect(raw.tls.protocolVersion == "TLSv1.2")
+        #expect(raw.tls.negotiatedProtocol == "consent-rpc/1")
+        raw.send(requestFrame(callID: 1, method: TestMethod.peer))
+        if case .response(let r)? = raw.readFrames(1).first?.kind {
+            #expect(String(decoding: r.payload, as: UTF8.self) == "123456789")
+        } else {
+            Issue.record("no response over TLS 1.2")
+        }
+        // Without a client certificate TLS 1.2 fails inside the handshake itself.
+        let anonymous = try TLSContext(configuration: TLSConfiguration(role: .client, trustRootsFile: certs.caFile, maximumVersion: .v1_2))
+        #expect(throws: OpenSSLError.self) { try RawTLSClient(port: server.port, context: anonymous) }
+        await server.shutdown()
+    }
+
     @Test("TLS 1.3 is negotiated with ALPN consent-rpc/1")
     func negotiated() async throws {
         let server = try TestServer()

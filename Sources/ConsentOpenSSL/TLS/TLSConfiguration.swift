@@ -24,6 +24,8 @@ public struct TLSConfiguration: Sendable, Hashable {
     public var applicationProtocols: [String]
     /// The oldest version accepted; TLS 1.3 is always preferred when both sides have it.
     public var minimumVersion: Version
+    /// The newest version offered or accepted; nil: the newest OpenSSL has (TLS 1.3).
+    public var maximumVersion: Version?
     /// Server only: a client without a certificate that chains to `trustRootsFile`
     /// fails the handshake (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT).
     public var requireClientCertificate: Bool
@@ -41,6 +43,7 @@ public struct TLSConfiguration: Sendable, Hashable {
         trustRootsFile: String? = nil,
         applicationProtocols: [String] = [TLSConfiguration.consentRPCProtocol],
         minimumVersion: Version = .v1_2,
+        maximumVersion: Version? = nil,
         requireClientCertificate: Bool = true,
         verifyServer: Bool = true
     ) {
@@ -50,6 +53,7 @@ public struct TLSConfiguration: Sendable, Hashable {
         self.trustRootsFile = trustRootsFile
         self.applicationProtocols = applicationProtocols
         self.minimumVersion = minimumVersion
+        self.maximumVersion = maximumVersion
         self.requireClientCertificate = requireClientCertificate
         self.verifyServer = verifyServer
     }

@@ -43,6 +43,11 @@ public final class TLSContext: @unchecked Sendable {
         guard consenthub_SSL_CTX_set_min_proto_version(ctx, minVersion) == 1 else {
             throw OpenSSLError.drain("setting the minimum TLS version")
         }
+        if let maximum = configuration.maximumVersion {
+            guard consenthub_SSL_CTX_set_max_proto_version(ctx, maximum == .v1_3 ? TLS1_3_VERSION : TLS1_2_VERSION) == 1 else {
+                throw OpenSSLError.drain("setting the maximum TLS version")
+            }
+        }
         // Partial writes: SSL_write returns after each record instead of
         // insisting on the whole buffer, so a full socket never makes us retry
         // megabytes. Moving buffer: the connection appends to its output buffer
