@@ -79,13 +79,18 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     private let tls: TLSConnection
     private let endpoint: String
 
-    private var state = State.connected
-    private var decoder: FrameDecoder
-    private var output: ByteBuffer
-    private var table: CallTable
-    private var slots: [Slot] = []
-    private var flushScheduled = false
-    private var writeInterest = false
+    // The hot state below is confined to the loop thread and never borrowed
+    // across a call out (handlers run after each access ends), so the dynamic
+    // exclusivity checks Swift would do on every class-property access (15 %
+    // of a server's CPU in a profile at 256 calls in flight) are turned off
+    // for these properties only.
+    @exclusivity(unchecked) private var state = State.connected
+    @exclusivity(unchecked) private var decoder: FrameDecoder
+    @exclusivity(unchecked) private var output: ByteBuffer
+    @exclusivity(unchecked) private var table: CallTable
+    @exclusivity(unchecked) private var slots: [Slot] = []
+    @exclusivity(unchecked) private var flushScheduled = false
+    @exclusivity(unchecked) private var writeInterest = false
     private var pings: [UInt64: (MonotonicInstant, @Sendable (Result<Duration, RPCError>) -> Void)] = [:]
     private var nextPingID: UInt64 = 1
 

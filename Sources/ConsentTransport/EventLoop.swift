@@ -90,19 +90,24 @@ public final class EventLoop: @unchecked Sendable {
     /// Work from other threads; `closed` once the loop has ended, after which
     /// posts run on the caller's thread (nothing else touches the loop's state then).
     private let inbox = Mutex<(items: [InboxItem], closed: Bool)>(([], false))
-    private var inboxSpare: [InboxItem] = []
-    private var localTasks: [() -> Void] = []
+    // The hot state below is confined to the loop thread and never borrowed
+    // across a call out (handlers run after each access ends), so the dynamic
+    // exclusivity checks Swift would do on every class-property access (15 %
+    // of a server's CPU in a profile at 256 calls in flight) are turned off
+    // for these properties only.
+    @exclusivity(unchecked) private var inboxSpare: [InboxItem] = []
+    @exclusivity(unchecked) private var localTasks: [() -> Void] = []
     private let stopRequested = Atomic<Bool>(false)
 
-    private var registrations: [(generation: UInt32, handler: (any Selectable)?)] = []
+    @exclusivity(unchecked) private var registrations: [(generation: UInt32, handler: (any Selectable)?)] = []
     private var nextGeneration: UInt32 = 1
 
-    private var timers: [TimerEntry] = []
-    private var timerSequence: UInt64 = 0
-    private var liveTargetTimers = 0
+    @exclusivity(unchecked) private var timers: [TimerEntry] = []
+    @exclusivity(unchecked) private var timerSequence: UInt64 = 0
+    @exclusivity(unchecked) private var liveTargetTimers = 0
 
-    private var endOfTurn: [any EndOfTurnWork] = []
-    private var endOfTurnSpare: [any EndOfTurnWork] = []
+    @exclusivity(unchecked) private var endOfTurn: [any EndOfTurnWork] = []
+    @exclusivity(unchecked) private var endOfTurnSpare: [any EndOfTurnWork] = []
 
     /// The monotonic time at the start of this turn's event processing.
     private(set) var now = MonotonicInstant.now()

@@ -21,17 +21,22 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private let tls: TLSConnection
     private let remoteAddress: String
 
-    private var machine = ConnectionStateMachine()
-    private var decoder: FrameDecoder
-    private var output: ByteBuffer
-    private var calls: CallTable
+    // The hot state below is confined to the loop thread and never borrowed
+    // across a call out (handlers run after each access ends), so the dynamic
+    // exclusivity checks Swift would do on every class-property access (15 %
+    // of a server's CPU in a profile at 256 calls in flight) are turned off
+    // for these properties only.
+    @exclusivity(unchecked) private var machine = ConnectionStateMachine()
+    @exclusivity(unchecked) private var decoder: FrameDecoder
+    @exclusivity(unchecked) private var output: ByteBuffer
+    @exclusivity(unchecked) private var calls: CallTable
     private var peer = PeerIdentity(principalID: "")
     private var methodCache: [(bytes: [UInt8], name: String)] = []
 
-    private var flushScheduled = false
-    private var writeInterest = false
-    private var readPaused = false
-    private var lastActivity: MonotonicInstant
+    @exclusivity(unchecked) private var flushScheduled = false
+    @exclusivity(unchecked) private var writeInterest = false
+    @exclusivity(unchecked) private var readPaused = false
+    @exclusivity(unchecked) private var lastActivity: MonotonicInstant
     private var idleTimerArmed = false
     private var writableWaiters: [@Sendable () -> Void] = []
 
@@ -484,6 +489,8 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             case .wantWrite, .wantRead:
                 setWriteInterest(true)
                 outputBacklog.store(output.readableBytes, ordering: .relaxed)
+                // The socket is full, but our backlog may already be small.
+                if output.readableBytes < config.outputLowWaterMark { outputDrained() }
                 return
             case .closed:
                 peerGone(reason: "closed by the peer while writing")
