@@ -226,7 +226,10 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
             return connection
         case .failure(let error):
             connection.close()
-            throw RPCError(.unavailable, "TLS handshake with \(endpoint) failed: \(error.message)", cause: error)
+            var reason = Substring(error.message)
+            let prefix = "connection to \(endpoint) failed: "
+            if reason.hasPrefix(prefix) { reason = reason.dropFirst(prefix.count) }
+            throw RPCError(.unavailable, "TLS handshake with \(endpoint) failed: \(reason)", cause: error)
         }
     }
 
