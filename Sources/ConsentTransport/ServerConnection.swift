@@ -204,6 +204,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             handleFrame(frame)
             if output.readableBytes > config.outputHighWaterMark {
                 readPaused = true
+                LoopStats.bump(stats.readPauses)
                 scheduleFlush()
             }
         }

@@ -72,6 +72,8 @@ extension TransportServer {
         public var protocolErrors = 0
         public var bytesRead = 0
         public var bytesWritten = 0
+        /// Times a connection stopped reading because its output was over the high-water mark.
+        public var readPauses = 0
 
         public init() {}
     }

@@ -80,6 +80,7 @@ public final class TransportServer: Sendable {
             total.protocolErrors += s.protocolErrors.load(ordering: .relaxed)
             total.bytesRead += s.bytesRead.load(ordering: .relaxed)
             total.bytesWritten += s.bytesWritten.load(ordering: .relaxed)
+            total.readPauses += s.readPauses.load(ordering: .relaxed)
         }
         return total
     }

@@ -264,3 +264,33 @@ struct CallTests {
         await server.shutdown()
     }
 }
+
+@Suite("Backpressure")
+struct BackpressureTests {
+    @Test("a client that does not read stops being read; others are served; reading it resumes the work")
+    func slowReader() async throws {
+        let server = try TestServer {
+            $0.outputHighWaterMark = 16 * 1024
+            $0.outputLowWaterMark = 4 * 1024
+        }
+        let bystander = try server.client()
+        let context = try server.clientTLS(TestServer.certs.bank)
+        let raw = try RawTLSClient(port: server.port, context: context, receiveBuffer: 16 * 1024)
+        let n = 200
+        let payload = [UInt8](repeating: 0x33, count: 8 * 1024)
+        var requests: [UInt8] = []
+        for i in 1...n { requests += FrameEncoder.encode(requestFrame(callID: UInt32(i), method: TestMethod.echo, payload: payload)) }
+        raw.write(requests)  // 1.6 MB: the kernel buffers take it while the server pauses
+        // The server soon stops reading the silent client...
+        for _ in 0..<2000 where server.server.stats.readPauses == 0 { usleep(1000) }
+        #expect(server.server.stats.readPauses > 0)
+        // ...while serving everyone else.
+        #expect(bystander.call(TestMethod.echo, [7]).payload == [7])
+        // Reading resumes it: every call is answered, in order of completion.
+        let frames = raw.readFrames(n)
+        #expect(frames.count == n)
+        #expect(Set(frames.map(\.callId)) == Set(1...UInt32(n)))
+        bystander.close()
+        await server.shutdown()
+    }
+}

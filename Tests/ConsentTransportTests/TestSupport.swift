@@ -137,6 +137,8 @@ final class TestServer: Sendable {
             configuration: .server(
                 certificateChainFile: certs.server.certificate, privateKeyFile: certs.server.key, clientCAFile: certs.caFile))
         var configuration = TransportServer.Configuration(host: "127.0.0.1", port: 0, tls: tls, eventLoopCount: loops)
+        // Raw test clients often stay open through shutdown: do not wait 2 s for their EOF.
+        configuration.lingerTimeout = .milliseconds(200)
         configure(&configuration)
         server = try TransportServer(configuration: configuration, dispatcher: TestDispatcher(recorder: recorder))
         port = try server.start().port
@@ -184,9 +186,12 @@ final class RawTLSClient {
     let tls: TLSConnection
 
     /// - Throws: the handshake error as OpenSSLError, or a string error for sockets.
-    init(port: Int, context: TLSContext, handshake: Bool = true) throws {
+    init(port: Int, context: TLSContext, handshake: Bool = true, receiveBuffer: Int32? = nil) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = UInt16(port).bigEndian

@@ -12,6 +12,7 @@ final class LoopStats: Sendable {
     let protocolErrors = Atomic<Int>(0)
     let bytesRead = Atomic<Int>(0)
     let bytesWritten = Atomic<Int>(0)
+    let readPauses = Atomic<Int>(0)
 
     @inline(__always)
     static func bump(_ counter: borrowing Atomic<Int>, by delta: Int = 1) {
