@@ -1,1 +1,216 @@
-// ConsentClient
+import Dispatch
+import Synchronization
+import ConsentOpenSSL
+import ConsentProto
+import ConsentRPC
+import ConsentTransport
+
+/// A ConsentHub client: one mutual-TLS connection carrying many calls at
+/// once, with typed calls on top of `ClientTransport`.
+///
+/// ```swift
+/// let client = try ConsentClient(configuration: .init(
+///     host: "127.0.0.1", port: 7443, caFile: "ca.pem", certificateFile: "me.pem", keyFile: "me.key"))
+/// defer { client.close() }
+/// let answer = try await client.unary(Consent_V1_Health.check, .init())
+/// ```
+/// - Important: call `close()` when done.
+public final class ConsentClient: ClientTransport, Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        /// PEM file of the CA(s) the server certificate must chain to.
+        public var caFile: String
+        /// PEM file of our certificate (chain); ConsentHub requires one.
+        public var certificateFile: String
+        public var keyFile: String
+        /// The name the server certificate must carry; nil: `host`.
+        public var serverName: String?
+        public var maxFrameSize: Int
+        public var connectTimeout: Duration
+        /// Run on this loop instead of a thread of the client's own (for many clients in one process).
+        public var eventLoop: EventLoop?
+
+        public init(
+            host: String = "127.0.0.1", port: Int = 7443, caFile: String, certificateFile: String, keyFile: String,
+            serverName: String? = nil, maxFrameSize: Int = FrameLimits.defaultMaxFrameSize,
+            connectTimeout: Duration = .seconds(10), eventLoop: EventLoop? = nil
+        ) {
+            self.host = host
+            self.port = port
+            self.caFile = caFile
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.serverName = serverName
+            self.maxFrameSize = maxFrameSize
+            self.connectTimeout = connectTimeout
+            self.eventLoop = eventLoop
+        }
+    }
+
+    public let connection: ClientConnection
+
+    /// Connects (blocking, at most `connectTimeout`).
+    /// - Throws: `RPCError` UNAVAILABLE with the reason (refused, handshake failure…),
+    ///   or INVALID_ARGUMENT when a certificate or key file cannot be loaded.
+    public convenience init(configuration: Configuration) throws(RPCError) {
+        let tls: TLSContext
+        do {
+            tls = try TLSContext(
+                configuration: .client(
+                    caFile: configuration.caFile, certificateChainFile: configuration.certificateFile,
+                    privateKeyFile: configuration.keyFile))
+        } catch {
+            throw RPCError(.invalidArgument, "cannot load the client TLS files: \(error)", cause: error)
+        }
+        try self.init(
+            connection: ClientConnection.connect(
+                .init(
+                    host: configuration.host, port: configuration.port, tls: tls, serverName: configuration.serverName,
+                    maxFrameSize: configuration.maxFrameSize, connectTimeout: configuration.connectTimeout,
+                    eventLoop: configuration.eventLoop)))
+    }
+
+    /// Connects with a TLS context built elsewhere (tests, custom ALPN or versions).
+    public convenience init(connection configuration: ClientConnection.Configuration) throws(RPCError) {
+        self.init(connection: try ClientConnection.connect(configuration))
+    }
+
+    public init(connection: ClientConnection) {
+        self.connection = connection
+    }
+
+    /// Closes the connection; open calls end UNAVAILABLE.
+    public func close() {
+        connection.close()
+    }
+
+    public var isOpen: Bool { connection.isOpen }
+
+    // MARK: ClientTransport
+
+    public func startCall(
+        method: String, payload: [UInt8], options: CallOptions,
+        onMessage: @escaping @Sendable ([UInt8]) -> Void, onFinish: @escaping @Sendable (CallResult) -> Void
+    ) -> any ClientCallHandle {
+        connection.startCall(method: method, payload: payload, options: options, onMessage: onMessage, onFinish: onFinish)
+    }
+
+    // MARK: Unary
+
+    /// Decodes a unary call's result.
+    @inline(__always)
+    static func decode<Res: ProtoMessage>(_ result: CallResult, as: Res.Type) -> Result<Res, RPCError> {
+        if let error = result.error { return .failure(error) }
+        do {
+            return .success(try Res(serializedBytes: result.payload))
+        } catch {
+            return .failure(RPCError(.internalError, "the server's answer is not a valid \(Res.self)", cause: error))
+        }
+    }
+
+    /// The cheapest way to make a call: `completion` runs on the client's event
+    /// loop thread (keep it short; starting the next call from it is ideal).
+    @discardableResult
+    public func startUnary<Req, Res>(
+        _ method: ProtoMethod<Req, Res>, _ request: Req, options: CallOptions = CallOptions(),
+        completion: @escaping @Sendable (Result<Res, RPCError>) -> Void
+    ) -> any ClientCallHandle {
+        connection.startCall(
+            method: method.fullName, payload: request.serializedBytes(), options: options,
+            onMessage: { _ in }, onFinish: { completion(Self.decode($0, as: Res.self)) })
+    }
+
+    /// A unary call. Cancelling the task cancels the call.
+    public func unary<Req, Res>(
+        _ method: ProtoMethod<Req, Res>, _ request: Req, options: CallOptions = CallOptions()
+    ) async throws(RPCError) -> Res {
+        let handle = Mutex<(any ClientCallHandle)?>(nil)
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<Res, RPCError>, Never>) in
+                let h = startUnary(method, request, options: options) { continuation.resume(returning: $0) }
+                handle.withLock { $0 = h }
+            }
+        } onCancel: {
+            handle.withLock { $0 }?.cancel()
+        }
+        return try result.get()
+    }
+
+    /// A unary call that blocks the calling thread (not for async code or the loop thread).
+    public func unaryBlocking<Req, Res>(
+        _ method: ProtoMethod<Req, Res>, _ request: Req, options: CallOptions = CallOptions()
+    ) throws(RPCError) -> Res {
+        precondition(!connection.loop.inEventLoop, "unaryBlocking on the client's own event loop would deadlock")
+        let box = Mutex<Result<Res, RPCError>?>(nil)
+        let semaphore = DispatchSemaphore(value: 0)
+        startUnary(method, request, options: options) { r in
+            box.withLock { $0 = r }
+            semaphore.signal()
+        }
+        semaphore.wait()
+        return try box.withLock { $0! }.get()
+    }
+
+    // MARK: Server streaming
+
+    /// A server-streaming call as a sequence: its messages in order, then the
+    /// end (an error unless the final status is OK). Ending the iteration
+    /// early cancels the call.
+    public func serverStream<Req, Res>(
+        _ method: ProtoMethod<Req, Res>, _ request: Req, options: CallOptions = CallOptions()
+    ) -> AsyncThrowingStream<Res, any Error> {
+        AsyncThrowingStream { continuation in
+            let handle = connection.startCall(
+                method: method.fullName, payload: request.serializedBytes(), options: options,
+                onMessage: { bytes in
+                    do {
+                        continuation.yield(try Res(serializedBytes: bytes))
+                    } catch {
+                        continuation.finish(throwing: RPCError(.internalError, "the server sent an invalid \(Res.self)", cause: error))
+                    }
+                },
+                onFinish: { result in
+                    if let error = result.error {
+                        continuation.finish(throwing: error)
+                    } else {
+                        continuation.finish()
+                    }
+                })
+            continuation.onTermination = { termination in
+                if case .cancelled = termination { handle.cancel() }
+            }
+        }
+    }
+
+    /// A server-streaming call with callbacks on the event loop thread.
+    @discardableResult
+    public func serverStream<Req, Res>(
+        _ method: ProtoMethod<Req, Res>, _ request: Req, options: CallOptions = CallOptions(),
+        onMessage: @escaping @Sendable (Res) -> Void,
+        completion: @escaping @Sendable (Result<Void, RPCError>) -> Void
+    ) -> any ClientCallHandle {
+        connection.startCall(
+            method: method.fullName, payload: request.serializedBytes(), options: options,
+            onMessage: { bytes in
+                if let message = try? Res(serializedBytes: bytes) { onMessage(message) }
+            },
+            onFinish: { result in
+                if let error = result.error { completion(.failure(error)) } else { completion(.success(())) }
+            })
+    }
+
+    // MARK: Ping
+
+    /// The round-trip time of one Ping.
+    public func ping() async throws(RPCError) -> Duration {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Duration, RPCError>, Never>) in
+            connection.ping { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    public func pingBlocking(timeout: Duration = .seconds(10)) throws(RPCError) -> Duration {
+        try connection.pingBlocking(timeout: timeout).get()
+    }
+}

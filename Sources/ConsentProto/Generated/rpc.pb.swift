@@ -14,12 +14,10 @@ public enum Consent_V1_GoAwayCode: ProtoEnum, CaseIterable {
     case frameTooLarge  // GO_AWAY_CODE_FRAME_TOO_LARGE = 2
     /// No frame arrived within the idle timeout.
     case idleTimeout  // GO_AWAY_CODE_IDLE_TIMEOUT = 3
-    /// More concurrent calls than the server allows on one connection.
-    case tooManyCalls  // GO_AWAY_CODE_TOO_MANY_CALLS = 4
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_GoAwayCode] = [.noError, .protocolError, .frameTooLarge, .idleTimeout, .tooManyCalls]
+    public static let allCases: [Consent_V1_GoAwayCode] = [.noError, .protocolError, .frameTooLarge, .idleTimeout]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -27,7 +25,6 @@ public enum Consent_V1_GoAwayCode: ProtoEnum, CaseIterable {
         case 1: self = .protocolError
         case 2: self = .frameTooLarge
         case 3: self = .idleTimeout
-        case 4: self = .tooManyCalls
         default: self = .unrecognized(rawValue)
         }
     }
@@ -38,7 +35,6 @@ public enum Consent_V1_GoAwayCode: ProtoEnum, CaseIterable {
         case .protocolError: return 1
         case .frameTooLarge: return 2
         case .idleTimeout: return 3
-        case .tooManyCalls: return 4
         case .unrecognized(let n): return n
         }
     }
@@ -50,7 +46,6 @@ public enum Consent_V1_GoAwayCode: ProtoEnum, CaseIterable {
         case .protocolError: return "GO_AWAY_CODE_PROTOCOL_ERROR"
         case .frameTooLarge: return "GO_AWAY_CODE_FRAME_TOO_LARGE"
         case .idleTimeout: return "GO_AWAY_CODE_IDLE_TIMEOUT"
-        case .tooManyCalls: return "GO_AWAY_CODE_TOO_MANY_CALLS"
         case .unrecognized(let n): return String(n)
         }
     }

@@ -929,24 +929,22 @@ const ProtobufCMessageDescriptor consent__v1__go_away__descriptor =
   (ProtobufCMessageInit) consent__v1__go_away__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue consent__v1__go_away_code__enum_values_by_number[5] =
+static const ProtobufCEnumValue consent__v1__go_away_code__enum_values_by_number[4] =
 {
   { "GO_AWAY_CODE_NO_ERROR", "CONSENT__V1__GO_AWAY_CODE__GO_AWAY_CODE_NO_ERROR", 0 },
   { "GO_AWAY_CODE_PROTOCOL_ERROR", "CONSENT__V1__GO_AWAY_CODE__GO_AWAY_CODE_PROTOCOL_ERROR", 1 },
   { "GO_AWAY_CODE_FRAME_TOO_LARGE", "CONSENT__V1__GO_AWAY_CODE__GO_AWAY_CODE_FRAME_TOO_LARGE", 2 },
   { "GO_AWAY_CODE_IDLE_TIMEOUT", "CONSENT__V1__GO_AWAY_CODE__GO_AWAY_CODE_IDLE_TIMEOUT", 3 },
-  { "GO_AWAY_CODE_TOO_MANY_CALLS", "CONSENT__V1__GO_AWAY_CODE__GO_AWAY_CODE_TOO_MANY_CALLS", 4 },
 };
 static const ProtobufCIntRange consent__v1__go_away_code__value_ranges[] = {
-{0, 0},{0, 5}
+{0, 0},{0, 4}
 };
-static const ProtobufCEnumValueIndex consent__v1__go_away_code__enum_values_by_name[5] =
+static const ProtobufCEnumValueIndex consent__v1__go_away_code__enum_values_by_name[4] =
 {
   { "GO_AWAY_CODE_FRAME_TOO_LARGE", 2 },
   { "GO_AWAY_CODE_IDLE_TIMEOUT", 3 },
   { "GO_AWAY_CODE_NO_ERROR", 0 },
   { "GO_AWAY_CODE_PROTOCOL_ERROR", 1 },
-  { "GO_AWAY_CODE_TOO_MANY_CALLS", 4 },
 };
 const ProtobufCEnumDescriptor consent__v1__go_away_code__descriptor =
 {
@@ -955,9 +953,9 @@ const ProtobufCEnumDescriptor consent__v1__go_away_code__descriptor =
   "GoAwayCode",
   "Consent__V1__GoAwayCode",
   "consent.v1",
-  5,
+  4,
   consent__v1__go_away_code__enum_values_by_number,
-  5,
+  4,
   consent__v1__go_away_code__enum_values_by_name,
   1,
   consent__v1__go_away_code__value_ranges,

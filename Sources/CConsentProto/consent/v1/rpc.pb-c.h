@@ -48,11 +48,7 @@ typedef enum _Consent__V1__GoAwayCode {
   /*
    * No frame arrived within the idle timeout.
    */
-  CONSENT__V1__GO_AWAY_CODE__GO_AWAY_CODE_IDLE_TIMEOUT = 3,
-  /*
-   * More concurrent calls than the server allows on one connection.
-   */
-  CONSENT__V1__GO_AWAY_CODE__GO_AWAY_CODE_TOO_MANY_CALLS = 4
+  CONSENT__V1__GO_AWAY_CODE__GO_AWAY_CODE_IDLE_TIMEOUT = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__GO_AWAY_CODE)
 } Consent__V1__GoAwayCode;
 

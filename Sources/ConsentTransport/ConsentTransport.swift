@@ -1,1 +1,0 @@
-// The ConsentTransport module; see docs/ARCHITECTURE.md.

@@ -1,0 +1,21 @@
+import Synchronization
+
+/// One event loop's share of the server counters. Each counter has a single
+/// writer (the loop's thread), so an increment is a relaxed load and store, no
+/// locked read-modify-write; readers on other threads sum the loops.
+final class LoopStats: Sendable {
+    let connectionsOpen = Atomic<Int>(0)
+    let connectionsAccepted = Atomic<Int>(0)
+    let handshakeFailures = Atomic<Int>(0)
+    let callsInFlight = Atomic<Int>(0)
+    let callsCompleted = Atomic<Int>(0)
+    let protocolErrors = Atomic<Int>(0)
+    let bytesRead = Atomic<Int>(0)
+    let bytesWritten = Atomic<Int>(0)
+    let readPauses = Atomic<Int>(0)
+
+    @inline(__always)
+    static func bump(_ counter: borrowing Atomic<Int>, by delta: Int = 1) {
+        counter.store(counter.load(ordering: .relaxed) &+ delta, ordering: .relaxed)
+    }
+}

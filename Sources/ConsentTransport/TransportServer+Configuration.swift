@@ -1,0 +1,88 @@
+import ConsentOpenSSL
+import ConsentRPC
+
+extension TransportServer {
+    /// Everything a server is started with. The keys in docs/PROTOCOL.md
+    /// ("limits") name these fields.
+    public struct Configuration: Sendable {
+        /// `listen`: the address to bind; "0.0.0.0" or "::" for every interface.
+        public var host: String
+        /// Port 0 picks a free port; `start()` returns the real one.
+        public var port: Int
+        public var tls: TLSContext
+        /// `threads`: event loops (one thread each). nil: one per core.
+        public var eventLoopCount: Int?
+        /// `max_frame_bytes`: the largest frame either side may send (default 4 MiB).
+        public var maxFrameSize: Int
+        /// `max_calls_per_connection` (default 1024).
+        public var maxConcurrentCallsPerConnection: Int
+        /// `handshake_timeout` (default 10 s): TCP accept to finished TLS handshake.
+        public var handshakeTimeout: Duration
+        /// `idle_timeout` (default 300 s): a connection with no open call and no
+        /// frame for this long gets GoAway IDLE_TIMEOUT and is closed.
+        public var idleTimeout: Duration
+        /// `output_high_water` (default 1 MiB): above this much unwritten output a
+        /// connection stops reading and `CallSink.send` returns false.
+        public var outputHighWaterMark: Int
+        /// `output_low_water` (default 256 KiB): reading resumes and `onWritable`
+        /// handlers run once the output is below this.
+        public var outputLowWaterMark: Int
+        /// How long a closing connection keeps reading (and dropping) input after
+        /// its FIN, so that its last frames are not destroyed by a reset.
+        public var lingerTimeout: Duration
+        /// Connection-level events (handshake failures, protocol errors), for the server log.
+        public var log: (@Sendable (String) -> Void)?
+
+        public init(
+            host: String = "127.0.0.1",
+            port: Int = 7443,
+            tls: TLSContext,
+            eventLoopCount: Int? = nil,
+            maxFrameSize: Int = FrameLimits.defaultMaxFrameSize,
+            maxConcurrentCallsPerConnection: Int = 1024,
+            handshakeTimeout: Duration = .seconds(10),
+            idleTimeout: Duration = .seconds(300),
+            outputHighWaterMark: Int = 1 << 20,
+            outputLowWaterMark: Int = 256 << 10,
+            lingerTimeout: Duration = .seconds(2),
+            log: (@Sendable (String) -> Void)? = nil
+        ) {
+            self.host = host
+            self.port = port
+            self.tls = tls
+            self.eventLoopCount = eventLoopCount
+            self.maxFrameSize = maxFrameSize
+            self.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection
+            self.handshakeTimeout = handshakeTimeout
+            self.idleTimeout = idleTimeout
+            self.outputHighWaterMark = outputHighWaterMark
+            self.outputLowWaterMark = outputLowWaterMark
+            self.lingerTimeout = lingerTimeout
+            self.log = log
+        }
+    }
+
+    /// Counters of a running server, summed over its event loops when read.
+    public struct Stats: Sendable, Hashable {
+        public var connectionsOpen = 0
+        public var connectionsAccepted = 0
+        public var handshakeFailures = 0
+        public var callsInFlight = 0
+        public var callsCompleted = 0
+        public var protocolErrors = 0
+        public var bytesRead = 0
+        public var bytesWritten = 0
+        /// Times a connection stopped reading because its output was over the high-water mark.
+        public var readPauses = 0
+
+        public init() {}
+    }
+}
+
+extension Duration {
+    var nanosecondsClamped: UInt64 {
+        let (seconds, attoseconds) = components
+        if seconds < 0 { return 0 }
+        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+    }
+}
