@@ -13,12 +13,10 @@ class GoAwayCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     GO_AWAY_CODE_PROTOCOL_ERROR: _ClassVar[GoAwayCode]
     GO_AWAY_CODE_FRAME_TOO_LARGE: _ClassVar[GoAwayCode]
     GO_AWAY_CODE_IDLE_TIMEOUT: _ClassVar[GoAwayCode]
-    GO_AWAY_CODE_TOO_MANY_CALLS: _ClassVar[GoAwayCode]
 GO_AWAY_CODE_NO_ERROR: GoAwayCode
 GO_AWAY_CODE_PROTOCOL_ERROR: GoAwayCode
 GO_AWAY_CODE_FRAME_TOO_LARGE: GoAwayCode
 GO_AWAY_CODE_IDLE_TIMEOUT: GoAwayCode
-GO_AWAY_CODE_TOO_MANY_CALLS: GoAwayCode
 
 class Frame(_message.Message):
     __slots__ = ("call_id", "request", "response", "stream_message", "cancel", "ping", "pong", "go_away")
