@@ -78,6 +78,7 @@ let package = Package(
             dependencies: ["ConsentServer", "ConsentClient", "ConsentOpenSSL", "ConsentRPC", "ConsentProto", "ConsentCore"]
         ),
 
+        .executableTarget(name: "consent-codecbench", dependencies: ["ConsentProto", "ConsentRPC"], path: "Benchmarks/CodecBench", swiftSettings: optimise),
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),
         .testTarget(name: "ConsentRPCTests", dependencies: ["ConsentRPC", "ConsentProto"]),

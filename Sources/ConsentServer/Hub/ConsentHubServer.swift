@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ConsentOpenSSL
+import ConsentProto
+import ConsentRPC
+import ConsentTransport
+import Synchronization
+
+/// A running ConsentHub: TLS, the event loops, the router with every service,
+/// and the principals it knows. `consentd` is a thin shell around this; tests
+/// start one in process (ConsentTesting).
+public final class ConsentHubServer: Sendable {
+    public let configuration: ServerConfiguration
+    private let principals: ReloadableValue<PrincipalDirectory>
+    private let router: Router
+    private let transport: TransportServer
+    private let status: HubStatus
+    /// How the server keeps its events, for the start-up line and `Health.Stats`.
+    public let storageDescription: String
+
+    /// Loads the principals and the TLS material and builds the services.
+    /// Nothing listens until `start()`.
+    /// - Throws: `ConfigurationError` naming the file or option that is wrong.
+    public init(configuration: ServerConfiguration) throws(ConfigurationError) {
+        self.configuration = try configuration.validated()
+        let principals = ReloadableValue(try PrincipalDirectory.load(path: configuration.principalsPath))
+        self.principals = principals
+        let tls: TLSContext
+        do {
+            tls = try TLSContext(configuration: .server(
+                certificateChainFile: configuration.certificatePath,
+                privateKeyFile: configuration.privateKeyPath,
+                clientCAFile: configuration.clientCAPath))
+        } catch {
+            throw ConfigurationError("cannot set up TLS with --cert \(configuration.certificatePath), --key \(configuration.privateKeyPath), --client-ca \(configuration.clientCAPath): \(error)")
+        }
+        storageDescription = "memory"
+        let status = HubStatus(storage: storageDescription)
+        self.status = status
+
+        var builder = RouterBuilder(commits: ImmediateCommits())
+        HealthService.register(into: &builder, reporter: status)
+        let router = Router(builder, principals: principals)
+        self.router = router
+        status.router.withLock { $0 = router }
+
+        let transportConfiguration = TransportServer.Configuration(
+            host: configuration.listenHost,
+            port: Int(configuration.listenPort),
+            tls: tls,
+            eventLoopCount: configuration.threads == 0 ? nil : configuration.threads,
+            maxFrameSize: configuration.maxFrameSize,
+            maxConcurrentCallsPerConnection: configuration.maxConcurrentCallsPerConnection,
+            handshakeTimeout: .milliseconds(Int64(configuration.handshakeTimeoutSeconds * 1000)),
+            idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)),
+            log: { ServerLog.info($0) }
+        )
+        let transport: TransportServer
+        do {
+            transport = try TransportServer(configuration: transportConfiguration, dispatcher: router)
+        } catch {
+            throw ConfigurationError("cannot create the server: \(error)")
+        }
+        self.transport = transport
+        status.transport.withLock { $0 = transport }
+    }
+
+    /// Binds and starts accepting.
+    /// - Returns: the address it listens on (the real port when 0 was asked).
+    /// - Throws: `ConfigurationError` when the address cannot be bound.
+    @discardableResult
+    public func start() throws(ConfigurationError) -> SocketAddress {
+        do {
+            return try transport.start()
+        } catch {
+            throw ConfigurationError("cannot listen on \(configuration.listenAddress): \(error)")
+        }
+    }
+
+    public var eventLoopCount: Int { transport.eventLoopCount }
+
+    /// Re-reads the principals file (SIGHUP). The old directory stays in use if the new one is broken.
+    /// - Throws: `ConfigurationError` describing what is wrong with the file.
+    public func reloadPrincipals() throws(ConfigurationError) {
+        let fresh = try PrincipalDirectory.load(path: configuration.principalsPath)
+        principals.replace(with: fresh)
+    }
+
+    /// Stops taking calls (GoAway to every connection), lets in-flight calls
+    /// finish for up to `configuration.shutdownTimeoutSeconds`, then closes and
+    /// runs `completion` on another thread.
+    public func shutdownGracefully(completion: @escaping @Sendable () -> Void) {
+        status.draining.store(true, ordering: .releasing)
+        transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000)), completion: completion)
+    }
+
+    /// `shutdownGracefully` for async callers.
+    public func shutdownGracefully() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            shutdownGracefully { continuation.resume() }
+        }
+    }
+}
+
+/// What `Health` reports, from the transport's and the router's counters.
+final class HubStatus: HealthReporting {
+    let started = MonotonicInstant.now()
+    let draining = Atomic<Bool>(false)
+    let storage: String
+    // Set once during ConsentHubServer.init, before the server accepts a call.
+    let router = Mutex<Router?>(nil)
+    let transport = Mutex<TransportServer?>(nil)
+
+    init(storage: String) {
+        self.storage = storage
+    }
+
+    var isServing: Bool { !draining.load(ordering: .acquiring) }
+
+    func serves(service: String) -> Bool {
+        router.withLock { $0 }?.serves(service: service) ?? false
+    }
+
+    func statistics() -> Consent_V1_HealthStatsResponse {
+        var response = Consent_V1_HealthStatsResponse()
+        response.uptimeMs = started.nanoseconds(until: .now()) / 1_000_000
+        if let transport = transport.withLock({ $0 }) {
+            let stats = transport.stats
+            response.eventLoops = UInt32(transport.eventLoopCount)
+            response.connectionsOpen = UInt64(stats.connectionsOpen)
+            response.connectionsAccepted = UInt64(stats.connectionsAccepted)
+            response.callsInFlight = UInt64(stats.callsInFlight)
+            response.callsCompleted = UInt64(stats.callsCompleted)
+            response.protocolErrors = UInt64(stats.protocolErrors)
+        }
+        if let router = router.withLock({ $0 }) {
+            response.methods = router.methodStats.map { .init(method: $0.method, calls: $0.calls, errors: $0.errors) }
+        }
+        response.storage = storage
+        response.residentBytes = Self.residentBytes()
+        return response
+    }
+
+    /// Resident set size from /proc/self/statm (pages × page size).
+    static func residentBytes() -> UInt64 {
+        let fd = open("/proc/self/statm", O_RDONLY)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 128)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0 else { return 0 }
+        let fields = String(decoding: buffer[..<n], as: UTF8.self).split(separator: " ")
+        guard fields.count > 1, let pages = UInt64(fields[1]) else { return 0 }
+        return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
