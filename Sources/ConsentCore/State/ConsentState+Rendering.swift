@@ -73,6 +73,7 @@ extension ConsentState {
             resourcesHeading: texts.resourcesHeading(consumer: consumerName),
             resources: rendered,
             validity: validity,
+            voluntaryNote: texts.voluntaryNote(oneTime: record.kind == .oneTime),
             isOneTime: record.kind == .oneTime,
             validFrom: validFrom,
             validTo: validTo,

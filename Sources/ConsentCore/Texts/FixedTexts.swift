@@ -52,6 +52,18 @@ struct FixedTexts {
              "This is a one-time consent: it covers a single retrieval of the information and ends no later than \(to).")
     }
 
+    /// The hub says it, since withdrawal is the hub's feature and is not
+    /// possible for a one-time consent (seed 003's NAV text has the sentence).
+    func voluntaryNote(oneTime: Bool) -> String {
+        oneTime
+            ? pick("Det er frivillig å gi samtykke. Et engangssamtykke kan ikke trekkes tilbake; det opphører når opplysningene er hentet.",
+                   "Det er frivillig å gi samtykke. Eit eingongssamtykke kan ikkje trekkjast tilbake; det opphøyrer når opplysningane er henta.",
+                   "Giving consent is voluntary. A one-time consent cannot be withdrawn; it ends when the information has been retrieved.")
+            : pick("Det er frivillig å gi samtykke, og du kan når som helst trekke samtykket tilbake i Altinn.",
+                   "Det er frivillig å gi samtykke, og du kan når som helst trekkje samtykket tilbake i Altinn.",
+                   "Giving consent is voluntary, and you can withdraw it at any time in Altinn.")
+    }
+
     var acceptLabel: String { pick("Ja, jeg gir samtykke", "Ja, eg gir samtykke", "Yes, I give my consent") }
     var rejectLabel: String { pick("Nei, jeg samtykker ikke", "Nei, eg samtykkjer ikkje", "No, I do not consent") }
 

@@ -26,6 +26,9 @@ public struct RenderedRequest: Hashable, Sendable {
     public var resources: [RenderedResource]
     /// How long the consent lasts, or that it is one-time.
     public var validity: String
+    /// "Det er frivillig å gi samtykke, og du kan når som helst trekke samtykket tilbake" (seed 003),
+    /// or, for a one-time consent, that it cannot be withdrawn.
+    public var voluntaryNote: String
     /// Whether it is a one-time consent.
     public var isOneTime: Bool
     /// The start of validity: the answer time, or now for a request not yet answered.
@@ -44,6 +47,7 @@ public struct RenderedRequest: Hashable, Sendable {
         var out = [heading, intro, purposeHeading, purpose, resourcesHeading]
         for r in resources { out.append(r.title); out.append(r.text) }
         out.append(validity)
+        out.append(voluntaryNote)
         return out
     }
 }
