@@ -123,12 +123,16 @@ extension NewConsentRequest {
         return t.isValid ? t : nil
     }
 
-    /// The known parameter closest to a misspelt one (edit distance at most 3).
+    /// The known parameter closest to a misspelt one: edit distance at most 3,
+    /// or a shortened or lengthened name (`ValidTo` for `ValidToDate`).
     static func suggestion(for name: String) -> String? {
         let lower = Array(name.lowercased())
         var best: (String, Int)? = nil
         for candidate in altinnParameters {
-            let d = editDistance(lower, Array(candidate.lowercased()))
+            let c = Array(candidate.lowercased())
+            let shorter = min(lower.count, c.count)
+            if shorter >= 4, lower.prefix(shorter) == c.prefix(shorter) { return candidate }
+            let d = editDistance(lower, c)
             if d <= 3, d < (best?.1 ?? .max) { best = (candidate, d) }
         }
         return best?.0
