@@ -36,21 +36,8 @@ extension ConsentState {
             guard let resource = tables.resource(grant.resource, version: grant.version) else { continue }
             let title = resource.title.resolved(in: lang) ?? ("", .bokmal)
             let text = resource.text.resolved(in: lang) ?? ("", .bokmal)
-            // Dates in the resource's own language, so a Bokmål fallback reads "kl.", not "at".
-            let textLanguage = FixedTexts(language: text.language)
-            let body = TextTemplate.render(text.text) { name in
-                switch Placeholder(rawValue: name) {
-                case .coveredByName: return consumerName
-                case .coveredBy: return consumer.description
-                case .offeredByName: return giver
-                case .validFrom: return textLanguage.dateTime(validFrom)
-                case .validTo: return textLanguage.dateTime(validTo)
-                case nil: return grant.value(for: name) ?? ""
-                }
-            }
-            let heading = TextTemplate.render(title.text) { name in
-                Placeholder(rawValue: name) == .coveredByName ? consumerName : grant.value(for: name)
-            }
+            let body = fill(text.text, in: text.language, grant: grant, record: record, giver: giver, now: now)
+            let heading = fill(title.text, in: title.language, grant: grant, record: record, giver: giver, now: now)
             rendered.append(RenderedResource(id: resource.id, dataSourceName: resource.ownerName,
                                              title: heading, text: body, language: text.language))
         }
@@ -80,6 +67,26 @@ extension ConsentState {
             acceptLabel: texts.acceptLabel,
             rejectLabel: texts.rejectLabel,
             requiredAssuranceLevel: requiredAssuranceLevel(of: record))
+    }
+
+    /// A resource template (title or text) with every placeholder filled in:
+    /// the consumer, the giver, the validity (in the template's own language,
+    /// so a Bokmål fallback reads "kl.") and the metadata values.
+    func fill(_ template: String, in language: Language, grant: ResourceGrant, record: RequestRecord,
+              giver: String, now: Timestamp) -> String {
+        let texts = FixedTexts(language: language)
+        return TextTemplate.render(template) { name in
+            switch Placeholder(rawValue: name) {
+            case .coveredByName: return consumerName(record.consumer)
+            case .coveredBy: return OrganisationNumber(unchecked: record.consumer).description
+            case .offeredByName: return giver
+            case .validFrom:
+                let decided = record.decidedAt != RequestRecord.none
+                return texts.dateTime(Timestamp(millisecondsSinceEpoch: decided ? record.decidedAt : now.millisecondsSinceEpoch))
+            case .validTo: return texts.dateTime(Timestamp(millisecondsSinceEpoch: record.validTo))
+            case nil: return grant.value(for: name) ?? ""
+            }
+        }
     }
 
     /// The name a consumer was authorised under, or its number if it has none.
@@ -119,7 +126,8 @@ extension ConsentState {
             var titles: [String] = []
             for grant in tables.scopes[record.scope] {
                 if let r = tables.resource(grant.resource, version: grant.version), let t = r.title.resolved(in: language) {
-                    titles.append(t.text)
+                    titles.append(fill(t.text, in: t.language, grant: grant, record: record,
+                                       giver: giverName(record, texts: texts), now: now))
                 }
             }
             out.append(ConsentSummary(
