@@ -178,6 +178,16 @@ extension Tables {
             let slot = try index(&r, "code slot", below: recordCount)
             t.codes[hash] = CodeEntry(slot: slot, expiresAt: try r.zigzag("code expiry"), exchanged: try r.bool("code exchanged"))
         }
+        // Each party list must end: at most one step per record in all lists together.
+        var steps = 0
+        for (_, last) in t.lastSlotByParty {
+            var slot = last
+            while slot != RequestRecord.noSlot {
+                steps += 1
+                guard steps <= recordCount else { throw r.fail("the party lists form a cycle") }
+                slot = t.records[Int(slot)].previousOfParty
+            }
+        }
         var queue: [CodeHash] = []
         for _ in 0..<(try r.count("code queue count", elementSize: 32)) { queue.append(try r.digest("queued code")) }
         t.codeQueue = FIFO(queue)
@@ -187,7 +197,8 @@ extension Tables {
         for _ in 0..<logCount {
             let time = try r.zigzag("event time")
             let subject = try r.uint32("event subject") &- 1
-            let previous = try optionalIndex(&r, "previous event", below: logCount)
+            // A request's events link backwards only, so walking them always ends.
+            let previous = try optionalIndex(&r, "previous event", below: t.log.count)
             let actorOrg = try r.uint32("event actor")
             let kind = try r.enumeration(EventKind.self, "event kind")
             let role = try r.u8("event role")

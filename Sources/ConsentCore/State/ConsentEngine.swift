@@ -41,3 +41,5 @@ public struct ConsentEngine<C: WallClock, R: RandomNumberGenerator> {
         state.apply(events)
     }
 }
+
+extension ConsentEngine: Sendable where C: Sendable, R: Sendable {}

@@ -21,6 +21,14 @@ extension ConsentState {
     public mutating func apply(_ events: some Sequence<Event>) {
         for event in events { _ = tables.apply(event) }
     }
+
+    /// Decodes an event stored by ConsentStore and applies it: the replay step of recovery.
+    /// - Returns: the sequence number assigned.
+    /// - Throws: ``CodecError`` if the bytes are not an event; the state is then unchanged.
+    @discardableResult
+    public mutating func apply(encoded bytes: [UInt8]) throws(CodecError) -> UInt64 {
+        tables.apply(try EventCodec.decode(bytes))
+    }
 }
 
 extension Tables {
