@@ -94,7 +94,7 @@ extension DomainError {
 
     static func codeUnknown() -> DomainError {
         DomainError(.notFound, reason: "code_unknown",
-                    message: "The authorization code is not known: it was never issued or expired more than a day ago. Send the user through the consent page again.")
+                    message: "The authorization code is not known: it was never issued or expired more than an hour ago. Send the user through the consent page again.")
     }
 
     static func codeNotYours(_ consumer: OrganisationNumber) -> DomainError {

@@ -34,7 +34,7 @@ extension ConsentState {
         for e in t.registryLog { w.resourceID(e.resource); w.varint(UInt64(e.consumer)) }
 
         w.varint(UInt64(t.strings.count))
-        for s in t.strings.values { w.string(s) }
+        for s in t.strings.values { w.string(s.value) }
         w.varint(UInt64(t.scopes.count))
         for scope in t.scopes.values { EventCodec.encode(scope, into: &w) }
 
@@ -42,7 +42,7 @@ extension ConsentState {
         for r in t.records {
             w.requestID(r.id)
             w.zigzag(r.createdAt); w.zigzag(r.answerBy); w.zigzag(r.validTo); w.zigzag(r.decidedAt); w.zigzag(r.endedAt)
-            w.varint(r.offeredBy); w.varint(r.decidedBy)
+            w.varint(r.offeredBy)
             w.optionalString(r.signerName)
             w.varint(UInt64(r.consumer)); w.varint(UInt64(r.scope)); w.varint(UInt64(r.redirect)); w.varint(UInt64(r.purpose))
             w.varint(UInt64(r.lastEvent &+ 1)); w.varint(UInt64(r.previousOfParty &+ 1))
@@ -124,8 +124,8 @@ extension Tables {
             t.registryLog.append(RegistryLogEntry(resource: try r.resourceID("registry resource"), consumer: try r.uint32("registry consumer")))
         }
 
-        var strings: [String] = []
-        for _ in 0..<(try r.count("string count")) { strings.append(try r.string("interned string")) }
+        var strings: [ExactText] = []
+        for _ in 0..<(try r.count("string count")) { strings.append(ExactText(try r.string("interned string"))) }
         t.strings = Interner(values: strings)
         var scopes: [[ResourceGrant]] = []
         for _ in 0..<(try r.count("scope count")) { scopes.append(try EventCodec.decodeGrants(&r)) }
@@ -139,7 +139,7 @@ extension Tables {
             let id = try r.requestID()
             let createdAt = try r.zigzag("created-at"), answerBy = try r.zigzag("answer-by"), validTo = try r.zigzag("valid-to")
             let decidedAt = try r.zigzag("decided-at"), endedAt = try r.zigzag("ended-at")
-            let offeredBy = try r.varint("offered-by"), decidedBy = try r.varint("decided-by")
+            let offeredBy = try r.varint("offered-by")
             let name = try r.optionalString("signer name")
             let consumer = try r.uint32("consumer")
             let scope = try index(&r, "scope", below: scopes.count)
@@ -154,16 +154,20 @@ extension Tables {
             let linked = try r.bool("linked")
             t.records.append(RequestRecord(
                 id: id, createdAt: createdAt, answerBy: answerBy, validTo: validTo, decidedAt: decidedAt, endedAt: endedAt,
-                offeredBy: offeredBy, decidedBy: decidedBy, signerName: name, consumer: consumer, scope: scope,
+                offeredBy: offeredBy, signerName: name, consumer: consumer, scope: scope,
                 redirect: redirect, purpose: purpose, lastEvent: lastEvent, previousOfParty: previousOfParty,
                 stored: stored, language: language, kind: kind, linked: linked))
             t.slotByID[id] = UInt32(slot)
         }
-        for _ in 0..<(try r.count("party count")) {
+        let partyCount = try r.count("party count")
+        t.lastSlotByParty.reserveCapacity(partyCount)
+        for _ in 0..<partyCount {
             let key = try r.varint("party")
             t.lastSlotByParty[key] = try index(&r, "party slot", below: recordCount)
         }
-        for _ in 0..<(try r.count("idempotency count")) {
+        let keyCount = try r.count("idempotency count")
+        t.idempotency.reserveCapacity(keyCount)
+        for _ in 0..<keyCount {
             let consumer = try r.uint32("idempotency consumer")
             let keyHash = try r.fixed64("idempotency key hash")
             let slot = try index(&r, "idempotency slot", below: recordCount)
@@ -173,7 +177,9 @@ extension Tables {
             let slot = try index(&r, "user token slot", below: recordCount)
             t.pendingUserTokens[slot] = try r.digest("user token")
         }
-        for _ in 0..<(try r.count("code count")) {
+        let codeCount = try r.count("code count")
+        t.codes.reserveCapacity(codeCount)
+        for _ in 0..<codeCount {
             let hash = try r.digest("code hash")
             let slot = try index(&r, "code slot", below: recordCount)
             t.codes[hash] = CodeEntry(slot: slot, expiresAt: try r.zigzag("code expiry"), exchanged: try r.bool("code exchanged"))
@@ -189,7 +195,9 @@ extension Tables {
             }
         }
         var queue: [CodeHash] = []
-        for _ in 0..<(try r.count("code queue count", elementSize: 32)) { queue.append(try r.digest("queued code")) }
+        let queueCount = try r.count("code queue count", elementSize: 32)
+        queue.reserveCapacity(queueCount)
+        for _ in 0..<queueCount { queue.append(try r.digest("queued code")) }
         t.codeQueue = FIFO(queue)
 
         let logCount = try r.count("event count", elementSize: 7)
@@ -233,7 +241,9 @@ extension Tables {
             if which == 0 { t.feedByConsumer = feed } else { t.feedByDataSource = feed }
         }
         var entries: [DeadlineHeap.Entry] = []
-        for _ in 0..<(try r.count("deadline count", elementSize: 3)) {
+        let deadlineCount = try r.count("deadline count", elementSize: 3)
+        entries.reserveCapacity(deadlineCount)
+        for _ in 0..<deadlineCount {
             let deadline = try r.zigzag("deadline")
             let slot = try index(&r, "deadline slot", below: recordCount)
             let kind = try r.u8("deadline kind")
@@ -245,14 +255,14 @@ extension Tables {
         return t
     }
 
-    private static func index(_ r: inout ByteReader, _ field: String, below count: Int) throws(CodecError) -> UInt32 {
+    private static func index(_ r: inout ByteReader, _ field: StaticString, below count: Int) throws(CodecError) -> UInt32 {
         let v = try r.uint32(field)
         guard Int(v) < count else { throw r.fail("\(field) \(v) points beyond the \(count) entries") }
         return v
     }
 
     /// An index written plus one, 0 meaning none.
-    private static func optionalIndex(_ r: inout ByteReader, _ field: String, below count: Int) throws(CodecError) -> UInt32 {
+    private static func optionalIndex(_ r: inout ByteReader, _ field: StaticString, below count: Int) throws(CodecError) -> UInt32 {
         let v = try r.uint32(field)
         if v == 0 { return RequestRecord.noSlot }
         guard Int(v - 1) < count else { throw r.fail("\(field) \(v - 1) points beyond the \(count) entries") }

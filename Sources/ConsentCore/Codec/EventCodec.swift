@@ -107,7 +107,7 @@ public enum EventCodec {
                 language = l
             }
             let purpose = try r.string("purpose")
-            let token: SHA256Digest? = try r.bool("user token presence") ? try r.digest("user token") : nil
+            let token: SHA256Digest? = try r.bool("user token") ? try r.digest("user token") : nil
             let key = try r.optionalString("idempotency key")
             let fingerprint = try r.fixed64("fingerprint")
             let consentKind = try r.enumeration(ConsentKind.self, "consent kind")
@@ -196,12 +196,12 @@ public enum EventCodec {
         if let s = text.english { w.string(s) }
     }
 
-    static func decodeText(_ r: inout ByteReader, _ field: String) throws(CodecError) -> LocalizedText {
-        let mask = try r.u8(field + " languages")
+    static func decodeText(_ r: inout ByteReader, _ field: StaticString) throws(CodecError) -> LocalizedText {
+        let mask = try r.u8(field)
         guard mask < 8 else { throw r.fail("\(field) language mask \(mask) is not 0 to 7") }
-        let nb = mask & 1 != 0 ? try r.string(field + " nb-NO") : nil
-        let nn = mask & 2 != 0 ? try r.string(field + " nn-NO") : nil
-        let en = mask & 4 != 0 ? try r.string(field + " en") : nil
+        let nb = mask & 1 != 0 ? try r.string(field) : nil
+        let nn = mask & 2 != 0 ? try r.string(field) : nil
+        let en = mask & 4 != 0 ? try r.string(field) : nil
         return LocalizedText(bokmal: nb, nynorsk: nn, english: en)
     }
 

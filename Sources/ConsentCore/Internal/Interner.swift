@@ -31,3 +31,40 @@ struct Interner<Value: Hashable & Sendable>: Sendable, Equatable {
 
     static func == (lhs: Interner, rhs: Interner) -> Bool { lhs.values == rhs.values }
 }
+
+/// A string compared and hashed by its UTF-8 bytes.
+///
+/// `String`'s own `==` and hash follow Unicode canonical equivalence, which
+/// normalises non-ASCII text ("Lånesøknad") on every hash; stored text is
+/// identified by its exact bytes, which is both faster and what a token carries.
+struct ExactText: Hashable, Sendable {
+    let value: String
+
+    init(_ value: String) {
+        self.value = value
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hashUTF8(value, into: &hasher)
+    }
+
+    static func == (lhs: ExactText, rhs: ExactText) -> Bool {
+        sameUTF8(lhs.value, rhs.value)
+    }
+}
+
+/// Hashes a string's UTF-8 bytes (and their count, so that concatenations differ).
+@inline(__always)
+func hashUTF8(_ string: String, into hasher: inout Hasher) {
+    var s = string
+    s.withUTF8 { bytes in
+        hasher.combine(bytes.count)
+        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+    }
+}
+
+/// Whether two strings have the same UTF-8 bytes.
+@inline(__always)
+func sameUTF8(_ a: String, _ b: String) -> Bool {
+    a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+}

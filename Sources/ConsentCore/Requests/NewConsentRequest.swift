@@ -52,6 +52,9 @@ public struct ResourceRequest: Hashable, Sendable {
 }
 
 /// A metadata key and its value, e.g. `fraOgMed` = `01.01.2020`.
+///
+/// Compared and hashed by exact UTF-8 bytes (not Unicode canonical
+/// equivalence): a value is what the token will carry, byte for byte.
 public struct MetadataValue: Hashable, Sendable {
     /// The key as the resource declares it.
     public var key: String
@@ -62,6 +65,15 @@ public struct MetadataValue: Hashable, Sendable {
     public init(_ key: String, _ value: String) {
         self.key = key
         self.value = value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hashUTF8(key, into: &hasher)
+        hashUTF8(value, into: &hasher)
+    }
+
+    public static func == (lhs: MetadataValue, rhs: MetadataValue) -> Bool {
+        sameUTF8(lhs.key, rhs.key) && sameUTF8(lhs.value, rhs.value)
     }
 }
 

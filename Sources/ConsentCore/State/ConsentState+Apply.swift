@@ -1,7 +1,9 @@
 extension ConsentState {
     /// How long a code is remembered after it expires, so that a late second
-    /// exchange is still reported as reuse rather than as an unknown code.
-    static let codeRetention: Int64 = 24 * 3_600_000
+    /// exchange is still reported as reuse rather than as an unknown code. An
+    /// hour covers any retry loop; forgetting sooner keeps a bulk load of
+    /// millions of consents from holding millions of spent codes.
+    static let codeRetention: Int64 = 3_600_000
 
     /// Applies one event: the only way the state changes.
     ///
@@ -83,8 +85,8 @@ extension Tables {
                 offeredBy: created.offeredBy?.key ?? 0,
                 consumer: created.consumer.value,
                 scope: internScope(created.grants),
-                redirect: strings.intern(created.redirectURL),
-                purpose: strings.intern(created.purpose),
+                redirect: strings.intern(ExactText(created.redirectURL)),
+                purpose: strings.intern(ExactText(created.purpose)),
                 language: created.language?.rawValue ?? 0,
                 kind: created.kind)
             records.append(record)
@@ -105,7 +107,6 @@ extension Tables {
             records[s].stored = .accepted
             records[s].decidedAt = time
             if case .endUser(let user) = event.actor {
-                records[s].decidedBy = user.nationalId.value
                 records[s].signerName = user.name
             }
             if !records[s].linked {
@@ -126,7 +127,6 @@ extension Tables {
             records[s].stored = .rejected
             records[s].decidedAt = time
             if case .endUser(let user) = event.actor {
-                records[s].decidedBy = user.nationalId.value
                 records[s].signerName = user.name
             }
             if !records[s].linked {
@@ -240,7 +240,7 @@ extension Tables {
         lastSlotByParty[party] = slot
     }
 
-    /// Forgets codes a day after they expired (the queue is in issue order, so
+    /// Forgets codes an hour after they expired (the queue is in issue order, so
     /// this is cheap; a code with a longer lifetime only delays those behind it).
     private mutating func forgetCodes(at now: Int64) {
         while let hash = codeQueue.first {

@@ -56,7 +56,7 @@ extension ConsentState {
             consumerName: consumerName,
             consumerOrganisationNumber: consumer,
             purposeHeading: texts.purposeHeading,
-            purpose: tables.strings[record.purpose],
+            purpose: tables.strings[record.purpose].value,
             resourcesHeading: texts.resourcesHeading(consumer: consumerName),
             resources: rendered,
             validity: validity,

@@ -10,8 +10,8 @@
 /// index ~40, four logged events 4 × 24 = 96, the feed indexes 4 × 8 = 32, the
 /// party list ~20, the deadline heap ~16: about 330 bytes. Strings (redirect
 /// URLs, purposes) and resource sets with their metadata are interned, so
-/// consents that share them pay four bytes each. Codes are kept only until a
-/// day after they expire. Each extra use adds about 32 bytes.
+/// consents that share them pay four bytes each. Codes are kept only until an
+/// hour after they expire. Each extra use adds about 32 bytes.
 ///
 /// A value type: copying is cheap until one copy is changed (then the changed
 /// tables are copied), so keep one instance and mutate it in place.
@@ -32,6 +32,19 @@ public struct ConsentState: Sendable, Equatable {
     /// The number of requests (and consents) ever created.
     public var requestCount: Int { tables.records.count }
 
+    /// Reserves room before a replay whose size is known (e.g. from the log's
+    /// length), so that tables are not regrown and rehashed on the way — faster,
+    /// and without the slack that doubling leaves.
+    /// - Parameters:
+    ///   - requests: the number of requests expected.
+    ///   - events: the number of events expected.
+    public mutating func reserveCapacity(requests: Int, events: Int) {
+        tables.records.reserveCapacity(requests)
+        tables.slotByID.reserveCapacity(requests)
+        tables.lastSlotByParty.reserveCapacity(requests)
+        tables.log.reserveCapacity(events)
+    }
+
     /// Two states are equal when their contents are equal; configuration is ignored.
     public static func == (lhs: ConsentState, rhs: ConsentState) -> Bool {
         lhs.tables == rhs.tables
@@ -51,7 +64,7 @@ struct Tables: Sendable, Equatable {
     var registryLog: [RegistryLogEntry] = []
 
     // MARK: Interned values
-    var strings = Interner<String>()
+    var strings = Interner<ExactText>()
     var scopes = Interner<[ResourceGrant]>()
     /// The distinct owners of each scope's resources, parallel to ``scopes`` (derived).
     var scopeOwners: [[UInt32]] = []

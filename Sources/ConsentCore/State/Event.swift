@@ -63,13 +63,15 @@ public enum EventKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringConv
 /// the state can be rebuilt from events alone.
 public enum EventPayload: Hashable, Sendable {
     /// A resource definition, new or a new version.
-    case resourceRegistered(Resource)
+    /// (`indirect`, like `requestCreated`: the two large payloads are boxed so
+    /// that the frequent small events stay small to copy.)
+    indirect case resourceRegistered(Resource)
     /// A consumer may ask for a resource (or its name/domains changed).
     case consumerAuthorised(ConsumerAuthorisation)
     /// A consumer may no longer ask for a resource.
     case consumerDeauthorised(resource: ResourceID, consumer: OrganisationNumber)
     /// A request was created.
-    case requestCreated(RequestCreated)
+    indirect case requestCreated(RequestCreated)
     /// The user accepted: the consent exists, with an authorization code (by hash).
     case requestAccepted(RequestAccepted)
     /// The user rejected, answering for `party`.

@@ -1,5 +1,7 @@
 /// A request and the consent it becomes, as held in memory: fixed-size fields
-/// only, strings and resource sets interned, about 120 bytes.
+/// only, strings and resource sets interned: 112 bytes. (Who answered is in the
+/// event's actor; only the display name is kept, for the Samtykkelogg, and a
+/// name of up to 15 bytes is stored inline.)
 struct RequestRecord: Hashable, Sendable {
     static let none: Int64 = .min
     static let noSlot: UInt32 = .max
@@ -14,8 +16,6 @@ struct RequestRecord: Hashable, Sendable {
     var endedAt: Int64 = RequestRecord.none
     /// ``PartyID/key`` of whose consent it is; 0 while an open request is unanswered.
     var offeredBy: UInt64
-    /// The national id of the person who answered, 0 before.
-    var decidedBy: UInt64 = 0
     /// The answering person's display name, for the Samtykkelogg.
     var signerName: String?
     var consumer: UInt32
