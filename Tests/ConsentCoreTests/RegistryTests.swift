@@ -77,6 +77,8 @@ struct RegistryTests {
         ("range of a year", .invalidArgument, "date_range_invalid", "aar"),
         ("zero validity", .outOfRange, "maximum_validity_out_of_range", "0 days"),
         ("eleven years", .outOfRange, "maximum_validity_out_of_range", "11 years"),
+        ("owner name too long", .invalidArgument, "owner_name_too_long", "201 characters"),
+        ("21 keys", .invalidArgument, "too_many_metadata_keys", "at most 20"),
     ])
     func definitionRules(_ name: String, _ code: DomainError.Code, _ reason: String, _ fragment: String) {
         let broken = Self.resource { r in
@@ -94,6 +96,8 @@ struct RegistryTests {
             case "range of a year": r.dateRanges = [DateRange(fromKey: "aar", toKey: "aar")]
             case "zero validity": r.maximumValidity = .days(0)
             case "eleven years": r.maximumValidity = .years(11)
+            case "owner name too long": r.ownerName = String(repeating: "N", count: 201)
+            case "21 keys": r.metadata = (1...21).map { MetadataField(key: "k\($0)", format: .text) }
             default: Issue.record("unknown case \(name)")
             }
         }
@@ -135,6 +139,8 @@ struct RegistryTests {
         ("no domains", .invalidArgument, "redirect_domains_missing", "retur domene"),
         ("url as domain", .invalidArgument, "redirect_domain_invalid", "https://banken.example"),
         ("ip as domain", .invalidArgument, "redirect_domain_invalid", "10.0.0.1"),
+        ("name too long", .invalidArgument, "consumer_name_too_long", "201 characters"),
+        ("21 domains", .invalidArgument, "too_many_redirect_domains", "at most 20"),
     ])
     func authorisationRules(_ name: String, _ code: DomainError.Code, _ reason: String, _ fragment: String) {
         var a = ConsumerAuthorisation(resource: Fixture.nav5252, consumer: Fixture.finansiering, consumerName: "FINANSIERING AS",
@@ -145,6 +151,8 @@ struct RegistryTests {
         case "no domains": a.redirectDomains = []
         case "url as domain": a.redirectDomains = ["https://banken.example"]
         case "ip as domain": a.redirectDomains = ["10.0.0.1"]
+        case "name too long": a.consumerName = String(repeating: "N", count: 201)
+        case "21 domains": a.redirectDomains = (1...21).map { "d\($0).example" }
         default: break
         }
         var hub = TestHub()

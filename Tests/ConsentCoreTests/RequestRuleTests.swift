@@ -45,6 +45,9 @@ struct RequestRuleTests {
         ("redirect with space", .invalidArgument, "redirect_malformed", "spaces", { $0.redirectURL = "https://banken.example/s var" }),
         ("redirect port", .invalidArgument, "redirect_malformed", "port", { $0.redirectURL = "https://banken.example:x/" }),
         ("empty redirect", .invalidArgument, "redirect_missing", "RedirectUrl", { $0.redirectURL = "" }),
+        ("long redirect", .invalidArgument, "redirect_too_long", "2001 bytes",
+         { $0.redirectURL = "https://banken.example/" + String(repeating: "a", count: 1978) }),
+        ("21 resources", .outOfRange, "too_many_resources", "at most 20", { $0.resources = Array(repeating: $0.resources[0], count: 21) }),
         ("foreign host", .permissionDenied, "redirect_host_not_registered", "evil.example", { $0.redirectURL = "https://evil.example/svar" }),
         ("suffix trick", .permissionDenied, "redirect_host_not_registered", "notbanken.example", { $0.redirectURL = "https://notbanken.example/" }),
         ("lookalike", .permissionDenied, "redirect_host_not_registered", "banken.example.evil.example", { $0.redirectURL = "https://banken.example.evil.example/" }),
@@ -79,6 +82,26 @@ struct RequestRuleTests {
         #expect(error?.reason == rule.reason, "\(rule.name): \(String(describing: error))")
         #expect(error?.message.contains(rule.fragment) == true, "\(rule.name): \(error?.message ?? "")")
         #expect(hub.state.requestCount == 0)
+    }
+
+    @Test("Free-text metadata: not blank, at most 1,000 characters")
+    func textMetadata() throws {
+        var hub = TestHub()
+        let id = ResourceID(serviceCode: 9200, editionCode: 1)
+        try hub.perform(.registerResource(Resource(
+            id: id, owner: Fixture.nav, ownerName: "NAV", title: LocalizedText(bokmal: "Sak"), text: LocalizedText(bokmal: "Sak {saksnummer}."),
+            metadata: [MetadataField(key: "saksnummer", format: .text)], kind: .timeLimited, maximumValidity: .days(10),
+            requiredAssuranceLevel: .substantial)), by: .dataSource(Fixture.nav))
+        try hub.perform(.authoriseConsumer(ConsumerAuthorisation(resource: id, consumer: Fixture.bank, consumerName: "BANKEN AS",
+                                                                 redirectDomains: ["banken.example"])), by: .dataSource(Fixture.nav))
+        func request(_ value: String) -> NewConsentRequest {
+            NewConsentRequest(resources: [ResourceRequest(id, metadata: [MetadataValue("saksnummer", value)])],
+                              redirectURL: Fixture.redirect, validTo: Fixture.start + .days(5), purpose: "Sak")
+        }
+        expectRefused(.invalidArgument, "metadata_too_long", "1001 characters") { () throws(DomainError) in try hub.create(request(String(repeating: "x", count: 1001))) }
+        expectRefused(.invalidArgument, "metadata_malformed", "not empty") { () throws(DomainError) in try hub.create(request("  ")) }
+        let view = try hub.create(request("SAK-2025-17"))
+        #expect(try hub.state.renderRequest(view.id, by: .consumer(Fixture.bank), at: hub.now).resources[0].text == "Sak SAK-2025-17.")
     }
 
     @Test("Subdomains of a registered domain are allowed, case-insensitively, with a port")
