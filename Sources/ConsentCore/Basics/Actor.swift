@@ -1,0 +1,77 @@
+/// Who performs a command, as established by the server (mutual TLS for
+/// organisations, the trusted portal for end users). Every event records its actor.
+///
+/// The server checks roles before calling ConsentCore; ConsentCore checks
+/// ownership: a consumer sees only its own requests, a data source only its
+/// own resources and the requests that include them, an end user only requests
+/// offered to them and their own consents, an admin everything.
+public enum Actor: Hashable, Sendable, CustomStringConvertible {
+    /// A data consumer (datakonsument), e.g. a bank, by organisation number.
+    case consumer(OrganisationNumber)
+    /// A data source / service owner (datakilde / tjenesteeier), e.g. NAV.
+    case dataSource(OrganisationNumber)
+    /// A person logged in through the portal (sluttbruker).
+    case endUser(EndUser)
+    /// An operator of the hub.
+    case admin(OrganisationNumber)
+    /// The hub itself, for expiry and similar housekeeping.
+    case system
+
+    /// The actor's role in one word; safe for logs.
+    public var role: String {
+        switch self {
+        case .consumer: return "consumer"
+        case .dataSource: return "dataSource"
+        case .endUser: return "endUser"
+        case .admin: return "admin"
+        case .system: return "system"
+        }
+    }
+
+    /// The organisation number of an organisation actor, `nil` for end users and the system.
+    public var organisation: OrganisationNumber? {
+        switch self {
+        case .consumer(let org), .dataSource(let org), .admin(let org): return org
+        case .endUser, .system: return nil
+        }
+    }
+
+    /// Safe for logs: an end user's id is masked.
+    public var description: String {
+        switch self {
+        case .endUser(let user): return "endUser(\(user.nationalId), \(user.assuranceLevel))"
+        case .system: return "system"
+        default: return "\(role)(\(organisation!))"
+        }
+    }
+}
+
+/// A logged-in person, as the portal states them.
+public struct EndUser: Hashable, Sendable {
+    /// The person's national identity number.
+    public var nationalId: NationalIdentityNumber
+    /// The security level of the login.
+    public var assuranceLevel: AssuranceLevel
+    /// Organisations the person may sign for (from the portal's role lookup);
+    /// the person may accept requests offered by these organisations.
+    public var maySignFor: [OrganisationNumber]
+    /// The person's name for display (seed 002: "fikk samtykke fra HÅKON TRANA").
+    public var name: String?
+
+    /// Creates an end user.
+    public init(nationalId: NationalIdentityNumber, assuranceLevel: AssuranceLevel,
+                maySignFor: [OrganisationNumber] = [], name: String? = nil) {
+        self.nationalId = nationalId
+        self.assuranceLevel = assuranceLevel
+        self.maySignFor = maySignFor
+        self.name = name
+    }
+
+    /// Whether the person may act for a party: themselves, or an organisation they may sign for.
+    public func mayActFor(_ party: PartyID) -> Bool {
+        switch party {
+        case .person(let id): return id == nationalId
+        case .organisation(let org): return maySignFor.contains(org)
+        }
+    }
+}

@@ -1,0 +1,271 @@
+extension ConsentState {
+    /// The bytes a snapshot starts with: `CHSNAP` and the format version.
+    static let snapshotMagic: [UInt8] = Array("CHSNAP".utf8)
+    /// The snapshot format version.
+    public static let snapshotVersion: UInt8 = 1
+
+    /// Encodes the whole state, so that a restart can load it instead of
+    /// replaying every event. Replaying the events after ``lastSequence`` on the
+    /// restored state gives the same state as replaying everything.
+    ///
+    /// The layout is documented in docs/DOMAIN.md ("Snapshot encoding"): the
+    /// tables in order, fixed fields as varints; indexes that can be derived
+    /// (ids → slots, scope owners) are rebuilt on load.
+    public func encodeSnapshot() -> [UInt8] {
+        let t = tables
+        var w = ByteWriter(capacity: 64 + t.records.count * 80 + t.log.count * 12)
+        for b in ConsentState.snapshotMagic { w.u8(b) }
+        w.u8(ConsentState.snapshotVersion)
+        w.varint(t.lastSequence)
+
+        let resourceIDs = t.resources.keys.sorted()
+        w.varint(UInt64(resourceIDs.count))
+        for id in resourceIDs {
+            let versions = t.resources[id]!
+            w.varint(UInt64(versions.count))
+            for r in versions { EventCodec.encode(r, into: &w) }
+        }
+        let authorisations = t.authorisations.values.flatMap(\.values).sorted { ($0.resource, $0.consumer) < ($1.resource, $1.consumer) }
+        w.varint(UInt64(authorisations.count))
+        for a in authorisations { EventCodec.encode(a, into: &w) }
+        w.varint(UInt64(t.consumerNames.count))
+        for (org, name) in t.consumerNames.sorted(by: { $0.key < $1.key }) { w.varint(UInt64(org)); w.string(name) }
+        w.varint(UInt64(t.registryLog.count))
+        for e in t.registryLog { w.resourceID(e.resource); w.varint(UInt64(e.consumer)) }
+
+        w.varint(UInt64(t.strings.count))
+        for s in t.strings.values { w.string(s.value) }
+        w.varint(UInt64(t.scopes.count))
+        for scope in t.scopes.values { EventCodec.encode(scope, into: &w) }
+
+        w.varint(UInt64(t.records.count))
+        for r in t.records {
+            w.requestID(r.id)
+            w.zigzag(r.createdAt); w.zigzag(r.answerBy); w.zigzag(r.validTo); w.zigzag(r.decidedAt); w.zigzag(r.endedAt)
+            w.varint(r.offeredBy)
+            w.optionalString(r.signerName)
+            w.varint(UInt64(r.consumer)); w.varint(UInt64(r.scope)); w.varint(UInt64(r.redirect)); w.varint(UInt64(r.purpose))
+            w.varint(UInt64(r.lastEvent &+ 1)); w.varint(UInt64(r.previousOfParty &+ 1))
+            w.u8(r.stored.rawValue); w.u8(r.language); w.u8(r.kind.rawValue); w.bool(r.linked)
+        }
+        w.varint(UInt64(t.lastSlotByParty.count))
+        for (key, slot) in t.lastSlotByParty { w.varint(key); w.varint(UInt64(slot)) }
+        w.varint(UInt64(t.idempotency.count))
+        for (key, entry) in t.idempotency {
+            w.varint(UInt64(key.consumer)); w.fixed64(key.keyHash); w.varint(UInt64(entry.slot)); w.fixed64(entry.fingerprint)
+        }
+        w.varint(UInt64(t.pendingUserTokens.count))
+        for (slot, digest) in t.pendingUserTokens { w.varint(UInt64(slot)); w.digest(digest) }
+        w.varint(UInt64(t.codes.count))
+        for (hash, entry) in t.codes { w.digest(hash); w.varint(UInt64(entry.slot)); w.zigzag(entry.expiresAt); w.bool(entry.exchanged) }
+        w.varint(UInt64(t.codeQueue.elements.count))
+        for hash in t.codeQueue.elements { w.digest(hash) }
+
+        w.varint(UInt64(t.log.count))
+        for e in t.log {
+            w.zigzag(e.time); w.varint(UInt64(e.subject &+ 1)); w.varint(UInt64(e.previous &+ 1)); w.varint(UInt64(e.actorOrg))
+            w.u8(e.kind.rawValue); w.u8(e.role); w.u8(e.detail)
+        }
+        for feed in [t.feedByConsumer, t.feedByDataSource] {
+            w.varint(UInt64(feed.count))
+            for (org, list) in feed {
+                w.varint(UInt64(org))
+                w.varint(UInt64(list.count))
+                var previous: UInt32 = 0
+                for index in list { w.varint(UInt64(index - previous)); previous = index }
+            }
+        }
+        w.varint(UInt64(t.deadlines.entries.count))
+        for e in t.deadlines.entries { w.zigzag(e.deadline); w.varint(UInt64(e.slot)); w.u8(e.kind) }
+        return w.bytes
+    }
+
+    /// Restores a state from ``encodeSnapshot()``.
+    /// - Parameter configuration: settings for new decisions (not stored in snapshots).
+    /// - Throws: ``CodecError`` for a wrong magic or version, truncated input,
+    ///   an index that points nowhere, or bytes left over.
+    public init(snapshot bytes: [UInt8], configuration: ConsentConfiguration = ConsentConfiguration()) throws(CodecError) {
+        let tables = try bytes.withUnsafeBufferPointer { (buffer) throws(CodecError) -> Tables in
+            var r = ByteReader(buffer)
+            return try Tables.decodeSnapshot(&r)
+        }
+        self.configuration = configuration
+        self.tables = tables
+    }
+}
+
+extension Tables {
+    static func decodeSnapshot(_ r: inout ByteReader) throws(CodecError) -> Tables {
+        for expected in ConsentState.snapshotMagic {
+            guard try r.u8("snapshot magic") == expected else { throw r.fail("not a ConsentHub snapshot (bad magic)") }
+        }
+        let version = try r.u8("snapshot version")
+        guard version == ConsentState.snapshotVersion else {
+            throw r.fail("unsupported snapshot version \(version) (this build reads version \(ConsentState.snapshotVersion))")
+        }
+        var t = Tables()
+        t.lastSequence = try r.varint("last sequence")
+
+        for _ in 0..<(try r.count("resource count")) {
+            var versions: [Resource] = []
+            for _ in 0..<(try r.count("resource version count")) { versions.append(try EventCodec.decodeResource(&r)) }
+            guard let first = versions.first else { throw r.fail("a resource without versions") }
+            t.resources[first.id] = versions
+        }
+        for _ in 0..<(try r.count("authorisation count")) {
+            let a = try EventCodec.decodeAuthorisation(&r)
+            t.authorisations[a.resource, default: [:]][a.consumer.value] = a
+        }
+        for _ in 0..<(try r.count("consumer name count")) {
+            let org = try r.uint32("consumer")
+            t.consumerNames[org] = try r.string("consumer name")
+        }
+        for _ in 0..<(try r.count("registry log count")) {
+            t.registryLog.append(RegistryLogEntry(resource: try r.resourceID("registry resource"), consumer: try r.uint32("registry consumer")))
+        }
+
+        var strings: [ExactText] = []
+        for _ in 0..<(try r.count("string count")) { strings.append(ExactText(try r.string("interned string"))) }
+        t.strings = Interner(values: strings)
+        var scopes: [[ResourceGrant]] = []
+        for _ in 0..<(try r.count("scope count")) { scopes.append(try EventCodec.decodeGrants(&r)) }
+        t.scopes = Interner(values: scopes)
+        t.scopeOwners = scopes.map { t.owners(of: $0) }
+
+        let recordCount = try r.count("record count", elementSize: 30)
+        t.records.reserveCapacity(recordCount)
+        t.slotByID.reserveCapacity(recordCount)
+        for slot in 0..<recordCount {
+            let id = try r.requestID()
+            let createdAt = try r.zigzag("created-at"), answerBy = try r.zigzag("answer-by"), validTo = try r.zigzag("valid-to")
+            let decidedAt = try r.zigzag("decided-at"), endedAt = try r.zigzag("ended-at")
+            let offeredBy = try r.varint("offered-by")
+            let name = try r.optionalString("signer name")
+            let consumer = try r.uint32("consumer")
+            let scope = try index(&r, "scope", below: scopes.count)
+            let redirect = try index(&r, "redirect", below: strings.count)
+            let purpose = try index(&r, "purpose", below: strings.count)
+            let lastEvent = try r.uint32("last event") &- 1
+            let previousOfParty = try optionalIndex(&r, "previous of party", below: recordCount)
+            let stored = try r.enumeration(ConsentStatus.self, "stored status")
+            let language = try r.u8("language")
+            guard language <= 3 else { throw r.fail("unknown language \(language)") }
+            let kind = try r.enumeration(ConsentKind.self, "consent kind")
+            let linked = try r.bool("linked")
+            t.records.append(RequestRecord(
+                id: id, createdAt: createdAt, answerBy: answerBy, validTo: validTo, decidedAt: decidedAt, endedAt: endedAt,
+                offeredBy: offeredBy, signerName: name, consumer: consumer, scope: scope,
+                redirect: redirect, purpose: purpose, lastEvent: lastEvent, previousOfParty: previousOfParty,
+                stored: stored, language: language, kind: kind, linked: linked))
+            t.slotByID[id] = UInt32(slot)
+        }
+        let partyCount = try r.count("party count")
+        t.lastSlotByParty.reserveCapacity(partyCount)
+        for _ in 0..<partyCount {
+            let key = try r.varint("party")
+            t.lastSlotByParty[key] = try index(&r, "party slot", below: recordCount)
+        }
+        let keyCount = try r.count("idempotency count")
+        t.idempotency.reserveCapacity(keyCount)
+        for _ in 0..<keyCount {
+            let consumer = try r.uint32("idempotency consumer")
+            let keyHash = try r.fixed64("idempotency key hash")
+            let slot = try index(&r, "idempotency slot", below: recordCount)
+            t.idempotency[IdempotencyKey(consumer: consumer, keyHash: keyHash)] = IdempotencyEntry(slot: slot, fingerprint: try r.fixed64("fingerprint"))
+        }
+        for _ in 0..<(try r.count("user token count")) {
+            let slot = try index(&r, "user token slot", below: recordCount)
+            t.pendingUserTokens[slot] = try r.digest("user token")
+        }
+        let codeCount = try r.count("code count")
+        t.codes.reserveCapacity(codeCount)
+        for _ in 0..<codeCount {
+            let hash = try r.digest("code hash")
+            let slot = try index(&r, "code slot", below: recordCount)
+            t.codes[hash] = CodeEntry(slot: slot, expiresAt: try r.zigzag("code expiry"), exchanged: try r.bool("code exchanged"))
+        }
+        // Each party list must end: at most one step per record in all lists together.
+        var steps = 0
+        for (_, last) in t.lastSlotByParty {
+            var slot = last
+            while slot != RequestRecord.noSlot {
+                steps += 1
+                guard steps <= recordCount else { throw r.fail("the party lists form a cycle") }
+                slot = t.records[Int(slot)].previousOfParty
+            }
+        }
+        var queue: [CodeHash] = []
+        let queueCount = try r.count("code queue count", elementSize: 32)
+        queue.reserveCapacity(queueCount)
+        for _ in 0..<queueCount { queue.append(try r.digest("queued code")) }
+        t.codeQueue = FIFO(queue)
+
+        let logCount = try r.count("event count", elementSize: 7)
+        t.log.reserveCapacity(logCount)
+        for _ in 0..<logCount {
+            let time = try r.zigzag("event time")
+            let subject = try r.uint32("event subject") &- 1
+            // A request's events link backwards only, so walking them always ends.
+            let previous = try optionalIndex(&r, "previous event", below: t.log.count)
+            let actorOrg = try r.uint32("event actor")
+            let kind = try r.enumeration(EventKind.self, "event kind")
+            let role = try r.u8("event role")
+            guard role <= 4 else { throw r.fail("unknown actor role \(role)") }
+            let limit: Int
+            switch kind {
+            case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised: limit = t.registryLog.count
+            default: limit = recordCount
+            }
+            guard subject == RequestRecord.noSlot || Int(subject) < limit else { throw r.fail("event subject \(subject) points nowhere") }
+            t.log.append(LoggedEvent(time: time, subject: subject, previous: previous, actorOrg: actorOrg,
+                                     kind: kind, role: role, detail: try r.u8("event detail")))
+        }
+        for record in t.records where record.lastEvent != RequestRecord.noSlot && Int(record.lastEvent) >= logCount {
+            throw r.fail("request \(record.id) points to event \(record.lastEvent), beyond the \(logCount) events")
+        }
+        for which in 0..<2 {
+            var feed: [UInt32: [UInt32]] = [:]
+            for _ in 0..<(try r.count("feed count")) {
+                let org = try r.uint32("feed organisation")
+                let n = try r.count("feed length")
+                var list: [UInt32] = []
+                list.reserveCapacity(n)
+                var index: UInt64 = 0
+                for _ in 0..<n {
+                    index += try r.varint("feed entry")
+                    guard index < UInt64(logCount) else { throw r.fail("feed entry \(index) beyond the \(logCount) events") }
+                    list.append(UInt32(index))
+                }
+                feed[org] = list
+            }
+            if which == 0 { t.feedByConsumer = feed } else { t.feedByDataSource = feed }
+        }
+        var entries: [DeadlineHeap.Entry] = []
+        let deadlineCount = try r.count("deadline count", elementSize: 3)
+        entries.reserveCapacity(deadlineCount)
+        for _ in 0..<deadlineCount {
+            let deadline = try r.zigzag("deadline")
+            let slot = try index(&r, "deadline slot", below: recordCount)
+            let kind = try r.u8("deadline kind")
+            guard kind <= 1 else { throw r.fail("unknown deadline kind \(kind)") }
+            entries.append(.init(deadline: deadline, slot: slot, kind: kind))
+        }
+        t.deadlines = DeadlineHeap(entries: entries)
+        guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after the snapshot") }
+        return t
+    }
+
+    private static func index(_ r: inout ByteReader, _ field: StaticString, below count: Int) throws(CodecError) -> UInt32 {
+        let v = try r.uint32(field)
+        guard Int(v) < count else { throw r.fail("\(field) \(v) points beyond the \(count) entries") }
+        return v
+    }
+
+    /// An index written plus one, 0 meaning none.
+    private static func optionalIndex(_ r: inout ByteReader, _ field: StaticString, below count: Int) throws(CodecError) -> UInt32 {
+        let v = try r.uint32(field)
+        if v == 0 { return RequestRecord.noSlot }
+        guard Int(v - 1) < count else { throw r.fail("\(field) \(v - 1) points beyond the \(count) entries") }
+        return v - 1
+    }
+}

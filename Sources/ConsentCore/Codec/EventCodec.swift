@@ -1,0 +1,311 @@
+/// The binary encoding of events: versioned, compact, Foundation-free, and
+/// fast to decode (no allocation but for strings; the hot events — used, code
+/// exchanged — have none). The layout is documented in docs/DOMAIN.md,
+/// section "Event encoding".
+public enum EventCodec {
+    /// The version byte written first; decoding refuses any other.
+    public static let version: UInt8 = 1
+
+    /// Encodes an event.
+    public static func encode(_ event: Event) -> [UInt8] {
+        var w = ByteWriter(capacity: 96)
+        w.u8(version)
+        w.u8(event.kind.rawValue)
+        w.varint(event.sequence)
+        w.zigzag(event.time.millisecondsSinceEpoch)
+        encode(event.actor, into: &w)
+        switch event.payload {
+        case .resourceRegistered(let resource):
+            encode(resource, into: &w)
+        case .consumerAuthorised(let a):
+            encode(a, into: &w)
+        case .consumerDeauthorised(let resource, let consumer):
+            w.resourceID(resource)
+            w.varint(UInt64(consumer.value))
+        case .requestCreated(let c):
+            w.requestID(c.id)
+            w.varint(UInt64(c.consumer.value))
+            w.varint(c.offeredBy?.key ?? 0)
+            encode(c.grants, into: &w)
+            w.string(c.redirectURL)
+            w.zigzag(c.validTo.millisecondsSinceEpoch)
+            w.zigzag(c.answerBy.millisecondsSinceEpoch)
+            w.u8(c.language?.rawValue ?? 0)
+            w.string(c.purpose)
+            if let token = c.userToken { w.u8(1); w.digest(token) } else { w.u8(0) }
+            w.optionalString(c.idempotencyKey)
+            w.fixed64(c.fingerprint)
+            w.u8(c.kind.rawValue)
+        case .requestAccepted(let a):
+            w.requestID(a.id)
+            w.varint(a.party.key)
+            w.digest(a.codeHash)
+            w.zigzag(a.codeExpiresAt.millisecondsSinceEpoch)
+        case .requestRejected(let id, let party):
+            w.requestID(id)
+            w.varint(party.key)
+        case .consentRevoked(let id), .requestExpired(let id), .consentExpired(let id):
+            w.requestID(id)
+        case .codeExchanged(let id, let hash), .codeReuseAttempted(let id, let hash):
+            w.requestID(id)
+            w.digest(hash)
+        case .consentUsed(let u):
+            w.requestID(u.id)
+            w.resourceID(u.resource)
+            w.zigzag(u.usedAt.millisecondsSinceEpoch)
+        }
+        return w.bytes
+    }
+
+    /// Decodes an event.
+    /// - Throws: ``CodecError`` naming what was wrong: an unknown version or
+    ///   event type, truncated input (and which field), a value out of range,
+    ///   or bytes left over.
+    public static func decode(_ bytes: [UInt8]) throws(CodecError) -> Event {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(CodecError) -> Event in
+            var r = ByteReader(buffer)
+            return try decode(&r)
+        }
+    }
+
+    /// Decodes an event from a slice (e.g. a record inside a larger buffer).
+    public static func decode(_ bytes: ArraySlice<UInt8>) throws(CodecError) -> Event {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(CodecError) -> Event in
+            var r = ByteReader(buffer)
+            return try decode(&r)
+        }
+    }
+
+    static func decode(_ r: inout ByteReader) throws(CodecError) -> Event {
+        let v = try r.u8("version")
+        guard v == version else { throw CodecError("unsupported event encoding version \(v) (this build reads version \(version))", offset: 0) }
+        let rawKind = try r.u8("event type")
+        guard let kind = EventKind(rawValue: rawKind) else { throw CodecError("unknown event type \(rawKind)", offset: 1) }
+        let sequence = try r.varint("sequence")
+        let time = Timestamp(millisecondsSinceEpoch: try r.zigzag("time"))
+        let actor = try decodeActor(&r)
+        let payload: EventPayload
+        switch kind {
+        case .resourceRegistered:
+            payload = .resourceRegistered(try decodeResource(&r))
+        case .consumerAuthorised:
+            payload = .consumerAuthorised(try decodeAuthorisation(&r))
+        case .consumerDeauthorised:
+            payload = .consumerDeauthorised(resource: try r.resourceID("resource id"), consumer: try r.organisation("consumer"))
+        case .requestCreated:
+            let id = try r.requestID()
+            let consumer = try r.organisation("consumer")
+            let offeredBy = try r.party("offered-by")
+            let grants = try decodeGrants(&r)
+            let redirect = try r.string("redirect URL")
+            let validTo = Timestamp(millisecondsSinceEpoch: try r.zigzag("valid-to"))
+            let answerBy = Timestamp(millisecondsSinceEpoch: try r.zigzag("answer-by"))
+            let languageRaw = try r.u8("language")
+            let language: Language?
+            if languageRaw == 0 { language = nil } else {
+                guard let l = Language(rawValue: languageRaw) else { throw r.fail("unknown language \(languageRaw)") }
+                language = l
+            }
+            let purpose = try r.string("purpose")
+            let token: SHA256Digest? = try r.bool("user token") ? try r.digest("user token") : nil
+            let key = try r.optionalString("idempotency key")
+            let fingerprint = try r.fixed64("fingerprint")
+            let consentKind = try r.enumeration(ConsentKind.self, "consent kind")
+            payload = .requestCreated(RequestCreated(
+                id: id, consumer: consumer, offeredBy: offeredBy, grants: grants, redirectURL: redirect,
+                validTo: validTo, answerBy: answerBy, language: language, purpose: purpose, userToken: token,
+                idempotencyKey: key, fingerprint: fingerprint, kind: consentKind))
+        case .requestAccepted:
+            let id = try r.requestID()
+            guard let party = try r.party("party") else { throw r.fail("an acceptance must name its party") }
+            let hash = try r.digest("code hash")
+            let expires = Timestamp(millisecondsSinceEpoch: try r.zigzag("code expiry"))
+            payload = .requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expires))
+        case .requestRejected:
+            let id = try r.requestID()
+            guard let party = try r.party("party") else { throw r.fail("a rejection must name its party") }
+            payload = .requestRejected(id: id, party: party)
+        case .consentRevoked:
+            payload = .consentRevoked(try r.requestID())
+        case .requestExpired:
+            payload = .requestExpired(try r.requestID())
+        case .consentExpired:
+            payload = .consentExpired(try r.requestID())
+        case .codeExchanged:
+            payload = .codeExchanged(try r.requestID(), try r.digest("code hash"))
+        case .codeReuseAttempted:
+            payload = .codeReuseAttempted(try r.requestID(), try r.digest("code hash"))
+        case .consentUsed:
+            let id = try r.requestID()
+            let resource = try r.resourceID("resource id")
+            let usedAt = Timestamp(millisecondsSinceEpoch: try r.zigzag("used-at"))
+            payload = .consentUsed(ConsentUse(id: id, resource: resource, usedAt: usedAt))
+        }
+        guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after a \(kind) event") }
+        return Event(sequence: sequence, time: time, actor: actor, payload: payload)
+    }
+
+    // MARK: Parts
+
+    static func encode(_ actor: Actor, into w: inout ByteWriter) {
+        w.u8(ActorRole(actor).rawValue)
+        switch actor {
+        case .consumer(let org), .dataSource(let org), .admin(let org):
+            w.varint(UInt64(org.value))
+        case .endUser(let user):
+            w.varint(user.nationalId.value)
+            w.u8(user.assuranceLevel.value)
+            w.varint(UInt64(user.maySignFor.count))
+            for org in user.maySignFor { w.varint(UInt64(org.value)) }
+            w.optionalString(user.name)
+        case .system:
+            break
+        }
+    }
+
+    static func decodeActor(_ r: inout ByteReader) throws(CodecError) -> Actor {
+        let role = try r.enumeration(ActorRole.self, "actor role")
+        switch role {
+        case .consumer: return .consumer(try r.organisation("actor organisation"))
+        case .dataSource: return .dataSource(try r.organisation("actor organisation"))
+        case .admin: return .admin(try r.organisation("actor organisation"))
+        case .system: return .system
+        case .endUser:
+            let id = try r.varint("national id")
+            guard id <= 99_999_999_999 else { throw r.fail("national id has more than 11 digits") }
+            let level = try r.u8("assurance level")
+            guard (1...4).contains(level) else { throw r.fail("assurance level \(level) is not 1 to 4") }
+            let n = try r.count("signatory organisation count")
+            var orgs: [OrganisationNumber] = []
+            orgs.reserveCapacity(n)
+            for _ in 0..<n { orgs.append(try r.organisation("signatory organisation")) }
+            let name = try r.optionalString("user name")
+            return .endUser(EndUser(nationalId: NationalIdentityNumber(unchecked: id),
+                                    assuranceLevel: AssuranceLevel(unchecked: level), maySignFor: orgs, name: name))
+        }
+    }
+
+    static func encode(_ text: LocalizedText, into w: inout ByteWriter) {
+        var mask: UInt8 = 0
+        if text.bokmal != nil { mask |= 1 }
+        if text.nynorsk != nil { mask |= 2 }
+        if text.english != nil { mask |= 4 }
+        w.u8(mask)
+        if let s = text.bokmal { w.string(s) }
+        if let s = text.nynorsk { w.string(s) }
+        if let s = text.english { w.string(s) }
+    }
+
+    static func decodeText(_ r: inout ByteReader, _ field: StaticString) throws(CodecError) -> LocalizedText {
+        let mask = try r.u8(field)
+        guard mask < 8 else { throw r.fail("\(field) language mask \(mask) is not 0 to 7") }
+        let nb = mask & 1 != 0 ? try r.string(field) : nil
+        let nn = mask & 2 != 0 ? try r.string(field) : nil
+        let en = mask & 4 != 0 ? try r.string(field) : nil
+        return LocalizedText(bokmal: nb, nynorsk: nn, english: en)
+    }
+
+    static func encode(_ resource: Resource, into w: inout ByteWriter) {
+        w.resourceID(resource.id)
+        w.varint(UInt64(resource.owner.value))
+        w.string(resource.ownerName)
+        encode(resource.title, into: &w)
+        encode(resource.text, into: &w)
+        w.varint(UInt64(resource.metadata.count))
+        for field in resource.metadata {
+            w.string(field.key)
+            w.u8(field.format.rawValue)
+            w.bool(field.isRequired)
+        }
+        w.varint(UInt64(resource.dateRanges.count))
+        for range in resource.dateRanges {
+            w.string(range.fromKey)
+            w.string(range.toKey)
+        }
+        w.u8(resource.kind.rawValue)
+        switch resource.maximumValidity {
+        case .days(let n): w.u8(1); w.varint(UInt64(clamping: n))
+        case .years(let n): w.u8(2); w.varint(UInt64(clamping: n))
+        }
+        w.u8(resource.requiredAssuranceLevel.value)
+    }
+
+    static func decodeResource(_ r: inout ByteReader) throws(CodecError) -> Resource {
+        let id = try r.resourceID("resource id")
+        let owner = try r.organisation("resource owner")
+        let ownerName = try r.string("owner name")
+        let title = try decodeText(&r, "title")
+        let text = try decodeText(&r, "text")
+        let fieldCount = try r.count("metadata field count", elementSize: 3)
+        var fields: [MetadataField] = []
+        for _ in 0..<fieldCount {
+            let key = try r.string("metadata key")
+            let format = try r.enumeration(MetadataFormat.self, "metadata format")
+            fields.append(MetadataField(key: key, format: format, isRequired: try r.bool("metadata required")))
+        }
+        let rangeCount = try r.count("date range count", elementSize: 2)
+        var ranges: [DateRange] = []
+        for _ in 0..<rangeCount {
+            ranges.append(DateRange(fromKey: try r.string("range from"), toKey: try r.string("range to")))
+        }
+        let kind = try r.enumeration(ConsentKind.self, "consent kind")
+        let unit = try r.u8("validity unit")
+        let amount = try r.varint("validity amount")
+        guard amount <= 1_000_000 else { throw r.fail("maximum validity \(amount) is out of range") }
+        let validity: MaximumValidity
+        switch unit {
+        case 1: validity = .days(Int(amount))
+        case 2: validity = .years(Int(amount))
+        default: throw r.fail("unknown validity unit \(unit)")
+        }
+        let level = try r.u8("assurance level")
+        guard (1...4).contains(level) else { throw r.fail("assurance level \(level) is not 1 to 4") }
+        return Resource(id: id, owner: owner, ownerName: ownerName, title: title, text: text, metadata: fields,
+                        dateRanges: ranges, kind: kind, maximumValidity: validity,
+                        requiredAssuranceLevel: AssuranceLevel(unchecked: level))
+    }
+
+    static func encode(_ a: ConsumerAuthorisation, into w: inout ByteWriter) {
+        w.resourceID(a.resource)
+        w.varint(UInt64(a.consumer.value))
+        w.string(a.consumerName)
+        w.varint(UInt64(a.redirectDomains.count))
+        for d in a.redirectDomains { w.string(d) }
+    }
+
+    static func decodeAuthorisation(_ r: inout ByteReader) throws(CodecError) -> ConsumerAuthorisation {
+        let resource = try r.resourceID("resource id")
+        let consumer = try r.organisation("consumer")
+        let name = try r.string("consumer name")
+        let n = try r.count("redirect domain count")
+        var domains: [String] = []
+        for _ in 0..<n { domains.append(try r.string("redirect domain")) }
+        return ConsumerAuthorisation(resource: resource, consumer: consumer, consumerName: name, redirectDomains: domains)
+    }
+
+    static func encode(_ grants: [ResourceGrant], into w: inout ByteWriter) {
+        w.varint(UInt64(grants.count))
+        for g in grants {
+            w.resourceID(g.resource)
+            w.varint(UInt64(g.version))
+            w.varint(UInt64(g.metadata.count))
+            for m in g.metadata { w.string(m.key); w.string(m.value) }
+        }
+    }
+
+    static func decodeGrants(_ r: inout ByteReader) throws(CodecError) -> [ResourceGrant] {
+        let n = try r.count("resource count", elementSize: 4)
+        var grants: [ResourceGrant] = []
+        grants.reserveCapacity(n)
+        for _ in 0..<n {
+            let resource = try r.resourceID("resource id")
+            let version = try r.uint32("resource version")
+            let m = try r.count("metadata count", elementSize: 2)
+            var metadata: [MetadataValue] = []
+            metadata.reserveCapacity(m)
+            for _ in 0..<m { metadata.append(MetadataValue(try r.string("metadata key"), try r.string("metadata value"))) }
+            grants.append(ResourceGrant(resource: resource, version: version, metadata: metadata))
+        }
+        return grants
+    }
+}

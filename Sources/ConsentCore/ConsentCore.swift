@@ -1,1 +1,0 @@
-// The ConsentCore module; see docs/ARCHITECTURE.md.

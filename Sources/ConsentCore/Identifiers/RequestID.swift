@@ -1,0 +1,64 @@
+/// The id of a consent request, and of the consent it becomes (Altinn 3 keeps one
+/// object: the consent is the accepted request). A random UUID version 4.
+public struct RequestID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Bytes 0–7 of the UUID, big-endian.
+    public let high: UInt64
+    /// Bytes 8–15 of the UUID, big-endian.
+    public let low: UInt64
+
+    /// Creates an id from its two halves.
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// Draws a version-4 UUID from a random source.
+    public init(using random: inout some RandomNumberGenerator) {
+        let a = random.next(), b = random.next()
+        // Version 4 in byte 6's high nibble, variant 10 in byte 8's top bits (RFC 9562).
+        self.init(high: (a & ~0xF000) | 0x4000, low: (b & ~(0xC0 << 56)) | (0x80 << 56))
+    }
+
+    /// Parses the canonical text form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`
+    /// (hex digits in either case).
+    /// - Throws: `invalidArgument` with reason `request_id_malformed`.
+    public init(validating text: some StringProtocol) throws(DomainError) {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { throw .requestIDMalformed() }
+        var nibbles: [UInt64] = []
+        nibbles.reserveCapacity(32)
+        for (i, byte) in bytes.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard byte == UInt8(ascii: "-") else { throw .requestIDMalformed() }
+                continue
+            }
+            guard let v = hexValue(byte) else { throw .requestIDMalformed() }
+            nibbles.append(UInt64(v))
+        }
+        var high: UInt64 = 0, low: UInt64 = 0
+        for i in 0..<16 { high = high << 4 | nibbles[i] }
+        for i in 16..<32 { low = low << 4 | nibbles[i] }
+        self.init(high: high, low: low)
+    }
+
+    public static func < (lhs: RequestID, rhs: RequestID) -> Bool {
+        (lhs.high, lhs.low) < (rhs.high, rhs.low)
+    }
+
+    /// The 16 bytes, big-endian.
+    public var bytes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(16)
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: low >> UInt64(shift))) }
+        return out
+    }
+
+    /// Lowercase canonical text, e.g. `3f2504e0-4f89-41d3-9a0c-0305e82c3301`.
+    public var description: String {
+        let h = hex(bytes)
+        let u = Array(h.utf8)
+        func part(_ r: Range<Int>) -> String { String(decoding: u[r], as: UTF8.self) }
+        return part(0..<8) + "-" + part(8..<12) + "-" + part(12..<16) + "-" + part(16..<20) + "-" + part(20..<32)
+    }
+}

@@ -1,0 +1,88 @@
+/// The rules a resource definition and a consumer authorisation must follow.
+enum ResourceRules {
+    /// The longest consent text, title or purpose (DESIGN §2: "Consent texts are at most 1,000 characters").
+    static let maximumTextLength = 1000
+    /// The longest organisation or consumer name.
+    static let maximumNameLength = 200
+    /// The most metadata keys per resource and redirect domains per authorisation.
+    static let maximumListLength = 20
+
+    /// Checks a resource definition.
+    /// - Throws: the first rule broken, each with its own reason (see DOMAIN.md).
+    static func validate(_ r: Resource) throws(DomainError) {
+        try checkName(r.ownerName, field: "ownerName", reasonPrefix: "owner_name")
+        guard r.title.bokmal.map({ !$0.isEmpty }) == true else { throw .textMissingBokmal(r.id, field: "title") }
+        guard r.text.bokmal.map({ !$0.isEmpty }) == true else { throw .textMissingBokmal(r.id, field: "text") }
+
+        guard r.metadata.count <= maximumListLength else { throw .tooManyMetadataKeys(r.id, r.metadata.count, maximum: maximumListLength) }
+        var keys = Set<String>()
+        for field in r.metadata {
+            guard isMetadataKey(field.key) else { throw .metadataKeyInvalid(r.id, field.key) }
+            guard Placeholder(rawValue: field.key) == nil else { throw .metadataKeyReserved(r.id, field.key) }
+            guard keys.insert(field.key).inserted else { throw .metadataKeyDeclaredTwice(r.id, field.key) }
+        }
+        for range in r.dateRanges {
+            guard let from = r.field(range.fromKey), from.format == .date,
+                  let to = r.field(range.toKey), to.format == .date, range.fromKey != range.toKey
+            else { throw .dateRangeInvalid(r.id, range) }
+        }
+
+        for (field, text) in [("title", r.title), ("text", r.text)] {
+            for (language, value) in text.present {
+                let count = value.count
+                guard count <= maximumTextLength else { throw .textTooLong(r.id, field: field, language: language, count: count) }
+                for name in try TextTemplate.placeholders(in: value, resource: r.id) {
+                    guard Placeholder(rawValue: name) != nil || keys.contains(name) else {
+                        throw .textUnknownPlaceholder(r.id, name, metadataKeys: r.metadata.map(\.key))
+                    }
+                }
+            }
+        }
+        guard r.maximumValidity.isSensible else { throw .maximumValidityOutOfRange(r.id, r.maximumValidity) }
+    }
+
+    /// Checks an authorisation and returns it with domains lowercased, trimmed and without repeats.
+    static func normalise(_ a: ConsumerAuthorisation) throws(DomainError) -> ConsumerAuthorisation {
+        try checkName(a.consumerName, field: "consumerName", reasonPrefix: "consumer_name")
+        guard !a.redirectDomains.isEmpty else { throw .redirectDomainsMissing(a.consumer) }
+        guard a.redirectDomains.count <= maximumListLength else {
+            throw .tooManyRedirectDomains(a.redirectDomains.count, maximum: maximumListLength)
+        }
+        var domains: [String] = []
+        for raw in a.redirectDomains {
+            let domain = raw.trimmingASCIIWhitespace().lowercased()
+            guard RedirectURL.isHostName(domain) else { throw .redirectDomainInvalid(raw) }
+            if !domains.contains(domain) { domains.append(domain) }
+        }
+        var out = a
+        out.consumerName = a.consumerName.trimmingASCIIWhitespace()
+        out.redirectDomains = domains
+        return out
+    }
+
+    static func checkName(_ name: String, field: String, reasonPrefix: String) throws(DomainError) {
+        let trimmed = name.trimmingASCIIWhitespace()
+        guard !trimmed.isEmpty else { throw .nameMissing(field: field, reason: reasonPrefix + "_missing") }
+        guard trimmed.count <= maximumNameLength else {
+            throw .nameTooLong(field: field, reason: reasonPrefix + "_too_long", count: trimmed.count, maximum: maximumNameLength)
+        }
+    }
+
+    /// A letter, then letters and digits, at most 64: fits in a query parameter
+    /// name (`5252_1_fraOgMed`) and a placeholder (`{fraOgMed}`).
+    static func isMetadataKey(_ key: String) -> Bool {
+        let bytes = Array(key.utf8)
+        guard (1...64).contains(bytes.count) else { return false }
+        func isLetter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+        return isLetter(bytes[0]) && bytes.allSatisfy { isLetter($0) || ($0 >= 0x30 && $0 <= 0x39) }
+    }
+}
+
+extension String {
+    /// The string without leading and trailing ASCII spaces, tabs and line breaks.
+    func trimmingASCIIWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}

@@ -1,0 +1,91 @@
+extension ConsentState {
+    /// Accept or reject (seed 002 step 3: "Lånesøker logger inn i Altinn og gir samtykke").
+    func decideAnswer(_ id: RequestID, accept: Bool, code: CodeGrant?, onBehalfOf: OrganisationNumber?,
+                      actor: Actor, now: Timestamp, out: inout EventBuffer) throws(DomainError) -> CommandResult {
+        guard case .endUser(let user) = actor else {
+            throw .roleNotAllowed(actor, action: accept ? "accept a consent request" : "reject a consent request")
+        }
+        let (slot, record) = try requireRecord(id)
+        let status = record.status(at: now.millisecondsSinceEpoch)
+
+        guard status == .created else {
+            // Answered before: only its own party may learn how.
+            try requireReadable(record, actor: actor)
+            switch (status, accept) {
+            case (.accepted, true):
+                return .answer(ConsentAnswer(request: view(of: record, at: now), accepted: true, isRepeat: true))
+            case (.rejected, false):
+                return .answer(ConsentAnswer(request: view(of: record, at: now), accepted: false, isRepeat: true))
+            case (.rejected, true): throw .requestAlreadyRejected(id)
+            case (.accepted, false): throw .requestAlreadyAccepted(id)
+            case (.revoked, _): throw .consentRevoked(id)
+            case (.usedUp, _): throw .consentUsedUp(id)
+            default: throw record.decidedAt == RequestRecord.none ? .requestExpired(id) : .consentExpired(id)
+            }
+        }
+
+        let party = try answeringParty(user, slot: slot, record: record, onBehalfOf: onBehalfOf)
+        var after = record
+        after.decidedAt = now.millisecondsSinceEpoch
+        after.offeredBy = party.key
+
+        guard accept else {
+            out.add(.requestRejected(id: id, party: party))
+            after.stored = .rejected
+            return .answer(ConsentAnswer(request: view(of: after, at: now), accepted: false, isRepeat: false))
+        }
+
+        // Seed 003: NAV requires login at level 4 to consent.
+        let required = requiredAssuranceLevel(of: record)
+        guard user.assuranceLevel >= required else { throw .assuranceLevelTooLow(required, actual: user.assuranceLevel) }
+
+        let grant = code ?? CodeGrant(codeHash: [])
+        guard let hash = SHA256Digest(bytes: grant.codeHash) else { throw .codeHashMalformed(grant.codeHash.count) }
+        guard tables.codes[hash] == nil else { throw .codeHashInUse() }
+        let expiresAt = grant.expiresAt ?? (now + configuration.codeLifetime)
+        guard expiresAt > now, expiresAt <= now + configuration.maximumCodeLifetime else {
+            throw .codeExpiryOutOfRange(expiresAt, maximum: configuration.maximumCodeLifetime)
+        }
+        out.add(.requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expiresAt)))
+        after.stored = .accepted
+        return .answer(ConsentAnswer(request: view(of: after, at: now), accepted: true, isRepeat: false))
+    }
+
+    /// Withdraw (seed 000: "Bruker har mulighet for å trekke et samtykke som ikke er utløpt").
+    func decideRevoke(_ id: RequestID, actor: Actor, now: Timestamp, out: inout EventBuffer) throws(DomainError) -> CommandResult {
+        switch actor {
+        case .endUser, .admin: break
+        default: throw .roleNotAllowed(actor, action: "withdraw a consent")
+        }
+        let (_, record) = try requireRecord(id)
+        try requireReadable(record, actor: actor)
+        switch record.status(at: now.millisecondsSinceEpoch) {
+        case .accepted:
+            // DESIGN §2: a one-time consent cannot be withdrawn; it ends at its first use.
+            guard record.kind != .oneTime else { throw .oneTimeCannotBeRevoked(id, usedUp: false) }
+            out.add(.consentRevoked(id))
+            var after = record
+            after.stored = .revoked
+            after.endedAt = now.millisecondsSinceEpoch
+            return .revoked(view(of: after, at: now))
+        case .revoked:
+            return .revoked(view(of: record, at: now))
+        case .created: throw .revokeNotAccepted(id)
+        case .rejected: throw .requestAlreadyRejected(id)
+        case .usedUp: throw .oneTimeCannotBeRevoked(id, usedUp: true)
+        case .expired:
+            throw record.decidedAt == RequestRecord.none ? .requestExpired(id) : .consentExpired(id)
+        }
+    }
+
+    /// The highest login level any resource of the request needs.
+    func requiredAssuranceLevel(of record: RequestRecord) -> AssuranceLevel {
+        var level = AssuranceLevel(unchecked: 1)
+        for grant in tables.scopes[record.scope] {
+            if let r = tables.resource(grant.resource, version: grant.version), r.requiredAssuranceLevel > level {
+                level = r.requiredAssuranceLevel
+            }
+        }
+        return level
+    }
+}

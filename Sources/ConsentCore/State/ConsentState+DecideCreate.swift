@@ -1,0 +1,123 @@
+extension ConsentState {
+    /// The longest idempotency key.
+    static let maximumIdempotencyKeyLength = 128
+
+    func decideCreate<R: RandomNumberGenerator>(
+        _ request: NewConsentRequest, consumer: OrganisationNumber, now: Timestamp,
+        random: inout R, out: inout EventBuffer
+    ) throws(DomainError) -> CommandResult {
+        // Idempotency first: a retry gets the request it created, even if a rule
+        // (an authorisation, the clock) would refuse the same content now.
+        var fingerprint: UInt64 = 0
+        if let key = request.idempotencyKey {
+            let bytes = Array(key.utf8)
+            guard (1...ConsentState.maximumIdempotencyKeyLength).contains(bytes.count),
+                  bytes.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E })
+            else { throw .idempotencyKeyMalformed(maximum: ConsentState.maximumIdempotencyKeyLength) }
+            fingerprint = RequestFingerprint.of(request)
+            let lookup = IdempotencyKey(consumer: consumer.value, keyHash: FNV1a.hash(key.utf8))
+            if let entry = tables.idempotency[lookup] {
+                guard entry.fingerprint == fingerprint else { throw .idempotencyKeyReused(key) }
+                return .request(view(of: tables.records[Int(entry.slot)], at: now))
+            }
+        }
+
+        // Resources: known, authorised for this consumer, metadata well-formed.
+        guard !request.resources.isEmpty else { throw .resourcesMissing() }
+        guard request.resources.count <= configuration.maximumResourcesPerRequest else {
+            throw .tooManyResources(request.resources.count, maximum: configuration.maximumResourcesPerRequest)
+        }
+        var seen = Set<ResourceID>()
+        var grants: [ResourceGrant] = []
+        var authorisations: [ConsumerAuthorisation] = []
+        var kind = ConsentKind.timeLimited
+        var latestEnd = Timestamp(millisecondsSinceEpoch: .max)
+        var limiting: Resource? = nil
+        for item in request.resources {
+            guard seen.insert(item.resource).inserted else { throw .resourceRepeated(item.resource) }
+            guard let versions = tables.resources[item.resource], let resource = versions.last else {
+                throw .resourceUnknown(item.resource)
+            }
+            guard let authorisation = tables.authorisations[item.resource]?[consumer.value] else {
+                throw .consumerNotAuthorised(consumer, resource: item.resource, owner: resource.ownerName)
+            }
+            authorisations.append(authorisation)
+            let metadata = try MetadataRules.validate(item.metadata, for: resource)
+            grants.append(ResourceGrant(resource: resource.id, version: UInt32(versions.count), metadata: metadata))
+            // A request that includes a one-time resource is a one-time consent:
+            // the stricter rule wins, so the user is never surprised by reuse.
+            if resource.kind == .oneTime { kind = .oneTime }
+            let end = resource.maximumValidity.latestEnd(from: now)
+            if end < latestEnd { latestEnd = end; limiting = resource }
+        }
+
+        // Redirect: https, on a domain the data source registered for this consumer (seed 004).
+        let redirect = try RedirectURL(validating: request.redirectURL)
+        for authorisation in authorisations where !authorisation.allows(host: redirect.host) {
+            throw .redirectHostNotRegistered(redirect.host, consumer: consumer, resource: authorisation.resource,
+                                             domains: authorisation.redirectDomains)
+        }
+
+        // Validity: in the future, within every resource's maximum (NAV: three years).
+        guard request.validTo > now else { throw .validToInPast(request.validTo) }
+        if let limiting, request.validTo > latestEnd {
+            throw .validToBeyondMaximum(request.validTo, resource: limiting.id,
+                                        maximum: limiting.maximumValidity, latest: latestEnd)
+        }
+
+        // Purpose (DelegationContext): required, at most 1,000 characters.
+        let purpose = request.purpose.trimmingASCIIWhitespace()
+        guard !purpose.isEmpty else { throw .purposeMissing() }
+        guard purpose.count <= ResourceRules.maximumTextLength else {
+            throw .purposeTooLong(purpose.count, maximum: ResourceRules.maximumTextLength)
+        }
+
+        // UserToken: hex SHA-256 of the expected user's id (seed 004), any case.
+        var userToken: SHA256Digest? = nil
+        if let text = request.userToken {
+            guard let bytes = bytes(fromHex: text), let digest = SHA256Digest(bytes: bytes) else {
+                throw .userTokenMalformed(length: text.utf8.count)
+            }
+            if case .person(let person) = request.offeredBy,
+               digest != SHA256Digest(bytes: SHA256.hash(Array(person.digits.utf8))) {
+                throw .userTokenContradictsOfferedBy()
+            }
+            userToken = digest
+        }
+
+        var id = RequestID(using: &random)
+        while tables.slotByID[id] != nil { id = RequestID(using: &random) }
+        let answerBy = min(now + configuration.requestLifetime, request.validTo)
+        let created = RequestCreated(
+            id: id, consumer: consumer, offeredBy: request.offeredBy, grants: grants,
+            redirectURL: request.redirectURL, validTo: request.validTo, answerBy: answerBy,
+            language: request.language, purpose: purpose, userToken: userToken,
+            idempotencyKey: request.idempotencyKey, fingerprint: fingerprint, kind: kind)
+        out.add(.requestCreated(created))
+        return .request(RequestView(
+            id: id, status: .created, consumer: consumer, offeredBy: request.offeredBy, resources: grants,
+            redirectURL: request.redirectURL, purpose: purpose, language: request.language, kind: kind,
+            createdAt: now, answerBy: answerBy, validTo: request.validTo, decidedAt: nil, endedAt: nil))
+    }
+}
+
+/// A stable hash of a request as the consumer sent it, to tell an honest retry
+/// (same key, same content) from a conflicting reuse of an idempotency key.
+enum RequestFingerprint {
+    static func of(_ request: NewConsentRequest) -> UInt64 {
+        var w = ByteWriter()
+        w.varint(UInt64(request.resources.count))
+        for item in request.resources {
+            w.resourceID(item.resource)
+            w.varint(UInt64(item.metadata.count))
+            for m in item.metadata { w.string(m.key); w.string(m.value) }
+        }
+        w.varint(request.offeredBy?.key ?? 0)
+        w.string(request.redirectURL)
+        w.zigzag(request.validTo.millisecondsSinceEpoch)
+        w.u8(request.language?.rawValue ?? 0)
+        w.string(request.purpose)
+        w.string(request.userToken?.lowercased() ?? "")
+        return FNV1a.hash(w.bytes)
+    }
+}

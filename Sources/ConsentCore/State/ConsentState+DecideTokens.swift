@@ -1,0 +1,53 @@
+extension ConsentState {
+    /// One code exchange (seed 002 steps 6–7: the code is exchanged for a signed token).
+    ///
+    /// A code works once: a second exchange is refused *and* recorded, because it
+    /// means the code leaked or the consumer has a bug (OAuth 2.0, RFC 6749 §4.1.2).
+    func decideExchange(_ hashBytes: [UInt8], consumer: OrganisationNumber, now: Timestamp,
+                        exchangedInBatch: inout Set<CodeHash>, out: inout EventBuffer) -> Result<TokenFacts, DomainError> {
+        guard let hash = SHA256Digest(bytes: hashBytes) else { return .failure(.codeHashMalformed(hashBytes.count)) }
+        guard let code = tables.codes[hash] else { return .failure(.codeUnknown()) }
+        let record = tables.records[Int(code.slot)]
+        guard record.consumer == consumer.value else { return .failure(.codeNotYours(consumer)) }
+        if code.exchanged || exchangedInBatch.contains(hash) {
+            out.add(.codeReuseAttempted(record.id, hash))
+            return .failure(.codeAlreadyUsed())
+        }
+        guard now.millisecondsSinceEpoch < code.expiresAt else {
+            return .failure(.codeExpired(Timestamp(millisecondsSinceEpoch: code.expiresAt)))
+        }
+        do throws(DomainError) {
+            let facts = try liveFacts(record, at: now)
+            exchangedInBatch.insert(hash)
+            out.add(.codeExchanged(record.id, hash))
+            return .success(facts)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The facts of a consent that is live now.
+    /// - Throws: `failedPrecondition` naming why it is not live.
+    func liveFacts(_ record: RequestRecord, at now: Timestamp) throws(DomainError) -> TokenFacts {
+        switch record.status(at: now.millisecondsSinceEpoch) {
+        case .accepted: return facts(of: record)
+        case .created: throw .consentNotGiven(record.id)
+        case .rejected: throw .requestAlreadyRejected(record.id)
+        case .revoked: throw .consentRevoked(record.id)
+        case .usedUp: throw .consentUsedUp(record.id)
+        case .expired:
+            throw record.decidedAt == RequestRecord.none ? .requestExpired(record.id) : .consentExpired(record.id)
+        }
+    }
+
+    func facts(of record: RequestRecord) -> TokenFacts {
+        TokenFacts(
+            consentID: record.id,
+            consumer: OrganisationNumber(unchecked: record.consumer),
+            offeredBy: record.party ?? .organisation(OrganisationNumber(unchecked: 0)),
+            resources: tables.scopes[record.scope],
+            consentedAt: Timestamp(millisecondsSinceEpoch: record.decidedAt),
+            validTo: Timestamp(millisecondsSinceEpoch: record.validTo),
+            isOneTime: record.kind == .oneTime)
+    }
+}

@@ -1,0 +1,67 @@
+extension ConsentState {
+    /// The Samtykkelogg of one consent (seed 002): given, used, withdrawn,
+    /// expired — or declined — oldest first, in the user's language, times in
+    /// Oslo time.
+    /// - Throws: `notFound`; `permissionDenied` unless the actor may read the request.
+    public func consentLog(_ id: RequestID, by actor: Actor, language: Language = .bokmal,
+                           at now: Timestamp) throws(DomainError) -> [ConsentLogLine] {
+        let (_, record) = try requireRecord(id)
+        try requireReadable(record, actor: actor)
+        return logLines(record, texts: FixedTexts(language: language), now: now).map(\.line)
+    }
+
+    /// The Samtykkelogg of all an end user's consents (or of an organisation the
+    /// user may sign for), oldest first: seed 002's "Min profil → Samtykkelogg".
+    /// - Throws: `permissionDenied` for other actors or an organisation the user may not sign for.
+    public func consentLog(of actor: Actor, party: PartyID? = nil, language: Language = .bokmal,
+                           at now: Timestamp) throws(DomainError) -> [ConsentLogLine] {
+        let key = try partyKey(actor, party)
+        let texts = FixedTexts(language: language)
+        var all: [(order: (Int64, UInt64), line: ConsentLogLine)] = []
+        var slot = tables.lastSlotByParty[key] ?? RequestRecord.noSlot
+        while slot != RequestRecord.noSlot {
+            let record = tables.records[Int(slot)]
+            all += logLines(record, texts: texts, now: now)
+            slot = record.previousOfParty
+        }
+        return all.sorted { $0.order < $1.order }.map(\.line)
+    }
+
+    /// The lines of one consent with a sort key (time, then sequence).
+    func logLines(_ record: RequestRecord, texts: FixedTexts, now: Timestamp) -> [(order: (Int64, UInt64), line: ConsentLogLine)] {
+        let consumer = consumerName(record.consumer)
+        let giver = giverName(record, texts: texts)
+        let ends = OsloTime.dateTimeText(Timestamp(millisecondsSinceEpoch: record.validTo))
+        var lines: [(order: (Int64, UInt64), line: ConsentLogLine)] = []
+
+        func add(_ kind: ConsentLogLine.Kind, _ time: Int64, _ sequence: UInt64, _ text: String) {
+            let t = Timestamp(millisecondsSinceEpoch: time)
+            lines.append(((time, sequence), ConsentLogLine(consentID: record.id, kind: kind, time: t,
+                                                          date: OsloTime.dateText(t), title: texts.logTitle(kind), text: text)))
+        }
+
+        var index = record.lastEvent
+        while index != RequestRecord.noSlot {
+            let e = tables.log[Int(index)]
+            let sequence = UInt64(index) + 1
+            switch e.kind {
+            case .requestAccepted: add(.given, e.time, sequence, texts.logGiven(consumer: consumer, giver: giver, ends: ends))
+            case .requestRejected: add(.rejected, e.time, sequence, texts.logRejected(consumer: consumer, giver: giver))
+            case .consentRevoked: add(.revoked, e.time, sequence, texts.logRevoked(consumer: consumer, giver: giver))
+            case .consentUsed:
+                add(.used, e.time, sequence, record.kind == .oneTime
+                    ? texts.logUsedOnce(consumer: consumer, giver: giver)
+                    : texts.logUsed(consumer: consumer, giver: giver, ends: ends))
+            default: break
+            }
+            index = e.previous
+        }
+        // Expiry is computed on read, so the line appears at the moment of
+        // expiry whether or not a consentExpired event has been written.
+        let status = record.status(at: now.millisecondsSinceEpoch)
+        if status == .expired, record.decidedAt != RequestRecord.none {
+            add(.expired, record.validTo, .max, texts.logExpired(consumer: consumer, ended: ends))
+        }
+        return lines.reversed().sorted { $0.order < $1.order }
+    }
+}

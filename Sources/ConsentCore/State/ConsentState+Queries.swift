@@ -1,0 +1,140 @@
+extension ConsentState {
+    // MARK: Requests
+
+    /// A request's status and facts ("get status", seed 002 step 5: "banken vil
+    /// kunne sjekke status på samtykket uavhengig av redirect").
+    /// - Throws: `notFound` for an unknown id; `permissionDenied` when the actor
+    ///   is not its consumer, one of its data sources, its user or an admin.
+    public func request(_ id: RequestID, by actor: Actor, at now: Timestamp) throws(DomainError) -> RequestView {
+        let (_, record) = try requireRecord(id)
+        try requireReadable(record, actor: actor)
+        return view(of: record, at: now)
+    }
+
+    func view(of record: RequestRecord, at now: Timestamp) -> RequestView {
+        RequestView(
+            id: record.id,
+            status: record.status(at: now.millisecondsSinceEpoch),
+            consumer: OrganisationNumber(unchecked: record.consumer),
+            offeredBy: record.party,
+            resources: tables.scopes[record.scope],
+            redirectURL: tables.strings[record.redirect].value,
+            purpose: tables.strings[record.purpose].value,
+            language: Language(rawValue: record.language),
+            kind: record.kind,
+            createdAt: Timestamp(millisecondsSinceEpoch: record.createdAt),
+            answerBy: Timestamp(millisecondsSinceEpoch: record.answerBy),
+            validTo: Timestamp(millisecondsSinceEpoch: record.validTo),
+            decidedAt: record.decidedAt == RequestRecord.none ? nil : Timestamp(millisecondsSinceEpoch: record.decidedAt),
+            endedAt: record.endedAt == RequestRecord.none ? nil : Timestamp(millisecondsSinceEpoch: record.endedAt))
+    }
+
+    // MARK: Tokens
+
+    /// The facts for a fresh token for a live consent (seed 003 figure 2,
+    /// "gjenbruk av samtykke": while the consent is valid the consumer may fetch
+    /// data again without asking the user).
+    /// - Throws: `permissionDenied` unless the actor is the consent's consumer (or
+    ///   an admin); `failedPrecondition` when it is not live (not given, rejected,
+    ///   withdrawn, expired, or a used one-time consent).
+    public func tokenFacts(for id: RequestID, by actor: Actor, at now: Timestamp) throws(DomainError) -> TokenFacts {
+        let (_, record) = try requireRecord(id)
+        switch actor {
+        case .consumer(let org):
+            guard record.consumer == org.value else { throw .notYours(id, actor: actor) }
+        case .admin: break
+        default: throw .roleNotAllowed(actor, action: "get a token for a consent")
+        }
+        return try liveFacts(record, at: now)
+    }
+
+    /// The online check of a data source (seed 003 step 7: "NAV sjekker om
+    /// samtykke tokenet er gyldig og at sluttbruker har samtykket til at
+    /// forespurt informasjon kan utleveres"): the consent is live, the data
+    /// source owns one of its resources, and covers the asked resource and metadata.
+    ///
+    /// Metadata is covered when each asked value equals the consent's; for a
+    /// date range (`fraOgMed`/`tilOgMed`) an asked date inside the consented
+    /// period is covered too.
+    /// - Returns: the consent's facts.
+    /// - Throws: `permissionDenied` (`not_yours`, `resource_not_owned`),
+    ///   `failedPrecondition` (not live), `permissionDenied`
+    ///   (`resource_not_in_consent`, `metadata_not_covered`).
+    public func checkLive(_ id: RequestID, by actor: Actor, resource: ResourceID? = nil,
+                          metadata: [MetadataValue] = [], at now: Timestamp) throws(DomainError) -> TokenFacts {
+        let (_, record) = try requireRecord(id)
+        switch actor {
+        case .dataSource(let org):
+            guard tables.scopeOwners[Int(record.scope)].contains(org.value) else { throw .notYours(id, actor: actor) }
+        case .admin: break
+        default: throw .roleNotAllowed(actor, action: "verify a consent online")
+        }
+        let facts = try liveFacts(record, at: now)
+        guard let resourceID = resource else {
+            guard metadata.isEmpty else { throw .metadataWithoutResource() }
+            return facts
+        }
+        guard let grant = facts.resources.first(where: { $0.resource == resourceID }) else {
+            throw .resourceNotInConsent(resourceID, consent: id)
+        }
+        if case .dataSource(let org) = actor, let r = tables.currentResource(resourceID), r.owner != org {
+            throw .notResourceOwner(org, owner: r.owner, action: "verify consents to resource \(resourceID)")
+        }
+        let definition = tables.resource(grant.resource, version: grant.version)
+        for asked in metadata {
+            guard covers(grant, asked, definition: definition) else { throw .metadataNotCovered(resourceID, key: asked.key) }
+        }
+        return facts
+    }
+
+    private func covers(_ grant: ResourceGrant, _ asked: MetadataValue, definition: Resource?) -> Bool {
+        guard let consented = grant.value(for: asked.key) else { return false }
+        if consented == asked.value { return true }
+        guard let definition, let askedDay = MetadataRules.parseDate(asked.value) else { return false }
+        for range in definition.dateRanges where range.fromKey == asked.key || range.toKey == asked.key {
+            guard let from = grant.value(for: range.fromKey).flatMap(MetadataRules.parseDate),
+                  let to = grant.value(for: range.toKey).flatMap(MetadataRules.parseDate)
+            else { return false }
+            return askedDay >= from && askedDay <= to
+        }
+        return false
+    }
+
+    // MARK: Registry
+
+    /// The resources an actor may see: a data source its own, a consumer those it
+    /// is authorised for, end users and admins all (the definitions are public texts).
+    public func resources(visibleTo actor: Actor) -> [Resource] {
+        let all = tables.resources.values.compactMap(\.last).sorted { $0.id < $1.id }
+        switch actor {
+        case .dataSource(let org): return all.filter { $0.owner == org }
+        case .consumer(let org): return all.filter { tables.authorisations[$0.id]?[org.value] != nil }
+        case .endUser, .admin, .system: return all
+        }
+    }
+
+    /// A resource's current definition.
+    /// - Throws: `notFound` `resource_unknown`.
+    public func resource(_ id: ResourceID) throws(DomainError) -> Resource {
+        guard let r = tables.currentResource(id) else { throw .resourceUnknown(id) }
+        return r
+    }
+
+    /// Authorisations (the rettighetsregister): a data source sees those of its
+    /// resources, a consumer its own, an admin all; optionally for one resource.
+    /// - Throws: `permissionDenied` for end users.
+    public func authorisations(visibleTo actor: Actor, resource: ResourceID? = nil) throws(DomainError) -> [ConsumerAuthorisation] {
+        if case .endUser = actor { throw .roleNotAllowed(actor, action: "list consumer authorisations") }
+        var out: [ConsumerAuthorisation] = []
+        for (id, byConsumer) in tables.authorisations where resource == nil || resource == id {
+            for a in byConsumer.values {
+                switch actor {
+                case .dataSource(let org): if tables.currentResource(id)?.owner == org { out.append(a) }
+                case .consumer(let org): if a.consumer == org { out.append(a) }
+                default: out.append(a)
+                }
+            }
+        }
+        return out.sorted { ($0.resource, $0.consumer) < ($1.resource, $1.consumer) }
+    }
+}

@@ -1,0 +1,156 @@
+import Testing
+@testable import ConsentCore
+
+@Suite("Event and snapshot codecs")
+struct CodecTests {
+    static let id = RequestID(high: 0x0123_4567_89AB_4DEF, low: 0x8123_4567_89AB_CDEF)
+    static let hash = SHA256Digest(bytes: codeHash(1))!
+    static let t = Timestamp(millisecondsSinceEpoch: 1_748_851_200_123)
+
+    /// One event of every kind, with every optional field both set and unset somewhere.
+    static var samples: [Event] {
+        var signer = Fixture.haakonUser
+        signer.maySignFor = [Fixture.brreg, Fixture.nav]
+        let created = RequestCreated(
+            id: id, consumer: Fixture.bank, offeredBy: .person(Fixture.haakon),
+            grants: [ResourceGrant(resource: Fixture.nav5252, version: 2, metadata: [MetadataValue("fraOgMed", "01.01.2020"), MetadataValue("tilOgMed", "31.12.2024")]),
+                     ResourceGrant(resource: Fixture.tax4629, version: 1, metadata: [])],
+            redirectURL: "https://banken.example/svar?x=æøå", validTo: t + .days(365), answerBy: t + .hours(24),
+            language: .nynorsk, purpose: "Formål med «sitat» og emoji 🙂", userToken: SHA256Digest(bytes: SHA256.hash(Array(Fixture.haakon.digits.utf8))),
+            idempotencyKey: "key-1", fingerprint: 0xFEDC_BA98_7654_3210, kind: .timeLimited)
+        var open = created
+        open.offeredBy = nil; open.userToken = nil; open.idempotencyKey = nil; open.language = nil; open.kind = .oneTime
+        open.offeredBy = .organisation(Fixture.brreg)
+        let payloads: [(Actor, EventPayload)] = [
+            (.dataSource(Fixture.nav), .resourceRegistered(DemoRegistry.navResource)),
+            (.admin(Fixture.brreg), .resourceRegistered(DemoRegistry.taxResource)),
+            (.dataSource(Fixture.nav), .consumerAuthorised(DemoRegistry.authorisations[0])),
+            (.dataSource(Fixture.nav), .consumerDeauthorised(resource: Fixture.nav5252, consumer: Fixture.bank)),
+            (.consumer(Fixture.bank), .requestCreated(created)),
+            (.consumer(Fixture.bank), .requestCreated(open)),
+            (.endUser(signer), .requestAccepted(RequestAccepted(id: id, party: .organisation(Fixture.brreg), codeHash: hash, codeExpiresAt: t + .minutes(5)))),
+            (.endUser(EndUser(nationalId: Fixture.dNumber, assuranceLevel: .substantial)), .requestRejected(id: id, party: .person(Fixture.dNumber))),
+            (.endUser(Fixture.haakonUser), .consentRevoked(id)),
+            (.consumer(Fixture.bank), .codeExchanged(id, hash)),
+            (.consumer(Fixture.finansiering), .codeReuseAttempted(id, hash)),
+            (.dataSource(Fixture.skatteetaten), .consentUsed(ConsentUse(id: id, resource: Fixture.tax4629, usedAt: t - .seconds(3)))),
+            (.system, .requestExpired(id)),
+            (.system, .consentExpired(id)),
+        ]
+        return payloads.enumerated().map { i, p in
+            Event(sequence: UInt64(i) * 1_000_003 + 1, time: Timestamp(millisecondsSinceEpoch: i == 1 ? -5 : t.millisecondsSinceEpoch + Int64(i)),
+                  actor: p.0, payload: p.1)
+        }
+    }
+
+    @Test("Every kind of event round-trips")
+    func roundTrip() throws {
+        let samples = Self.samples
+        #expect(Set(samples.map(\.kind)) == Set(EventKind.allCases))
+        for event in samples {
+            let bytes = EventCodec.encode(event)
+            #expect(try EventCodec.decode(bytes) == event)
+            #expect(try EventCodec.decode(([0xAA] + bytes + [0xBB])[1...bytes.count]) == event)
+        }
+    }
+
+    @Test("The documented layout of a small event")
+    func layout() {
+        let event = Event(sequence: 300, time: Timestamp(millisecondsSinceEpoch: -1), actor: .system, payload: .consentRevoked(Self.id))
+        let bytes = EventCodec.encode(event)
+        // version 1, type 7, sequence 300 = AC 02, time -1 zigzag = 01, actor role system = 04, then 16 id bytes.
+        #expect(Array(bytes.prefix(7)) == [1, 7, 0xAC, 0x02, 0x01, 4, 0x01])
+        #expect(Array(bytes.suffix(16)) == Self.id.bytes)
+        #expect(bytes.count == 22)
+        let used = EventCodec.encode(Event(sequence: 1, time: Self.t, actor: .consumer(Fixture.bank),
+                                           payload: .consentUsed(ConsentUse(id: Self.id, resource: Fixture.nav5252, usedAt: Self.t))))
+        #expect(used.count < 48)
+    }
+
+    @Test("Every truncation of every event is refused with a message, never a crash")
+    func truncation() {
+        for event in Self.samples {
+            let bytes = EventCodec.encode(event)
+            for n in 0..<bytes.count {
+                let error = #expect(throws: CodecError.self) { try EventCodec.decode(Array(bytes.prefix(n))) }
+                #expect(error?.message.isEmpty == false)
+            }
+        }
+        let error = #expect(throws: CodecError.self) { try EventCodec.decode(Array(EventCodec.encode(Self.samples[9]).dropLast(5))) }
+        #expect(error?.message.contains("truncated input") == true)
+        #expect(error?.message.contains("code hash") == true)
+    }
+
+    @Test("Unknown version, unknown type, trailing bytes and bad values are named")
+    func garbageNamed() {
+        var bytes = EventCodec.encode(Self.samples[8])
+        bytes[0] = 2
+        #expect((#expect(throws: CodecError.self) { try EventCodec.decode(bytes) })?.message.contains("unsupported event encoding version 2") == true)
+        bytes[0] = 1
+        bytes[1] = 99
+        #expect((#expect(throws: CodecError.self) { try EventCodec.decode(bytes) })?.message == "unknown event type 99")
+        bytes[1] = 7
+        #expect((#expect(throws: CodecError.self) { try EventCodec.decode(bytes + [0]) })?.message.contains("unexpected bytes") == true)
+        #expect((#expect(throws: CodecError.self) { try EventCodec.decode([1, 7, 1, 0, 9]) })?.message.contains("unknown actor role 9") == true)
+        #expect((#expect(throws: CodecError.self) { try EventCodec.decode([1, 7, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]) })?.message.contains("64 bits") == true)
+        #expect((#expect(throws: CodecError.self) { try EventCodec.decode([]) })?.message.contains("version") == true)
+    }
+
+    @Test("Random garbage and bit flips never crash the decoder")
+    func fuzz() {
+        var random = SplitMix64(seed: 7)
+        let valid = Self.samples.map(EventCodec.encode)
+        for round in 0..<3000 {
+            var bytes: [UInt8]
+            if round % 2 == 0 {
+                bytes = valid[Int(random.next() % UInt64(valid.count))]
+                for _ in 0..<(1 + Int(random.next() % 4)) {
+                    let i = Int(random.next() % UInt64(bytes.count))
+                    bytes[i] ^= UInt8(truncatingIfNeeded: random.next() | 1)
+                }
+            } else {
+                bytes = (0..<Int(random.next() % 64)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                if !bytes.isEmpty { bytes[0] = 1 }
+                if bytes.count > 1 { bytes[1] = UInt8(1 + random.next() % 12) }
+            }
+            _ = try? EventCodec.decode(bytes)
+        }
+    }
+
+    @Test("A snapshot restores an equal state; truncated or altered snapshots are refused")
+    func snapshot() throws {
+        var hub = TestHub()
+        let (a, code) = hub.givenConsent()
+        try hub.exchange(code)
+        try hub.use(a, Fixture.nav5252)
+        var keyed = TestHub.navRequest(key: "idem")
+        keyed.userToken = Fixture.haakon.userToken
+        _ = try hub.create(keyed)
+        let bytes = hub.state.encodeSnapshot()
+        let restored = try ConsentState(snapshot: bytes)
+        #expect(restored == hub.state)
+        #expect(restored.encodeSnapshot().count == bytes.count)
+
+        for n in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 300)) {
+            #expect(throws: CodecError.self) { try ConsentState(snapshot: Array(bytes.prefix(n))) }
+        }
+        var wrong = bytes
+        wrong[0] = UInt8(ascii: "X")
+        #expect((#expect(throws: CodecError.self) { try ConsentState(snapshot: wrong) })?.message.contains("bad magic") == true)
+        wrong = bytes
+        wrong[6] = 9
+        #expect((#expect(throws: CodecError.self) { try ConsentState(snapshot: wrong) })?.message.contains("unsupported snapshot version 9") == true)
+        #expect((#expect(throws: CodecError.self) { try ConsentState(snapshot: bytes + [1]) })?.message.contains("unexpected bytes") == true)
+        var random = SplitMix64(seed: 3)
+        for _ in 0..<500 {
+            var flipped = bytes
+            flipped[7 + Int(random.next() % UInt64(bytes.count - 7))] ^= UInt8(truncatingIfNeeded: random.next() | 1)
+            _ = try? ConsentState(snapshot: flipped)
+        }
+    }
+
+    @Test("An empty state's snapshot round-trips")
+    func emptySnapshot() throws {
+        #expect(try ConsentState(snapshot: ConsentState().encodeSnapshot()) == ConsentState())
+    }
+}

@@ -1,0 +1,237 @@
+import Testing
+@testable import ConsentCore
+
+/// A long, random but seeded life of the hub: every command, many refusals,
+/// time passing, registry changes. Used to check that state rebuilt from events
+/// (directly, through the codec, from a snapshot plus the tail) equals the live state.
+struct Scenario {
+    var hub = TestHub(demo: false)
+    var random: SplitMix64
+    var events: [Event] = []
+    var ids: [RequestID] = []
+    var codes: [[UInt8]] = []
+    var refusals = 0
+    var refusalMessages: [String] = []
+    var codeCounter = 10_000
+
+    let users: [EndUser] = {
+        var signer = EndUser(nationalId: person("020202123"), assuranceLevel: .high, maySignFor: [Fixture.brreg], name: "SIGNE SIGNATAR")
+        signer.maySignFor = [Fixture.brreg]
+        return [Fixture.haakonUser, Fixture.ingridUser,
+                EndUser(nationalId: Fixture.dNumber, assuranceLevel: .substantial), signer]
+    }()
+
+    init(seed: UInt64) {
+        random = SplitMix64(seed: seed)
+        for seed in DemoRegistry.commands { run(seed.command, by: seed.actor) }
+        run(.authoriseConsumer(ConsumerAuthorisation(resource: Fixture.tax4629, consumer: Fixture.finansiering,
+                                                     consumerName: "FINANSIERING AS", redirectDomains: ["banken.example"])),
+            by: .dataSource(Fixture.skatteetaten))
+    }
+
+    mutating func run(_ command: Command, by actor: Actor) {
+        do {
+            let decision = try hub.engine.execute(command, by: actor)
+            events += decision.events
+            if case .failure(let error) = decision.result { refusals += 1; refusalMessages.append(error.message) }
+            if case .success(.usedBatch(let results)) = decision.result {
+                for case .failure(let error) in results { refusalMessages.append(error.message) }
+            }
+            if case .success(.tokenFactsBatch(let results)) = decision.result {
+                for case .failure(let error) in results { refusalMessages.append(error.message) }
+            }
+        } catch {
+            refusals += 1
+            refusalMessages.append(error.message)
+        }
+    }
+
+    mutating func pick<T>(_ items: [T]) -> T? {
+        items.isEmpty ? nil : items[Int(random.next() % UInt64(items.count))]
+    }
+
+    mutating func chance(_ percent: UInt64) -> Bool { random.next() % 100 < percent }
+
+    mutating func step() {
+        let consumer = chance(80) ? Fixture.bank : Fixture.finansiering
+        switch random.next() % 12 {
+        case 0, 1:
+            var request = chance(50) ? TestHub.navRequest(validFor: .days(Int64(1 + random.next() % 60))) : TestHub.taxRequest()
+            request.validTo = hub.now + .hours(Int64(1 + random.next() % 200))
+            if chance(20) { request.resources.append(TestHub.taxRequest().resources[0]) }
+            switch random.next() % 4 {
+            case 0: request.offeredBy = .person(pick(users)!.nationalId)
+            case 1: request.offeredBy = .organisation(Fixture.brreg)
+            default: break
+            }
+            if chance(15), case .person(let p) = request.offeredBy { request.userToken = p.userToken }
+            if chance(20) { request.idempotencyKey = "k\(random.next() % 8)" }
+            if chance(10) { request.redirectURL = "http://banken.example/" }
+            let before = hub.state.requestCount
+            run(.createRequest(request), by: .consumer(consumer))
+            if hub.state.requestCount > before { ids.append(hub.state.tables.records.last!.id) }
+        case 2, 3:
+            guard let id = pick(ids), let user = pick(users) else { return }
+            codeCounter += 1
+            let hash = codeHash(codeCounter)
+            let grant = CodeGrant(codeHash: hash, expiresAt: chance(30) ? hub.now + .seconds(Int64(1 + random.next() % 600)) : nil)
+            let onBehalf: OrganisationNumber? = chance(10) ? Fixture.brreg : nil
+            let before = hub.state.lastSequence
+            run(.acceptRequest(id, code: grant, onBehalfOf: onBehalf), by: .endUser(user))
+            if hub.state.lastSequence > before { codes.append(hash) }
+        case 4:
+            guard let id = pick(ids), let user = pick(users) else { return }
+            run(.rejectRequest(id), by: .endUser(user))
+        case 5:
+            guard let id = pick(ids), let user = pick(users) else { return }
+            run(.revokeConsent(id), by: chance(10) ? .admin(Fixture.brreg) : .endUser(user))
+        case 6:
+            guard let code = pick(codes) else { return }
+            if chance(20) {
+                var batch: [[UInt8]] = []
+                for _ in 0..<(1 + random.next() % 5) { batch.append(pick(codes)!) }
+                run(.exchangeCodes(codeHashes: batch), by: .consumer(consumer))
+            } else {
+                run(.exchangeCode(codeHash: code), by: .consumer(consumer))
+            }
+        case 7, 8:
+            var reports: [UseReport] = []
+            for _ in 0..<(1 + random.next() % 4) {
+                guard let id = pick(ids) else { return }
+                let resource = chance(70) ? Fixture.nav5252 : Fixture.tax4629
+                reports.append(UseReport(consent: id, resource: resource, usedAt: hub.now - .seconds(Int64(random.next() % 3600))))
+            }
+            let actor: Actor = chance(70) ? .consumer(consumer) : .dataSource(chance(50) ? Fixture.nav : Fixture.skatteetaten)
+            run(reports.count == 1 ? .logUse(reports[0]) : .logUses(reports), by: actor)
+        case 9:
+            run(.expireDue(limit: Int(1 + random.next() % 20)), by: .system)
+        case 10:
+            hub.advance(.minutes(Int64(1 + random.next() % (chance(10) ? 3000 : 120))))
+        default:
+            switch random.next() % 3 {
+            case 0:
+                var nav = DemoRegistry.navResource
+                nav.title.english = "Version \(random.next() % 3)"
+                run(.registerResource(nav), by: .dataSource(Fixture.nav))
+            case 1:
+                run(.deauthoriseConsumer(resource: Fixture.tax4629, consumer: Fixture.finansiering), by: .dataSource(Fixture.skatteetaten))
+            default:
+                run(.authoriseConsumer(ConsumerAuthorisation(resource: Fixture.tax4629, consumer: Fixture.finansiering,
+                                                             consumerName: "FINANSIERING AS", redirectDomains: ["banken.example"])),
+                    by: .dataSource(Fixture.skatteetaten))
+            }
+        }
+    }
+
+    static func played(seed: UInt64, steps: Int) -> Scenario {
+        var s = Scenario(seed: seed)
+        for _ in 0..<steps { s.step() }
+        return s
+    }
+}
+
+@Suite("Rebuilding state from events")
+struct ReplayTests {
+    static let scenario = Scenario.played(seed: 2025, steps: 2500)
+
+    @Test("The scenario covers every kind of event and many refusals")
+    func coverage() {
+        let kinds = Set(Self.scenario.events.map(\.kind))
+        #expect(kinds == Set(EventKind.allCases), "missing: \(Set(EventKind.allCases).subtracting(kinds))")
+        #expect(Self.scenario.refusals > 100)
+        #expect(Self.scenario.hub.state.requestCount > 200)
+    }
+
+    @Test("No refusal message ever contains a national identity number")
+    func noNationalIDsInMessages() {
+        let ids = Self.scenario.users.map(\.nationalId.digits)
+        #expect(Set(Self.scenario.refusalMessages).count > 20)
+        for message in Self.scenario.refusalMessages {
+            for id in ids { #expect(!message.contains(id), "\(message)") }
+        }
+    }
+
+    @Test("Sequence numbers are dense from 1, as decide numbered them")
+    func sequences() {
+        #expect(Self.scenario.events.map(\.sequence) == Array(1...UInt64(Self.scenario.events.count)))
+        #expect(Self.scenario.hub.state.lastSequence == UInt64(Self.scenario.events.count))
+    }
+
+    @Test("Replaying every event into a fresh state gives the live state")
+    func replay() {
+        var rebuilt = ConsentState()
+        rebuilt.apply(Self.scenario.events)
+        #expect(rebuilt == Self.scenario.hub.state)
+        // And equality is not trivially true: one event fewer is a different state.
+        var short = ConsentState()
+        short.apply(Self.scenario.events.dropLast())
+        #expect(short != Self.scenario.hub.state)
+    }
+
+    @Test("Replaying the stored bytes, as ConsentStore does, gives the live state")
+    func replayEncoded() throws {
+        var rebuilt = ConsentState()
+        for event in Self.scenario.events { try rebuilt.apply(encoded: EventCodec.encode(event)) }
+        #expect(rebuilt == Self.scenario.hub.state)
+        #expect(throws: CodecError.self) { try rebuilt.apply(encoded: [1, 99]) }
+        #expect(rebuilt.lastSequence == Self.scenario.hub.state.lastSequence)
+    }
+
+    @Test("Replaying through the codec gives the live state")
+    func replayThroughCodec() throws {
+        var rebuilt = ConsentState()
+        for event in Self.scenario.events {
+            let decoded = try EventCodec.decode(EventCodec.encode(event))
+            #expect(decoded == event)
+            rebuilt.apply(decoded)
+        }
+        #expect(rebuilt == Self.scenario.hub.state)
+    }
+
+    @Test("A snapshot at any point plus the events after it gives the live state", arguments: [0, 1, 97, 1000, 2500])
+    func snapshotPlusTail(_ cutPercentTenths: Int) throws {
+        let events = Self.scenario.events
+        let cut = min(events.count, events.count * cutPercentTenths / 2500)
+        var head = ConsentState()
+        head.apply(events[..<cut])
+        var restored = try ConsentState(snapshot: head.encodeSnapshot())
+        #expect(restored == head)
+        #expect(restored.lastSequence == UInt64(cut))
+        restored.apply(events[cut...])
+        #expect(restored == Self.scenario.hub.state)
+    }
+
+    @Test("Queries on the rebuilt state answer as on the live state")
+    func queriesAgree() throws {
+        let live = Self.scenario.hub.state
+        let now = Self.scenario.hub.now
+        var rebuilt = try ConsentState(snapshot: live.encodeSnapshot())
+        rebuilt.configuration = live.configuration
+        for id in Self.scenario.ids.prefix(50) {
+            #expect(try rebuilt.request(id, by: .admin(Fixture.brreg), at: now) == live.request(id, by: .admin(Fixture.brreg), at: now))
+            #expect(try rebuilt.consentLog(id, by: .admin(Fixture.brreg), language: .english, at: now)
+                    == live.consentLog(id, by: .admin(Fixture.brreg), language: .english, at: now))
+        }
+        for user in Self.scenario.users {
+            #expect(try rebuilt.consents(of: .endUser(user), at: now) == live.consents(of: .endUser(user), at: now))
+        }
+        for actor in [Actor.consumer(Fixture.bank), .dataSource(Fixture.nav), .admin(Fixture.brreg)] {
+            #expect(try rebuilt.events(after: 17, for: actor, limit: 500) == live.events(after: 17, for: actor, limit: 500))
+        }
+    }
+
+    @Test("Decisions made on a rebuilt state are the same as on the live state")
+    func sameDecisions() throws {
+        var a = Scenario.played(seed: 77, steps: 600)
+        var rebuilt = ConsentState()
+        rebuilt.apply(a.events)
+        var b = a
+        b.hub.engine = ConsentEngine(state: rebuilt, clock: a.hub.engine.clock, random: a.hub.engine.random)
+        for _ in 0..<400 {
+            a.step()
+            b.step()
+        }
+        #expect(a.events == b.events)
+        #expect(a.hub.state == b.hub.state)
+    }
+}
