@@ -139,6 +139,7 @@ struct TestHub {
     }
 
     /// Creates a NAV request and has Håkon accept it; returns its id and code.
+    @discardableResult
     mutating func givenConsent(_ request: NewConsentRequest = TestHub.navRequest()) -> (id: RequestID, code: [UInt8]) {
         let view = try! create(request)
         let code = nextCode()

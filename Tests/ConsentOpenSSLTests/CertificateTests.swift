@@ -8,7 +8,7 @@ struct CertificateTests {
     func chainsVerify() throws {
         let authority = try CertificateAuthority.create()
         let server = try authority.issueServerCertificate()
-        let client = try authority.issueClientCertificate(organizationNumber: "910000004", name: "BANKEN AS")
+        let client = try authority.issueClientCertificate(organizationNumber: "910203045", name: "BANKEN AS")
         try server.certificate.verify(trusting: [authority.certificate], purpose: .serverAuthentication)
         try client.certificate.verify(trusting: [authority.certificate], purpose: .clientAuthentication)
         try authority.certificate.verify(trusting: [authority.certificate])
@@ -70,7 +70,7 @@ struct CertificateTests {
     func serialNumbers() throws {
         let authority = try CertificateAuthority.create()
         let serials = try (0..<5).map { _ in
-            try authority.issueClientCertificate(organizationNumber: "910000004", name: "BANKEN AS").certificate.serialNumberHex
+            try authority.issueClientCertificate(organizationNumber: "910203045", name: "BANKEN AS").certificate.serialNumberHex
         }
         #expect(Set(serials).count == 5)
         // 16 random bytes; OpenSSL keeps a leading zero byte only for a high bit.
@@ -82,7 +82,7 @@ struct CertificateTests {
         let now = Int64(Date().timeIntervalSince1970)
         let authority = try CertificateAuthority.create()
         let day = try authority.issueClientCertificate(
-            organizationNumber: "910000004", name: "BANKEN AS",
+            organizationNumber: "910203045", name: "BANKEN AS",
             validity: CertificateValidity(startOffset: -60, lifetime: 86_400))
         #expect(abs(day.certificate.notBefore - (now - 60)) < 5)
         #expect(abs(day.certificate.notAfter - (now - 60 + 86_400)) < 5)
@@ -113,7 +113,7 @@ struct CertificateTests {
 
     @Test("organisation number check digits")
     func organizationNumbers() {
-        for valid in ["889640782", "974761076", "974760673", "991825827", "910000004"] {
+        for valid in ["889640782", "974761076", "974760673", "991825827", "910203045"] {
             #expect(OrganizationNumber.isValid(valid), "\(valid)")
         }
         for invalid in ["889640783", "97476107", "9747610760", "97476107a", ""] {

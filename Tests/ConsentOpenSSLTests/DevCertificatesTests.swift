@@ -51,8 +51,8 @@ struct DevCertificatesTests {
             byID[id] = (try #require(entry["name"] as? String), try #require(entry["roles"] as? [String]))
         }
         #expect(byID.count == 5)
-        #expect(byID["910000004"]?.0 == "BANKEN AS")
-        #expect(byID["910000004"]?.1 == ["consumer"])
+        #expect(byID["910203045"]?.0 == "BANKEN AS")
+        #expect(byID["910203045"]?.1 == ["consumer"])
         #expect(byID["889640782"]?.1 == ["datasource"])
         #expect(byID["974761076"]?.1 == ["datasource"])
         #expect(byID["974760673"]?.0 == "BRØNNØYSUNDREGISTRENE")
@@ -67,7 +67,7 @@ struct DevCertificatesTests {
     @Test("JSON escaping in principals.json")
     func principalsEscaping() throws {
         let json = DevCertificates.principalsJSON([
-            DevPrincipal(fileName: "x", organizationNumber: "910000004", name: "A \"B\" \\ C\u{1}", roles: ["consumer"]),
+            DevPrincipal(fileName: "x", organizationNumber: "910203045", name: "A \"B\" \\ C\u{1}", roles: ["consumer"]),
         ])
         #expect(json.contains(#""name": "A \"B\" \\ C\u0001""#))
         let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]

@@ -12,7 +12,7 @@ struct ClaimsEncodingTests {
     static let expectedJSON = #"{"iss":"https://consenthub.example","iat":1736935200,"exp":1736935320,"jti":"fixed-jti","#
         + #""authorization_details":[{"type":"urn:altinn:consent","id":"0b4c2a1e-7d0f-4a55-9f7e-3c1d2b6a9e01","#
         + #""from":"urn:altinn:person:identifier-no:01017012345","#
-        + #""to":{"authority":"iso6523-actorid-upis","ID":"0192:910000004"},"#
+        + #""to":{"authority":"iso6523-actorid-upis","ID":"0192:910203045"},"#
         + #""consented":"2025-01-15T09:00:00Z","validTo":"2025-04-15T10:00:00Z","#
         + #""consentRights":[{"action":["consent"],"resource":[{"type":"urn:altinn:resource","value":"5252_1"}],"#
         + #""metadata":{"fraOgMed":"01.01.2024","tilOgMed":"31.12.2024"}}]}]}"#

@@ -107,7 +107,7 @@ struct ThirdPartyVerificationTests {
 
         let (status, output) = try Self.run(["python3", directory + "/verify.py", directory])
         #expect(status == 0, "\(output)")
-        #expect(output.contains(#"to {"ID": "0192:910000004", "authority": "iso6523-actorid-upis"}"#), "\(output)")
+        #expect(output.contains(#"to {"ID": "0192:910203045", "authority": "iso6523-actorid-upis"}"#), "\(output)")
         #expect(output.contains(#""alg": "ES256""#), "\(output)")
         #expect(output.contains("refused tampered-signature.txt"), "\(output)")
         #expect(output.contains("refused tampered-payload.txt"), "\(output)")

@@ -90,7 +90,7 @@ struct TokenVerifierTests {
     func payloadTampering() throws {
         let parts = token.split(separator: ".").map(String.init)
         var payload = try #require(Base64URL.decode(parts[1]))
-        let position = try #require(payload.firstIndex(of: UInt8(ascii: "9"))) // inside "910000004"
+        let position = try #require(payload.firstIndex(of: UInt8(ascii: "9"))) // inside "910203045"
         payload[position] = UInt8(ascii: "8")
         let tampered = parts[0] + "." + Base64URL.encode(payload) + "." + parts[2]
         #expect(verify(tampered) == .badSignature)
@@ -197,7 +197,7 @@ struct TokenVerifierTests {
         #expect(decoded.signature.count == 64)
         #expect(decoded.header.hasPrefix("{\n  \"alg\": \"ES256\",\n  \"typ\": \"JWT\",\n  \"kid\": "))
         #expect(decoded.claims.contains("\n  \"iss\": \"https://consenthub.example\",\n"))
-        #expect(decoded.claims.contains("\"ID\": \"0192:910000004\""))
+        #expect(decoded.claims.contains("\"ID\": \"0192:910203045\""))
         #expect(throws: TokenError.self) { try TokenDecoder.decode("not.a.token") }
     }
 }

@@ -18,11 +18,11 @@ public struct DevPrincipal: Sendable, Hashable {
         self.roles = roles
     }
 
-    /// The demo bank (the consumer of seed 002's screenshots). 910000004 is
+    /// The demo bank (the consumer of seed 002's screenshots). 910203045 is
     /// a made-up number with a valid check digit, in the range Brønnøysund
     /// uses for test organisations.
     public static let consumer = DevPrincipal(
-        fileName: "consumer", organizationNumber: "910000004", name: "BANKEN AS", roles: ["consumer"])
+        fileName: "consumer", organizationNumber: "910203045", name: "BANKEN AS", roles: ["consumer"])
     /// NAV, owner of demo resource 5252_1 (seed 003).
     public static let nav = DevPrincipal(
         fileName: "datasource", organizationNumber: "889640782", name: "ARBEIDS- OG VELFERDSETATEN", roles: ["datasource"])
