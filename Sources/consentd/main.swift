@@ -1,1 +1,26 @@
-print("consentd")
+// consentd: parse the options, start the hub, wait for signals. Everything
+// testable lives in ConsentServer; this file only wires the process.
+#if canImport(Glibc)
+import Glibc
+#endif
+import ConsentServer
+import Foundation
+
+let command: ServerCommand
+do {
+    command = try ServerOptions.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("consentd: \(error.message)\n".utf8))
+    exit(2)
+}
+
+switch command {
+case .help:
+    print(ServerOptions.helpText())
+case .version:
+    print("consentd \(ConsentHubVersion.current)")
+case .verifyData(let configuration):
+    exit(DataVerification.run(directory: configuration.dataDirectory))
+case .serve(let configuration):
+    exit(ServerProcess.run(configuration))
+}

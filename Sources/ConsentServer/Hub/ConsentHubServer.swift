@@ -1,9 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ConsentCore
 import ConsentOpenSSL
 import ConsentProto
 import ConsentRPC
+import ConsentStore
 import ConsentTransport
 import Synchronization
 
@@ -16,13 +18,15 @@ public final class ConsentHubServer: Sendable {
     private let router: Router
     private let transport: TransportServer
     private let status: HubStatus
-    /// How the server keeps its events, for the start-up line and `Health.Stats`.
-    public let storageDescription: String
+    /// The consent state and its durable log.
+    public let ledger: ConsentLedger
 
-    /// Loads the principals and the TLS material and builds the services.
+    /// Loads the principals and the TLS material, recovers the state from the
+    /// data directory (or takes `ledger`, for tests), and builds the services.
     /// Nothing listens until `start()`.
-    /// - Throws: `ConfigurationError` naming the file or option that is wrong.
-    public init(configuration: ServerConfiguration) throws(ConfigurationError) {
+    /// - Throws: `ConfigurationError` naming the file or option that is wrong,
+    ///   or why the data directory cannot be used.
+    public init(configuration: ServerConfiguration, ledger: ConsentLedger? = nil) throws(ConfigurationError) {
         self.configuration = try configuration.validated()
         let principals = ReloadableValue(try PrincipalDirectory.load(path: configuration.principalsPath))
         self.principals = principals
@@ -35,11 +39,24 @@ public final class ConsentHubServer: Sendable {
         } catch {
             throw ConfigurationError("cannot set up TLS with --cert \(configuration.certificatePath), --key \(configuration.privateKeyPath), --client-ca \(configuration.clientCAPath): \(error)")
         }
-        storageDescription = "memory"
-        let status = HubStatus(storage: storageDescription)
+        if let ledger {
+            self.ledger = ledger
+        } else {
+            do {
+                var options = LogOptions()
+                options.log = { ServerLog.info("store: \($0)") }
+                self.ledger = try ConsentLedger(directory: configuration.dataDirectory, options: options)
+            } catch {
+                throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
+            }
+        }
+        if configuration.demoRegistry {
+            try Self.loadDemoRegistry(into: self.ledger)
+        }
+        let status = HubStatus(storage: self.ledger.storageDescription, ledger: self.ledger)
         self.status = status
 
-        var builder = RouterBuilder(commits: ImmediateCommits())
+        var builder = RouterBuilder(commits: self.ledger.commits)
         HealthService.register(into: &builder, reporter: status)
         let router = Router(builder, principals: principals)
         self.router = router
@@ -64,6 +81,23 @@ public final class ConsentHubServer: Sendable {
         }
         self.transport = transport
         status.transport.withLock { $0 = transport }
+    }
+
+    /// Registers the demo resources and consumer that are not already there
+    /// (so a restart with `--demo-registry` changes nothing).
+    static func loadDemoRegistry(into ledger: ConsentLedger) throws(ConfigurationError) {
+        let missing: [DemoRegistry.SeedCommand]
+        do {
+            missing = try ledger.read { DemoRegistry.missing(in: $0) }.value
+        } catch {
+            throw ConfigurationError("cannot read the registry: \(error)")
+        }
+        for seed in missing {
+            if case .failure(let error) = ledger.execute(seed.command, by: seed.actor, at: SystemClock().now()).result {
+                throw ConfigurationError("cannot load the demo registry: \(error)")
+            }
+        }
+        if !missing.isEmpty { ServerLog.info("demo registry: \(missing.count) registrations added") }
     }
 
     /// Binds and starts accepting.
@@ -92,7 +126,10 @@ public final class ConsentHubServer: Sendable {
     /// runs `completion` on another thread.
     public func shutdownGracefully(completion: @escaping @Sendable () -> Void) {
         status.draining.store(true, ordering: .releasing)
-        transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000)), completion: completion)
+        transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger] in
+            ledger.close()
+            completion()
+        }
     }
 
     /// `shutdownGracefully` for async callers.
@@ -108,15 +145,17 @@ final class HubStatus: HealthReporting {
     let started = MonotonicInstant.now()
     let draining = Atomic<Bool>(false)
     let storage: String
+    let ledger: ConsentLedger
     // Set once during ConsentHubServer.init, before the server accepts a call.
     let router = Mutex<Router?>(nil)
     let transport = Mutex<TransportServer?>(nil)
 
-    init(storage: String) {
+    init(storage: String, ledger: ConsentLedger) {
         self.storage = storage
+        self.ledger = ledger
     }
 
-    var isServing: Bool { !draining.load(ordering: .acquiring) }
+    var isServing: Bool { !draining.load(ordering: .acquiring) && ledger.isWritable }
 
     func serves(service: String) -> Bool {
         router.withLock { $0 }?.serves(service: service) ?? false
@@ -138,6 +177,7 @@ final class HubStatus: HealthReporting {
             response.methods = router.methodStats.map { .init(method: $0.method, calls: $0.calls, errors: $0.errors) }
         }
         response.storage = storage
+        response.eventsCommitted = ledger.durableSequence
         response.residentBytes = Self.residentBytes()
         return response
     }
