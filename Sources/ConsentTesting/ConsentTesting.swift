@@ -1,1 +1,0 @@
-// The ConsentTesting module; see docs/ARCHITECTURE.md.

@@ -1,0 +1,78 @@
+import ConsentClient
+import ConsentCore
+import ConsentOpenSSL
+import ConsentProto
+import ConsentRPC
+import ConsentServer
+import Foundation
+
+/// A live ConsentHub for tests: development certificates in a fresh temporary
+/// directory, an event log in another, the server on 127.0.0.1 port 0, and a
+/// connected client per role.
+///
+/// - Important: call `stop()` (it drains the server, closes the clients and
+///   removes the directories); a hub that is dropped leaks its threads.
+public final class TestHub: Sendable {
+    public let certificates: DevCertificateSet
+    public let server: ConsentHubServer
+    public let port: Int
+    public let dataDirectory: String
+
+    /// Certificates are made once per test process: key generation is the slow part.
+    static let sharedCertificates: DevCertificateSet = {
+        let directory = TestHub.temporaryDirectory("consenthub-certs")
+        return try! DevCertificates.write(to: directory)
+    }()
+
+    /// Starts a hub.
+    /// - Parameters:
+    ///   - demoRegistry: load NAV's and Skatteetaten's demo resources and BANKEN AS.
+    ///   - configure: changes to the server configuration (limits, timeouts).
+    public init(demoRegistry: Bool = true, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        certificates = Self.sharedCertificates
+        dataDirectory = Self.temporaryDirectory("consenthub-data")
+        var configuration = ServerConfiguration()
+        configuration.listenHost = "127.0.0.1"
+        configuration.listenPort = 0
+        configuration.dataDirectory = dataDirectory
+        configuration.certificatePath = certificates.path("server.pem")
+        configuration.privateKeyPath = certificates.path("server.key")
+        configuration.clientCAPath = certificates.path("ca.pem")
+        configuration.principalsPath = certificates.path("principals.json")
+        configuration.threads = 2
+        configuration.demoRegistry = demoRegistry
+        configuration.shutdownTimeoutSeconds = 5
+        configure(&configuration)
+        server = try ConsentHubServer(configuration: configuration)
+        port = try server.start().port
+    }
+
+    /// A client connected with the certificate of `principal` (`consumer`,
+    /// `datasource`, `datasource-skatt`, `portal`, `admin`).
+    /// - Important: the caller closes it.
+    public func client(_ principal: String) throws(RPCError) -> ConsentClient {
+        try ConsentClient(configuration: .init(
+            host: "127.0.0.1", port: port, caFile: certificates.path("ca.pem"),
+            certificateFile: certificates.path("\(principal).pem"), keyFile: certificates.path("\(principal).key")))
+    }
+
+    /// Drains the server and removes its data directory.
+    public func stop() async {
+        await server.shutdownGracefully()
+        try? FileManager.default.removeItem(atPath: dataDirectory)
+    }
+
+    /// The demo end user's metadata as the portal states it (assurance level 4 by default).
+    public static func portalUser(_ id: String = TestHub.demoUserID, level: Int = 4, name: String = "HÅKON TRANA") -> Metadata {
+        [PortalMetadata.userID: id, PortalMetadata.assuranceLevel: String(level), PortalMetadata.userName: name]
+    }
+
+    /// A synthetic national id with valid check digits (not a real person).
+    public static let demoUserID = "15038512363"
+
+    static func temporaryDirectory(_ prefix: String) -> String {
+        let path = NSTemporaryDirectory() + "\(prefix)-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
