@@ -227,3 +227,15 @@ struct StaticHealth: HealthReporting {
         #expect(help.contains("--config FILE") && help.contains("--verify-data") && help.contains("SIGTERM"))
     }
 }
+
+@Suite struct AuthorizationCodeTests {
+    @Test func codesAre256RandomBitsStoredOnlyAsTheirHash() {
+        let (code, hash) = AuthorizationCode.generate()
+        #expect(code.utf8.count == 43 && AuthorizationCode.isWellFormed(code))
+        #expect(hash == AuthorizationCode.hash(of: code) && hash.count == 32)
+        #expect(AuthorizationCode.generate().code != code)
+        for bad in ["", "abc", String(repeating: "A", count: 42), String(repeating: "!", count: 43), code + "A"] {
+            #expect(!AuthorizationCode.isWellFormed(bad), "\(bad)")
+        }
+    }
+}

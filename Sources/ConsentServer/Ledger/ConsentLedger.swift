@@ -21,6 +21,8 @@ public final class ConsentLedger: Sendable {
     private let log: EventLog<LoggedConsentState>?
     /// Set by the first failed append: from then on the hub refuses changes.
     private let failure = Mutex<String?>(nil)
+    /// Told each time events become durable (see `addCommitObserver`).
+    private let observers = Mutex<[@Sendable (UInt64) -> Void]>([])
     /// What recovery read at start (nil for the in-memory ledger).
     public let recovery: RecoveryReport?
 
@@ -81,10 +83,14 @@ public final class ConsentLedger: Sendable {
             if let log {
                 let records = decision.events.map { (LoggedConsentState.eventRecordType, EventCodec.encode($0)) }
                 log.append(records) { result in
-                    if case .failure(let error) = result { self.recordFailure(error) }
+                    switch result {
+                    case .success(let sequence): self.notifyCommitted(sequence)
+                    case .failure(let error): self.recordFailure(error)
+                    }
                 }
             }
             for event in decision.events { state.apply(event) }
+            if log == nil { notifyCommitted(state.lastSequence) }
             return Outcome(result: result, durableAfter: state.lastSequence)
         }
     }
@@ -100,6 +106,20 @@ public final class ConsentLedger: Sendable {
         case .success(let (value, sequence)): return (value, sequence)
         case .failure(let error): throw RPCError(error)
         }
+    }
+
+    /// Registers `observer` to be told the sequence up to which events are
+    /// durable, each time that advances (for `WatchEvents`, which pushes events
+    /// only once nobody can lose them).
+    /// - Important: the observer runs on the log's writer thread (or, for the
+    ///   in-memory ledger, under the state lock): it must only hand work off,
+    ///   e.g. to an event loop, and must not call back into the ledger.
+    public func addCommitObserver(_ observer: @escaping @Sendable (UInt64) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    private func notifyCommitted(_ sequence: UInt64) {
+        for observer in observers.withLock({ $0 }) { observer(sequence) }
     }
 
     private func recordFailure(_ error: StoreError) {
