@@ -71,7 +71,7 @@ func transportEchoClient(_ arguments: [String]) throws {
     let serverPID = Int32(option("--server-pid", arguments, default: "0"))!
     let payloadSize = Int(option("--payload", arguments, default: "16"))!
     let client = try ConsentClient(configuration: .init(
-        host: "127.0.0.1", port: port, caFile: "\(dir)/ca.pem", certificateFile: "\(dir)/client.pem", keyFile: "\(dir)/client.key"))
+        host: "127.0.0.1", port: port, caFile: "\(dir)/ca.pem", certificateFile: "\(dir)/consumer.pem", keyFile: "\(dir)/consumer.key"))
     defer { client.close() }
     let payload = [UInt8](repeating: 0x5A, count: payloadSize)
     let method = "/consent.v1.Health/Check"
