@@ -1,3 +1,5 @@
+import ConsentCore
+
 /// Everything `consentd` can be told, with its defaults. Each field has a flag
 /// (`--listen`) and the same key in a config file (`listen = 127.0.0.1:7443`);
 /// flags win over the file. `ServerOptions.all` is the single table of them.
@@ -20,8 +22,22 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Load the demo registry (NAV's and Skatteetaten's resources, one demo consumer) at start.
     public var demoRegistry = false
     public var logLevel: ServerLog.Level = .info
+    /// How long a consent request waits for the user's answer before it expires.
+    public var requestTTLSeconds = 24 * 3600.0
+    /// How long an authorization code works after the user accepts (at most an hour).
+    public var codeLifetimeSeconds = 300.0
+    /// Time between sweeps that record the expiry of unanswered requests and ended consents.
+    public var expiryIntervalSeconds = 60.0
 
     public init() {}
+
+    /// The domain's settings that come from the server's options.
+    public var consentConfiguration: ConsentConfiguration {
+        var c = ConsentConfiguration()
+        c.requestLifetime = .milliseconds(Int64(requestTTLSeconds * 1000))
+        c.codeLifetime = .milliseconds(Int64(codeLifetimeSeconds * 1000))
+        return c
+    }
 
     /// `host:port` as given to `--listen`.
     public var listenAddress: String { "\(listenHost):\(listenPort)" }

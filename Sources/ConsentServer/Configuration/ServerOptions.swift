@@ -53,6 +53,17 @@ public enum ServerOptions {
             guard let level = ServerLog.Level(rawValue: v) else { throw ConfigurationError("log-level must be debug, info, warning or error, not '\(v)'") }
             c.logLevel = level
         },
+        option("request-ttl", "SECONDS", "how long a consent request waits for the user's answer before it expires", { format($0.requestTTLSeconds) }) { c, v throws(ConfigurationError) in
+            c.requestTTLSeconds = try seconds(v, "request-ttl")
+        },
+        option("code-lifetime", "SECONDS", "how long an authorization code works after the user accepts (at most 3600)", { format($0.codeLifetimeSeconds) }) { c, v throws(ConfigurationError) in
+            let n = try seconds(v, "code-lifetime")
+            guard n <= 3600 else { throw ConfigurationError("code-lifetime is at most 3600 seconds (one hour), not '\(v)'") }
+            c.codeLifetimeSeconds = n
+        },
+        option("expiry-interval", "SECONDS", "time between sweeps that record expired requests and consents in the events feed", { format($0.expiryIntervalSeconds) }) { c, v throws(ConfigurationError) in
+            c.expiryIntervalSeconds = try seconds(v, "expiry-interval")
+        },
         switchOption("demo-registry", "load the demo registry (NAV, Skatteetaten, one demo consumer) at start", { $0.demoRegistry ? "true" : "false" }) { c, v throws(ConfigurationError) in
             c.demoRegistry = try bool(v, "demo-registry")
         },

@@ -20,6 +20,8 @@ public final class ConsentHubServer: Sendable {
     private let status: HubStatus
     /// The consent state and its durable log.
     public let ledger: ConsentLedger
+    /// Records expiries in the log every `--expiry-interval`.
+    private let expirySweeper: ConsentExpirySweeper
 
     /// Loads the principals and the TLS material, recovers the state from the
     /// data directory (or takes `ledger`, for tests), and builds the services.
@@ -45,7 +47,8 @@ public final class ConsentHubServer: Sendable {
             do {
                 var options = LogOptions()
                 options.log = { ServerLog.info("store: \($0)") }
-                self.ledger = try ConsentLedger(directory: configuration.dataDirectory, options: options)
+                self.ledger = try ConsentLedger(
+                    directory: configuration.dataDirectory, options: options, configuration: configuration.consentConfiguration)
             } catch {
                 throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
             }
@@ -58,6 +61,9 @@ public final class ConsentHubServer: Sendable {
 
         var builder = RouterBuilder(commits: self.ledger.commits)
         HealthService.register(into: &builder, reporter: status)
+        RegistryService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
+        ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
+        expirySweeper = ConsentExpirySweeper(ledger: self.ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)))
         let router = Router(builder, principals: principals)
         self.router = router
         status.router.withLock { $0 = router }
@@ -106,7 +112,9 @@ public final class ConsentHubServer: Sendable {
     @discardableResult
     public func start() throws(ConfigurationError) -> SocketAddress {
         do {
-            return try transport.start()
+            let address = try transport.start()
+            expirySweeper.start()
+            return address
         } catch {
             throw ConfigurationError("cannot listen on \(configuration.listenAddress): \(error)")
         }
@@ -126,6 +134,7 @@ public final class ConsentHubServer: Sendable {
     /// runs `completion` on another thread.
     public func shutdownGracefully(completion: @escaping @Sendable () -> Void) {
         status.draining.store(true, ordering: .releasing)
+        expirySweeper.stop()
         transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger] in
             ledger.close()
             completion()

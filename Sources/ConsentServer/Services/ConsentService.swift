@@ -1,0 +1,94 @@
+import ConsentCore
+import ConsentProto
+import ConsentRPC
+
+/// `consent.v1.ConsentService`: seed 002's nine steps as RPCs — the consumer
+/// creates a request and polls it, the end user (through the portal) reads,
+/// accepts or rejects it, lists consents, reads the Samtykkelogg and withdraws;
+/// consumers and data sources follow the events feed.
+///
+/// Each handler decodes its fields (`INVALID_ARGUMENT` naming the field), maps
+/// the caller to a domain `Actor`, runs a command or query on the ledger and
+/// answers once what it shows is durable. Roles are checked by the router;
+/// ownership by ConsentCore.
+public enum ConsentService {
+    /// CreateRequest, CreateRequestFromQuery.
+    static let consumerRoles: [Role] = [.consumer]
+    /// AcceptRequest, RejectRequest, ListConsents: the end user only.
+    static let portalRoles: [Role] = [.portal]
+    /// GetRequest, GetConsentLog, RevokeConsent: the end user, or an operator for support.
+    static let portalOrAdminRoles: [Role] = [.portal, .admin]
+    /// GetRequestStatus, ListEvents, WatchEvents; a principal with several roles
+    /// acts in the narrowest (the order of this list).
+    static let organisationRoles: [Role] = [.consumer, .datasource, .admin]
+
+    /// Registers the service's methods, and the events feed that serves WatchEvents.
+    /// - Parameters:
+    ///   - ledger: the state and its log.
+    ///   - clock: the time commands are decided and statuses computed at.
+    public static func register(into router: inout RouterBuilder, ledger: ConsentLedger, clock: some WallClock & Sendable) {
+        let feed = ConsentEventFeed(ledger: ledger)
+
+        router.unary(Consent_V1_ConsentService.createRequest, roles: Set(consumerRoles)) { request, context throws(RPCError) in
+            let actor = try context.actor(as: consumerRoles)
+            let new = try request.newRequest()
+            return try created(ledger.run(.createRequest(new), by: actor, at: clock.now()), method: "CreateRequest")
+        }
+        router.unary(Consent_V1_ConsentService.createRequestFromQuery, roles: Set(consumerRoles)) { request, context throws(RPCError) in
+            let actor = try context.actor(as: consumerRoles)
+            guard !request.query.isEmpty else {
+                throw ProtoField.missing("query", "the Altinn 2 query string, e.g. Resources=5252_1&CoveredBy=…&RedirectUrl=…")
+            }
+            let command = Command.createRequestFromQuery(request.query, idempotencyKey: ProtoField.optionalText(request.idempotencyKey))
+            return try created(ledger.run(command, by: actor, at: clock.now()), method: "CreateRequestFromQuery")
+        }
+        router.unary(Consent_V1_ConsentService.getRequest, roles: Set(portalOrAdminRoles)) { request, context throws(RPCError) in
+            let actor = try context.actor(as: portalOrAdminRoles)
+            let id = try ProtoField.requestID(request.requestId, field: "request_id")
+            let language = try ProtoField.optionalLanguage(request.language, field: "language")
+            let now = clock.now()
+            let (page, sequence) = try ledger.read { state throws(DomainError) in
+                try state.renderRequest(id, by: actor, language: language, at: now)
+            }
+            return Reply(Consent_V1_GetRequestResponse(page: .init(page)), durableAfter: sequence)
+        }
+        router.unary(Consent_V1_ConsentService.acceptRequest, roles: Set(portalRoles)) { request, context throws(RPCError) in
+            try accept(request, context, ledger: ledger, now: clock.now())
+        }
+        router.unary(Consent_V1_ConsentService.rejectRequest, roles: Set(portalRoles)) { request, context throws(RPCError) in
+            try reject(request, context, ledger: ledger, now: clock.now())
+        }
+        router.unary(Consent_V1_ConsentService.getRequestStatus, roles: Set(organisationRoles)) { request, context throws(RPCError) in
+            let actor = try context.actor(as: organisationRoles)
+            let id = try ProtoField.requestID(request.requestId, field: "request_id")
+            let now = clock.now()
+            let (view, sequence) = try ledger.read { state throws(DomainError) in try state.request(id, by: actor, at: now) }
+            return Reply(Consent_V1_GetRequestStatusResponse(request: .init(view)), durableAfter: sequence)
+        }
+        router.unary(Consent_V1_ConsentService.listConsents, roles: Set(portalRoles)) { request, context throws(RPCError) in
+            try listConsents(request, context, ledger: ledger, now: clock.now())
+        }
+        router.unary(Consent_V1_ConsentService.getConsentLog, roles: Set(portalOrAdminRoles)) { request, context throws(RPCError) in
+            try consentLog(request, context, ledger: ledger, now: clock.now())
+        }
+        router.unary(Consent_V1_ConsentService.revokeConsent, roles: Set(portalOrAdminRoles)) { request, context throws(RPCError) in
+            let actor = try context.actor(as: portalOrAdminRoles)
+            let id = try ProtoField.requestID(request.consentId, field: "consent_id")
+            let (result, sequence) = try ledger.run(.revokeConsent(id), by: actor, at: clock.now())
+            guard case .revoked(let view) = result else { throw ConsentLedger.unexpected(result, for: "RevokeConsent") }
+            return Reply(Consent_V1_RevokeConsentResponse(consent: .init(view)), durableAfter: sequence)
+        }
+        router.unary(Consent_V1_ConsentService.listEvents, roles: Set(organisationRoles)) { request, context throws(RPCError) in
+            try listEvents(request, context, ledger: ledger)
+        }
+        router.serverStreaming(Consent_V1_ConsentService.watchEvents, roles: Set(organisationRoles)) { request, context, stream in
+            watchEvents(request, context, stream, ledger: ledger, feed: feed)
+        }
+    }
+
+    /// The answer to both create methods.
+    static func created(_ run: (result: CommandResult, durableAfter: UInt64), method: String) throws(RPCError) -> Reply<Consent_V1_CreateRequestResponse> {
+        guard case .request(let view) = run.result else { throw ConsentLedger.unexpected(run.result, for: method) }
+        return Reply(Consent_V1_CreateRequestResponse(request: .init(view)), durableAfter: run.durableAfter)
+    }
+}

@@ -1,0 +1,100 @@
+import ConsentCore
+import ConsentRPC
+
+extension CallContext {
+    /// The domain actor this call acts as: the first of `roles` (in order) that
+    /// the principal has. The router has already checked that it has one.
+    ///
+    /// - `consumer`, `datasource`, `admin`: the organisation of the client
+    ///   certificate (its principal id must be a valid organisation number).
+    /// - `portal`: the end user the portal states in the call metadata
+    ///   (`PortalMetadata`); believed only from a principal with that role.
+    /// - Throws: `PERMISSION_DENIED` when the principal id is not an organisation
+    ///   number; for the portal, `UNAUTHENTICATED` when no user is stated and
+    ///   `INVALID_ARGUMENT` naming the metadata key that is malformed.
+    func actor(as roles: [Role]) throws(RPCError) -> Actor {
+        guard let role = roles.first(where: { principal.has($0) }) else {
+            // The router refuses such calls before the handler runs; this keeps the handler honest.
+            throw RPCError(.permissionDenied, "\(principal.name) (\(principal.id)) has none of the roles \(roles.map(\.rawValue).joined(separator: ", "))")
+        }
+        switch role {
+        case .consumer: return .consumer(try organisation(for: role))
+        case .datasource: return .dataSource(try organisation(for: role))
+        case .admin: return .admin(try organisation(for: role))
+        case .portal: return .endUser(try endUser())
+        }
+    }
+
+    /// The caller's organisation number, from its certificate principal.
+    /// - Throws: `PERMISSION_DENIED` (reason `principal_not_organisation`) when
+    ///   the principal id is not a valid organisation number.
+    func organisation(for role: Role) throws(RPCError) -> OrganisationNumber {
+        do throws(DomainError) {
+            return try OrganisationNumber(validating: principal.id)
+        } catch {
+            throw RPCError(
+                .permissionDenied,
+                "principal '\(principal.id)' has role \(role.rawValue), which acts for an organisation, but is not a valid organisation number (\(error.message)); its certificate's serialNumber must be the 9-digit organisation number",
+                trailers: [DomainErrorMapping.reasonKey: "principal_not_organisation"])
+        }
+    }
+
+    /// The logged-in end user as the portal states them.
+    ///
+    /// A missing user id means nobody is logged in (`UNAUTHENTICATED`); anything
+    /// present but malformed is the portal's mistake (`INVALID_ARGUMENT`).
+    func endUser() throws(RPCError) -> EndUser {
+        guard let idText = metadata[PortalMetadata.userID], !idText.isEmpty else {
+            throw RPCError(
+                .unauthenticated,
+                "no end user is logged in: the portal must state the user's national id in the metadata key \(PortalMetadata.userID)",
+                trailers: [DomainErrorMapping.reasonKey: "end_user_missing"])
+        }
+        let id = try ProtoField.parse(PortalMetadata.userID) { () throws(DomainError) in
+            try NationalIdentityNumber(validating: idText)
+        }
+        guard let levelText = metadata[PortalMetadata.assuranceLevel], !levelText.isEmpty else {
+            throw ProtoField.invalid(PortalMetadata.assuranceLevel, reason: "assurance_level_missing",
+                                     "is required: the ID-porten level the user logged in with (3 or 4)")
+        }
+        guard let levelNumber = Int(levelText) else {
+            throw ProtoField.invalid(PortalMetadata.assuranceLevel, reason: "assurance_level_invalid",
+                                     "must be a number from 1 to 4 (ID-porten: 3 substantial, 4 high), not '\(levelText.prefix(10))'")
+        }
+        let level = try ProtoField.parse(PortalMetadata.assuranceLevel) { () throws(DomainError) in
+            try AssuranceLevel(validating: levelNumber)
+        }
+        var name: String? = nil
+        if let text = metadata[PortalMetadata.userName] {
+            let trimmed = text.trimmingWhitespace()
+            guard trimmed.count <= Self.maximumUserNameLength else {
+                throw ProtoField.invalid(PortalMetadata.userName, reason: "user_name_too_long",
+                                         "is at most \(Self.maximumUserNameLength) characters; \(trimmed.count) were given")
+            }
+            name = trimmed.isEmpty ? nil : trimmed
+        }
+        var signsFor: [OrganisationNumber] = []
+        if let list = metadata[PortalMetadata.signsFor] {
+            for item in list.split(separator: ",") {
+                let org = item.trimmingWhitespace()
+                if org.isEmpty { continue }
+                signsFor.append(try ProtoField.parse(PortalMetadata.signsFor) { () throws(DomainError) in
+                    try OrganisationNumber(validating: org)
+                })
+            }
+        }
+        return EndUser(nationalId: id, assuranceLevel: level, maySignFor: signsFor, name: name)
+    }
+
+    /// The longest user name the portal may state (the domain's limit for names).
+    static let maximumUserNameLength = 200
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces, tabs and line breaks.
+    func trimmingWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}
