@@ -1,0 +1,94 @@
+import ConsentClient
+import ConsentCore
+import ConsentProto
+import ConsentRPC
+import ConsentServer
+import ConsentTesting
+import Foundation
+
+/// Requests and callers shared by the flow, consent and registry tests.
+enum Flow {
+    static let bank = "910203045"
+    static let redirect = "https://banken.example/samtykke/svar"
+    static let purpose = "Behandle søknaden din om uføreforsikring"
+    static let day: Int64 = 86_400_000
+
+    static var nowMs: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Seed 003's figure 1: BANKEN AS asks the demo user for NAV's 5252_1 with a data period.
+    static func navRequest(idempotencyKey: String = "", offeredBy: String = TestHub.demoUserID) -> Consent_V1_CreateRequestRequest {
+        Consent_V1_CreateRequestRequest(
+            resources: [Consent_V1_RequestedResource(resourceId: "5252_1", metadata: [
+                .init(key: "fraOgMed", value: "01.01.2024"), .init(key: "tilOgMed", value: "31.12.2024"),
+            ])],
+            offeredBy: offeredBy, redirectUrl: redirect, validToMs: nowMs + 365 * day,
+            purpose: purpose, idempotencyKey: idempotencyKey)
+    }
+
+    /// Skatteetaten's one-time loan-application pair (seed 004's `Resources=4629_2.4630_1`).
+    static func taxRequest() -> Consent_V1_CreateRequestRequest {
+        Consent_V1_CreateRequestRequest(
+            resources: [
+                Consent_V1_RequestedResource(resourceId: "4629_2", metadata: [.init(key: "inntektsaar", value: "2024")]),
+                Consent_V1_RequestedResource(resourceId: "4630_1", metadata: [
+                    .init(key: "fraOgMed", value: "01.01.2024"), .init(key: "tilOgMed", value: "31.12.2024"),
+                ]),
+            ],
+            offeredBy: TestHub.demoUserID, redirectUrl: redirect, validToMs: nowMs + 20 * day,
+            purpose: "Vurdere lånesøknaden din")
+    }
+
+    /// The portal's statement of the demo user.
+    static func user(level: Int = 4) -> CallOptions {
+        CallOptions(timeout: .seconds(30), metadata: TestHub.portalUser(level: level))
+    }
+
+    /// Runs `body` and returns the RPCError it throws (nil if it succeeds).
+    static func refusal(_ body: () async throws -> Void) async -> RPCError? {
+        do {
+            try await body()
+            return nil
+        } catch let error as RPCError {
+            return error
+        } catch {
+            return RPCError(.unknown, "\(error)")
+        }
+    }
+
+    /// The stable reason of a refusal.
+    static func reason(_ error: RPCError?) -> String? {
+        error?.trailers[DomainErrorMapping.reasonKey]
+    }
+
+    /// The value of a query parameter of a URL.
+    static func parameter(_ name: String, in url: String) -> String? {
+        URLComponents(string: url)?.queryItems?.first { $0.name == name }?.value
+    }
+
+    /// A valid organisation number from its first eight digits.
+    static func organisation(_ firstEight: UInt32) -> String {
+        let check = OrganisationNumber.checkDigit(forFirstEightDigits: firstEight)!
+        return String(firstEight * 10 + UInt32(check))
+    }
+
+    /// A hub whose principals file also knows a second bank, FINANSIERING AS,
+    /// with the consumer role; returns the hub and a client for that bank.
+    static func hubWithSecondBank() throws -> (TestHub, ConsentClient) {
+        let certificates = TestHub.certificates
+        let directory = TestHub.makeTemporaryDirectory("second-bank")
+        let org = organisation(91122334)
+        let issued = try certificates.authority.issueClientCertificate(organizationNumber: org, name: "FINANSIERING AS")
+        try issued.write(certificateTo: directory + "/bank2.pem", keyTo: directory + "/bank2.key")
+        let data = try Data(contentsOf: URL(fileURLWithPath: certificates.path("principals.json")))
+        var file = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        var principals = file["principals"] as! [[String: Any]]
+        principals.append(["id": org, "name": "FINANSIERING AS", "roles": ["consumer"]])
+        file["principals"] = principals
+        try JSONSerialization.data(withJSONObject: file).write(to: URL(fileURLWithPath: directory + "/principals.json"))
+        let hub = try TestHub { $0.principalsPath = directory + "/principals.json" }
+        let client = try ConsentClient(configuration: .init(
+            host: "127.0.0.1", port: hub.port, caFile: certificates.path("ca.pem"),
+            certificateFile: directory + "/bank2.pem", keyFile: directory + "/bank2.key"))
+        return (hub, client)
+    }
+}
