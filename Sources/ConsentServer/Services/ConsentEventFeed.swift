@@ -123,8 +123,11 @@ final class ConsentEventFeed: Sendable {
                 subscriber.stream.fail(error)
                 return
             }
-            // The state may already hold events the log has not synced: stop at `target`.
-            let end = min(page.nextCursor, target)
+            // A page that reached the end of the caller's events covers everything up
+            // to the newest event, whatever its last entry (a consumer's or data
+            // source's cursor only moves through its own events). The state may also
+            // hold events the log has not synced yet: never go past `target`.
+            let end = page.reachedEnd ? target : min(page.nextCursor, target)
             guard end > state.cursor else { return }
             let entries = page.entries.prefix { $0.sequence <= end }
             state.cursor = end

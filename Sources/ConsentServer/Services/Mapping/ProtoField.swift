@@ -25,7 +25,7 @@ enum ProtoField {
 
     /// A required field that was left empty.
     static func missing(_ field: String, _ what: String) -> RPCError {
-        invalid(field, reason: "field_required", "is required: \(what)")
+        RPCError(.invalidArgument, "\(field) is required: \(what)", trailers: [DomainErrorMapping.reasonKey: "field_required"])
     }
 
     /// Runs a domain parser, naming `field` if it refuses.

@@ -1,0 +1,77 @@
+import ConsentClient
+import ConsentCore
+import ConsentProto
+import ConsentRPC
+import ConsentServer
+import ConsentTesting
+import Foundation
+import Testing
+
+/// WatchEvents: the backlog in pages, then live events, each caller seeing
+/// only its own, and resuming after a cursor.
+@Suite(.serialized) struct ConsentWatchTests {
+    typealias Service = Consent_V1_ConsentService
+
+    /// Reads a stream until `stop` says so; returns every message read.
+    static func read(_ iterator: inout AsyncThrowingStream<Consent_V1_WatchEventsResponse, any Error>.Iterator,
+                     until stop: ([Consent_V1_WatchEventsResponse]) -> Bool) async throws -> [Consent_V1_WatchEventsResponse] {
+        var messages: [Consent_V1_WatchEventsResponse] = []
+        while !stop(messages), let message = try await iterator.next() { messages.append(message) }
+        return messages
+    }
+
+    @Test func aDataSourceWatchesOnlyItsOwnResourcesAndResumesAfterItsCursor() async throws {
+        let hub = try TestHub()
+        let bank = try hub.client("consumer")
+        let nav = try hub.client("datasource")
+
+        let stream = nav.serverStream(Service.watchEvents, .init(after: 0, types: [.requestCreated]), options: CallOptions(timeout: .seconds(15)))
+        var iterator = stream.makeAsyncIterator()
+        let backlog = try await Self.read(&iterator) { $0.last?.caughtUp == true }
+        #expect(backlog.flatMap(\.events).isEmpty, "the demo registry's events are not of the type asked for")
+
+        let tax = try await bank.unary(Service.createRequest, Flow.taxRequest()).request!.id
+        let navID = try await bank.unary(Service.createRequest, Flow.navRequest()).request!.id
+        let live = try await Self.read(&iterator) { $0.flatMap(\.events).contains { $0.requestId == navID } }
+        #expect(live.flatMap(\.events).map(\.requestId) == [navID], "Skatteetaten's request \(tax) is not NAV's business")
+        #expect(live.allSatisfy { $0.caughtUp })
+        let cursor = try #require(live.last?.nextCursor)
+
+        // A new call after the cursor starts with nothing to catch up on.
+        let resumed = nav.serverStream(Service.watchEvents, .init(after: cursor, types: [.requestCreated]), options: CallOptions(timeout: .seconds(15)))
+        var again = resumed.makeAsyncIterator()
+        let first = try #require(try await again.next())
+        #expect(first.caughtUp && first.events.isEmpty && first.nextCursor >= cursor)
+
+        bank.close()
+        nav.close()
+        await hub.stop()
+    }
+
+    @Test func aLargeBacklogComesInOrderedPages() async throws {
+        let hub = try TestHub()
+        let bank = try hub.client("consumer")
+        let admin = try hub.client("admin")
+        let count = 300
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<count {
+                group.addTask { _ = try await bank.unary(Service.createRequest, Flow.navRequest(idempotencyKey: "bulk-\(n)")) }
+            }
+            try await group.waitForAll()
+        }
+
+        let stream = admin.serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(15)))
+        var iterator = stream.makeAsyncIterator()
+        let messages = try await Self.read(&iterator) { $0.last?.caughtUp == true }
+        let events = messages.flatMap(\.events)
+        #expect(events.filter { $0.type == .requestCreated }.count == count)
+        #expect(events.map(\.sequence) == Array(1...UInt64(events.count)), "every event, once, in order: an admin sees all")
+        #expect(messages.allSatisfy { $0.events.count <= 256 })
+        #expect(messages.count > 2, "sent in pages")
+        #expect(messages.last?.nextCursor == UInt64(events.count))
+
+        bank.close()
+        admin.close()
+        await hub.stop()
+    }
+}
