@@ -5,7 +5,7 @@ import Glibc
 /// `consentctl`: every RPC of ConsentHub from a shell.
 enum Consentctl {
     /// Every subcommand, in the order `--help` lists them.
-    static let commands: [Command] = HealthCommands.all + DevCertsCommand.all
+    static let commands: [Command] = HealthCommands.all + DevCertsCommand.all + RegistryCommands.all + ConsentCommands.all
 
     static let exitCodes = """
         exit codes: 0 success, 1 the server refused (the message names the status code),
@@ -39,19 +39,23 @@ enum Consentctl {
         }
         let name = arguments[index]
         if name == "help" {
-            if index + 1 < arguments.count, let command = commands.first(where: { $0.name == arguments[index + 1] }) {
+            if let (command, _) = lookup(arguments, at: index + 1) {
                 print(help(for: command))
             } else {
                 print(mainHelp())
             }
             return
         }
-        guard let command = commands.first(where: { $0.name == name }) else {
+        guard let (command, words) = lookup(arguments, at: index) else {
+            let verbs = commands.map(\.name).filter { $0.hasPrefix(name + " ") }
+            if !verbs.isEmpty {
+                throw .usage("'\(name)' needs one of: \(verbs.map { String($0.dropFirst(name.count + 1)) }.joined(separator: ", ")) (consentctl --help lists them)")
+            }
             let close = commands.map(\.name).filter { $0.hasPrefix(String(name.prefix(3))) }
             throw .usage("unknown command '\(name)'" + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?") + " (consentctl --help lists them)")
         }
         var rest = arguments
-        rest.remove(at: index)
+        rest.removeSubrange(index..<(index + words))
         let parsed: ParsedArguments
         do {
             parsed = try ArgumentParser.parse(rest[...], specs: GlobalOptions.specs + command.options)
@@ -64,6 +68,16 @@ enum Consentctl {
         }
         let settings = try ConnectionSettings.resolve(parsed, environment: environment)
         try command.run(Invocation(arguments: parsed, settings: settings, output: Output(json: parsed.has("json")), environment: environment))
+    }
+
+    /// The command named at `index`: a two-word one (`request create`) or a
+    /// one-word one (`health`), with the number of words it took.
+    static func lookup(_ arguments: [String], at index: Int) -> (Command, Int)? {
+        guard index < arguments.count else { return nil }
+        if index + 1 < arguments.count, let pair = commands.first(where: { $0.name == arguments[index] + " " + arguments[index + 1] }) {
+            return (pair, 2)
+        }
+        return commands.first { $0.name == arguments[index] }.map { ($0, 1) }
     }
 
     /// One line on standard error.
