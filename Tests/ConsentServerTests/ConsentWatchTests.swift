@@ -74,4 +74,25 @@ import Testing
         admin.close()
         await hub.stop()
     }
+    /// Shutting down ends watch streams with UNAVAILABLE and the cursor to
+    /// resume from, rather than leaving the drain to wait for them.
+    @Test func shutdownEndsWatchStreamsWithTheCursorToResumeFrom() async throws {
+        let hub = try TestHub()
+        let bank = try hub.client("consumer")
+        let stream = bank.serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(15)))
+        var iterator = stream.makeAsyncIterator()
+        let backlog = try await Self.read(&iterator) { $0.last?.caughtUp == true }
+        let cursor = try #require(backlog.last?.nextCursor)
+
+        await hub.stop()
+        var ending: RPCError? = nil
+        do {
+            while try await iterator.next() != nil {}
+        } catch let error as RPCError {
+            ending = error
+        }
+        #expect(ending?.code == .unavailable)
+        #expect(ending?.message == "the server is shutting down; resume WatchEvents with after = \(cursor)")
+        bank.close()
+    }
 }

@@ -22,6 +22,8 @@ public final class ConsentHubServer: Sendable {
     public let ledger: ConsentLedger
     /// Records expiries in the log every `--expiry-interval`.
     private let expirySweeper: ConsentExpirySweeper
+    /// Serves WatchEvents; closed first at shutdown.
+    private let eventFeed: ConsentEventFeed
 
     /// Loads the principals and the TLS material, recovers the state from the
     /// data directory (or takes `ledger`, for tests), and builds the services.
@@ -62,7 +64,7 @@ public final class ConsentHubServer: Sendable {
         var builder = RouterBuilder(commits: self.ledger.commits)
         HealthService.register(into: &builder, reporter: status)
         RegistryService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
-        ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
+        eventFeed = ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
         expirySweeper = ConsentExpirySweeper(ledger: self.ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)))
         let router = Router(builder, principals: principals)
         self.router = router
@@ -135,6 +137,8 @@ public final class ConsentHubServer: Sendable {
     public func shutdownGracefully(completion: @escaping @Sendable () -> Void) {
         status.draining.store(true, ordering: .releasing)
         expirySweeper.stop()
+        // Watch streams never end by themselves: end them (with the cursor to resume from).
+        eventFeed.close()
         transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger] in
             ledger.close()
             completion()

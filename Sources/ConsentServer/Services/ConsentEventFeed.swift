@@ -21,9 +21,11 @@ import Synchronization
 ///   the subscriber waits for `onWritable` and is pumped again from there.
 /// - A subscriber gets at most ``pagesPerTurn`` pages per turn, so a large
 ///   backlog does not hold up the others.
-/// - The call ends only from outside (cancel, deadline, disconnect, shutdown):
-///   `onTermination` removes the subscriber.
-final class ConsentEventFeed: Sendable {
+/// - The call ends from outside (cancel, deadline, disconnect): `onTermination`
+///   removes the subscriber. At shutdown ``close()`` ends every call with
+///   `UNAVAILABLE` and the cursor to resume from, so that a drain does not wait
+///   for streams that would never end on their own.
+public final class ConsentEventFeed: Sendable {
     /// Events per stream message at most.
     static let pageSize = 256
     /// Pages one subscriber is sent before the others get their turn.
@@ -36,6 +38,7 @@ final class ConsentEventFeed: Sendable {
     private let drainScheduled = Atomic<Bool>(false)
     private let subscriberCount = Atomic<Int>(0)
     private let subscribers = Mutex<[ObjectIdentifier: Subscriber]>([:])
+    private let closed = Atomic<Bool>(false)
 
     /// Starts following `ledger`'s commits.
     init(ledger: ConsentLedger) {
@@ -54,7 +57,16 @@ final class ConsentEventFeed: Sendable {
     func subscribe(actor: Actor, kinds: Set<EventKind>?, after cursor: UInt64,
                    stream: ServerStream<Consent_V1_WatchEventsResponse>) {
         let subscriber = Subscriber(actor: actor, kinds: kinds, cursor: cursor, stream: stream)
-        subscribers.withLock { $0[ObjectIdentifier(subscriber)] = subscriber }
+        let added = subscribers.withLock { list -> Bool in
+            // Checked under the lock that close() takes, so no subscriber slips past it.
+            guard !closed.load(ordering: .acquiring) else { return false }
+            list[ObjectIdentifier(subscriber)] = subscriber
+            return true
+        }
+        guard added else {
+            stream.fail(Self.shuttingDown(after: cursor))
+            return
+        }
         subscriberCount.add(1, ordering: .relaxed)
         stream.onTermination { [weak self] _ in
             subscriber.state.withLock { $0.ended = true }
@@ -64,7 +76,31 @@ final class ConsentEventFeed: Sendable {
     }
 
     /// The number of open WatchEvents calls.
-    var watcherCount: Int { subscriberCount.load(ordering: .relaxed) }
+    public var watcherCount: Int { subscriberCount.load(ordering: .relaxed) }
+
+    /// Ends every WatchEvents call with `UNAVAILABLE`, saying where to resume,
+    /// and refuses new ones: the server is shutting down.
+    public func close() {
+        let all = subscribers.withLock { list -> [Subscriber] in
+            closed.store(true, ordering: .releasing)
+            let all = Array(list.values)
+            list.removeAll()
+            return all
+        }
+        subscriberCount.subtract(all.count, ordering: .relaxed)
+        for subscriber in all {
+            let cursor = subscriber.state.withLock { state -> UInt64 in
+                state.ended = true
+                return state.cursor
+            }
+            subscriber.stream.fail(Self.shuttingDown(after: cursor))
+        }
+    }
+
+    static func shuttingDown(after cursor: UInt64) -> RPCError {
+        RPCError(.unavailable, "the server is shutting down; resume WatchEvents with after = \(cursor)",
+                 trailers: [DomainErrorMapping.reasonKey: "server_shutting_down"])
+    }
 
     // MARK: Commit observer (log writer thread)
 

@@ -26,7 +26,12 @@ public enum ConsentService {
     /// - Parameters:
     ///   - ledger: the state and its log.
     ///   - clock: the time commands are decided and statuses computed at.
-    public static func register(into router: inout RouterBuilder, ledger: ConsentLedger, clock: some WallClock & Sendable) {
+    /// - Returns: the events feed.
+    /// - Important: call the feed's `close()` when shutting down, or a drain
+    ///   waits for WatchEvents calls that never end on their own.
+    @discardableResult
+    public static func register(into router: inout RouterBuilder, ledger: ConsentLedger,
+                                clock: some WallClock & Sendable) -> ConsentEventFeed {
         let feed = ConsentEventFeed(ledger: ledger)
 
         router.unary(Consent_V1_ConsentService.createRequest, roles: Set(consumerRoles)) { request, context throws(RPCError) in
@@ -84,6 +89,7 @@ public enum ConsentService {
         router.serverStreaming(Consent_V1_ConsentService.watchEvents, roles: Set(organisationRoles)) { request, context, stream in
             watchEvents(request, context, stream, ledger: ledger, feed: feed)
         }
+        return feed
     }
 
     /// The answer to both create methods.
