@@ -74,6 +74,7 @@ import Testing
         admin.close()
         await hub.stop()
     }
+
     /// Shutting down ends watch streams with UNAVAILABLE and the cursor to
     /// resume from, rather than leaving the drain to wait for them.
     @Test func shutdownEndsWatchStreamsWithTheCursorToResumeFrom() async throws {
