@@ -2255,9 +2255,10 @@ public enum Consent_V1_ConsentService {
     )
 
     /// The same feed as a live stream: the events after a cursor, then each new
-    /// event as soon as it is durable. It ends only when the client cancels, its
-    /// deadline passes, or the server shuts down (then resume with the last
-    /// `next_cursor`).
+    /// event as soon as it is durable. It ends only when the client cancels or
+    /// its deadline passes, or when the server shuts down: then with UNAVAILABLE
+    /// (reason `server_shutting_down`) and a message naming the cursor; resume
+    /// with `after` = the last `next_cursor` received.
     /// Roles: consumer, datasource, admin (as ListEvents).
     public static let watchEvents = ProtoMethod<Consent_V1_WatchEventsRequest, Consent_V1_WatchEventsResponse>(
         fullName: "/consent.v1.ConsentService/WatchEvents", kind: .serverStreaming
