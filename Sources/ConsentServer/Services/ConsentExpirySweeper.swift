@@ -42,8 +42,8 @@ final class ConsentExpirySweeper: Sendable {
     }
 
     private func scheduleNext() {
-        let nanoseconds = Int(clamping: interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
-        queue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        queue.asyncAfter(deadline: .now() + seconds) { [weak self] in
             guard let self, !self.stopped.load(ordering: .acquiring) else { return }
             self.sweep()
             self.scheduleNext()
