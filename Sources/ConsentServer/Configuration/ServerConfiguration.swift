@@ -20,6 +20,22 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Load the demo registry (NAV's and Skatteetaten's resources, one demo consumer) at start.
     public var demoRegistry = false
     public var logLevel: ServerLog.Level = .info
+    /// How long an authorization code works after the user accepts (`--code-lifetime`,
+    /// 5 minutes; at most an hour). Accepting a request puts `now + codeLifetimeSeconds`
+    /// in its `CodeGrant`; the ledger also uses it for a grant without an expiry.
+    public var codeLifetimeSeconds = 300
+    /// Seconds from a token's `iat` to its `exp` (`--token-lifetime`, 120 like
+    /// Altinn 3); a token never outlives its consent's `validTo`.
+    public var tokenLifetimeSeconds = 120
+    /// `iss` of every consent token (`--issuer`); data sources compare it.
+    public var issuer = "https://consenthub.example"
+    /// PEM file of the P-256 key that signs tokens (`--signing-key`); empty: a
+    /// key generated at start and lost at exit, for development only.
+    public var signingKeyPath = ""
+    /// PEM files (public or private keys) published beside the signing key
+    /// (`--publish-keys`): a key being introduced, or a retired key whose
+    /// tokens may still be in use.
+    public var publishKeyPaths: [String] = []
 
     public init() {}
 

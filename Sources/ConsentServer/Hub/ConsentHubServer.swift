@@ -20,6 +20,8 @@ public final class ConsentHubServer: Sendable {
     private let status: HubStatus
     /// The consent state and its durable log.
     public let ledger: ConsentLedger
+    /// The token keys in force (`reloadTokenKeys` swaps them).
+    public let tokenKeys: TokenKeys
 
     /// Loads the principals and the TLS material, recovers the state from the
     /// data directory (or takes `ledger`, for tests), and builds the services.
@@ -45,7 +47,9 @@ public final class ConsentHubServer: Sendable {
             do {
                 var options = LogOptions()
                 options.log = { ServerLog.info("store: \($0)") }
-                self.ledger = try ConsentLedger(directory: configuration.dataDirectory, options: options)
+                var rules = ConsentConfiguration()
+                rules.codeLifetime = .seconds(configuration.codeLifetimeSeconds)
+                self.ledger = try ConsentLedger(directory: configuration.dataDirectory, options: options, configuration: rules)
             } catch {
                 throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
             }
@@ -53,11 +57,13 @@ public final class ConsentHubServer: Sendable {
         if configuration.demoRegistry {
             try Self.loadDemoRegistry(into: self.ledger)
         }
+        self.tokenKeys = try TokenKeys(configuration: self.configuration)
         let status = HubStatus(storage: self.ledger.storageDescription, ledger: self.ledger)
         self.status = status
 
         var builder = RouterBuilder(commits: self.ledger.commits)
         HealthService.register(into: &builder, reporter: status)
+        TokenService.register(into: &builder, ledger: self.ledger, keys: tokenKeys)
         let router = Router(builder, principals: principals)
         self.router = router
         status.router.withLock { $0 = router }
@@ -119,6 +125,16 @@ public final class ConsentHubServer: Sendable {
     public func reloadPrincipals() throws(ConfigurationError) {
         let fresh = try PrincipalDirectory.load(path: configuration.principalsPath)
         principals.replace(with: fresh)
+    }
+
+    /// Re-reads the token key files (SIGHUP) named by `configuration` (by
+    /// default the one the server started with). The old keys stay in use if
+    /// a new file is broken.
+    /// - Returns: a line for the log naming the active key.
+    /// - Throws: `ConfigurationError` naming the file that cannot be used.
+    @discardableResult
+    public func reloadTokenKeys(from configuration: ServerConfiguration? = nil) throws(ConfigurationError) -> String {
+        try tokenKeys.reload(from: configuration ?? self.configuration)
     }
 
     /// Stops taking calls (GoAway to every connection), lets in-flight calls
