@@ -3,7 +3,10 @@ import ConsentToken
 
 /// The token keys in force and everything the calls derive from them,
 /// computed once per (re)load so that no call builds a verifier or a JWK Set.
-struct TokenMaterial: Sendable {
+///
+/// A class, so that a call reading the current keys retains one object
+/// instead of copying a dozen references.
+final class TokenMaterial: Sendable {
     /// Signs new tokens with the active key.
     let signer: TokenSigner
     /// VerifyToken's check: the hub issued these tokens with its own clock,
