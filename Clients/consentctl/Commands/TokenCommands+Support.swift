@@ -28,6 +28,7 @@ extension TokenCommands {
         case "token_signature_invalid", "token_malformed": "pass the token exactly as issued (quote it in the shell)"
         case _ where reason.hasPrefix("token_"): "the token does not prove a consent: ask the consumer for a token this hub issued"
         case "code_already_used", "code_expired", "code_unknown": "get a token for the consent by id instead: `consentctl issue-token CONSENT_ID`"
+        case "not_yours", "code_not_yours": "the consent is another consumer's, or includes none of this data source's resources"
         default: nil
         }
         guard let hint else {
