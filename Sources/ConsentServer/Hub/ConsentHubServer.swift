@@ -32,6 +32,8 @@ public final class ConsentHubServer: Sendable {
         self.configuration = try configuration.validated()
         let principals = ReloadableValue(try PrincipalDirectory.load(path: configuration.principalsPath))
         self.principals = principals
+        // Before the data directory: a bad key file stops the start without touching it.
+        self.tokenKeys = try TokenKeys(configuration: self.configuration)
         let tls: TLSContext
         do {
             tls = try TLSContext(configuration: .server(
@@ -57,7 +59,6 @@ public final class ConsentHubServer: Sendable {
         if configuration.demoRegistry {
             try Self.loadDemoRegistry(into: self.ledger)
         }
-        self.tokenKeys = try TokenKeys(configuration: self.configuration)
         let status = HubStatus(storage: self.ledger.storageDescription, ledger: self.ledger)
         self.status = status
 

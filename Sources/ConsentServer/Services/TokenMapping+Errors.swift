@@ -44,7 +44,7 @@ enum TokenRefusal {
     /// proves nothing (bad signature, unknown key, expired, another issuer).
     static func token(_ error: TokenError) -> RPCError {
         switch error {
-        case .malformed: make(.invalidArgument, "token_malformed", "The token is malformed: \(error.description.dropFirst("malformed token: ".count)).")
+        case .malformed(let reason): make(.invalidArgument, "token_malformed", "The token is malformed: \(reason).")
         case .unsupportedAlgorithm: make(.unauthenticated, "token_algorithm_unsupported", "The token is refused: \(error).")
         case .unknownKeyID: make(.unauthenticated, "token_key_unknown", "The token is refused: \(error). Fetch the keys with GetSigningKeys.")
         case .badSignature: make(.unauthenticated, "token_signature_invalid", "The token is refused: its signature does not verify (it was changed, or not issued by this hub).")
