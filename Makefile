@@ -9,7 +9,7 @@ PROTO_PKGS := protobuf-c-compiler
 # Python packages for the generators and the Python client's tests. grpcio-tools
 # is pinned: its protoc decides the _pb2 code that is committed.
 GRPC_TOOLS := grpcio-tools==1.85.1
-PY_PKGS := protobuf pytest
+PY_PKGS := protobuf pytest joserfc
 
 LISTEN ?= 127.0.0.1:7443
 DATA_DIR ?= ./data

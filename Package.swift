@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "ConsentTokenTests", dependencies: ["ConsentToken", "ConsentOpenSSL"]),
         .testTarget(
             name: "ConsentServerTests",
-            dependencies: ["ConsentServer", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentCore"]
+            dependencies: ["ConsentServer", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentCore", "ConsentToken", "ConsentOpenSSL"]
         ),
     ]
 )

@@ -22,5 +22,9 @@ case .version:
 case .verifyData(let configuration):
     exit(DataVerification.run(directory: configuration.dataDirectory))
 case .serve(let configuration):
-    exit(ServerProcess.run(configuration))
+    // SIGHUP parses the same arguments again, re-reading --config's file.
+    exit(ServerProcess.run(configuration) { () throws(ConfigurationError) -> ServerConfiguration in
+        guard case .serve(let fresh) = try ServerOptions.parse(Array(CommandLine.arguments.dropFirst())) else { return configuration }
+        return fresh
+    })
 }

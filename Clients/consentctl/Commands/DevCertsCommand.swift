@@ -8,6 +8,8 @@ enum DevCertsCommand {
     /// (valid check digits, not a real person) at assurance level 4.
     static let demoUserID = "15038512363"
     static let demoUserName = "HÅKON TRANA"
+    /// The development token signing key `make run` passes to consentd.
+    static let tokenSigningKeyFile = "token-signing.key"
 
     static let all: [Command] = [
         Command(
@@ -18,7 +20,8 @@ enum DevCertsCommand {
                 Writes into DIR: ca.pem; server.pem + server.key (localhost, 127.0.0.1 and each --server-name);
                 consumer, datasource (NAV), datasource-skatt (Skatteetaten), portal and admin as NAME.pem + NAME.key,
                 each with an organisation number in the subject serialNumber; principals.json mapping them to
-                their roles; and profiles.conf with one consentctl profile per certificate.
+                their roles; profiles.conf with one consentctl profile per certificate; and token-signing.key,
+                a P-256 key for consentd --signing-key, so tokens keep verifying across restarts.
                 Private keys are written with mode 0600. For development and tests only.
 
                 example:
@@ -43,6 +46,7 @@ enum DevCertsCommand {
         do {
             set = try DevCertificates.write(to: directory, extraServerNames: invocation.arguments.all("server-name"))
             try writeProfiles(set)
+            try KeyFile.write(try P256.PrivateKey().pemRepresentation(), to: set.path(tokenSigningKeyFile), mode: 0o600)
         } catch let error as CLIError {
             throw error
         } catch {
@@ -51,7 +55,8 @@ enum DevCertsCommand {
         let rows = set.principals.map { "  \($0.fileName).pem  \($0.organizationNumber)  \($0.name)  [\($0.roles.joined(separator: ", "))]" }
         invocation.output.emit(
             human: (["wrote development certificates to \(directory):", "  ca.pem, server.pem/.key (localhost, 127.0.0.1)"] + rows
-                + ["  principals.json, profiles.conf (use: export CONSENT_PROFILE_FILE=\(absolute(directory))/profiles.conf)"]).joined(separator: "\n"),
+                + ["  principals.json, profiles.conf (use: export CONSENT_PROFILE_FILE=\(absolute(directory))/profiles.conf)",
+                   "  \(tokenSigningKeyFile) (consentd --signing-key)"]).joined(separator: "\n"),
             json: [
                 "directory": directory,
                 "principals": set.principals.map { ["file": $0.fileName, "id": $0.organizationNumber, "name": $0.name, "roles": $0.roles] },

@@ -5,6 +5,7 @@
 #include "../consent/v1/health.pb-c.h"
 #include "../consent/v1/registry.pb-c.h"
 #include "../consent/v1/rpc.pb-c.h"
+#include "../consent/v1/token.pb-c.h"
 
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__resource_metadata_value(void) {
     return &consent__v1__resource_metadata_value__descriptor;
@@ -185,5 +186,74 @@ static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v
 }
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__go_away(void) {
     return &consent__v1__go_away__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__exchange_code_request(void) {
+    return &consent__v1__exchange_code_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__exchange_code_response(void) {
+    return &consent__v1__exchange_code_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__exchange_codes_request(void) {
+    return &consent__v1__exchange_codes_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__exchange_codes_response(void) {
+    return &consent__v1__exchange_codes_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__exchange_code_result(void) {
+    return &consent__v1__exchange_code_result__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__issue_token_request(void) {
+    return &consent__v1__issue_token_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__issue_token_response(void) {
+    return &consent__v1__issue_token_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__token_grant(void) {
+    return &consent__v1__token_grant__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__token_item_status(void) {
+    return &consent__v1__token_item_status__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__verify_token_request(void) {
+    return &consent__v1__verify_token_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__verify_token_response(void) {
+    return &consent__v1__verify_token_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__token_claims_summary(void) {
+    return &consent__v1__token_claims_summary__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__token_resource_right(void) {
+    return &consent__v1__token_resource_right__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__token_metadata_value(void) {
+    return &consent__v1__token_metadata_value__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__log_use_request(void) {
+    return &consent__v1__log_use_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__log_use_response(void) {
+    return &consent__v1__log_use_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__token_use_receipt(void) {
+    return &consent__v1__token_use_receipt__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__log_uses_request(void) {
+    return &consent__v1__log_uses_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__log_uses_response(void) {
+    return &consent__v1__log_uses_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__log_use_result(void) {
+    return &consent__v1__log_use_result__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__get_signing_keys_request(void) {
+    return &consent__v1__get_signing_keys_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__get_signing_keys_response(void) {
+    return &consent__v1__get_signing_keys_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__token_signing_key(void) {
+    return &consent__v1__token_signing_key__descriptor;
 }
 #endif

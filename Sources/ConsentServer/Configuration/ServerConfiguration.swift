@@ -28,6 +28,18 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var codeLifetimeSeconds = 300.0
     /// Time between sweeps that record the expiry of unanswered requests and ended consents.
     public var expiryIntervalSeconds = 60.0
+    /// Seconds from a token's `iat` to its `exp` (`--token-lifetime`, 120 like
+    /// Altinn 3); a token never outlives its consent's `validTo`.
+    public var tokenLifetimeSeconds = 120
+    /// `iss` of every consent token (`--issuer`); data sources compare it.
+    public var issuer = "https://consenthub.example"
+    /// PEM file of the P-256 key that signs tokens (`--signing-key`); empty: a
+    /// key generated at start and lost at exit, for development only.
+    public var signingKeyPath = ""
+    /// PEM files (public or private keys) published beside the signing key
+    /// (`--publish-keys`): a key being introduced, or a retired key whose
+    /// tokens may still be in use.
+    public var publishKeyPaths: [String] = []
 
     public init() {}
 

@@ -64,6 +64,19 @@ public enum ServerOptions {
         option("expiry-interval", "SECONDS", "time between sweeps that record expired requests and consents in the events feed", { format($0.expiryIntervalSeconds) }) { c, v throws(ConfigurationError) in
             c.expiryIntervalSeconds = try seconds(v, "expiry-interval")
         },
+        option("token-lifetime", "SECONDS", "lifetime of a consent token (never beyond the consent's end; at most 3600)", { String($0.tokenLifetimeSeconds) }) { c, v throws(ConfigurationError) in
+            c.tokenLifetimeSeconds = try int(v, "token-lifetime", 1...3600)
+        },
+        option("issuer", "URL", "the iss claim of every consent token", { $0.issuer }) { c, v throws(ConfigurationError) in
+            guard !v.isEmpty, !v.contains(where: { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "\\" }) else {
+                throw ConfigurationError("issuer must be a non-empty URL without spaces, quotes or backslashes, not '\(v)'")
+            }
+            c.issuer = v
+        },
+        option("signing-key", "FILE", "P-256 private key (PEM) that signs consent tokens; without one a temporary key is generated (development only)", { $0.signingKeyPath }) { c, v in c.signingKeyPath = v },
+        option("publish-keys", "FILE[,FILE...]", "more token keys to publish for verification (PEM, public or private): a key being introduced or retired", { $0.publishKeyPaths.joined(separator: ",") }) { c, v in
+            c.publishKeyPaths = v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        },
         switchOption("demo-registry", "load the demo registry (NAV, Skatteetaten, one demo consumer) at start", { $0.demoRegistry ? "true" : "false" }) { c, v throws(ConfigurationError) in
             c.demoRegistry = try bool(v, "demo-registry")
         },
@@ -190,7 +203,7 @@ public enum ServerOptions {
             lines.append("  " + flag.padding(toLength: width + 2, withPad: " ", startingAt: 0) + help)
         }
         lines.append("")
-        lines.append("signals: SIGTERM/SIGINT drain (GoAway, in-flight calls finish) and exit 0; SIGHUP reloads the principals file.")
+        lines.append("signals: SIGTERM/SIGINT drain (GoAway, in-flight calls finish) and exit 0; SIGHUP reloads the principals file and the token keys\n(re-reading --config for signing-key and publish-keys).")
         return lines.joined(separator: "\n")
     }
 

@@ -66,6 +66,18 @@ public struct RouterBuilder: Sendable {
             do throws(RPCError) {
                 reply = try handler(request, context)
             } catch {
+                if let recorded = error.cause as? RecordedRefusal {
+                    commits.whenDurable(recorded.durableAfter) { result in
+                        let answer: RPCError
+                        switch result {
+                        case .success: answer = error
+                        case .failure(let notRecorded): answer = notRecorded
+                        }
+                        entry.record(answer.code)
+                        responder.fail(answer)
+                    }
+                    return
+                }
                 entry.record(error.code)
                 responder.fail(error)
                 return

@@ -24,6 +24,8 @@ public final class ConsentHubServer: Sendable {
     private let expirySweeper: ConsentExpirySweeper
     /// Serves WatchEvents; closed first at shutdown.
     private let eventFeed: ConsentEventFeed
+    /// The token keys in force (`reloadTokenKeys` swaps them).
+    public let tokenKeys: TokenKeys
 
     /// Loads the principals and the TLS material, recovers the state from the
     /// data directory (or takes `ledger`, for tests), and builds the services.
@@ -34,6 +36,8 @@ public final class ConsentHubServer: Sendable {
         self.configuration = try configuration.validated()
         let principals = ReloadableValue(try PrincipalDirectory.load(path: configuration.principalsPath))
         self.principals = principals
+        // Before the data directory: a bad key file stops the start without touching it.
+        self.tokenKeys = try TokenKeys(configuration: self.configuration)
         let tls: TLSContext
         do {
             tls = try TLSContext(configuration: .server(
@@ -66,6 +70,7 @@ public final class ConsentHubServer: Sendable {
         RegistryService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
         eventFeed = ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
         expirySweeper = ConsentExpirySweeper(ledger: self.ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)))
+        TokenService.register(into: &builder, ledger: self.ledger, keys: tokenKeys)
         let router = Router(builder, principals: principals)
         self.router = router
         status.router.withLock { $0 = router }
@@ -129,6 +134,16 @@ public final class ConsentHubServer: Sendable {
     public func reloadPrincipals() throws(ConfigurationError) {
         let fresh = try PrincipalDirectory.load(path: configuration.principalsPath)
         principals.replace(with: fresh)
+    }
+
+    /// Re-reads the token key files (SIGHUP) named by `configuration` (by
+    /// default the one the server started with). The old keys stay in use if
+    /// a new file is broken.
+    /// - Returns: a line for the log naming the active key.
+    /// - Throws: `ConfigurationError` naming the file that cannot be used.
+    @discardableResult
+    public func reloadTokenKeys(from configuration: ServerConfiguration? = nil) throws(ConfigurationError) -> String {
+        try tokenKeys.reload(from: configuration ?? self.configuration)
     }
 
     /// Stops taking calls (GoAway to every connection), lets in-flight calls

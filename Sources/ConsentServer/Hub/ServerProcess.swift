@@ -13,7 +13,14 @@ public enum ConsentHubVersion {
 public enum ServerProcess {
     /// Runs the server until SIGTERM or SIGINT and returns the exit code:
     /// 0 after a graceful drain, 1 when it could not start.
-    public static func run(_ configuration: ServerConfiguration) -> Int32 {
+    /// - Parameters:
+    ///   - reread: reads the configuration again (the command line and its
+    ///     `--config` file) on SIGHUP, so that changed token key options take
+    ///     effect; nil reloads the key files named at start.
+    public static func run(
+        _ configuration: ServerConfiguration,
+        reread: (() throws(ConfigurationError) -> ServerConfiguration)? = nil
+    ) -> Int32 {
         ServerLog.configure(minimum: configuration.logLevel)
         // Block the signals in every thread (the loops inherit the mask) and
         // take them synchronously on this one, so no handler runs at an
@@ -46,6 +53,13 @@ public enum ServerProcess {
                     ServerLog.info("SIGHUP: principals reloaded from \(configuration.principalsPath)")
                 } catch {
                     ServerLog.error("SIGHUP: principals not reloaded, keeping the old ones: \(error.message)")
+                }
+                do {
+                    let fresh = try reread?() ?? configuration
+                    let done = try server.reloadTokenKeys(from: fresh)
+                    ServerLog.info("SIGHUP: \(done)")
+                } catch {
+                    ServerLog.error("SIGHUP: token keys not reloaded, keeping the old ones: \(error.message)")
                 }
                 continue
             }

@@ -1,0 +1,105 @@
+import ConsentClient
+import ConsentProto
+import ConsentRPC
+import Foundation
+
+/// Calls, refusals, input and formatting shared by the token commands.
+extension TokenCommands {
+    /// The trailer with the hub's stable reason for a refusal.
+    static let reasonKey = "x-consent-reason"
+
+    /// One unary call; a refusal names its reason, and a refused token gets a
+    /// hint about tokens (not about the client certificate, which is fine).
+    static func call<Req, Res>(_ invocation: Invocation, _ method: ProtoMethod<Req, Res>, _ request: Req) throws(CLIError) -> Res {
+        let client = try invocation.connect()
+        defer { client.close() }
+        do throws(RPCError) {
+            return try client.unaryBlocking(method, request, options: invocation.callOptions)
+        } catch {
+            throw refusal(error, server: invocation.settings.server)
+        }
+    }
+
+    static func refusal(_ error: RPCError, server: String) -> CLIError {
+        guard let reason = error.trailers[reasonKey] else { return CLIError(error, server: server) }
+        let hint: String? = switch reason {
+        case "token_expired": "tokens live minutes: the consumer gets a new one with `consentctl issue-token CONSENT_ID`"
+        case "token_key_unknown": "the token was signed by a key this hub no longer (or never) published: `consentctl keys` lists them"
+        case "token_signature_invalid", "token_malformed": "pass the token exactly as issued (quote it in the shell)"
+        case _ where reason.hasPrefix("token_"): "the token does not prove a consent: ask the consumer for a token this hub issued"
+        case "code_already_used", "code_expired", "code_unknown": "get a token for the consent by id instead: `consentctl issue-token CONSENT_ID`"
+        case "not_yours", "code_not_yours": "the consent is another consumer's, or includes none of this data source's resources"
+        default: nil
+        }
+        guard let hint else {
+            // The generic hint, with the reason beside the status name.
+            var generic = CLIError(error, server: server)
+            if let range = generic.message.range(of: "\(error.code.name): ") {
+                generic.message.replaceSubrange(range, with: "\(error.code.name) (\(reason)): ")
+            }
+            return generic
+        }
+        return CLIError(.refused(error.code), "\(error.code.name) (\(reason)): \(error.message)\n  hint: \(hint)")
+    }
+
+    /// A grant as the first line the token, then what it is for.
+    static func describe(_ grant: Consent_V1_TokenGrant?) -> String {
+        guard let g = grant else { return "no token in the answer" }
+        return [
+            g.token,
+            "consent   \(g.consentId)" + (g.oneTime ? " (one-time: ends at its first logged use)" : "") + ", valid to \(time(g.consentValidToMs))",
+            "expires   \(time(g.expiresAtMs))",
+            "token id  \(g.tokenId), key \(g.keyId)",
+        ].joined(separator: "\n")
+    }
+
+    /// A batch item's refusal: status name, reason and message.
+    static func describe(_ status: Consent_V1_TokenItemStatus?) -> String {
+        guard let s = status else { return "no status in the answer" }
+        return StatusCode(rawValue: s.code).name + (s.reason.isEmpty ? "" : " (\(s.reason))") + ": " + s.message
+    }
+
+    /// `2025-10-09T08:51:45Z` (UTC, whole seconds; milliseconds when not whole).
+    static func time(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = milliseconds % 1000 == 0 ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+
+    /// RFC 3339 (with `Z` or an offset, optional fractional seconds) or
+    /// milliseconds since 1970.
+    static func parseTime(_ text: String) throws(CLIError) -> Int64 {
+        if let milliseconds = Int64(text), milliseconds > 0 { return milliseconds }
+        let formatter = ISO8601DateFormatter()
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        }
+        throw .usage("--at must be RFC 3339 (2025-10-09T08:51:45Z) or milliseconds since 1970, not '\(text)'")
+    }
+
+    /// The first positional argument, or standard input's first line for `-`
+    /// (so a token need not appear in the shell's history).
+    static func argumentOrStandardInput(_ invocation: Invocation, _ name: String) throws(CLIError) -> String {
+        let value = try invocation.arguments.positional(0, name)
+        guard value == "-" else { return value }
+        guard let line = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !line.isEmpty else {
+            throw .usage("no \(name) on standard input")
+        }
+        return line
+    }
+
+    /// Non-empty lines of a file (or standard input for `-`), trimmed; `#` starts a comment line.
+    static func readLines(_ path: String) throws(CLIError) -> [String] {
+        var text = ""
+        if path == "-" {
+            while let line = readLine(strippingNewline: false) { text += line }
+        } else {
+            guard let data = FileManager.default.contents(atPath: path) else { throw .local("cannot read \(path)") }
+            text = String(decoding: data, as: UTF8.self)
+        }
+        return text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+}

@@ -1,0 +1,64 @@
+import ConsentProto
+import ConsentToken
+
+/// The token keys in force and everything the calls derive from them,
+/// computed once per (re)load so that no call builds a verifier or a JWK Set.
+///
+/// A class, so that a call reading the current keys retains one object
+/// instead of copying a dozen references.
+final class TokenMaterial: Sendable {
+    /// Signs new tokens with the active key.
+    let signer: TokenSigner
+    /// VerifyToken's check: the hub issued these tokens with its own clock,
+    /// so it allows no clock skew on `exp` (a data source offline allows 30 s).
+    let verifier: TokenVerifier
+    /// LogUse by token: signature and issuer only. A use may be logged after
+    /// the token ran out; the domain checks the use's time against the consent.
+    let useVerifier: TokenVerifier
+    /// GetSigningKeys' answer.
+    let signingKeys: Consent_V1_GetSigningKeysResponse
+    /// The first (header) part of a token signed by each published key, for
+    /// naming the key of a verified token without parsing its header again.
+    let keyIDByHeader: [Substring: String]
+    /// True when the active key was generated at start (no `--signing-key`).
+    let isEphemeral: Bool
+
+    /// A leeway no token reaches: time is not checked.
+    private static let unlimitedLeeway: Int64 = 1 << 40
+
+    init(keySet: TokenKeySet, issuer: String, lifetime: Int64, isEphemeral: Bool) {
+        signer = TokenSigner(keySet: keySet, issuer: issuer, lifetime: lifetime)
+        verifier = keySet.verifier(leeway: 0)
+        useVerifier = keySet.verifier(leeway: Self.unlimitedLeeway)
+        self.isEphemeral = isEphemeral
+
+        var response = Consent_V1_GetSigningKeysResponse()
+        response.jwks = keySet.jwks
+        response.activeKeyId = keySet.active.keyID
+        var headers: [Substring: String] = [:]
+        for key in keySet.published {
+            response.keys.append(Consent_V1_TokenSigningKey(
+                keyId: key.keyID, keyType: "EC", curve: "P-256", algorithm: "ES256",
+                x: Base64URL.encode(key.publicKey.x), y: Base64URL.encode(key.publicKey.y),
+                status: key.keyID == keySet.active.keyID ? .active : .published))
+            headers[Substring(Self.encodedHeader(keyID: key.keyID))] = key.keyID
+        }
+        signingKeys = response
+        keyIDByHeader = headers
+    }
+
+    /// The header part `TokenSigner` writes for `keyID` (ConsentToken's
+    /// `SigningKey.encodedHeader`): the key id is base64url or a plain name,
+    /// so escaping it is only needed for quotes and backslashes, which
+    /// `TokenSigner` would escape; such a key is simply not found here.
+    static func encodedHeader(keyID: String) -> String {
+        Base64URL.encode(Array(#"{"alg":"ES256","typ":"JWT","kid":""#.utf8) + Array(keyID.utf8) + Array(#""}"#.utf8))
+    }
+
+    /// The `kid` of a token that has been verified with these keys.
+    func keyID(of token: String) -> String {
+        guard let dot = token.firstIndex(of: ".") else { return "" }
+        if let keyID = keyIDByHeader[token[..<dot]] { return keyID }
+        return (try? TokenDecoder.decode(token).keyID ?? "") ?? ""
+    }
+}
