@@ -91,6 +91,13 @@ public struct Histogram: Sendable, Equatable {
 
     public var mean: Double { count == 0 ? 0 : sum / Double(count) }
 
+    /// How many values were at least `value` (to the histogram's precision:
+    /// values in `value`'s own bucket count as at least it).
+    public func count(atLeast value: UInt64) -> UInt64 {
+        let first = Self.bucketIndex(value, precisionBits: precisionBits)
+        return counts[first...].reduce(0, &+)
+    }
+
     // MARK: Buckets
 
     /// The counter of `value`: values below `2 << bits` have one each; above,
