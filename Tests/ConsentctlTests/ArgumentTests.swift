@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ConsentCLI
 
@@ -62,7 +63,7 @@ import Testing
         #expect(lines[0].hasPrefix("  --count N  "))
         #expect(lines[1].hasSuffix("names (repeatable)"))
         // Every help text starts in the same column.
-        let columns = zip(lines, Self.specs).map { line, spec in line.distance(from: line.startIndex, to: line.range(of: spec.help)!.lowerBound) }
+        let columns = zip(lines, Self.specs).map { line, spec in line.distance(from: line.startIndex, to: line.range(of: spec.help, options: .backwards)!.lowerBound) }
         #expect(Set(columns).count == 1)
     }
 }
