@@ -126,6 +126,10 @@ public struct GeneratorLimits: Sendable {
     /// One millisecond is half of DESIGN §10's p99 target: a generator that
     /// late would make a healthy server look sick.
     public var sendLagP99Nanos: UInt64 = 1_000_000
+    /// …unless the lag is this small a share of the latency p99: every
+    /// latency already includes its call's lag, so a lag of 4 ms beside a
+    /// p99 of 200 ms does not change the verdict on the server.
+    public var sendLagShareOfLatency = 0.1
 
     public init() {}
 
@@ -136,7 +140,10 @@ public struct GeneratorLimits: Sendable {
     ///   - wall: seconds of the measured window.
     ///   - usableThreads: loop threads (plus the waker) the process ran, capped at the cores.
     ///   - sendLag: the open loop's send lag (nanoseconds), nil for a closed loop.
-    public func judge(busiestThread: Double, processCPU: Double, wall: Double, usableThreads: Int, sendLag: Histogram?) -> LoadReport.GeneratorVerdict {
+    ///   - latencyP99: the measured calls' p99 (nanoseconds).
+    public func judge(
+        busiestThread: Double, processCPU: Double, wall: Double, usableThreads: Int, sendLag: Histogram?, latencyP99: UInt64 = 0
+    ) -> LoadReport.GeneratorVerdict {
         var reasons: [String] = []
         if wall > 0 {
             let busiest = busiestThread / wall
@@ -152,7 +159,7 @@ public struct GeneratorLimits: Sendable {
         if let sendLag, !sendLag.isEmpty {
             let p99 = sendLag.value(atPercentile: 99)
             lagP99 = (Double(p99) / 10).rounded() / 100
-            if p99 > sendLagP99Nanos {
+            if p99 > sendLagP99Nanos && Double(p99) > sendLagShareOfLatency * Double(latencyP99) {
                 reasons.append("the open-loop timetable was not kept: calls went out \(LoadReportText.duration(Double(p99) / 1000)) late at p99 (limit \(LoadReportText.duration(Double(sendLagP99Nanos) / 1000)))")
             }
         }

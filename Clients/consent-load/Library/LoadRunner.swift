@@ -184,7 +184,7 @@ public struct LoadRunner {
             serverCPU: server,
             generator: limits.judge(
                 busiestThread: busiest, processCPU: user + system, wall: wall, usableThreads: usable,
-                sendLag: plan.isOpenLoop ? result.sendLag : nil),
+                sendLag: plan.isOpenLoop ? result.sendLag : nil, latencyP99: result.latency.value(atPercentile: 99)),
             notes: notes)
     }
 

@@ -8,7 +8,11 @@ import ConsentRPC
 /// Adding a scenario is one file and one line in `ScenarioCatalog.all`. For
 /// `exchange`, say: `prepare` creates and accepts `context.plannedCalls`
 /// consent requests through the portal and keeps their codes; `makeCall`
-/// exchanges code number `index`; `capacity` is the number of codes.
+/// exchanges code number `index`; `capacity` is the number of codes. A
+/// `--batch N` variant sends N codes per call and sets `itemsPerCall`. A
+/// `flow` scenario chains the RPCs of one simulated user (create, accept,
+/// exchange, verify, log use) inside one `makeCall` and completes after the
+/// last with the first failure's status: its latency is the whole flow's.
 public protocol Scenario: Sendable {
     /// The RPC method measured, for the report (`/consent.v1.Health/Check`, or `Ping`).
     var method: String { get }
