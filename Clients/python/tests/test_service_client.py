@@ -70,3 +70,12 @@ def test_requests_from_fields_or_messages_and_options_per_client():
         health.check(health_pb2.HealthCheckRequest(), service="both")
     with pytest.raises(TypeError):
         health.check(health_pb2.HealthStatsRequest())
+
+
+def test_portal_metadata_uses_the_hubs_keys():
+    assert consenthub.portal_metadata("15038512363", 4, "HÅKON TRANA", ["910203045", "974760673"]) == {
+        "x-consent-user-id": "15038512363",
+        "x-consent-assurance-level": "4",
+        "x-consent-user-name": "HÅKON TRANA",
+        "x-consent-user-signs-for": "910203045,974760673",
+    }

@@ -178,6 +178,20 @@ def all_service_clients():
     return classes
 
 
+def portal_metadata(user_id, assurance_level, user_name=None, signs_for=None):
+    """The metadata by which the portal role states the logged-in end user
+    (DESIGN §6); the hub ignores it from other roles.
+
+        ConsentClient(conn, metadata=portal_metadata("15038512363", 4, "HÅKON TRANA"))
+    """
+    metadata = {"x-consent-user-id": str(user_id), "x-consent-assurance-level": str(assurance_level)}
+    if user_name is not None:
+        metadata["x-consent-user-name"] = user_name
+    if signs_for:
+        metadata["x-consent-user-signs-for"] = signs_for if isinstance(signs_for, str) else ",".join(signs_for)
+    return metadata
+
+
 def connect(address, ca, cert, key, **kw):
     """Opens a Connection (see Connection for the keyword options); use it
     with the service clients, and close it (or use it in a `with` block)."""
