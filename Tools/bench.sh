@@ -53,7 +53,9 @@ rate_of() { python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))[
 for scenario in ping health; do
     load "$scenario-closed" "$scenario" --connections 1 --in-flight 256 --duration 5 --warmup 1
     half=$(( $(rate_of "$out/$scenario-closed.json") / 2 ))
-    load "$scenario-open-half" "$scenario" --connections 1 --in-flight 256 --rate "$half" --duration 5 --warmup 1
+    # 1,000 slots (under the server's 1,024 per connection): a slow patch must not turn
+    # into a queue behind the client's own in-flight limit.
+    load "$scenario-open-half" "$scenario" --connections 1 --in-flight 1000 --rate "$half" --duration 5 --warmup 1
 done
 kill -TERM $server
 wait $server || echo "consentd exited $?" | tee -a "$out/summary.txt"

@@ -12,7 +12,7 @@ import Testing
         return LoadReport(
             scenario: "health", method: "/consent.v1.Health/Check", pacing: "open-loop", rate: 5000, connections: 2, inFlight: 64,
             threads: 1, warmupSeconds: 1, durationSeconds: 2.5, calls: 12_500, ok: 12_497, failed: 3, errors: ["UNAVAILABLE": 3],
-            notSent: 0, callsPerSecond: 5000, itemsPerCall: 1, itemsPerSecond: 5000, latency: LoadReport.Latency(latency),
+            notSent: 0, heldBack: 12, callsPerSecond: 5000, itemsPerCall: 1, itemsPerSecond: 5000, latency: LoadReport.Latency(latency),
             clientCPU: .init(userSeconds: 0.5, systemSeconds: 0.25, percentOfCore: 30, busiestThreadPercent: 28, cores: 2),
             serverCPU: .init(pid: 42, seconds: 0.5, percentOfCore: 20, callsPerCPUSecond: 25_000),
             generator: .init(bottleneck: bottleneck, reasons: bottleneck ? ["busy"] : [], sendLagP99: 55.5), notes: [])
@@ -23,7 +23,7 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(Set(object.keys) == [
             "scenario", "method", "pacing", "rate", "connections", "in_flight", "threads", "warmup_s", "duration_s", "calls", "ok",
-            "failed", "errors", "not_sent", "calls_per_s", "items_per_call", "items_per_s", "latency", "client_cpu", "server_cpu",
+            "failed", "errors", "not_sent", "held_back", "calls_per_s", "items_per_call", "items_per_s", "latency", "client_cpu", "server_cpu",
             "generator", "notes",
         ])
         let latency = try #require(object["latency"] as? [String: Double])

@@ -76,6 +76,7 @@ import Testing
         #expect(recorder.latency.value(atPercentile: 50) < 5 * Self.ms, "calls outside the stall are fast")
         // Held-back calls are the server's doing, not the generator's lag.
         #expect(recorder.sendLag.value(atPercentile: 100) <= 100_000)
+        #expect(recorder.heldBack >= 200 && recorder.heldBack + Int(recorder.sendLag.count) == 1000)
     }
 
     @Test func closedLoopSeesTheSameStallOnlyInTheCallsOpenDuringIt() {

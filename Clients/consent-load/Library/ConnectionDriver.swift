@@ -163,10 +163,14 @@ public final class ConnectionDriver: @unchecked Sendable {
                 return
             }
             let measured = nextK >= schedule.firstMeasured
-            if measured && nextK > heldBackThrough {
-                // Late through no fault of the server: the waker or this
-                // thread was slow. The report judges the generator by it.
-                recorder.sendLag.record(now - due)
+            if measured {
+                if nextK > heldBackThrough {
+                    // Late through no fault of the server: the waker or this
+                    // thread was slow. The report judges the generator by it.
+                    recorder.sendLag.record(now - due)
+                } else {
+                    recorder.heldBack += 1
+                }
             }
             let k = nextK
             nextK += connections

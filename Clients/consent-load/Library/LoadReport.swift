@@ -23,6 +23,9 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var errors: [String: Int]
     /// Measured calls never sent (their connection was lost).
     public var notSent: Int
+    /// Open loop: measured calls that waited for a free in-flight slot (the
+    /// wait is in their latency).
+    public var heldBack: Int
     public var callsPerSecond: Double
     public var itemsPerCall: Int
     public var itemsPerSecond: Double
@@ -102,7 +105,7 @@ public struct LoadReport: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case scenario, method, pacing, rate, connections, threads, calls, ok, failed, errors, latency, generator, notes
-        case inFlight = "in_flight", warmupSeconds = "warmup_s", durationSeconds = "duration_s", notSent = "not_sent"
+        case inFlight = "in_flight", warmupSeconds = "warmup_s", durationSeconds = "duration_s", notSent = "not_sent", heldBack = "held_back"
         case callsPerSecond = "calls_per_s", itemsPerCall = "items_per_call", itemsPerSecond = "items_per_s"
         case clientCPU = "client_cpu", serverCPU = "server_cpu"
     }

@@ -167,13 +167,21 @@ public struct LoadRunner {
                 callsPerCPUSecond: seconds > 0 ? Double(calls) / seconds : 0)
         }
         var notes = result.notes.sorted()
+        if calls > 0 && Double(result.heldBack) > 0.01 * Double(calls) {
+            // Not the generator's failing (the wait is honestly in the
+            // latencies) but often the reason for them: say which knob it is.
+            let slots = plan.connections * plan.inFlight
+            notes.append(
+                "\(LoadReportText.number(result.heldBack)) calls (\(Int((Double(result.heldBack) * 100 / Double(calls)).rounded())) %) waited for one of the \(slots) in-flight slots; "
+                    + "the wait is part of their latency. Unless the server was saturated (see its CPU), raise --in-flight or --connections.")
+        }
         if serverPID != nil && server == nil { notes.append("the server's CPU could not be read from /proc/\(serverPID!)/stat") }
         let rate: Double? = if case .openLoop(let r) = plan.pacing { r } else { nil }
         return LoadReport(
             scenario: scenarioName, method: scenario.method, pacing: plan.isOpenLoop ? "open-loop" : "closed-loop", rate: rate,
             connections: plan.connections, inFlight: plan.inFlight, threads: plan.threads, warmupSeconds: plan.warmup,
             durationSeconds: (duration * 1000).rounded() / 1000, calls: calls, ok: result.statuses.ok, failed: result.statuses.failed,
-            errors: result.statuses.failuresByName, notSent: result.notSent,
+            errors: result.statuses.failuresByName, notSent: result.notSent, heldBack: result.heldBack,
             callsPerSecond: callsPerSecond.rounded(), itemsPerCall: scenario.itemsPerCall,
             itemsPerSecond: (callsPerSecond * Double(scenario.itemsPerCall)).rounded(),
             latency: LoadReport.Latency(result.latency),

@@ -13,6 +13,8 @@ public final class Recorder: @unchecked Sendable {
     public var statuses = StatusCounts()
     /// Measured calls never sent because their connection was lost.
     public var notSent = 0
+    /// Open loop: measured calls that waited for a free in-flight slot.
+    public var heldBack = 0
     /// Every answered call, warm-up included (for the progress line).
     public var answered = 0
     /// When the last measured call ended (monotonic nanoseconds).
@@ -30,7 +32,9 @@ public final class Recorder: @unchecked Sendable {
     }
 
     public func snapshot() -> Snapshot {
-        Snapshot(latency: latency, sendLag: sendLag, statuses: statuses, notSent: notSent, answered: answered, lastAnswer: lastAnswer, notes: notes)
+        Snapshot(
+            latency: latency, sendLag: sendLag, statuses: statuses, notSent: notSent, heldBack: heldBack, answered: answered,
+            lastAnswer: lastAnswer, notes: notes)
     }
 
     /// A copy of a recorder, or the sum of several.
@@ -39,17 +43,22 @@ public final class Recorder: @unchecked Sendable {
         public var sendLag = Histogram()
         public var statuses = StatusCounts()
         public var notSent = 0
+        public var heldBack = 0
         public var answered = 0
         public var lastAnswer: UInt64 = 0
         public var notes: Set<String> = []
 
         public init() {}
 
-        init(latency: Histogram, sendLag: Histogram, statuses: StatusCounts, notSent: Int, answered: Int, lastAnswer: UInt64, notes: Set<String>) {
+        init(
+            latency: Histogram, sendLag: Histogram, statuses: StatusCounts, notSent: Int, heldBack: Int, answered: Int,
+            lastAnswer: UInt64, notes: Set<String>
+        ) {
             self.latency = latency
             self.sendLag = sendLag
             self.statuses = statuses
             self.notSent = notSent
+            self.heldBack = heldBack
             self.answered = answered
             self.lastAnswer = lastAnswer
             self.notes = notes
@@ -60,6 +69,7 @@ public final class Recorder: @unchecked Sendable {
             sendLag.merge(other.sendLag)
             statuses.merge(other.statuses)
             notSent += other.notSent
+            heldBack += other.heldBack
             answered += other.answered
             lastAnswer = max(lastAnswer, other.lastAnswer)
             notes.formUnion(other.notes)
