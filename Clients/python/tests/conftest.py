@@ -71,8 +71,23 @@ class Consentd:
 
     def pause(self):
         """SIGSTOP: the server keeps its sockets but answers nothing, which makes
-        "a call still in flight" deterministic."""
+        "a call still in flight" deterministic. Returns once every thread of
+        it has stopped (the signal is delivered asynchronously)."""
         self.process.send_signal(signal.SIGSTOP)
+        tasks = pathlib.Path("/proc/%d/task" % self.process.pid)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            states = []
+            for task in tasks.iterdir():
+                try:
+                    stat = (task / "stat").read_text()
+                except OSError:
+                    continue  # a thread that just ended
+                states.append(stat[stat.rindex(")") + 2])
+            if states and all(state in "tT" for state in states):
+                return
+            time.sleep(0.001)
+        raise RuntimeError("consentd %d did not stop" % self.process.pid)
 
     def resume(self):
         self.process.send_signal(signal.SIGCONT)

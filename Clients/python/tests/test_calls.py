@@ -104,3 +104,24 @@ def test_closing_fails_new_calls_with_unavailable(hub):
         health.check()
     assert info.value.code == StatusCode.UNAVAILABLE
     assert connection.closed
+
+
+def test_blocking_inside_a_completion_callback_is_refused_not_a_deadlock(private_hub):
+    server = private_hub()
+    with server.connect() as connection:
+        health = HealthClient(connection)
+        seen = concurrent.futures.Future()
+
+        def callback(_):
+            try:
+                health.check()
+                seen.set_result("no error")
+            except RuntimeError as error:
+                seen.set_result(str(error))
+
+        server.pause()  # the answer cannot come before the callback is in place
+        try:
+            health.check.future().add_done_callback(callback)
+        finally:
+            server.resume()
+        assert "deadlock" in seen.result(timeout=10)

@@ -47,6 +47,9 @@ class _Recorder:
     def __init__(self):
         self.calls = []
 
+    def check_may_block(self):
+        pass
+
     def start_unary(self, method, payload, timeout=None, metadata=None):
         import concurrent.futures
         self.calls.append((method, payload, timeout, metadata))

@@ -62,6 +62,7 @@ class _BoundUnary:
         self.__doc__ = method.__doc__
 
     def __call__(self, request=None, **fields):
+        self._client.connection.check_may_block()
         return self.future(request, **fields).result()
 
     def future(self, request=None, **fields):

@@ -138,7 +138,14 @@ class Connection:
 
     def unary(self, method, payload, timeout=None, metadata=None):
         """Makes a unary call and returns the response bytes, or raises RpcError."""
+        self.check_may_block()
         return self.start_unary(method, payload, timeout, metadata).result()
+
+    def check_may_block(self):
+        """Raises RuntimeError on this connection's I/O thread, where future
+        callbacks run: waiting there for an answer would wait forever."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("a blocking call from a completion callback would deadlock the connection; use start_unary()")
 
     def server_stream(self, method, payload, timeout=None, metadata=None):
         """Starts a server-streaming call: an iterator of message bytes that
