@@ -9,14 +9,14 @@ PROTO_PKGS := protobuf-c-compiler
 # Python packages for the generators and the Python client's tests. grpcio-tools
 # is pinned: its protoc decides the _pb2 code that is committed.
 GRPC_TOOLS := grpcio-tools==1.85.1
-PY_PKGS := protobuf pytest joserfc
+PY_PKGS := protobuf pytest joserfc setuptools
 
 LISTEN ?= 127.0.0.1:7443
 DATA_DIR ?= ./data
 CERT_DIR ?= ./dev-certs
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all deps deps-proto build release test test-swift proto check-proto run bench clean
+.PHONY: all deps deps-proto build release test test-swift test-python proto check-proto run bench clean
 
 all: build
 
@@ -67,6 +67,14 @@ check-proto: deps-proto
 test: deps check-proto
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory test-python
+
+# The Python client, installed as a user would (`pip install ./Clients/python`;
+# its dependencies come from `deps`), tested against a live consentd from the
+# build above: the tests find the binaries through CONSENTHUB_BIN.
+test-python: deps
+	$(PYTHON) -m pip install -q --no-deps --no-build-isolation --root-user-action=ignore ./Clients/python
+	CONSENTHUB_BIN="$$($(SWIFT) build --show-bin-path)" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/python/tests
 
 run: release
 	Tools/run-dev.sh "$(RELEASE_BIN)" "$(LISTEN)" "$(DATA_DIR)" "$(CERT_DIR)"

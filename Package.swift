@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "consentctl", targets: ["consentctl"]),
         .executable(name: "consent-load", targets: ["consent-load"]),
         .library(name: "ConsentClient", targets: ["ConsentClient"]),
+        .library(name: "ConsentLoad", targets: ["ConsentLoad"]),
     ],
     targets: [
         // MARK: C libraries
@@ -58,15 +59,32 @@ let package = Package(
             path: "Clients/ConsentClient",
             swiftSettings: optimise
         ),
+        // The command-line framework (arguments, connection settings and
+        // profiles, output, exit codes) shared by consentctl and consent-load.
+        .target(
+            name: "ConsentCLI",
+            dependencies: ["ConsentClient", "ConsentProto", "ConsentRPC", "ConsentOpenSSL"],
+            path: "Clients/consentctl/Framework"
+        ),
         .executableTarget(
             name: "consentctl",
-            dependencies: ["ConsentClient", "ConsentProto", "ConsentRPC", "ConsentOpenSSL", "ConsentToken"],
-            path: "Clients/consentctl"
+            dependencies: ["ConsentCLI", "ConsentClient", "ConsentProto", "ConsentRPC", "ConsentOpenSSL", "ConsentToken"],
+            path: "Clients/consentctl",
+            exclude: ["Framework"]
+        ),
+        // The load generator: scenarios, open/closed-loop drivers, histogram,
+        // report; the executable is a thin main.
+        .target(
+            name: "ConsentLoad",
+            dependencies: ["ConsentCLI", "ConsentClient", "ConsentProto", "ConsentRPC", "ConsentTransport"],
+            path: "Clients/consent-load/Library",
+            swiftSettings: optimise
         ),
         .executableTarget(
             name: "consent-load",
-            dependencies: ["ConsentClient", "ConsentProto", "ConsentRPC"],
+            dependencies: ["ConsentLoad"],
             path: "Clients/consent-load",
+            exclude: ["Library"],
             swiftSettings: optimise
         ),
 
@@ -93,6 +111,14 @@ let package = Package(
         .testTarget(
             name: "ConsentServerTests",
             dependencies: ["ConsentServer", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentCore", "ConsentToken", "ConsentOpenSSL"]
+        ),
+        .testTarget(
+            name: "ConsentctlTests",
+            dependencies: ["ConsentCLI", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"]
+        ),
+        .testTarget(
+            name: "ConsentLoadTests",
+            dependencies: ["ConsentLoad", "ConsentCLI", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto"]
         ),
     ]
 )

@@ -1,45 +1,104 @@
 import ConsentClient
 import ConsentProto
 import ConsentRPC
+import ConsentTransport
+
+extension ConnectionSettings {
+    /// `server` split into host and port (`[::1]:7443` works too).
+    /// - Throws: `CLIError.usage` when it is not HOST:PORT.
+    public func hostAndPort() throws(CLIError) -> (host: String, port: Int) {
+        guard let colon = server.lastIndex(of: ":"), let port = Int(server[server.index(after: colon)...]), (0...65535).contains(port) else {
+            throw .usage("--server must be HOST:PORT, not '\(server)'")
+        }
+        let host = String(server[..<colon]).trimmingCharacters(in: ["[", "]"])
+        guard !host.isEmpty else { throw .usage("--server must be HOST:PORT, not '\(server)'") }
+        return (host, port)
+    }
+
+    /// Connects with these settings.
+    /// - Parameter eventLoop: run the connection on this loop (many
+    ///   connections on a few threads, as consent-load does); nil: a thread of its own.
+    /// - Throws: `CLIError`: usage when a TLS file is not named or `server` is
+    ///   malformed, local when a TLS file cannot be loaded, connection when
+    ///   the server cannot be reached or the handshake fails (with a hint).
+    public func connect(eventLoop: EventLoop? = nil) throws(CLIError) -> ConsentClient {
+        try requireTLSFiles()
+        let (host, port) = try hostAndPort()
+        do throws(RPCError) {
+            return try ConsentClient(configuration: .init(
+                host: host, port: port, caFile: ca, certificateFile: cert, keyFile: key,
+                connectTimeout: .milliseconds(Int64(timeout * 1000)), eventLoop: eventLoop))
+        } catch {
+            // ConsentClient reports unreadable TLS files as INVALID_ARGUMENT.
+            if error.code == .invalidArgument { throw .local("\(error.message) (ca \(ca), cert \(cert), key \(key))") }
+            throw CLIError(error, server: server)
+        }
+    }
+
+    /// The options of every call: the deadline (`timeout`), and the portal's
+    /// statement of the end user when the settings carry one.
+    public var callOptions: CallOptions {
+        var metadata = Metadata()
+        if let v = userID { metadata.add(PortalMetadata.userID, v) }
+        if let v = assuranceLevel { metadata.add(PortalMetadata.assuranceLevel, v) }
+        if let v = userName { metadata.add(PortalMetadata.userName, v) }
+        if let v = signsFor { metadata.add(PortalMetadata.signsFor, v) }
+        return CallOptions(timeout: .milliseconds(Int64(timeout * 1000)), metadata: metadata)
+    }
+}
 
 extension Invocation {
     /// Connects with the resolved settings.
     /// - Throws: `CLIError` (usage when a TLS file is not named, connection when the server cannot be reached).
-    func connect() throws(CLIError) -> ConsentClient {
-        try settings.requireTLSFiles()
-        guard let colon = settings.server.lastIndex(of: ":"), let port = Int(settings.server[settings.server.index(after: colon)...]) else {
-            throw .usage("--server must be HOST:PORT, not '\(settings.server)'")
-        }
-        let host = String(settings.server[..<colon]).trimmingCharacters(in: ["[", "]"])
-        do throws(RPCError) {
-            return try ConsentClient(configuration: .init(
-                host: host, port: port, caFile: settings.ca, certificateFile: settings.cert, keyFile: settings.key,
-                connectTimeout: .milliseconds(Int64(settings.timeout * 1000))))
-        } catch {
-            if error.code == .invalidArgument { throw .local(error.message) }
-            throw CLIError(error, server: settings.server)
-        }
+    public func connect() throws(CLIError) -> ConsentClient {
+        try settings.connect()
     }
 
     /// The call options every command sends: the deadline, and the portal's
     /// statement of the end user when settings carry one.
-    var callOptions: CallOptions {
-        var metadata = Metadata()
-        if let v = settings.userID { metadata.add(PortalMetadata.userID, v) }
-        if let v = settings.assuranceLevel { metadata.add(PortalMetadata.assuranceLevel, v) }
-        if let v = settings.userName { metadata.add(PortalMetadata.userName, v) }
-        if let v = settings.signsFor { metadata.add(PortalMetadata.signsFor, v) }
-        return CallOptions(timeout: .milliseconds(Int64(settings.timeout * 1000)), metadata: metadata)
-    }
+    public var callOptions: CallOptions { settings.callOptions }
 
     /// Connects, makes one unary call, closes, and maps failures to exit codes.
-    func call<Req, Res>(_ method: ProtoMethod<Req, Res>, _ request: Req) throws(CLIError) -> Res {
+    public func call<Req, Res>(_ method: ProtoMethod<Req, Res>, _ request: Req) throws(CLIError) -> Res {
         let client = try connect()
         defer { client.close() }
         do throws(RPCError) {
             return try client.unaryBlocking(method, request, options: callOptions)
         } catch {
             throw CLIError(error, server: settings.server)
+        }
+    }
+
+    /// Connects, makes one server-streaming call and hands each message to
+    /// `each` on this thread, in order, until the stream ends.
+    /// - Parameters:
+    ///   - options: nil: the settings' metadata and NO deadline (a live stream
+    ///     such as WatchEvents must not end after `--timeout`).
+    ///   - each: return false to stop early (the call is cancelled).
+    /// - Throws: `CLIError` when the stream ends with a status other than OK.
+    public func serverStream<Req, Res>(
+        _ method: ProtoMethod<Req, Res>, _ request: Req, options: CallOptions? = nil, each: (Res) -> Bool
+    ) throws(CLIError) {
+        let client = try connect()
+        defer { client.close() }
+        let queue = BlockingQueue<Result<Res, RPCError>?>()
+        let handle = client.serverStream(
+            method, request, options: options ?? CallOptions(metadata: callOptions.metadata),
+            onMessage: { queue.push(.success($0)) },
+            completion: { result in
+                if case .failure(let error) = result { queue.push(.failure(error)) }
+                queue.push(nil)
+            })
+        while let item = queue.pop() {
+            switch item {
+            case .success(let message):
+                if !each(message) {
+                    handle.cancel()
+                    return
+                }
+            case .failure(let error):
+                throw CLIError(error, server: settings.server)
+            }
         }
     }
 }

@@ -3,21 +3,43 @@ import Foundation
 /// Where to connect and as whom. Each setting comes from, in order of
 /// precedence: a flag (`--server`), an environment variable (`CONSENT_SERVER`),
 /// the chosen profile of the profile file, a default.
-struct ConnectionSettings {
-    var server = "127.0.0.1:7443"
-    var ca = ""
-    var cert = ""
-    var key = ""
+public struct ConnectionSettings: Sendable {
+    public var server = "127.0.0.1:7443"
+    public var ca = ""
+    public var cert = ""
+    public var key = ""
     /// Seconds the client waits for each call; sent to the server as the deadline.
-    var timeout = 10.0
+    public var timeout = 10.0
     /// Metadata the portal role sends to state the logged-in end user.
-    var userID: String?
-    var assuranceLevel: String?
-    var userName: String?
-    var signsFor: String?
+    public var userID: String?
+    public var assuranceLevel: String?
+    public var userName: String?
+    public var signsFor: String?
+
+    /// The profile the settings were read from, if any, and its file.
+    public var profile: (name: String, file: String)?
+    /// Where each setting that is not a default came from, by key (`server`, `ca`…).
+    public var sources: [String: Source] = [:]
+
+    /// Where one setting came from.
+    public enum Source: Sendable, Equatable, CustomStringConvertible {
+        case flag
+        case environment(String)
+        case profile(String)
+
+        public var description: String {
+            switch self {
+            case .flag: "flag"
+            case .environment(let name): "$\(name)"
+            case .profile(let name): "profile '\(name)'"
+            }
+        }
+    }
+
+    public init() {}
 
     /// The keys settable in a profile, flags of the same names, and env variables.
-    static let keys: [(key: String, env: String, help: String)] = [
+    public static let keys: [(key: String, env: String, help: String)] = [
         ("server", "CONSENT_SERVER", "HOST:PORT of consentd (default 127.0.0.1:7443)"),
         ("ca", "CONSENT_CA", "CA certificate that signed the server's certificate (PEM)"),
         ("cert", "CONSENT_CERT", "client certificate (PEM)"),
@@ -29,7 +51,11 @@ struct ConnectionSettings {
         ("signs-for", "CONSENT_SIGNS_FOR", "portal only: org numbers the user may sign for, comma-separated"),
     ]
 
-    static var optionSpecs: [OptionSpec] {
+    /// Keys whose values are file paths: relative ones in a profile are taken
+    /// relative to the profile file.
+    static let pathKeys: Set<String> = ["ca", "cert", "key"]
+
+    public static var optionSpecs: [OptionSpec] {
         keys.map { entry in
             let valueName = switch entry.key {
             case "server": "HOST:PORT"
@@ -48,26 +74,40 @@ struct ConnectionSettings {
             ]
     }
 
-    /// Resolves the settings.
+    /// Resolves the settings: flag > environment > profile > default.
     /// - Throws: `CLIError` when a named profile or profile file does not exist or a value is malformed.
-    static func resolve(_ arguments: ParsedArguments, environment: [String: String]) throws(CLIError) -> ConnectionSettings {
+    public static func resolve(_ arguments: ParsedArguments, environment: [String: String]) throws(CLIError) -> ConnectionSettings {
         var values: [String: String] = [:]
+        var sources: [String: Source] = [:]
         let profileFile = arguments["profile-file"] ?? environment["CONSENT_PROFILE_FILE"]
         let profileName = arguments["profile"] ?? environment["CONSENT_PROFILE"]
-        if let profile = try loadProfile(file: profileFile, name: profileName, environment: environment) {
+        var chosen: (name: String, file: String)?
+        if let (name, path, profile) = try ProfileFile.choose(file: profileFile, name: profileName, environment: environment) {
             values = profile
+            chosen = (name, path)
+            for key in profile.keys { sources[key] = .profile(name) }
         }
         for entry in keys {
-            if let v = environment[entry.env], !v.isEmpty { values[entry.key] = v }
-            if let v = arguments[entry.key] { values[entry.key] = v }
+            if let v = environment[entry.env], !v.isEmpty {
+                values[entry.key] = v
+                sources[entry.key] = .environment(entry.env)
+            }
+            if let v = arguments[entry.key] {
+                values[entry.key] = v
+                sources[entry.key] = .flag
+            }
         }
         var settings = ConnectionSettings()
+        settings.profile = chosen
+        settings.sources = sources
         if let v = values["server"] { settings.server = v }
         settings.ca = values["ca"] ?? ""
         settings.cert = values["cert"] ?? ""
         settings.key = values["key"] ?? ""
         if let v = values["timeout"] {
-            guard let t = Double(v), t > 0 else { throw .usage("--timeout must be a positive number of seconds, not '\(v)'") }
+            guard let t = Double(v), t > 0, t.isFinite else {
+                throw .usage("timeout must be a positive number of seconds, not '\(v)' (from \(sources["timeout"]!))")
+            }
             settings.timeout = t
         }
         settings.userID = values["user-id"]
@@ -78,60 +118,16 @@ struct ConnectionSettings {
     }
 
     /// Checks that the TLS files are named; the error says where to name them.
-    func requireTLSFiles() throws(CLIError) {
+    public func requireTLSFiles() throws(CLIError) {
         for (value, key, env) in [(ca, "ca", "CONSENT_CA"), (cert, "cert", "CONSENT_CERT"), (key, "key", "CONSENT_KEY")] where value.isEmpty {
             throw .usage("no client TLS \(key) file: give --\(key), set $\(env), or use a profile (--profile NAME; `make run` writes dev-certs/profiles.conf)")
         }
     }
 
-    /// Reads `[name]` sections of `key = value` lines. Relative paths are taken
-    /// relative to the profile file, so a profile travels with its certificates.
-    static func loadProfile(file: String?, name: String?, environment: [String: String]) throws(CLIError) -> [String: String]? {
-        let path: String
-        if let file {
-            path = file
-        } else {
-            let home = environment["HOME"] ?? ""
-            path = home + "/.config/consenthub/profiles.conf"
-            if !FileManager.default.fileExists(atPath: path) {
-                if let name { throw .usage("profile '\(name)' requested but there is no profile file (\(path)); give --profile-file") }
-                return nil
-            }
-        }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw .local("cannot read profile file \(path)")
-        }
-        var sections: [String: [String: String]] = [:]
-        var current: String?
-        let directory = (path as NSString).deletingLastPathComponent
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = (raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "")
-                .trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { continue }
-            if line.hasPrefix("[") && line.hasSuffix("]") {
-                current = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
-                sections[current!, default: [:]] = sections[current!] ?? [:]
-                continue
-            }
-            guard let section = current, let eq = line.firstIndex(of: "=") else {
-                throw .usage("\(path):\(number + 1): expected '[profile]' or 'key = value'")
-            }
-            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            guard keys.contains(where: { $0.key == key }) else {
-                throw .usage("\(path):\(number + 1): unknown key '\(key)'")
-            }
-            if ["ca", "cert", "key"].contains(key), !value.hasPrefix("/"), !value.isEmpty {
-                value = directory.isEmpty ? value : directory + "/" + value
-            }
-            sections[section]![key] = value
-        }
-        let chosen = name ?? "default"
-        guard let profile = sections[chosen] else {
-            if name == nil { return nil }
-            let known = sections.keys.sorted().joined(separator: ", ")
-            throw .usage("profile '\(chosen)' is not in \(path) (it has: \(known))")
-        }
-        return profile
+    /// The section `name` (or `default`) of a profile file. Kept for callers
+    /// of the first version; `ProfileFile` does the work.
+    /// - Returns: nil when no profile was asked for and there is no default.
+    public static func loadProfile(file: String?, name: String?, environment: [String: String]) throws(CLIError) -> [String: String]? {
+        try ProfileFile.choose(file: file, name: name, environment: environment)?.values
     }
 }

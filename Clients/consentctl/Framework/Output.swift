@@ -2,25 +2,34 @@ import ConsentProto
 import Foundation
 
 /// Prints results for people (default) or for scripts (`--json`).
-struct Output {
-    var json: Bool
+public struct Output {
+    public var json: Bool
+    /// Where a result's text goes (a line, without its newline): standard
+    /// output, or a test's buffer.
+    public var write: @Sendable (String) -> Void
+
+    public init(json: Bool, write: @escaping @Sendable (String) -> Void = { print($0) }) {
+        self.json = json
+        self.write = write
+    }
 
     /// Prints `human` text, or `value` as pretty JSON with sorted keys.
-    func emit(human: @autoclosure () -> String, json value: @autoclosure () -> Any) {
+    public func emit(human: @autoclosure () -> String, json value: @autoclosure () -> Any) {
         if json {
-            print(Output.jsonText(value()))
+            write(Output.jsonText(value()))
         } else {
             let text = human()
-            if !text.isEmpty { print(text) }
+            if !text.isEmpty { write(text) }
         }
     }
 
     /// Prints a response message: its JSON form, or `human` text.
-    func emit<M: ProtoMessage>(_ message: M, human: (M) -> String) {
+    public func emit<M: ProtoMessage>(_ message: M, human: (M) -> String) {
         emit(human: human(message), json: ProtoJSON.value(message))
     }
 
-    static func jsonText(_ value: Any) -> String {
+    /// Pretty JSON with sorted keys; "null" for a value JSON cannot carry.
+    public static func jsonText(_ value: Any) -> String {
         guard JSONSerialization.isValidJSONObject(["v": value]),
               let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]),
               let text = String(data: data, encoding: .utf8)
@@ -33,8 +42,9 @@ struct Output {
 /// names in lowerCamelCase, enums by name, bytes in base64, 64-bit integers as
 /// strings, oneof members inline, unset sub-messages left out. Slow, and only
 /// for printing.
-enum ProtoJSON {
-    static func value(_ any: Any) -> Any {
+public enum ProtoJSON {
+    /// The JSON value (for `JSONSerialization`) of a message, enum, list or scalar.
+    public static func value(_ any: Any) -> Any {
         switch any {
         case let v as String: return v
         case let v as Bool: return v
@@ -42,8 +52,8 @@ enum ProtoJSON {
         case let v as UInt32: return Int(v)
         case let v as Int64: return String(v)
         case let v as UInt64: return String(v)
-        case let v as Double: return v
-        case let v as Float: return Double(v)
+        case let v as Double: return number(v)
+        case let v as Float: return number(Double(v))
         case let v as [UInt8]: return Data(v).base64EncodedString()
         case let v as any ProtoEnum: return v.protoName
         default: break
@@ -79,5 +89,12 @@ enum ProtoJSON {
         default:
             return String(describing: any)
         }
+    }
+
+    /// proto3 JSON writes the non-finite doubles as strings; JSON has no literal for them.
+    private static func number(_ v: Double) -> Any {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "Infinity" : "-Infinity" }
+        return v
     }
 }

@@ -2,15 +2,39 @@
 
     from consenthub import connect, HealthClient
     with connect("127.0.0.1:7443", "dev-certs/ca.pem", "dev-certs/consumer.pem", "dev-certs/consumer.key") as conn:
-        print(HealthClient(conn).check())
+        print(HealthClient(conn).check().status)
+
+Every service of Proto/consent/v1 has a client class named after it
+(Health -> HealthClient, TokenService -> TokenClient), built from the
+generated descriptors: `consenthub.TokenClient` exists as soon as token_pb2 does.
 """
 
-from .client import HealthClient, connect
-from .connection import Connection
+from consent.v1 import health_pb2
+
+from .client import (ServiceClient, all_service_clients, client_class_name, connect, portal_metadata, service_client,
+                     snake_case)
+from .connection import CallFuture, Connection, Stream
 from .framing import FrameDecoder, FrameTooLarge, encode_frame
-from .status import RpcError, StatusCode
+from .status import ConnectError, RpcError, StatusCode, status_name
+
+HealthClient = service_client(health_pb2.DESCRIPTOR.services_by_name["Health"])
 
 __all__ = [
-    "Connection", "connect", "HealthClient", "FrameDecoder", "FrameTooLarge", "encode_frame",
-    "RpcError", "StatusCode",
+    "CallFuture", "ConnectError", "Connection", "FrameDecoder", "FrameTooLarge", "HealthClient", "RpcError",
+    "ServiceClient", "StatusCode", "Stream", "all_service_clients", "client_class_name", "connect", "encode_frame",
+    "portal_metadata", "service_client", "snake_case", "status_name",
 ]
+
+_generated = None
+
+
+def __getattr__(name):
+    # Clients of services added to Proto/ later (TokenClient, RegistryClient,
+    # ConsentClient…) without editing this file.
+    global _generated
+    if name.endswith("Client"):
+        if _generated is None:
+            _generated = all_service_clients()
+        if name in _generated:
+            return _generated[name]
+    raise AttributeError("module 'consenthub' has no attribute %r" % name)

@@ -1,4 +1,4 @@
-"""gRPC status codes, as ConsentHub's Response frames carry them (docs/PROTOCOL.md)."""
+"""gRPC status codes, as ConsentHub's Response frames carry them (docs/PROTOCOL.md §11)."""
 
 import enum
 
@@ -32,7 +32,12 @@ def status_name(code):
 
 
 class RpcError(Exception):
-    """A call that did not end with OK. `code` is a StatusCode (or an int for unknown codes)."""
+    """A call that did not end OK.
+
+    `code` is a StatusCode (a plain int for a number gRPC does not define),
+    `message` the server's explanation, `trailers` a list of (key, value).
+    str(error) is "NAME: message", e.g. "UNAUTHENTICATED: 991825827 is not a known principal".
+    """
 
     def __init__(self, code, message, trailers=None):
         try:
@@ -43,3 +48,19 @@ class RpcError(Exception):
         self.message = message
         self.trailers = trailers or []
         super().__init__("%s: %s" % (status_name(int(code)), message) if message else status_name(int(code)))
+
+
+class ConnectError(RpcError):
+    """A connection could not be made: refused, TLS failure, unreadable files.
+
+    `code` is UNAVAILABLE (network, TLS) or INVALID_ARGUMENT (a local file);
+    `hint` says what to check.
+    """
+
+    def __init__(self, code, message, hint=""):
+        super().__init__(code, message)
+        self.hint = hint
+
+    def __str__(self):
+        text = super().__str__()
+        return text + ("\n  hint: " + self.hint if self.hint else "")

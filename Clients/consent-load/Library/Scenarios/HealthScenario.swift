@@ -1,0 +1,34 @@
+import ConsentCLI
+import ConsentClient
+import ConsentProto
+import ConsentRPC
+
+/// `health`: `Health.Check` unary calls, the cheapest full RPC (TLS, framing,
+/// authentication, routing, a protobuf request and response).
+public struct HealthScenario: Scenario {
+    public static let descriptor = ScenarioDescriptor(
+        name: "health", summary: "Health.Check unary calls: the cheapest full RPC",
+        options: [.value("service", "NAME", "ask about one service, e.g. consent.v1.TokenService (default: the server)")]
+    ) { arguments throws(CLIError) in HealthScenario(service: arguments["service"] ?? "") }
+
+    public var method: String { Consent_V1_Health.check.fullName }
+    /// The request, encoded once: every call sends the same bytes.
+    let payload: [UInt8]
+    /// The answer SERVING, encoded, to compare with.
+    let serving = Consent_V1_HealthCheckResponse(status: .serving).serializedBytes()
+
+    public init(service: String = "") {
+        payload = Consent_V1_HealthCheckRequest(service: service).serializedBytes()
+    }
+
+    public func makeCall(index: Int, on client: ConsentClient, options: CallOptions, completion: @escaping @Sendable (StatusCode) -> Void) {
+        // A NOT_SERVING answer is OK on the wire but a failure for the caller
+        // (counted UNAVAILABLE, as `consentctl health` exits); the bytes are
+        // compared instead of decoded.
+        let serving = self.serving
+        _ = client.startCall(method: method, payload: payload, options: options, onMessage: { _ in }) { result in
+            guard result.code == .ok else { return completion(result.code) }
+            completion(result.payload == serving ? .ok : .unavailable)
+        }
+    }
+}
