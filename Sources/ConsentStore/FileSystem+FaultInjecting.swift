@@ -170,4 +170,8 @@ public final class FaultInjectingFileSystem: FileSystem {
     public func tryLockExclusive(_ file: OpenFile) throws(FileSystemError) -> Bool {
         try base.tryLockExclusive(file)
     }
+
+    public func unlock(_ file: OpenFile) throws(FileSystemError) {
+        try base.unlock(file)
+    }
 }

@@ -118,6 +118,10 @@ public struct POSIXFileSystem: FileSystem {
             throw FileSystemError(call: "flock", path: file.path, errno: code)
         }
     }
+
+    public func unlock(_ file: OpenFile) throws(FileSystemError) {
+        _ = try retryingEINTR("flock", file.path) { Int(flock(file.descriptor, LOCK_UN)) }
+    }
 }
 
 /// Runs a syscall until it stops failing with `EINTR`; turns any other

@@ -59,6 +59,8 @@ public protocol FileSystem: Sendable {
     /// description holds the lock.
     /// - Throws: ``FileSystemError`` for anything but "would block".
     func tryLockExclusive(_ file: OpenFile) throws(FileSystemError) -> Bool
+    /// Releases a lock taken with `tryLockExclusive` (`flock(LOCK_UN)`).
+    func unlock(_ file: OpenFile) throws(FileSystemError)
 }
 
 /// How ``FileSystem/open(_:mode:)`` opens a path. Every mode sets `O_CLOEXEC`.

@@ -38,8 +38,15 @@ struct LockFile: Sendable {
         return LockFile(file: file)
     }
 
-    /// Releases the lock (closing the descriptor releases the flock).
+    /// Releases the lock, then closes the descriptor.
+    ///
+    /// Unlocking explicitly matters: a flock belongs to the open file
+    /// description, and a child process forked by another thread holds a copy
+    /// of every descriptor until its `exec` closes the close-on-exec ones. A
+    /// close alone would leave the lock held for that moment, and a reopen of
+    /// the directory right after would be refused as "in use".
     func release(fileSystem: any FileSystem) {
+        try? fileSystem.unlock(file)
         try? fileSystem.close(file)
     }
 }
