@@ -101,11 +101,15 @@ public final class TransportServer: Sendable {
         })
         guard first else { return }
         if let listener = listener.withLock({ $0 }) {
-            listener.loop.execute { listener.close() }
+            if !listener.loop.submit({ listener.close() }) { listener.closeAfterLoopStopped() }
         }
         let deadlineNanos = timeout.nanosecondsClamped
         for context in shared.loopContexts {
-            context.loop.execute { context.beginShutdown(forceAfterNanoseconds: deadlineNanos) }
+            // A loop stopped by the owner of a shared group has no connection
+            // left to drain (they died with it): count it as finished.
+            if !context.loop.submit({ context.beginShutdown(forceAfterNanoseconds: deadlineNanos) }) {
+                shared.loopFinished()
+            }
         }
     }
 
@@ -212,7 +216,8 @@ final class ServerLoopContext: @unchecked Sendable {
 
     func beginShutdown(forceAfterNanoseconds: UInt64) {
         shuttingDown = true
-        for connection in Array(connections.values) { connection.drain() }
+        let deadline = MonotonicInstant.now().adding(nanoseconds: forceAfterNanoseconds)
+        for connection in Array(connections.values) { connection.drain(until: deadline) }
         loop.schedule(after: .nanoseconds(Int64(clamping: forceAfterNanoseconds))) { [self] in
             for connection in Array(self.connections.values) { connection.forceClose() }
         }
@@ -284,8 +289,8 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
             let context = server.nextLoopContext()
             if context.loop === loop {
                 context.adopt(fd: client, remote: remote)
-            } else {
-                context.loop.execute { context.adopt(fd: client, remote: remote) }
+            } else if !context.loop.submit({ context.adopt(fd: client, remote: remote) }) {
+                Posix.close(client)  // that loop has stopped
             }
         }
     }
@@ -304,6 +309,14 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
         guard open else { return }
         open = false
         loop.deregister(fd)
+        Posix.close(fd)
+    }
+
+    /// `close` when the loop has stopped: nothing runs on it any more, so the
+    /// socket is closed from the calling thread (epoll went with the loop).
+    func closeAfterLoopStopped() {
+        guard open else { return }
+        open = false
         Posix.close(fd)
     }
 }
