@@ -352,10 +352,12 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
 
     private func complete(_ slot: Int, _ result: CallResult) {
         let onFinish = slots[slot].onFinish
-        // After the loop has stopped (close() on a stopped shared loop) its
-        // timer heap is gone with it: nothing to account.
-        if slots[slot].hasTimer && loop.inEventLoop { loop.timerCancelled() }
+        let hadTimer = slots[slot].hasTimer
+        // Dead first (timerCancelled may compact the heap and count what
+        // looks live). After the loop has stopped (close() on a stopped
+        // shared loop) its timer heap is gone with it: nothing to account.
         slots[slot] = Slot()
+        if hadTimer && loop.inEventLoop { loop.timerCancelled() }
         _ = table.close(slot, endedByTransport: nil)
         onFinish?(result)
     }

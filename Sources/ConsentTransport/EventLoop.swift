@@ -276,10 +276,11 @@ public final class EventLoop: @unchecked Sendable {
         addTimer(TimerEntry(deadline: deadline.nanoseconds, sequence: 0, action: .target(target, payload)))
     }
 
-    /// Tells the loop a target timer will be ignored when it fires (its
-    /// `isTimerLive` now says false), so the heap can be compacted once dead
-    /// entries dominate. Call it exactly once per armed timer that is given up
-    /// before it fires; a timer that fired while live is accounted by the loop.
+    /// Tells the loop a target timer will be ignored when it fires, so the heap
+    /// can be compacted once dead entries dominate. Call it exactly once per
+    /// armed timer that is given up before it fires, after its `isTimerLive`
+    /// has started to say false; a timer that fired while live is accounted
+    /// by the loop.
     func timerCancelled() {
         assert(inEventLoop)
         assert(liveTargetTimers > 0, "timerCancelled without a live timer")

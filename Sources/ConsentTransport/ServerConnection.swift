@@ -326,7 +326,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// after its last call.
     private func endCall(_ slot: Int, result: CallResult, byTransport code: StatusCode?) {
         let callID = calls[slot].callID
-        if calls[slot].hasDeadlineTimer { loop.timerCancelled() }
+        cancelDeadlineTimer(slot)
         let handler = calls.close(slot, endedByTransport: code)
         published.publish(slot: slot, sequence: 0)
         LoopStats.bump(stats.callsInFlight, by: -1)
@@ -483,6 +483,15 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         let bit: UInt8 = 1 << payload
         guard armedTimers & bit != 0 else { return }
         armedTimers &= ~bit
+        loop.timerCancelled()
+    }
+
+    /// The timer must be dead (`isTimerLive` false) before the loop is told:
+    /// `timerCancelled` may compact the heap, which keeps and counts whatever
+    /// still looks live.
+    private func cancelDeadlineTimer(_ slot: Int) {
+        guard calls[slot].hasDeadlineTimer else { return }
+        calls[slot].hasDeadlineTimer = false
         loop.timerCancelled()
     }
 
@@ -694,7 +703,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private func endAllCalls(code: StatusCode, message: String, writeResponses: Bool) {
         for slot in calls.openSlots {
             let callID = calls[slot].callID
-            if calls[slot].hasDeadlineTimer { loop.timerCancelled() }
+            cancelDeadlineTimer(slot)
             let handler = calls.close(slot, endedByTransport: code)
             published.publish(slot: slot, sequence: 0)
             LoopStats.bump(stats.callsInFlight, by: -1)

@@ -93,8 +93,11 @@ public final class TransportServer: Sendable {
     /// stops the server's own loops, and then runs `completion` (on another thread).
     public func shutdownGracefully(timeout: Duration = .seconds(10), completion: @escaping @Sendable () -> Void) {
         let first = shared.beginShutdown(completion: { [group, ownsGroup] in
-            // Runs on a loop thread: stopping (joining) the loops must happen elsewhere.
-            DispatchQueue.global().async {
+            // Runs on a loop thread: stopping (joining) the loops must happen
+            // elsewhere. A thread of its own rather than a Dispatch worker: a
+            // process whose workers are all blocked (waiting for this very
+            // shutdown, say) must still get to the end of it.
+            runOnDetachedThread {
                 if ownsGroup { group.shutdown() }  // idempotent
                 completion()
             }
@@ -319,4 +322,21 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
         open = false
         Posix.close(fd)
     }
+}
+
+/// Runs `body` on a new detached thread.
+private func runOnDetachedThread(_ body: @escaping @Sendable () -> Void) {
+    let box = Unmanaged.passRetained(DetachedThreadBody(body)).toOpaque()
+    var thread = pthread_t()
+    let rc = pthread_create(&thread, nil, { arg in
+        Unmanaged<DetachedThreadBody>.fromOpaque(arg!).takeRetainedValue().body()
+        return nil
+    }, box)
+    precondition(rc == 0, "pthread_create failed: \(rc)")
+    pthread_detach(thread)
+}
+
+private final class DetachedThreadBody {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }
