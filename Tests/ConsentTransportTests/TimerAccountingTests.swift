@@ -104,3 +104,16 @@ struct TimerAccountingTests {
         await server.shutdown()
     }
 }
+
+@Suite("Durations for timers")
+struct TimerDurationTests {
+    @Test("a huge timeout saturates at a century instead of wrapping into the past")
+    func hugeDurationSaturates() {
+        #expect(Duration.seconds(Int64.max).nanosecondsClamped == Duration.longestTimerNanoseconds)
+        #expect(Duration.seconds(1e15).nanosecondsClamped == Duration.longestTimerNanoseconds)
+        #expect(Duration.milliseconds(1500).nanosecondsClamped == 1_500_000_000)
+        #expect(Duration.seconds(-1).nanosecondsClamped == 0)
+        let now = MonotonicInstant.now()
+        #expect(now.adding(nanoseconds: Duration.seconds(Int64.max).nanosecondsClamped) > now)
+    }
+}
