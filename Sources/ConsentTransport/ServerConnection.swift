@@ -417,7 +417,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// call with while the slot still remembers it; not at all if the call's
     /// own `finish` ended it; and with CANCELLED once the slot has been reused
     /// for a newer call (a handler registered late from another thread must
-    /// still learn that its call is gone, or a producer streams forever).
+    /// still learn that its call is gone, or a producer streams forever). The
+    /// slot no longer says how that call ended then, so a handler registered
+    /// after its own `finish` may be told CANCELLED: register before finishing.
     private func onTerminationOnLoop(_ token: CallToken, _ handler: @escaping @Sendable (StatusCode) -> Void) {
         if let slot = calls.slot(for: token) {
             calls[slot].onTermination = handler
