@@ -37,8 +37,9 @@ struct ClosingTimeoutTests {
         let (raw, writer) = try Self.floodWithoutReading(server)
         #expect(server.shutdown(timeout: .milliseconds(500), within: .seconds(10)), "the shutdown never completed")
         #expect(server.server.stats.connectionsOpen == 0)
+        // Unblocks the writer even if the server never closed (the old hang).
+        shutdown(raw.fd, Int32(SHUT_RDWR))
         writer.wait()
-        _ = raw
     }
 
     @Test("the idle-timeout GoAway to a client that does not read is bounded by the closing timer")
@@ -48,8 +49,9 @@ struct ClosingTimeoutTests {
         // No shutdown: the idle timeout alone must end the connection.
         for _ in 0..<5000 where server.server.stats.connectionsOpen > 0 { usleep(1000) }
         #expect(server.server.stats.connectionsOpen == 0)
+        // Unblocks the writer even if the server never closed (the old hang).
+        shutdown(raw.fd, Int32(SHUT_RDWR))
         writer.wait()
-        _ = raw
         await server.shutdown()
     }
 
