@@ -172,9 +172,10 @@ public final class EventLoop: @unchecked Sendable {
         while !started.load(ordering: .acquiring) { sched_yield() }
     }
 
-    /// Whether the caller runs on this loop's thread.
+    /// Whether the caller runs on this loop's thread. False everywhere once the
+    /// loop's thread has ended: a new thread may be given the same pthread_t.
     public var inEventLoop: Bool {
-        guard let threadID else { return false }
+        guard let threadID, !finished.load(ordering: .relaxed) else { return false }
         return pthread_equal(pthread_self(), threadID) != 0
     }
 
