@@ -130,6 +130,9 @@ public final class ConsentClient: ClientTransport, Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<Res, RPCError>, Never>) in
                 let h = startUnary(method, request, options: options) { continuation.resume(returning: $0) }
                 handle.withLock { $0 = h }
+                // Cancelled before the handle was stored: onCancel found none.
+                // (Cancelling twice, or a finished call, is harmless.)
+                if Task.isCancelled { h.cancel() }
             }
         } onCancel: {
             handle.withLock { $0 }?.cancel()

@@ -16,7 +16,11 @@ import ConsentRPC
 /// one SSL_write at its end, like the server's answers.
 ///
 /// `@unchecked Sendable`: every `var` is touched only on `loop`'s thread;
-/// other threads go through `queued` (a Mutex) and the loop's inbox.
+/// other threads go through `queued` (a Mutex) and the loop's inbox. When the
+/// loop has stopped the inbox refuses messages and each public method
+/// completes on the caller's thread without touching that state: calls fail
+/// UNAVAILABLE, pings fail UNAVAILABLE, cancel does nothing, and `close`
+/// releases the socket once (`releasedOffLoop`).
 public final class ClientConnection: ClientTransport, Selectable, TimerTarget, EndOfTurnWork, InboxTarget, @unchecked Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -92,7 +96,11 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     @exclusivity(unchecked) private var flushScheduled = false
     @exclusivity(unchecked) private var writeInterest = false
     private var pings: [UInt64: (MonotonicInstant, @Sendable (Result<Duration, RPCError>) -> Void)] = [:]
-    private var nextPingID: UInt64 = 1
+    /// Ping ids are taken off the loop so that a blocking ping that gives up
+    /// can name the entry to forget.
+    private let nextPingID = Atomic<UInt64>(1)
+    private let releasedOffLoop = Atomic<Bool>(false)
+    private static let loopStoppedReason = "the connection's event loop has stopped"
 
     private let tickets = Atomic<UInt64>(1)
     private let queued = Mutex<[QueuedCall]>([])
@@ -118,7 +126,14 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     /// calling thread for at most `connectTimeout`.
     /// - Throws: `RPCError` UNAVAILABLE: "cannot connect to 127.0.0.1:7443:
     ///   Connection refused", "TLS handshake with …: <OpenSSL's reason>", …
+    /// - Important: not on `configuration.eventLoop`'s own thread: connecting
+    ///   waits for that loop, which would then never run (a precondition says so).
     public static func connect(_ configuration: Configuration) throws(RPCError) -> ClientConnection {
+        if let given = configuration.eventLoop {
+            precondition(
+                !given.inEventLoop,
+                "ClientConnection.connect blocks until its event loop has registered the connection; call it off that loop's thread")
+        }
         let endpoint = "\(configuration.host):\(configuration.port)"
         let deadline = MonotonicInstant.now().adding(nanoseconds: configuration.connectTimeout.nanosecondsClamped)
         func remainingMs() -> Int32 {
@@ -202,7 +217,7 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
         let connection = ClientConnection(configuration: configuration, loop: loop, ownsLoop: ownsLoop, fd: fd, tls: tls, endpoint: endpoint)
         let registered = Mutex<IOError?>(nil)
         let semaphore = DispatchSemaphore(value: 0)
-        loop.execute {
+        let queued = loop.submit {
             do throws(IOError) {
                 try loop.register(connection.fd, events: Linux.EPOLLIN | Linux.EPOLLRDHUP | Linux.EPOLLET, handler: connection)
                 connection.readAll()
@@ -211,8 +226,15 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
             }
             semaphore.signal()
         }
+        if !queued {
+            // Only a given loop can have stopped; ours was started above.
+            connection.releasedOffLoop.store(true, ordering: .relaxed)
+            Posix.close(fd)
+            throw RPCError(.unavailable, "cannot connect to \(endpoint): \(Self.loopStoppedReason)")
+        }
         semaphore.wait()
         if let error = registered.withLock({ $0 }) {
+            connection.releasedOffLoop.store(true, ordering: .relaxed)
             Posix.close(fd)
             if ownsLoop { loop.stop() }
             throw RPCError(.unavailable, "cannot register with the event loop: \(error)", cause: error)
@@ -249,7 +271,7 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
                 queue.append(QueuedCall(ticket: ticket, method: method, payload: payload, options: options, onMessage: onMessage, onFinish: onFinish))
                 return wasEmpty
             }
-            if wasEmpty { loop.post(self, .startQueuedCalls) }
+            if wasEmpty && !loop.post(self, .startQueuedCalls) { failQueuedCalls() }
         }
         return CallHandle(connection: self, ticket: ticket)
     }
@@ -301,7 +323,9 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
 
     private func cancel(ticket: UInt64) {
         guard loop.inEventLoop else {
-            loop.post(self, .cancelCall(ticket))
+            // A stopped loop has nothing to cancel: every call ended when the
+            // connection was closed (or fails when it is).
+            _ = loop.post(self, .cancelCall(ticket))
             return
         }
         var callID = UInt32(truncatingIfNeeded: ticket)
@@ -315,7 +339,7 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
         guard let slot else {
             // Not started yet (still queued)? Then it starts and is cancelled at once.
             if queued.withLock({ $0.contains { $0.ticket == ticket } }) {
-                loop.execute { [self] in self.startQueued(); self.cancel(ticket: ticket) }
+                loop.submit { [self] in self.startQueued(); self.cancel(ticket: ticket) }
             }
             return
         }
@@ -328,8 +352,12 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
 
     private func complete(_ slot: Int, _ result: CallResult) {
         let onFinish = slots[slot].onFinish
-        if slots[slot].hasTimer { loop.timerCancelled() }
+        let hadTimer = slots[slot].hasTimer
+        // Dead first (timerCancelled may compact the heap and count what
+        // looks live). After the loop has stopped (close() on a stopped
+        // shared loop) its timer heap is gone with it: nothing to account.
         slots[slot] = Slot()
+        if hadTimer && loop.inEventLoop { loop.timerCancelled() }
         _ = table.close(slot, endedByTransport: nil)
         onFinish?(result)
     }
@@ -345,11 +373,26 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
         }
     }
 
+    /// With the loop gone, fails whatever `startCall` queued (off the loop:
+    /// touches only `queued`).
+    private func failQueuedCalls() {
+        let calls = queued.withLock { queue -> [QueuedCall] in
+            let taken = queue
+            queue.removeAll()
+            return taken
+        }
+        for c in calls { c.onFinish(CallResult(code: .unavailable, message: Self.loopStoppedReason)) }
+    }
+
+    /// Runs on the loop only (the loop refuses posts once it has stopped), so
+    /// it calls the on-loop halves directly and can never post again.
     func receive(_ message: InboxMessage) {
         switch message {
         case .startQueuedCalls: startQueued()
         case .cancelCall(let ticket): cancel(ticket: ticket)
-        default: break
+        case .ping(let id, let completion): startPing(id, completion)
+        case .forgetPing(let id): pings.removeValue(forKey: id)
+        case .finish, .send, .onTermination, .onWritable: break  // server-side messages
         }
     }
 
@@ -358,34 +401,53 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     /// Sends a Ping; `completion` gets the round-trip time, or UNAVAILABLE if
     /// the connection ends first.
     public func ping(_ completion: @escaping @Sendable (Result<Duration, RPCError>) -> Void) {
-        guard loop.inEventLoop else {
-            loop.execute { [self] in self.ping(completion) }
-            return
+        ping(id: nextPingID.wrappingAdd(1, ordering: .relaxed).oldValue, completion)
+    }
+
+    private func ping(id: UInt64, _ completion: @escaping @Sendable (Result<Duration, RPCError>) -> Void) {
+        if loop.inEventLoop {
+            startPing(id, completion)
+        } else if !loop.post(self, .ping(id, completion)) {
+            completion(.failure(RPCError(.unavailable, Self.loopStoppedReason)))
         }
+    }
+
+    private func startPing(_ id: UInt64, _ completion: @escaping @Sendable (Result<Duration, RPCError>) -> Void) {
         if case .closed(let reason) = state {
             completion(.failure(RPCError(.unavailable, reason)))
             return
         }
-        let id = nextPingID
-        nextPingID &+= 1
         pings[id] = (.now(), completion)
         Wire.writePing(id, pong: false, into: &output)
         scheduleFlush()
     }
 
     /// `ping` for threads that may block.
+    /// - Important: not on the connection's event loop, which would have to
+    ///   run for the Pong to arrive (a precondition says so).
     public func pingBlocking(timeout: Duration = .seconds(10)) -> Result<Duration, RPCError> {
+        precondition(!loop.inEventLoop, "pingBlocking on the connection's own event loop would deadlock; use ping(_:)")
         let result = Mutex<Result<Duration, RPCError>?>(nil)
         let semaphore = DispatchSemaphore(value: 0)
-        ping { r in
+        let id = nextPingID.wrappingAdd(1, ordering: .relaxed).oldValue
+        ping(id: id) { r in
             result.withLock { $0 = r }
             semaphore.signal()
         }
         let ns = timeout.nanosecondsClamped
         if semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: ns))) == .timedOut {
+            // Nobody waits for this Pong any more: drop its entry, unless it
+            // is already gone (answered meanwhile, or the loop has stopped).
+            _ = loop.post(self, .forgetPing(id))
             return .failure(RPCError(.deadlineExceeded, "no Pong within \(timeout)"))
         }
         return result.withLock { $0! }
+    }
+
+    /// Pings waiting for their Pong (for tests; on the loop).
+    var pendingPingCount: Int {
+        assert(loop.inEventLoop)
+        return pings.count
     }
 
     // MARK: Events
@@ -545,11 +607,13 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     // MARK: Closing
 
     /// Ends every open call UNAVAILABLE with `reason` and releases the socket.
-    private func connectionLost(_ reason: String) {
+    /// - Parameter loopStopped: the loop has ended (we run on another thread
+    ///   and must not touch its epoll descriptor, which is closed).
+    private func connectionLost(_ reason: String, loopStopped: Bool = false) {
         if case .closed = state { return }
         state = .closed(reason: reason)
         closedFlag.store(true, ordering: .releasing)
-        loop.deregister(fd)
+        if !loopStopped { loop.deregister(fd) }
         Posix.close(fd)
         for slot in table.openSlots {
             complete(slot, CallResult(code: .unavailable, message: reason))
@@ -566,22 +630,30 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     /// Closes the connection: open calls end UNAVAILABLE "connection closed by
     /// the client". Blocks until done (unless called on the loop).
     public func close() {
-        let work: @Sendable () -> Void = { [self] in
-            if case .closed = self.state { return }
-            _ = self.tls.shutdown()
-            self.connectionLost("connection closed by the client")
-        }
         if loop.inEventLoop {
-            work()
+            closeOnLoop(loopStopped: false)
             return
         }
         let semaphore = DispatchSemaphore(value: 0)
-        loop.execute {
-            work()
+        let queued = loop.submit { [self] in
+            self.closeOnLoop(loopStopped: false)
             semaphore.signal()
         }
-        semaphore.wait()
+        if queued {
+            semaphore.wait()
+        } else if releasedOffLoop.exchange(true, ordering: .acquiringAndReleasing) == false {
+            // A shared loop was stopped under us. Nothing runs on it any more
+            // and every other method now completes without touching our state,
+            // so this one thread may end the calls and release the socket.
+            closeOnLoop(loopStopped: true)
+        }
         if ownsLoop { loop.stop() }
+    }
+
+    private func closeOnLoop(loopStopped: Bool) {
+        if case .closed = state { return }
+        _ = tls.shutdown()
+        connectionLost("connection closed by the client", loopStopped: loopStopped)
     }
 
     deinit {

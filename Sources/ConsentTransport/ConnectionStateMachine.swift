@@ -9,7 +9,9 @@ import ConsentProto
 ///          └──fails / timeout / peer gone ───────────────────────────────────────────────────────────────────────────────▶ closed
 ///
 /// In `closing` nothing more is read or dispatched: the output (ending with the
-/// GoAway) is being written. In `lingering` close_notify and a TCP FIN have been
+/// GoAway) is being written. The connection bounds `closing` with a timer (a
+/// peer that never reads must not keep it, or a shutdown, forever), and a
+/// forced close at the shutdown timeout ends `closing` and `lingering` at once. In `lingering` close_notify and a TCP FIN have been
 /// sent and whatever the peer still sends is read and dropped until its EOF or
 /// a short timer: closing a socket with unread input makes the kernel send a
 /// reset, which can destroy our GoAway before the peer reads it.
@@ -67,7 +69,9 @@ struct ConnectionStateMachine {
         /// Write a GoAway with this code; when `endCalls`, every open call is
         /// ended by the transport first; when `close`, move on to closing.
         case send(code: Consent_V1_GoAwayCode, endCalls: Bool, close: Bool)
-        /// Close without writing anything (handshake not done: no TLS channel).
+        /// Release the socket now without writing anything (no TLS channel yet,
+        /// or out of time). The state becomes `closed` through `closed()`,
+        /// which the connection calls as it releases the socket.
         case closeNow
         case ignore
     }
@@ -76,7 +80,6 @@ struct ConnectionStateMachine {
     mutating func drain(openCalls: Int) -> GoAwayAction {
         switch state {
         case .handshaking:
-            state = .closed
             return .closeNow
         case .active:
             state = openCalls == 0 ? .closing : .draining
@@ -93,7 +96,6 @@ struct ConnectionStateMachine {
             state = .closing
             return .send(code: code, endCalls: true, close: true)
         case .handshaking:
-            state = .closed
             return .closeNow
         default:
             return .ignore
@@ -117,16 +119,12 @@ struct ConnectionStateMachine {
     /// The shutdown timeout passed: remaining calls are cancelled.
     mutating func forceClose() -> GoAwayAction {
         switch state {
-        case .handshaking:
-            state = .closed
+        case .handshaking, .closing, .lingering:
             return .closeNow
-        case .active:
+        case .active, .draining:
             state = .closing
             return .send(code: .noError, endCalls: true, close: true)
-        case .draining:
-            state = .closing
-            return .send(code: .noError, endCalls: true, close: true)
-        default:
+        case .closed, .poisoned:
             return .ignore
         }
     }

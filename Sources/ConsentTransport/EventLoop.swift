@@ -39,6 +39,10 @@ enum InboxMessage: @unchecked Sendable {  // the closures it carries are @Sendab
     case startQueuedCalls
     /// Client side: cancel the call with this ticket.
     case cancelCall(UInt64)
+    /// Client side: send a Ping with this id; `completion` gets the round trip.
+    case ping(UInt64, @Sendable (Result<Duration, RPCError>) -> Void)
+    /// Client side: a blocking ping gave up waiting; forget its completion.
+    case forgetPing(UInt64)
 }
 
 private enum InboxItem {
@@ -73,7 +77,16 @@ private struct TimerEntry {
 /// Work from other threads arrives through the inbox: a vector under a short
 /// lock, swapped out whole once per turn; the eventfd is written only when the
 /// inbox goes from empty to non-empty, so a burst of a thousand posts costs one
-/// write(2) and one wake.
+/// write(2) and one wake. The eventfd is written under the inbox lock and only
+/// while the inbox is open; the loop closes the inbox (under that lock) before
+/// it closes the eventfd, so no thread can write to a descriptor number the
+/// process has meanwhile reused for a socket or a log segment.
+///
+/// Once the loop has ended its inbox is closed: `post` and `submit` return
+/// false and run nothing, and every sender decides what a dead loop means for
+/// its message (a late answer is dropped, a ping fails, a termination handler
+/// runs with CANCELLED). Nothing is ever re-posted from the caller's thread,
+/// which is what made a late answer recurse until the stack overflowed.
 ///
 /// A turn: epoll_wait → every ready event → the inbox → due timers → the
 /// end-of-turn work (each connection writes once).
@@ -88,7 +101,7 @@ public final class EventLoop: @unchecked Sendable {
     private static let wakeToken = UInt64.max
 
     /// Work from other threads; `closed` once the loop has ended, after which
-    /// posts run on the caller's thread (nothing else touches the loop's state then).
+    /// nothing is queued any more (see `post`, `submit`, `execute`).
     private let inbox = Mutex<(items: [InboxItem], closed: Bool)>(([], false))
     // The hot state below is confined to the loop thread and never borrowed
     // across a call out (handlers run after each access ends), so the dynamic
@@ -104,6 +117,10 @@ public final class EventLoop: @unchecked Sendable {
 
     @exclusivity(unchecked) private var timers: [TimerEntry] = []
     @exclusivity(unchecked) private var timerSequence: UInt64 = 0
+    /// Target timers in the heap that have neither fired nor been cancelled:
+    /// every `scheduleTimer` adds one, and exactly one of "fired while live"
+    /// and `timerCancelled()` takes it away again (targets keep a flag per
+    /// armed timer so that they cancel each exactly once).
     @exclusivity(unchecked) private var liveTargetTimers = 0
 
     @exclusivity(unchecked) private var endOfTurn: [any EndOfTurnWork] = []
@@ -155,41 +172,58 @@ public final class EventLoop: @unchecked Sendable {
         while !started.load(ordering: .acquiring) { sched_yield() }
     }
 
-    /// Whether the caller runs on this loop's thread.
+    /// Whether the caller runs on this loop's thread. False everywhere once the
+    /// loop's thread has ended: a new thread may be given the same pthread_t.
     public var inEventLoop: Bool {
-        guard let threadID else { return false }
+        guard let threadID, !finished.load(ordering: .relaxed) else { return false }
         return pthread_equal(pthread_self(), threadID) != 0
     }
 
     /// Runs `task` on the loop: in this turn if called on the loop (after the
     /// current event), otherwise as soon as the loop wakes.
+    ///
+    /// - Important: once the loop has stopped, `task` runs at once on the
+    ///   caller's thread (so that a thread waiting for it is not left hanging).
+    ///   Work that touches state confined to the loop must use `submit`, which
+    ///   reports a stopped loop instead.
     public func execute(_ task: @escaping @Sendable () -> Void) {
+        if !submit(task) { task() }
+    }
+
+    /// Runs `task` on the loop, like `execute`.
+    /// - Returns: false, without running `task`, when the loop has stopped.
+    @discardableResult
+    public func submit(_ task: @escaping @Sendable () -> Void) -> Bool {
         if inEventLoop && !stopRequested.load(ordering: .relaxed) {
             localTasks.append(task)
-        } else {
-            post(.task(task))
+            return true
         }
+        if enqueue(.task(task)) { return true }
+        // The inbox closed; on the loop's own thread during its last turn the
+        // task can still run here, where the loop's state may be touched.
+        guard inEventLoop else { return false }
+        task()
+        return true
     }
 
     /// Delivers `message` to `target` on the loop (from any thread).
-    func post(_ target: any InboxTarget, _ message: InboxMessage) {
-        post(.message(target, message))
+    /// - Returns: false when the loop has stopped: the message was not queued
+    ///   and `target.receive` will not run; the sender completes it itself
+    ///   without touching loop-confined state (and must never post it again).
+    func post(_ target: any InboxTarget, _ message: InboxMessage) -> Bool {
+        enqueue(.message(target, message))
     }
 
-    private func post(_ item: InboxItem) {
-        let (wasEmpty, closed) = inbox.withLock { inbox -> (Bool, Bool) in
-            if inbox.closed { return (false, true) }
+    private func enqueue(_ item: InboxItem) -> Bool {
+        inbox.withLock { inbox -> Bool in
+            if inbox.closed { return false }
             let wasEmpty = inbox.items.isEmpty
             inbox.items.append(item)
-            return (wasEmpty, false)
+            // Signalled under the lock: the loop closes wakeFD only after it
+            // has closed the inbox under this lock (L1).
+            if wasEmpty { Posix.eventFDSignal(wakeFD) }
+            return true
         }
-        if closed {
-            // The loop thread is gone: run here rather than lose the work (a
-            // late finish, a client's close()) or leave a waiter hanging.
-            Self.run(item)
-            return
-        }
-        if wasEmpty { Posix.eventFDSignal(wakeFD) }
     }
 
     private static func run(_ item: InboxItem) {
@@ -199,10 +233,10 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Runs `task` on the loop after `delay`.
+    /// Runs `task` on the loop after `delay`; never if the loop stops first.
     public func schedule(after delay: Duration, _ task: @escaping @Sendable () -> Void) {
         let nanos = delay.nanosecondsClamped
-        execute { [self] in
+        submit { [self] in
             self.addTimer(TimerEntry(deadline: MonotonicInstant.now().nanoseconds &+ nanos, sequence: 0, action: .task(task)))
         }
     }
@@ -244,10 +278,32 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Tells the loop a target timer will be ignored when it fires, so the heap
-    /// can be compacted once dead entries dominate.
+    /// can be compacted once dead entries dominate. Call it exactly once per
+    /// armed timer that is given up before it fires, after its `isTimerLive`
+    /// has started to say false; a timer that fired while live is accounted
+    /// by the loop.
     func timerCancelled() {
+        assert(inEventLoop)
+        assert(liveTargetTimers > 0, "timerCancelled without a live timer")
         if liveTargetTimers > 0 { liveTargetTimers -= 1 }
         if timers.count > 1024 && timers.count > 4 * liveTargetTimers { compactTimers() }
+    }
+
+    /// For tests (on the loop): entries in the timer heap, the live target
+    /// timers the loop counts, and those whose target says they are live.
+    func timerCounts() -> (entries: Int, counted: Int, live: Int) {
+        assert(inEventLoop)
+        let live = timers.reduce(0) { count, entry in
+            if case .target(let target, let payload) = entry.action, target.isTimerLive(payload) { return count + 1 }
+            return count
+        }
+        return (timers.count, liveTargetTimers, live)
+    }
+
+    /// For tests (on the loop): drops dead entries now.
+    func compactTimersForTesting() {
+        assert(inEventLoop)
+        compactTimers()
     }
 
     /// Runs `work.endOfTurn()` once at the end of this turn. The caller keeps
@@ -295,9 +351,9 @@ public final class EventLoop: @unchecked Sendable {
             runEndOfTurn()
         }
         // Shut down: whatever is still queued runs, so nothing waits forever;
-        // later posts run on their callers' threads.
-        runLocalTasks()
-        runEndOfTurn()
+        // from the moment the inbox is closed, posts are refused (their
+        // senders complete them) and nobody writes to wakeFD any more.
+        drainLocalWork()
         let last = inbox.withLock { inbox -> [InboxItem] in
             inbox.closed = true
             let items = inbox.items
@@ -305,11 +361,19 @@ public final class EventLoop: @unchecked Sendable {
             return items
         }
         for item in last { Self.run(item) }
-        runLocalTasks()
-        runEndOfTurn()
+        drainLocalWork()
         Posix.close(wakeFD)
         Posix.close(epfd)
         finished.store(true, ordering: .releasing)
+    }
+
+    /// Local tasks and end-of-turn work may add more of each; run them until
+    /// none is left (bounded, in case something keeps rescheduling itself).
+    private func drainLocalWork() {
+        for _ in 0..<1000 where !localTasks.isEmpty || !endOfTurn.isEmpty {
+            runLocalTasks()
+            runEndOfTurn()
+        }
     }
 
     private func nextTimeout() -> Int32 {
@@ -440,7 +504,11 @@ public final class EventLoop: @unchecked Sendable {
     /// (unless called on the loop itself). Idempotent.
     public func stop() {
         if stopRequested.exchange(true, ordering: .acquiringAndReleasing) == false {
-            Posix.eventFDSignal(wakeFD)
+            // Under the inbox lock and only while it is open: the loop may have
+            // ended (and closed wakeFD) on its own already (L1).
+            inbox.withLock { inbox in
+                if !inbox.closed { Posix.eventFDSignal(wakeFD) }
+            }
         }
         guard !inEventLoop else { return }
         let thread = threadBox.withLock { box -> pthread_t? in

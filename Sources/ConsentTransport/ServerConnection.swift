@@ -12,7 +12,16 @@ import ConsentRPC
 /// `@unchecked Sendable`: every stored `var` is only touched on `loop`'s
 /// thread. The CallSink methods check `loop.inEventLoop` and otherwise post an
 /// `InboxMessage` to the loop; the only state they read off the loop are the
-/// two atomics used to answer `send`'s backpressure question.
+/// atomics used to answer `send` (`outputBacklog`, `inboxBytes`, `published`).
+/// When the loop has stopped (the connection is closed by then), a post is
+/// refused and the sink method completes on the caller's thread without
+/// touching the connection: an answer is dropped, `send` says false, a
+/// termination handler runs with CANCELLED, a writability handler runs.
+///
+/// Timers: each of the four connection timers (handshake, idle, closing,
+/// linger) has a bit in `armedTimers`, set when it is armed and cleared when
+/// it fires or is cancelled, and `isTimerLive` is exactly that bit, so every
+/// armed timer is accounted to the loop exactly once (`EventLoop.timerCancelled`).
 final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarget, CallSink, @unchecked Sendable {
     let loop: EventLoop
     private let shared: ServerShared
@@ -37,17 +46,26 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     @exclusivity(unchecked) private var writeInterest = false
     @exclusivity(unchecked) private var readPaused = false
     @exclusivity(unchecked) private var lastActivity: MonotonicInstant
-    private var idleTimerArmed = false
+    /// Bit `1 << payload` for each connection timer that is armed.
+    @exclusivity(unchecked) private var armedTimers: UInt8 = 0
+    /// While the server shuts down gracefully: when the loop will force-close.
+    private var shutdownDeadline: MonotonicInstant? = nil
     private var writableWaiters: [@Sendable () -> Void] = []
 
     /// Unwritten output, published for `send` off the loop.
     private let outputBacklog = Atomic<Int>(0)
     /// Bytes posted from other threads and not yet handled by the loop.
     private let inboxBytes = Atomic<Int>(0)
+    /// Which calls are open, for `send` off the loop.
+    private let published: PublishedCallSequences
 
     private static let timerHandshake: UInt64 = 1
     private static let timerIdle: UInt64 = 2
     private static let timerLinger: UInt64 = 3
+    /// Bounds `closing`: the final output (ending with a GoAway) has this long
+    /// to be written, however little the peer reads.
+    private static let timerClosing: UInt64 = 4
+    private static let connectionTimers: [UInt64] = [timerHandshake, timerIdle, timerLinger, timerClosing]
     private static let readChunk = 16 * 1024
     /// SSL_reads per readable event before yielding to the other connections.
     private static let readBudget = 64
@@ -63,6 +81,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         decoder = FrameDecoder(maxFrameSize: config.maxFrameSize, initialCapacity: Self.readChunk + 512)
         output = ByteBuffer(capacity: 16 * 1024)
         calls = CallTable(limit: config.maxConcurrentCallsPerConnection)
+        published = PublishedCallSequences(capacity: calls.slots.count)
         lastActivity = loopContext.loop.now
     }
 
@@ -81,9 +100,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             loopContext.connectionClosed(self)
             return
         }
-        loop.scheduleTimer(
-            at: loop.now.adding(nanoseconds: config.handshakeTimeout.nanosecondsClamped), target: self,
-            payload: Self.timerHandshake)
+        armTimer(Self.timerHandshake, at: loop.now.adding(nanoseconds: config.handshakeTimeout.nanosecondsClamped))
         doHandshake()
     }
 
@@ -113,7 +130,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private func doHandshake() {
         switch tls.handshake() {
         case .complete:
-            loop.timerCancelled()
+            cancelTimer(Self.timerHandshake)
             handshakeDone()
         case .wantRead:
             setWriteInterest(false)
@@ -136,7 +153,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         let serial = subject?.serialNumber.flatMap { $0.isEmpty ? nil : $0 }
         let cn = subject?.commonName.flatMap { $0.isEmpty ? nil : $0 }
         let principal = tls.peerVerified ? (serial ?? cn) : nil
-        switch machine.handshakeCompleted(hasPrincipal: principal != nil) {
+        switch transition({ $0.handshakeCompleted(hasPrincipal: principal != nil) }) {
         case .becomeActive:
             peer = PeerIdentity(principalID: principal!, commonName: cn, serialNumber: serial, remoteAddress: remoteAddress)
             lastActivity = loop.now
@@ -202,7 +219,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             }
             guard let frame else { return }
             handleFrame(frame)
-            if output.readableBytes > config.outputHighWaterMark {
+            // Answers posted by other threads and not yet written count too:
+            // they land in `output` as soon as the loop takes its inbox.
+            if output.readableBytes + max(0, inboxBytes.load(ordering: .relaxed)) > config.outputHighWaterMark {
                 readPaused = true
                 LoopStats.bump(stats.readPauses)
                 scheduleFlush()
@@ -275,6 +294,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             return
         }
         let (slot, token) = calls.open(callID)
+        published.publish(slot: slot, sequence: token.sequence)
         LoopStats.bump(stats.callsInFlight)
         var deadline: Deadline? = nil
         if request.deadlineMs > 0 {
@@ -306,15 +326,16 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// after its last call.
     private func endCall(_ slot: Int, result: CallResult, byTransport code: StatusCode?) {
         let callID = calls[slot].callID
-        if calls[slot].hasDeadlineTimer { loop.timerCancelled() }
+        cancelDeadlineTimer(slot)
         let handler = calls.close(slot, endedByTransport: code)
+        published.publish(slot: slot, sequence: 0)
         LoopStats.bump(stats.callsInFlight, by: -1)
         LoopStats.bump(stats.callsCompleted)
         if machine.state == .active || machine.state == .draining || machine.state == .closing {
             writeResponse(callID, result)
         }
         if let code, let handler { handler(code) }
-        if machine.callEnded(openCalls: calls.openCount) {
+        if transition({ $0.callEnded(openCalls: calls.openCount) }) {
             scheduleFlush()  // closes once written
         }
     }
@@ -336,20 +357,35 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
 
     func finish(call token: CallToken, result: CallResult) {
         if loop.inEventLoop {
-            guard let slot = calls.slot(for: token) else { return }
-            endCall(slot, result: result, byTransport: nil)
-        } else {
-            inboxBytes.add(result.payload.count, ordering: .relaxed)
-            loop.post(self, .finish(token, result))
+            finishOnLoop(token, result)
+            return
         }
+        let bytes = result.payload.count
+        inboxBytes.add(bytes, ordering: .relaxed)
+        if !loop.post(self, .finish(token, result)) {
+            // The loop has stopped, so the connection was closed and ended this
+            // call already: the answer has nowhere to go.
+            inboxBytes.subtract(bytes, ordering: .relaxed)
+        }
+    }
+
+    private func finishOnLoop(_ token: CallToken, _ result: CallResult) {
+        guard let slot = calls.slot(for: token) else { return }
+        endCall(slot, result: result, byTransport: nil)
     }
 
     func send(call token: CallToken, message: [UInt8]) -> Bool {
         if loop.inEventLoop {
             return sendOnLoop(token, message)
         }
+        // Ended calls say false off the loop too (as published by the loop; a
+        // call that ends while this runs is dropped by the loop instead).
+        guard published.isOpen(token.sequence, slot: Int(token.sequence & CallTable.slotMask)) else { return false }
         let pending = inboxBytes.add(message.count, ordering: .relaxed).newValue
-        loop.post(self, .send(token, message))
+        guard loop.post(self, .send(token, message)) else {
+            inboxBytes.subtract(message.count, ordering: .relaxed)
+            return false
+        }
         return pending + outputBacklog.load(ordering: .relaxed) < config.outputHighWaterMark
     }
 
@@ -370,72 +406,113 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
 
     func onTermination(call token: CallToken, _ handler: @escaping @Sendable (StatusCode) -> Void) {
         if loop.inEventLoop {
-            if let slot = calls.slot(for: token) {
-                calls[slot].onTermination = handler
-                return
-            }
-            // Already over: run now if the transport ended it (or the connection is gone).
-            let s = Int(token.sequence & CallTable.slotMask)
-            if s < calls.slots.count, calls[s].endedSequence == token.sequence, let code = calls[s].endedByTransport {
-                handler(code)
-            } else if machine.state == .closed || machine.state == .lingering {
-                handler(.cancelled)
-            }
-        } else {
-            loop.post(self, .onTermination(token, handler))
+            onTerminationOnLoop(token, handler)
+        } else if !loop.post(self, .onTermination(token, handler)) {
+            handler(.cancelled)  // the loop has stopped: the connection and its calls are gone
         }
+    }
+
+    /// The loop is the authority on whether the call is still open. If it is
+    /// not, the handler runs now, once: with the code the transport ended the
+    /// call with while the slot still remembers it; not at all if the call's
+    /// own `finish` ended it; and with CANCELLED once the slot has been reused
+    /// for a newer call (a handler registered late from another thread must
+    /// still learn that its call is gone, or a producer streams forever). The
+    /// slot no longer says how that call ended then, so a handler registered
+    /// after its own `finish` may be told CANCELLED: register before finishing.
+    private func onTerminationOnLoop(_ token: CallToken, _ handler: @escaping @Sendable (StatusCode) -> Void) {
+        if let slot = calls.slot(for: token) {
+            calls[slot].onTermination = handler
+            return
+        }
+        let s = Int(token.sequence & CallTable.slotMask)
+        if s < calls.slots.count, calls[s].endedSequence == token.sequence {
+            if let code = calls[s].endedByTransport { handler(code) }
+            return
+        }
+        handler(.cancelled)
     }
 
     func onWritable(call token: CallToken, _ handler: @escaping @Sendable () -> Void) {
         if loop.inEventLoop {
-            if output.readableBytes < config.outputLowWaterMark || !(machine.state == .active || machine.state == .draining) {
-                handler()
-            } else {
-                writableWaiters.append(handler)
-            }
-        } else {
-            loop.post(self, .onWritable(token, handler))
+            onWritableOnLoop(handler)
+        } else if !loop.post(self, .onWritable(token, handler)) {
+            handler()  // the loop has stopped: nothing will be written any more; `send` says false
         }
     }
 
+    private func onWritableOnLoop(_ handler: @escaping @Sendable () -> Void) {
+        if output.readableBytes < config.outputLowWaterMark || !(machine.state == .active || machine.state == .draining) {
+            handler()
+        } else {
+            writableWaiters.append(handler)
+        }
+    }
+
+    /// Runs on the loop only (the loop refuses posts once it has stopped), so
+    /// it calls the on-loop halves directly and can never post again.
     func receive(_ message: InboxMessage) {
         switch message {
         case .finish(let token, let result):
             inboxBytes.subtract(result.payload.count, ordering: .relaxed)
-            finish(call: token, result: result)
+            finishOnLoop(token, result)
         case .send(let token, let bytes):
             inboxBytes.subtract(bytes.count, ordering: .relaxed)
             _ = sendOnLoop(token, bytes)
         case .onTermination(let token, let handler):
-            onTermination(call: token, handler)
-        case .onWritable(let token, let handler):
-            onWritable(call: token, handler)
-        case .startQueuedCalls, .cancelCall:
+            onTerminationOnLoop(token, handler)
+        case .onWritable(_, let handler):
+            onWritableOnLoop(handler)
+        case .startQueuedCalls, .cancelCall, .ping, .forgetPing:
             break  // client-side messages
         }
+        // Reading may be paused on bytes that were in the inbox; a dropped
+        // answer writes nothing, so look again at the end of the turn.
+        if readPaused { scheduleFlush() }
     }
 
     // MARK: Timers
 
+    private func armTimer(_ payload: UInt64, at deadline: MonotonicInstant) {
+        let bit: UInt8 = 1 << payload
+        guard armedTimers & bit == 0 else { return }
+        armedTimers |= bit
+        loop.scheduleTimer(at: deadline, target: self, payload: payload)
+    }
+
+    /// Gives up an armed connection timer (once: the bit says whether it is armed).
+    private func cancelTimer(_ payload: UInt64) {
+        let bit: UInt8 = 1 << payload
+        guard armedTimers & bit != 0 else { return }
+        armedTimers &= ~bit
+        loop.timerCancelled()
+    }
+
+    /// The timer must be dead (`isTimerLive` false) before the loop is told:
+    /// `timerCancelled` may compact the heap, which keeps and counts whatever
+    /// still looks live.
+    private func cancelDeadlineTimer(_ slot: Int) {
+        guard calls[slot].hasDeadlineTimer else { return }
+        calls[slot].hasDeadlineTimer = false
+        loop.timerCancelled()
+    }
+
     func isTimerLive(_ payload: UInt64) -> Bool {
-        switch payload {
-        case Self.timerHandshake: return machine.state == .handshaking
-        case Self.timerIdle: return idleTimerArmed && (machine.state == .active || machine.state == .draining)
-        case Self.timerLinger: return machine.state == .lingering
-        default:
-            let s = Int(payload & CallTable.slotMask)
-            return s < calls.slots.count && calls[s].sequence == payload && calls[s].hasDeadlineTimer
-        }
+        if payload <= Self.timerClosing { return armedTimers & (1 << payload) != 0 }
+        let s = Int(payload & CallTable.slotMask)
+        return s < calls.slots.count && calls[s].sequence == payload && calls[s].hasDeadlineTimer
     }
 
     func timerFired(_ payload: UInt64) {
+        if payload <= Self.timerClosing { armedTimers &= ~(1 << payload) }
         switch payload {
         case Self.timerHandshake:
+            guard machine.state == .handshaking else { return }
             LoopStats.bump(stats.handshakeFailures)
             log("TLS handshake timed out")
             closeNow()
         case Self.timerIdle:
-            idleTimerArmed = false
+            guard machine.acceptsInput else { return }
             if calls.openCount > 0 {
                 armIdleTimer(at: loop.now)
             } else if loop.now.nanoseconds &- lastActivity.nanoseconds >= config.idleTimeout.nanosecondsClamped {
@@ -443,6 +520,10 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             } else {
                 armIdleTimer(at: lastActivity)
             }
+        case Self.timerClosing:
+            guard machine.state == .closing else { return }
+            log("closed with \(output.readableBytes) bytes of final output unwritten: the peer does not read")
+            closeNow()
         case Self.timerLinger:
             closeNow()
         default:
@@ -457,9 +538,23 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     }
 
     private func armIdleTimer(at from: MonotonicInstant) {
-        guard !idleTimerArmed else { return }
-        idleTimerArmed = true
-        loop.scheduleTimer(at: from.adding(nanoseconds: config.idleTimeout.nanosecondsClamped), target: self, payload: Self.timerIdle)
+        armTimer(Self.timerIdle, at: from.adding(nanoseconds: config.idleTimeout.nanosecondsClamped))
+    }
+
+    /// Applies a state-machine transition. Entering `closing` arms the timer
+    /// that bounds it, whatever the reason (GoAway after an error or an idle
+    /// timeout, a refused identity, a drain, the peer's GoAway): the peer has
+    /// the linger timeout to read the final output, or until the shutdown
+    /// deadline during a graceful shutdown if that is later, and is then cut off.
+    private func transition<Action>(_ change: (inout ConnectionStateMachine) -> Action) -> Action {
+        let wasClosing = machine.state == .closing
+        let action = change(&machine)
+        if !wasClosing && machine.state == .closing {
+            var deadline = loop.now.adding(nanoseconds: config.lingerTimeout.nanosecondsClamped)
+            if let shutdownDeadline, shutdownDeadline > deadline { deadline = shutdownDeadline }
+            armTimer(Self.timerClosing, at: deadline)
+        }
+        return action
     }
 
     // MARK: Writing
@@ -488,6 +583,10 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 output.moveReaderIndex(forwardBy: n)
                 LoopStats.bump(stats.bytesWritten, by: n)
             case .wantWrite, .wantRead:
+                if output.readableBytes > outputLimit {
+                    abandonUnreadOutput()
+                    return
+                }
                 setWriteInterest(true)
                 outputBacklog.store(output.readableBytes, ordering: .relaxed)
                 // The socket is full, but our backlog may already be small.
@@ -505,11 +604,27 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         outputBacklog.store(0, ordering: .relaxed)
         output.shrinkIfEmpty(to: 64 * 1024)
         setWriteInterest(false)
-        if machine.outputFlushed() {
+        if transition({ $0.outputFlushed() }) {
             startLingering()
             return
         }
         outputDrained()
+    }
+
+    /// The most unwritten output a connection may hold (`Configuration.outputLimit`,
+    /// but never less than one whole frame over the high-water mark).
+    private var outputLimit: Int {
+        max(config.outputLimit, config.outputHighWaterMark + config.maxFrameSize)
+    }
+
+    /// The socket is full and the output over its limit. Reading stopped long
+    /// ago (at the high-water mark), but calls already dispatched kept
+    /// answering: a peer that does not read would otherwise make the server
+    /// hold up to max-concurrent-calls × max-frame-size bytes for it.
+    private func abandonUnreadOutput() {
+        LoopStats.bump(stats.protocolErrors)
+        log("closed: \(output.readableBytes) bytes of output unwritten, over the limit of \(outputLimit); the peer does not read")
+        peerGone(reason: "the peer does not read its answers")
     }
 
     /// Output is below the low-water mark: wake producers, resume reading.
@@ -542,7 +657,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
 
     /// Protocol error, idle timeout: GoAway with `code`, end the calls, close.
     private func fail(_ code: Consent_V1_GoAwayCode, _ reason: String, countAsError: Bool = true) {
-        let action = machine.fail(code: code)
+        let action = transition { $0.fail(code: code) }
         if countAsError, action != .ignore {
             LoopStats.bump(stats.protocolErrors)
             log("protocol error: \(reason)")
@@ -551,13 +666,17 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     }
 
     /// Graceful shutdown of the server: GoAway NO_ERROR.
-    func drain() {
-        perform(machine.drain(openCalls: calls.openCount), reason: "server is shutting down", endCode: .unavailable)
+    /// - Parameter deadline: when the loop will `forceClose` the connection.
+    func drain(until deadline: MonotonicInstant) {
+        shutdownDeadline = deadline
+        perform(transition { $0.drain(openCalls: calls.openCount) }, reason: "server is shutting down", endCode: .unavailable)
     }
 
-    /// The shutdown timeout passed: cancel what is still open and close.
+    /// The shutdown timeout passed: cancel what is still open and close; a
+    /// connection already writing its last output or lingering closes now.
     func forceClose() {
-        perform(machine.forceClose(), reason: "server is shutting down", endCode: .cancelled)
+        shutdownDeadline = nil
+        perform(transition { $0.forceClose() }, reason: "server is shutting down", endCode: .cancelled)
     }
 
     private func perform(_ action: ConnectionStateMachine.GoAwayAction, reason: String, endCode: StatusCode) {
@@ -577,7 +696,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     }
 
     private func peerSentGoAway() {
-        guard machine.peerGoingAway() else { return }
+        guard transition({ $0.peerGoingAway() }) else { return }
         endAllCalls(code: .cancelled, message: "client sent GoAway", writeResponses: false)
         scheduleFlush()
     }
@@ -586,8 +705,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private func endAllCalls(code: StatusCode, message: String, writeResponses: Bool) {
         for slot in calls.openSlots {
             let callID = calls[slot].callID
-            if calls[slot].hasDeadlineTimer { loop.timerCancelled() }
+            cancelDeadlineTimer(slot)
             let handler = calls.close(slot, endedByTransport: code)
+            published.publish(slot: slot, sequence: 0)
             LoopStats.bump(stats.callsInFlight, by: -1)
             LoopStats.bump(stats.callsCompleted)
             if writeResponses { Wire.writeResponse(callID: callID, result: CallResult(code: code, message: message), into: &output) }
@@ -606,8 +726,8 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private func startLingering() {
         _ = tls.shutdown()
         Posix.shutdownWrite(fd)
-        loop.scheduleTimer(
-            at: loop.now.adding(nanoseconds: config.lingerTimeout.nanosecondsClamped), target: self, payload: Self.timerLinger)
+        cancelTimer(Self.timerClosing)
+        armTimer(Self.timerLinger, at: loop.now.adding(nanoseconds: config.lingerTimeout.nanosecondsClamped))
         drainLingering()
     }
 
@@ -629,11 +749,8 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// Releases the socket. Open calls must have been ended before.
     private func closeNow() {
         if calls.openCount > 0 { endAllCalls(code: .cancelled, message: "connection closed", writeResponses: false) }
-        guard machine.closed() else { return }
-        if idleTimerArmed {
-            idleTimerArmed = false
-            loop.timerCancelled()
-        }
+        guard transition({ $0.closed() }) else { return }
+        for timer in Self.connectionTimers { cancelTimer(timer) }
         loop.deregister(fd)
         Posix.close(fd)
         writableWaiters.removeAll()

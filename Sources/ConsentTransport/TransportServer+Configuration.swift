@@ -30,6 +30,11 @@ extension TransportServer {
         /// How long a closing connection keeps reading (and dropping) input after
         /// its FIN, so that its last frames are not destroyed by a reset.
         public var lingerTimeout: Duration
+        /// The most unwritten output a connection may hold (default 64 MiB;
+        /// never less than `outputHighWaterMark` + `maxFrameSize`). Reading
+        /// stops at the high-water mark, but calls already dispatched still
+        /// answer; a peer that lets more than this pile up is disconnected.
+        public var outputLimit: Int
         /// Connection-level events (handshake failures, protocol errors), for the server log.
         public var log: (@Sendable (String) -> Void)?
 
@@ -45,6 +50,7 @@ extension TransportServer {
             outputHighWaterMark: Int = 1 << 20,
             outputLowWaterMark: Int = 256 << 10,
             lingerTimeout: Duration = .seconds(2),
+            outputLimit: Int = 64 << 20,
             log: (@Sendable (String) -> Void)? = nil
         ) {
             self.host = host
@@ -58,6 +64,7 @@ extension TransportServer {
             self.outputHighWaterMark = outputHighWaterMark
             self.outputLowWaterMark = outputLowWaterMark
             self.lingerTimeout = lingerTimeout
+            self.outputLimit = outputLimit
             self.log = log
         }
     }
@@ -80,9 +87,17 @@ extension TransportServer {
 }
 
 extension Duration {
+    /// At most a century: added to a monotonic instant (time since boot) the
+    /// sum cannot overflow, so a huge timeout means "never" rather than wrapping
+    /// around into the past and firing at once.
+    static let longestTimerNanoseconds: UInt64 = 100 * 365 * 86_400 * 1_000_000_000
+
+    /// The duration in nanoseconds: 0 if negative, at most `longestTimerNanoseconds`.
     var nanosecondsClamped: UInt64 {
         let (seconds, attoseconds) = components
         if seconds < 0 { return 0 }
-        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+        let limit = Self.longestTimerNanoseconds
+        if UInt64(seconds) >= limit / 1_000_000_000 { return limit }
+        return min(limit, UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000))
     }
 }

@@ -93,19 +93,26 @@ public final class TransportServer: Sendable {
     /// stops the server's own loops, and then runs `completion` (on another thread).
     public func shutdownGracefully(timeout: Duration = .seconds(10), completion: @escaping @Sendable () -> Void) {
         let first = shared.beginShutdown(completion: { [group, ownsGroup] in
-            // Runs on a loop thread: stopping (joining) the loops must happen elsewhere.
-            DispatchQueue.global().async {
+            // Runs on a loop thread: stopping (joining) the loops must happen
+            // elsewhere. A thread of its own rather than a Dispatch worker: a
+            // process whose workers are all blocked (waiting for this very
+            // shutdown, say) must still get to the end of it.
+            runOnDetachedThread {
                 if ownsGroup { group.shutdown() }  // idempotent
                 completion()
             }
         })
         guard first else { return }
         if let listener = listener.withLock({ $0 }) {
-            listener.loop.execute { listener.close() }
+            if !listener.loop.submit({ listener.close() }) { listener.closeAfterLoopStopped() }
         }
         let deadlineNanos = timeout.nanosecondsClamped
         for context in shared.loopContexts {
-            context.loop.execute { context.beginShutdown(forceAfterNanoseconds: deadlineNanos) }
+            // A loop stopped by the owner of a shared group has no connection
+            // left to drain (they died with it): count it as finished.
+            if !context.loop.submit({ context.beginShutdown(forceAfterNanoseconds: deadlineNanos) }) {
+                shared.loopFinished()
+            }
         }
     }
 
@@ -212,7 +219,8 @@ final class ServerLoopContext: @unchecked Sendable {
 
     func beginShutdown(forceAfterNanoseconds: UInt64) {
         shuttingDown = true
-        for connection in Array(connections.values) { connection.drain() }
+        let deadline = MonotonicInstant.now().adding(nanoseconds: forceAfterNanoseconds)
+        for connection in Array(connections.values) { connection.drain(until: deadline) }
         loop.schedule(after: .nanoseconds(Int64(clamping: forceAfterNanoseconds))) { [self] in
             for connection in Array(self.connections.values) { connection.forceClose() }
         }
@@ -284,8 +292,8 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
             let context = server.nextLoopContext()
             if context.loop === loop {
                 context.adopt(fd: client, remote: remote)
-            } else {
-                context.loop.execute { context.adopt(fd: client, remote: remote) }
+            } else if !context.loop.submit({ context.adopt(fd: client, remote: remote) }) {
+                Posix.close(client)  // that loop has stopped
             }
         }
     }
@@ -306,4 +314,29 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
         loop.deregister(fd)
         Posix.close(fd)
     }
+
+    /// `close` when the loop has stopped: nothing runs on it any more, so the
+    /// socket is closed from the calling thread (epoll went with the loop).
+    func closeAfterLoopStopped() {
+        guard open else { return }
+        open = false
+        Posix.close(fd)
+    }
+}
+
+/// Runs `body` on a new detached thread.
+private func runOnDetachedThread(_ body: @escaping @Sendable () -> Void) {
+    let box = Unmanaged.passRetained(DetachedThreadBody(body)).toOpaque()
+    var thread = pthread_t()
+    let rc = pthread_create(&thread, nil, { arg in
+        Unmanaged<DetachedThreadBody>.fromOpaque(arg!).takeRetainedValue().body()
+        return nil
+    }, box)
+    precondition(rc == 0, "pthread_create failed: \(rc)")
+    pthread_detach(thread)
+}
+
+private final class DetachedThreadBody {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }

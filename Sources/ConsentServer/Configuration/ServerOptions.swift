@@ -244,9 +244,17 @@ public enum ServerOptions {
         return n
     }
 
+    /// The longest time any seconds option takes: 30 days. The transport turns
+    /// these into whole milliseconds (`Int64(seconds * 1000)`), which traps
+    /// far above this (`--idle-timeout 1e20`).
+    static let maximumSeconds = 30.0 * 86_400
+
     private static func seconds(_ value: String, _ name: String) throws(ConfigurationError) -> Double {
         guard let n = Double(value), n > 0, n.isFinite else {
             throw ConfigurationError("\(name) must be a positive number of seconds, not '\(value)'")
+        }
+        guard n <= maximumSeconds else {
+            throw ConfigurationError("\(name) must be at most \(Int(maximumSeconds)) seconds (30 days), not '\(value)'")
         }
         return n
     }

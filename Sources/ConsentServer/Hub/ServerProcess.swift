@@ -11,8 +11,22 @@ public enum ConsentHubVersion {
 
 /// The life of a `consentd` process: start, announce, wait for signals, drain.
 public enum ServerProcess {
+    /// How long past `shutdown-timeout` the drain may take before the process
+    /// gives up on it. The transport bounds every connection by the shutdown
+    /// timeout plus twice its 2 s linger timeout (the last output, then the
+    /// linger), so this is only reached through a bug.
+    public static let hardExitMarginSeconds = 10.0
+
+    /// The exit code when the drain did not finish by the hard deadline.
+    public static let drainTimedOutExitCode: Int32 = 3
+
     /// Runs the server until SIGTERM or SIGINT and returns the exit code:
-    /// 0 after a graceful drain, 1 when it could not start.
+    /// 0 after a graceful drain, 1 when it could not start, 3
+    /// (`drainTimedOutExitCode`) when the drain had not finished
+    /// `hardExitMarginSeconds` after `shutdown-timeout`: the process then
+    /// exits without closing the ledger, which loses nothing acknowledged
+    /// (answers wait for durability) and whose torn tail, if any, is
+    /// truncated at the next start.
     /// - Parameters:
     ///   - reread: reads the configuration again (the command line and its
     ///     `--config` file) on SIGHUP, so that changed token key options take
@@ -66,7 +80,11 @@ public enum ServerProcess {
             ServerLog.info("signal \(received == SIGTERM ? "SIGTERM" : "SIGINT"): draining (GoAway to every connection, in-flight calls finish)")
             let done = DispatchSemaphore(value: 0)
             server.shutdownGracefully { done.signal() }
-            done.wait()
+            let limit = configuration.shutdownTimeoutSeconds + hardExitMarginSeconds
+            if done.wait(timeout: .now() + limit) == .timedOut {
+                ServerLog.error("the drain did not finish within \(Int(limit)) s (shutdown-timeout + \(Int(hardExitMarginSeconds)) s); exiting with status \(drainTimedOutExitCode) without closing the ledger")
+                return drainTimedOutExitCode
+            }
             ServerLog.info("consentd stopped")
             return 0
         }
