@@ -44,6 +44,8 @@ enum DevCertsCommand {
         }
         let set: DevCertificateSet
         do {
+            // Like `mkdir -p`: `dev-certs run/certs` should not need `run` to exist.
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             set = try DevCertificates.write(to: directory, extraServerNames: invocation.arguments.all("server-name"))
             try writeProfiles(set)
             try KeyFile.write(try P256.PrivateKey().pemRepresentation(), to: set.path(tokenSigningKeyFile), mode: 0o600)
