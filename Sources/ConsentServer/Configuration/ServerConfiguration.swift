@@ -1,3 +1,5 @@
+import ConsentStore
+
 /// Everything `consentd` can be told, with its defaults. Each field has a flag
 /// (`--listen`) and the same key in a config file (`listen = 127.0.0.1:7443`);
 /// flags win over the file. `ServerOptions.all` is the single table of them.
@@ -20,6 +22,24 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Load the demo registry (NAV's and Skatteetaten's resources, one demo consumer) at start.
     public var demoRegistry = false
     public var logLevel: ServerLog.Level = .info
+
+    // MARK: Storage (the event log, docs/STORAGE.md); defaults are the store's.
+    /// A segment is closed and the next one started once it reaches this size.
+    public var segmentSize = LogOptions().segmentSize
+    /// A background snapshot after this many new durable records; 0: not by count.
+    public var snapshotEveryRecords: UInt64 = LogOptions().snapshotEveryRecords ?? 0
+    /// A background snapshot after this many new durable log bytes; 0: not by size.
+    public var snapshotEveryBytes: UInt64 = LogOptions().snapshotEveryBytes ?? 0
+    /// Snapshots kept; older ones are removed after each new one.
+    public var snapshotsToKeep = LogOptions().snapshotsToKeep
+    /// Remove segments the oldest kept snapshot covers. Off by default: the
+    /// log is the consents' history, audit data.
+    public var removeCoveredSegments = LogOptions().removeCoveredSegments
+    /// Whether the snapshot thread keeps its copy of the state between
+    /// snapshots (faster snapshots and failure recovery, twice the memory).
+    public var snapshotKeepsState = LogOptions().keepSnapshotStateInMemory
+    /// Cut a final write batch torn by power loss at start instead of refusing.
+    public var cutTornFinalBatch = LogOptions().cutTornFinalBatch
 
     public init() {}
 
