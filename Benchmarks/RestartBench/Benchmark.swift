@@ -11,11 +11,13 @@ let targetConsents = 10_000_000.0
 let targetSeconds = 10.0
 let targetBytesPerConsent = 400.0
 
-func runBenchmark(parent: String, consents: Int, tail: Int) {
+func runBenchmark(parent: String, consents: Int, tail: Int, keepData: Bool) {
     var template = Array((parent + "/restartbench-XXXXXX").utf8CString)
     guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else { fatalError("mkdtemp under \(parent) failed") }
     let root = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    defer { try? FileManager.default.removeItem(atPath: root) }
+    defer {
+        if keepData { print("data kept in \(root)/data") } else { try? FileManager.default.removeItem(atPath: root) }
+    }
     let data = root + "/data"
     let clock = ContinuousClock()
 

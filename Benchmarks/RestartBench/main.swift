@@ -2,7 +2,7 @@
 // consent costs, against DESIGN §10 (10 million consents restored in under
 // 10 s, under 400 bytes each in memory).
 //
-//   consent-restartbench [--dir PARENT] [--consents N] [--tail N]
+//   consent-restartbench [--dir PARENT] [--consents N] [--tail N] [--keep-data]
 //
 // 1. Builds a data directory with N loan-flow consents (default 1,000,000)
 //    through ConsentLedger.execute (LoanFlow.swift), writes a snapshot, then
@@ -18,6 +18,8 @@
 // 3. The reference, measured in the same run: the log alone (records read,
 //    CRC-checked and framed into a state that only counts), so the domain's
 //    share of a restart reads as a ratio.
+//
+// --keep-data leaves the data directory for a profiler (its path is printed).
 //
 //   consent-restartbench measure DIR KEEP-STATE (open|full)    one restart; used by step 2
 #if canImport(Glibc)
@@ -38,9 +40,15 @@ if arguments.first == "measure" {
 var parent = "/tmp"
 var consentCount = 1_000_000
 var tailCount = 10_000
+var keepData = false
 var index = 0
 while index < arguments.count {
     let name = arguments[index]
+    if name == "--keep-data" {
+        keepData = true
+        index += 1
+        continue
+    }
     guard index + 1 < arguments.count else { fatalError("\(name) needs a value") }
     let value = arguments[index + 1]
     switch name {
@@ -51,4 +59,4 @@ while index < arguments.count {
     }
     index += 2
 }
-runBenchmark(parent: parent, consents: consentCount, tail: tailCount)
+runBenchmark(parent: parent, consents: consentCount, tail: tailCount, keepData: keepData)

@@ -22,7 +22,7 @@ import Testing
         }
     }
 
-    @Test func defaultsAreTheStoresAndKeepTheWholeHistory() throws {
+    @Test func defaultsAreTheStoresButOneCopyOfTheStateAndKeepTheWholeHistory() throws {
         let options = try serve([]).logOptions { _ in }
         let store = LogOptions()
         #expect(options.segmentSize == store.segmentSize)
@@ -30,14 +30,14 @@ import Testing
         #expect(options.snapshotEveryBytes == store.snapshotEveryBytes)
         #expect(options.snapshotsToKeep == store.snapshotsToKeep)
         #expect(options.removeCoveredSegments == false, "segments are audit data: kept unless asked")
-        #expect(options.keepSnapshotStateInMemory == store.keepSnapshotStateInMemory)
+        #expect(options.keepSnapshotStateInMemory == false, "consentd keeps one copy of the state: 400 bytes per consent")
         #expect(options.cutTornFinalBatch == false, "an operator decides")
     }
 
     @Test func flagsReachTheLogOptions() throws {
         let configuration = try serve([
             "--segment-size", "8M", "--snapshot-every-records", "5000", "--snapshot-every-bytes=1G",
-            "--snapshots-to-keep", "3", "--remove-covered-segments", "--snapshot-keeps-state", "false", "--cut-torn-final-batch",
+            "--snapshots-to-keep", "3", "--remove-covered-segments", "--snapshot-keeps-state", "true", "--cut-torn-final-batch",
         ])
         let options = configuration.logOptions { _ in }
         #expect(options.segmentSize == 8 << 20)
@@ -45,7 +45,7 @@ import Testing
         #expect(options.snapshotEveryBytes == 1 << 30)
         #expect(options.snapshotsToKeep == 3)
         #expect(options.removeCoveredSegments)
-        #expect(!options.keepSnapshotStateInMemory)
+        #expect(options.keepSnapshotStateInMemory)
         #expect(options.cutTornFinalBatch)
     }
 

@@ -43,30 +43,34 @@ final class SnapshotWorker<State: ReplayableState> {
             }
             // A caller waiting for the durable state (a server whose log just
             // failed, so its reads wait) goes before a snapshot.
+            var stateResult: Result<Any, StoreError>?
             if !stateRequests.isEmpty {
-                let result: Result<Any, StoreError>
                 do throws(StoreError) {
                     let (current, _) = try catchUp()
-                    result = .success(DurableState(state: current, sequence: covered) as Any)
+                    stateResult = .success(DurableState(state: current, sequence: covered) as Any)
                 } catch {
-                    result = .failure(error)
+                    stateResult = .failure(error)
                     if !core.isStopping { options.log("rebuilding the durable state failed: \(error)") }
                     forget()
                 }
-                for request in stateRequests { request.fulfil(result) }
             }
+            var snapshotResult: Result<SnapshotInfo, StoreError>?
             if snapshotWanted {
-                let result: Result<SnapshotInfo, StoreError>
                 do throws(StoreError) {
-                    result = .success(try build())
+                    snapshotResult = .success(try build())
                 } catch {
-                    result = .failure(error)
+                    snapshotResult = .failure(error)
                     if !core.isStopping { options.log("snapshot failed (the log is not affected): \(error)") }
                     forget()
                 }
-                for waiter in waiters { waiter(result) }
             }
+            // Dropped (and the memory the build freed given back) before
+            // anyone is told, so that when `snapshotNow` returns, what is
+            // resident is what the server keeps.
             if !options.keepSnapshotStateInMemory { forget() }
+            FreeMemory.release()
+            if let stateResult { for request in stateRequests { request.fulfil(stateResult) } }
+            if let snapshotResult { for waiter in waiters { waiter(snapshotResult) } }
         }
     }
 
