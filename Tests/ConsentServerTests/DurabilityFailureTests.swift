@@ -17,10 +17,11 @@ import Testing
 /// NOT_SERVING, but keeps answering reads, from exactly the durable state;
 /// a restart recovers everything that was acknowledged.
 @Suite(.serialized) struct DurabilityFailureTests {
-    @Test(arguments: StorageFault.allCases)
-    func theCallInTheFailedBatchIsUnavailableAndReadsGoOnFromTheDurableState(_ fault: StorageFault) throws {
-        // Snapshots every 2 records: the rebuild starts from the snapshot thread's kept state.
-        let storage = try FaultyStorage(snapshotEveryRecords: 2)
+    @Test(arguments: StorageFault.allCases, [false, true])
+    func theCallInTheFailedBatchIsUnavailableAndReadsGoOnFromTheDurableState(_ fault: StorageFault, snapshotKeepsState: Bool) throws {
+        // Snapshots every 2 records: the rebuild starts from the last snapshot
+        // on disk, or from the snapshot thread's kept copy.
+        let storage = try FaultyStorage(snapshotEveryRecords: 2, keepState: snapshotKeepsState)
         defer { storage.remove() }
         let driver = RouterDriver(ledger: storage.ledger)
         for number: UInt32 in 1...3 {

@@ -26,12 +26,15 @@ struct FaultyStorage {
     let lines = StorageLines()
     let ledger: ConsentLedger
 
-    /// - Parameter snapshotEveryRecords: small values make the snapshot thread
-    ///   keep a state that the rebuild after a failure starts from.
-    init(snapshotEveryRecords: UInt64? = nil) throws {
+    /// - Parameters:
+    ///   - snapshotEveryRecords: small values give the rebuild after a failure
+    ///     a snapshot (or the snapshot thread's kept state) to start from.
+    ///   - keepState: whether that state is kept between snapshots (consentd: no).
+    init(snapshotEveryRecords: UInt64? = nil, keepState: Bool = false) throws {
         directory = TestHub.makeTemporaryDirectory("durability") + "/data"
         var options = LogOptions()
         options.snapshotEveryRecords = snapshotEveryRecords
+        options.keepSnapshotStateInMemory = keepState
         options.log = { [lines] in lines.append($0) }
         ledger = try ConsentLedger(directory: directory, options: options, fileSystem: fileSystem)
     }
