@@ -6,6 +6,15 @@ import ConsentServer
 import ConsentStore
 import Foundation
 
+/// The process's peak resident set size (VmHWM in /proc/self/status).
+func peakResidentBytes() -> UInt64 {
+    guard let handle = FileHandle(forReadingAtPath: "/proc/self/status"), let data = try? handle.readToEnd() else { return 0 }
+    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return (UInt64(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+    return 0
+}
+
 /// The process's resident set size, from /proc/self/statm (pages × page size).
 func residentBytes() -> UInt64 {
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
@@ -50,6 +59,7 @@ func measureRestart(directory: String, keepState: Bool, full: Bool) {
     print("snapshot \(report.snapshotFile ?? "none")")
     print("consents \(ledger.consentCount)")
     print("resident \(after - min(after, before))")
+    print("peak \(peakResidentBytes() - min(peakResidentBytes(), before))")
     guard full else {
         ledger.close()
         return
