@@ -50,16 +50,10 @@ func runBenchmark(parent: String, consents: Int, tail: Int, keepData: Bool) {
     print("built: \(group(flow.consents)) consents, \(group(Int(events))) events (\(format(2, Double(events) / Double(flow.consents))) per consent), "
           + "\(logBytes >> 20) MiB of log in \(segments.count) segments, in \(format(1, buildSeconds)) s; \(flow.refusals) commands refused")
 
-    // The domain's share of (b): decoding the snapshot alone, from memory.
-    let decodeSeconds: Double
-    do {
-        let file = try Data(contentsOf: URL(fileURLWithPath: data + "/" + snapshot.file!))
-        let payload = [UInt8](file.dropFirst(32))  // the store's 32-byte snapshot header (docs/STORAGE.md)
-        let decodeStarted = clock.now
-        let decoded = try ConsentState(snapshot: payload)
-        decodeSeconds = (clock.now - decodeStarted).seconds
-        precondition(decoded.requestCount == consentsInSnapshot)
-    } catch { fatalError("cannot decode the snapshot: \(error)") }
+    // The domain's share of (b): ConsentCore decoding the snapshot, from memory.
+    let decode = runChild(["decode", data + "/" + snapshot.file!])
+    let decodeSeconds = Double(decode["seconds"]!)!
+    precondition(Int(decode["consents"]!) == consentsInSnapshot)
 
     // 2a. From the log alone: the snapshot set aside (a name recovery does not read).
     let snapshotPath = data + "/" + snapshot.file!
@@ -99,7 +93,8 @@ func runBenchmark(parent: String, consents: Int, tail: Int, keepData: Bool) {
           + " = \(format(2, fullSeconds / referenceSeconds))× the log alone; \(format(2, fullSeconds * 1e6 / fullEvents)) µs per event")
     print("    10 M consents: \(format(1, fullSeconds * targetConsents / fullConsents)) s (target < \(Int(targetSeconds)) s)")
     print("(b) restart from a snapshot (\(group(consentsInSnapshot)) consents) + a tail of \(group(Int(kept["replayed"]!)!)) events: \(format(2, snapSeconds)) s")
-    print("    of which ConsentCore's snapshot decode (in memory, measured apart): \(format(2, decodeSeconds)) s = \(format(2, decodeSeconds * 1e6 / Double(consentsInSnapshot))) µs per consent")
+    print("    of which ConsentCore's snapshot decode (in memory, measured apart): \(format(2, decodeSeconds)) s = \(format(2, decodeSeconds * 1e6 / Double(consentsInSnapshot))) µs per consent;"
+          + " it peaks at \(Int((Double(decode["peak"]!)! / Double(consentsInSnapshot)).rounded())) bytes per consent above the bytes it decodes")
     print("    10 M consents: \(format(1, snapSeconds * targetConsents / snapConsents)) s (target < \(Int(targetSeconds)) s)")
     print("(c) resident memory after the restart: \(Int(residentSnap.rounded())) bytes per consent from the snapshot, \(Int(residentFull.rounded())) from the log (target < \(Int(targetBytesPerConsent)))")
     print("    peak during the restart: \(Int((Double(kept["peak"]!)! / snapConsents).rounded())) bytes per consent from the snapshot (the file is read whole),"

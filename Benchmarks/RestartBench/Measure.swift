@@ -85,12 +85,37 @@ func measureRestart(directory: String, keepState: Bool, full: Bool) {
     ledger.close()
 }
 
+/// The child's side of the decode measurement: ConsentCore's snapshot decode
+/// alone, from bytes already in memory (the store's 32-byte header skipped,
+/// docs/STORAGE.md), with the resident memory it leaves and its peak.
+func measureDecode(snapshotFile: String) {
+    guard let file = FileManager.default.contents(atPath: snapshotFile) else { fatalError("cannot read \(snapshotFile)") }
+    let payload = [UInt8](file.dropFirst(32))
+    let before = residentBytes()
+    let peakBefore = peakResidentBytes()
+    let clock = ContinuousClock()
+    let started = clock.now
+    let state: ConsentState
+    do { state = try ConsentState(snapshot: payload) } catch { fatalError("cannot decode \(snapshotFile): \(error)") }
+    print("seconds \((clock.now - started).seconds)")
+    print("consents \(state.requestCount)")
+    let after = residentBytes()
+    print("resident \(after - min(after, before))")
+    let peak = peakResidentBytes()
+    print("peak \(peak - min(peak, peakBefore))")
+}
+
 /// The parent's side: runs `measure` in a fresh copy of this executable and
 /// parses its lines.
 func measureInChild(directory: String, keepState: Bool, full: Bool) -> [String: String] {
+    runChild(["measure", directory, keepState ? "true" : "false", full ? "full" : "open"])
+}
+
+/// Runs this executable with `arguments` and parses its `key value` lines.
+func runChild(_ arguments: [String]) -> [String: String] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    process.arguments = ["measure", directory, keepState ? "true" : "false", full ? "full" : "open"]
+    process.arguments = arguments
     let pipe = Pipe()
     process.standardOutput = pipe
     do { try process.run() } catch { fatalError("cannot start the measuring child: \(error)") }

@@ -22,6 +22,7 @@
 // --keep-data leaves the data directory for a profiler (its path is printed).
 //
 //   consent-restartbench measure DIR KEEP-STATE (open|full)    one restart; used by step 2
+//   consent-restartbench decode SNAPSHOT-FILE                    ConsentCore's decode alone; used by step 2
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,6 +32,11 @@ import ConsentStore
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "decode" {
+    guard arguments.count == 2 else { fatalError("usage: consent-restartbench decode SNAPSHOT-FILE") }
+    measureDecode(snapshotFile: arguments[1])
+    exit(0)
+}
 if arguments.first == "measure" {
     guard arguments.count == 4 else { fatalError("usage: consent-restartbench measure DIR KEEP-STATE (open|full)") }
     measureRestart(directory: arguments[1], keepState: arguments[2] == "true", full: arguments[3] == "full")
