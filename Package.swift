@@ -97,6 +97,15 @@ let package = Package(
         ),
 
         .executableTarget(name: "consent-codecbench", dependencies: ["ConsentProto", "ConsentRPC"], path: "Benchmarks/CodecBench", swiftSettings: optimise),
+        // Restart time and memory per consent for 1 million consents (make bench).
+        .executableTarget(
+            name: "consent-restartbench",
+            dependencies: ["ConsentServer", "ConsentCore", "ConsentStore"],
+            path: "Benchmarks/RestartBench",
+            swiftSettings: optimise
+        ),
+        // Test helper, not a product: consentd plus a test-only write, for the kill -9 test.
+        .executableTarget(name: "consent-crashtarget", dependencies: ["ConsentServer", "ConsentTesting"], path: "Tests/Support/CrashTarget"),
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),
         .testTarget(name: "ConsentRPCTests", dependencies: ["ConsentRPC", "ConsentProto"]),

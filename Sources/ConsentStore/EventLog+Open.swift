@@ -50,6 +50,9 @@ extension EventLog {
         }
         let report = recovery.report
         options.log(report.description)
+        // A replay grows the state's tables by doubling and reads whole
+        // segments into buffers: return what that left free to the kernel.
+        FreeMemory.release()
         let core = LogCore(
             directory: directory, fileSystem: fileSystem, options: options,
             lastSequence: report.lastSequence, segments: layout.segments,

@@ -17,7 +17,7 @@ public final class EventLog<State: ReplayableState>: Sendable {
     let core: LogCore
     private let lock: LockFile
     private let writerThread: PosixThread
-    private let snapshotThread: PosixThread
+    let snapshotThread: PosixThread
     private let closed = Atomic<Bool>(false)
 
     init(core: LogCore, lock: LockFile, writer: LogCore.WriterContext, snapshotBase: SnapshotBase) {

@@ -23,6 +23,8 @@ public enum LogVerifier {
         public var snapshots: [(file: String, sequence: UInt64, problem: String?)] = []
         /// Damage that would stop `open` (or, for a snapshot, make it fall back).
         public var problems: [StoreError] = []
+        /// One entry per segment file, in sequence order.
+        public var segmentFiles: [SegmentSummary] = []
 
         /// No problem that would stop `open`. A damaged snapshot is listed in
         /// `snapshots` and is not counted here when recovery can fall back.
@@ -37,6 +39,29 @@ public enum LogVerifier {
             lines.append(contentsOf: problems.map { "PROBLEM: \($0)" })
             lines.append(isHealthy ? "healthy" : "NOT healthy: open would refuse this directory")
             return lines.joined(separator: "\n")
+        }
+    }
+
+    /// What one segment file holds.
+    public struct SegmentSummary: Sendable, Equatable {
+        /// The file name, e.g. `log-00000000000000000001.seg`.
+        public var file: String
+        /// The first sequence number (from the file name).
+        public var firstSequence: UInt64
+        /// Valid records read before the end or the first damage.
+        public var records: UInt64
+        /// The file's size in bytes.
+        public var bytes: Int64
+        /// Where a torn tail starts (the end of the last valid record), and
+        /// how many bytes `open` would cut there; `nil` if the file ends cleanly.
+        public var tornTail: (offset: Int64, bytes: Int64)?
+        /// Why `open` would refuse this segment, if it would.
+        public var problem: StoreError?
+
+        public static func == (lhs: SegmentSummary, rhs: SegmentSummary) -> Bool {
+            lhs.file == rhs.file && lhs.firstSequence == rhs.firstSequence && lhs.records == rhs.records
+                && lhs.bytes == rhs.bytes && lhs.tornTail?.offset == rhs.tornTail?.offset
+                && lhs.tornTail?.bytes == rhs.tornTail?.bytes && lhs.problem == rhs.problem
         }
     }
 
@@ -78,11 +103,14 @@ public enum LogVerifier {
                 bytes = try fileSystem.readFile(directory + "/" + segment.name)
             } catch {
                 report.problems.append(.io(error))
+                report.segmentFiles.append(SegmentSummary(file: segment.name, firstSequence: segment.sequence, records: 0, bytes: 0, problem: .io(error)))
                 expected = nil
                 continue
             }
             report.segments += 1
             report.bytes += Int64(bytes.count)
+            var summary = SegmentSummary(file: segment.name, firstSequence: segment.sequence, records: 0, bytes: Int64(bytes.count))
+            defer { report.segmentFiles.append(summary) }
             let scanner = SegmentScanner(name: segment.name, isLast: isLast, maxPayload: options.maxPayloadSize, cutTornFinalBatch: options.cutTornFinalBatch)
             do throws(StoreError) {
                 let result = try withBytes(bytes) { (raw) throws(StoreError) in
@@ -95,11 +123,15 @@ public enum LogVerifier {
                     report.tornBytes += Int64(outcome.tornBytes)
                     if outcome.records > 0 { report.lastSequence = outcome.nextSequence - 1 }
                     expected = outcome.nextSequence
+                    summary.records = outcome.records
+                    if outcome.tornBytes > 0 { summary.tornTail = (Int64(outcome.validEnd), Int64(outcome.tornBytes)) }
                 case .failure:
                     report.tornBytes += Int64(bytes.count)
+                    summary.tornTail = (0, Int64(bytes.count))
                 }
             } catch {
                 report.problems.append(error)
+                summary.problem = error
                 // Go on with the next segment on its own terms, to list all damage.
                 expected = nil
             }

@@ -28,20 +28,28 @@ public final class ConsentdProcess: @unchecked Sendable {  // used from one test
     }
 
     /// `consentd` built beside the running test bundle.
-    public static var binary: String {
+    public static var binary: String { sibling("consentd") }
+
+    /// An executable of this package built beside the running test bundle.
+    public static func sibling(_ name: String) -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         let me = n > 0 ? String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
         var directory = String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)])
         if directory.hasSuffix(".xctest") { directory = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)]) }
-        return directory + "/consentd"
+        return directory + "/" + name
     }
 
     /// Starts consentd on 127.0.0.1 port 0 with `certificates` and `dataDirectory`,
     /// and waits (up to `timeout`) for its `listening on` line.
+    /// - Parameter binary: the executable (default: `consentd` beside the
+    ///   tests); a test helper that takes consentd's options and prints the
+    ///   same line, such as `consent-crashtarget`, works too.
     /// - Throws: `LaunchError` when it cannot be started or does not come up.
-    public init(certificates: DevCertificateSet, dataDirectory: String, extraArguments: [String] = [], timeout: Duration = .seconds(30)) throws {
-        let binary = Self.binary
+    public init(
+        certificates: DevCertificateSet, dataDirectory: String, extraArguments: [String] = [], timeout: Duration = .seconds(30),
+        binary: String = ConsentdProcess.binary
+    ) throws {
         guard access(binary, X_OK) == 0 else { throw LaunchError.binaryNotFound(binary) }
         logPath = dataDirectory + ".consentd-\(UInt32.random(in: 0...UInt32.max)).log"
         let arguments = [
@@ -61,7 +69,22 @@ public final class ConsentdProcess: @unchecked Sendable {  // used from one test
         let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid = pid_t()
-        let rc = posix_spawn(&pid, binary, &actions, nil, argv, environ)
+        // The child starts with no signal blocked and default handlers: the
+        // spawning thread (a Swift concurrency worker) may block signals, and
+        // a child inheriting that mask would ignore SIGTERM unless, like
+        // consentd, it takes signals with sigwait.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let rc = posix_spawn(&pid, binary, &actions, &attributes, argv, environ)
         close(pipeFDs[1])
         guard rc == 0 else {
             close(pipeFDs[0])

@@ -27,8 +27,16 @@ public final class TestHub: Sendable {
     /// Starts a hub.
     /// - Parameters:
     ///   - demoRegistry: load NAV's and Skatteetaten's demo resources and BANKEN AS.
+    ///   - ledger: a ledger to serve instead of one on a fresh data directory
+    ///     (e.g. on ConsentStore's `FaultInjectingFileSystem`); the hub closes
+    ///     it on `stop()` but leaves its directory to the caller.
     ///   - configure: changes to the server configuration (limits, timeouts).
-    public init(demoRegistry: Bool = true, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    ///   - additionalServices: test-only methods to register beside the hub's
+    ///     own (see `ConsentHubServer.init`).
+    public init(
+        demoRegistry: Bool = true, ledger: ConsentLedger? = nil, configure: (inout ServerConfiguration) -> Void = { _ in },
+        additionalServices: (inout RouterBuilder, ConsentLedger) -> Void = { _, _ in }
+    ) throws {
         certificates = Self.sharedCertificates
         dataDirectory = Self.temporaryDirectory("consenthub-data")
         var configuration = ServerConfiguration()
@@ -43,7 +51,7 @@ public final class TestHub: Sendable {
         configuration.demoRegistry = demoRegistry
         configuration.shutdownTimeoutSeconds = 5
         configure(&configuration)
-        server = try ConsentHubServer(configuration: configuration)
+        server = try ConsentHubServer(configuration: configuration, ledger: ledger, additionalServices: additionalServices)
         port = try server.start().port
     }
 

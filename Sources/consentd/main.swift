@@ -20,7 +20,7 @@ case .help:
 case .version:
     print("consentd \(ConsentHubVersion.current)")
 case .verifyData(let configuration):
-    exit(DataVerification.run(directory: configuration.dataDirectory))
+    exit(DataVerification.run(configuration))
 case .serve(let configuration):
     // SIGHUP parses the same arguments again, re-reading --config's file.
     exit(ServerProcess.run(configuration) { () throws(ConfigurationError) -> ServerConfiguration in

@@ -27,6 +27,27 @@ public enum ServerOptions {
             (c.listenHost, c.listenPort) = try parseHostPort(v)
         },
         option("data-dir", "DIR", "directory holding the event log and snapshots", { $0.dataDirectory }) { c, v in c.dataDirectory = v },
+        option("segment-size", "BYTES", "start a new log segment once the current one reaches this size (suffix K, M or G)", { formatBytes($0.segmentSize) }) { c, v throws(ConfigurationError) in
+            c.segmentSize = try bytes(v, "segment-size", 4096...(1 << 40))
+        },
+        option("snapshot-every-records", "N", "snapshot in the background after N new records; 0 = not by count", { String($0.snapshotEveryRecords) }) { c, v throws(ConfigurationError) in
+            c.snapshotEveryRecords = UInt64(try int(v, "snapshot-every-records", 0...1_000_000_000_000))
+        },
+        option("snapshot-every-bytes", "BYTES", "snapshot in the background after this many new log bytes (suffix K, M or G); 0 = not by size", { formatBytes(Int($0.snapshotEveryBytes)) }) { c, v throws(ConfigurationError) in
+            c.snapshotEveryBytes = UInt64(try bytes(v, "snapshot-every-bytes", 0...(1 << 50)))
+        },
+        option("snapshots-to-keep", "N", "snapshots kept; older ones are removed after each new one", { String($0.snapshotsToKeep) }) { c, v throws(ConfigurationError) in
+            c.snapshotsToKeep = try int(v, "snapshots-to-keep", 1...1000)
+        },
+        switchOption("remove-covered-segments", "remove log segments whose every record is in the oldest kept snapshot (default: keep the whole history, which is audit data)", { $0.removeCoveredSegments ? "true" : "false" }) { c, v throws(ConfigurationError) in
+            c.removeCoveredSegments = try bool(v, "remove-covered-segments")
+        },
+        option("snapshot-keeps-state", "BOOL", "true: the snapshot thread keeps its copy of the state between snapshots (quick snapshots, twice the memory); false: it reloads the last snapshot each time", { $0.snapshotKeepsState ? "true" : "false" }) { c, v throws(ConfigurationError) in
+            c.snapshotKeepsState = try bool(v, "snapshot-keeps-state")
+        },
+        switchOption("cut-torn-final-batch", "at start, cut a last write batch that a power loss tore (damage followed only by records of the same batch) instead of refusing to start", { $0.cutTornFinalBatch ? "true" : "false" }) { c, v throws(ConfigurationError) in
+            c.cutTornFinalBatch = try bool(v, "cut-torn-final-batch")
+        },
         option("cert", "FILE", "server certificate chain (PEM)", { $0.certificatePath }) { c, v in c.certificatePath = v },
         option("key", "FILE", "server private key (PEM)", { $0.privateKeyPath }) { c, v in c.privateKeyPath = v },
         option("client-ca", "FILE", "CA certificates that sign client certificates (PEM); a client certificate is mandatory", { $0.clientCAPath }) { c, v in c.clientCAPath = v },
@@ -195,7 +216,7 @@ public enum ServerOptions {
             return (flag, option.help + shown)
         }
         rows.append(("--config FILE", "read options from FILE; flags given on the command line win"))
-        rows.append(("--verify-data", "check the data directory (records, checksums, snapshots) and exit"))
+        rows.append(("--verify-data", "check the data directory (records, checksums, snapshots) without starting; exit 0 healthy, 1 damaged, 2 unusable"))
         rows.append(("--version", "print the version and exit"))
         rows.append(("-h, --help", "print this text and exit"))
         let width = rows.map(\.0.count).max() ?? 0
@@ -248,6 +269,31 @@ public enum ServerOptions {
     /// these into whole milliseconds (`Int64(seconds * 1000)`), which traps
     /// far above this (`--idle-timeout 1e20`).
     static let maximumSeconds = 30.0 * 86_400
+
+    /// A byte count, optionally with a binary suffix: `4096`, `64K`, `64M`, `1G` (also `KiB`, `MiB`, `GiB`).
+    static func bytes(_ value: String, _ name: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let text = value.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
+        var digits = Substring(text)
+        var multiplier = 1
+        for (suffix, factor) in units where text.uppercased().hasSuffix(suffix.uppercased()) {
+            digits = text.dropLast(suffix.count)
+            multiplier = factor
+            break
+        }
+        guard let n = Int(digits), n >= 0, n <= range.upperBound / multiplier, range.contains(n * multiplier) else {
+            throw ConfigurationError("\(name) must be a number of bytes from \(formatBytes(range.lowerBound)) to \(formatBytes(range.upperBound)) (suffix K, M or G allowed), not '\(value)'")
+        }
+        return n * multiplier
+    }
+
+    /// `67108864` → `64M`; sizes that are not whole K, M or G stay as bytes.
+    static func formatBytes(_ value: Int) -> String {
+        for (suffix, shift) in [("G", 30), ("M", 20), ("K", 10)] where value > 0 && value % (1 << shift) == 0 {
+            return "\(value >> shift)\(suffix)"
+        }
+        return String(value)
+    }
 
     private static func seconds(_ value: String, _ name: String) throws(ConfigurationError) -> Double {
         guard let n = Double(value), n > 0, n.isFinite else {

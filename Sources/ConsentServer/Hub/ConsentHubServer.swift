@@ -30,9 +30,20 @@ public final class ConsentHubServer: Sendable {
     /// Loads the principals and the TLS material, recovers the state from the
     /// data directory (or takes `ledger`, for tests), and builds the services.
     /// Nothing listens until `start()`.
+    /// - Parameters:
+    ///   - ledger: an open ledger to serve instead of opening `--data-dir`
+    ///     (tests: one on a fault-injecting file system). The server closes it
+    ///     when it shuts down.
+    ///   - additionalServices: registers extra methods beside the hub's own.
+    ///     For tests and test helpers only (a write path over the wire before
+    ///     the real services exist, the crash test's child); the product
+    ///     registers nothing here.
     /// - Throws: `ConfigurationError` naming the file or option that is wrong,
     ///   or why the data directory cannot be used.
-    public init(configuration: ServerConfiguration, ledger: ConsentLedger? = nil) throws(ConfigurationError) {
+    public init(
+        configuration: ServerConfiguration, ledger: ConsentLedger? = nil,
+        additionalServices: (inout RouterBuilder, ConsentLedger) -> Void = { _, _ in }
+    ) throws(ConfigurationError) {
         self.configuration = try configuration.validated()
         let principals = ReloadableValue(try PrincipalDirectory.load(path: configuration.principalsPath))
         self.principals = principals
@@ -50,14 +61,15 @@ public final class ConsentHubServer: Sendable {
         if let ledger {
             self.ledger = ledger
         } else {
+            let residentBefore = HubStatus.residentBytes()
             do {
-                var options = LogOptions()
-                options.log = { ServerLog.info("store: \($0)") }
+                let options = configuration.logOptions { ServerLog.info("store: \($0)") }
                 self.ledger = try ConsentLedger(
                     directory: configuration.dataDirectory, options: options, configuration: configuration.consentConfiguration)
             } catch {
                 throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
             }
+            ServerLog.info(self.ledger.startupSummary(residentBefore: residentBefore, residentAfter: HubStatus.residentBytes()))
         }
         if configuration.demoRegistry {
             try Self.loadDemoRegistry(into: self.ledger)
@@ -71,6 +83,7 @@ public final class ConsentHubServer: Sendable {
         eventFeed = ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
         expirySweeper = ConsentExpirySweeper(ledger: self.ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)))
         TokenService.register(into: &builder, ledger: self.ledger, keys: tokenKeys)
+        additionalServices(&builder, self.ledger)
         let router = Router(builder, principals: principals)
         self.router = router
         status.router.withLock { $0 = router }

@@ -91,12 +91,108 @@ public enum ServerProcess {
     }
 }
 
-/// `consentd --verify-data`: checks a data directory without starting.
+/// `consentd --verify-data`: checks a data directory without starting, with
+/// the rules the start-up recovery applies (docs/STORAGE.md), read-only and
+/// without the directory's lock.
+///
+/// Exit codes: 0 healthy (a torn tail is not damage: it is a write that was
+/// never acknowledged, and the next start cuts it); 1 damaged (anything that
+/// stops the start, or a snapshot that the start would skip); 2 unusable (no
+/// such directory, not a directory, cannot be listed).
 public enum DataVerification {
-    /// Prints what was found; returns 0 when healthy, 1 when damaged.
+    public enum Verdict: Int32, Sendable {
+        case healthy = 0
+        case damaged = 1
+        case unusable = 2
+    }
+
+    /// Checks `configuration.dataDirectory`; `--cut-torn-final-batch` is honoured
+    /// as at start-up.
+    /// - Returns: the verdict (its raw value is the exit code) and the report to print.
+    public static func check(_ configuration: ServerConfiguration) -> (verdict: Verdict, text: String) {
+        let directory = configuration.dataDirectory
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            return (.unusable, "data directory \(directory): no such directory\nresult: UNUSABLE (exit 2)")
+        }
+        guard isDirectory.boolValue else {
+            return (.unusable, "data directory \(directory): not a directory\nresult: UNUSABLE (exit 2)")
+        }
+        do {
+            _ = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            return (.unusable, "data directory \(directory): cannot be listed (\(error.localizedDescription))\nresult: UNUSABLE (exit 2)")
+        }
+        let report = LogVerifier.verify(directory: directory, options: configuration.logOptions { _ in })
+        return describe(report, directory: directory)
+    }
+
+    /// Prints the report of `check` and returns the exit code.
+    public static func run(_ configuration: ServerConfiguration) -> Int32 {
+        let (verdict, text) = check(configuration)
+        print(text)
+        return verdict.rawValue
+    }
+
+    /// `run` for a directory with the default options.
     public static func run(directory: String) -> Int32 {
-        let report = LogVerifier.verify(directory: directory)
-        print(report)
-        return report.isHealthy ? 0 : 1
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = directory
+        return run(configuration)
+    }
+
+    static func describe(_ report: LogVerifier.Report, directory: String) -> (verdict: Verdict, text: String) {
+        var lines = ["data directory: \(directory)", "segments: \(report.segments)"]
+        for segment in report.segmentFiles {
+            var line = "  \(segment.file): "
+            if let problem = segment.problem {
+                line += "DAMAGED: \(problem)"
+            } else {
+                line += segment.records == 0
+                    ? "no records"
+                    : "sequence \(segment.firstSequence)...\(segment.firstSequence + segment.records - 1) (\(segment.records) records)"
+                line += ", \(segment.bytes) bytes"
+                if let torn = segment.tornTail {
+                    line += "; torn tail: \(torn.bytes) bytes at offset \(torn.offset)"
+                }
+            }
+            lines.append(line)
+        }
+        lines.append(report.records == 0
+            ? "records: 0"
+            : "records: \(report.records), sequence \(report.firstSequence)...\(report.lastSequence), \(report.bytes) bytes")
+        lines.append("snapshots: \(report.snapshots.count)")
+        var damagedSnapshots = 0
+        for snapshot in report.snapshots {
+            if let problem = snapshot.problem {
+                damagedSnapshots += 1
+                lines.append("  \(snapshot.file): covers sequence \(snapshot.sequence), DAMAGED (start-up skips it and falls back to an older snapshot or a full replay): \(problem)")
+            } else {
+                lines.append("  \(snapshot.file): covers sequence \(snapshot.sequence), ok")
+            }
+        }
+        if report.tornBytes > 0 {
+            lines.append("torn bytes: \(report.tornBytes) (the end of a write that was never acknowledged; the next start cuts them; a consentd running on this directory shows its unsynced last write this way)")
+        } else {
+            lines.append("torn bytes: 0")
+        }
+        if report.problems.isEmpty {
+            lines.append("problems: none")
+        } else {
+            lines.append("problems: \(report.problems.count)")
+            lines.append(contentsOf: report.problems.map { "  \($0)" })
+        }
+        let verdict: Verdict
+        if !report.problems.isEmpty {
+            verdict = .damaged
+            lines.append("result: DAMAGED: consentd would refuse to start on this directory (exit 1)")
+        } else if damagedSnapshots > 0 {
+            verdict = .damaged
+            lines.append("result: DAMAGED: \(damagedSnapshots) damaged snapshot(s); consentd would start without them (exit 1)")
+        } else {
+            verdict = .healthy
+            lines.append("result: healthy (exit 0)")
+        }
+        return (verdict, lines.joined(separator: "\n"))
     }
 }

@@ -1,6 +1,7 @@
 import ConsentCore
 import ConsentRPC
 import ConsentStore
+import Dispatch
 import Synchronization
 
 /// The hub's consent state and the durable log behind it.
@@ -13,18 +14,54 @@ import Synchronization
 /// waits for); a read waits for whatever it observed the same way, so nobody
 /// is shown a change that a crash could still undo.
 ///
+/// When the log fails (a write or sync returns EIO, ENOSPC, …) the events
+/// applied since the last durable one will never be durable, yet the live
+/// state holds them. The ledger then refuses every change (UNAVAILABLE), the
+/// calls waiting for the failed records get UNAVAILABLE from the router, and
+/// the live state is replaced by the state of the durable records, rebuilt by
+/// the store's snapshot thread (`EventLog.durableState()`), so reads go on
+/// being answered, from exactly what a restart will recover
+/// (see ConsentLedger+Failure.swift and docs/STORAGE.md).
+///
 /// - Important: the lock is held for decide + encode + append (a memcpy into
 ///   the log's pending buffer) + apply, never for I/O: the log's writer thread
 ///   does the `write` and `fdatasync`.
 public final class ConsentLedger: Sendable {
-    private let state: Mutex<ConsentState>
-    private let log: EventLog<LoggedConsentState>?
-    /// Set by the first failed append: from then on the hub refuses changes.
-    private let failure = Mutex<String?>(nil)
+    /// The state and what reads may do with it, under the one lock.
+    let live: Mutex<Live>
+    let log: EventLog<LoggedConsentState>?
+    /// The settings every decision uses; put back into a rebuilt state.
+    let configuration: ConsentConfiguration
+    /// Set by the first failed append, before anything reacts to it; checked
+    /// under `live`'s lock by every command, so no change is applied after it.
+    let failed = Atomic<Bool>(false)
+    /// Why the log failed (the first failure's text).
+    let failure = Mutex<String?>(nil)
+    /// Set by `close()`: a closed log fails appends too, but that is no
+    /// storage failure to recover from.
+    let closed = Atomic<Bool>(false)
+    /// Where storage lines go (the log's sink: the server log in consentd).
+    let logLine: @Sendable (String) -> Void
     /// Told each time events become durable (see `addCommitObserver`).
     private let observers = Mutex<[@Sendable (UInt64) -> Void]>([])
     /// What recovery read at start (nil for the in-memory ledger).
     public let recovery: RecoveryReport?
+
+    struct Live {
+        var state: ConsentState
+        var reads: Reads = .live
+    }
+
+    /// What reads are answered from.
+    enum Reads {
+        /// The live state; answers wait until what they saw is durable. After
+        /// a failure and before the rebuild, reads are refused (see `read`).
+        case live
+        /// The state of the durable records, rebuilt after the log failed.
+        case durable
+        /// The log failed and the durable state could not be rebuilt.
+        case refused(String)
+    }
 
     /// A command's result, and the sequence it must be durable up to before
     /// it may be answered (0: nothing to wait for).
@@ -36,22 +73,35 @@ public final class ConsentLedger: Sendable {
     /// A ledger that keeps its events in memory only: lost on exit. For tests
     /// and tools; `consentd` always runs on the log.
     public init(configuration: ConsentConfiguration = ConsentConfiguration()) {
-        state = Mutex(ConsentState(configuration: configuration))
+        live = Mutex(Live(state: ConsentState(configuration: configuration)))
         log = nil
         recovery = nil
+        self.configuration = configuration
+        logLine = { _ in }
     }
 
     /// Opens (or creates) the event log in `directory`, recovering the state
     /// from its newest snapshot and the records after it.
+    /// - Parameters:
+    ///   - options: segment size, snapshot policy, retention, and the sink for
+    ///     the store's log lines (which this ledger's own lines use too).
+    ///   - fileSystem: the store's syscall layer; tests pass ConsentStore's
+    ///     `FaultInjectingFileSystem` to make writes and syncs fail.
     /// - Throws: `StoreError` when the directory is locked by another consentd,
     ///   damaged, or cannot be read.
-    public init(directory: String, options: LogOptions = LogOptions(), configuration: ConsentConfiguration = ConsentConfiguration()) throws(StoreError) {
-        let (log, recovered, report) = try EventLog<LoggedConsentState>.open(directory: directory, options: options)
+    /// - Important: call `close()` to sync and release the directory.
+    public init(
+        directory: String, options: LogOptions = LogOptions(), configuration: ConsentConfiguration = ConsentConfiguration(),
+        fileSystem: any FileSystem = POSIXFileSystem()
+    ) throws(StoreError) {
+        let (log, recovered, report) = try EventLog<LoggedConsentState>.open(directory: directory, options: options, fileSystem: fileSystem)
         var restored = recovered.state
         restored.configuration = configuration
-        state = Mutex(restored)
+        live = Mutex(Live(state: restored))
         self.log = log
+        self.configuration = configuration
         recovery = report
+        logLine = options.log
     }
 
     /// "log at DIR" or "memory (events are lost on exit)".
@@ -60,25 +110,31 @@ public final class ConsentLedger: Sendable {
     }
 
     /// Whether changes are accepted (false after the log failed).
-    public var isWritable: Bool { failure.withLock { $0 == nil } }
+    public var isWritable: Bool { !failed.load(ordering: .acquiring) }
 
     /// Decides `command` as `actor` at `now`, then logs and applies its events.
+    ///
+    /// After a storage failure every command is refused with UNAVAILABLE
+    /// before it is decided: nothing it would change could be made durable.
     public func execute(_ command: Command, by actor: Actor, at now: Timestamp) -> Outcome {
-        if let reason = failure.withLock({ $0 }) {
-            return Outcome(result: .failure(Self.unavailable(reason)), durableAfter: 0)
-        }
-        return state.withLock { state -> Outcome in
+        live.withLock { live -> Outcome in
+            // Checked under the lock, not before it: the rebuild after a
+            // failure swaps the state under this lock, and a command decided
+            // after the swap would put a never-durable event back in it.
+            if failed.load(ordering: .acquiring) {
+                return Outcome(result: .failure(Self.unavailable(failureReason)), durableAfter: 0)
+            }
             var random = SystemRandomNumberGenerator()
             let decision: Decision
             do throws(DomainError) {
-                decision = try state.decide(command, by: actor, at: now, using: &random)
+                decision = try live.state.decide(command, by: actor, at: now, using: &random)
             } catch {
                 return Outcome(result: .failure(RPCError(error)), durableAfter: 0)
             }
             let result = decision.result.mapError(RPCError.init)
             guard !decision.events.isEmpty else {
                 // Nothing changed, but the answer shows state that may not be durable yet.
-                return Outcome(result: result, durableAfter: state.lastSequence)
+                return Outcome(result: result, durableAfter: live.state.lastSequence)
             }
             if let log {
                 let records = decision.events.map { (LoggedConsentState.eventRecordType, EventCodec.encode($0)) }
@@ -89,22 +145,34 @@ public final class ConsentLedger: Sendable {
                     }
                 }
             }
-            for event in decision.events { state.apply(event) }
-            if log == nil { notifyCommitted(state.lastSequence) }
-            return Outcome(result: result, durableAfter: state.lastSequence)
+            for event in decision.events { live.state.apply(event) }
+            if log == nil { notifyCommitted(live.state.lastSequence) }
+            return Outcome(result: result, durableAfter: live.state.lastSequence)
         }
     }
 
     /// Runs a query against the current state.
+    ///
+    /// After a storage failure, reads are answered from the durable state once
+    /// it is rebuilt; until then (and if it cannot be rebuilt) they are
+    /// refused with UNAVAILABLE, because the live state holds changes that
+    /// will never be durable.
     /// - Returns: its value and the sequence the answer must be durable up to.
-    /// - Throws: the query's refusal, as an `RPCError`.
+    /// - Throws: the query's refusal, as an `RPCError`; UNAVAILABLE as above.
     public func read<R: Sendable>(_ query: (ConsentState) throws(DomainError) -> R) throws(RPCError) -> (value: R, durableAfter: UInt64) {
-        let outcome: Result<(R, UInt64), DomainError> = state.withLock { state in
-            Result { () throws(DomainError) in (try query(state), state.lastSequence) }
+        let outcome: Result<(R, UInt64), RPCError> = live.withLock { live in
+            switch live.reads {
+            case .live where failed.load(ordering: .acquiring):
+                return .failure(Self.rebuilding(failureReason))
+            case .refused(let why):
+                return .failure(Self.unreadable(failureReason, why))
+            case .live, .durable:
+                return Result { () throws(DomainError) in (try query(live.state), live.state.lastSequence) }.mapError(RPCError.init)
+            }
         }
         switch outcome {
         case .success(let (value, sequence)): return (value, sequence)
-        case .failure(let error): throw RPCError(error)
+        case .failure(let error): throw error
         }
     }
 
@@ -122,28 +190,22 @@ public final class ConsentLedger: Sendable {
         for observer in observers.withLock({ $0 }) { observer(sequence) }
     }
 
-    private func recordFailure(_ error: StoreError) {
-        failure.withLock { $0 = $0 ?? "\(error)" }
-    }
-
     /// Waits for the log; used by the router before answering.
     public var commits: any CommitTracker { LedgerCommits(log: log) }
 
     /// The sequence of the last event applied.
-    public var lastSequence: UInt64 { state.withLock { $0.lastSequence } }
+    public var lastSequence: UInt64 { live.withLock { $0.state.lastSequence } }
 
     /// The sequence of the last event on disk (everything, for the in-memory ledger).
     public var durableSequence: UInt64 { log?.durableSequence ?? lastSequence }
 
+    /// The number of consent requests (and consents) in the state.
+    public var consentCount: Int { live.withLock { $0.state.requestCount } }
+
     /// Syncs what was appended and releases the data directory.
     public func close() {
+        closed.store(true, ordering: .releasing)
         log?.close()
-    }
-
-    static func unavailable(_ reason: String) -> RPCError {
-        RPCError(
-            .unavailable, "the hub cannot record changes: \(reason); it serves reads until it is restarted",
-            trailers: [DomainErrorMapping.reasonKey: "storage_failed"])
     }
 }
 
@@ -159,8 +221,7 @@ struct LedgerCommits: CommitTracker {
         log.whenDurable(sequence) { result in
             switch result {
             case .success: completion(.success(()))
-            case .failure(let error):
-                completion(.failure(RPCError(.unavailable, "not recorded durably: \(error)", cause: error)))
+            case .failure(let error): completion(.failure(ConsentLedger.notDurable(error)))
             }
         }
     }

@@ -55,9 +55,15 @@ final class LogCore: Sendable {
     }
 
     struct SnapshotRequests {
-        var requested = false
+        /// A signal on `snapshotWake` that the snapshot thread has not yet
+        /// consumed: further requests coalesce into it.
+        var wakePending = false
+        /// Whether a snapshot is wanted (besides any durable-state requests).
+        var snapshotWanted = false
         var stopping = false
         var waiters: [@Sendable (Result<SnapshotInfo, StoreError>) -> Void] = []
+        /// Callers of ``EventLog/durableState()`` waiting for their copy.
+        var stateRequests: [StateHandoff] = []
     }
 
     init(directory: String, fileSystem: any FileSystem, options: LogOptions, lastSequence: UInt64, segments: [UInt64], durableEnd: (UInt64, Int64), snapshotSequence: UInt64) {
@@ -136,10 +142,24 @@ final class LogCore: Sendable {
         let (stopping, signal) = snapshots.withLock { s -> (Bool, Bool) in
             if s.stopping { return (true, false) }
             if let waiter { s.waiters.append(waiter) }
-            defer { s.requested = true }
-            return (false, !s.requested)
+            s.snapshotWanted = true
+            defer { s.wakePending = true }
+            return (false, !s.wakePending)
         }
         if stopping { waiter?(.failure(Self.closedError)) } else if signal { snapshotWake.signal() }
+    }
+
+    /// Asks the snapshot thread for a copy of its state brought up to the
+    /// durable end; `handoff` is fulfilled on that thread (or at once, with
+    /// the closed error, if the log is closing).
+    func requestDurableState(_ handoff: StateHandoff) {
+        let (stopping, signal) = snapshots.withLock { s -> (Bool, Bool) in
+            if s.stopping { return (true, false) }
+            s.stateRequests.append(handoff)
+            defer { s.wakePending = true }
+            return (false, !s.wakePending)
+        }
+        if stopping { handoff.fulfil(.failure(Self.closedError)) } else if signal { snapshotWake.signal() }
     }
 
     /// Stops the writer after it has written everything already appended.

@@ -101,7 +101,7 @@ struct SegmentScanner {
             return
         case .sameBatch(let last):
             if cutTornFinalBatch { return }
-            throw .corrupted(file: name, offset: Int64(offset), reason: "\(problem) \(position), followed by valid records up to sequence \(last) of the same write batch; most likely that batch's write was torn by a power loss and never acknowledged (LogOptions.cutTornFinalBatch cuts it)")
+            throw .corrupted(file: name, offset: Int64(offset), reason: "\(problem) \(position), followed by valid records up to sequence \(last) of the same write batch; most likely that batch's write was torn by a power loss and never acknowledged (consentd --cut-torn-final-batch, or LogOptions.cutTornFinalBatch, cuts it)")
         case .laterBatch(let sequence, let at):
             throw .corrupted(file: name, offset: Int64(offset), reason: "\(problem) \(position), followed by a valid record of a later write batch (sequence \(sequence) at offset \(at)): data that was acknowledged is damaged")
         }

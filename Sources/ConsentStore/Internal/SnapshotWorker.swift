@@ -27,42 +27,66 @@ final class SnapshotWorker<State: ReplayableState> {
     func run() {
         while true {
             core.snapshotWake.wait()
-            let (stopping, waiters) = core.snapshots.withLock { s in
-                defer { s.waiters.removeAll(); s.requested = false }
-                return (s.stopping, s.waiters)
+            let (stopping, snapshotWanted, waiters, stateRequests) = core.snapshots.withLock { s in
+                defer {
+                    s.waiters.removeAll()
+                    s.stateRequests.removeAll()
+                    s.wakePending = false
+                    s.snapshotWanted = false
+                }
+                return (s.stopping, s.snapshotWanted, s.waiters, s.stateRequests)
             }
             if stopping {
                 for waiter in waiters { waiter(.failure(LogCore.closedError)) }
+                for request in stateRequests { request.fulfil(.failure(LogCore.closedError)) }
                 return
             }
-            let result: Result<SnapshotInfo, StoreError>
-            do throws(StoreError) {
-                result = .success(try build())
-            } catch {
-                result = .failure(error)
-                if !core.isStopping { options.log("snapshot failed (the log is not affected): \(error)") }
-                // Start from a clean slate next time: the state may be ahead of the cursor.
-                state = nil
-                cursor = nil
+            // A caller waiting for the durable state (a server whose log just
+            // failed, so its reads wait) goes before a snapshot.
+            var stateResult: Result<Any, StoreError>?
+            if !stateRequests.isEmpty {
+                do throws(StoreError) {
+                    let (current, _) = try catchUp()
+                    stateResult = .success(DurableState(state: current, sequence: covered) as Any)
+                } catch {
+                    stateResult = .failure(error)
+                    if !core.isStopping { options.log("rebuilding the durable state failed: \(error)") }
+                    forget()
+                }
             }
-            for waiter in waiters { waiter(result) }
-            if !options.keepSnapshotStateInMemory {
-                state = nil
-                cursor = nil
+            var snapshotResult: Result<SnapshotInfo, StoreError>?
+            if snapshotWanted {
+                do throws(StoreError) {
+                    snapshotResult = .success(try build())
+                } catch {
+                    snapshotResult = .failure(error)
+                    if !core.isStopping { options.log("snapshot failed (the log is not affected): \(error)") }
+                    forget()
+                }
             }
+            // Dropped (and the memory the build freed given back) before
+            // anyone is told, so that when `snapshotNow` returns, what is
+            // resident is what the server keeps.
+            if !options.keepSnapshotStateInMemory { forget() }
+            FreeMemory.release()
+            if let stateResult { for request in stateRequests { request.fulfil(stateResult) } }
+            if let snapshotResult { for waiter in waiters { waiter(snapshotResult) } }
         }
     }
 
-    /// Brings the private state to the durable end and writes a snapshot.
-    /// - Throws: ``StoreError``; the log itself is not affected.
-    private func build() throws(StoreError) -> SnapshotInfo {
-        let clock = ContinuousClock()
-        let started = clock.now
+    /// Drops the private state: the next build starts from the newest
+    /// snapshot on disk. After a failure the state may be ahead of the cursor.
+    private func forget() {
+        state = nil
+        cursor = nil
+    }
+
+    /// Brings the private state up to the durable end of the log.
+    /// - Returns: the state and the sequence it was brought up from.
+    /// - Throws: ``StoreError``; the private state is then dropped by the caller.
+    private func catchUp() throws(StoreError) -> (State, replayedFrom: UInt64) {
         let (target, segments, end) = core.shared.withLock { s in
             (core.durable.load(ordering: .acquiring), s.segments, s.durableEnd)
-        }
-        if target <= newest.sequence {
-            return SnapshotInfo(file: newest.file, sequence: newest.sequence, bytes: 0, isNew: false)
         }
         var current: State
         if let state {
@@ -84,6 +108,18 @@ final class SnapshotWorker<State: ReplayableState> {
         let replayedFrom = covered
         try replay(into: &current, upTo: target, segments: segments, end: end)
         state = current
+        return (current, replayedFrom)
+    }
+
+    /// Brings the private state to the durable end and writes a snapshot.
+    /// - Throws: ``StoreError``; the log itself is not affected.
+    private func build() throws(StoreError) -> SnapshotInfo {
+        let clock = ContinuousClock()
+        let started = clock.now
+        if core.durable.load(ordering: .acquiring) <= newest.sequence {
+            return SnapshotInfo(file: newest.file, sequence: newest.sequence, bytes: 0, isNew: false)
+        }
+        let (current, replayedFrom) = try catchUp()
 
         let name = FileNames.snapshot(sequence: covered)
         let bytes = SnapshotFormat.encode(sequence: covered, payload: current.encodeSnapshot())
