@@ -105,7 +105,6 @@ let package = Package(
             swiftSettings: optimise
         ),
         // Test helper, not a product: consentd plus a test-only write, for the kill -9 test.
-        .executableTarget(name: "consent-crashtarget", dependencies: ["ConsentServer", "ConsentTesting"], path: "Tests/Support/CrashTarget"),
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),
         .testTarget(name: "ConsentRPCTests", dependencies: ["ConsentRPC", "ConsentProto"]),

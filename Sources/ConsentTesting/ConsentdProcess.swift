@@ -43,8 +43,8 @@ public final class ConsentdProcess: @unchecked Sendable {  // used from one test
     /// Starts consentd on 127.0.0.1 port 0 with `certificates` and `dataDirectory`,
     /// and waits (up to `timeout`) for its `listening on` line.
     /// - Parameter binary: the executable (default: `consentd` beside the
-    ///   tests); a test helper that takes consentd's options and prints the
-    ///   same line, such as `consent-crashtarget`, works too.
+    ///   tests); any helper that takes consentd's options and prints the same
+    ///   line works too.
     /// - Throws: `LaunchError` when it cannot be started or does not come up.
     public init(
         certificates: DevCertificateSet, dataDirectory: String, extraArguments: [String] = [], timeout: Duration = .seconds(30),

@@ -8,8 +8,8 @@ import ConsentServer
 /// tests are about the ledger and the log under them, so they need a write
 /// whose acknowledgement they can check after a failure or a `kill -9`.
 ///
-/// Registered only by tests (`TestHub(additionalServices:)`) and by the test
-/// helper `consent-crashtarget`, never by `consentd`. It reuses the Health
+/// Registered only by tests (`TestHub(additionalServices:)`), never by
+/// `consentd`. It reuses the Health
 /// messages so that it needs no proto of its own:
 /// - `Register`: `HealthCheckRequest.service` = a decimal number n; registers
 ///   resource `n_1` (owned by NAV) through `ConsentLedger.execute`, and
