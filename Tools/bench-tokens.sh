@@ -85,6 +85,10 @@ half=$(( $(rate_of "$dir/exchange.json") / 2 ))
 # 1,000 slots (under the server's 1,024 per connection): a slow patch must not
 # turn into a queue behind the client's own in-flight limit.
 load exchange-open-half exchange --connections 1 --in-flight 1000 --rate "$half" --duration 5 --warmup 1
+# A quarter too: on these shared cores the half-rate run is often flagged
+# GENERATOR-BOUND (the client is descheduled while the log syncs); a lower
+# rate shows what the server's own latency is.
+load exchange-open-quarter exchange --connections 1 --in-flight 1000 --rate "$(( half / 2 ))" --duration 5 --warmup 1
 
 say "reference: raw write(100 B) + fdatasync, same disk: $(fsync_rate fsync-before)/s"
 # One by one: many uses in flight, each its own call; group commit shares the syncs.
@@ -122,15 +126,25 @@ for name, what, ref, target in [
     if r and r.get("server_cpu"):
         line(what, r["server_cpu"]["calls_per_cpu_s"] * r["items_per_call"], ref, target)
         line("  the same per wall-clock second", r["items_per_s"], ref, None)
-for name, what, target in [("log-use", "LogUse calls/s / raw fdatasync/s", (50_000, "50,000/s")),
-                           ("log-use-batch1000", "LogUses items/s / raw fdatasync/s", (300_000, "300,000/s"))]:
+# DESIGN §10's use-log targets are absolute on a disk whose fdatasync takes
+# 190 µs (5,263/s): 50,000/s is 9.5× and 300,000/s 57× that raw rate. Both forms are judged.
+for name, what, target in [("log-use", "LogUse calls/s / raw fdatasync/s", 50_000),
+                           ("log-use-batch1000", "LogUses items/s / raw fdatasync/s", 300_000)]:
     r = report(name)
     if r:
-        print("  %-46s %9.0f / %9.0f = %5.1f×  (target %s: %s)" % (what, r["items_per_s"], raw, r["items_per_s"] / raw, target[1],
-              "met" if r["items_per_s"] >= target[0] else "MISSED"))
-r = report("exchange-open-half")
-if r:
-    print("  %-46s p99 %.0f us at %d calls/s  (target < 2 ms: %s)" % ("ExchangeCode at half of saturation", r["latency"]["p99"], r["calls_per_s"],
-          "met" if r["latency"]["p99"] < 2000 and not r["generator"]["bottleneck"] else "MISSED" if r["latency"]["p99"] >= 2000 else "generator-bound"))
+        ratio_target = target * 190e-6
+        per_cpu = (r.get("server_cpu") or {}).get("calls_per_cpu_s", 0) * r["items_per_call"]
+        print("  %-46s %9.0f / %9.0f = %5.1f×  (target %d/s: %s; as a ratio ≥ %.1f×: %s)  %d per server CPU-s"
+              % (what, r["items_per_s"], raw, r["items_per_s"] / raw, target, "met" if r["items_per_s"] >= target else "MISSED",
+                 ratio_target, "met" if r["items_per_s"] / raw >= ratio_target else "MISSED", per_cpu))
+print("  raw fdatasync here: %.0f us each (DESIGN §10 assumes 190 us)" % (1e6 / raw))
+for name in ("exchange-open-half", "exchange-open-quarter"):
+    r = report(name)
+    if r:
+        bound = r["generator"]["bottleneck"]
+        verdict = "MISSED" if r["latency"]["p99"] >= 2000 else "met"
+        print("  %-46s p99 %.0f us at %d calls/s, send lag p99 %.0f us  (target < 2 ms: %s%s)"
+              % ("ExchangeCode open loop (" + name.split("-")[-1] + ")", r["latency"]["p99"], r["calls_per_s"],
+                 r["generator"]["send_lag_p99_us"] or 0, verdict, ", GENERATOR-BOUND" if bound else ""))
 PY
 say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
