@@ -38,6 +38,7 @@ address=$(awk '/^listening on /{print $3}' "$dir/consentd.out")
 load() {  # load NAME SCENARIO [options]
     local name=$1; shift
     local rc=0
+    echo "$(date -u +%T) $name" >> "$dir/times.txt"
     "$bin/consent-load" "$@" --server "$address" --profile-file "$certs/profiles.conf" --server-pid "$server" \
         --quiet --json "$dir/$name.json" > "$dir/$name.txt" 2>&1 || rc=$?
     if [ ! -s "$dir/$name.json" ]; then say "$name: no report (exit $rc): $(tail -3 "$dir/$name.txt")"; return 0; fi
@@ -100,6 +101,10 @@ load flow flow --connections 1 --in-flight 256 --duration 5 --warmup 1
 kill -TERM $server
 wait $server || say "consentd exited $?"
 trap - EXIT
+# The log writes a snapshot in the background every 1,000,000 records (the
+# use-log runs pass that mark): it costs server CPU, so say when it ran.
+say "runs started (UTC): $(awk '{printf "%s %s; ", $2, $1}' "$dir/times.txt")"
+grep 'wrote snapshot' "$dir/consentd.log" | sed -E 's/^[0-9-]+T([0-9:]+)\.[0-9]+Z INFO store: wrote snapshot [^:]+: (.*)$/background snapshot finished at \1: \2/' | tee -a "$out/summary.txt" || true
 
 # The ratios DESIGN §10 sets its targets in.
 python3 - "$dir" <<'PY' | tee -a "$out/summary.txt"
