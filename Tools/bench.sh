@@ -61,6 +61,12 @@ kill -TERM $server
 wait $server || echo "consentd exited $?" | tee -a "$out/summary.txt"
 trap - EXIT
 
+# ---- Token and use-log calls: ExchangeCode(s), IssueToken, VerifyToken, LogUse(s), flow ----
+# A block of its own (own consentd, own references) in Tools/bench-tokens.sh;
+# BENCHMARKS.md, "Token and use-log calls".
+"$(dirname "$0")/bench-tokens.sh" "$bin" "$out"
+# ---- end of the token and use-log block ----
+
 section "durable log: appends per second against the raw fdatasync rate of the same disk"
 mkdir -p "$out/store"
 "$bin/consent-storebench" --dir "$out/store" --seconds 3 | tee -a "$out/summary.txt"

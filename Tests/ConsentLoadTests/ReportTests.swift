@@ -22,7 +22,7 @@ import Testing
         let text = Self.sampleReport().jsonText()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(Set(object.keys) == [
-            "scenario", "method", "pacing", "rate", "connections", "in_flight", "threads", "warmup_s", "duration_s", "calls", "ok",
+            "scenario", "method", "unit", "pacing", "rate", "connections", "in_flight", "threads", "warmup_s", "duration_s", "calls", "ok",
             "failed", "errors", "not_sent", "held_back", "calls_per_s", "items_per_call", "items_per_s", "latency", "client_cpu", "server_cpu",
             "generator", "notes",
         ])

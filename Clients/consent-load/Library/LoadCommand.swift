@@ -78,9 +78,13 @@ public enum LoadCommand {
             return pid
         }
         let scenario = try descriptor.make(parsed)
+        // Second principals (the portal, the data source) come from the same profile file as the run's own.
+        let defaultProfileFile = ProfileFile.defaultPath(environment: environment)
+        let profileFile = parsed["profile-file"] ?? environment["CONSENT_PROFILE_FILE"]
+            ?? (FileManager.default.fileExists(atPath: defaultProfileFile) ? defaultProfileFile : nil)
         let runner = LoadRunner(
             scenarioName: descriptor.name, scenario: scenario, plan: plan, settings: settings, serverPID: serverPID,
-            progress: parsed.has("quiet") ? nil : standardError)
+            profileFile: profileFile, progress: parsed.has("quiet") ? nil : standardError)
         let report = try runner.run()
 
         let jsonPath = parsed["json"]
@@ -157,6 +161,13 @@ public enum LoadCommand {
             "  consent-load health --connections 1 --in-flight 256 --duration 5        # capacity (closed loop)",
             "  consent-load health --rate 20000 --duration 10 --json out.json         # latency at a fixed rate (open loop)",
             "  consent-load ping --count 10000 --in-flight 1 --server-pid $(pidof consentd)",
+            "  consent-load exchange --in-flight 256 --duration 5                        # codes prepared first (portal profile), then ExchangeCode",
+            "  consent-load log-use --batch 1000 --in-flight 8 --duration 5             # LogUses as the data source (datasource profile)",
+            "",
+            "The token and use scenarios prepare consents first (not measured) through a second principal:",
+            "the portal (--portal-profile NAME, default 'portal', or --portal-cert/--portal-key) and, for",
+            "verify, log-use and flow, the data source (--datasource-profile, default 'datasource'). Their",
+            "server and CA are the run's. consent-load SCENARIO --help says what each one prepares.",
             "",
             "A progress line goes to standard error each second; the report to standard output.",
             "",
@@ -167,6 +178,7 @@ public enum LoadCommand {
 
     public static func help(for descriptor: ScenarioDescriptor) -> String {
         var lines = ["usage: consent-load \(descriptor.name) [options]", "", descriptor.summary]
+        if !descriptor.details.isEmpty { lines += [""] + descriptor.details.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         if !descriptor.options.isEmpty { lines += ["", "\(descriptor.name) options:"] + ArgumentParser.describe(descriptor.options) }
         lines += ["", "load options:"] + ArgumentParser.describe(loadOptions)
         lines += ["", "connection options: see consent-load --help", "", exitCodes]

@@ -5,6 +5,9 @@ import Foundation
 public struct LoadReport: Codable, Sendable, Equatable {
     public var scenario: String
     public var method: String
+    /// What one call is: "call", or "flow" when a call is several RPCs
+    /// (`calls`, `calls_per_s` and the latencies then count flows).
+    public var unit: String = "call"
     /// "closed-loop" or "open-loop".
     public var pacing: String
     /// Open loop: the calls per second asked for.
@@ -104,7 +107,7 @@ public struct LoadReport: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case scenario, method, pacing, rate, connections, threads, calls, ok, failed, errors, latency, generator, notes
+        case scenario, method, unit, pacing, rate, connections, threads, calls, ok, failed, errors, latency, generator, notes
         case inFlight = "in_flight", warmupSeconds = "warmup_s", durationSeconds = "duration_s", notSent = "not_sent", heldBack = "held_back"
         case callsPerSecond = "calls_per_s", itemsPerCall = "items_per_call", itemsPerSecond = "items_per_s"
         case clientCPU = "client_cpu", serverCPU = "server_cpu"

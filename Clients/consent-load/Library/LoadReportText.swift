@@ -9,8 +9,9 @@ public enum LoadReportText {
         lines.append("  scenario     \(r.scenario) (\(r.method))")
         lines.append("  load         \(pacing), \(r.connections) connection\(r.connections == 1 ? "" : "s") × \(r.inFlight) in flight, \(r.threads) client thread\(r.threads == 1 ? "" : "s")")
         lines.append("  duration     \(String(format: "%.2f", r.durationSeconds)) s" + (r.warmupSeconds > 0 ? " (after \(trim(r.warmupSeconds)) s warm-up)" : ""))
-        lines.append("  calls        \(number(r.calls)): \(number(r.ok)) OK, \(number(r.failed)) failed" + (r.notSent > 0 ? ", \(number(r.notSent)) not sent" : ""))
-        lines.append("  rate         \(number(r.callsPerSecond)) calls/s" + (r.itemsPerCall > 1 ? " = \(number(r.itemsPerSecond)) items/s (\(r.itemsPerCall) per call)" : ""))
+        let units = r.unit + "s"
+        lines.append("  " + units.padding(toLength: 13, withPad: " ", startingAt: 0) + "\(number(r.calls)): \(number(r.ok)) OK, \(number(r.failed)) failed" + (r.notSent > 0 ? ", \(number(r.notSent)) not sent" : ""))
+        lines.append("  rate         \(number(r.callsPerSecond)) \(units)/s" + (r.itemsPerCall > 1 ? " = \(number(r.itemsPerSecond)) items/s (\(r.itemsPerCall) per call)" : ""))
         lines.append("")
         lines.append("Latency" + (r.rate != nil ? " (from the time each call was due):" : ":"))
         let l = r.latency
@@ -30,7 +31,7 @@ public enum LoadReportText {
         let c = r.clientCPU
         lines.append("  client  \(String(format: "%.2f", c.userSeconds + c.systemSeconds)) s = \(Int(c.percentOfCore.rounded())) % of a core (user \(String(format: "%.2f", c.userSeconds)) s, sys \(String(format: "%.2f", c.systemSeconds)) s); busiest thread \(Int(c.busiestThreadPercent.rounded())) %")
         if let s = r.serverCPU {
-            lines.append("  server  \(String(format: "%.2f", s.seconds)) s = \(Int(s.percentOfCore.rounded())) % of a core → \(number(s.callsPerCPUSecond)) calls per server CPU-second (pid \(s.pid))")
+            lines.append("  server  \(String(format: "%.2f", s.seconds)) s = \(Int(s.percentOfCore.rounded())) % of a core → \(number(s.callsPerCPUSecond)) \(units) per server CPU-second (pid \(s.pid))")
         }
         if let lag = r.generator.sendLagP99 {
             lines.append("  send lag p99 \(duration(lag)) (how late consent-load itself sent calls)")

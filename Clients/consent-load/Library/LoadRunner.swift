@@ -17,17 +17,20 @@ public struct LoadRunner {
     public var settings: ConnectionSettings
     /// The server's process id, for its CPU time (same machine only).
     public var serverPID: Int32?
+    /// The profile file second principals (`--portal-profile`…) are read from.
+    public var profileFile: String?
     /// Where progress lines go (standard error); nil: nowhere.
     public var progress: (@Sendable (String) -> Void)?
     public var limits = GeneratorLimits()
 
     public init(scenarioName: String, scenario: any Scenario, plan: LoadPlan, settings: ConnectionSettings,
-                serverPID: Int32? = nil, progress: (@Sendable (String) -> Void)? = nil) {
+                serverPID: Int32? = nil, profileFile: String? = nil, progress: (@Sendable (String) -> Void)? = nil) {
         self.scenarioName = scenarioName
         self.scenario = scenario
         self.plan = plan
         self.settings = settings
         self.serverPID = serverPID
+        self.profileFile = profileFile
         self.progress = progress
     }
 
@@ -42,10 +45,14 @@ public struct LoadRunner {
             throw .local("cannot start \(plan.threads) event loops: \(error)")
         }
         defer { group.shutdown() }
+        // The measured connections are the scenario's principal (the data
+        // source for `verify`), the run's own by default.
+        var measured = settings
+        if let principal = scenario.measuredPrincipal { measured = try principal.settings(base: settings, profileFile: profileFile) }
         var clients: [ConsentClient] = []
         defer { for client in clients { client.close() } }
         for i in 0..<plan.connections {
-            clients.append(try settings.connect(eventLoop: group.loops[i % group.loops.count]))
+            clients.append(try measured.connect(eventLoop: group.loops[i % group.loops.count]))
         }
 
         var scenario = self.scenario
@@ -54,7 +61,10 @@ public struct LoadRunner {
         case (.closedLoop, .count(let n)) where plan.warmup == 0: n
         default: nil
         }
-        try scenario.prepare(ScenarioContext(settings: settings, client: clients[0], plannedCalls: planned, log: progress ?? { _ in }))
+        let context = ScenarioContext(
+            settings: settings, clients: clients, plan: plan, plannedCalls: planned, profileFile: profileFile, log: progress ?? { _ in })
+        defer { context.closeOpened() }
+        try scenario.prepare(context)
 
         let loops = group.loops
         let threadClocks = loops.map { loop in Self.onLoop(loop) { CPUUsage.currentThreadClock() } }
@@ -64,7 +74,7 @@ public struct LoadRunner {
 
         let start = MonotonicClock.now()
         let run = RunState(plan: plan, start: start, capacity: scenario.capacity)
-        let options = settings.callOptions
+        let options = measured.callOptions
         let frozen = scenario
         var driversByLoop = [[ConnectionDriver]](repeating: [], count: loops.count)
         for (i, client) in clients.enumerated() {
@@ -116,7 +126,7 @@ public struct LoadRunner {
                 let snapshot = Self.collect(recorders, loops)
                 if let progress {
                     let perSecond = Double(snapshot.answered - lastAnswered) / (Double(now - lastTick) / 1e9)
-                    progress(Self.progressLine(now: now, run: run, perSecond: perSecond, snapshot: snapshot))
+                    progress(Self.progressLine(now: now, run: run, perSecond: perSecond, snapshot: snapshot, unit: frozen.unit))
                 }
                 lastAnswered = snapshot.answered
                 lastTick = now
@@ -140,12 +150,12 @@ public struct LoadRunner {
         }
     }
 
-    private static func progressLine(now: UInt64, run: RunState, perSecond: Double, snapshot: Recorder.Snapshot) -> String {
+    private static func progressLine(now: UInt64, run: RunState, perSecond: Double, snapshot: Recorder.Snapshot, unit: String) -> String {
         let elapsed = Double(now - run.start) / 1e9
         let phase = now < run.measureFrom ? " warm-up" : ""
         let failed = snapshot.statuses.failed + snapshot.notSent
         let p99 = snapshot.latency.isEmpty ? "-" : LoadReportText.duration(Double(snapshot.latency.value(atPercentile: 99)) / 1000)
-        return String(format: "[%5.1f s%@] ", elapsed, phase) + "\(LoadReportText.number(perSecond)) calls/s, \(LoadReportText.number(failed)) errors, p99 so far \(p99)"
+        return String(format: "[%5.1f s%@] ", elapsed, phase) + "\(LoadReportText.number(perSecond)) \(unit)s/s, \(LoadReportText.number(failed)) errors, p99 so far \(p99)"
     }
 
     private func report(_ result: Recorder.Snapshot, run: RunState, scenario: any Scenario, from: CPUMarks, to: CPUMarks, end: UInt64) -> LoadReport {
@@ -178,7 +188,7 @@ public struct LoadRunner {
         if serverPID != nil && server == nil { notes.append("the server's CPU could not be read from /proc/\(serverPID!)/stat") }
         let rate: Double? = if case .openLoop(let r) = plan.pacing { r } else { nil }
         return LoadReport(
-            scenario: scenarioName, method: scenario.method, pacing: plan.isOpenLoop ? "open-loop" : "closed-loop", rate: rate,
+            scenario: scenarioName, method: scenario.method, unit: scenario.unit, pacing: plan.isOpenLoop ? "open-loop" : "closed-loop", rate: rate,
             connections: plan.connections, inFlight: plan.inFlight, threads: plan.threads, warmupSeconds: plan.warmup,
             durationSeconds: (duration * 1000).rounded() / 1000, calls: calls, ok: result.statuses.ok, failed: result.statuses.failed,
             errors: result.statuses.failuresByName, notSent: result.notSent, heldBack: result.heldBack,

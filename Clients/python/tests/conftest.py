@@ -168,3 +168,44 @@ def principals_without(certs, tmp_path, file_name):
     path = tmp_path / "principals.json"
     path.write_text(json.dumps(document))
     return path, org
+
+
+@pytest.fixture
+def connect_as(hub):
+    """Opens connections to the shared server as any development principal
+    (`consumer`, `portal`, `datasource`, `datasource-skatt`, `admin`: the
+    certificate files `consentctl dev-certs` writes); closes them after the test."""
+    opened = []
+
+    def connect(principal):
+        connection = hub.connect(principal)
+        opened.append(connection)
+        return connection
+
+    yield connect
+    for connection in opened:
+        connection.close()
+
+
+@pytest.fixture
+def bank(connect_as):
+    """The demo bank BANKEN AS (910203045, role consumer)."""
+    return connect_as("consumer")
+
+
+@pytest.fixture
+def portal(connect_as):
+    """The trusted portal (role portal): it states the logged-in end user in metadata."""
+    return connect_as("portal")
+
+
+@pytest.fixture
+def nav(connect_as):
+    """NAV (role datasource), owner of resource 5252_1 in the demo registry."""
+    return connect_as("datasource")
+
+
+@pytest.fixture
+def skatt(connect_as):
+    """Skatteetaten (role datasource), owner of the one-time resources 4629_2 and 4630_1."""
+    return connect_as("datasource-skatt")

@@ -8,6 +8,11 @@ import ConsentRPC
 public struct HealthScenario: Scenario {
     public static let descriptor = ScenarioDescriptor(
         name: "health", summary: "Health.Check unary calls: the cheapest full RPC",
+        details: """
+            Each measured call is one Health.Check: TLS, framing, authentication, routing and a protobuf
+            request and answer, with no state touched. An answer other than SERVING counts as UNAVAILABLE.
+            Nothing is prepared; any principal the server accepts will do.
+            """,
         options: [.value("service", "NAME", "ask about one service, e.g. consent.v1.TokenService (default: the server)")]
     ) { arguments throws(CLIError) in HealthScenario(service: arguments["service"] ?? "") }
 

@@ -6,7 +6,11 @@ import ConsentRPC
 /// by the server beyond the frame: the floor under every RPC's cost.
 public struct PingScenario: Scenario {
     public static let descriptor = ScenarioDescriptor(
-        name: "ping", summary: "Ping/Pong frames: the transport's round trip, no RPC"
+        name: "ping", summary: "Ping/Pong frames: the transport's round trip, no RPC",
+        details: """
+            Each measured call is one Ping frame answered by a Pong: TLS and framing only, nothing routed
+            or decoded. Nothing is prepared; any principal the server accepts will do.
+            """
     ) { _ throws(CLIError) in PingScenario() }
 
     public var method: String { "Ping" }
