@@ -59,7 +59,9 @@ public final class ConsentdProcess: @unchecked Sendable {  // used from one test
             "--threads", "2",
         ] + extraArguments
         var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else { throw LaunchError.spawnFailed(errno) }
+        // Close-on-exec: another test spawning its own child at this moment
+        // must not inherit the write end (dup2 below clears the flag on fd 1).
+        guard pipe2(&pipeFDs, O_CLOEXEC) == 0 else { throw LaunchError.spawnFailed(errno) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

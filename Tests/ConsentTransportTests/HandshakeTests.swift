@@ -105,7 +105,7 @@ struct HandshakeTests {
     @Test("connection refused is a clear UNAVAILABLE")
     func refused() throws {
         // Bind and close to get a port nobody listens on.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -127,7 +127,7 @@ struct HandshakeTests {
     @Test("a connection that never starts TLS is closed after the handshake timeout")
     func handshakeTimeout() async throws {
         let server = try TestServer { $0.handshakeTimeout = .milliseconds(200) }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)

@@ -115,7 +115,7 @@ struct StoppedLoopTests {
             var pairs: [[Int32]] = []
             for _ in 0..<4 {
                 var fds: [Int32] = [0, 0]
-                #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+                #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0)
                 pairs.append(fds)
             }
             usleep(500)

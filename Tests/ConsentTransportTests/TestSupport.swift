@@ -187,7 +187,10 @@ final class RawTLSClient {
 
     /// - Throws: the handshake error as OpenSSLError, or a string error for sockets.
     init(port: Int, context: TLSContext, handshake: Bool = true, receiveBuffer: Int32? = nil) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec: tests in the same process spawn consentd children; one
+        // inheriting this socket would keep it open after our close, and the
+        // server would never see the EOF a test waits for.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         self.fd = fd
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))

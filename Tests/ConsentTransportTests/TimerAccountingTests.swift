@@ -35,7 +35,7 @@ final class LockedBox<T: Sendable>: @unchecked Sendable {  // written before a s
 
 /// A plain TCP connection that sends bytes that are not TLS, then closes.
 func garbageHandshake(port: Int) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_port = UInt16(port).bigEndian
