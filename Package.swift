@@ -104,6 +104,13 @@ let package = Package(
             path: "Benchmarks/RestartBench",
             swiftSettings: optimise
         ),
+        // ExchangeCode's cost beyond its ES256 signature, against raw signing in the same run.
+        .executableTarget(
+            name: "consent-exchangebench",
+            dependencies: ["ConsentServer", "ConsentCore", "ConsentStore", "ConsentToken", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"],
+            path: "Benchmarks/ExchangeBench",
+            swiftSettings: optimise
+        ),
         // Test helper, not a product: consentd plus a test-only write, for the kill -9 test.
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),
