@@ -59,9 +59,11 @@ public final class ConsentdProcess: @unchecked Sendable {  // used from one test
             "--threads", "2",
         ] + extraArguments
         var pipeFDs: [Int32] = [0, 0]
-        // Close-on-exec: another test spawning its own child at this moment
-        // must not inherit the write end (dup2 below clears the flag on fd 1).
-        guard pipe2(&pipeFDs, O_CLOEXEC) == 0 else { throw LaunchError.spawnFailed(errno) }
+        guard pipe(&pipeFDs) == 0 else { throw LaunchError.spawnFailed(errno) }
+        // Close-on-exec (Glibc's module has no pipe2): a child another test
+        // spawns later must not inherit the write end and hold it open. The
+        // dup2 below clears the flag on our child's fd 1.
+        for fd in pipeFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
