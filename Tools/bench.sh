@@ -67,6 +67,9 @@ trap - EXIT
 "$(dirname "$0")/bench-tokens.sh" "$bin" "$out"
 # ---- end of the token and use-log block ----
 
+section "ExchangeCode without the network: Router + TokenService + ledger on an event log, against raw ES256 signing in the same run"
+"$bin/consent-exchangebench" --seconds 5 --dir "$out" 2>/dev/null | tee -a "$out/summary.txt"
+
 section "durable log: appends per second against the raw fdatasync rate of the same disk"
 mkdir -p "$out/store"
 "$bin/consent-storebench" --dir "$out/store" --seconds 3 | tee -a "$out/summary.txt"

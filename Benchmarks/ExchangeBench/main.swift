@@ -50,7 +50,10 @@ let argv = CommandLine.arguments
 while argumentIndex < argv.count {
     let name = argv[argumentIndex]
     func value() -> String {
-        guard argumentIndex + 1 < argv.count else { fatalError("\(name) needs a value") }
+        guard argumentIndex + 1 < argv.count else {
+            FileHandle.standardError.write(Data("consent-exchangebench: \(name) needs a value\n".utf8))
+            exit(2)
+        }
         argumentIndex += 1
         return argv[argumentIndex]
     }
@@ -60,7 +63,12 @@ while argumentIndex < argv.count {
     case "--memory": inMemory = true
     case "--dir": parent = value()
     case "--profile": profileOnly = true
-    default: fatalError("unknown option \(name); see the comment at the top of main.swift")
+    case "--help", "-h":
+        print("usage: consent-exchangebench [--seconds S] [--batch N] [--memory] [--dir PARENT] [--profile]")
+        exit(0)
+    default:
+        FileHandle.standardError.write(Data("consent-exchangebench: unknown option \(name); try --help\n".utf8))
+        exit(2)
     }
     argumentIndex += 1
 }

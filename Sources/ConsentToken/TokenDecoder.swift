@@ -24,7 +24,7 @@ public enum TokenDecoder {
         let parts = try TokenParts(token)
         let header = try parts.header()
         let payload = try parts.payload()
-        guard let signature = Base64URL.decode(parts.signature) else {
+        guard let signature = parts.signature() else {
             throw .malformed("the signature is not base64url")
         }
         return DecodedToken(

@@ -29,17 +29,17 @@ extension TokenService {
 
         let material = keys.current
         let now = clock.now()
-        let claims: ConsentTokenClaims
+        let verified: VerifiedToken
         do {
-            claims = try material.verifier.verify(request.token, now: now.millisecondsSinceEpoch / 1000, expectedIssuer: keys.issuer)
+            verified = try material.verifier.verifiedToken(request.token, now: now.millisecondsSinceEpoch / 1000, expectedIssuer: keys.issuer)
         } catch {
             throw TokenRefusal.token(error)
         }
-        let id = try Self.consentID(of: claims)
+        let id = try Self.consentID(of: verified.claims)
         let (_, durableAfter) = try ledger.read { state throws(DomainError) in
             try state.checkLive(id, by: actor, resource: resource, metadata: metadata, at: now)
         }
-        let summary = Consent_V1_TokenClaimsSummary(claims, keyID: material.keyID(of: request.token))
+        let summary = Consent_V1_TokenClaimsSummary(verified.claims, keyID: verified.keyID)
         return Reply(Consent_V1_VerifyTokenResponse(valid: true, claims: summary), durableAfter: durableAfter)
     }
 

@@ -17,9 +17,6 @@ final class TokenMaterial: Sendable {
     let useVerifier: TokenVerifier
     /// GetSigningKeys' answer.
     let signingKeys: Consent_V1_GetSigningKeysResponse
-    /// The first (header) part of a token signed by each published key, for
-    /// naming the key of a verified token without parsing its header again.
-    let keyIDByHeader: [Substring: String]
     /// True when the active key was generated at start (no `--signing-key`).
     let isEphemeral: Bool
 
@@ -35,30 +32,12 @@ final class TokenMaterial: Sendable {
         var response = Consent_V1_GetSigningKeysResponse()
         response.jwks = keySet.jwks
         response.activeKeyId = keySet.active.keyID
-        var headers: [Substring: String] = [:]
         for key in keySet.published {
             response.keys.append(Consent_V1_TokenSigningKey(
                 keyId: key.keyID, keyType: "EC", curve: "P-256", algorithm: "ES256",
                 x: Base64URL.encode(key.publicKey.x), y: Base64URL.encode(key.publicKey.y),
                 status: key.keyID == keySet.active.keyID ? .active : .published))
-            headers[Substring(Self.encodedHeader(keyID: key.keyID))] = key.keyID
         }
         signingKeys = response
-        keyIDByHeader = headers
-    }
-
-    /// The header part `TokenSigner` writes for `keyID` (ConsentToken's
-    /// `SigningKey.encodedHeader`): the key id is base64url or a plain name,
-    /// so escaping it is only needed for quotes and backslashes, which
-    /// `TokenSigner` would escape; such a key is simply not found here.
-    static func encodedHeader(keyID: String) -> String {
-        Base64URL.encode(Array(#"{"alg":"ES256","typ":"JWT","kid":""#.utf8) + Array(keyID.utf8) + Array(#""}"#.utf8))
-    }
-
-    /// The `kid` of a token that has been verified with these keys.
-    func keyID(of token: String) -> String {
-        guard let dot = token.firstIndex(of: ".") else { return "" }
-        if let keyID = keyIDByHeader[token[..<dot]] { return keyID }
-        return (try? TokenDecoder.decode(token).keyID ?? "") ?? ""
     }
 }

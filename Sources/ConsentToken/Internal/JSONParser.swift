@@ -153,8 +153,19 @@ struct JSONParser {
 
     private mutating func parseString() throws(Failure) -> String {
         index += 1 // opening quote
-        var scalars: [UInt8] = []
         var runStart = index
+        // Most strings in a token have no escapes: make them from the input directly.
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 {
+            index += 1
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            defer { index += 1 }
+            guard let text = String(validating: bytes[runStart..<index], as: UTF8.self) else {
+                throw failure("invalid UTF-8 in a string")
+            }
+            return text
+        }
+        var scalars: [UInt8] = []
         while true {
             guard index < bytes.count else { throw failure("unterminated string") }
             let byte = bytes[index]
