@@ -191,7 +191,7 @@ public final class ConsentLedger: Sendable {
     }
 
     /// Waits for the log; used by the router before answering.
-    public var commits: any CommitTracker { LedgerCommits(log: log) }
+    public var commits: any CommitTracker { LedgerCommits(ledger: self) }
 
     /// The sequence of the last event applied.
     public var lastSequence: UInt64 { live.withLock { $0.state.lastSequence } }
@@ -211,17 +211,22 @@ public final class ConsentLedger: Sendable {
 
 /// The router's view of the log: answer once durable, or UNAVAILABLE if never.
 struct LedgerCommits: CommitTracker {
-    let log: EventLog<LoggedConsentState>?
+    let ledger: ConsentLedger
 
     func whenDurable(_ sequence: UInt64, _ completion: @escaping @Sendable (Result<Void, RPCError>) -> Void) {
-        guard let log else {
+        guard let log = ledger.log else {
             completion(.success(()))
             return
         }
-        log.whenDurable(sequence) { result in
+        log.whenDurable(sequence) { [ledger] result in
             switch result {
             case .success: completion(.success(()))
-            case .failure(let error): completion(.failure(ConsentLedger.notDurable(error)))
+            case .failure(let error):
+                // The ledger learns of the failure before the caller does:
+                // whoever got UNAVAILABLE must find Health NOT_SERVING and
+                // changes refused, whatever order the log's callbacks run in.
+                ledger.recordFailure(error)
+                completion(.failure(ConsentLedger.notDurable(error)))
             }
         }
     }
