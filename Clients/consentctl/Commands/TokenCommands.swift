@@ -71,20 +71,25 @@ enum TokenCommands {
     static let logUse = Command(
         name: "log-use",
         summary: "log a use of a consent (TokenService.LogUse)",
-        usage: "log-use CONSENT_ID --resource R [--at TIME] | log-use --token TOKEN --resource R [--at TIME]",
+        usage: "log-use CONSENT_ID --resource R [--at TIME] | log-use --token TOKEN --resource R [--at TIME] | log-use --batch FILE",
         details: """
             As the consumer or a data source, after data was fetched (Altinn 2's logUse). The use appears in the
             user's consent log ("Samtykke benyttet"); the first use of a one-time consent ends it. TIME is when the
             data was fetched: RFC 3339 (2025-10-09T08:51:45Z, or with an offset) or milliseconds since 1970;
             default now. --token names the consent by a token instead of its id.
+            --batch FILE logs one use per line of FILE (- for standard input) in one call (LogUses, at most
+            1,000): `CONSENT_ID RESOURCE [TIME]`, or a token in place of CONSENT_ID (a token has dots, a consent
+            id none). Each line gets its own result, in order; the exit code is 1 if any use was refused.
 
             example:
               consentctl --profile datasource log-use c0f3a7d2-5b1e-4c8a-9d6f-2e4b7a1c9d30 --resource 5252_1
+              consentctl --profile datasource log-use --batch uses.txt
             """,
         options: [
-            .value("resource", "R", "the resource whose data was fetched, e.g. 5252_1 (required)"),
+            .value("resource", "R", "the resource whose data was fetched, e.g. 5252_1 (required without --batch)"),
             .value("at", "TIME", "when the data was fetched (default: now)"),
             .value("token", "TOKEN", "the token the data was fetched with, instead of CONSENT_ID"),
+            .value("batch", "FILE", "log every use in FILE (CONSENT_ID RESOURCE [TIME] per line) with LogUses"),
         ],
         run: runLogUse
     )
@@ -177,6 +182,10 @@ enum TokenCommands {
     }
 
     static func runLogUse(_ invocation: Invocation) throws(CLIError) {
+        if let file = invocation.arguments["batch"] {
+            try runLogUses(invocation, file: file)
+            return
+        }
         var request = Consent_V1_LogUseRequest(resource: try invocation.arguments.required("resource"))
         if let token = invocation.arguments["token"] {
             guard invocation.arguments.positionals.isEmpty else { throw .usage("give CONSENT_ID or --token, not both") }
@@ -192,6 +201,39 @@ enum TokenCommands {
             guard let r = response.receipt else { return "use recorded" }
             return "use of \(r.resource) recorded for consent \(r.consentId) at \(time(r.usedAtMs))"
                 + (r.consentEnded ? "\nthe one-time consent has now ended" : "")
+        }
+    }
+
+    /// `log-use --batch FILE`: LogUses, one result line per use.
+    static func runLogUses(_ invocation: Invocation, file: String) throws(CLIError) {
+        for option in ["resource", "at", "token"] where invocation.arguments[option] != nil {
+            throw .usage("--batch FILE names the consent, resource and time on each line; drop --\(option)")
+        }
+        guard invocation.arguments.positionals.isEmpty else { throw .usage("give CONSENT_ID or --batch FILE, not both") }
+        var uses: [Consent_V1_LogUseRequest] = []
+        for (number, line) in try readLines(file).enumerated() {
+            let fields = line.split(whereSeparator: \.isWhitespace).map(String.init)
+            guard fields.count == 2 || fields.count == 3 else {
+                throw .usage("\(file), use \(number + 1): expected CONSENT_ID RESOURCE [TIME], got \(fields.count) fields")
+            }
+            var use = Consent_V1_LogUseRequest(resource: fields[1])
+            use.consent = fields[0].contains(".") ? .token(fields[0]) : .consentId(fields[0])
+            if fields.count == 3 { use.usedAtMs = try parseTime(fields[2]) }
+            uses.append(use)
+        }
+        guard !uses.isEmpty else { throw .usage("\(file) holds no uses") }
+        let response = try call(invocation, Consent_V1_TokenService.logUses, Consent_V1_LogUsesRequest(uses: uses))
+        invocation.output.emit(response) { response in
+            response.results.enumerated().map { index, result in
+                let line = "\(index + 1)  "
+                guard let r = result.receipt, (result.status?.code ?? 0) == 0 else { return line + describe(result.status) }
+                return line + "OK  use of \(r.resource) recorded for consent \(r.consentId) at \(time(r.usedAtMs))"
+                    + (r.consentEnded ? "  (the one-time consent has now ended)" : "")
+            }.joined(separator: "\n")
+        }
+        let refused = response.results.filter { ($0.status?.code ?? 0) != 0 }
+        if let first = refused.first?.status {
+            throw CLIError(.refused(StatusCode(rawValue: first.code)), "\(refused.count) of \(uses.count) uses were refused")
         }
     }
 

@@ -1,0 +1,154 @@
+import ConsentTesting
+import Foundation
+import Testing
+
+/// The built `consentctl` executable, run as a user runs it (arguments,
+/// environment, standard output, exit code), through the README's flow
+/// against a live hub: request → accept → exchange → verify → log-use (one
+/// and a batch) → the user's log → revoke → the token refused.
+@Suite(.serialized) struct ConsentctlFlowTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs consentctl as `principal`; the portal states the demo user.
+    static func consentctl(_ arguments: [String], as principal: String, on hub: TestHub, stdin: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ConsentdProcess.sibling("consentctl"))
+        process.arguments = arguments
+        var environment = [
+            "CONSENT_SERVER": "127.0.0.1:\(hub.port)", "CONSENT_CA": hub.certificates.path("ca.pem"),
+            "CONSENT_CERT": hub.certificates.path("\(principal).pem"), "CONSENT_KEY": hub.certificates.path("\(principal).key"),
+            "HOME": "/nonexistent",
+        ]
+        if principal == "portal" {
+            environment["CONSENT_USER_ID"] = TestHub.demoUserID
+            environment["CONSENT_ASSURANCE_LEVEL"] = "4"
+            environment["CONSENT_USER_NAME"] = "HÅKON TRANA"
+        }
+        process.environment = environment
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
+    }
+
+    /// Creates and accepts a NAV request; returns its id and the code from the redirect.
+    static func acceptedRequest(on hub: TestHub) throws -> (id: String, code: String) {
+        let created = try consentctl([
+            "--json", "request", "create", "--resource", "5252_1",
+            "--meta", "5252_1:fraOgMed=01.01.2024", "--meta", "5252_1:tilOgMed=31.12.2024",
+            "--redirect", "https://banken.example/samtykke/svar", "--valid-to", ISO8601DateFormatter().string(from: Date().addingTimeInterval(365 * 86_400)),
+            "--offered-by", TestHub.demoUserID, "--purpose", "Behandle søknaden din om uføreforsikring",
+        ], as: "consumer", on: hub)
+        #expect(created.status == 0, "\(created.stderr)")
+        let request = try #require(try json(created.stdout)["request"] as? [String: Any], "\(created.stdout)")
+        let id = try #require(request["id"] as? String ?? request["requestId"] as? String, "\(request.keys)")
+        let accepted = try consentctl(["request", "accept", id], as: "portal", on: hub)
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        let afterCode = accepted.stdout.components(separatedBy: "AuthorizationCode=").dropFirst().first ?? ""
+        let code = afterCode.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+        #expect(code.count == 43, "a 256-bit code in base64url: \(accepted.stdout)")
+        return (id, String(code))
+    }
+
+    /// Runs `body` against a fresh hub and stops the hub whatever happens.
+    static func withHub(_ body: (TestHub) throws -> Void) async throws {
+        let hub = try TestHub()
+        do {
+            try body(hub)
+        } catch {
+            await hub.stop()
+            throw error
+        }
+        await hub.stop()
+    }
+
+    @Test func theReadmeFlowWorksFromTheShell() async throws {
+        try await Self.withHub(Self.readmeFlow)
+    }
+
+    static func readmeFlow(_ hub: TestHub) throws {
+        let (id, code) = try acceptedRequest(on: hub)
+
+        let exchanged = try consentctl(["exchange", "-"], as: "consumer", on: hub, stdin: code + "\n")
+        #expect(exchanged.status == 0, "\(exchanged.stderr)")
+        let token = try #require(exchanged.stdout.split(separator: "\n").first.map(String.init))
+        #expect(token.split(separator: ".").count == 3, "the first line is the token: \(exchanged.stdout)")
+        #expect(exchanged.stdout.contains("consent   \(id)"))
+
+        let again = try consentctl(["exchange", code], as: "consumer", on: hub)
+        #expect(again.status == 1, "a code works once")
+        #expect(again.stderr.contains("FAILED_PRECONDITION") || again.stderr.contains("NOT_FOUND") || again.stderr.contains("PERMISSION_DENIED"), "\(again.stderr)")
+
+        let verified = try consentctl(["verify", token, "--resource", "5252_1", "--meta", "fraOgMed=01.01.2024"], as: "datasource", on: hub)
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.hasPrefix("VALID        token for consent \(id)"), "\(verified.stdout)")
+
+        let decoded = try consentctl(["decode", token], as: "consumer", on: hub)
+        #expect(decoded.status == 0 && decoded.stdout.contains("\"ES256\"") && decoded.stdout.contains(id), "\(decoded.stdout)")
+
+        let used = try consentctl(["log-use", id, "--resource", "5252_1"], as: "datasource", on: hub)
+        #expect(used.status == 0, "\(used.stderr)")
+        #expect(used.stdout.hasPrefix("use of 5252_1 recorded for consent \(id)"), "\(used.stdout)")
+
+        // LogUses: by id, by token, at a stated time; a refused line fails only itself.
+        let now = String(Int64(Date().timeIntervalSince1970 * 1000))  // milliseconds: RFC 3339 to the second could fall before the consent
+        let batch = """
+            # consent, resource, when
+            \(id) 5252_1
+            \(token) 5252_1 \(now)
+            \(id) 9999_1
+            \(id) 5252_1 2020-01-01T00:00:00Z
+            """
+        let uses = try consentctl(["log-use", "--batch", "-"], as: "datasource", on: hub, stdin: batch)
+        let lines = uses.stdout.split(separator: "\n").map(String.init)
+        #expect(uses.status == 1, "two uses were refused: \(uses.stdout) \(uses.stderr)")
+        #expect(uses.stderr.contains("2 of 4 uses were refused"), "\(uses.stderr)")
+        #expect(lines.count == 4, "one result per line, in order: \(uses.stdout)")
+        guard lines.count == 4 else { return }
+        #expect(lines[0].hasPrefix("1  OK  use of 5252_1 recorded for consent \(id)"), "\(lines)")
+        #expect(lines[1].hasPrefix("2  OK  use of 5252_1 recorded for consent \(id)"), "by token: \(lines)")
+        #expect(lines[2].hasPrefix("3  ") && !lines[2].contains("OK") && lines[2].contains("9999_1"), "\(lines)")
+        #expect(lines[3].hasPrefix("4  ") && !lines[3].contains("OK"), "a use before the consent was given: \(lines)")
+
+        let log = try consentctl(["consent", "log", id], as: "portal", on: hub)
+        #expect(log.status == 0, "\(log.stderr)")
+        let usedLines = log.stdout.split(separator: "\n").filter { $0.contains("Samtykke benyttet") }
+        #expect(usedLines.count == 3, "the single use and two from the batch: \(log.stdout)")
+
+        let revoked = try consentctl(["consent", "revoke", id], as: "portal", on: hub)
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        let refused = try consentctl(["verify", token], as: "datasource", on: hub)
+        #expect(refused.status == 1, "a revoked consent's token is refused")
+        #expect(refused.stderr.contains("revoked") || refused.stderr.contains("withdrawn"), "\(refused.stderr)")
+    }
+
+    @Test func batchFileMistakesAreUsageErrors() async throws {
+        try await Self.withHub(Self.batchMistakes)
+    }
+
+    static func batchMistakes(_ hub: TestHub) throws {
+        let short = try consentctl(["log-use", "--batch", "-"], as: "datasource", on: hub, stdin: "only-one-field\n")
+        #expect(short.status == 2 && short.stderr.contains("use 1: expected CONSENT_ID RESOURCE [TIME]"), "\(short.stderr)")
+        let mixed = try consentctl(["log-use", "--batch", "-", "--resource", "5252_1"], as: "datasource", on: hub, stdin: "x 5252_1\n")
+        #expect(mixed.status == 2 && mixed.stderr.contains("drop --resource"), "\(mixed.stderr)")
+        let empty = try consentctl(["log-use", "--batch", "-"], as: "datasource", on: hub, stdin: "# nothing\n")
+        #expect(empty.status == 2 && empty.stderr.contains("holds no uses"), "\(empty.stderr)")
+        let badTime = try consentctl(["log-use", "--batch", "-"], as: "datasource", on: hub, stdin: "x 5252_1 yesterday\n")
+        #expect(badTime.status == 2, "\(badTime.stderr)")
+    }
+}
