@@ -93,4 +93,18 @@ struct TimeTests {
         #expect(OsloTime.dateTimeText(MaximumValidity.years(3).latestEnd(from: summer)) == "02.06.2028 10:00:00")
         #expect(MaximumValidity.days(30).latestEnd(from: summer) == summer + .days(30))
     }
+
+    @Test("Every Int64 instant formats without trapping, and negative ones floor to the day before")
+    func extremeInstantsFormat() {
+        for ms: Int64 in [.min, .min + 1, -86_400_001, -1, 0, 1, .max - 1, .max] {
+            let civil = CivilTime(utcMilliseconds: ms)
+            #expect(civil.isValid, "\(ms) → \(civil)")
+            _ = OsloTime.dateTimeText(Timestamp(millisecondsSinceEpoch: ms))
+            _ = OsloTime.local(Timestamp(millisecondsSinceEpoch: ms))
+        }
+        #expect(CivilTime(utcMilliseconds: -1) == CivilTime(year: 1969, month: 12, day: 31, hour: 23, minute: 59, second: 59, millisecond: 999))
+        #expect(CivilTime(utcMilliseconds: -86_400_000) == CivilTime(year: 1969, month: 12, day: 31))
+        #expect(CivilTime(utcMilliseconds: Int64.max).year == 292_278_994)
+        #expect(CivilTime(utcMilliseconds: Int64.min).year == -292_275_055)
+    }
 }

@@ -25,9 +25,12 @@ public struct CivilTime: Hashable, Sendable {
     /// The civil time that a count of milliseconds since 1970-01-01 00:00 denotes
     /// (UTC when the count is UTC, local when the count has the offset added).
     public init(utcMilliseconds ms: Int64) {
+        // Floor division without `ms - msPerDay + 1`, which overflows near
+        // Int64.min: any Int64 a caller sends must format, not trap.
         let msPerDay: Int64 = 86_400_000
-        let days = ms >= 0 ? ms / msPerDay : (ms - msPerDay + 1) / msPerDay
-        let rest = Int(ms - days * msPerDay)
+        let (quotient, remainder) = ms.quotientAndRemainder(dividingBy: msPerDay)
+        let days = remainder < 0 ? quotient - 1 : quotient
+        let rest = Int(remainder < 0 ? remainder + msPerDay : remainder)
         let (y, m, d) = CivilTime.civil(fromDays: days)
         self.init(year: y, month: m, day: d,
                   hour: rest / 3_600_000, minute: (rest / 60_000) % 60,

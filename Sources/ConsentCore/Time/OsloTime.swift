@@ -21,7 +21,10 @@ public enum OsloTime {
         let lastDay = CivilTime.daysIn(month: month, year: year)
         let days = CivilTime.days(fromYear: year, month: month, day: lastDay)
         let sunday = days - Int64(CivilTime.weekday(ofDays: days))
-        return Timestamp(millisecondsSinceEpoch: sunday * 86_400_000 + hour)
+        // Saturates for the years near the ends of Int64 milliseconds (±292 million).
+        let (midnight, overflow) = sunday.multipliedReportingOverflow(by: 86_400_000)
+        if overflow { return Timestamp(millisecondsSinceEpoch: sunday < 0 ? .min : .max) }
+        return Timestamp(millisecondsSinceEpoch: midnight).adding(milliseconds: hour)
     }
 
     /// The offset from UTC in milliseconds at an instant: one hour, or two in summer.
@@ -46,10 +49,10 @@ public enum OsloTime {
     /// moved forward by the length of the gap, so 02:30 means 03:30 summer time.
     public static func instant(of local: CivilTime) -> Timestamp {
         let wall = local.millisecondsSinceEpoch
-        let summer = Timestamp(millisecondsSinceEpoch: wall - 2 * hour)
+        let summer = Timestamp(millisecondsSinceEpoch: wall).adding(milliseconds: -2 * hour)
         if offset(at: summer) == 2 * hour { return summer }
         // Standard time, or the spring gap (where wall - 1 h lands just after the switch).
-        return Timestamp(millisecondsSinceEpoch: wall - hour)
+        return Timestamp(millisecondsSinceEpoch: wall).adding(milliseconds: -hour)
     }
 
     /// `dd.MM.yyyy HH:mm:ss` in Oslo time (seed 002: "Opphører 30.10.2017 10:30:00").

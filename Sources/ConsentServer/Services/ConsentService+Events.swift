@@ -12,8 +12,8 @@ extension ConsentService {
                            ledger: ConsentLedger) throws(RPCError) -> Reply<Consent_V1_ListEventsResponse> {
         let actor = try context.actor(as: organisationRoles)
         let kinds = try ProtoField.eventKinds(request.types, field: "types")
-        let from = ProtoField.optionalTime(request.fromMs)
-        let to = ProtoField.optionalTime(request.toMs)
+        let from = try ProtoField.optionalTime(request.fromMs, field: "from_ms")
+        let to = try ProtoField.optionalTime(request.toMs, field: "to_ms")
         // The domain caps the page at its maximum (1,000 by default).
         let limit = request.limit == 0 ? defaultPageSize : Int(request.limit)
         let (page, sequence) = try ledger.read { state throws(DomainError) in

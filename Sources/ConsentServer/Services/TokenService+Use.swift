@@ -103,7 +103,7 @@ extension TokenService {
         } catch {
             throw RPCError(error)
         }
-        let usedAt = request.usedAtMs == 0 ? now : Timestamp(millisecondsSinceEpoch: request.usedAtMs)
+        let usedAt = try ProtoField.optionalTime(request.usedAtMs, field: "used_at_ms") ?? now
         return UseReport(consent: consent, resource: resource, usedAt: usedAt)
     }
 }

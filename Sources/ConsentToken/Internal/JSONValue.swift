@@ -41,7 +41,7 @@ enum JSONValue: Equatable, Sendable {
     /// values no clock will reach (beyond ±2^53).
     var numericDate: Int64? {
         guard case .number(let text) = self else { return nil }
-        if let exact = Int64(text) { return abs(exact) <= 1 << 53 ? exact : nil }
+        if let exact = Int64(text) { return exact.magnitude <= 1 << 53 ? exact : nil }  // abs(Int64.min) traps
         guard let value = Double(text), value.isFinite, abs(value) <= 9_007_199_254_740_992 else { return nil }
         return Int64(value.rounded(.down))
     }

@@ -64,7 +64,7 @@ extension Consent_V1_CreateRequestRequest {
             resources: asked,
             offeredBy: try ProtoField.optionalParty(offeredBy, field: "offered_by"),
             redirectURL: redirectUrl,
-            validTo: Timestamp(millisecondsSinceEpoch: validToMs),
+            validTo: try ProtoField.time(validToMs, field: "valid_to_ms"),
             language: try ProtoField.optionalLanguage(language, field: "language"),
             purpose: purpose,
             userToken: ProtoField.optionalText(userToken),

@@ -93,8 +93,24 @@ enum ProtoField {
         return kinds
     }
 
+    /// The times a request may name: 1970-01-01T00:00:00Z up to
+    /// 9999-12-31T23:59:59.999Z. A consent hub has no use for others, and
+    /// refusing them here keeps arithmetic on times far from Int64's ends.
+    static let acceptedTimes: ClosedRange<Int64> = 0...253_402_300_799_999
+
     /// A time in Unix epoch milliseconds; `nil` when 0.
-    static func optionalTime(_ milliseconds: Int64) -> Timestamp? {
-        milliseconds == 0 ? nil : Timestamp(millisecondsSinceEpoch: milliseconds)
+    /// - Throws: INVALID_ARGUMENT `time_out_of_range` naming `field`.
+    static func optionalTime(_ milliseconds: Int64, field: String) throws(RPCError) -> Timestamp? {
+        milliseconds == 0 ? nil : try time(milliseconds, field: field)
+    }
+
+    /// A time in Unix epoch milliseconds that must lie in `acceptedTimes`.
+    /// - Throws: INVALID_ARGUMENT `time_out_of_range` naming `field`.
+    static func time(_ milliseconds: Int64, field: String) throws(RPCError) -> Timestamp {
+        guard acceptedTimes.contains(milliseconds) else {
+            throw invalid(field, reason: "time_out_of_range",
+                          "\(milliseconds) is not a time this hub accepts: give Unix epoch milliseconds from 1970 to the end of year 9999")
+        }
+        return Timestamp(millisecondsSinceEpoch: milliseconds)
     }
 }
