@@ -63,6 +63,9 @@ struct RequestRuleTests {
         ("from after to", .invalidArgument, "metadata_range_reversed", "01.01.2025", { $0.resources[0].metadata[0].value = "01.01.2025" }),
         ("purpose missing", .invalidArgument, "purpose_missing", "DelegationContext", { $0.purpose = " \n" }),
         ("purpose too long", .invalidArgument, "purpose_too_long", "1001 characters", { $0.purpose = String(repeating: "å", count: 1001) }),
+        // One Character of 200,001 bytes: limits count Unicode scalars, so they bound the bytes stored.
+        ("purpose of one huge grapheme", .invalidArgument, "purpose_too_long", "100001 characters",
+         { $0.purpose = "a" + String(repeating: "\u{0301}", count: 100_000) }),
         ("user token malformed", .invalidArgument, "user_token_malformed", "64 hex", { $0.userToken = "abc" }),
         ("user token not hex", .invalidArgument, "user_token_malformed", "64 hex", { $0.userToken = String(repeating: "g", count: 64) }),
         ("user token vs offered-by", .invalidArgument, "user_token_contradicts_offered_by", "two different people",
@@ -99,6 +102,9 @@ struct RequestRuleTests {
                               redirectURL: Fixture.redirect, validTo: Fixture.start + .days(5), purpose: "Sak")
         }
         expectRefused(.invalidArgument, "metadata_too_long", "1001 characters") { () throws(DomainError) in try hub.create(request(String(repeating: "x", count: 1001))) }
+        expectRefused(.invalidArgument, "metadata_too_long", "5001 characters") { () throws(DomainError) in
+            try hub.create(request("x" + String(repeating: "\u{0301}", count: 5000)))
+        }
         expectRefused(.invalidArgument, "metadata_malformed", "not empty") { () throws(DomainError) in try hub.create(request("  ")) }
         let view = try hub.create(request("SAK-2025-17"))
         #expect(try hub.state.renderRequest(view.id, by: .consumer(Fixture.bank), at: hub.now).resources[0].text == "Sak SAK-2025-17.")

@@ -29,7 +29,7 @@ enum ResourceRules {
 
         for (field, text) in [("title", r.title), ("text", r.text)] {
             for (language, value) in text.present {
-                let count = value.count
+                let count = value.limitLength
                 guard count <= maximumTextLength else { throw .textTooLong(r.id, field: field, language: language, count: count) }
                 for name in try TextTemplate.placeholders(in: value, resource: r.id) {
                     guard Placeholder(rawValue: name) != nil || keys.contains(name) else {
@@ -63,8 +63,8 @@ enum ResourceRules {
     static func checkName(_ name: String, field: String, reasonPrefix: String) throws(DomainError) {
         let trimmed = name.trimmingASCIIWhitespace()
         guard !trimmed.isEmpty else { throw .nameMissing(field: field, reason: reasonPrefix + "_missing") }
-        guard trimmed.count <= maximumNameLength else {
-            throw .nameTooLong(field: field, reason: reasonPrefix + "_too_long", count: trimmed.count, maximum: maximumNameLength)
+        guard trimmed.limitLength <= maximumNameLength else {
+            throw .nameTooLong(field: field, reason: reasonPrefix + "_too_long", count: trimmed.limitLength, maximum: maximumNameLength)
         }
     }
 
@@ -79,6 +79,13 @@ enum ResourceRules {
 }
 
 extension String {
+    /// The length that text limits count: Unicode scalars, not `Character`s.
+    /// A grapheme cluster has no size limit ("a" followed by a million
+    /// combining accents is one `Character` of 2 MB), so a limit counted in
+    /// `count` would bound nothing; a scalar is at most 4 UTF-8 bytes. For the
+    /// precomposed letters of Norwegian text the two counts agree.
+    public var limitLength: Int { unicodeScalars.count }
+
     /// The string without leading and trailing ASCII spaces, tabs and line breaks.
     func trimmingASCIIWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }

@@ -35,7 +35,7 @@ enum MetadataRules {
             guard parseYear(value) != nil else { throw .metadataMalformed(resource, field, value: value) }
         case .text:
             guard !value.trimmingASCIIWhitespace().isEmpty else { throw .metadataMalformed(resource, field, value: nil) }
-            let count = value.count
+            let count = value.limitLength
             guard count <= ResourceRules.maximumTextLength else {
                 throw .metadataTooLong(resource, field.key, count: count, maximum: ResourceRules.maximumTextLength)
             }

@@ -68,8 +68,8 @@ extension ConsentState {
         // Purpose (DelegationContext): required, at most 1,000 characters.
         let purpose = request.purpose.trimmingASCIIWhitespace()
         guard !purpose.isEmpty else { throw .purposeMissing() }
-        guard purpose.count <= ResourceRules.maximumTextLength else {
-            throw .purposeTooLong(purpose.count, maximum: ResourceRules.maximumTextLength)
+        guard purpose.limitLength <= ResourceRules.maximumTextLength else {
+            throw .purposeTooLong(purpose.limitLength, maximum: ResourceRules.maximumTextLength)
         }
 
         // UserToken: hex SHA-256 of the expected user's id (seed 004), any case.

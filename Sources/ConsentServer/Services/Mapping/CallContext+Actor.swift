@@ -67,9 +67,9 @@ extension CallContext {
         var name: String? = nil
         if let text = metadata[PortalMetadata.userName] {
             let trimmed = text.trimmingWhitespace()
-            guard trimmed.count <= Self.maximumUserNameLength else {
+            guard trimmed.limitLength <= Self.maximumUserNameLength else {
                 throw ProtoField.invalid(PortalMetadata.userName, reason: "user_name_too_long",
-                                         "is at most \(Self.maximumUserNameLength) characters; \(trimmed.count) were given")
+                                         "is at most \(Self.maximumUserNameLength) characters; \(trimmed.limitLength) were given")
             }
             name = trimmed.isEmpty ? nil : trimmed
         }
