@@ -17,6 +17,12 @@ public enum FrameLimits {
     public static let defaultMaxFrameSize = 4 * 1024 * 1024
     /// Bytes of the length prefix.
     public static let prefixSize = 4
+    /// The most metadata entries one call may carry. The entries are read
+    /// before anyone checks the caller, so a frame of empty entries must not
+    /// cost the server millions of strings.
+    public static let maxMetadataEntries = 64
+    /// The most bytes of metadata entries one call may carry.
+    public static let maxMetadataBytes = 16 * 1024
 }
 
 /// Splits a byte stream into frame bodies: `uint32 big-endian length | body`.

@@ -293,6 +293,13 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 CallResult(code: .resourceExhausted, message: "too many concurrent calls on this connection (limit \(calls.limit))"))
             return
         }
+        if request.metadataCount > FrameLimits.maxMetadataEntries || request.metadataBytes > FrameLimits.maxMetadataBytes {
+            writeResponse(callID, CallResult(
+                code: .resourceExhausted,
+                message: "the call's metadata has \(request.metadataCount) entries of \(request.metadataBytes) bytes; "
+                    + "the limits are \(FrameLimits.maxMetadataEntries) entries and \(FrameLimits.maxMetadataBytes) bytes"))
+            return
+        }
         let (slot, token) = calls.open(callID)
         published.publish(slot: slot, sequence: token.sequence)
         LoopStats.bump(stats.callsInFlight)

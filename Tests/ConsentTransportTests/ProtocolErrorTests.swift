@@ -95,3 +95,44 @@ struct ProtocolErrorTests {
         await server.shutdown()
     }
 }
+
+@Suite("Metadata is bounded before anyone reads it")
+struct MetadataLimitTests {
+    static func call(_ raw: RawTLSClient, callID: UInt32, entries: Int, valueBytes: Int = 0) -> Consent_V1_Response? {
+        var request = Consent_V1_Request(method: TestMethod.echo, payload: [7])
+        request.metadata = (0..<entries).map { Consent_V1_MetadataEntry(key: "k\($0)", value: String(repeating: "v", count: valueBytes)) }
+        raw.send(Consent_V1_Frame(callId: callID, kind: .request(request)))
+        guard case .response(let response)? = raw.readFrames(1).first?.kind else { return nil }
+        return response
+    }
+
+    @Test("too many entries, or too many bytes, refuse the call with RESOURCE_EXHAUSTED; the connection goes on")
+    func limits() async throws {
+        let server = try TestServer(loops: 1)
+        let raw = try RawTLSClient(port: server.port, context: server.clientTLS(TestServer.certs.bank))
+
+        let atLimit = Self.call(raw, callID: 1, entries: FrameLimits.maxMetadataEntries)
+        #expect(atLimit?.statusCode == 0 && atLimit?.payload == [7], "\(String(describing: atLimit))")
+
+        let tooMany = Self.call(raw, callID: 2, entries: FrameLimits.maxMetadataEntries + 1)
+        #expect(tooMany?.statusCode == UInt32(StatusCode.resourceExhausted.rawValue))
+        #expect(tooMany?.statusMessage.contains("65 entries") == true, "\(tooMany?.statusMessage ?? "")")
+
+        let tooBig = Self.call(raw, callID: 3, entries: 2, valueBytes: FrameLimits.maxMetadataBytes / 2)
+        #expect(tooBig?.statusCode == UInt32(StatusCode.resourceExhausted.rawValue))
+
+        // Two million empty entries in one 4 MiB frame: refused at once, not parsed into strings.
+        var flood = Consent_V1_Request(method: TestMethod.echo, payload: [8])
+        flood.metadata = Array(repeating: Consent_V1_MetadataEntry(), count: 1_000_000)
+        raw.send(Consent_V1_Frame(callId: 4, kind: .request(flood)))
+        guard case .response(let floodAnswer)? = raw.readFrames(1).first?.kind else {
+            Issue.record("no answer to the flood")
+            return
+        }
+        #expect(floodAnswer.statusCode == UInt32(StatusCode.resourceExhausted.rawValue))
+
+        let after = Self.call(raw, callID: 5, entries: 1)
+        #expect(after?.payload == [7], "the connection still serves")
+        await server.shutdown()
+    }
+}

@@ -35,6 +35,8 @@ enum Wire {
         /// The Request body, rescanned for metadata entries when there are any.
         var body: UnsafeRawBufferPointer
         var metadataCount: Int
+        /// The encoded size of the metadata entries, keys and values together.
+        var metadataBytes: Int = 0
     }
 
     struct ResponseView {
@@ -188,8 +190,10 @@ enum Wire {
                     view.deadlineMs = UInt32(truncatingIfNeeded: try reader.varint())
                 case 3:
                     try expect(wireType, 2, "Request.metadata")
-                    try validateEntry(try reader.lengthDelimited())
+                    let entry = try reader.lengthDelimited()
+                    try validateEntry(entry)
                     view.metadataCount += 1
+                    view.metadataBytes += entry.count
                 case 4:
                     try expect(wireType, 2, "Request.payload")
                     view.payload = try reader.lengthDelimited()
