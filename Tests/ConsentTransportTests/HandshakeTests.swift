@@ -164,6 +164,33 @@ struct HandshakeTests {
         await server.shutdown()
     }
 
+    @Test("TLS 1.2 offers only forward-secret AEAD suites: a CBC-only client is refused")
+    func tls12Suites() async throws {
+        let server = try TestServer()
+        let certs = TestServer.certs
+        func handshake(cipher: String) throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = [
+                "s_client", "-connect", "127.0.0.1:\(server.port)", "-tls1_2", "-cipher", cipher, "-alpn", "consent-rpc/1",
+                "-cert", certs.bank.certificate, "-key", certs.bank.key, "-CAfile", certs.caFile, "-brief",
+            ]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let cbc = try handshake(cipher: "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:AES128-SHA")
+        #expect(cbc.status != 0, "a CBC suite was accepted: \(cbc.output)")
+        let gcm = try handshake(cipher: "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256")
+        #expect(gcm.status == 0 && gcm.output.contains("GCM"), "\(gcm.output)")
+        await server.shutdown()
+    }
+
     @Test("TLS 1.3 is negotiated with ALPN consent-rpc/1")
     func negotiated() async throws {
         let server = try TestServer()

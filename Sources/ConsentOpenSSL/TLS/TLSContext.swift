@@ -61,6 +61,11 @@ public final class TLSContext: @unchecked Sendable {
         consenthub_SSL_CTX_set_read_ahead(ctx, 1)
         _ = SSL_CTX_set_options(
             ctx, consenthub_SSL_OP_NO_COMPRESSION() | consenthub_SSL_OP_NO_RENEGOTIATION())
+        // TLS 1.2 (1.3 has its own, all AEAD): forward secrecy and AEAD only,
+        // no CBC or SHA-1 suites a downgraded peer could pick.
+        guard SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") == 1 else {
+            throw OpenSSLError.drain("setting the TLS 1.2 cipher suites")
+        }
 
         if let chain = configuration.certificateChainFile {
             guard SSL_CTX_use_certificate_chain_file(ctx, chain) == 1 else {
