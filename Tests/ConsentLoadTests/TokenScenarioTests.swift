@@ -23,10 +23,12 @@ import Testing
     }
 
     /// Runs consent-load and returns its exit code and JSON report.
-    static func run(_ arguments: [String], on hub: TestHub) throws -> (code: Int32, report: LoadReport, stderr: String) {
+    static func run(_ arguments: [String], on hub: TestHub) async throws -> (code: Int32, report: LoadReport, stderr: String) {
         let out = EndToEndTests.Lines(), err = EndToEndTests.Lines()
-        let code = LoadCommand.main(
-            arguments + ["--quiet", "--json", "-"] + principals(hub, scenario: arguments[0]), environment: [:], standardOutput: out.append, standardError: err.append)
+        let commandLine = arguments + ["--quiet", "--json", "-"] + principals(hub, scenario: arguments[0])
+        let code = try await offCooperativePool {
+            LoadCommand.main(commandLine, environment: [:], standardOutput: out.append, standardError: err.append)
+        }
         guard let report = try? JSONDecoder().decode(LoadReport.self, from: Data(out.text.utf8)) else {
             throw ReportMissing(exitCode: code, stderr: err.text)
         }
@@ -59,7 +61,7 @@ import Testing
     ])
     func everyScenarioMakesItsCallsWithoutErrors(_ scenario: [String]) async throws {
         let hub = try TestHub()
-        let (code, report, stderr) = try Self.run(scenario + ["--count", "60", "--in-flight", "8", "--connections", "2"], on: hub)
+        let (code, report, stderr) = try await Self.run(scenario + ["--count", "60", "--in-flight", "8", "--connections", "2"], on: hub)
         await hub.stop()
         // Exit 5 would mean this machine was too busy to judge the generator; the counts hold either way.
         #expect(code == 0 || code == LoadCommand.generatorBottleneck, "stderr: \(stderr)")
@@ -70,7 +72,7 @@ import Testing
 
     @Test func exchangeUsesEachPreparedCodeExactlyOnce() async throws {
         let hub = try TestHub()
-        let (_, report, _) = try Self.run(["exchange", "--count", "50", "--in-flight", "16"], on: hub)
+        let (_, report, _) = try await Self.run(["exchange", "--count", "50", "--in-flight", "16"], on: hub)
         #expect(report.method == "/consent.v1.TokenService/ExchangeCode" && report.ok == 50)
         #expect(try await Self.events(.codeExchanged, on: hub) == 50)
         #expect(try await Self.events(.codeReuseAttempted, on: hub) == 0, "no code was presented twice")
@@ -79,7 +81,7 @@ import Testing
 
     @Test func exchangeBatchesCountItemsAndExchangeEveryCode() async throws {
         let hub = try TestHub()
-        let (code, report, stderr) = try Self.run(["exchange", "--batch", "10", "--count", "3", "--in-flight", "2"], on: hub)
+        let (code, report, stderr) = try await Self.run(["exchange", "--batch", "10", "--count", "3", "--in-flight", "2"], on: hub)
         #expect(code == 0 || code == LoadCommand.generatorBottleneck, "stderr: \(stderr)")
         #expect(report.method == "/consent.v1.TokenService/ExchangeCodes")
         #expect(report.calls == 3 && report.ok == 3 && report.itemsPerCall == 10)
@@ -90,7 +92,7 @@ import Testing
 
     @Test func logUseBatchesRecordEveryUse() async throws {
         let hub = try TestHub()
-        let (_, report, _) = try Self.run(["log-use", "--batch", "25", "--consents", "7", "--count", "4"], on: hub)
+        let (_, report, _) = try await Self.run(["log-use", "--batch", "25", "--consents", "7", "--count", "4"], on: hub)
         #expect(report.method == "/consent.v1.TokenService/LogUses" && report.ok == 4 && report.itemsPerCall == 25)
         #expect(try await Self.events(.consentUsed, on: hub) == 100)
         await hub.stop()
@@ -98,7 +100,7 @@ import Testing
 
     @Test func aFlowIsOneCallOfFiveSteps() async throws {
         let hub = try TestHub()
-        let (_, report, _) = try Self.run(["flow", "--count", "12", "--in-flight", "4"], on: hub)
+        let (_, report, _) = try await Self.run(["flow", "--count", "12", "--in-flight", "4"], on: hub)
         #expect(report.unit == "flow" && report.ok == 12)
         for type in [Consent_V1_ConsentEventType.requestCreated, .requestAccepted, .codeExchanged, .consentUsed] {
             #expect(try await Self.events(type, on: hub) == 12, "\(type)")

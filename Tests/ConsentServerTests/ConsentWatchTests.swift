@@ -25,7 +25,7 @@ import Testing
         let bank = try hub.client("consumer")
         let nav = try hub.client("datasource")
 
-        let stream = nav.serverStream(Service.watchEvents, .init(after: 0, types: [.requestCreated]), options: CallOptions(timeout: .seconds(15)))
+        let stream = nav.serverStream(Service.watchEvents, .init(after: 0, types: [.requestCreated]), options: CallOptions(timeout: .seconds(120)))
         var iterator = stream.makeAsyncIterator()
         let backlog = try await Self.read(&iterator) { $0.last?.caughtUp == true }
         #expect(backlog.flatMap(\.events).isEmpty, "the demo registry's events are not of the type asked for")
@@ -38,7 +38,7 @@ import Testing
         let cursor = try #require(live.last?.nextCursor)
 
         // A new call after the cursor starts with nothing to catch up on.
-        let resumed = nav.serverStream(Service.watchEvents, .init(after: cursor, types: [.requestCreated]), options: CallOptions(timeout: .seconds(15)))
+        let resumed = nav.serverStream(Service.watchEvents, .init(after: cursor, types: [.requestCreated]), options: CallOptions(timeout: .seconds(120)))
         var again = resumed.makeAsyncIterator()
         let first = try #require(try await again.next())
         #expect(first.caughtUp && first.events.isEmpty && first.nextCursor >= cursor)
@@ -60,7 +60,7 @@ import Testing
             try await group.waitForAll()
         }
 
-        let stream = admin.serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(15)))
+        let stream = admin.serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(120)))
         var iterator = stream.makeAsyncIterator()
         let messages = try await Self.read(&iterator) { $0.last?.caughtUp == true }
         let events = messages.flatMap(\.events)
@@ -80,7 +80,7 @@ import Testing
     @Test func shutdownEndsWatchStreamsWithTheCursorToResumeFrom() async throws {
         let hub = try TestHub()
         let bank = try hub.client("consumer")
-        let stream = bank.serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(15)))
+        let stream = bank.serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(120)))
         var iterator = stream.makeAsyncIterator()
         let backlog = try await Self.read(&iterator) { $0.last?.caughtUp == true }
         let cursor = try #require(backlog.last?.nextCursor)

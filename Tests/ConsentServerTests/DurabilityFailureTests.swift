@@ -143,7 +143,9 @@ import Testing
         let served = Set(LedgerTestService.numbers(in: listed))
         #expect(served.symmetricDifference(acknowledged).isEmpty,
                 "the hub serves exactly what it acknowledged; differs in \(served.symmetricDifference(acknowledged).sorted().prefix(20))")
-        let stats = try await reader.unary(Consent_V1_Health.stats, .init())
+        let admin = try hub.client("admin")
+        defer { admin.close() }
+        let stats = try await admin.unary(Consent_V1_Health.stats, .init())
         #expect(stats.eventsCommitted == UInt64(acknowledged.count))
         for client in clients { client.close() }
         await hub.stop()

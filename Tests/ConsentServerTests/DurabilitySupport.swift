@@ -59,7 +59,7 @@ final class RouterDriver: Sendable {
     private let nextID = Atomic<UInt32>(1)
 
     static let principals = ReloadableValue(PrincipalDirectory([
-        Principal(id: "889640782", name: "NAV", roles: [.datasource]),
+        Principal(id: "889640782", name: "NAV", roles: [.datasource, .admin]),
     ]))
 
     /// A router with Health (reporting on `ledger`) and the test write/read methods.

@@ -20,7 +20,7 @@ import Testing
         let portal = try hub.client("portal")
 
         // The bank follows its feed; once the backlog is through, events arrive live.
-        let watch = bank.serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(15)))
+        let watch = bank.serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(120)))
         var feed = watch.makeAsyncIterator()
         while let message = try await feed.next(), !message.caughtUp {}
 

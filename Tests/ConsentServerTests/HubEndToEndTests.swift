@@ -26,7 +26,11 @@ import Testing
         #expect(check.status == .serving)
         let unknown = try await client.unary(Consent_V1_Health.check, .init(service: "consent.v1.Nope"))
         #expect(unknown.status == .serviceUnknown)
-        let stats = try await client.unary(Consent_V1_Health.stats, .init())
+        let refused = await Flow.refusal { _ = try await client.unary(Consent_V1_Health.stats, .init()) }
+        #expect(refused?.code == .permissionDenied, "a bank may not read the hub's counters")
+        let admin = try hub.client("admin")
+        defer { admin.close() }
+        let stats = try await admin.unary(Consent_V1_Health.stats, .init())
         #expect(stats.storage.hasPrefix("log at "))
         #expect(stats.eventsCommitted >= 6, "the demo registry's events are durable")
         #expect(stats.methods.contains { $0.method == "/consent.v1.Health/Check" && $0.calls == 2 })

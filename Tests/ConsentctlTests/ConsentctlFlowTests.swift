@@ -66,10 +66,11 @@ import Testing
     }
 
     /// Runs `body` against a fresh hub and stops the hub whatever happens.
-    static func withHub(_ body: (TestHub) throws -> Void) async throws {
+    /// The body runs off the cooperative pool: it waits on child processes.
+    static func withHub(_ body: @escaping @Sendable (TestHub) throws -> Void) async throws {
         let hub = try TestHub()
         do {
-            try body(hub)
+            try await offCooperativePool { try body(hub) }
         } catch {
             await hub.stop()
             throw error

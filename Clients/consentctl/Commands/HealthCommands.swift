@@ -20,7 +20,7 @@ enum HealthCommands {
         ),
         Command(
             name: "stats",
-            summary: "print the server's counters (Health.Stats)",
+            summary: "print the server's counters (Health.Stats; admin)",
             usage: "stats",
             run: { invocation throws(CLIError) in
                 let s = try invocation.call(Consent_V1_Health.stats, Consent_V1_HealthStatsRequest())

@@ -19,8 +19,8 @@ def test_health_check_of_an_unknown_service(conn):
     assert HealthClient(conn).check(service="consent.v1.Nope").status == SERVICE_UNKNOWN
 
 
-def test_stats_count_the_calls_made(conn):
-    health = HealthClient(conn)
+def test_stats_count_the_calls_made(connect_as):
+    health = HealthClient(connect_as("admin"))
     before = {m.method: m.calls for m in health.stats().methods}.get("/consent.v1.Health/Check", 0)
     for _ in range(3):
         health.check()
@@ -34,7 +34,8 @@ def test_ping_measures_a_round_trip(conn):
     assert 0 < conn.ping() < 5
 
 
-def test_five_hundred_calls_in_flight_on_one_connection_get_their_own_answers(conn):
+def test_five_hundred_calls_in_flight_on_one_connection_get_their_own_answers(connect_as):
+    conn = connect_as("admin")
     health = HealthClient(conn)
     futures = []
     for i in range(500):

@@ -335,7 +335,7 @@ public enum Consent_V1_Health {
         fullName: "/consent.v1.Health/Check", kind: .unary
     )
 
-    /// Counters of the running server.
+    /// Counters of the running server. Role: admin (they show every bank's volume).
     public static let stats = ProtoMethod<Consent_V1_HealthStatsRequest, Consent_V1_HealthStatsResponse>(
         fullName: "/consent.v1.Health/Stats", kind: .unary
     )

@@ -23,7 +23,9 @@ public enum HealthService {
             }
             return Reply(Consent_V1_HealthCheckResponse(status: status))
         }
-        router.unary(Consent_V1_Health.stats, roles: Set(Role.allCases)) { _, _ in
+        // Hub-wide counters (calls per method, events committed) would show one
+        // bank the others' volumes: operators only.
+        router.unary(Consent_V1_Health.stats, roles: [.admin]) { _, _ in
             Reply(reporter.statistics())
         }
     }
