@@ -641,7 +641,13 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             writableWaiters.removeAll()
             for waiter in waiters { waiter() }
         }
-        if readPaused && output.readableBytes < config.outputLowWaterMark {
+        // Answers posted by other threads count as they do for pausing: resuming
+        // while the inbox alone is over the high-water mark paused again at the
+        // next frame, and each pause scheduled another end-of-turn flush, so a
+        // client streaming small frames kept the loop in end-of-turn rounds,
+        // away from epoll, its timers and the very inbox that had to drain.
+        let pending = output.readableBytes + max(0, inboxBytes.load(ordering: .relaxed))
+        if readPaused && pending < config.outputLowWaterMark {
             readPaused = false
             processFrames()
             readAll()
