@@ -288,6 +288,13 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
             }
             guard case .processed(let client) = result else { return }
             try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
+            // An open WatchEvents stream keeps a connection out of the idle
+            // timeout; keepalive finds the peer that vanished without FIN or RST
+            // (about 2 minutes: 60 s idle, then 6 probes 10 s apart).
+            try? Posix.setOption(client, level: SOL_SOCKET, name: SO_KEEPALIVE, value: 1)
+            try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_KEEPIDLE, value: 60)
+            try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_KEEPINTVL, value: 10)
+            try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_KEEPCNT, value: 6)
             let remote = Posix.remoteAddress(client)?.description ?? "?"
             let context = server.nextLoopContext()
             if context.loop === loop {

@@ -200,3 +200,34 @@ struct HandshakeTests {
         await server.shutdown()
     }
 }
+
+@Suite("TCP keepalive on accepted connections")
+struct KeepaliveTests {
+    /// The server side of our connection in /proc/net/tcp runs the keepalive
+    /// timer (`tr` 2), due within a minute: a peer that vanished without a
+    /// FIN is found even while a stream keeps the connection from idling out.
+    @Test func acceptedConnectionsProbeTheirPeer() async throws {
+        let server = try TestServer()
+        let raw = try RawTLSClient(port: server.port, context: server.clientTLS(TestServer.certs.bank))
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(raw.fd, $0, &length) }
+        }
+        let clientPort = Int(UInt16(bigEndian: address.sin_port))
+        func hex(_ port: Int) -> String {
+            let digits = String(port, radix: 16, uppercase: true)
+            return ":" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        }
+        let local = hex(server.port), remote = hex(clientPort)
+        // Read, not stat-sized: procfs files report a size of 0.
+        let file = try #require(FileHandle(forReadingAtPath: "/proc/net/tcp"))
+        let table = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
+        let row = table.split(separator: "\n").map { $0.split(separator: " ") }.first { $0.count > 5 && $0[1].hasSuffix(local) && $0[2].hasSuffix(remote) }
+        let timer = try #require(row?[5], "the server's socket for port \(clientPort) is in /proc/net/tcp")
+        let parts = timer.split(separator: ":")
+        #expect(parts.first == "02", "keepalive timer running: \(timer)")
+        #expect((Int(parts.last ?? "", radix: 16) ?? .max) <= 60 * 100, "due within 60 s: \(timer)")
+        await server.shutdown()
+    }
+}
