@@ -96,4 +96,50 @@ import Testing
         #expect(ending?.message == "the server is shutting down; resume WatchEvents with after = \(cursor)")
         bank.close()
     }
+
+    /// One organisation holds at most 16 streams, over all its connections;
+    /// the next is refused with RESOURCE_EXHAUSTED, others are unaffected, and
+    /// closing one makes room.
+    @Test func anOrganisationMayHoldSixteenWatchStreams() async throws {
+        let hub = try TestHub()
+        let banks = try (0..<2).map { _ in try hub.client("consumer") }
+        let nav = try hub.client("datasource")
+        var open: [AsyncThrowingStream<Consent_V1_WatchEventsResponse, any Error>.Iterator] = []
+        for index in 0..<16 {
+            var iterator = banks[index % 2].serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(120))).makeAsyncIterator()
+            _ = try await Self.read(&iterator) { $0.last?.caughtUp == true }
+            open.append(iterator)
+        }
+        var refused: RPCError? = nil
+        do {
+            var extra = banks[0].serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(120))).makeAsyncIterator()
+            while try await extra.next() != nil {}
+        } catch let error as RPCError {
+            refused = error
+        }
+        #expect(refused?.code == .resourceExhausted)
+        #expect(Flow.reason(refused) == "too_many_watch_streams")
+        #expect(refused?.message.contains("16 WatchEvents streams") == true, "\(refused?.message ?? "")")
+
+        // NAV is another organisation: its stream opens.
+        var navStream = nav.serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(120))).makeAsyncIterator()
+        #expect(try await Self.read(&navStream) { $0.last?.caughtUp == true }.last?.caughtUp == true)
+
+        // A bank connection closes: its eight streams end, and there is room again.
+        banks[1].close()
+        var again: [Consent_V1_WatchEventsResponse] = []
+        for _ in 0..<200 {
+            var retry = banks[0].serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(120))).makeAsyncIterator()
+            do {
+                again = try await Self.read(&retry) { $0.last?.caughtUp == true }
+                break
+            } catch {
+                try await Task.sleep(for: .milliseconds(20))  // the closed connection's streams are still being ended
+            }
+        }
+        #expect(again.last?.caughtUp == true)
+        banks[0].close()
+        nav.close()
+        await hub.stop()
+    }
 }

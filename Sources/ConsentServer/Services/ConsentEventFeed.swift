@@ -30,6 +30,11 @@ public final class ConsentEventFeed: Sendable {
     static let pageSize = 256
     /// Pages one subscriber is sent before the others get their turn.
     static let pagesPerTurn = 16
+    /// Open WatchEvents calls one organisation may have, over all its
+    /// connections: every drain pumps every subscriber, each under the state
+    /// lock that writes need, so one caller's thousands of streams would slow
+    /// everyone's withdrawals. A bank needs one or two.
+    static let maximumStreamsPerActor = 16
 
     private let ledger: ConsentLedger
     private let queue = DispatchQueue(label: "consenthub.event-feed")
@@ -57,14 +62,24 @@ public final class ConsentEventFeed: Sendable {
     func subscribe(actor: Actor, kinds: Set<EventKind>?, after cursor: UInt64,
                    stream: ServerStream<Consent_V1_WatchEventsResponse>) {
         let subscriber = Subscriber(actor: actor, kinds: kinds, cursor: cursor, stream: stream)
-        let added = subscribers.withLock { list -> Bool in
+        enum Admission { case added, closed, full }
+        let admission = subscribers.withLock { list -> Admission in
             // Checked under the lock that close() takes, so no subscriber slips past it.
-            guard !closed.load(ordering: .acquiring) else { return false }
+            guard !closed.load(ordering: .acquiring) else { return .closed }
+            guard list.values.lazy.filter({ $0.actor == actor }).count < Self.maximumStreamsPerActor else { return .full }
             list[ObjectIdentifier(subscriber)] = subscriber
-            return true
+            return .added
         }
-        guard added else {
+        switch admission {
+        case .added: break
+        case .closed:
             stream.fail(Self.shuttingDown(after: cursor))
+            return
+        case .full:
+            stream.fail(RPCError(
+                .resourceExhausted,
+                "\(actor) already has \(Self.maximumStreamsPerActor) WatchEvents streams open; close one, or follow the feed with fewer",
+                trailers: [DomainErrorMapping.reasonKey: "too_many_watch_streams"]))
             return
         }
         subscriberCount.add(1, ordering: .relaxed)
