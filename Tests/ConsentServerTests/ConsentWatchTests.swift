@@ -142,4 +142,46 @@ import Testing
         nav.close()
         await hub.stop()
     }
+
+    /// A reload that takes a principal's role away ends its open streams at
+    /// once (every other call is checked as it arrives); others go on.
+    @Test func reloadedPrincipalsEndTheStreamsOfTheRevoked() async throws {
+        let principals = TestHub.makeTemporaryDirectory("principals") + "/principals.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: TestHub.certificates.path("principals.json")))
+        try original.write(to: URL(fileURLWithPath: principals))
+        let hub = try TestHub { $0.principalsPath = principals }
+        let bank = try hub.client("consumer")
+        let nav = try hub.client("datasource")
+        var bankStream = bank.serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(120))).makeAsyncIterator()
+        var navStream = nav.serverStream(Service.watchEvents, .init(after: 0), options: CallOptions(timeout: .seconds(120))).makeAsyncIterator()
+        _ = try await Self.read(&bankStream) { $0.last?.caughtUp == true }
+        _ = try await Self.read(&navStream) { $0.last?.caughtUp == true }
+
+        // The bank's certificate is taken out of the principals file, and the hub reloads it (SIGHUP).
+        var document = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+        let all = try #require(document["principals"] as? [[String: Any]])
+        document["principals"] = all.filter { ($0["id"] as? String) != Flow.bank }
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: principals))
+        try hub.server.reloadPrincipals()
+
+        var ended: RPCError? = nil
+        do {
+            while try await bankStream.next() != nil {}
+        } catch let error as RPCError {
+            ended = error
+        }
+        #expect(ended?.code == .unauthenticated, "a certificate the hub no longer knows, as for a new call")
+        #expect(Flow.reason(ended) == "principal_revoked", "\(String(describing: ended))")
+
+        let refused = await Flow.refusal { _ = try await bank.unary(Service.createRequest, Flow.navRequest()) }
+        #expect(refused?.code == .unauthenticated, "the bank's other calls are refused too")
+
+        // NAV's stream still delivers: its own change to the registry arrives live.
+        _ = try await nav.unary(Consent_V1_RegistryService.deauthoriseConsumer, .init(resourceId: "5252_1", consumerOrgNumber: Flow.bank))
+        let live = try await Self.read(&navStream) { !($0.last?.events.isEmpty ?? true) }
+        #expect(live.last?.events.last?.type == .consumerDeauthorised, "\(live)")
+        bank.close()
+        nav.close()
+        await hub.stop()
+    }
 }

@@ -147,6 +147,7 @@ public final class ConsentHubServer: Sendable {
     public func reloadPrincipals() throws(ConfigurationError) {
         let fresh = try PrincipalDirectory.load(path: configuration.principalsPath)
         principals.replace(with: fresh)
+        eventFeed.endStreams(notAllowedBy: fresh)
     }
 
     /// Re-reads the token key files (SIGHUP) named by `configuration` (by

@@ -58,10 +58,12 @@ public final class ConsentEventFeed: Sendable {
     ///   - actor: whose feed (ConsentCore decides what it may see).
     ///   - kinds: only these kinds, or all.
     ///   - cursor: send the events after this sequence number.
+    ///   - principal: the caller's principal id and the role it watches in,
+    ///     checked again whenever the principals are reloaded.
     ///   - stream: the call.
-    func subscribe(actor: Actor, kinds: Set<EventKind>?, after cursor: UInt64,
+    func subscribe(actor: Actor, principal: (id: String, role: Role), kinds: Set<EventKind>?, after cursor: UInt64,
                    stream: ServerStream<Consent_V1_WatchEventsResponse>) {
-        let subscriber = Subscriber(actor: actor, kinds: kinds, cursor: cursor, stream: stream)
+        let subscriber = Subscriber(actor: actor, principal: principal, kinds: kinds, cursor: cursor, stream: stream)
         enum Admission { case added, closed, full }
         let admission = subscribers.withLock { list -> Admission in
             // Checked under the lock that close() takes, so no subscriber slips past it.
@@ -92,6 +94,31 @@ public final class ConsentEventFeed: Sendable {
 
     /// The number of open WatchEvents calls.
     public var watcherCount: Int { subscriberCount.load(ordering: .relaxed) }
+
+    /// Ends the streams of principals that `directory` (just reloaded) no
+    /// longer lists with the role they watch in. Every other call is checked
+    /// when it arrives; a stream would otherwise outlive the revocation.
+    /// - Returns: how many streams were ended.
+    @discardableResult
+    func endStreams(notAllowedBy directory: PrincipalDirectory) -> Int {
+        let revoked = subscribers.withLock { list -> [Subscriber] in
+            let revoked = list.values.filter { directory[$0.principal.id]?.has($0.principal.role) != true }
+            for subscriber in revoked { list.removeValue(forKey: ObjectIdentifier(subscriber)) }
+            return revoked
+        }
+        subscriberCount.subtract(revoked.count, ordering: .relaxed)
+        for subscriber in revoked {
+            subscriber.state.withLock { $0.ended = true }
+            // As the router answers a new call from the same certificate.
+            let known = directory[subscriber.principal.id] != nil
+            subscriber.stream.fail(RPCError(
+                known ? .permissionDenied : .unauthenticated,
+                "principal \(subscriber.principal.id) " + (known ? "no longer has role \(subscriber.principal.role.rawValue)" : "is no longer known")
+                    + " (the principals were reloaded); the stream has ended",
+                trailers: [DomainErrorMapping.reasonKey: "principal_revoked"]))
+        }
+        return revoked.count
+    }
 
     /// Ends every WatchEvents call with `UNAVAILABLE`, saying where to resume,
     /// and refuses new ones: the server is shutting down.
@@ -217,12 +244,15 @@ public final class ConsentEventFeed: Sendable {
         }
 
         let actor: Actor
+        let principal: (id: String, role: Role)
         let kinds: Set<EventKind>?
         let stream: ServerStream<Consent_V1_WatchEventsResponse>
         let state: Mutex<State>
 
-        init(actor: Actor, kinds: Set<EventKind>?, cursor: UInt64, stream: ServerStream<Consent_V1_WatchEventsResponse>) {
+        init(actor: Actor, principal: (id: String, role: Role), kinds: Set<EventKind>?, cursor: UInt64,
+             stream: ServerStream<Consent_V1_WatchEventsResponse>) {
             self.actor = actor
+            self.principal = principal
             self.kinds = kinds
             self.stream = stream
             self.state = Mutex(State(cursor: cursor))

@@ -37,7 +37,13 @@ extension ConsentService {
             _ = try ledger.read { state throws(DomainError) in
                 try state.events(after: request.after, for: actor, kinds: kinds, limit: 1)
             }
-            feed.subscribe(actor: actor, kinds: kinds, after: request.after, stream: stream)
+            let role: Role
+            switch actor {
+            case .consumer: role = .consumer
+            case .dataSource: role = .datasource
+            default: role = .admin
+            }
+            feed.subscribe(actor: actor, principal: (context.principal.id, role), kinds: kinds, after: request.after, stream: stream)
         } catch {
             stream.fail(error)
         }
