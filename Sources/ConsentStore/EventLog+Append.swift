@@ -8,7 +8,7 @@ extension EventLog {
     ///
     /// - Parameters:
     ///   - records: `(type, payload)` pairs, each payload at most
-    ///     ``LogOptions/maxPayloadSize`` bytes.
+    ///     ``LogOptions/maxPayloadSize`` bytes (``maxPayloadSize``).
     ///   - completion: runs on the writer thread once every record is on stable
     ///     storage, with the last sequence number; or with
     ///     ``StoreError/unavailable(_:)`` if they never will be (a failed write
@@ -61,4 +61,10 @@ extension EventLog {
     public func whenDurable(_ sequence: UInt64, _ callback: @escaping DurableCallback) {
         core.whenDurable(sequence, callback)
     }
+}
+
+extension EventLog {
+    /// The largest record payload `append` takes: a caller can refuse an
+    /// oversized change itself instead of meeting `invalidArgument` later.
+    public var maxPayloadSize: Int { core.options.maxPayloadSize }
 }

@@ -138,6 +138,14 @@ public final class ConsentLedger: Sendable {
             }
             if let log {
                 let records = decision.events.map { (LoggedConsentState.eventRecordType, EventCodec.encode($0)) }
+                // Refused here, before the state changes: the log would refuse
+                // the record, and that refusal would read as a storage failure
+                // and stop every write until a restart.
+                if let size = records.map(\.1.count).max(), size > log.maxPayloadSize {
+                    return Outcome(result: .failure(RPCError(
+                        .resourceExhausted, "the change takes \(size) bytes to record; the log takes at most \(log.maxPayloadSize) per event",
+                        trailers: [DomainErrorMapping.reasonKey: "event_too_large"])), durableAfter: 0)
+                }
                 log.append(records) { result in
                     switch result {
                     case .success(let sequence): self.notifyCommitted(sequence)
