@@ -43,7 +43,7 @@ struct UseTests {
         case "someone else's consent": actor = .consumer(Fixture.finansiering); expected = (.permissionDenied, "not_yours")
         case "not a resource of the consent": report.resource = Fixture.tax4629; expected = (.permissionDenied, "resource_not_in_consent")
         case "data source of another resource": actor = .dataSource(Fixture.skatteetaten); expected = (.permissionDenied, "not_yours")
-        case "before consent": report.usedAt = hub.now - .seconds(1); expected = (.outOfRange, "used_before_consent")
+        case "before consent": report.usedAt = hub.now - .minutes(5) - .seconds(1); expected = (.outOfRange, "used_before_consent")
         case "in the future": report.usedAt = hub.now + .minutes(6); expected = (.outOfRange, "used_in_future")
         case "after expiry":
             hub.advance(.days(11)); report.usedAt = hub.now - .hours(1); expected = (.failedPrecondition, "used_after_expiry")
@@ -92,5 +92,34 @@ struct UseTests {
         #expect(refusal { () throws(DomainError) in try results[3].get() }?.reason == "consent_used_up")
         #expect((try? results[1].get())?.endedConsent == true)
         expectRefused(.permissionDenied, "role_not_allowed") { () throws(DomainError) in try hub.perform(.logUses(reports), by: .endUser(Fixture.haakonUser)) }
+    }
+
+    @Test("A reporter's clock a little behind the hub's: the use counts at the moment of consent and ends a one-time consent")
+    func slightlyEarlyUse() throws {
+        var hub = TestHub()
+        let (id, _) = hub.givenConsent(TestHub.taxRequest())
+        let consentedAt = hub.now
+        let receipt = try hub.use(id, Fixture.tax4629, at: consentedAt - .seconds(2))
+        #expect(receipt.endedConsent)
+        #expect(receipt.usedAt == consentedAt, "recorded at the consent's moment, never before it")
+        #expect(try hub.state.request(id, by: .consumer(Fixture.bank), at: hub.now).status == .usedUp)
+        expectRefused(.failedPrecondition, "consent_used_up") { () throws(DomainError) in try hub.use(id, Fixture.tax4629) }
+    }
+
+    @Test("A one-time consent the sweep marked expired takes one late-logged use, then no more")
+    func oneTimeAfterTheExpirySweep() throws {
+        var hub = TestHub()
+        let (id, _) = hub.givenConsent(TestHub.taxRequest())
+        let validTo = try hub.state.request(id, by: .consumer(Fixture.bank), at: hub.now).validTo
+        hub.advance(.days(400))
+        _ = try hub.perform(.expireDue(limit: 100), by: .system)
+        #expect(try hub.state.request(id, by: .consumer(Fixture.bank), at: hub.now).status == .expired)
+
+        let first = try hub.use(id, Fixture.tax4629, at: validTo - .seconds(60))
+        #expect(first.endedConsent)
+        #expect(try hub.state.request(id, by: .consumer(Fixture.bank), at: hub.now).status == .usedUp)
+        expectRefused(.failedPrecondition, "consent_used_up") { () throws(DomainError) in
+            try hub.use(id, Fixture.tax4629, at: validTo - .seconds(30))
+        }
     }
 }

@@ -158,7 +158,11 @@ extension Tables {
             entry.detail = UInt8(truncatingIfNeeded: grants.firstIndex { $0.resource == use.resource } ?? 0)
             // The log and the feed show when the data was fetched (UsageDateTime), not when it was reported.
             entry.time = use.usedAt.millisecondsSinceEpoch
-            if records[s].kind == .oneTime, records[s].stored == .accepted {
+            // A late-logged use of a one-time consent the sweep already marked
+            // expired ends it too: it was used (before it ran out), and only its
+            // first use may ever be accepted.
+            let given = records[s].stored == .accepted || (records[s].stored == .expired && records[s].decidedAt != RequestRecord.none)
+            if records[s].kind == .oneTime, given {
                 // Seed 002: "Engangssamtykke er nå opphørt" — a one-time consent ends at its first use.
                 records[s].stored = .usedUp
                 records[s].endedAt = use.usedAt.millisecondsSinceEpoch

@@ -30,7 +30,7 @@ extension ConsentState {
             guard grants.contains(where: { $0.resource == report.resource }) else {
                 throw .resourceNotInConsent(report.resource, consent: record.id)
             }
-            let usedAt = report.usedAt.millisecondsSinceEpoch
+            var usedAt = report.usedAt.millisecondsSinceEpoch
             switch record.stored {
             case .created:
                 throw record.status(at: now.millisecondsSinceEpoch) == .expired ? .requestExpired(record.id) : .consentNotGiven(record.id)
@@ -40,7 +40,16 @@ extension ConsentState {
                 if record.stored == .expired && record.decidedAt == RequestRecord.none { throw .requestExpired(record.id) }
             }
             if usedUpInBatch.contains(slot) { throw .consentUsedUp(record.id) }
-            guard usedAt >= record.decidedAt else { throw .usedBeforeConsent(report.usedAt) }
+            if usedAt < record.decidedAt {
+                // A reporter whose clock runs a little behind the hub's: within
+                // the skew allowed for future times, the use counts as at the
+                // moment of consent (and still ends a one-time consent).
+                guard record.decidedAt - usedAt <= configuration.clockSkew.wholeMilliseconds else {
+                    throw .usedBeforeConsent(report.usedAt)
+                }
+                usedAt = record.decidedAt
+            }
+            let usedAtTime = Timestamp(millisecondsSinceEpoch: usedAt)
             guard report.usedAt <= now + configuration.clockSkew else { throw .usedInFuture(report.usedAt) }
             guard usedAt < record.validTo else { throw .usedAfterExpiry(report.usedAt, validTo: Timestamp(millisecondsSinceEpoch: record.validTo)) }
             if record.stored == .revoked, usedAt >= record.endedAt {
@@ -48,8 +57,8 @@ extension ConsentState {
             }
             let ends = record.kind == .oneTime
             if ends { usedUpInBatch.insert(slot) }
-            out.add(.consentUsed(ConsentUse(id: record.id, resource: report.resource, usedAt: report.usedAt)))
-            return .success(UseReceipt(consent: record.id, resource: report.resource, usedAt: report.usedAt, endedConsent: ends))
+            out.add(.consentUsed(ConsentUse(id: record.id, resource: report.resource, usedAt: usedAtTime)))
+            return .success(UseReceipt(consent: record.id, resource: report.resource, usedAt: usedAtTime, endedConsent: ends))
         } catch {
             return .failure(error)
         }
