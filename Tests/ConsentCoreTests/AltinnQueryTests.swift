@@ -53,6 +53,19 @@ struct AltinnQueryTests {
         #expect(try NewConsentRequest(altinnQuery: lower, coveredBy: Fixture.bank) == base)
     }
 
+    @Test("An unescaped '?' inside a value is part of the value: the parameters before it are kept")
+    func questionMarkInAValue() throws {
+        // RFC 3986 allows '?' in a query; cutting at it once dropped OfferedBy and UserToken.
+        let plain = Self.query(["RedirectUrl": "https://banken.example/samtykke?sak=7"])
+        let request = try NewConsentRequest(altinnQuery: plain, coveredBy: Fixture.bank)
+        #expect(request.redirectURL == "https://banken.example/samtykke?sak=7")
+        #expect(request.offeredBy == .person(Fixture.haakon))
+        #expect(request.userToken == Fixture.haakon.userToken.uppercased())
+        // The whole-URL form still works with such a value.
+        let url = try NewConsentRequest(altinnQuery: "https://altinn.no/ui/AccessConsent/?" + plain, coveredBy: Fixture.bank)
+        #expect(url == request)
+    }
+
     @Test("Several resources are separated by dots, each with its own metadata")
     func severalResources() throws {
         let q = Self.query(["Resources": "4629_2.4630_1", "5252_1_fraOgMed": nil, "5252_1_tilOgMed": nil,

@@ -28,7 +28,13 @@ extension NewConsentRequest {
     ///   identifiers' own reasons); `permissionDenied` `covered_by_not_caller`.
     public init(altinnQuery query: String, coveredBy caller: OrganisationNumber, idempotencyKey: String? = nil) throws(DomainError) {
         var text = Substring(query)
-        if let mark = text.firstIndex(of: "?") { text = text[text.index(after: mark)...] }
+        // A whole URL may be given: drop its part before the query. Only a `?`
+        // with no `=` or `&` before it starts the query; later ones are legal,
+        // unescaped, inside values (`RedirectUrl=https://b.example/cb?ref=42`),
+        // and cutting there silently dropped the parameters before them.
+        if let mark = text.firstIndex(of: "?"), !text[..<mark].contains(where: { $0 == "=" || $0 == "&" }) {
+            text = text[text.index(after: mark)...]
+        }
 
         var fixed: [String: String] = [:]          // lowercased name → value
         var metadata: [(resource: ResourceID, key: String, parameter: String, value: String)] = []
