@@ -140,4 +140,16 @@ struct LogTests {
         let lines = try hub.state.consentLog(view.id, by: .endUser(signatory), at: hub.now)
         #expect(lines[0].text == "BANKEN AS fikk samtykke fra organisasjonen 974 760 673 (Opphører 02.06.2026 10:00:00)")
     }
+
+    @Test("A withdrawal by the support desk is not put in the user's mouth")
+    func operatorWithdrawal() throws {
+        var hub = TestHub()
+        let (id, _) = hub.givenConsent()
+        hub.advance(.hours(1))
+        try hub.revoke(id, as: .admin(Fixture.brreg))
+        let lines = try hub.state.consentLog(id, by: .endUser(Fixture.haakonUser), at: hub.now)
+        #expect(lines.last?.title == "Samtykke trukket")
+        #expect(lines.last?.text == "Samtykket til BANKEN AS ble trukket tilbake av brukerstøtte.")
+        #expect(!(lines.last?.text.contains("HÅKON TRANA") ?? true))
+    }
 }

@@ -47,7 +47,10 @@ extension ConsentState {
             switch e.kind {
             case .requestAccepted: add(.given, e.time, sequence, texts.logGiven(consumer: consumer, giver: giver, ends: ends))
             case .requestRejected: add(.rejected, e.time, sequence, texts.logRejected(consumer: consumer, giver: giver))
-            case .consentRevoked: add(.revoked, e.time, sequence, texts.logRevoked(consumer: consumer, giver: giver))
+            case .consentRevoked:
+                add(.revoked, e.time, sequence, e.role == ActorRole.admin.rawValue
+                    ? texts.logRevokedByOperator(consumer: consumer)
+                    : texts.logRevoked(consumer: consumer, giver: giver))
             case .consentUsed:
                 add(.used, e.time, sequence, record.kind == .oneTime
                     ? texts.logUsedOnce(consumer: consumer, giver: giver)

@@ -129,6 +129,14 @@ struct FixedTexts {
              "\(giver) withdrew the consent given to \(consumer).")
     }
 
+    /// A withdrawal by the hub's support desk (an admin), not by the person:
+    /// the Samtykkelogg must not say the user did it.
+    func logRevokedByOperator(consumer: String) -> String {
+        pick("Samtykket til \(consumer) ble trukket tilbake av brukerstøtte.",
+             "Samtykket til \(consumer) vart trekt tilbake av brukarstøtte.",
+             "The consent given to \(consumer) was withdrawn by the support desk.")
+    }
+
     func logExpired(consumer: String, ended: String) -> String {
         pick("Samtykket til \(consumer) er utløpt (Opphørte \(ended))",
              "Samtykket til \(consumer) er utløpt (Opphøyrde \(ended))",
