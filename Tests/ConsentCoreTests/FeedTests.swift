@@ -105,4 +105,21 @@ struct FeedTests {
         let page = try hub.state.events(after: 0, for: .consumer(Fixture.bank), limit: 100)
         #expect(page.entries.count == 2 && !page.reachedEnd)
     }
+
+    @Test("On a consent covering two agencies' data, each data source sees only the uses of its own resources")
+    func dataSourcesSeeOnlyTheirOwnUses() throws {
+        var hub = TestHub()
+        var request = TestHub.navRequest(validFor: .days(10))
+        request.resources.append(ResourceRequest(Fixture.tax4629, metadata: [MetadataValue("inntektsaar", "2024")]))
+        let (id, _) = hub.givenConsent(request)
+        try hub.use(id, Fixture.tax4629, by: .dataSource(Fixture.skatteetaten))
+
+        let nav = try hub.state.events(after: 0, for: .dataSource(Fixture.nav), limit: 1000).entries
+        #expect(nav.contains { $0.requestID == id && $0.kind == .requestAccepted }, "NAV still sees the consent it is part of")
+        #expect(!nav.contains { $0.kind == .consentUsed }, "but not Skatteetaten's fetch: \(nav.map(\.kind))")
+        let tax = try hub.state.events(after: 0, for: .dataSource(Fixture.skatteetaten), limit: 1000).entries
+        #expect(tax.contains { $0.kind == .consentUsed && $0.resource == Fixture.tax4629 })
+        let bank = try hub.state.events(after: 0, for: .consumer(Fixture.bank), limit: 1000).entries
+        #expect(bank.contains { $0.kind == .consentUsed }, "the consumer sees every use of its consent")
+    }
 }

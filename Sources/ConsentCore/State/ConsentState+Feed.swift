@@ -34,7 +34,8 @@ extension ConsentState {
             scanned += 1
             if kinds?.contains(e.kind) ?? true,
                from.map({ e.time >= $0.millisecondsSinceEpoch }) ?? true,
-               to.map({ e.time < $0.millisecondsSinceEpoch }) ?? true {
+               to.map({ e.time < $0.millisecondsSinceEpoch }) ?? true,
+               usesVisible(e, to: actor) {
                 entries.append(feedEntry(index))
             }
             return entries.count < pageSize && scanned < scanBudget
@@ -67,6 +68,16 @@ extension ConsentState {
             throw .roleNotAllowed(actor, action: "read the events feed (use the consent log)")
         }
         return EventPage(entries: entries, nextCursor: next, reachedEnd: reachedEnd)
+    }
+
+    /// A data source sees the uses of its own resources only: on a consent
+    /// that also covers another agency's data, that agency's fetches are none
+    /// of its business.
+    func usesVisible(_ e: LoggedEvent, to actor: Actor) -> Bool {
+        guard e.kind == .consentUsed, case .dataSource(let org) = actor else { return true }
+        let grants = tables.scopes[tables.records[Int(e.subject)].scope]
+        guard Int(e.detail) < grants.count else { return false }
+        return tables.currentResource(grants[Int(e.detail)].resource)?.owner == org
     }
 
     func feedEntry(_ index: Int) -> FeedEntry {
