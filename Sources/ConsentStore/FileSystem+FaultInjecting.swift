@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import Synchronization
 
 /// A ``FileSystem`` that forwards to another one (``POSIXFileSystem`` by
@@ -57,6 +58,9 @@ public final class FaultInjectingFileSystem: FileSystem {
 
     private let base: any FileSystem
     private let state = Mutex(State())
+    /// Closed: `fdatasync` waits until `releaseSyncs()`. Tests use it to see
+    /// what callers are told while a change is applied but not yet on disk.
+    private let syncGate = Mutex<DispatchSemaphore?>(nil)
 
     /// - Parameter base: the file system that does the real work.
     public init(base: any FileSystem = POSIXFileSystem()) {
@@ -75,6 +79,21 @@ public final class FaultInjectingFileSystem: FileSystem {
 
     /// The calls made so far.
     public var counts: Counts { state.withLock { $0.counts } }
+
+    /// Makes every later `fdatasync` wait until `releaseSyncs()`.
+    public func holdSyncs() {
+        syncGate.withLock { gate in if gate == nil { gate = DispatchSemaphore(value: 0) } }
+    }
+
+    /// Lets held and later syncs through.
+    public func releaseSyncs() {
+        let gate = syncGate.withLock { gate -> DispatchSemaphore? in
+            defer { gate = nil }
+            return gate
+        }
+        // Enough for every writer that may be waiting (the log has one).
+        for _ in 0..<16 { gate?.signal() }
+    }
 
     /// Returns the fault that applies to this call, counting it.
     private func check(_ operation: Operation, _ path: String) -> Fault? {
@@ -130,6 +149,7 @@ public final class FaultInjectingFileSystem: FileSystem {
     }
 
     public func fdatasync(_ file: OpenFile) throws(FileSystemError) {
+        if let gate = syncGate.withLock({ $0 }) { gate.wait() }
         try fail(.fdatasync, file.path)
         try base.fdatasync(file)
     }

@@ -129,7 +129,11 @@ public final class ConsentLedger: Sendable {
             do throws(DomainError) {
                 decision = try live.state.decide(command, by: actor, at: now, using: &random)
             } catch {
-                return Outcome(result: .failure(RPCError(error)), durableAfter: 0)
+                // A refusal can reveal a change still waiting for its sync (a
+                // withdrawal, an accept): it waits for that sync like any answer,
+                // or a crash could undo what the caller was told.
+                let sequence = live.state.lastSequence
+                return Outcome(result: .failure(RPCError(error).answered(afterDurable: sequence)), durableAfter: sequence)
             }
             let result = decision.result.mapError(RPCError.init)
             guard !decision.events.isEmpty else {
@@ -175,7 +179,10 @@ public final class ConsentLedger: Sendable {
             case .refused(let why):
                 return .failure(Self.unreadable(failureReason, why))
             case .live, .durable:
-                return Result { () throws(DomainError) in (try query(live.state), live.state.lastSequence) }.mapError(RPCError.init)
+                // A refused query waits for the sync of what it saw, as a value does.
+                let sequence = live.state.lastSequence
+                return Result { () throws(DomainError) in (try query(live.state), sequence) }
+                    .mapError { RPCError($0).answered(afterDurable: sequence) }
             }
         }
         switch outcome {
