@@ -54,6 +54,7 @@ public final class FaultInjectingFileSystem: FileSystem {
     private struct State {
         var faults: [(fault: Fault, seen: Int)] = []
         var counts = Counts()
+        var fsynced: [String] = []
     }
 
     private let base: any FileSystem
@@ -79,6 +80,9 @@ public final class FaultInjectingFileSystem: FileSystem {
 
     /// The calls made so far.
     public var counts: Counts { state.withLock { $0.counts } }
+
+    /// The paths `fsync` was called on, in order (directories included).
+    public var fsyncedPaths: [String] { state.withLock { $0.fsynced } }
 
     /// Makes every later `fdatasync` wait until `releaseSyncs()`.
     public func holdSyncs() {
@@ -155,6 +159,7 @@ public final class FaultInjectingFileSystem: FileSystem {
     }
 
     public func fsync(_ file: OpenFile) throws(FileSystemError) {
+        state.withLock { $0.fsynced.append(file.path) }
         try fail(.fsync, file.path)
         try base.fsync(file)
     }

@@ -55,6 +55,21 @@ struct RecoveryTests {
         #expect(try log.appendAndWait(21).get() == 21)
     }
 
+    @Test("every start syncs the directory before acknowledging writes, even when recovery changed nothing in it")
+    func startSyncsTheDirectory() throws {
+        // A crash between a roll's fsync of the new segment and its directory
+        // sync leaves a segment whose name may not survive power loss; the
+        // next run must make it durable before writing into it.
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        try populate(dir, count: 5)
+        let fileSystem = FaultInjectingFileSystem()
+        let (log, _, _) = try openToy(dir, fileSystem: fileSystem)
+        defer { log.close() }
+        #expect(fileSystem.fsyncedPaths.contains(dir.data), "\(fileSystem.fsyncedPaths)")
+        #expect(try log.appendAndWait(6).get() == 6)
+    }
+
     @Test("a torn last record is cut at every truncation length, keeping exactly the complete records")
     func tornTailEveryLength() throws {
         let dir = TestDirectory()

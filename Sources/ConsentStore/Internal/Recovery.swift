@@ -33,12 +33,10 @@ struct Recovery<State: ReplayableState> {
         let clock = ContinuousClock()
         let started = clock.now
         let listing = try DirectoryListing(directory: directory, fileSystem: fileSystem)
-        var directoryChanged = false
 
         for name in listing.temporaries {
             try io { () throws(FileSystemError) in try fileSystem.unlink(path(name)) }
             options.log("removed \(name): a snapshot that was being written when the process stopped")
-            directoryChanged = true
         }
 
         // The newest snapshot that checks, decodes, and that the segments on
@@ -117,7 +115,6 @@ struct Recovery<State: ReplayableState> {
                 try io { () throws(FileSystemError) in try fileSystem.unlink(path(segment.name)) }
                 options.log("removed \(segment.name): its header was never completely written (\(bytes.count) bytes); the process stopped while creating it")
                 report.tornBytesCut += Int64(bytes.count)
-                directoryChanged = true
                 segments.removeLast()
             }
         }
@@ -160,14 +157,15 @@ struct Recovery<State: ReplayableState> {
                 try? fileSystem.close(file)
                 throw .io(error)
             }
-            directoryChanged = true
             layout = Layout(segments: [first], active: file, activeSegment: first, activeSize: Int64(SegmentHeader.size), base: base)
         }
-        if directoryChanged {
-            do throws(FileSystemError) { try fileSystem.syncDirectory(directory) } catch {
-                try? fileSystem.close(layout.active)
-                throw .io(error)
-            }
+        // Always, not only when recovery changed the directory: a crash between
+        // a roll's fsync of the new segment and its directory sync leaves a
+        // segment whose name may not be durable, and this run is about to
+        // acknowledge writes into it. One fsync per start.
+        do throws(FileSystemError) { try fileSystem.syncDirectory(directory) } catch {
+            try? fileSystem.close(layout.active)
+            throw .io(error)
         }
         report.duration = clock.now - started
         return (current, layout)
