@@ -54,6 +54,15 @@ import Testing
         #expect(code == 2 && captured.stderr.contains("--n needs a N") && captured.stderr.contains("usage: consentctl fail"))
     }
 
+    @Test func permissionDeniedHintsTellARuleFromAMissingRole() {
+        let role = CLIError(RPCError(.permissionDenied, "BANKEN AS (910203045) has role consumer; /consent.v1.Health/Stats requires admin"), server: "x:1")
+        #expect(role.message.contains("lacks the role"), "\(role.message)")
+        let rule = CLIError(RPCError(.permissionDenied, "The consent does not cover the asked 5252_1_fraOgMed.",
+                                     trailers: ["x-consent-reason": "metadata_not_covered"]), server: "x:1")
+        #expect(!rule.message.contains("lacks the role"), "a role would not help: \(rule.message)")
+        #expect(rule.message.contains("the message says which rule"))
+    }
+
     @Test func helpAndUnknownCommands() {
         let (help, captured) = Self.run(["--help"])
         #expect(help == 0 && captured.stdout.contains("commands:") && captured.stdout.contains("profile"))

@@ -51,6 +51,9 @@ public struct CLIError: Error {
         let hint: String
         switch error.code {
         case .unauthenticated: hint = "the server does not know this client certificate: check --cert/--key and the server's principals file"
+        case .permissionDenied where error.trailers["x-consent-reason"] != nil:
+            // A rule of the hub (ownership, what the consent covers), not a missing role.
+            hint = "the hub's rules do not let this caller do this to this object: the message says which rule"
         case .permissionDenied: hint = "this certificate's principal lacks the role for this call: use --profile (or --cert/--key) of a principal that has it"
         case .invalidArgument: hint = "check the arguments (consentctl <command> --help)"
         case .notFound: hint = "check the id; a consumer sees only its own requests, a data source only its own resources"
