@@ -27,7 +27,10 @@ struct ExpiryTests {
         #expect(try hub.engine.execute(.expireDue(limit: 100), by: .system).events.isEmpty)
 
         let view = try hub.state.request(shortLived, by: .consumer(Fixture.bank), at: hub.now)
-        #expect(view.status == .expired && view.endedAt == hub.now)
+        // Ended at its valid-to, not at the sweep an hour later.
+        #expect(view.status == .expired && view.endedAt == view.validTo && view.validTo < hub.now)
+        let lapsed = try hub.state.request(unanswered.id, by: .consumer(Fixture.bank), at: hub.now)
+        #expect(lapsed.status == .expired && lapsed.endedAt == unanswered.answerBy)
         #expect(try hub.state.request(revoked, by: .consumer(Fixture.bank), at: hub.now).status == .revoked)
         #expect(try hub.state.request(longLived, by: .consumer(Fixture.bank), at: hub.now).status == .accepted)
         // Stale heap entries have been dropped: only the long-lived consent's validity remains.

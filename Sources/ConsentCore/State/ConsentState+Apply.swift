@@ -173,7 +173,9 @@ extension Tables {
             guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
             if records[Int(slot)].stored == .created {
                 records[Int(slot)].stored = .expired
-                records[Int(slot)].endedAt = time
+                // It ended when the answer was due, not when the sweep noticed
+                // (a minute later, or hours if the hub was down).
+                records[Int(slot)].endedAt = min(time, records[Int(slot)].answerBy)
             }
             pendingUserTokens[slot] = nil
             dropStaleDeadlines(at: time)
@@ -183,7 +185,7 @@ extension Tables {
             guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
             if records[Int(slot)].stored == .accepted {
                 records[Int(slot)].stored = .expired
-                records[Int(slot)].endedAt = time
+                records[Int(slot)].endedAt = min(time, records[Int(slot)].validTo)
             }
             dropStaleDeadlines(at: time)
             appendRequestEvent(&entry, index, slot)
