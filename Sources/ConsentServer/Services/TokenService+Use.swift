@@ -11,7 +11,11 @@ extension TokenService {
         let actor = try Self.useActor(context)
         let now = clock.now()
         let report = try useReport(request, now: now, material: keys.current)
-        let outcome = ledger.execute(.logUse(report), by: actor, at: now)
+        var outcome = ledger.execute(.logUse(report), by: actor, at: now)
+        if case .failure(let error) = outcome.result, error.trailers[DomainErrorMapping.reasonKey] == "not_yours",
+           let alternative = Self.dataSourceActor(besides: actor, context) {
+            outcome = ledger.execute(.logUse(report), by: alternative, at: now)
+        }
         switch outcome.result {
         case .success(.used(let receipt)):
             return Reply(Consent_V1_LogUseResponse(receipt: Consent_V1_TokenUseReceipt(receipt)), durableAfter: outcome.durableAfter)
@@ -47,11 +51,22 @@ extension TokenService {
         guard !reports.isEmpty else { return Reply(Consent_V1_LogUsesResponse(results: results)) }
 
         let outcome = ledger.execute(.logUses(reports), by: actor, at: now)
-        let items: [Result<UseReceipt, DomainError>]
+        var items: [Result<UseReceipt, DomainError>]
         switch outcome.result {
         case .success(.usedBatch(let batch)): items = batch
         case .success(let other): throw Self.unexpected(other, for: "logUses")
         case .failure(let error): throw error
+        }
+        var durableAfter = outcome.durableAfter
+        // A principal that is both a consumer and a data source: the uses of
+        // consents that are not its own as a consumer, again as the data source.
+        let foreign = items.indices.filter { if case .failure(let e) = items[$0] { e.reason == "not_yours" } else { false } }
+        if !foreign.isEmpty, let alternative = Self.dataSourceActor(besides: actor, context) {
+            let retried = ledger.execute(.logUses(foreign.map { reports[$0] }), by: alternative, at: now)
+            if case .success(.usedBatch(let batch)) = retried.result {
+                for (position, item) in zip(foreign, batch) { items[position] = item }
+                durableAfter = max(durableAfter, retried.durableAfter)
+            }
         }
         for (item, index) in zip(items, positions) {
             switch item {
@@ -62,14 +77,22 @@ extension TokenService {
                 results[index].status = Consent_V1_TokenItemStatus(RPCError(error))
             }
         }
-        return Reply(Consent_V1_LogUsesResponse(results: results), durableAfter: outcome.durableAfter)
+        return Reply(Consent_V1_LogUsesResponse(results: results), durableAfter: durableAfter)
     }
 
     /// Who logs: the consumer, or the data source. A principal with both
-    /// roles logs as the consumer.
+    /// roles logs as the consumer first; a consent that is not its own as a
+    /// consumer is tried again as the data source (`dataSourceActor`).
     static func useActor(_ context: CallContext) throws(RPCError) -> Actor {
         let organisation = try context.organisation()
         return context.principal.has(.consumer) ? .consumer(organisation) : .dataSource(organisation)
+    }
+
+    /// The same organisation as a data source, when `actor` was its consumer
+    /// side and it has that role too.
+    static func dataSourceActor(besides actor: Actor, _ context: CallContext) -> Actor? {
+        guard case .consumer(let organisation) = actor, context.principal.has(.datasource) else { return nil }
+        return .dataSource(organisation)
     }
 
     /// A use as the domain takes it, from the request: the consent (by id, or
