@@ -58,7 +58,9 @@ public struct TokenVerifier: Sendable {
         guard let keyID = keyIDValue.stringValue else { throw .malformed("kid is not a string") }
         guard let key = keys[keyID] else { throw .unknownKeyID(keyID) }
 
-        guard let signature = parts.signature(), signature.count == P256.rawSignatureCount else {
+        // Low S only: the hub signs that way, and the high twin of a signature
+        // would make a second valid string of the same token.
+        guard let signature = parts.signature(), signature.count == P256.rawSignatureCount, P256.isLowS(signature) else {
             throw .badSignature
         }
         let valid = parts.signingInput.withUnsafeBytes { input in

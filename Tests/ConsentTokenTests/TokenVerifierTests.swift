@@ -1,4 +1,4 @@
-import ConsentOpenSSL
+@testable import ConsentOpenSSL
 import Testing
 @testable import ConsentToken
 
@@ -173,6 +173,22 @@ struct TokenVerifierTests {
         let signature = Base64URL.decode(parts[2])!
         #expect(verify(parts[0] + "." + parts[1] + "." + Base64URL.encode(signature.dropLast())) == .badSignature)
         #expect(verify(parts[0] + "." + parts[1] + "." + Base64URL.encode(signature + [0])) == .badSignature)
+    }
+
+    @Test("the high-S twin of a valid signature is refused: one token has one string")
+    func highS() throws {
+        let parts = token.split(separator: ".").map(String.init)
+        var signature = Base64URL.decode(parts[2])!
+        #expect(P256.isLowS(signature))
+        var borrow = 0
+        for index in stride(from: 31, through: 0, by: -1) {
+            let difference = Int(P256.order[index]) - Int(signature[32 + index]) - borrow
+            signature[32 + index] = UInt8((difference + 256) & 0xFF)
+            borrow = difference < 0 ? 1 : 0
+        }
+        let input = Array((parts[0] + "." + parts[1]).utf8)
+        #expect(signer.keySet.active.privateKey.publicKey.isValidSignature(signature, for: input), "a valid ECDSA signature")
+        #expect(verify(parts[0] + "." + parts[1] + "." + Base64URL.encode(signature)) == .badSignature)
     }
 
     @Test("a signed token with claims of the wrong shape is malformed")

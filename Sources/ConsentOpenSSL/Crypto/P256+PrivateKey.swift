@@ -92,7 +92,9 @@ extension P256 {
                     }
                     return length
                 }
-                return try P256.rawSignature(fromDER: UnsafeRawBufferPointer(rebasing: der[0..<derCount]))
+                var raw = try P256.rawSignature(fromDER: UnsafeRawBufferPointer(rebasing: der[0..<derCount]))
+                P256.normaliseToLowS(&raw)
+                return raw
             }
         }
 

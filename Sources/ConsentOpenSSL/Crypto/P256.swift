@@ -15,6 +15,37 @@ public enum P256 {
         0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
     ]
 
+    /// ⌊n/2⌋, big-endian: a "low-S" signature has s ≤ this.
+    static let halfOrder: [UInt8] = [
+        0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+    ]
+
+    /// Whether a raw `r‖s` signature has s ≤ n/2. ECDSA signatures are
+    /// malleable: (r, n−s) verifies whenever (r, s) does. Signing here always
+    /// gives the low form, so a verifier that also wants one canonical string
+    /// per signature (a token) can refuse the other.
+    public static func isLowS(_ signature: [UInt8]) -> Bool {
+        guard signature.count == rawSignatureCount else { return false }
+        for index in 0..<coordinateCount {
+            let byte = signature[coordinateCount + index]
+            if byte < halfOrder[index] { return true }
+            if byte > halfOrder[index] { return false }
+        }
+        return true  // equal to ⌊n/2⌋
+    }
+
+    /// Replaces s by n − s when s > n/2 (the raw signature's second half).
+    static func normaliseToLowS(_ signature: inout [UInt8]) {
+        guard !isLowS(signature) else { return }
+        var borrow = 0
+        for index in stride(from: coordinateCount - 1, through: 0, by: -1) {
+            let difference = Int(order[index]) - Int(signature[coordinateCount + index]) - borrow
+            signature[coordinateCount + index] = UInt8((difference + 256) & 0xFF)
+            borrow = difference < 0 ? 1 : 0
+        }
+    }
+
     /// Whether the 32 big-endian bytes at `scalar` are in [1, n-1].
     static func isInSignatureRange(_ scalar: UnsafeRawBufferPointer) -> Bool {
         precondition(scalar.count == coordinateCount)
