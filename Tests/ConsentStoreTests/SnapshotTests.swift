@@ -162,4 +162,44 @@ struct SnapshotTests {
         let error = try #require(openToyFailure(dir, options))
         #expect("\(error)".contains("missing"))
     }
+
+    @Test("a damaged snapshot is set aside, so retention keeps the good older one and the segments it needs")
+    func damagedSnapshotIsNotAFallback() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        var options = testOptions()
+        options.segmentSize = 400
+        options.snapshotsToKeep = 2
+        options.removeCoveredSegments = true
+        options.keepSnapshotStateInMemory = false
+        let (log, _, _) = try openToy(dir, options)
+        try append(log, 1...20)
+        let good = try log.snapshotNow()
+        try append(log, 21...40)
+        let damaged = try log.snapshotNow()
+        log.close()
+        var bytes = dir.read(damaged.file!)
+        bytes[bytes.count - 2] ^= 0x08
+        dir.write(damaged.file!, bytes)
+
+        // Recovery falls back to the good one and renames the damaged one aside.
+        let (reopened, _, report) = try openToy(dir, options)
+        #expect(report.snapshotFile == good.file)
+        #expect(!dir.snapshots().contains(damaged.file!))
+        #expect(access(dir.data + "/" + damaged.file! + FileNames.damagedSuffix, F_OK) == 0, "kept for a person to look at")
+        // A new snapshot: retention keeps it and the good one, not the damaged one.
+        try append(reopened, 41...60)
+        let newest = try reopened.snapshotNow()
+        reopened.close()
+        #expect(dir.snapshots() == [good.file!, newest.file!])
+
+        // Should the newest be damaged too, the good one and its segments still rebuild everything.
+        var newestBytes = dir.read(newest.file!)
+        newestBytes[newestBytes.count - 2] ^= 0x08
+        dir.write(newest.file!, newestBytes)
+        let (last, state, lastReport) = try openToy(dir, options)
+        last.close()
+        #expect(lastReport.snapshotFile == good.file)
+        #expect(state == expectedState(60))
+    }
 }

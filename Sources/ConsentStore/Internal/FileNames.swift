@@ -6,6 +6,8 @@ enum FileNames {
     static func segment(firstSequence: UInt64) -> String { "log-\(padded(firstSequence)).seg" }
     static func snapshot(sequence: UInt64) -> String { "snap-\(padded(sequence)).snap" }
     static let temporarySuffix = ".tmp"
+    /// Appended to a snapshot recovery found damaged (`snap-….snap.damaged`).
+    static let damagedSuffix = ".damaged"
 
     static func parseSegment(_ name: String) -> UInt64? { parse(name, prefix: "log-", suffix: ".seg") }
     static func parseSnapshot(_ name: String) -> UInt64? { parse(name, prefix: "snap-", suffix: ".snap") }

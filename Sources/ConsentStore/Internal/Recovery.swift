@@ -61,6 +61,7 @@ struct Recovery<State: ReplayableState> {
                 break
             } catch {
                 skip(snapshot.name, "\(error)")
+                try setAside(snapshot.name)
             }
         }
         report.snapshotFile = base.file
@@ -169,6 +170,17 @@ struct Recovery<State: ReplayableState> {
         }
         report.duration = clock.now - started
         return (current, layout)
+    }
+
+    /// Renames a damaged snapshot to `NAME.damaged`: kept for a person to
+    /// look at, but out of the listing, so that retention never counts it as
+    /// a fallback (it would otherwise delete a good older snapshot, and the
+    /// segments only the damaged one "covered"). The directory is synced at
+    /// the end of recovery.
+    private mutating func setAside(_ name: String) throws(StoreError) {
+        let aside = name + FileNames.damagedSuffix
+        try io { () throws(FileSystemError) in try fileSystem.rename(path(name), to: path(aside)) }
+        options.log("renamed the damaged snapshot \(name) to \(aside)")
     }
 
     private mutating func skip(_ name: String, _ reason: String) {
