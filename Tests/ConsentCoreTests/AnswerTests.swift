@@ -240,4 +240,18 @@ struct AnswerTests {
         }
         expectRefused(.permissionDenied, "not_yours") { () throws(DomainError) in try hub.state.request(id, by: .endUser(Fixture.ingridUser), at: hub.now) }
     }
+
+    @Test("A data source sees who the person is only once they have consented")
+    func dataSourceSeesThePersonOnlyAfterConsent() throws {
+        var hub = TestHub()
+        let open = try hub.create(TestHub.navRequest(offeredBy: .person(Fixture.haakon)))
+        #expect(try hub.state.request(open.id, by: .dataSource(Fixture.nav), at: hub.now).offeredBy == nil)
+        #expect(try hub.state.request(open.id, by: .consumer(Fixture.bank), at: hub.now).offeredBy == .person(Fixture.haakon),
+                "the bank named the person itself")
+        let refused = try hub.create(TestHub.navRequest(offeredBy: .person(Fixture.haakon)))
+        try hub.reject(refused.id)
+        #expect(try hub.state.request(refused.id, by: .dataSource(Fixture.nav), at: hub.now).offeredBy == nil)
+        try hub.accept(open.id)
+        #expect(try hub.state.request(open.id, by: .dataSource(Fixture.nav), at: hub.now).offeredBy == .person(Fixture.haakon))
+    }
 }

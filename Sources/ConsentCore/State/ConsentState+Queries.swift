@@ -8,7 +8,14 @@ extension ConsentState {
     public func request(_ id: RequestID, by actor: Actor, at now: Timestamp) throws(DomainError) -> RequestView {
         let (_, record) = try requireRecord(id)
         try requireReadable(record, actor: actor)
-        return view(of: record, at: now)
+        var view = view(of: record, at: now)
+        // A data source learns who the person is once they have consented (the
+        // token names them anyway), not who applied to which bank and then
+        // said no or never answered.
+        if case .dataSource = actor, record.decidedAt == RequestRecord.none || record.stored == .rejected {
+            view.offeredBy = nil
+        }
+        return view
     }
 
     func view(of record: RequestRecord, at now: Timestamp) -> RequestView {
