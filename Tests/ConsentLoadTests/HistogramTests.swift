@@ -7,7 +7,9 @@ import Testing
 @Suite struct HistogramTests {
     /// Nearest-rank percentile of a sorted array: what the histogram approximates.
     static func oracle(_ sorted: [UInt64], _ percentile: Double) -> UInt64 {
-        let rank = max(1, Int((percentile / 100 * Double(sorted.count)).rounded(.up)))
+        // Exact rational arithmetic for the percentiles the tests use (hundredths).
+        let hundredths = Int((percentile * 100).rounded())
+        let rank = max(1, (hundredths * sorted.count + 9_999) / 10_000)
         return sorted[rank - 1]
     }
 
@@ -105,5 +107,21 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Nearest rank in integers (p99.9 of 1,000 values once reported the maximum).
+@Suite struct NearestRankTests {
+    @Test func p999OfAThousandCallsIsTheNineHundredNinetyNinthNotTheMaximum() {
+        var histogram = Histogram()
+        for value in 1...1000 { histogram.record(UInt64(value) * 1_000) }
+        // Rank 999 is 999 µs (to the histogram's precision), the maximum 1,000 µs.
+        let p999 = histogram.value(atPercentile: 99.9)
+        #expect(p999 < 1_000_000, "p99.9 came out as the maximum: \(p999)")
+        #expect(Histogram.nearestRank(99.9, of: 1000) == 999)
+        #expect(Histogram.nearestRank(99.9, of: 2000) == 1998)
+        #expect(Histogram.nearestRank(50, of: 3) == 2)
+        #expect(Histogram.nearestRank(0, of: 5) == 1)
+        #expect(Histogram.nearestRank(100, of: 5) == 5)
     }
 }

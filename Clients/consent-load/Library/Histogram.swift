@@ -75,8 +75,7 @@ public struct Histogram: Sendable, Equatable {
     /// are less than or equal to. 0 when empty.
     public func value(atPercentile percentile: Double) -> UInt64 {
         guard count > 0 else { return 0 }
-        let clamped = Swift.min(Swift.max(percentile, 0), 100)
-        let rank = Swift.max(1, UInt64((clamped / 100 * Double(count)).rounded(.up)))
+        let rank = Self.nearestRank(percentile, of: count)
         var seen: UInt64 = 0
         for i in counts.indices {
             seen &+= counts[i]
@@ -87,6 +86,19 @@ public struct Histogram: Sendable, Equatable {
             }
         }
         return max
+    }
+
+    /// ⌈p/100 × n⌉, at least 1, in integers: in floating point 99.9/100 × 1000
+    /// is 999.0000000000001 and rounded up to 1000, so p99.9 of a thousand
+    /// calls reported the maximum. Percentiles are taken to 1/1000 of a
+    /// percent.
+    static func nearestRank(_ percentile: Double, of count: UInt64) -> UInt64 {
+        let milli = UInt64((Swift.min(Swift.max(percentile, 0), 100) * 1000).rounded())  // percent × 1000
+        let (product, overflow) = milli.multipliedReportingOverflow(by: count)
+        let rank = overflow
+            ? UInt64((Double(milli) * Double(count) / 100_000).rounded(.up))
+            : (product + 99_999) / 100_000
+        return Swift.max(1, Swift.min(rank, count))
     }
 
     public var mean: Double { count == 0 ? 0 : sum / Double(count) }
