@@ -156,6 +156,44 @@ import Testing
         #expect(recorder.notes.contains("calls not sent: connection lost"))
     }
 
+    @Test func aSafetyStopChargesTheCallsStillQueuedWithTheirWaitSoFar() {
+        // One call in flight at a time, 1,000 due a second, the server stalled
+        // from 10 ms on: at the safety stop (50 ms) about 40 calls wait behind
+        // the stuck one. They are the slowest calls of the run, not lost ones.
+        var plan = LoadPlan()
+        plan.pacing = .openLoop(rate: 1000)
+        plan.end = .count(100)
+        plan.warmup = 0
+        plan.inFlight = 1
+        let world = FakeWorld(stallFrom: 10 * Self.ms, stallUntil: .max)
+        let open = Mutex(true)
+        let recorder = Recorder()
+        let run = RunState(plan: plan, start: 0)
+        let driver = ConnectionDriver(
+            number: 0, run: run, recorder: recorder,
+            issue: { _, completion in world.send(completion) },
+            isConnectionOpen: { open.withLock { $0 } }, now: { world.now }, onFinished: {})
+        driver.pump()
+        while world.now < 50 * Self.ms {
+            world.now += 100_000
+            let due = world.pending.filter { $0.at <= world.now }
+            world.pending.removeAll { $0.at <= world.now }
+            for answer in due { answer.completion(.ok) }
+            driver.pump()
+        }
+        // The runner's safety stop: flag, close; the stuck call fails.
+        run.stoppedByGenerator.store(true, ordering: .releasing)
+        open.withLock { $0 = false }
+        for answer in world.pending { answer.completion(.unavailable) }
+        world.pending.removeAll()
+        driver.pump()
+        #expect(driver.finished)
+        let overdue = recorder.statuses.known[Int(StatusCode.deadlineExceeded.rawValue)]
+        #expect(overdue >= 35, "the queued calls are counted: \(overdue)")
+        #expect(recorder.latency.max >= 39 * Self.ms, "the oldest waited ~40 ms: \(recorder.latency.max)")
+        #expect(recorder.statuses.total + recorder.notSent == 100)
+    }
+
     @Test func aCallThatFailsAtOnceDoesNotRecurse() {
         // ConsentClient completes a call synchronously when the connection is
         // closed; the driver must neither recurse nor spin.

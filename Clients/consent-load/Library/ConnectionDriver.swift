@@ -18,6 +18,9 @@ public final class RunState: Sendable {
     let budget: Atomic<Int>
     /// Closed loop: the next call number for `Scenario.makeCall`.
     let nextIndex = Atomic<Int>(0)
+    /// Set before the runner closes the connections at its safety stop: the
+    /// calls still queued then are the most delayed ones, not lost ones.
+    public let stoppedByGenerator = Atomic<Bool>(false)
 
     public init(plan: LoadPlan, start: UInt64, capacity: Int? = nil) {
         self.plan = plan
@@ -150,6 +153,9 @@ public final class ConnectionDriver: @unchecked Sendable {
             let due = schedule.due(nextK)
             if due > now { return }
             if !isConnectionOpen() {
+                if run.stoppedByGenerator.load(ordering: .acquiring) {
+                    failOverdue(schedule, now: now)
+                }
                 abandonRest(schedule, reason: "calls not sent: connection lost")
                 return
             }
@@ -175,6 +181,21 @@ public final class ConnectionDriver: @unchecked Sendable {
             let k = nextK
             nextK += connections
             start(k, due: due, measured: measured)
+        }
+    }
+
+    /// At the generator's safety stop: every measured call already due but
+    /// still queued behind the in-flight limit counts as DEADLINE_EXCEEDED
+    /// with the wait it has had so far. Leaving them out would drop exactly
+    /// the slowest calls from the percentiles (coordinated omission again).
+    private func failOverdue(_ schedule: OpenLoopSchedule, now: UInt64) {
+        let connections = run.plan.connections
+        while nextK < schedule.end, schedule.due(nextK) <= now {
+            if nextK >= schedule.firstMeasured {
+                recorder.recordMeasured(latency: now - schedule.due(nextK), status: .deadlineExceeded, at: now)
+                recorder.notes.insert("calls still queued when the run was stopped count as DEADLINE_EXCEEDED, with their wait until then")
+            }
+            nextK += connections
         }
     }
 

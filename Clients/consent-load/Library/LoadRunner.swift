@@ -117,7 +117,9 @@ public struct LoadRunner {
             let now = MonotonicClock.now()
             if marks == nil && now >= run.measureFrom { marks = CPUMarks.take(threadClocks, serverPID) }
             if let safetyStop, now > safetyStop {
-                // Calls without a deadline (pings) on a server that stopped answering.
+                // Calls without a deadline (pings) on a server that stopped answering,
+                // or an open loop whose queue ran far past its timetable.
+                run.stoppedByGenerator.store(true, ordering: .releasing)
                 for client in clients { client.close() }
                 done.wait()
                 break
