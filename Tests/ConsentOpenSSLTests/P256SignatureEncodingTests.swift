@@ -81,18 +81,6 @@ struct P256SignatureEncodingTests {
         #expect(Self.der(fromRaw: one + orderMinusOne) != nil)
     }
 
-    /// (r, n − s) of a raw signature: its high twin (or low, for a high one).
-    static func twin(_ signature: [UInt8]) -> [UInt8] {
-        var flipped = signature
-        var borrow = 0
-        for index in stride(from: 31, through: 0, by: -1) {
-            let difference = Int(P256.order[index]) - Int(signature[32 + index]) - borrow
-            flipped[32 + index] = UInt8((difference + 256) & 0xFF)
-            borrow = difference < 0 ? 1 : 0
-        }
-        return flipped
-    }
-
     @Test("signatures come out with low S; the high twin verifies too, and normalises back")
     func lowS() throws {
         let key = try P256.PrivateKey()
@@ -100,7 +88,7 @@ struct P256SignatureEncodingTests {
         for _ in 0..<64 {
             let signature = try key.sign(message)
             #expect(P256.isLowS(signature))
-            let high = Self.twin(signature)
+            let high = P256.twin(signature)
             #expect(!P256.isLowS(high))
             #expect(key.publicKey.isValidSignature(high, for: message), "ECDSA itself accepts both forms")
             var normalised = high

@@ -147,8 +147,7 @@ import Testing
     /// once (every other call is checked as it arrives); others go on.
     @Test func reloadedPrincipalsEndTheStreamsOfTheRevoked() async throws {
         let principals = TestHub.makeTemporaryDirectory("principals") + "/principals.json"
-        let original = try Data(contentsOf: URL(fileURLWithPath: TestHub.certificates.path("principals.json")))
-        try original.write(to: URL(fileURLWithPath: principals))
+        try TestHub.writePrincipals(to: principals)
         let hub = try TestHub { $0.principalsPath = principals }
         let bank = try hub.client("consumer")
         let nav = try hub.client("datasource")
@@ -158,10 +157,7 @@ import Testing
         _ = try await Self.read(&navStream) { $0.last?.caughtUp == true }
 
         // The bank's certificate is taken out of the principals file, and the hub reloads it (SIGHUP).
-        var document = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
-        let all = try #require(document["principals"] as? [[String: Any]])
-        document["principals"] = all.filter { ($0["id"] as? String) != Flow.bank }
-        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: principals))
+        try TestHub.writePrincipals(to: principals) { $0.removeAll { $0.id == Flow.bank } }
         try hub.server.reloadPrincipals()
 
         var ended: RPCError? = nil

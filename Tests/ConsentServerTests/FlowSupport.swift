@@ -92,3 +92,15 @@ enum Flow {
         return (hub, client)
     }
 }
+
+extension TestHub {
+    /// Writes a principals file at `path`: the development principals, changed
+    /// by `edit` (a role added, a principal removed), for tests that start a
+    /// hub on it or reload it.
+    static func writePrincipals(to path: String, editing edit: (inout [Principal]) -> Void = { _ in }) throws {
+        var principals = try PrincipalDirectory.load(path: certificates.path("principals.json")).all
+        edit(&principals)
+        struct File: Encodable { var principals: [Principal] }
+        try JSONEncoder().encode(File(principals: principals)).write(to: URL(fileURLWithPath: path))
+    }
+}

@@ -13,12 +13,9 @@ import Testing
 @Suite(.serialized) struct TokenUseBothRolesTests {
     @Test func aDataSourceThatIsAlsoAConsumerLogsUsesOfOthersConsents() async throws {
         let principals = TestHub.makeTemporaryDirectory("principals") + "/principals.json"
-        let original = try Data(contentsOf: URL(fileURLWithPath: TestHub.certificates.path("principals.json")))
-        var document = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
-        var all = try #require(document["principals"] as? [[String: Any]])
-        for i in all.indices where (all[i]["id"] as? String) == DemoRegistry.nav.description { all[i]["roles"] = ["consumer", "datasource"] }
-        document["principals"] = all
-        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: principals))
+        try TestHub.writePrincipals(to: principals) { all in
+            for i in all.indices where all[i].id == DemoRegistry.nav.description { all[i].roles = [.consumer, .datasource] }
+        }
         let hub = try TestHub { $0.principalsPath = principals }
         let nav = try hub.client("datasource")
         let consent = try hub.giveNAVConsent()  // BANKEN AS's

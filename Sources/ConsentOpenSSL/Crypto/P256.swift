@@ -37,13 +37,19 @@ public enum P256 {
 
     /// Replaces s by n − s when s > n/2 (the raw signature's second half).
     static func normaliseToLowS(_ signature: inout [UInt8]) {
-        guard !isLowS(signature) else { return }
+        if !isLowS(signature) { signature = twin(signature) }
+    }
+
+    /// (r, n − s): the other signature that verifies wherever this one does.
+    static func twin(_ signature: [UInt8]) -> [UInt8] {
+        var twin = signature
         var borrow = 0
         for index in stride(from: coordinateCount - 1, through: 0, by: -1) {
             let difference = Int(order[index]) - Int(signature[coordinateCount + index]) - borrow
-            signature[coordinateCount + index] = UInt8((difference + 256) & 0xFF)
+            twin[coordinateCount + index] = UInt8((difference + 256) & 0xFF)
             borrow = difference < 0 ? 1 : 0
         }
+        return twin
     }
 
     /// Whether the 32 big-endian bytes at `scalar` are in [1, n-1].

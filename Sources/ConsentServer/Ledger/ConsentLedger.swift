@@ -145,9 +145,9 @@ public final class ConsentLedger: Sendable {
                 // Refused here, before the state changes: the log would refuse
                 // the record, and that refusal would read as a storage failure
                 // and stop every write until a restart.
-                if let size = records.map(\.1.count).max(), size > log.maxPayloadSize {
+                if let oversized = records.first(where: { $0.1.count > log.maxPayloadSize }) {
                     return Outcome(result: .failure(RPCError(
-                        .resourceExhausted, "the change takes \(size) bytes to record; the log takes at most \(log.maxPayloadSize) per event",
+                        .resourceExhausted, "the change takes \(oversized.1.count) bytes to record; the log takes at most \(log.maxPayloadSize) per event",
                         trailers: [DomainErrorMapping.reasonKey: "event_too_large"])), durableAfter: 0)
                 }
                 log.append(records) { result in

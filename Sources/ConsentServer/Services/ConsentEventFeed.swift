@@ -109,7 +109,8 @@ public final class ConsentEventFeed: Sendable {
         subscriberCount.subtract(revoked.count, ordering: .relaxed)
         for subscriber in revoked {
             subscriber.state.withLock { $0.ended = true }
-            // As the router answers a new call from the same certificate.
+            // As the router answers a new call from the same certificate (a
+            // principal still listed has lost the role; one not listed is unknown).
             let known = directory[subscriber.principal.id] != nil
             subscriber.stream.fail(RPCError(
                 known ? .permissionDenied : .unauthenticated,

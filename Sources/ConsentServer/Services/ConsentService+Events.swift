@@ -30,18 +30,12 @@ extension ConsentService {
                             _ stream: ServerStream<Consent_V1_WatchEventsResponse>,
                             ledger: ConsentLedger, feed: ConsentEventFeed) {
         do throws(RPCError) {
-            let actor = try context.actor(as: organisationRoles)
+            let (actor, role) = try context.actorWithRole(as: organisationRoles)
             let kinds = try ProtoField.eventKinds(request.types, field: "types")
             // A refusal (say, of an actor the feed is not for) comes now, as the
             // call's status, rather than in the middle of the stream.
             _ = try ledger.read { state throws(DomainError) in
                 try state.events(after: request.after, for: actor, kinds: kinds, limit: 1)
-            }
-            let role: Role
-            switch actor {
-            case .consumer: role = .consumer
-            case .dataSource: role = .datasource
-            default: role = .admin
             }
             feed.subscribe(actor: actor, principal: (context.principal.id, role), kinds: kinds, after: request.after, stream: stream)
         } catch {

@@ -13,10 +13,20 @@ extension CallContext {
     ///   number; for the portal, `UNAUTHENTICATED` when no user is stated and
     ///   `INVALID_ARGUMENT` naming the metadata key that is malformed.
     func actor(as roles: [Role]) throws(RPCError) -> Actor {
+        try actorWithRole(as: roles).actor
+    }
+
+    /// `actor(as:)`, and the role it acts in (a WatchEvents stream is checked
+    /// against it again when the principals are reloaded).
+    func actorWithRole(as roles: [Role]) throws(RPCError) -> (actor: Actor, role: Role) {
         guard let role = roles.first(where: { principal.has($0) }) else {
             // The router refuses such calls before the handler runs; this keeps the handler honest.
             throw RPCError(.permissionDenied, "\(principal.name) (\(principal.id)) has none of the roles \(roles.map(\.rawValue).joined(separator: ", "))")
         }
+        return (try actor(in: role), role)
+    }
+
+    private func actor(in role: Role) throws(RPCError) -> Actor {
         switch role {
         case .consumer: return .consumer(try organisation(for: role))
         case .datasource: return .dataSource(try organisation(for: role))
