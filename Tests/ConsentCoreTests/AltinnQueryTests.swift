@@ -176,6 +176,52 @@ struct AltinnQueryTests {
         }
     }
 
+    @Test("The portal submits a consumer's query: the request is the consumer's, the feed names the portal")
+    func portalSubmitsForTheConsumer() throws {
+        var hub = TestHub()
+        guard case .request(let view) = try hub.perform(.createRequestFromQuery(Self.query(), idempotencyKey: "p-1"), by: .portal(Fixture.brreg)) else {
+            Issue.record("no request"); return
+        }
+        #expect(view.consumer == Fixture.bank)
+        #expect(view.offeredBy == .person(Fixture.haakon))
+        let created = try hub.state.events(after: 0, for: .consumer(Fixture.bank)).entries.last!
+        #expect(created.kind == .requestCreated && created.requestID == view.id && created.consumer == Fixture.bank)
+        #expect(created.performedBy == .portal(Fixture.brreg))
+        // The consumer sees it as its own, and the portal acts for nobody but the consumer the query names.
+        #expect(try hub.state.request(view.id, by: .consumer(Fixture.bank), at: hub.now).id == view.id)
+        // Idempotency keys are the consumer's: the bank retrying the same query with the same key gets the same request.
+        let retried = try hub.engine.execute(.createRequestFromQuery(Self.query(), idempotencyKey: "p-1"), by: .consumer(Fixture.bank))
+        #expect(retried.events.isEmpty)
+        #expect(try retried.get() == .request(view))
+    }
+
+    @Test("Through the portal, exactly the consumer's rules apply")
+    func portalQueryRefusals() throws {
+        var hub = TestHub()
+        let portal = Actor.portal(Fixture.brreg)
+        // A consumer nobody authorised (a valid organisation number all the same).
+        expectRefused(.permissionDenied, "consumer_not_authorised") {
+            () throws(DomainError) in try hub.perform(.createRequestFromQuery(Self.query(["CoveredBy": Fixture.finansiering.description]), idempotencyKey: nil), by: portal)
+        }
+        expectRefused(.permissionDenied, "redirect_host_not_registered", "evil.example") {
+            () throws(DomainError) in try hub.perform(.createRequestFromQuery(Self.query(["RedirectUrl": "https://evil.example/"]), idempotencyKey: nil), by: portal)
+        }
+        expectRefused(.invalidArgument, "redirect_not_https") {
+            () throws(DomainError) in try hub.perform(.createRequestFromQuery(Self.query(["RedirectUrl": "http://banken.example/"]), idempotencyKey: nil), by: portal)
+        }
+        expectRefused(.invalidArgument, "query_parameter_missing", "CoveredBy") {
+            () throws(DomainError) in try hub.perform(.createRequestFromQuery(Self.query(["CoveredBy": nil]), idempotencyKey: nil), by: portal)
+        }
+        // Neither a data source nor an end user may submit queries.
+        expectRefused(.permissionDenied, "role_not_allowed") {
+            () throws(DomainError) in try hub.perform(.createRequestFromQuery(Self.query(), idempotencyKey: nil), by: .dataSource(Fixture.nav))
+        }
+        expectRefused(.permissionDenied, "role_not_allowed") {
+            () throws(DomainError) in try hub.perform(.createRequestFromQuery(Self.query(), idempotencyKey: nil), by: .endUser(Fixture.haakonUser))
+        }
+        #expect(hub.state.requestCount == 0)
+    }
+
     @Test("A retried query with the same idempotency key returns the same request")
     func queryIdempotency() throws {
         var hub = TestHub()

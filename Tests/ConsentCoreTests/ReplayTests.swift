@@ -126,6 +126,20 @@ struct Scenario {
     static func played(seed: UInt64, steps: Int) -> Scenario {
         var s = Scenario(seed: seed)
         for _ in 0..<steps { s.step() }
+        // Seed 003's redirect flow: the portal submits the bank's Altinn-2 query
+        // (after the random steps, whose sequence thus stays as it was). The
+        // second is a retry with the same key; the third is answered.
+        let end = OsloTime.local(s.hub.now + .days(30))
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let validTo = "\(end.year)-\(two(end.month))-\(two(end.day))+12:00:00"
+        for key in ["q", "q", nil] {
+            let before = s.hub.state.requestCount
+            s.run(.createRequestFromQuery(AltinnQueryTests.query(["ValidToDate": validTo]), idempotencyKey: key), by: .portal(Fixture.brreg))
+            if s.hub.state.requestCount > before { s.ids.append(s.hub.state.tables.records.last!.id) }
+        }
+        s.codeCounter += 1
+        s.run(.acceptRequest(s.ids.last!, code: CodeGrant(codeHash: codeHash(s.codeCounter), expiresAt: nil), onBehalfOf: nil),
+              by: .endUser(Fixture.haakonUser))
         return s
     }
 }
@@ -139,6 +153,7 @@ struct ReplayTests {
         let kinds = Set(Self.scenario.events.map(\.kind))
         #expect(kinds == Set(EventKind.allCases), "missing: \(Set(EventKind.allCases).subtracting(kinds))")
         #expect(Self.scenario.refusals > 100)
+        #expect(Self.scenario.events.contains { $0.actor == .portal(Fixture.brreg) && $0.kind == .requestCreated })
         #expect(Self.scenario.hub.state.requestCount > 200)
     }
 

@@ -11,7 +11,7 @@ struct DevCertificatesTests {
         try DevCertificates.write(to: directory.path, extraServerNames: ["consent.test"])
 
         let names = ["consumer", "datasource", "datasource-skatt", "portal", "admin"]
-        let expected = Set(["ca.pem", "server.pem", "server.key", "principals.json"]
+        let expected = Set(["ca.pem", "server.pem", "server.key", "web.pem", "web.key", "principals.json"]
             + names.flatMap { ["\($0).pem", "\($0).key"] })
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)) == expected)
 
@@ -25,6 +25,12 @@ struct DevCertificatesTests {
         try server.verify(trusting: [ca], purpose: .serverAuthentication)
         #expect(server.isValid(forHost: "consent.test"))
         #expect(try P256.PrivateKey(pemFile: directory.file("server.key")).publicKey == server.publicKey())
+        // The web apps' certificate: the same names, a key of its own.
+        let web = try Certificate(pemFile: directory.file("web.pem"))
+        try web.verify(trusting: [ca], purpose: .serverAuthentication)
+        #expect(web.isValid(forHost: "localhost") && web.isValid(forHost: "127.0.0.1") && web.isValid(forHost: "consent.test"))
+        #expect(try P256.PrivateKey(pemFile: directory.file("web.key")).publicKey == web.publicKey())
+        #expect(try web.publicKey() != server.publicKey())
 
         for principal in DevPrincipal.all {
             let client = try Certificate(pemFile: directory.file("\(principal.fileName).pem"))

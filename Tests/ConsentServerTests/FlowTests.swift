@@ -143,6 +143,55 @@ import Testing
         await hub.stop()
     }
 
+    /// Seed 003's redirect flow: the bank sends the browser to the portal with
+    /// its query; the portal submits it for the bank while a user is logged in.
+    @Test func portalSubmitsTheBanksQueryForIt() async throws {
+        let hub = try TestHub()
+        let bank = try hub.client("consumer")
+        let portal = try hub.client("portal")
+        let nav = try hub.client("datasource")
+        let year = Calendar(identifier: .gregorian).component(.year, from: Date()) + 1
+        let query = "Resources=5252_1&CoveredBy=910203045&RedirectUrl=https%3A%2F%2Fbanken.example%2Fcb"
+            + "&ValidToDate=\(year)-06-30%2012:00:00&DelegationContext=Forsikring&ResponseType=code"
+            + "&5252_1_fraOgMed=01.01.2024&5252_1_tilOgMed=31.12.2024"
+
+        let request = try await portal.unary(Service.createRequestFromQuery, .init(query: query, idempotencyKey: "reload-safe"),
+                                              options: Flow.user()).request!
+        #expect(request.consumerOrgNumber == "910203045")
+        #expect(request.status == .created)
+        // A reload of the portal's page gets the same request.
+        let again = try await portal.unary(Service.createRequestFromQuery, .init(query: query, idempotencyKey: "reload-safe"),
+                                           options: Flow.user()).request!
+        #expect(again.id == request.id)
+        // It is the bank's request: the bank polls it, and its feed says the portal submitted it.
+        #expect(try await bank.unary(Service.getRequestStatus, .init(requestId: request.id)).request?.status == .created)
+        let created = try await bank.unary(Service.listEvents, .init(after: 0)).events.filter { $0.requestId == request.id }
+        #expect(created.map(\.type) == [.requestCreated])
+        #expect(created.first?.performedBy == .portal)
+        #expect(created.first?.performedByOrgNumber == "974760673")
+        // The user answers it as any other.
+        let answer = try await portal.unary(Service.acceptRequest, .init(requestId: request.id), options: Flow.user())
+        #expect(Flow.parameter("Status", in: answer.redirectUrl) == "OK")
+
+        // Nobody logged in: the portal cannot create requests anonymously.
+        let anonymous = await Flow.refusal { _ = try await portal.unary(Service.createRequestFromQuery, .init(query: query)) }
+        #expect(anonymous?.code == .unauthenticated)
+        #expect(Flow.reason(anonymous) == "end_user_missing")
+        // The consumer's rules: a redirect outside its registered domains is refused.
+        let evil = query.replacingOccurrences(of: "banken.example", with: "evil.example")
+        let refused = await Flow.refusal { _ = try await portal.unary(Service.createRequestFromQuery, .init(query: evil), options: Flow.user()) }
+        #expect(refused?.code == .permissionDenied)
+        #expect(Flow.reason(refused) == "redirect_host_not_registered")
+        // A data source may not submit queries at all.
+        let wrongRole = await Flow.refusal { _ = try await nav.unary(Service.createRequestFromQuery, .init(query: query)) }
+        #expect(wrongRole?.code == .permissionDenied)
+
+        bank.close()
+        portal.close()
+        nav.close()
+        await hub.stop()
+    }
+
     /// Step 3, the other answer: Altinn 2's `Status=Failed&ErrorMessage=…`, and "Samtykke avslått" in the log.
     @Test func rejectSendsTheUserBackWithStatusFailed() async throws {
         let hub = try TestHub()

@@ -18,6 +18,7 @@ enum DevCertsCommand {
             usage: "dev-certs DIR [--force] [--server-name NAME]...",
             details: """
                 Writes into DIR: ca.pem; server.pem + server.key (localhost, 127.0.0.1 and each --server-name);
+                web.pem + web.key (the same names, for the portal's and the demo apps' HTTPS: make demo);
                 consumer, datasource (NAV), datasource-skatt (Skatteetaten), portal and admin as NAME.pem + NAME.key,
                 each with an organisation number in the subject serialNumber; principals.json mapping them to
                 their roles; profiles.conf with one consentctl profile per certificate; and token-signing.key,
@@ -56,7 +57,7 @@ enum DevCertsCommand {
         }
         let rows = set.principals.map { "  \($0.fileName).pem  \($0.organizationNumber)  \($0.name)  [\($0.roles.joined(separator: ", "))]" }
         invocation.output.emit(
-            human: (["wrote development certificates to \(directory):", "  ca.pem, server.pem/.key (localhost, 127.0.0.1)"] + rows
+            human: (["wrote development certificates to \(directory):", "  ca.pem, server.pem/.key (localhost, 127.0.0.1), web.pem/.key (the web apps' HTTPS)"] + rows
                 + ["  principals.json, profiles.conf (use: export CONSENT_PROFILE_FILE=\(absolute(directory))/profiles.conf)",
                    "  \(tokenSigningKeyFile) (consentd --signing-key)"]).joined(separator: "\n"),
             json: [

@@ -14,6 +14,12 @@ public enum Actor: Hashable, Sendable, CustomStringConvertible {
     case endUser(EndUser)
     /// An operator of the hub.
     case admin(OrganisationNumber)
+    /// The citizen portal as an organisation, submitting an Altinn-2 query for
+    /// the consumer the query names in `CoveredBy` (seed 003's redirect flow:
+    /// the consumer sends the user's browser to the portal with the query).
+    /// The request is the consumer's, decided under exactly the consumer's
+    /// rules; the event records that the portal submitted it. Never an end user.
+    case portal(OrganisationNumber)
     /// The hub itself, for expiry and similar housekeeping.
     case system
 
@@ -24,6 +30,7 @@ public enum Actor: Hashable, Sendable, CustomStringConvertible {
         case .dataSource: return "dataSource"
         case .endUser: return "endUser"
         case .admin: return "admin"
+        case .portal: return "portal"
         case .system: return "system"
         }
     }
@@ -31,7 +38,7 @@ public enum Actor: Hashable, Sendable, CustomStringConvertible {
     /// The organisation number of an organisation actor, `nil` for end users and the system.
     public var organisation: OrganisationNumber? {
         switch self {
-        case .consumer(let org), .dataSource(let org), .admin(let org): return org
+        case .consumer(let org), .dataSource(let org), .admin(let org), .portal(let org): return org
         case .endUser, .system: return nil
         }
     }

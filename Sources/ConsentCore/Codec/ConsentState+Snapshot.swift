@@ -210,7 +210,7 @@ extension Tables {
             let actorOrg = try r.uint32("event actor")
             let kind = try r.enumeration(EventKind.self, "event kind")
             let role = try r.u8("event role")
-            guard role <= 4 else { throw r.fail("unknown actor role \(role)") }
+            guard ActorRole(rawValue: role) != nil else { throw r.fail("unknown actor role \(role)") }
             let limit: Int
             switch kind {
             case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised: limit = t.registryLog.count

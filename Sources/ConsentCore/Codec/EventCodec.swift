@@ -150,7 +150,7 @@ public enum EventCodec {
     static func encode(_ actor: Actor, into w: inout ByteWriter) {
         w.u8(ActorRole(actor).rawValue)
         switch actor {
-        case .consumer(let org), .dataSource(let org), .admin(let org):
+        case .consumer(let org), .dataSource(let org), .admin(let org), .portal(let org):
             w.varint(UInt64(org.value))
         case .endUser(let user):
             w.varint(user.nationalId.value)
@@ -169,6 +169,7 @@ public enum EventCodec {
         case .consumer: return .consumer(try r.organisation("actor organisation"))
         case .dataSource: return .dataSource(try r.organisation("actor organisation"))
         case .admin: return .admin(try r.organisation("actor organisation"))
+        case .portal: return .portal(try r.organisation("actor organisation"))
         case .system: return .system
         case .endUser:
             let id = try r.varint("national id")

@@ -22,11 +22,30 @@ extension NewConsentRequest {
     ///   - query: the query string.
     ///   - caller: the calling consumer; `CoveredBy` must be this organisation.
     ///   - idempotencyKey: the caller's idempotency key, if any.
+    /// - Throws: as ``parse(altinnQuery:idempotencyKey:)``, and `permissionDenied`
+    ///   `covered_by_not_caller`.
+    public init(altinnQuery query: String, coveredBy caller: OrganisationNumber, idempotencyKey: String? = nil) throws(DomainError) {
+        let (coveredBy, request) = try NewConsentRequest.parse(altinnQuery: query, idempotencyKey: idempotencyKey)
+        try NewConsentRequest.requireCoveredBy(coveredBy, isCaller: caller)
+        self = request
+    }
+
+    /// A consumer can only ask for consent for itself: `CoveredBy` must be the
+    /// organisation of the calling consumer's certificate.
+    /// - Throws: `permissionDenied` `covered_by_not_caller`.
+    public static func requireCoveredBy(_ coveredBy: OrganisationNumber, isCaller caller: OrganisationNumber) throws(DomainError) {
+        guard coveredBy == caller else { throw .coveredByNotCaller(coveredBy, caller: caller) }
+    }
+
+    /// Parses an Altinn-2 consent query string (see ``init(altinnQuery:coveredBy:idempotencyKey:)``)
+    /// without deciding whose request it may be.
+    /// - Returns: `CoveredBy` (the consumer the query names) and the request.
     /// - Throws: `invalidArgument` (`query_parameter_unknown`, `query_parameter_repeated`,
     ///   `query_parameter_missing`, `query_percent_encoding`, `valid_to_date_malformed`,
     ///   `response_type_not_code`, `metadata_for_unlisted_resource`, and the
-    ///   identifiers' own reasons); `permissionDenied` `covered_by_not_caller`.
-    public init(altinnQuery query: String, coveredBy caller: OrganisationNumber, idempotencyKey: String? = nil) throws(DomainError) {
+    ///   identifiers' own reasons).
+    public static func parse(altinnQuery query: String, idempotencyKey: String? = nil) throws(DomainError)
+        -> (coveredBy: OrganisationNumber, request: NewConsentRequest) {
         var text = Substring(query)
         // A whole URL may be given: drop its part before the query. Only a `?`
         // with no `=` or `&` before it starts the query; later ones are legal,
@@ -76,9 +95,8 @@ extension NewConsentRequest {
             return v
         }
 
-        // CoveredBy is the consumer, and must be the caller (from its certificate).
+        // CoveredBy is the consumer; whether the caller may submit for it is decided with the state.
         let coveredBy = try OrganisationNumber(validating: required("CoveredBy"))
-        guard coveredBy == caller else { throw .coveredByNotCaller(coveredBy, caller: caller) }
 
         let responseType = try required("ResponseType")
         guard responseType == "code" else { throw .responseTypeNotCode(responseType) }
@@ -97,7 +115,7 @@ extension NewConsentRequest {
         let validToText = try required("ValidToDate")
         guard let local = NewConsentRequest.parseLocalDateTime(validToText) else { throw .validToDateMalformed(validToText) }
 
-        self.init(
+        let request = NewConsentRequest(
             resources: resources,
             offeredBy: try optional("OfferedBy").map { (text) throws(DomainError) in try PartyID(validating: text) },
             redirectURL: try required("RedirectUrl"),
@@ -106,6 +124,7 @@ extension NewConsentRequest {
             purpose: try required("DelegationContext"),
             userToken: optional("UserToken"),
             idempotencyKey: idempotencyKey)
+        return (coveredBy, request)
     }
 
     /// `5252_1_fraOgMed` → (5252_1, "fraOgMed").

@@ -50,9 +50,10 @@ extension ConsentState {
             let consumer = try requireConsumer(actor, to: "create a consent request")
             result = try decideCreate(request, consumer: consumer, now: now, random: &random, out: &out)
         case .createRequestFromQuery(let query, let key):
-            let consumer = try requireConsumer(actor, to: "create a consent request")
-            let request = try NewConsentRequest(altinnQuery: query, coveredBy: consumer, idempotencyKey: key)
-            result = try decideCreate(request, consumer: consumer, now: now, random: &random, out: &out)
+            let consumer = try requireQuerySubmitter(actor)
+            let (coveredBy, request) = try NewConsentRequest.parse(altinnQuery: query, idempotencyKey: key)
+            result = try decideCreate(request, consumer: try queryConsumer(coveredBy, caller: consumer),
+                                      now: now, random: &random, out: &out)
 
         case .acceptRequest(let id, let code, let onBehalfOf):
             result = try decideAnswer(id, accept: true, code: code, onBehalfOf: onBehalfOf, actor: actor, now: now, out: &out)
@@ -108,6 +109,30 @@ extension ConsentState {
     func requireConsumer(_ actor: Actor, to action: String) throws(DomainError) -> OrganisationNumber {
         guard case .consumer(let org) = actor else { throw .roleNotAllowed(actor, action: action) }
         return org
+    }
+
+    /// Who may submit an Altinn-2 query: a consumer (for itself), or the portal
+    /// (for the consumer the query names). Checked before the query is parsed,
+    /// so a caller with neither role learns nothing from the parser.
+    /// - Returns: the calling consumer, `nil` for the portal.
+    func requireQuerySubmitter(_ actor: Actor) throws(DomainError) -> OrganisationNumber? {
+        switch actor {
+        case .consumer(let org): return org
+        case .portal: return nil
+        default: throw .roleNotAllowed(actor, action: "create a consent request")
+        }
+    }
+
+    /// Whose request an Altinn-2 query makes. A consumer's query must name the
+    /// consumer itself in `CoveredBy`. The portal submits the query a consumer
+    /// sent the user's browser with (seed 003's redirect flow), so `CoveredBy`
+    /// is the consumer, and ``decideCreate`` then applies exactly that
+    /// consumer's rules: authorised for every resource, the redirect on one of
+    /// its registered domains.
+    func queryConsumer(_ coveredBy: OrganisationNumber, caller: OrganisationNumber?) throws(DomainError) -> OrganisationNumber {
+        guard let caller else { return coveredBy }
+        try NewConsentRequest.requireCoveredBy(coveredBy, isCaller: caller)
+        return caller
     }
 
     func checkBatchSize(_ count: Int) throws(DomainError) {

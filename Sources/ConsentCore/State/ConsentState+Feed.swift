@@ -64,7 +64,7 @@ extension ConsentState {
                 position += 1
                 if !more { reachedEnd = position >= list.count; break }
             }
-        case .endUser:
+        case .endUser, .portal:
             throw .roleNotAllowed(actor, action: "read the events feed (use the consent log)")
         }
         return EventPage(entries: entries, nextCursor: next, reachedEnd: reachedEnd)
@@ -88,6 +88,7 @@ extension ConsentState {
         case .consumer: performer = .consumer(org)
         case .dataSource: performer = .dataSource(org)
         case .endUser: performer = .endUser
+        case .portal: performer = .portal(org)
         case .admin: performer = .admin(org)
         case .system: performer = .system
         }

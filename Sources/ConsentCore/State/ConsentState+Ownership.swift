@@ -16,6 +16,9 @@ extension ConsentState {
         case .endUser(let user):
             guard let party = record.party else { return record.stored == .created }
             return user.mayActFor(party)
+        case .portal:
+            // The portal itself reads nothing: it sees requests only as the user it logged in.
+            return false
         }
     }
 

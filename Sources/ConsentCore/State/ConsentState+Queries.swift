@@ -116,7 +116,7 @@ extension ConsentState {
         switch actor {
         case .dataSource(let org): return all.filter { $0.owner == org }
         case .consumer(let org): return all.filter { tables.authorisations[$0.id]?[org.value] != nil }
-        case .endUser, .admin, .system: return all
+        case .endUser, .portal, .admin, .system: return all
         }
     }
 
@@ -131,7 +131,10 @@ extension ConsentState {
     /// resources, a consumer its own, an admin all; optionally for one resource.
     /// - Throws: `permissionDenied` for end users.
     public func authorisations(visibleTo actor: Actor, resource: ResourceID? = nil) throws(DomainError) -> [ConsumerAuthorisation] {
-        if case .endUser = actor { throw .roleNotAllowed(actor, action: "list consumer authorisations") }
+        switch actor {
+        case .endUser, .portal: throw .roleNotAllowed(actor, action: "list consumer authorisations")
+        case .consumer, .dataSource, .admin, .system: break
+        }
         var out: [ConsumerAuthorisation] = []
         for (id, byConsumer) in tables.authorisations where resource == nil || resource == id {
             for a in byConsumer.values {

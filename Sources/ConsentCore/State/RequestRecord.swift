@@ -69,6 +69,8 @@ struct LoggedEvent: Hashable, Sendable {
 /// The role of an actor, stored per event.
 enum ActorRole: UInt8 {
     case consumer = 0, dataSource = 1, endUser = 2, admin = 3, system = 4
+    /// The portal submitting a consumer's Altinn-2 query (``Actor/portal(_:)``).
+    case portal = 5
 
     init(_ actor: Actor) {
         switch actor {
@@ -77,6 +79,7 @@ enum ActorRole: UInt8 {
         case .endUser: self = .endUser
         case .admin: self = .admin
         case .system: self = .system
+        case .portal: self = .portal
         }
     }
 }

@@ -23,6 +23,8 @@ public enum Performer: Hashable, Sendable {
     case dataSource(OrganisationNumber)
     case endUser
     case admin(OrganisationNumber)
+    /// The portal, submitting a consumer's Altinn-2 query for it.
+    case portal(OrganisationNumber)
     case system
 }
 

@@ -8,6 +8,10 @@ public struct DevCertificateSet: Sendable {
     public let authority: CertificateAuthority
     /// The server certificate (`server.pem`, `server.key`).
     public let server: IssuedCertificate
+    /// The web apps' certificate (`web.pem`, `web.key`): the portal, the demo
+    /// bank and the demo data source serve HTTPS with it. A key of its own, so
+    /// the web apps never hold consentd's key.
+    public let web: IssuedCertificate
     /// Client certificates by `DevPrincipal.fileName` (`NAME.pem`, `NAME.key`).
     public let clients: [String: IssuedCertificate]
     /// The principals the clients belong to.
@@ -27,6 +31,7 @@ public enum DevCertificates {
     ///
     /// - `ca.pem`: the trust anchor for both sides;
     /// - `server.pem`, `server.key`: SAN `DNS:localhost`, `IP:127.0.0.1` and `extraServerNames`;
+    /// - `web.pem`, `web.key`: the same names, for the development web apps' HTTPS;
     /// - `NAME.pem`, `NAME.key` for each principal (`consumer`, `datasource`,
     ///   `datasource-skatt`, `portal`, `admin` by default);
     /// - `principals.json`: `{"principals": [{"id", "name", "roles"}, …]}`.
@@ -45,16 +50,18 @@ public enum DevCertificates {
         try KeyFile.createDirectory(directory)
         let authority = try CertificateAuthority.create(validity: validity)
         let server = try authority.issueServerCertificate(extraNames: extraServerNames, validity: validity)
+        let web = try authority.issueServerCertificate(extraNames: extraServerNames, validity: validity)
         var clients: [String: IssuedCertificate] = [:]
         for principal in principals {
             clients[principal.fileName] = try authority.issueClientCertificate(
                 organizationNumber: principal.organizationNumber, name: principal.name, validity: validity)
         }
         let set = DevCertificateSet(
-            directory: directory, authority: authority, server: server, clients: clients, principals: principals)
+            directory: directory, authority: authority, server: server, web: web, clients: clients, principals: principals)
 
         try KeyFile.write(try authority.certificate.pemRepresentation(), to: set.path("ca.pem"), mode: 0o644)
         try server.write(certificateTo: set.path("server.pem"), keyTo: set.path("server.key"))
+        try web.write(certificateTo: set.path("web.pem"), keyTo: set.path("web.key"))
         for principal in principals {
             try clients[principal.fileName]!.write(
                 certificateTo: set.path("\(principal.fileName).pem"), keyTo: set.path("\(principal.fileName).key"))

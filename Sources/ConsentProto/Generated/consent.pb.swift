@@ -230,10 +230,14 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
     case admin  // PERFORMER_ROLE_ADMIN = 4
     /// The hub itself (expiry).
     case system  // PERFORMER_ROLE_SYSTEM = 5
+    /// The citizen portal, submitting the consumer's Altinn 2 query for it
+    /// (CreateRequestFromQuery; performed_by_org_number says which portal). The
+    /// request is the consumer's (consumer_org_number).
+    case portal  // PERFORMER_ROLE_PORTAL = 6
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_PerformerRole] = [.unspecified, .consumer, .dataSource, .endUser, .admin, .system]
+    public static let allCases: [Consent_V1_PerformerRole] = [.unspecified, .consumer, .dataSource, .endUser, .admin, .system, .portal]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -243,6 +247,7 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
         case 3: self = .endUser
         case 4: self = .admin
         case 5: self = .system
+        case 6: self = .portal
         default: self = .unrecognized(rawValue)
         }
     }
@@ -255,6 +260,7 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
         case .endUser: return 3
         case .admin: return 4
         case .system: return 5
+        case .portal: return 6
         case .unrecognized(let n): return n
         }
     }
@@ -268,6 +274,7 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
         case .endUser: return "PERFORMER_ROLE_END_USER"
         case .admin: return "PERFORMER_ROLE_ADMIN"
         case .system: return "PERFORMER_ROLE_SYSTEM"
+        case .portal: return "PERFORMER_ROLE_PORTAL"
         case .unrecognized(let n): return String(n)
         }
     }
@@ -421,7 +428,8 @@ public struct Consent_V1_CreateRequestResponse: Sendable, Hashable {
 
 public struct Consent_V1_CreateRequestFromQueryRequest: Sendable, Hashable {
     /// The Altinn 2 query string of seed 004, with or without a leading "?", or
-    /// a whole URL: Resources, CoveredBy (must be the caller), OfferedBy,
+    /// a whole URL: Resources, CoveredBy (a consumer: the caller itself; the
+    /// portal: the consumer it submits for), OfferedBy,
     /// RedirectUrl, ValidToDate (`YYYY-MM-DD hh:mm:ss`, Norwegian time),
     /// LanguageCode, DelegationContext, ResponseType (`code`), UserToken and
     /// `<resource>_<key>` metadata such as `5252_1_fraOgMed=01.01.2024`.
@@ -2188,7 +2196,14 @@ public enum Consent_V1_ConsentService {
 
     /// Step 1, Altinn 2 style: the same request as the URL query string of seed
     /// 004 (`Resources=5252_1&CoveredBy=…&RedirectUrl=…&ValidToDate=…&…`).
-    /// Roles: consumer (CoveredBy must be the caller).
+    /// Roles: consumer (CoveredBy must be the caller); portal, for the consumer
+    /// the query names in CoveredBy (seed 003's redirect flow: the consumer sends
+    /// the user's browser to the portal with the query, and the portal submits
+    /// it with the logged-in user's metadata, which is required but not
+    /// recorded). Either way exactly the consumer's rules apply (authorised for
+    /// every resource, RedirectUrl on one of its registered domains), the
+    /// request is the consumer's, and idempotency keys are the consumer's; the
+    /// feed shows who submitted it (PERFORMER_ROLE_PORTAL).
     public static let createRequestFromQuery = ProtoMethod<Consent_V1_CreateRequestFromQueryRequest, Consent_V1_CreateRequestResponse>(
         fullName: "/consent.v1.ConsentService/CreateRequestFromQuery", kind: .unary
     )

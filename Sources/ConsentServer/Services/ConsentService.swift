@@ -12,8 +12,11 @@ import ConsentRPC
 /// answers once what it shows is durable. Roles are checked by the router;
 /// ownership by ConsentCore.
 public enum ConsentService {
-    /// CreateRequest, CreateRequestFromQuery.
+    /// CreateRequest.
     static let consumerRoles: [Role] = [.consumer]
+    /// CreateRequestFromQuery: the consumer itself, or the portal submitting
+    /// the query the consumer sent the user's browser with (seed 003).
+    static let queryRoles: [Role] = [.consumer, .portal]
     /// AcceptRequest, RejectRequest, ListConsents: the end user only.
     static let portalRoles: [Role] = [.portal]
     /// GetRequest, GetConsentLog, RevokeConsent: the end user, or an operator for support.
@@ -21,6 +24,16 @@ public enum ConsentService {
     /// GetRequestStatus, ListEvents, WatchEvents; a principal with several roles
     /// acts in the narrowest (the order of this list).
     static let organisationRoles: [Role] = [.consumer, .datasource, .admin]
+
+    /// Who submits an Altinn-2 query. The portal submits it only while a user
+    /// is logged in (the end-user metadata is required, so nobody can create
+    /// requests through the portal anonymously), but the user is not recorded:
+    /// the request is the consumer's, and the event names the portal.
+    static func queryActor(_ context: CallContext) throws(RPCError) -> Actor {
+        let (actor, role) = try context.actorWithRole(as: queryRoles)
+        guard role == .portal else { return actor }
+        return .portal(try context.organisation(for: .portal))
+    }
 
     /// Registers the service's methods, and the events feed that serves WatchEvents.
     /// - Parameters:
@@ -39,8 +52,8 @@ public enum ConsentService {
             let new = try request.newRequest()
             return try created(ledger.run(.createRequest(new), by: actor, at: clock.now()), method: "CreateRequest")
         }
-        router.unary(Consent_V1_ConsentService.createRequestFromQuery, roles: Set(consumerRoles)) { request, context throws(RPCError) in
-            let actor = try context.actor(as: consumerRoles)
+        router.unary(Consent_V1_ConsentService.createRequestFromQuery, roles: Set(queryRoles)) { request, context throws(RPCError) in
+            let actor = try queryActor(context)
             guard !request.query.isEmpty else {
                 throw ProtoField.missing("query", "the Altinn 2 query string, e.g. Resources=5252_1&CoveredBy=…&RedirectUrl=…")
             }

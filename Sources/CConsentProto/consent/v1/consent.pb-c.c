@@ -3586,7 +3586,7 @@ const ProtobufCEnumDescriptor consent__v1__consent_event_type__descriptor =
   consent__v1__consent_event_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue consent__v1__performer_role__enum_values_by_number[6] =
+static const ProtobufCEnumValue consent__v1__performer_role__enum_values_by_number[7] =
 {
   { "PERFORMER_ROLE_UNSPECIFIED", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_UNSPECIFIED", 0 },
   { "PERFORMER_ROLE_CONSUMER", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_CONSUMER", 1 },
@@ -3594,16 +3594,18 @@ static const ProtobufCEnumValue consent__v1__performer_role__enum_values_by_numb
   { "PERFORMER_ROLE_END_USER", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_END_USER", 3 },
   { "PERFORMER_ROLE_ADMIN", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_ADMIN", 4 },
   { "PERFORMER_ROLE_SYSTEM", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_SYSTEM", 5 },
+  { "PERFORMER_ROLE_PORTAL", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_PORTAL", 6 },
 };
 static const ProtobufCIntRange consent__v1__performer_role__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 7}
 };
-static const ProtobufCEnumValueIndex consent__v1__performer_role__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex consent__v1__performer_role__enum_values_by_name[7] =
 {
   { "PERFORMER_ROLE_ADMIN", 4 },
   { "PERFORMER_ROLE_CONSUMER", 1 },
   { "PERFORMER_ROLE_DATA_SOURCE", 2 },
   { "PERFORMER_ROLE_END_USER", 3 },
+  { "PERFORMER_ROLE_PORTAL", 6 },
   { "PERFORMER_ROLE_SYSTEM", 5 },
   { "PERFORMER_ROLE_UNSPECIFIED", 0 },
 };
@@ -3614,9 +3616,9 @@ const ProtobufCEnumDescriptor consent__v1__performer_role__descriptor =
   "PerformerRole",
   "Consent__V1__PerformerRole",
   "consent.v1",
-  6,
+  7,
   consent__v1__performer_role__enum_values_by_number,
-  6,
+  7,
   consent__v1__performer_role__enum_values_by_name,
   1,
   consent__v1__performer_role__value_ranges,

@@ -198,7 +198,13 @@ typedef enum _Consent__V1__PerformerRole {
   /*
    * The hub itself (expiry).
    */
-  CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_SYSTEM = 5
+  CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_SYSTEM = 5,
+  /*
+   * The citizen portal, submitting the consumer's Altinn 2 query for it
+   * (CreateRequestFromQuery; performed_by_org_number says which portal). The
+   * request is the consumer's (consumer_org_number).
+   */
+  CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_PORTAL = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__PERFORMER_ROLE)
 } Consent__V1__PerformerRole;
 
@@ -397,7 +403,8 @@ struct  Consent__V1__CreateRequestFromQueryRequest
   ProtobufCMessage base;
   /*
    * The Altinn 2 query string of seed 004, with or without a leading "?", or
-   * a whole URL: Resources, CoveredBy (must be the caller), OfferedBy,
+   * a whole URL: Resources, CoveredBy (a consumer: the caller itself; the
+   * portal: the consumer it submits for), OfferedBy,
    * RedirectUrl, ValidToDate (`YYYY-MM-DD hh:mm:ss`, Norwegian time),
    * LanguageCode, DelegationContext, ResponseType (`code`), UserToken and
    * `<resource>_<key>` metadata such as `5252_1_fraOgMed=01.01.2024`.

@@ -143,6 +143,7 @@ extension Consent_V1_ConsentEvent {
         case .dataSource(let o): role = .dataSource; org = o
         case .endUser: role = .endUser
         case .admin(let o): role = .admin; org = o
+        case .portal(let o): role = .portal; org = o
         case .system: role = .system
         }
         self.init(

@@ -50,6 +50,7 @@ class PerformerRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PERFORMER_ROLE_END_USER: _ClassVar[PerformerRole]
     PERFORMER_ROLE_ADMIN: _ClassVar[PerformerRole]
     PERFORMER_ROLE_SYSTEM: _ClassVar[PerformerRole]
+    PERFORMER_ROLE_PORTAL: _ClassVar[PerformerRole]
 CONSENT_REQUEST_STATUS_UNSPECIFIED: ConsentRequestStatus
 CONSENT_REQUEST_STATUS_CREATED: ConsentRequestStatus
 CONSENT_REQUEST_STATUS_ACCEPTED: ConsentRequestStatus
@@ -82,6 +83,7 @@ PERFORMER_ROLE_DATA_SOURCE: PerformerRole
 PERFORMER_ROLE_END_USER: PerformerRole
 PERFORMER_ROLE_ADMIN: PerformerRole
 PERFORMER_ROLE_SYSTEM: PerformerRole
+PERFORMER_ROLE_PORTAL: PerformerRole
 
 class ResourceMetadataValue(_message.Message):
     __slots__ = ("key", "value")
