@@ -265,3 +265,14 @@ class Gunicorn:
         code = self.process.wait(30)
         self.process.stderr.close()
         return code
+
+    def access_log_with(self, text, timeout=30):
+        """The access log once it holds `text`: gunicorn writes the line
+        after the response has gone, so it may lag the client a little."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self.access_log.read_text() if self.access_log.exists() else ""
+            if text in log or time.monotonic() > deadline:
+                assert text in log, log
+                return log
+            time.sleep(0.05)
