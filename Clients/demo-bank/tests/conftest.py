@@ -42,11 +42,11 @@ def _bin_dir():
 class Consentd:
     """One consentd child process on 127.0.0.1 port 0."""
 
-    def __init__(self, binary, certs, data_dir):
+    def __init__(self, binary, certs, data_dir, listen="127.0.0.1:0"):
         self.certs = certs
-        self.log = open(str(data_dir) + ".log", "wb")
+        self.log = open(str(data_dir) + ".log", "ab")
         self.process = subprocess.Popen(
-            [str(binary), "--listen", "127.0.0.1:0", "--data-dir", str(data_dir), "--cert", str(certs / "server.pem"),
+            [str(binary), "--listen", listen, "--data-dir", str(data_dir), "--cert", str(certs / "server.pem"),
              "--key", str(certs / "server.key"), "--client-ca", str(certs / "ca.pem"),
              "--principals", str(certs / "principals.json"), "--demo-registry", "--threads", "2"],
             stdout=subprocess.PIPE, stderr=self.log)
@@ -118,16 +118,21 @@ def parties(hub):
         connection.close()
 
 
-@pytest.fixture(scope="session")
-def localhost_registered(parties):
+def register_localhost(connections):
     """BANKEN AS may send users back to localhost, as `make demo` registers it:
-    each agency authorises the bank again for its resources with both domains."""
+    each agency authorises the bank again for its resources with both domains.
+    `connections`: {"datasource": …, "datasource-skatt": …}."""
     for agency, resources in (("datasource", ["5252_1"]), ("datasource-skatt", ["4629_2", "4630_1"])):
-        registry = RegistryClient(parties[agency])
+        registry = RegistryClient(connections[agency])
         for resource in resources:
             registry.authorise_consumer(authorisation=registry_pb2.ConsumerAuthorisation(
                 resource_id=resource, consumer_org_number=BANK, consumer_name="BANKEN AS",
                 redirect_domains=["banken.example", "localhost"]))
+
+
+@pytest.fixture(scope="session")
+def localhost_registered(parties):
+    register_localhost(parties)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import pytest
 from consent.v1 import consent_pb2
 from consenthub import ConsentClient
 
-from conftest import BANK, PORTAL_URL, PUBLIC_URL, USER, Browser, Person, user_token
+from conftest import BANK, PORTAL_URL, PUBLIC_URL, USER, Browser, Consentd, Person, register_localhost, user_token
 
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
 
@@ -351,3 +351,29 @@ def test_the_log_holds_no_national_identity_number(browser, person, caplog):
         request_id = request_id_of(browser.apply(pid=USER))
         browser.get(person.accept(request_id))
     assert not any(USER in record.getMessage() for record in caplog.records)
+
+
+def _register_localhost_at(hub):
+    # --demo-registry puts the demo authorisations back at every start, so
+    # localhost must be registered again after a restart (as `make demo` must).
+    agencies = {name: hub.connect(name) for name in ("datasource", "datasource-skatt")}
+    register_localhost(agencies)
+    for connection in agencies.values():
+        connection.close()
+
+
+def test_the_hub_connection_is_opened_again_after_the_hub_restarts(binaries, certs, tmp_path, make_app):
+    first = Consentd(binaries / "consentd", certs, tmp_path / "hub")
+    try:
+        _register_localhost_at(first)
+        browser = Browser(make_app(HUB_ADDRESS=first.address))
+        request_id_of(browser.apply())
+    finally:
+        assert first.stop() == 0
+    assert browser.apply().status_code == 503
+    second = Consentd(binaries / "consentd", certs, tmp_path / "hub", listen=first.address)
+    try:
+        _register_localhost_at(second)
+        request_id_of(browser.apply())
+    finally:
+        assert second.stop() == 0
