@@ -5,6 +5,7 @@ data source app with a caller injected as gunicorn would hand it over.
 The binaries come from $CONSENTHUB_BIN, or else `swift build --show-bin-path`.
 """
 
+import json
 import os
 import pathlib
 import select
@@ -16,8 +17,8 @@ import urllib.parse
 import pytest
 
 import consenthub
-from consent.v1 import consent_pb2
-from consenthub import ConsentClient, TokenClient, portal_metadata
+from consent.v1 import consent_pb2, registry_pb2
+from consenthub import ConsentClient, RegistryClient, TokenClient, portal_metadata
 
 from demo_datasource import create_app
 
@@ -91,10 +92,20 @@ def binaries():
     return directory
 
 
+OTHER_CONSUMER = "991825827"  # Digitaliseringsdirektoratet: admin, and here also a second consumer
+
+
 @pytest.fixture(scope="session")
 def certs(binaries, tmp_path_factory):
+    """Development certificates; the admin's principal may also act as a
+    consumer, so the hub can issue a token to someone other than BANKEN AS."""
     directory = tmp_path_factory.mktemp("certs") / "dev"
     subprocess.run([str(binaries / "consentctl"), "dev-certs", str(directory)], check=True, capture_output=True)
+    principals = json.loads((directory / "principals.json").read_text())
+    for principal in principals["principals"]:
+        if principal["id"] == OTHER_CONSUMER:
+            principal["roles"] = ["admin", "consumer"]
+    (directory / "principals.json").write_text(json.dumps(principals))
     return directory
 
 
@@ -108,8 +119,12 @@ def hub(binaries, certs, tmp_path_factory):
 @pytest.fixture(scope="session")
 def parties(hub):
     """Session-wide connections as the bank, the portal (for the demo user) and the two agencies."""
-    names = ("consumer", "portal", "datasource", "datasource-skatt")
+    names = ("consumer", "portal", "datasource", "datasource-skatt", "admin")
     connections = {name: hub.connect(name) for name in names}
+    # NAV lets the second consumer ask for its resource too.
+    RegistryClient(connections["datasource"]).authorise_consumer(authorisation=registry_pb2.ConsumerAuthorisation(
+        resource_id="5252_1", consumer_org_number=OTHER_CONSUMER, consumer_name="DIGITALISERINGSDIREKTORATET",
+        redirect_domains=["other.example"]))
     yield connections
     for connection in connections.values():
         connection.close()
@@ -123,17 +138,18 @@ class Consents:
         self.parties = parties
         self.user = ConsentClient(parties["portal"], metadata=portal_metadata(USER, 4, "HÅKON TRANA"))
 
-    def grant(self, resources, valid_days=30, purpose="Behandle søknaden din"):
+    def grant(self, resources, valid_days=30, purpose="Behandle søknaden din", consumer="consumer",
+              redirect_url="https://banken.example/callback"):
         """`resources`: {resource id: {key: value}}. Returns the TokenGrant."""
-        request = ConsentClient(self.parties["consumer"]).create_request(
+        request = ConsentClient(self.parties[consumer]).create_request(
             resources=[consent_pb2.RequestedResource(resource_id=r, metadata=[
                 consent_pb2.ResourceMetadataValue(key=k, value=v) for k, v in metadata.items()])
                 for r, metadata in resources.items()],
-            offered_by=USER, redirect_url="https://banken.example/callback",
+            offered_by=USER, redirect_url=redirect_url,
             valid_to_ms=int(time.time() * 1000) + valid_days * DAY_MS, purpose=purpose).request
         redirect = self.user.accept_request(request_id=request.id).redirect_url
         code = urllib.parse.parse_qs(urllib.parse.urlparse(redirect).query)["AuthorizationCode"][0]
-        return TokenClient(self.parties["consumer"]).exchange_code(code=code).grant
+        return TokenClient(self.parties[consumer]).exchange_code(code=code).grant
 
     def nav(self, first="01.01.2024", last="31.12.2024"):
         return self.grant({"5252_1": {"fraOgMed": first, "tilOgMed": last}})

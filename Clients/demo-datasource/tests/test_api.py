@@ -10,7 +10,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from conftest import BANK, PORTAL_ORG, USER, Caller, FakeTLSSocket, certificate_of
+from conftest import BANK, OTHER_CONSUMER, PORTAL_ORG, USER, Caller, FakeTLSSocket, certificate_of
 
 NAV = "/nav/api/v1/disability-benefits"
 INCOME = "/skatteetaten/api/v1/income"
@@ -75,6 +75,16 @@ def test_a_token_presented_by_another_organisation_is_refused(app, consents):
     body = refused(thief.get(NAV, grant.token, **NAV_PERIOD), 403, "token_for_another_consumer")
     assert BANK in body["message"] and PORTAL_ORG in body["message"]
     assert consents.log_titles(grant.consent_id) == ["Samtykke gitt"]
+
+
+def test_a_token_the_hub_issued_to_another_consumer_is_refused(app, bank_caller, consents):
+    grant = consents.grant({"5252_1": NAV_PERIOD}, consumer="admin", redirect_url="https://other.example/svar")
+    assert claims_of(grant.token)["authorization_details"][0]["to"]["ID"] == "0192:" + OTHER_CONSUMER
+    refused(bank_caller.get(NAV, grant.token, **NAV_PERIOD), 403, "token_for_another_consumer")
+    assert consents.log_titles(grant.consent_id) == ["Samtykke gitt"]
+    # The consumer it was issued to gets the data with it.
+    owner = Caller(app, certificate_of(OTHER_CONSUMER))
+    assert owner.get(NAV, grant.token, **NAV_PERIOD).status_code == 200
 
 
 def test_a_token_for_another_resource_is_refused(bank_caller, consents):
@@ -259,7 +269,8 @@ def test_the_log_holds_no_national_identity_number(bank_caller, consents, caplog
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "served 5252_1 to %s: consent %s, person " % (BANK, grant.consent_id) in text
     assert "refused GET %s to %s: period_outside_consent" % (NAV, BANK) in text
-    assert USER not in text and not re.search(r"(?<!\d)\d{11}(?!\d)", text)
+    # No 11-digit number standing alone (digits inside hex hashes and ids do not count).
+    assert USER not in text and not re.search(r"(?<![0-9a-fA-F])\d{11}(?![0-9a-fA-F])", text)
 
 
 def test_the_page_describes_the_api(app):
@@ -277,3 +288,21 @@ def test_the_page_describes_the_api(app):
 def test_an_unknown_path_is_a_json_404(bank_caller):
     response = bank_caller.get("/nav/api/v2/whatever")
     refused(response, 404, "not_found")
+
+
+def test_configuration_comes_from_the_environment(hub, certs, monkeypatch):
+    from conftest import app_config
+    from demo_datasource import create_app
+    for key, value in app_config(hub, certs).items():
+        monkeypatch.setenv("DATASOURCE_" + key, str(value))
+    monkeypatch.setenv("DATASOURCE_SECRET_KEY", "12345678")  # digits: JSON would make it a number
+    monkeypatch.setenv("DATASOURCE_ONLINE_VERIFY", "false")
+    app = create_app()
+    try:
+        assert app.config["SECRET_KEY"] == "12345678" and app.config["ONLINE_VERIFY"] is False
+        assert app.config["HUB_ADDRESS"] == hub.address
+    finally:
+        app.extensions["demo_datasource"].hub.close()
+    monkeypatch.delenv("DATASOURCE_NAV_KEY")
+    with pytest.raises(RuntimeError, match="DATASOURCE_NAV_KEY"):
+        create_app()

@@ -40,6 +40,10 @@ def create_app(test_config=None):
     app.config.from_prefixed_env("BANK")
     if test_config:
         app.config.update(test_config)
+    for name in _REQUIRED + ("ORG_NUMBER",):
+        # from_prefixed_env reads values as JSON where it can: 910203045 would be a number.
+        if app.config.get(name) is not None:
+            app.config[name] = str(app.config[name])
     missing = [name for name in _REQUIRED if not app.config.get(name)]
     if missing:
         raise RuntimeError("set " + ", ".join("BANK_" + name for name in missing))

@@ -41,6 +41,10 @@ def create_app(test_config=None):
     app.config.from_prefixed_env("DATASOURCE")
     if test_config:
         app.config.update(test_config)
+    for name in _REQUIRED + ("ISSUER", "SECRET_KEY"):
+        # from_prefixed_env reads values as JSON where it can: a key of digits would be a number.
+        if app.config.get(name) is not None:
+            app.config[name] = str(app.config[name])
     missing = [name for name in _REQUIRED if not app.config.get(name)]
     if missing:
         raise RuntimeError("set " + ", ".join("DATASOURCE_" + name for name in missing))
