@@ -377,3 +377,20 @@ def test_the_hub_connection_is_opened_again_after_the_hub_restarts(binaries, cer
         request_id_of(browser.apply())
     finally:
         assert second.stop() == 0
+
+
+def _move_session(source, target):
+    cookie = source.client.get_cookie("bank_session", domain="localhost")
+    target.client.set_cookie("bank_session", cookie.value, domain="localhost")
+
+
+def test_an_answer_that_meets_a_hub_outage_can_be_taken_again(make_app, person):
+    # The same bank, once with its hub unreachable: same secret key, same cookie.
+    up, down = Browser(make_app()), Browser(make_app(HUB_ADDRESS="127.0.0.1:1", HUB_CONNECT_TIMEOUT=2))
+    request_id = request_id_of(up.apply())
+    redirect = person.accept(request_id)
+    _move_session(up, down)
+    assert down.get(redirect).status_code == 503
+    _move_session(down, up)
+    assert up.get(redirect).status_code == 200
+    assert element(up.page, "bank-error") is None and "Uføretrygd" in element(up.page, "datasource-data")

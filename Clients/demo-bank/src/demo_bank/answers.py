@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, render_template, request
 
 from . import applications, claims as token_claims, datasource
-from .hub import HubRefusal
+from .hub import HubRefusal, HubUnavailable
 from .products import PRODUCTS
 
 bp = Blueprint("answers", __name__)
@@ -41,7 +41,8 @@ def callback():
     request_id, status = args.get("RequestId", ""), args.get("Status", "")
     if not _REQUEST_ID.match(request_id) or status not in ("OK", "Failed"):
         return error_page("callback_malformed", 400)
-    pending = applications.take_pending(request_id, args.get("application", ""))
+    application_id = args.get("application", "")
+    pending = applications.take_pending(request_id, application_id)
     if pending is None:
         current = applications.current()
         if current and current["consent_id"] == request_id:
@@ -53,14 +54,18 @@ def callback():
     if not code:
         return error_page("callback_malformed", 400)
 
-    applications.set_current(request_id, pending["product"], pending["flow"], token=None)
     try:
         grant = _hub().exchange_code(code)
+    except HubUnavailable:
+        applications.put_back(request_id, application_id, pending)
+        raise
     except HubRefusal as refusal:
+        # The consent may still be live (a code that expired in the browser): refresh can get a token.
+        applications.set_current(request_id, pending["product"], pending["flow"], token=None)
         return _result(applications.current(), "new", refusal=Refusal("hub", refusal.reason, refusal.message))
     if grant.consent_id != request_id:
         return error_page("code_for_another_request", 400)
-    applications.remember_token(grant.token)
+    applications.set_current(request_id, pending["product"], pending["flow"], token=grant.token)
     return _result(applications.current(), "new", token=grant.token)
 
 

@@ -33,12 +33,22 @@ def start_altinn2(product):
 def take_pending(request_id, application_id):
     """The pending application this answer belongs to, removed (an answer
     counts once), or None."""
-    key = "altinn2:" + application_id if application_id else "api:" + request_id
+    key = _key(request_id, application_id)
     pending = dict(session.get("pending", {}))
     entry = pending.pop(key, None)
     if entry is not None:
         session["pending"] = pending
     return entry
+
+
+def put_back(request_id, application_id, entry):
+    """Makes an answer that could not be handled (the hub did not answer)
+    acceptable again, for a reload once the hub is back."""
+    _add(_key(request_id, application_id), dict(entry))
+
+
+def _key(request_id, application_id):
+    return "altinn2:" + application_id if application_id else "api:" + request_id
 
 
 def set_current(consent_id, product, flow, token):
