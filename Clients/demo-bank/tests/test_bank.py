@@ -326,6 +326,24 @@ def test_everything_shown_from_outside_is_escaped(browser, person):
     assert str(markupsafe.escape(HOSTILE)) in browser.page
 
 
+def test_a_hostile_data_source_or_token_is_shown_as_text(app):
+    from flask import render_template
+    from demo_bank.answers import Refusal
+    from demo_bank.datasource import Answer
+    claims = {"iss": HOSTILE, "iat": HOSTILE, "exp": 0, "jti": HOSTILE, "consent_once": True,
+              "authorization_details": [{"id": HOSTILE, "from": HOSTILE, "to": {"ID": HOSTILE}, "consented": HOSTILE,
+                                         "validTo": HOSTILE, "consentRights": [{"resource": [{"value": HOSTILE}],
+                                                                                "metadata": {HOSTILE: HOSTILE}}]}]}
+    answer = Answer(200, {"source": HOSTILE, "notice": HOSTILE, "consent": {"ended": True},
+                          "data": {HOSTILE: {HOSTILE: [HOSTILE, {HOSTILE: None}]}}})
+    with app.test_request_context("/application"):
+        page = render_template("result.html", application={"product": "insurance", "consent_id": "x"}, action="new",
+                               summary=None, claims=claims, answer=answer,
+                               refusal=Refusal("datasource", HOSTILE, HOSTILE, HOSTILE))
+    assert "<script>" not in page and "<img" not in page
+    assert page.count(str(markupsafe.escape(HOSTILE))) > 10
+
+
 def test_the_hub_being_down_is_a_503_page(make_app, browser, person):
     down = Browser(make_app(HUB_ADDRESS="127.0.0.1:1", HUB_CONNECT_TIMEOUT=2))
     response = down.apply()
