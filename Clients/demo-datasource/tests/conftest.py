@@ -62,9 +62,9 @@ class Consentd:
         return code
 
 
-def _wait_for_line(process, prefix, stream=None, timeout=30):
-    """Reads `stream` (default: stdout) until a line starts with or contains `prefix`; returns what follows it."""
-    stream = stream or process.stdout
+def _wait_for_line(process, prefix, timeout=30):
+    """Reads the process's standard output until a line contains `prefix`; returns what follows it."""
+    stream = process.stdout
     deadline = time.monotonic() + timeout
     seen = b""
     while time.monotonic() < deadline:
@@ -271,24 +271,30 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "python:demo_datasource.gunicorn_conf", "--workers", "1",
              "--certfile", str(certs / "server.pem"), "--keyfile", str(certs / "server.key"),
-             "--bind", "127.0.0.1:0", "--access-logfile", str(self.access_log), "demo_datasource:create_app()"],
-            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        address = _wait_for_line(self.process, "Listening at: ", stream=self.process.stderr).split()[0]
+             "--bind", "127.0.0.1:0", "--access-logfile", str(self.access_log), "--error-logfile", str(self.error_log),
+             "demo_datasource:create_app()"],
+            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        address = self.error_log_with("Listening at: ").split("Listening at: ", 1)[1].split()[0]
         self.url = address.replace("127.0.0.1", "localhost")
 
     def stop(self):
         self.process.terminate()
-        code = self.process.wait(30)
-        self.process.stderr.close()
-        return code
+        return self.process.wait(30)
+
+    def error_log_with(self, text, timeout=30):
+        return _log_with(self.error_log, text, self.process, timeout)
 
     def access_log_with(self, text, timeout=30):
-        """The access log once it holds `text`: gunicorn writes the line
-        after the response has gone, so it may lag the client a little."""
-        deadline = time.monotonic() + timeout
-        while True:
-            log = self.access_log.read_text() if self.access_log.exists() else ""
-            if text in log or time.monotonic() > deadline:
-                assert text in log, log
-                return log
-            time.sleep(0.05)
+        return _log_with(self.access_log, text, self.process, timeout)
+
+
+def _log_with(path, text, process, timeout):
+    """The log once it holds `text`: gunicorn writes a line after the
+    response has gone, so it may lag the client a little."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = path.read_text(errors="replace") if path.exists() else ""
+        if text in log:
+            return log
+        assert time.monotonic() < deadline and process.poll() is None, "no %r in %s:\n%s" % (text, path, log)
+        time.sleep(0.05)

@@ -66,3 +66,9 @@ def test_the_access_log_has_no_query_strings(server, certs, consents):
     _get(server, certs, "/nav/api/v1/disability-benefits?" + urllib.parse.urlencode(PERIOD), grant.token, certs / "consumer")
     log = server.access_log_with('"GET /nav/api/v1/disability-benefits HTTP/1.1" 200')
     assert "fraOgMed" not in log and "?" not in log and grant.token[:20] not in log
+
+
+def test_each_answer_is_a_line_in_the_error_log(server, certs, consents):
+    grant = consents.nav()
+    _get(server, certs, "/nav/api/v1/disability-benefits?" + urllib.parse.urlencode(PERIOD), grant.token, certs / "consumer")
+    server.error_log_with("served 5252_1 to 910203045: consent %s, person " % grant.consent_id)

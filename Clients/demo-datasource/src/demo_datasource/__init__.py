@@ -6,6 +6,7 @@
 Configuration comes from DATASOURCE_* environment variables (README.md).
 """
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ def create_app(test_config=None):
         # key the hashes just do not match across restarts.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.json.sort_keys = False
+    # A line per answer (served or refused) is part of the job; Flask's
+    # handler writes it to gunicorn's error log.
+    app.logger.setLevel(logging.INFO)
 
     hub = Hub.from_config(app.config)
     app.extensions["demo_datasource"] = State(
