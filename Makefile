@@ -10,13 +10,17 @@ PROTO_PKGS := protobuf-c-compiler
 # is pinned: its protoc decides the _pb2 code that is committed.
 GRPC_TOOLS := grpcio-tools==1.85.1
 PY_PKGS := protobuf pytest joserfc setuptools
+# The demo web apps (Clients/demo-bank, Clients/demo-datasource); tzdata gives
+# them Europe/Oslo for the Norwegian times they write.
+DEMO_PY_PKGS := flask flask-wtf gunicorn joserfc
+DEMO_SYSTEM_PKGS := tzdata
 
 LISTEN ?= 127.0.0.1:7443
 DATA_DIR ?= ./data
 CERT_DIR ?= ./dev-certs
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all deps deps-proto build release test test-swift test-python proto check-proto run bench clean
+.PHONY: all deps deps-proto build release test test-swift test-python test-demo-apps proto check-proto run bench clean
 
 all: build
 
@@ -68,6 +72,7 @@ test: deps check-proto
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-demo-apps
 
 # The Python client, installed as a user would (`pip install ./Clients/python`;
 # its dependencies come from `deps`), tested against a live consentd from the
@@ -75,6 +80,18 @@ test: deps check-proto
 test-python: deps
 	$(PYTHON) -m pip install -q --no-deps --no-build-isolation --root-user-action=ignore ./Clients/python
 	CONSENTHUB_BIN="$$($(SWIFT) build --show-bin-path)" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/python/tests
+
+# The demo bank and data source, installed as a deployment would install
+# them (their dependencies from the lists above), each tested with Flask's
+# test client and under gunicorn against a live consentd from the build
+# (or from $CONSENTHUB_BIN when set).
+test-demo-apps: deps
+	$(call apt_install,$(DEMO_SYSTEM_PKGS))
+	$(call pip_install,$(DEMO_PY_PKGS))
+	$(PYTHON) -m pip install -q --no-deps --no-build-isolation --root-user-action=ignore ./Clients/python ./Clients/demo-datasource ./Clients/demo-bank
+	bin="$${CONSENTHUB_BIN:-$$($(SWIFT) build --show-bin-path)}"; \
+	CONSENTHUB_BIN="$$bin" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/demo-datasource/tests && \
+	CONSENTHUB_BIN="$$bin" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/demo-bank/tests
 
 run: release
 	Tools/run-dev.sh "$(RELEASE_BIN)" "$(LISTEN)" "$(DATA_DIR)" "$(CERT_DIR)"

@@ -1,0 +1,12 @@
+"""gunicorn settings for the bank:
+
+    gunicorn -c python:demo_bank.gunicorn_conf --certfile server.pem --keyfile server.key \
+        --bind 127.0.0.1:5002 'demo_bank:create_app()'
+
+Flags on the command line win over these.
+"""
+
+# The access log names the path only (%(U)s), never the query string or the
+# referrer: /callback's query carries the one-time authorization code.
+accesslog = "-"
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'

@@ -1,0 +1,20 @@
+"""gunicorn settings for the data source:
+
+    gunicorn -c python:demo_datasource.gunicorn_conf --certfile server.pem --keyfile server.key \
+        --bind 127.0.0.1:5003 'demo_datasource:create_app()'
+
+Flags on the command line win over these.
+"""
+
+import os
+import ssl
+
+# Callers must present a client certificate from the development CA: the
+# organisation it names is the consumer (caller.py).
+cert_reqs = ssl.CERT_REQUIRED
+ca_certs = os.environ.get("DATASOURCE_HUB_CA")
+
+# The access log names the path only (%(U)s), never the query string or the
+# referrer: queries carry the asked period, referrers may carry anything.
+accesslog = "-"
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
