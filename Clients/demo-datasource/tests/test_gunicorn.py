@@ -1,5 +1,5 @@
 """The data source deployed as `make demo` runs it: gunicorn over HTTPS with
-client certificates required, a bank calling with its own certificate."""
+client certificates asked for, a bank calling with its own certificate."""
 
 import http.client
 import ssl
@@ -49,9 +49,14 @@ def test_the_certificate_not_the_request_says_who_calls(server, certs, consents)
     assert status == 403 and b"token_for_another_consumer" in body
 
 
-def test_a_caller_without_a_client_certificate_is_turned_away_in_the_handshake(server, certs):
-    with pytest.raises(ssl.SSLError, match="certificate required"):
-        _get(server, certs, "/")
+def test_a_browser_without_a_client_certificate_reads_the_page_but_not_the_api(server, certs, consents):
+    status, body = _get(server, certs, "/")
+    assert status == 200 and b"/nav/api/v1/disability-benefits" in body
+    grant = consents.nav()
+    status, body = _get(server, certs, "/nav/api/v1/disability-benefits?" + urllib.parse.urlencode(PERIOD), grant.token)
+    assert status == 401 and b"caller_unknown" in body
+    # Nothing was fetched: the person's log shows no use.
+    assert consents.log_titles(grant.consent_id) == ["Samtykke gitt"]
 
 
 def test_a_certificate_from_another_ca_is_turned_away(server, certs, binaries, tmp_path):

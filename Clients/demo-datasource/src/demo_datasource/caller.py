@@ -1,8 +1,9 @@
 """Who is calling: the organisation whose client certificate opened the TLS
 connection — never anything the caller writes in the request.
 
-gunicorn, run with `--ca-certs <dev CA> --cert-reqs 2`, refuses a handshake
-without a certificate from that CA and hands the application the TLS socket
+gunicorn, run with `--ca-certs <dev CA> --cert-reqs 1` (gunicorn_conf.py),
+refuses a handshake with a certificate from another CA, lets one without a
+certificate in (for the page at /; the API refuses it), and hands the application the TLS socket
 as `environ["gunicorn.socket"]`. The organisation number is the subject's
 `serialNumber`, else its `CN`, as consentd reads it (DESIGN §6).
 """
