@@ -53,11 +53,13 @@ def create_app(test_config=None):
         str(app.config["HUB_KEY"]), timeout=float(app.config["HUB_TIMEOUT"]),
         connect_timeout=float(app.config["HUB_CONNECT_TIMEOUT"]))
 
+    # Language and person first: the CSRF check's error page needs both.
+    app.before_request(i18n.choose_language)
+    app.before_request(auth.load_logged_in_user)
     csrf.init_app(app)
     app.jinja_env.autoescape = True  # every template, whatever its file name (texts/*.html included)
     app.jinja_env.filters["text_blocks"] = filters.text_blocks
     app.jinja_env.filters["orgno"] = filters.organisation_number
-    app.before_request(i18n.choose_language)
     app.context_processor(i18n.template_context)
     app.after_request(add_security_headers)
 

@@ -41,8 +41,8 @@ class User:
         return [persons.ORGANISATIONS.get(n) or persons.Organisation(n, n) for n in self.signs_for]
 
 
-@bp.before_app_request
 def load_logged_in_user():
+    """Sets g.user from the session (before every request, the CSRF check included)."""
     stored = session.get("user")
     g.user = None
     if isinstance(stored, dict):
