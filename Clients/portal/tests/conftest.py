@@ -15,6 +15,7 @@ import pathlib
 import random
 import re
 import select
+import socket
 import subprocess
 import time
 import uuid
@@ -41,6 +42,12 @@ USED_IDS = {p.pid for p in persons.PERSONS}
 
 def now_ms():
     return int(time.time() * 1000)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def new_person_id():

@@ -4,12 +4,11 @@ refusals that are hard to provoke; the hub being down, restarting and
 stalling with a real consentd."""
 
 import signal
-import socket
 
 import pytest
 from markupsafe import escape
 
-from conftest import HAKON, Consentd, unique_purpose
+from conftest import HAKON, Consentd, free_port, unique_purpose
 from consenthub import StatusCode
 from consent_portal import errors
 from consent_portal.hub import HubError
@@ -133,14 +132,8 @@ def test_refusals_of_an_answer_lead_to_their_own_pages(fake_app):
     assert response.status_code == 403 and 'name="switch"' in response.get_data(as_text=True)
 
 
-def free_address():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return "127.0.0.1:%d" % s.getsockname()[1]
-
-
 def test_hub_down_is_a_503_page_not_a_traceback(make_app):
-    app = make_app(free_address())
+    app = make_app("127.0.0.1:%d" % free_port())
     client = app.test_client()
     client.login()
     for response in (client.get("/profile/consents"), client.get("/consent/%s" % UUID),

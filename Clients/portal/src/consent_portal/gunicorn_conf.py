@@ -17,6 +17,10 @@ errorlog = "-"
 # remote address, time, "METHOD /path PROTOCOL", status, bytes, milliseconds
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 worker_class = "gthread"
+# gunicorn 25.1+ opens a control socket at one fixed path per user
+# ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl): a second gunicorn on the
+# machine (the demo bank, another test run) would take it over. Not needed here.
+control_socket_disable = True
 
 
 _ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
