@@ -10,13 +10,15 @@ PROTO_PKGS := protobuf-c-compiler
 # is pinned: its protoc decides the _pb2 code that is committed.
 GRPC_TOOLS := grpcio-tools==1.85.1
 PY_PKGS := protobuf pytest joserfc setuptools
+# The web front ends under Clients/ (Flask, Jinja2 comes with it).
+WEB_PY_PKGS := flask flask-wtf gunicorn
 
 LISTEN ?= 127.0.0.1:7443
 DATA_DIR ?= ./data
 CERT_DIR ?= ./dev-certs
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all deps deps-proto build release test test-swift test-python proto check-proto run bench clean
+.PHONY: all deps deps-proto build release test test-swift test-python test-portal proto check-proto run bench clean
 
 all: build
 
@@ -68,6 +70,7 @@ test: deps check-proto
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-portal
 
 # The Python client, installed as a user would (`pip install ./Clients/python`;
 # its dependencies come from `deps`), tested against a live consentd from the
@@ -75,6 +78,13 @@ test: deps check-proto
 test-python: deps
 	$(PYTHON) -m pip install -q --no-deps --no-build-isolation --root-user-action=ignore ./Clients/python
 	CONSENTHUB_BIN="$$($(SWIFT) build --show-bin-path)" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/python/tests
+
+# The citizen's portal (Clients/portal), installed as a user would, tested with
+# Flask's test client against a live consentd from the build above.
+test-portal: deps
+	$(call pip_install,$(WEB_PY_PKGS))
+	$(PYTHON) -m pip install -q --no-deps --no-build-isolation --root-user-action=ignore ./Clients/python ./Clients/portal
+	CONSENTHUB_BIN="$$($(SWIFT) build --show-bin-path)" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/portal/tests
 
 run: release
 	Tools/run-dev.sh "$(RELEASE_BIN)" "$(LISTEN)" "$(DATA_DIR)" "$(CERT_DIR)"

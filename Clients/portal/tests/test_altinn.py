@@ -9,6 +9,7 @@ CreateRequestFromQuery (DESIGN §5; issue 10)."""
 
 import datetime
 import hashlib
+import hmac
 import re
 import urllib.parse
 
@@ -131,3 +132,41 @@ def test_a_query_that_breaks_a_rule_is_shown_and_redirects_nowhere(logged_in, ov
 def test_an_empty_query_is_refused(logged_in):
     response = logged_in.get("/ui/AccessConsent/request")
     assert response.status_code == 400 and "Location" not in response.headers
+
+
+# -- what the portal sends, whatever the hub's version -------------------------
+
+class RecordingHub:
+    """Answers CreateRequestFromQuery like the hub and remembers what it was asked."""
+
+    def __init__(self):
+        self.calls = []
+
+    def create_request_from_query(self, user, query, idempotency_key):
+        self.calls.append((user.pid, query, idempotency_key))
+        return consent_pb2.ConsentRequest(id="7f1c0a52-3d6b-4c55-9a43-0d1e2f3a4b5c", consumer_org_number=BANK,
+                                          language="nn-NO" if "LanguageCode=nn-NO" in query else "")
+
+    def close(self):
+        pass
+
+
+def test_the_portal_passes_the_raw_query_with_a_keyed_idempotency_key(make_app):
+    app = make_app("127.0.0.1:1")
+    recording = app.extensions["consent_hub"] = RecordingHub()
+    client = app.test_client()
+    client.login()
+    url = altinn_url(LanguageCode="nn-NO", DelegationContext="Lån & «sparing» æøå")
+    response = client.get(url)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/consent/7f1c0a52-3d6b-4c55-9a43-0d1e2f3a4b5c?lang=nn-NO"
+    client.get(url)  # a reload
+    (pid, query, key), again = recording.calls
+    assert pid == HAKON.pid
+    assert query == url.split("?", 1)[1], "the query exactly as the browser sent it"
+    assert key == hmac.new(b"portal-test-secret", (HAKON.pid + query).encode(), "sha256").hexdigest()
+    assert len(key) == 64 and again == recording.calls[0], "a reload asks for the same request"
+
+    client.login(INGRID.pid)
+    client.get(url)
+    assert recording.calls[-1][2] != key, "another person, another request"
