@@ -4,6 +4,7 @@ names paths only (an Altinn 2 query may carry a national id)."""
 
 import http.client
 import os
+import re
 import pathlib
 import socket
 import ssl
@@ -54,14 +55,36 @@ def served(certs, tmp_path):
     assert process.wait(30) == 0, server["log"]()
 
 
+class Browser:
+    """Just enough of one: cookies, and this site's Referer on a POST."""
+
+    def __init__(self, server):
+        self.server, self.cookies = server, {}
+
+    def open(self, method, path, form=None):
+        connection = http.client.HTTPSConnection("localhost", self.server["port"], context=self.server["context"], timeout=30)
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join("%s=%s" % item for item in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers.update({"Content-Type": "application/x-www-form-urlencoded",
+                            "Referer": "https://localhost:%d/login" % self.server["port"]})
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            for name, value in response.getheaders():
+                if name.lower() == "set-cookie":
+                    key, _, rest = value.partition("=")
+                    self.cookies[key] = rest.split(";")[0]
+            return response.status, dict(response.getheaders()), response.read().decode()
+        finally:
+            connection.close()
+
+
 def get(server, path):
-    connection = http.client.HTTPSConnection("127.0.0.1", server["port"], context=server["context"], timeout=30)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read().decode()
-    finally:
-        connection.close()
+    return Browser(server).open("GET", path)
 
 
 def test_served_over_https_with_path_only_access_log(served):
@@ -88,6 +111,21 @@ def test_served_over_https_with_path_only_access_log(served):
     assert HAKON.pid not in log
     assert "CoveredBy" not in log and "RedirectUrl" not in log
     assert "Control socket" not in log
+
+
+def test_the_portals_own_log_reaches_gunicorns_error_log_without_the_person(served):
+    browser = Browser(served)
+    _, _, page = browser.open("GET", "/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    status, headers, _ = browser.open("POST", "/login", {"csrf_token": token, "pid": HAKON.pid, "level": "4"})
+    assert status == 303, "logged in over https with the CSRF token and the Referer"
+    status, _, page = browser.open("GET", "/consent/7f1c0a52-3d6b-4c55-9a43-0d1e2f3a4b5c")
+    assert status == 503 and "hub_unavailable" in page  # PORTAL_HUB_ADDRESS leads nowhere
+    get(served, "/login")
+    log = served["log"]()
+    assert "development login at level 4" in log
+    assert "GetRequest refused: UNAVAILABLE hub_unavailable" in log
+    assert HAKON.pid not in log
 
 
 def test_the_portal_refuses_to_start_without_its_settings(certs):

@@ -25,7 +25,7 @@ def create_app(test_config=None):
     """The application. Without `test_config` its settings come from the
     environment: PORTAL_HUB_ADDRESS, PORTAL_HUB_CA, PORTAL_HUB_CERT,
     PORTAL_HUB_KEY, PORTAL_SECRET_KEY (required), PORTAL_HUB_TIMEOUT,
-    PORTAL_HUB_CONNECT_TIMEOUT (seconds)."""
+    PORTAL_HUB_CONNECT_TIMEOUT (seconds), PORTAL_LOG_LEVEL (INFO)."""
     app = Flask(__name__)
     app.config.from_mapping(
         SESSION_COOKIE_NAME="portal_session",  # the demo bank runs on this host too, and cookies ignore ports
@@ -35,6 +35,7 @@ def create_app(test_config=None):
         PERMANENT_SESSION_LIFETIME=datetime.timedelta(minutes=30),
         HUB_TIMEOUT=10.0,
         HUB_CONNECT_TIMEOUT=5.0,
+        LOG_LEVEL="INFO",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (30 minutes idle)
     )
     if test_config is None:
@@ -47,6 +48,9 @@ def create_app(test_config=None):
                            % ", ".join("PORTAL_" + key for key in missing))
     # from_prefixed_env reads values as JSON where they parse: a key of digits would be a number.
     app.secret_key = str(app.config["SECRET_KEY"])
+    # The portal's modules log under the app's logger ("consent_portal"), whose
+    # handler Flask writes to wsgi.errors: gunicorn's error log.
+    app.logger.setLevel(str(app.config["LOG_LEVEL"]).upper())
 
     app.extensions["consent_hub"] = Hub(
         str(app.config["HUB_ADDRESS"]), str(app.config["HUB_CA"]), str(app.config["HUB_CERT"]),
