@@ -25,7 +25,7 @@ class FakeHub:
     def _refuse(self, *args, **kwargs):
         raise self.error
 
-    get_request = accept = reject = create_request_from_query = my_consents = revoke = _refuse
+    get_request = accept = reject = create_request_from_query = list_consents = my_consents = revoke = _refuse
 
     def close(self):
         pass

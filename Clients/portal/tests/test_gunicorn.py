@@ -35,7 +35,7 @@ def served(certs, tmp_path):
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "python:consent_portal.gunicorn_conf",
              "--bind", "127.0.0.1:%d" % port, "--workers", "1", "--threads", "2",
-             "--certfile", str(certs / "server.pem"), "--keyfile", str(certs / "server.key"),
+             "--certfile", str(certs / "web.pem"), "--keyfile", str(certs / "web.key"),
              "consent_portal:create_app()"],
             stdout=log, stderr=subprocess.STDOUT, env=environment)
     context = ssl.create_default_context(cafile=str(certs / "ca.pem"))

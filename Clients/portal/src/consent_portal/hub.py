@@ -77,6 +77,10 @@ class Hub:
         return self._call("CreateRequestFromQuery", user,
                           lambda c: c.create_request_from_query(query=query, idempotency_key=idempotency_key).request)
 
+    def list_consents(self, user, language="", party=""):
+        """ListConsents: the person's (or organisation's) consents, newest first."""
+        return self._call("ListConsents", user, lambda c: list(c.list_consents(language=language, party=party).consents))
+
     def my_consents(self, user, language="", party=""):
         """ListConsents and the whole Samtykkelogg (GetConsentLog without a
         consent id) of the person or of an organisation they sign for, asked

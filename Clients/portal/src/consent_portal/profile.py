@@ -78,12 +78,12 @@ def withdraw():
     if not consent_id:
         return portal_error_page(400, "invalid_form", "withdraw_missing")
     if request.form.get("confirm") != "yes":
-        summaries, _ = hub().my_consents(g.user, g.lang, party)
+        summaries = hub().list_consents(g.user, g.lang, party)
         summary = next((s for s in summaries if s.id == consent_id), None)
         if summary is None:
             return portal_error_page(404, "consent_unknown", "consent_unknown")
         return render_template("profile/confirm_withdraw.html", consent=summary, party=party)
-    withdrawn = hub().revoke(g.user, consent_id)
+    hub().revoke(g.user, consent_id)
     log.info("withdrew consent %s", consent_id)
     flash(["withdrawn"])
     return redirect(url_for("profile.consents", **({"party": party} if party else {})), 303)
