@@ -124,7 +124,7 @@ def test_the_portals_own_log_reaches_gunicorns_error_log_without_the_person(serv
     get(served, "/login")
     log = served["log"]()
     assert "development login at level 4" in log
-    assert "GetRequest refused: UNAVAILABLE hub_unavailable" in log
+    assert "GetRequest: cannot connect to the hub: UNAVAILABLE" in log
     assert HAKON.pid not in log
 
 
@@ -134,3 +134,14 @@ def test_the_portal_refuses_to_start_without_its_settings(certs):
                             env=environment, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "set PORTAL_SECRET_KEY, PORTAL_HUB_ADDRESS, PORTAL_HUB_CA, PORTAL_HUB_CERT, PORTAL_HUB_KEY" in result.stderr
+
+
+def test_settings_that_cannot_work_stop_the_start(certs):
+    from consent_portal import create_app
+    good = {"SECRET_KEY": "x", "HUB_ADDRESS": "127.0.0.1:7443", "HUB_CA": str(certs / "ca.pem"),
+            "HUB_CERT": str(certs / "portal.pem"), "HUB_KEY": str(certs / "portal.key")}
+    create_app(good)
+    with pytest.raises(RuntimeError, match="PORTAL_HUB_ADDRESS must be HOST:PORT"):
+        create_app({**good, "HUB_ADDRESS": "localhost"})
+    with pytest.raises(RuntimeError, match="PORTAL_HUB_KEY: no such file"):
+        create_app({**good, "HUB_KEY": str(certs / "nope.key")})

@@ -8,6 +8,7 @@ Configuration comes from PORTAL_* environment variables (README.md).
 """
 
 import datetime
+import os
 
 from flask import Flask, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
@@ -46,6 +47,7 @@ def create_app(test_config=None):
     if missing:
         raise RuntimeError("consent_portal: set %s (see Clients/portal/README.md)"
                            % ", ".join("PORTAL_" + key for key in missing))
+    _check_hub_settings(app.config)
     # from_prefixed_env reads values as JSON where they parse: a key of digits would be a number.
     app.secret_key = str(app.config["SECRET_KEY"])
     # The portal's modules log under the app's logger ("consent_portal"), whose
@@ -73,3 +75,14 @@ def create_app(test_config=None):
     app.register_blueprint(profile.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("profile.consents"), 303))
     return app
+
+
+def _check_hub_settings(config):
+    """A mistake in the settings stops the start, rather than showing every
+    visitor an error page later."""
+    host, _, port = str(config["HUB_ADDRESS"]).rpartition(":")
+    if not host or not port.isdigit():
+        raise RuntimeError("consent_portal: PORTAL_HUB_ADDRESS must be HOST:PORT, not %r" % config["HUB_ADDRESS"])
+    for key in ("HUB_CA", "HUB_CERT", "HUB_KEY"):
+        if not os.path.isfile(str(config[key])):
+            raise RuntimeError("consent_portal: PORTAL_%s: no such file: %s" % (key, config[key]))

@@ -16,7 +16,7 @@ import os
 import threading
 
 import consenthub
-from consenthub import RpcError, StatusCode
+from consenthub import ConnectError, RpcError, StatusCode
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,13 @@ class Hub:
         try:
             client = consenthub.ConsentClient(self._connect(), timeout=self.timeout, metadata=_metadata(user))
             return body(client)
+        except ConnectError as error:
+            # Not reached (UNAVAILABLE), or the portal's certificate files are
+            # unusable (INVALID_ARGUMENT): the portal's fault, not the visitor's.
+            code = StatusCode.UNAVAILABLE if error.code == StatusCode.UNAVAILABLE else StatusCode.INTERNAL
+            reason = "hub_unavailable" if code == StatusCode.UNAVAILABLE else "hub_client_misconfigured"
+            log.error("%s: cannot connect to the hub: %s", method, error)
+            raise HubError(method, code, reason, error.message) from None
         except RpcError as error:
             failure = HubError.from_rpc_error(method, error)
             level = logging.WARNING if failure.code in (StatusCode.UNAVAILABLE, StatusCode.DEADLINE_EXCEEDED) else logging.INFO
