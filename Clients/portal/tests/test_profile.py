@@ -178,3 +178,40 @@ def test_my_consents_needs_a_login(client):
     response = client.get("/profile/consents")
     assert response.status_code == 303 and response.headers["Location"] == "/login"
     assert client.get("/").headers["Location"] == "/profile/consents"
+
+
+class ListingHub:
+    """A hub whose ListConsents returns one consent in every state, newest first."""
+
+    STATUSES = [  # (id suffix, status, one_time)
+        ("1", consent_pb2.CONSENT_REQUEST_STATUS_REJECTED, False),
+        ("2", consent_pb2.CONSENT_REQUEST_STATUS_EXPIRED, False),
+        ("3", consent_pb2.CONSENT_REQUEST_STATUS_ACCEPTED, True),
+        ("4", consent_pb2.CONSENT_REQUEST_STATUS_REVOKED, False),
+        ("5", consent_pb2.CONSENT_REQUEST_STATUS_CREATED, False),
+        ("6", consent_pb2.CONSENT_REQUEST_STATUS_USED_UP, True),
+        ("7", consent_pb2.CONSENT_REQUEST_STATUS_ACCEPTED, False),
+    ]
+
+    def my_consents(self, user, language, party):
+        consents = [consent_pb2.ConsentSummary(id="00000000-0000-4000-8000-00000000000" + n, status=status,
+                                               one_time=one_time, consumer_name="BANKEN AS",
+                                               consumer_org_number="910203045", status_text="status %s" % n,
+                                               can_revoke=status == ACCEPTED and not one_time)
+                    for n, status, one_time in self.STATUSES]
+        return consents, []
+
+    def close(self):
+        pass
+
+
+def test_every_state_has_its_group_in_the_pages_order(make_app):
+    app = make_app("127.0.0.1:1")
+    app.extensions["consent_hub"] = ListingHub()
+    client = app.test_client()
+    client.login()
+    html = client.get("/profile/consents").get_data(as_text=True)
+    assert [status for _, status in consent_sections(html)] == list(GROUPS)
+    assert list(GROUPS) == ["active", "one-time", "waiting", "used", "expired", "withdrawn", "rejected"]
+    assert "<h2 id=\"group-title-expired\">Utløpte" in html
+    assert html.count('name="withdraw"') == 1
