@@ -179,3 +179,17 @@ def test_language_switch_sets_the_page_language(client):
 def test_browser_language_is_the_default(client):
     html = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True)
     assert '<html lang="en">' in html
+
+
+def test_a_form_posted_without_a_login_returns_to_a_page_not_to_the_form(client):
+    token = client.csrf_token()  # a session with a token, but nobody logged in
+    response = client.post("/profile/consents/withdraw", data={"csrf_token": token, "withdraw": "x"},
+                           headers={"Referer": "https://localhost/profile/consents"})
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert client.login().headers["Location"] == "/profile/consents"
+
+    client.submit("/logout", {"logout": ""})
+    uuid = "7f1c0a52-3d6b-4c55-9a43-0d1e2f3a4b5c"
+    response = client.submit("/consent/%s" % uuid, {"decision": "accept"})
+    assert response.headers["Location"] == "/login"
+    assert client.login().headers["Location"] == "/consent/%s" % uuid, "the form's own path is a page too"

@@ -10,8 +10,10 @@ Altinn 2 query naming a person), and is only ever a path on this site.
 import functools
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
 
 from . import persons
 from .errors import portal_error_page
@@ -56,9 +58,20 @@ def load_logged_in_user():
 def remember_target(target=None):
     """Keeps the page to return to after a login (a path on this site)."""
     if target is None:
-        target = request.full_path.rstrip("?") if request.method == "GET" else request.path
+        target = request.full_path.rstrip("?") if request.method == "GET" else _page_of_form()
     if is_local_path(target):
         session["next"] = target
+
+
+def _page_of_form():
+    """For a form posted without a login: its path if that is also a page
+    (/consent/<id>), else the page it came from, if on this site."""
+    try:
+        current_app.url_map.bind("localhost").match(request.path, method="GET")
+        return request.path
+    except HTTPException:
+        referrer = urlsplit(request.referrer or "")
+        return referrer.path if referrer.netloc == request.host else None
 
 
 def take_target(default_endpoint="profile.consents"):
