@@ -15,6 +15,7 @@ import pathlib
 import random
 import re
 import select
+import signal
 import socket
 import subprocess
 import time
@@ -111,8 +112,31 @@ class Consentd:
         c = self.certs
         return consenthub.connect(self.address, str(c / "ca.pem"), str(c / (principal + ".pem")), str(c / (principal + ".key")))
 
+    def pause(self):
+        """SIGSTOP, returning once every thread has stopped (the signal is
+        delivered asynchronously): then the hub answers nothing, for sure."""
+        self.process.send_signal(signal.SIGSTOP)
+        tasks = pathlib.Path("/proc/%d/task" % self.process.pid)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            states = []
+            for task in tasks.iterdir():
+                try:
+                    stat = (task / "stat").read_text()
+                except OSError:
+                    continue  # a thread that just ended
+                states.append(stat[stat.rindex(")") + 2])
+            if states and all(state in "tT" for state in states):
+                return
+            time.sleep(0.001)
+        raise RuntimeError("consentd %d did not stop" % self.process.pid)
+
+    def resume(self):
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self, timeout=30):
         if self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
             self.process.terminate()
         try:
             return self.process.wait(timeout)

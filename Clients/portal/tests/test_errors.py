@@ -3,8 +3,6 @@ and the reason code for support. Table-driven through a fake hub for
 refusals that are hard to provoke; the hub being down, restarting and
 stalling with a real consentd."""
 
-import signal
-
 import pytest
 from markupsafe import escape
 
@@ -171,11 +169,11 @@ def test_a_hub_that_does_not_answer_in_time_is_a_504_page(make_app, binaries, ce
         client = app.test_client()
         client.login()
         assert client.get("/profile/consents").status_code == 200  # connected
-        server.process.send_signal(signal.SIGSTOP)
+        server.pause()
         try:
             response = client.get("/profile/consents")
         finally:
-            server.process.send_signal(signal.SIGCONT)
+            server.resume()
         assert response.status_code == 504 and "hub_timeout" in response.get_data(as_text=True)
         assert client.get("/profile/consents").status_code == 200, "the connection is still good"
     finally:
