@@ -10,17 +10,27 @@ PROTO_PKGS := protobuf-c-compiler
 # is pinned: its protoc decides the _pb2 code that is committed.
 GRPC_TOOLS := grpcio-tools==1.85.1
 PY_PKGS := protobuf pytest joserfc setuptools
-# The demo web apps (Clients/demo-bank, Clients/demo-datasource); tzdata gives
-# them Europe/Oslo for the Norwegian times they write.
-DEMO_PY_PKGS := flask flask-wtf gunicorn joserfc
-DEMO_SYSTEM_PKGS := tzdata
+# The web apps under Clients/ (the portal, the demo bank and data source:
+# Flask, Jinja2 comes with it) and their browser tests; tzdata gives them
+# Europe/Oslo for the Norwegian times they write; chromium and its driver run
+# the browser tests and the screenshots.
+WEB_PY_PKGS := flask flask-wtf gunicorn joserfc selenium
+WEB_SYSTEM_PKGS := tzdata
+BROWSER_PKGS := chromium chromium-driver
+# The web apps and the demo launcher, installed as a deployment would (their
+# dependencies come from the lists above).
+WEB_APPS := ./Clients/python ./Clients/portal ./Clients/demo-datasource ./Clients/demo-bank ./Clients/demo
 
 LISTEN ?= 127.0.0.1:7443
 DATA_DIR ?= ./data
 CERT_DIR ?= ./dev-certs
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all deps deps-proto build release test test-swift test-python test-demo-apps proto check-proto run bench clean
+DEMO_DIR ?= ./demo-data
+TEST_BIN = $${CONSENTHUB_BIN:-$$($(SWIFT) build --show-bin-path)}
+
+.PHONY: all deps deps-proto deps-web deps-browser build release test test-swift test-python test-portal test-demo-apps \
+	test-browser proto check-proto run demo screenshots bench clean
 
 all: build
 
@@ -72,7 +82,9 @@ test: deps check-proto
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-portal
 	$(MAKE) --no-print-directory test-demo-apps
+	$(MAKE) --no-print-directory test-browser
 
 # The Python client, installed as a user would (`pip install ./Clients/python`;
 # its dependencies come from `deps`), tested against a live consentd from the
@@ -81,20 +93,46 @@ test-python: deps
 	$(PYTHON) -m pip install -q --no-deps --no-build-isolation --root-user-action=ignore ./Clients/python
 	CONSENTHUB_BIN="$$($(SWIFT) build --show-bin-path)" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/python/tests
 
-# The demo bank and data source, installed as a deployment would install
-# them (their dependencies from the lists above), each tested with Flask's
-# test client and under gunicorn against a live consentd from the build
-# (or from $CONSENTHUB_BIN when set).
-test-demo-apps: deps
-	$(call apt_install,$(DEMO_SYSTEM_PKGS))
-	$(call pip_install,$(DEMO_PY_PKGS))
-	$(PYTHON) -m pip install -q --no-deps --no-build-isolation --root-user-action=ignore ./Clients/python ./Clients/demo-datasource ./Clients/demo-bank
-	bin="$${CONSENTHUB_BIN:-$$($(SWIFT) build --show-bin-path)}"; \
+# The web apps and the demo launcher, and what they need.
+deps-web: deps
+	$(call apt_install,$(WEB_SYSTEM_PKGS))
+	$(call pip_install,$(WEB_PY_PKGS))
+	$(PYTHON) -m pip install -q --no-deps --no-build-isolation --root-user-action=ignore $(WEB_APPS)
+
+deps-browser: deps-web
+	$(call apt_install,$(BROWSER_PKGS))
+
+# The citizen's portal (Clients/portal), tested with Flask's test client and
+# under gunicorn against a live consentd from the build above (or from
+# $CONSENTHUB_BIN when set).
+test-portal: deps-web
+	CONSENTHUB_BIN="$(TEST_BIN)" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/portal/tests
+
+# The demo bank and data source, each tested with Flask's test client and
+# under gunicorn against a live consentd.
+test-demo-apps: deps-web
+	bin="$(TEST_BIN)"; \
 	CONSENTHUB_BIN="$$bin" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/demo-datasource/tests && \
 	CONSENTHUB_BIN="$$bin" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/demo-bank/tests
 
+# The whole story in headless Chromium: consentd, the portal, the bank and the
+# data source started on free ports, clicked through (Clients/demo/tests). A
+# failing test leaves a screenshot, the page and the logs (it says where).
+test-browser: deps-browser
+	CONSENTHUB_BIN="$(TEST_BIN)" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/demo/tests
+
 run: release
 	Tools/run-dev.sh "$(RELEASE_BIN)" "$(LISTEN)" "$(DATA_DIR)" "$(CERT_DIR)"
+
+# The clickable story: consentd, the portal, the bank and the data source over
+# HTTPS with the development CA (certificates, data and logs in $(DEMO_DIR));
+# prints one URL each; Ctrl-C stops all four.
+demo: release deps-web
+	$(PYTHON) -m consent_demo --bin "$(RELEASE_BIN)" --dir "$(DEMO_DIR)"
+
+# Regenerates the README's screenshots (docs/screenshots/*.png) from a fresh stack.
+screenshots: build deps-browser
+	$(PYTHON) -m consent_demo.screenshots --bin "$$($(SWIFT) build --show-bin-path)" --out docs/screenshots
 
 bench: release
 	Tools/bench.sh "$(RELEASE_BIN)"

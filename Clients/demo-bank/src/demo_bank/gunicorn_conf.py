@@ -10,3 +10,7 @@ Flags on the command line win over these.
 # referrer: /callback's query carries the one-time authorization code.
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+# gunicorn 25.1+ opens a control socket at one fixed path per user: the portal
+# and the other demo app run beside this one, and would take it over.
+control_socket_disable = True

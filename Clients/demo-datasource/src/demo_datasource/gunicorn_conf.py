@@ -22,3 +22,7 @@ ca_certs = os.environ.get("DATASOURCE_HUB_CA")
 # referrer: queries carry the asked period, referrers may carry anything.
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+# gunicorn 25.1+ opens a control socket at one fixed path per user: the portal
+# and the other demo app run beside this one, and would take it over.
+control_socket_disable = True
