@@ -159,6 +159,8 @@ import Testing
                                               options: Flow.user()).request!
         #expect(request.consumerOrgNumber == "910203045")
         #expect(request.status == .created)
+        // Without OfferedBy it asks the person who was logged in, and nobody else.
+        #expect(request.offeredBy == TestHub.demoUserID)
         // A reload of the portal's page gets the same request.
         let again = try await portal.unary(Service.createRequestFromQuery, .init(query: query, idempotencyKey: "reload-safe"),
                                            options: Flow.user()).request!
@@ -182,6 +184,22 @@ import Testing
         let refused = await Flow.refusal { _ = try await portal.unary(Service.createRequestFromQuery, .init(query: evil), options: Flow.user()) }
         #expect(refused?.code == .permissionDenied)
         #expect(Flow.reason(refused) == "redirect_host_not_registered")
+        // Through the portal a query can only ask the person logged in: another
+        // person's OfferedBy or UserToken is refused, and nothing is created.
+        let other = "01019012480"
+        let forOther = await Flow.refusal {
+            _ = try await portal.unary(Service.createRequestFromQuery, .init(query: query + "&OfferedBy=\(other)"), options: Flow.user())
+        }
+        #expect(forOther?.code == .permissionDenied)
+        #expect(Flow.reason(forOther) == "offered_by_mismatch")
+        let token = try NationalIdentityNumber(validating: other).userToken
+        let tokenForOther = await Flow.refusal {
+            _ = try await portal.unary(Service.createRequestFromQuery, .init(query: query + "&UserToken=\(token)"), options: Flow.user())
+        }
+        #expect(tokenForOther?.code == .unauthenticated)
+        #expect(Flow.reason(tokenForOther) == "user_token_mismatch")
+        let feed = try await bank.unary(Service.listEvents, .init(after: 0)).events.filter { $0.type == .requestCreated }
+        #expect(feed.count == 1)
         // A data source may not submit queries at all.
         let wrongRole = await Flow.refusal { _ = try await nav.unary(Service.createRequestFromQuery, .init(query: query)) }
         #expect(wrongRole?.code == .permissionDenied)

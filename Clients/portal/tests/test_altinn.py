@@ -96,11 +96,28 @@ def test_english_language_code(logged_in):
     assert '<html lang="en">' in html and "Consent to the use of your data" in html
 
 
-def test_a_user_token_for_someone_else_shows_the_wrong_person_page(logged_in):
+def test_a_user_token_for_someone_else_shows_the_wrong_person_page(logged_in, bank):
+    # Through the portal a link can only ask the person logged in: the hub
+    # refuses to create it, and the portal offers to log in as someone else.
     token = hashlib.sha256(INGRID.pid.encode()).hexdigest()
+    before = len(bank.client.list_events(after=0).events)
     response = logged_in.get(altinn_url(OfferedBy=None, UserToken=token))
-    html = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403 and "Location" not in response.headers
     assert "user_token_mismatch" in html and 'name="switch"' in html
+    assert len(bank.client.list_events(after=0).events) == before  # nothing was created
+
+
+def test_a_link_for_someone_else_is_kept_for_the_right_person(logged_in):
+    token = hashlib.sha256(INGRID.pid.encode()).hexdigest()
+    assert logged_in.get(altinn_url(OfferedBy=None, UserToken=token)).status_code == 403
+    # Log in as someone else: Ingrid, whom the link is for, lands on her consent page.
+    switched = logged_in.submit("/login/switch", {"switch": "yes"})
+    assert switched.status_code == 303
+    login = logged_in.login(INGRID.pid, INGRID.level)
+    assert login.headers["Location"].endswith("/ui/AccessConsent/request")
+    created = logged_in.get(login.headers["Location"])
+    assert created.status_code == 303 and "/consent/" in created.headers["Location"]
 
 
 @pytest.mark.parametrize("overrides, status, reason, sentence", [

@@ -79,7 +79,7 @@ extension ConsentState {
                 throw .userTokenMalformed(length: text.utf8.count)
             }
             if case .person(let person) = request.offeredBy,
-               digest != SHA256Digest(bytes: SHA256.hash(Array(person.digits.utf8))) {
+               digest != person.userTokenDigest {
                 throw .userTokenContradictsOfferedBy()
             }
             userToken = digest

@@ -107,7 +107,17 @@ def altinn_request():
         query = session.pop("altinn_query", "")
     else:
         session.pop("altinn_query", None)
-    created = hub().create_request_from_query(g.user, query, _idempotency_key(g.user, query))
+    try:
+        created = hub().create_request_from_query(g.user, query, _idempotency_key(g.user, query))
+    except HubError as error:
+        if error.reason not in WRONG_PERSON:
+            raise
+        # The link is for someone else (its OfferedBy or UserToken): through
+        # the portal a query can only ask the person logged in. Offer to log
+        # in as that person, and keep the query for them (not in a URL).
+        session["altinn_query"] = query
+        remember_target(request.path)
+        return render_template("auth/wrong_person.html", reason=error.reason), 403
     log.info("created request %s from an Altinn 2 query for %s", created.id, created.consumer_org_number)
     target = url_for("consent.show", request_id=created.id, **({"lang": created.language} if created.language else {}))
     return redirect(target, 303)
