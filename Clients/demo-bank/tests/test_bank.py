@@ -318,6 +318,46 @@ def test_reloading_the_answer_does_not_spend_anything_again(browser, person):
     assert person.log_titles(request_id) == ["Samtykke gitt", "Samtykke benyttet"]
 
 
+@pytest.mark.parametrize("flow", ["api", "altinn2"])
+def test_an_answer_given_twice_still_gets_the_data(browser, person, parties, flow):
+    # A double click on accept, or accept again after the portal timed out:
+    # the hub's second redirect carries no code (already_answered), and the
+    # browser follows that one.
+    response = browser.apply(flow=flow)
+    if flow == "api":
+        request_id = request_id_of(response)
+    else:
+        query = urllib.parse.urlsplit(location(response)).query
+        request_id = ConsentClient(parties["consumer"]).create_request_from_query(query=query).request.id
+    first = person.accept(request_id)
+    second = person.accept(request_id)
+    assert "AuthorizationCode=" in first and "Status=OK" in second and "AuthorizationCode" not in second
+    response = browser.get(second)
+    assert response.status_code == 200, browser.page
+    assert element(browser.page, "bank-error") is None
+    assert request_id in element(browser.page, "token-claims")
+    assert "Uføretrygd" in element(browser.page, "datasource-data")
+    assert "Svaret kom uten svarkode fordi du hadde svart før" in browser.page
+    # Should the browser follow the first redirect too, it is a reload, not an unknown application.
+    response = browser.get(first)
+    assert response.status_code == 200 and "allerede behandlet" in browser.page
+    assert person.log_titles(request_id) == ["Samtykke gitt", "Samtykke benyttet"]
+
+
+def test_an_answer_without_a_code_is_taken_only_for_this_browsers_accepted_application(app, browser, person):
+    # Another browser's application: refused before any hub call, as with a code.
+    other = Browser(app)
+    request_id = request_id_of(other.apply())
+    person.accept(request_id)
+    response = browser.get("/callback?RequestId=%s&Status=OK" % request_id)
+    assert response.status_code == 400 and reason_shown(browser.page) == "application_unknown"
+    # This browser's, not answered yet: the hub will not issue a token.
+    request_id = request_id_of(browser.apply())
+    response = browser.get("/callback?RequestId=%s&Status=OK" % request_id)
+    assert response.status_code == 200 and reason_shown(browser.page) == "consent_not_given"
+    assert element(browser.page, "token-claims") is None
+
+
 def test_everything_shown_from_outside_is_escaped(browser, person):
     request_id = request_id_of(browser.apply(purpose=HOSTILE))
     browser.get(person.accept(request_id))
