@@ -3,10 +3,13 @@ and the reason code for support. Table-driven through a fake hub for
 refusals that are hard to provoke; the hub being down, restarting and
 stalling with a real consentd."""
 
+import socket
+import threading
+
 import pytest
 from markupsafe import escape
 
-from conftest import HAKON, Consentd, free_port, unique_purpose
+from conftest import HAKON, INGRID, Consentd, free_port, unique_purpose
 from consenthub import StatusCode
 from consent_portal import errors
 from consent_portal.hub import HubError
@@ -142,6 +145,43 @@ def test_hub_down_is_a_503_page_not_a_traceback(make_app):
         assert "Traceback" not in html
     # the login itself needs no hub
     assert client.get("/login").status_code == 200
+
+
+def test_while_the_hub_is_unreachable_pages_do_not_wait_for_each_others_connects(make_app):
+    # A "hub" that takes the TCP connection and never answers the TLS
+    # handshake (as with its packets dropped): each connect stalls until this
+    # test ends it. Once one has failed, a page asked for while the portal is
+    # trying again is a 503 at once, not a wait behind that attempt.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        app = make_app("127.0.0.1:%d" % listener.getsockname()[1], HUB_CONNECT_TIMEOUT=10)
+        first, second = app.test_client(), app.test_client()
+        first.login()
+        second.login(INGRID.pid)
+
+        def in_thread():
+            thread = threading.Thread(target=lambda: setattr(thread, "response", first.get("/profile/consents")))
+            thread.start()
+            return thread
+
+        failing = in_thread()
+        listener.accept()[0].close()
+        failing.join()
+        assert failing.response.status_code == 503
+
+        trying_again = in_thread()
+        stalled, _ = listener.accept()
+        try:
+            response = second.get("/profile/consents")
+        finally:
+            stalled.close()
+        trying_again.join()
+        assert response.status_code == 503 and "hub_unavailable" in response.get_data(as_text=True)
+        assert trying_again.response.status_code == 503
+        listener.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # the second page made no connect of its own
 
 
 def test_the_portal_reconnects_when_the_hub_is_back(make_app, binaries, certs, tmp_path):
