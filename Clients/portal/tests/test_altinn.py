@@ -143,6 +143,23 @@ def test_a_query_that_breaks_a_rule_is_shown_and_redirects_nowhere(logged_in, ov
     assert "evil.example" not in html
 
 
+@pytest.mark.parametrize("overrides", [
+    {"Resources": HAKON.pid},
+    {"RedirectUrl": "https://%s.evil.example/" % HAKON.pid},
+    {"CoveredBy": HAKON.pid},
+    {"5252_1_fraOgMed": HAKON.pid},
+])
+def test_a_hostile_query_carrying_a_national_id_leaves_it_in_no_log_or_page(logged_in, caplog, overrides):
+    # The hub's refusal may quote what the query said; the portal logs the
+    # status and the reason only (and the audit looks for any eleven digits).
+    response = logged_in.get(altinn_url(**overrides))
+    html = response.get_data(as_text=True)
+    assert 400 <= response.status_code < 500 and "Location" not in response.headers
+    assert HAKON.pid not in html and "evil.example" not in html
+    assert "CreateRequestFromQuery refused: " in caplog.text
+    assert HAKON.pid not in caplog.text
+
+
 def test_an_empty_query_is_refused(logged_in):
     response = logged_in.get("/ui/AccessConsent/request")
     assert response.status_code == 400 and "Location" not in response.headers

@@ -12,7 +12,10 @@ import time
 import urllib.parse
 
 from flask import Flask, render_template, request
+from flask.logging import default_handler
 from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from consenthub.masking import mask_national_ids_in
 
 from .altinn2 import OSLO
 from .hub import Hub, HubUnavailable
@@ -49,6 +52,9 @@ def create_app(test_config=None):
         raise RuntimeError("set " + ", ".join("BANK_" + name for name in missing))
 
     app.json.sort_keys = False  # claims in the hub's order
+    # Flask's handler writes to gunicorn's error stream without passing
+    # gunicorn's logger and its mask (gunicorn_conf.py): it masks national ids too.
+    mask_national_ids_in(app.logger, default_handler)
     app.extensions["demo_bank"] = Hub.from_config(app.config)
     csrf.init_app(app)
 

@@ -109,8 +109,10 @@ class Hub:
         except RpcError as error:
             failure = HubError.from_rpc_error(method, error)
             level = logging.WARNING if failure.code in (StatusCode.UNAVAILABLE, StatusCode.DEADLINE_EXCEEDED) else logging.INFO
-            # The hub's messages never contain a national id (consent.proto), so they may be logged.
-            log.log(level, "%s refused: %s %s: %s", method, _status_name(failure.code), failure.reason, failure.message)
+            # The status and the reason only: the hub's message may quote what
+            # the caller sent (an Altinn 2 query's Resources or RedirectUrl can
+            # hold a national id), and support needs no more than the reason.
+            log.log(level, "%s refused: %s %s", method, _status_name(failure.code), failure.reason)
             raise failure from None
 
     def close(self):
