@@ -3,13 +3,14 @@ and the reason code for support. Table-driven through a fake hub for
 refusals that are hard to provoke; the hub being down, restarting and
 stalling with a real consentd."""
 
+import re
 import socket
 import threading
 
 import pytest
 from markupsafe import escape
 
-from conftest import HAKON, INGRID, Consentd, free_port, unique_purpose
+from conftest import HAKON, INGRID, REPO, Consentd, free_port, unique_purpose
 from consenthub import StatusCode
 from consent_portal import errors
 from consent_portal.hub import HubError
@@ -54,7 +55,8 @@ TABLE = [
     (StatusCode.PERMISSION_DENIED, "consumer_not_authorised", 403, "consumer_not_authorised"),
     (StatusCode.PERMISSION_DENIED, "redirect_host_not_registered", 403, "bad_redirect"),
     (StatusCode.INVALID_ARGUMENT, "redirect_not_https", 400, "bad_redirect"),
-    (StatusCode.INVALID_ARGUMENT, "covered_by_missing", 400, "bad_link"),
+    (StatusCode.INVALID_ARGUMENT, "query_parameter_missing", 400, "bad_link"),
+    (StatusCode.OUT_OF_RANGE, "too_many_resources", 400, "bad_link"),
     (StatusCode.INVALID_ARGUMENT, "query_parameter_unknown", 400, "bad_link"),
     (StatusCode.INVALID_ARGUMENT, "metadata_missing", 400, "bad_link"),
     (StatusCode.OUT_OF_RANGE, "valid_to_in_past", 400, "bad_link"),
@@ -64,15 +66,28 @@ TABLE = [
     (StatusCode.UNAVAILABLE, "hub_unavailable", 503, "hub_unavailable"),
     (StatusCode.UNAVAILABLE, "server_shutting_down", 503, "hub_unavailable"),
     (StatusCode.DEADLINE_EXCEEDED, "hub_timeout", 504, "hub_timeout"),
-    (StatusCode.RESOURCE_EXHAUSTED, "too_many_calls", 429, "busy"),
     (StatusCode.INTERNAL, "", 502, "portal_fault"),
     (StatusCode.UNIMPLEMENTED, "", 502, "portal_fault"),
-    # a reason the portal does not know falls back to its status
+    # the transport's limit of calls at once on a connection says no reason
+    (StatusCode.RESOURCE_EXHAUSTED, "", 429, "busy"),
+]
+UNLISTED = [
+    # A reason the portal does not list falls back to its status: a new one,
+    # or the limits of the hub's transport (calls at once, a call rate, a
+    # consumer's open requests) as RESOURCE_EXHAUSTED, "try again later"
+    # whatever the reason, even one listed for another status.
     (StatusCode.NOT_FOUND, "something_new", 404, "not_found"),
     (StatusCode.PERMISSION_DENIED, "something_new", 403, "not_allowed"),
     (StatusCode.INVALID_ARGUMENT, "something_new", 400, "invalid"),
     (StatusCode.FAILED_PRECONDITION, "something_new", 409, "wrong_state"),
+    (StatusCode.RESOURCE_EXHAUSTED, "open_requests_quota", 429, "busy"),
+    (StatusCode.RESOURCE_EXHAUSTED, "call_rate", 429, "busy"),
+    (StatusCode.RESOURCE_EXHAUSTED, "concurrent_calls", 429, "busy"),
+    (StatusCode.RESOURCE_EXHAUSTED, "too_many_resources", 429, "busy"),
 ]
+TABLE += UNLISTED
+# The portal's own reasons, for a hub it did not reach or that did not answer.
+PORTALS_OWN = {"hub_unavailable", "hub_timeout"}
 
 
 def sentence(app, key, language="nb-NO"):
@@ -107,6 +122,24 @@ def test_the_table_covers_every_reason_the_portal_maps():
                                                      if r not in errors._BAD_LINK and r not in errors._BAD_REDIRECT}
     for reason in errors._BAD_LINK + errors._BAD_REDIRECT:
         assert errors.http_status_and_text(StatusCode.INVALID_ARGUMENT, reason)[1] in ("bad_link", "bad_redirect")
+
+
+def reasons_in_the_hubs_sources():
+    """Every snake_case string literal of the hub's Swift sources: the
+    reasons it can send are among them (`reason: "…"`, trailers, ProtoField)."""
+    sources = REPO / "Sources"
+    if not sources.is_dir():
+        pytest.skip("the hub's sources are not beside these tests")
+    literal = re.compile(r'"([a-z][a-z0-9]*(?:_[a-z0-9]+)+)"')
+    return {name for path in sources.rglob("*.swift") for name in literal.findall(path.read_text(errors="replace"))}
+
+
+def test_every_reason_the_portal_maps_is_one_the_hub_sends():
+    sent = reasons_in_the_hubs_sources()
+    mapped = set(errors.REASONS) - PORTALS_OWN
+    assert mapped - sent == set(), "the portal maps reasons the hub never sends"
+    listed = {reason for _, reason, _, _ in TABLE[:len(TABLE) - len(UNLISTED)] if reason} - PORTALS_OWN
+    assert listed - sent == set(), "the table names reasons the hub never sends"
 
 
 def test_the_error_page_speaks_the_chosen_language(fake_app):
