@@ -253,6 +253,21 @@ def test_a_hub_that_does_not_answer_in_time_is_a_504_page(make_app, binaries, ce
         assert server.stop() == 0
 
 
+@pytest.mark.parametrize("language, title", [("nb-NO", "Det du sendte, var for stort"),
+                                              ("en", "What you sent was too large")])
+def test_an_oversized_form_is_the_portals_own_413_page(logged_in, language, title):
+    # Werkzeug refuses a form field over 500 kB; the page is the portal's,
+    # in the person's language, not the framework's English one.
+    token = logged_in.csrf_token("/profile/consents?lang=" + language)
+    response = logged_in.post("/consent/%s" % UUID, data={"csrf_token": token, "decision": "accept",
+                                                         "filler": "x" * 600_000})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert '<html lang="%s">' % language in html and "<title>%s" % title in html
+    assert '<code id="reason-code">request_too_large</code>' in html
+    assert "Request Entity Too Large" not in html
+
+
 def test_an_unknown_page_is_a_404_page(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404 and "Siden finnes ikke." in response.get_data(as_text=True)

@@ -92,6 +92,16 @@ def create_app(test_config=None):
     def csrf_failed(error):
         return render_template("error.html", reason="csrf_failed"), 400
 
+    # The bank's own page, in Norwegian, rather than the framework's English
+    # one: an unknown address, a wrong method, a form beyond Werkzeug's limits
+    # (a field over 500 kB, such as an enormous purpose).
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(413)
+    def not_served(error):
+        reason = {404: "page_not_found", 405: "method_not_allowed", 413: "request_too_large"}[error.code]
+        return render_template("error.html", reason=reason), error.code
+
     return app
 
 

@@ -128,6 +128,13 @@ def bad_request(error):
     return portal_error_page(400, "invalid_form", "bad_request")
 
 
+@bp.app_errorhandler(413)
+def too_large(error):
+    # A form beyond Werkzeug's limits (a field over 500 kB, too many parts):
+    # the portal's page in the person's language, not the framework's.
+    return portal_error_page(413, "too_large", "request_too_large")
+
+
 @bp.app_errorhandler(404)
 def not_found(error):
     return portal_error_page(404, "page_not_found", "page_not_found")
