@@ -129,8 +129,15 @@ def _raw_query():
     return quote_from_bytes(request.query_string, safe="!#$%&'()*+,-./:;=?@[]_~")
 
 
+# The label of the key derived from the portal's secret for idempotency keys.
+IDEMPOTENCY_KEY_LABEL = b"altinn2-idempotency"
+
+
 def _idempotency_key(user, query):
     """The same person opening the same link again gets the same request,
-    not a second one (a reload, the back button)."""
+    not a second one (a reload, the back button). Keyed with a key of its
+    own, derived from the secret that signs the session cookies: one key,
+    one job (the hub sees these keys; the secret never keys anything else)."""
     secret = str(current_app.secret_key).encode()
-    return hmac.new(secret, (user.pid + query).encode(), hashlib.sha256).hexdigest()
+    key = hmac.new(secret, IDEMPOTENCY_KEY_LABEL, hashlib.sha256).digest()
+    return hmac.new(key, (user.pid + query).encode(), hashlib.sha256).hexdigest()
