@@ -55,6 +55,9 @@ public struct FrameDecoder: ~Copyable {
     /// Bytes received but not yet returned as frames.
     public var bufferedByteCount: Int { writeIndex - readIndex }
 
+    /// Bytes allocated for the buffer.
+    public var capacityBytes: Int { capacity }
+
     /// Room for at least `minimum` more bytes at the end of the buffer; report
     /// what was written there with `didWrite(_:)`.
     public mutating func writableSpace(minimum: Int) -> UnsafeMutableRawBufferPointer {
@@ -123,6 +126,17 @@ public struct FrameDecoder: ~Copyable {
         storage.deallocate()
         storage = newStorage
         capacity = newCapacity
+    }
+
+    /// Gives the buffer back, keeping only a minimal one: for a connection
+    /// that has closed but whose object something still references (a timer
+    /// entry, an unanswered call's responder). Unread bytes are dropped.
+    public mutating func releaseMemory() {
+        storage.deallocate()
+        capacity = FrameLimits.prefixSize
+        storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        readIndex = 0
+        writeIndex = 0
     }
 
     /// Once everything has been consumed, rewinds to the start and gives back

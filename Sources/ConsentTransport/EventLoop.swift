@@ -99,6 +99,8 @@ public final class EventLoop: @unchecked Sendable {
     let epfd: Int32
     private let wakeFD: Int32
     private static let wakeToken = UInt64.max
+    /// Below this many entries the heap is never compacted (cheap to keep).
+    static let compactionFloor = 64
 
     /// Work from other threads; `closed` once the loop has ended, after which
     /// nothing is queued any more (see `post`, `submit`, `execute`).
@@ -286,7 +288,10 @@ public final class EventLoop: @unchecked Sendable {
         assert(inEventLoop)
         assert(liveTargetTimers > 0, "timerCancelled without a live timer")
         if liveTargetTimers > 0 { liveTargetTimers -= 1 }
-        if timers.count > 1024 && timers.count > 4 * liveTargetTimers { compactTimers() }
+        // Dead entries still reference their targets (a closed connection's
+        // object, buffers already freed): compact once they are 3/4 of the
+        // heap, which keeps the cost amortised O(1) per cancellation.
+        if timers.count > Self.compactionFloor && timers.count > 4 * liveTargetTimers { compactTimers() }
     }
 
     /// For tests (on the loop): entries in the timer heap, the live target

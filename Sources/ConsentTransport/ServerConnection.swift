@@ -41,6 +41,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     @exclusivity(unchecked) private var calls: CallTable
     private var peer = PeerIdentity(principalID: "")
     private var methodCache: [(bytes: [UInt8], name: String)] = []
+    private var methodCacheBytes = 0
 
     @exclusivity(unchecked) private var flushScheduled = false
     @exclusivity(unchecked) private var writeInterest = false
@@ -58,6 +59,8 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private let inboxBytes = Atomic<Int>(0)
     /// Which calls are open, for `send` off the loop.
     private let published: PublishedCallSequences
+    /// The buffer bytes last added to `LoopStats.connectionBufferBytes`.
+    private var accountedBufferBytes = 0
 
     private static let timerHandshake: UInt64 = 1
     private static let timerIdle: UInt64 = 2
@@ -83,6 +86,13 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         calls = CallTable(limit: config.maxConcurrentCallsPerConnection)
         published = PublishedCallSequences(capacity: calls.slots.count)
         lastActivity = loopContext.loop.now
+        loopContext.stats.connectionsRetained.add(1, ordering: .relaxed)
+        accountBuffers()
+    }
+
+    deinit {
+        loopContext.stats.connectionsRetained.subtract(1, ordering: .relaxed)
+        loopContext.stats.connectionBufferBytes.subtract(accountedBufferBytes, ordering: .relaxed)
     }
 
     private var config: TransportServer.Configuration { shared.configuration }
@@ -174,6 +184,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     // MARK: Reading
 
     private func readAll() {
+        defer { accountBuffers() }
         var reads = 0
         while machine.acceptsInput && !readPaused {
             if reads == Self.readBudget {
@@ -265,7 +276,10 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             }
         }
         let name = Wire.string(bytes)
-        if methodCache.count < 32 { methodCache.append((Array(bytes), name)) }
+        if methodCache.count < 32 {
+            methodCache.append((Array(bytes), name))
+            methodCacheBytes += bytes.count
+        }
         return name
     }
 
@@ -610,6 +624,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         }
         outputBacklog.store(0, ordering: .relaxed)
         output.shrinkIfEmpty(to: 64 * 1024)
+        accountBuffers()
         setWriteInterest(false)
         if transition({ $0.outputFlushed() }) {
             startLingering()
@@ -652,6 +667,16 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             processFrames()
             readAll()
         }
+    }
+
+    /// Brings `LoopStats.connectionBufferBytes` up to date with this
+    /// connection's buffers (after reading, flushing and closing: where they
+    /// grow and shrink).
+    private func accountBuffers() {
+        let bytes = decoder.capacityBytes + output.capacity + methodCacheBytes
+        guard bytes != accountedBufferBytes else { return }
+        stats.connectionBufferBytes.add(bytes - accountedBufferBytes, ordering: .relaxed)
+        accountedBufferBytes = bytes
     }
 
     private func setWriteInterest(_ on: Bool) {
@@ -767,8 +792,15 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         loop.deregister(fd)
         Posix.close(fd)
         writableWaiters.removeAll()
-        output.removeAll()
         outputBacklog.store(0, ordering: .relaxed)
+        // The object may live on (a dead timer entry waits in the heap until
+        // compaction, a handler keeps its responder); what it holds must not.
+        decoder.releaseMemory()
+        output.releaseMemory()
+        methodCache = []
+        methodCacheBytes = 0
+        tls.release()
+        accountBuffers()
         loopContext.connectionClosed(self)
     }
 }

@@ -81,6 +81,11 @@ extension TransportServer {
         public var bytesWritten = 0
         /// Times a connection stopped reading because its output was over the high-water mark.
         public var readPauses = 0
+        /// Bytes allocated for connections' input and output buffers.
+        public var connectionBufferBytes = 0
+        /// Connection objects alive: `connectionsOpen` plus closed ones still
+        /// referenced (by a timer that has not fired yet, say), which hold no buffers.
+        public var connectionsRetained = 0
 
         public init() {}
     }

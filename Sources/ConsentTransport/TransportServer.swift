@@ -81,6 +81,8 @@ public final class TransportServer: Sendable {
             total.bytesRead += s.bytesRead.load(ordering: .relaxed)
             total.bytesWritten += s.bytesWritten.load(ordering: .relaxed)
             total.readPauses += s.readPauses.load(ordering: .relaxed)
+            total.connectionBufferBytes += s.connectionBufferBytes.load(ordering: .relaxed)
+            total.connectionsRetained += s.connectionsRetained.load(ordering: .relaxed)
         }
         return total
     }

@@ -100,10 +100,15 @@ public struct Consent_V1_HealthStatsResponse: Sendable, Hashable {
     public var storage: String = ""
     public var eventsCommitted: UInt64 = 0
     public var residentBytes: UInt64 = 0
+    /// Bytes allocated for connections' input and output buffers (capacity).
+    public var connectionBufferBytes: UInt64 = 0
+    /// Connection objects alive: the open connections plus closed ones still
+    /// referenced (by a timer not yet fired), which hold no buffers.
+    public var connectionsRetained: UInt64 = 0
 
     public init() {}
 
-    public init(uptimeMs: UInt64 = 0, eventLoops: UInt32 = 0, connectionsOpen: UInt64 = 0, connectionsAccepted: UInt64 = 0, callsInFlight: UInt64 = 0, callsCompleted: UInt64 = 0, protocolErrors: UInt64 = 0, methods: [Consent_V1_MethodStats] = [], storage: String = "", eventsCommitted: UInt64 = 0, residentBytes: UInt64 = 0) {
+    public init(uptimeMs: UInt64 = 0, eventLoops: UInt32 = 0, connectionsOpen: UInt64 = 0, connectionsAccepted: UInt64 = 0, callsInFlight: UInt64 = 0, callsCompleted: UInt64 = 0, protocolErrors: UInt64 = 0, methods: [Consent_V1_MethodStats] = [], storage: String = "", eventsCommitted: UInt64 = 0, residentBytes: UInt64 = 0, connectionBufferBytes: UInt64 = 0, connectionsRetained: UInt64 = 0) {
         self.uptimeMs = uptimeMs
         self.eventLoops = eventLoops
         self.connectionsOpen = connectionsOpen
@@ -115,6 +120,8 @@ public struct Consent_V1_HealthStatsResponse: Sendable, Hashable {
         self.storage = storage
         self.eventsCommitted = eventsCommitted
         self.residentBytes = residentBytes
+        self.connectionBufferBytes = connectionBufferBytes
+        self.connectionsRetained = connectionsRetained
     }
 }
 
@@ -292,6 +299,8 @@ extension Consent_V1_HealthStatsResponse: CBridgedMessage {
         self.storage = ProtoBridge.string(m.storage)
         self.eventsCommitted = m.events_committed
         self.residentBytes = m.resident_bytes
+        self.connectionBufferBytes = m.connection_buffer_bytes
+        self.connectionsRetained = m.connections_retained
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -314,6 +323,8 @@ extension Consent_V1_HealthStatsResponse: CBridgedMessage {
         if !self.storage.isEmpty { c.pointee.storage = arena.cString(self.storage) }
         c.pointee.events_committed = self.eventsCommitted
         c.pointee.resident_bytes = self.residentBytes
+        c.pointee.connection_buffer_bytes = self.connectionBufferBytes
+        c.pointee.connections_retained = self.connectionsRetained
         return c
     }
 

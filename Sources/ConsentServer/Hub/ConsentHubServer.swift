@@ -214,6 +214,8 @@ final class HubStatus: HealthReporting {
             response.callsInFlight = UInt64(stats.callsInFlight)
             response.callsCompleted = UInt64(stats.callsCompleted)
             response.protocolErrors = UInt64(stats.protocolErrors)
+            response.connectionBufferBytes = UInt64(stats.connectionBufferBytes)
+            response.connectionsRetained = UInt64(stats.connectionsRetained)
         }
         if let router = router.withLock({ $0 }) {
             response.methods = router.methodStats.map { .init(method: $0.method, calls: $0.calls, errors: $0.errors) }

@@ -13,6 +13,13 @@ final class LoopStats: Sendable {
     let bytesRead = Atomic<Int>(0)
     let bytesWritten = Atomic<Int>(0)
     let readPauses = Atomic<Int>(0)
+    /// Capacity of the input and output buffers of this loop's connection
+    /// objects. Changed with atomic adds, not `bump`: a connection's last
+    /// reference (a responder held by another thread) may go on any thread.
+    let connectionBufferBytes = Atomic<Int>(0)
+    /// Connection objects not yet freed: the open ones, plus closed ones that
+    /// something (a timer entry, a responder) still references.
+    let connectionsRetained = Atomic<Int>(0)
 
     @inline(__always)
     static func bump(_ counter: borrowing Atomic<Int>, by delta: Int = 1) {

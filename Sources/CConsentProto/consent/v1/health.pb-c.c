@@ -422,7 +422,7 @@ const ProtobufCMessageDescriptor consent__v1__method_stats__descriptor =
   (ProtobufCMessageInit) consent__v1__method_stats__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_descriptors[11] =
+static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_descriptors[13] =
 {
   {
     "uptime_ms",
@@ -556,12 +556,38 @@ static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "connection_buffer_bytes",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, connection_buffer_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "connections_retained",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, connections_retained),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__health_stats_response__field_indices_by_name[] = {
   5,   /* field[5] = calls_completed */
   4,   /* field[4] = calls_in_flight */
+  11,   /* field[11] = connection_buffer_bytes */
   3,   /* field[3] = connections_accepted */
   2,   /* field[2] = connections_open */
+  12,   /* field[12] = connections_retained */
   1,   /* field[1] = event_loops */
   9,   /* field[9] = events_committed */
   7,   /* field[7] = methods */
@@ -573,7 +599,7 @@ static const unsigned consent__v1__health_stats_response__field_indices_by_name[
 static const ProtobufCIntRange consent__v1__health_stats_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor consent__v1__health_stats_response__descriptor =
 {
@@ -583,7 +609,7 @@ const ProtobufCMessageDescriptor consent__v1__health_stats_response__descriptor 
   "Consent__V1__HealthStatsResponse",
   "consent.v1",
   sizeof(Consent__V1__HealthStatsResponse),
-  11,
+  13,
   consent__v1__health_stats_response__field_descriptors,
   consent__v1__health_stats_response__field_indices_by_name,
   1,  consent__v1__health_stats_response__number_ranges,
