@@ -40,8 +40,12 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     @exclusivity(unchecked) private var output: ByteBuffer
     @exclusivity(unchecked) private var calls: CallTable
     private var peer = PeerIdentity(principalID: "")
-    private var methodCache: [(bytes: [UInt8], name: String)] = []
-    private var methodCacheBytes = 0
+    /// The method name this connection called last (`shared.methodNames`), or -1.
+    private var lastMethod = -1
+    /// The dispatcher's answer to every call of this peer when it may not
+    /// call at all (an unknown certificate), as of `admissionEpoch`.
+    private var refusal: CallResult? = nil
+    private var admissionEpoch: UInt64 = 0
 
     @exclusivity(unchecked) private var flushScheduled = false
     @exclusivity(unchecked) private var writeInterest = false
@@ -166,6 +170,8 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         switch transition({ $0.handshakeCompleted(hasPrincipal: principal != nil) }) {
         case .becomeActive:
             peer = PeerIdentity(principalID: principal!, commonName: cn, serialNumber: serial, remoteAddress: remoteAddress)
+            admissionEpoch = shared.dispatcher.admissionEpoch
+            refusal = shared.dispatcher.admission(of: peer)
             lastActivity = loop.now
             armIdleTimer(at: lastActivity)
             // Edge-triggered: frames that came with the handshake's last flight
@@ -268,19 +274,27 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         }
     }
 
+    /// The served method spelled `bytes` as its shared string; any other name
+    /// as a string of its own, made for this call and not kept.
     private func methodName(_ bytes: UnsafeRawBufferPointer) -> String {
-        if let base = bytes.baseAddress {
-            for entry in methodCache where entry.bytes.count == bytes.count {
-                let equal = entry.bytes.withUnsafeBytes { memcmp($0.baseAddress!, base, bytes.count) == 0 }
-                if equal { return entry.name }
-            }
+        let methods = shared.methodNames
+        if lastMethod >= 0, methods.matches(lastMethod, bytes) { return methods[lastMethod] }
+        if let index = methods.index(of: bytes) {
+            lastMethod = index
+            return methods[index]
         }
-        let name = Wire.string(bytes)
-        if methodCache.count < 32 {
-            methodCache.append((Array(bytes), name))
-            methodCacheBytes += bytes.count
+        return Wire.string(bytes)
+    }
+
+    /// The dispatcher's refusal of this peer, asked again after a reload.
+    @inline(__always)
+    private func currentRefusal() -> CallResult? {
+        let epoch = shared.dispatcher.admissionEpoch
+        if epoch != admissionEpoch {
+            admissionEpoch = epoch
+            refusal = shared.dispatcher.admission(of: peer)
         }
-        return name
+        return refusal
     }
 
     private func handleRequest(_ callID: UInt32, _ request: Wire.RequestView) {
@@ -290,6 +304,12 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         }
         guard calls.find(callID) == nil else {
             fail(.protocolError, "Request for call_id \(callID), which is already open")
+            return
+        }
+        // Before anything of the Request is read: an unknown certificate's
+        // call costs a lookup and its answer, nothing more.
+        if let refusal = currentRefusal(), machine.requestReceived() == .dispatch {
+            writeResponse(callID, refusal)
             return
         }
         switch machine.requestReceived() {
@@ -673,7 +693,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// connection's buffers (after reading, flushing and closing: where they
     /// grow and shrink).
     private func accountBuffers() {
-        let bytes = decoder.capacityBytes + output.capacity + methodCacheBytes
+        let bytes = decoder.capacityBytes + output.capacity
         guard bytes != accountedBufferBytes else { return }
         stats.connectionBufferBytes.add(bytes - accountedBufferBytes, ordering: .relaxed)
         accountedBufferBytes = bytes
@@ -797,8 +817,6 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         // compaction, a handler keeps its responder); what it holds must not.
         decoder.releaseMemory()
         output.releaseMemory()
-        methodCache = []
-        methodCacheBytes = 0
         tls.release()
         accountBuffers()
         loopContext.connectionClosed(self)

@@ -131,6 +131,8 @@ public final class TransportServer: Sendable {
 final class ServerShared: @unchecked Sendable {  // loopContexts is set once in TransportServer.init, before any loop sees it
     let configuration: TransportServer.Configuration
     let dispatcher: any CallDispatcher
+    /// The dispatcher's method names, for turning Request bytes into strings.
+    let methodNames: MethodNameTable
     var loopContexts: [ServerLoopContext] = []
     private let shutdownState = Mutex<(started: Bool, loopsLeft: Int, finished: Bool, completions: [@Sendable () -> Void])>((false, 0, false, []))
     private let roundRobin = Atomic<Int>(0)
@@ -138,6 +140,7 @@ final class ServerShared: @unchecked Sendable {  // loopContexts is set once in 
     init(configuration: TransportServer.Configuration, dispatcher: any CallDispatcher) {
         self.configuration = configuration
         self.dispatcher = dispatcher
+        self.methodNames = MethodNameTable(dispatcher.methodNames)
     }
 
     var isShuttingDown: Bool { shutdownState.withLock { $0.started } }

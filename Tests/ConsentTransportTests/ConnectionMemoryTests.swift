@@ -49,4 +49,40 @@ struct ConnectionMemoryTests {
         #expect(stats.connectionBufferBytes < 64 * 1024, "\(stats.connectionBufferBytes) bytes still held by \(stats.connectionsRetained) closed connections")
         await server.shutdown()
     }
+
+    /// A Request with `method` and nothing else, answered by the server.
+    static func call(_ raw: RawTLSClient, _ callID: UInt32, method: String) -> Consent_V1_Response? {
+        raw.send(requestFrame(callID: callID, method: method, payload: [1, 2, 3]))
+        guard case .response(let response)? = raw.readFrames(1).first?.kind else { return nil }
+        return response
+    }
+
+    @Test("an unknown certificate's calls are refused before anything of them is read or kept")
+    func strangersCostNothing() async throws {
+        let server = try TestServer(loops: 1, unknownPrincipals: ["CN Only Org"])
+        let raw = try RawTLSClient(port: server.port, context: server.clientTLS(TestServer.certs.cnOnly))
+        // 32 different method names of 256 KiB each (the attack test used 3.9 MB).
+        for i in 0..<32 {
+            let name = "/" + String(repeating: Character(UnicodeScalar(UInt8(65 + i % 26))), count: 256 * 1024)
+            let answer = Self.call(raw, UInt32(i + 1), method: name)
+            #expect(answer?.statusCode == UInt32(StatusCode.unauthenticated.rawValue), "call \(i): \(String(describing: answer?.statusMessage))")
+        }
+        // Idle, with its calls answered, the connection holds only its empty buffers.
+        #expect(server.server.stats.connectionBufferBytes < 1 << 20, "\(server.server.stats.connectionBufferBytes) bytes held")
+        #expect(server.recorder.dispatched.load(ordering: .relaxed) == 0, "the dispatcher never sees a stranger's call")
+        await server.shutdown()
+    }
+
+    @Test("method names a known caller invents are not kept either")
+    func unknownMethodNamesAreNotKept() async throws {
+        let server = try TestServer(loops: 1)
+        let raw = try RawTLSClient(port: server.port, context: server.clientTLS(TestServer.certs.bank))
+        for i in 0..<40 {
+            let name = "/x.Y/" + String(repeating: "m", count: 128 * 1024 + i)
+            #expect(Self.call(raw, UInt32(i + 1), method: name)?.statusCode == UInt32(StatusCode.unimplemented.rawValue))
+        }
+        #expect(Self.call(raw, 99, method: TestMethod.echo)?.payload == [1, 2, 3])
+        #expect(server.server.stats.connectionBufferBytes < 1 << 20, "\(server.server.stats.connectionBufferBytes) bytes held")
+        await server.shutdown()
+    }
 }

@@ -146,15 +146,14 @@ public final class Router: CallDispatcher {
 
     public func dispatch(_ call: IncomingCall, responder: CallResponder) {
         guard let principal = principals.value[call.peer.principalID] else {
-            responder.fail(RPCError(
-                .unauthenticated,
-                "client certificate \(call.peer.principalID) is not a known principal of this hub; ask the operator to add it to the principals file"
-            ))
+            responder.fail(Self.unknownPrincipal(call.peer))
             return
         }
         guard let entry = entries[call.method] else {
             unknownMethods.add(1, ordering: .relaxed)
-            responder.fail(RPCError(.unimplemented, "unknown method \(call.method)"))
+            // A name is at most a frame long: quote only its start.
+            let name = call.method.unicodeScalars.count > 200 ? String(call.method.unicodeScalars.prefix(200)) + "…" : call.method
+            responder.fail(RPCError(.unimplemented, "unknown method \(name)"))
             return
         }
         guard !entry.roles.isDisjoint(with: principal.roles) else {
@@ -171,6 +170,20 @@ public final class Router: CallDispatcher {
             principal: principal, metadata: call.metadata, deadline: call.deadline, peer: call.peer, method: call.method
         )
         entry.invoke(call, context, responder, entry)
+    }
+
+    /// The transport answers an unknown certificate's calls with this before
+    /// reading them (`dispatch` checks again: a reload may come in between).
+    public func admission(of peer: PeerIdentity) -> CallResult? {
+        principals.value[peer.principalID] == nil ? CallResult(Self.unknownPrincipal(peer)) : nil
+    }
+
+    public var admissionEpoch: UInt64 { principals.version }
+
+    static func unknownPrincipal(_ peer: PeerIdentity) -> RPCError {
+        RPCError(
+            .unauthenticated,
+            "client certificate \(peer.principalID) is not a known principal of this hub; ask the operator to add it to the principals file")
     }
 
     /// Every registered method name, sorted.
