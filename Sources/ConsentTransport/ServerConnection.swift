@@ -53,6 +53,12 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     @exclusivity(unchecked) private var lastActivity: MonotonicInstant
     /// Bit `1 << payload` for each connection timer that is armed.
     @exclusivity(unchecked) private var armedTimers: UInt8 = 0
+    /// When the first byte of the frame still incomplete in `decoder` arrived;
+    /// nil when the decoder holds no partial frame.
+    private var partialFrameSince: MonotonicInstant? = nil
+    /// Frames handled since `notePartialFrame` last looked (tells a new
+    /// partial frame from an old one).
+    @exclusivity(unchecked) private var framesSinceNote = 0
     /// While the server shuts down gracefully: when the loop will force-close.
     private var shutdownDeadline: MonotonicInstant? = nil
     private var writableWaiters: [@Sendable () -> Void] = []
@@ -72,7 +78,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// Bounds `closing`: the final output (ending with a GoAway) has this long
     /// to be written, however little the peer reads.
     private static let timerClosing: UInt64 = 4
-    private static let connectionTimers: [UInt64] = [timerHandshake, timerIdle, timerLinger, timerClosing]
+    /// Bounds the arrival of one frame (`Configuration.frameTimeout`).
+    private static let timerFrame: UInt64 = 5
+    /// The largest payload of a connection timer; deadline timers use call sequences, all above.
+    private static let lastConnectionTimer = timerFrame
+    private static let connectionTimers: [UInt64] = [timerHandshake, timerIdle, timerLinger, timerClosing, timerFrame]
     private static let readChunk = 16 * 1024
     /// SSL_reads per readable event before yielding to the other connections.
     private static let readBudget = 64
@@ -190,7 +200,10 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     // MARK: Reading
 
     private func readAll() {
-        defer { accountBuffers() }
+        defer {
+            notePartialFrame()
+            accountBuffers()
+        }
         var reads = 0
         while machine.acceptsInput && !readPaused {
             if reads == Self.readBudget {
@@ -235,6 +248,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 return
             }
             guard let frame else { return }
+            framesSinceNote &+= 1
             handleFrame(frame)
             // Answers posted by other threads and not yet written count too:
             // they land in `output` as soon as the loop takes its inbox.
@@ -539,13 +553,13 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     }
 
     func isTimerLive(_ payload: UInt64) -> Bool {
-        if payload <= Self.timerClosing { return armedTimers & (1 << payload) != 0 }
+        if payload <= Self.lastConnectionTimer { return armedTimers & (1 << payload) != 0 }
         let s = Int(payload & CallTable.slotMask)
         return s < calls.slots.count && calls[s].sequence == payload && calls[s].hasDeadlineTimer
     }
 
     func timerFired(_ payload: UInt64) {
-        if payload <= Self.timerClosing { armedTimers &= ~(1 << payload) }
+        if payload <= Self.lastConnectionTimer { armedTimers &= ~(1 << payload) }
         switch payload {
         case Self.timerHandshake:
             guard machine.state == .handshaking else { return }
@@ -567,6 +581,21 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             closeNow()
         case Self.timerLinger:
             closeNow()
+        case Self.timerFrame:
+            guard machine.acceptsInput, let since = partialFrameSince else { return }
+            if readPaused {
+                // We stopped reading (the peer's answers are unread): the wait is ours.
+                partialFrameSince = loop.now
+                armTimer(Self.timerFrame, at: loop.now.adding(nanoseconds: config.frameTimeout.nanosecondsClamped))
+                return
+            }
+            let due = since.adding(nanoseconds: config.frameTimeout.nanosecondsClamped)
+            if loop.now >= due {
+                let buffered = decoder.bufferedByteCount
+                fail(.idleTimeout, "frame not complete after \(config.frameTimeout) (\(buffered) bytes arrived)")
+            } else {
+                armTimer(Self.timerFrame, at: due)
+            }
         default:
             let s = Int(payload & CallTable.slotMask)
             guard s < calls.slots.count, calls[s].sequence == payload else { return }
@@ -576,6 +605,24 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 s, result: CallResult(code: .deadlineExceeded, message: "deadline of \(ms) ms exceeded"),
                 byTransport: .deadlineExceeded)
         }
+    }
+
+    /// After a read: remembers when the frame left incomplete in the buffer
+    /// began, and makes sure a timer will look at it. One timer at most per
+    /// connection, armed only while a frame is incomplete, and re-armed (not
+    /// cancelled) when it fires early: frames that complete within a read, as
+    /// nearly all do, cost nothing here.
+    @inline(__always)
+    private func notePartialFrame() {
+        let newFrame = framesSinceNote > 0
+        framesSinceNote = 0
+        guard decoder.bufferedByteCount > 0 else {
+            partialFrameSince = nil
+            return
+        }
+        guard partialFrameSince == nil || newFrame else { return }
+        partialFrameSince = loop.now
+        armTimer(Self.timerFrame, at: loop.now.adding(nanoseconds: config.frameTimeout.nanosecondsClamped))
     }
 
     private func armIdleTimer(at from: MonotonicInstant) {

@@ -21,6 +21,11 @@ extension TransportServer {
         /// `idle_timeout` (default 300 s): a connection with no open call and no
         /// frame for this long gets GoAway IDLE_TIMEOUT and is closed.
         public var idleTimeout: Duration
+        /// `frame_timeout` (default 30 s): the longest a frame may take to
+        /// arrive, from its first byte to its last; then GoAway IDLE_TIMEOUT.
+        /// A client trickling a frame (slowloris) cannot hold a connection
+        /// and its buffer for longer.
+        public var frameTimeout: Duration
         /// `output_high_water` (default 1 MiB): above this much unwritten output a
         /// connection stops reading and `CallSink.send` returns false.
         public var outputHighWaterMark: Int
@@ -47,6 +52,7 @@ extension TransportServer {
             maxConcurrentCallsPerConnection: Int = 1024,
             handshakeTimeout: Duration = .seconds(10),
             idleTimeout: Duration = .seconds(300),
+            frameTimeout: Duration = .seconds(30),
             outputHighWaterMark: Int = 1 << 20,
             outputLowWaterMark: Int = 256 << 10,
             lingerTimeout: Duration = .seconds(2),
@@ -61,6 +67,7 @@ extension TransportServer {
             self.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection
             self.handshakeTimeout = handshakeTimeout
             self.idleTimeout = idleTimeout
+            self.frameTimeout = frameTimeout
             self.outputHighWaterMark = outputHighWaterMark
             self.outputLowWaterMark = outputLowWaterMark
             self.lingerTimeout = lingerTimeout

@@ -85,4 +85,49 @@ struct ConnectionMemoryTests {
         #expect(server.server.stats.connectionBufferBytes < 1 << 20, "\(server.server.stats.connectionBufferBytes) bytes held")
         await server.shutdown()
     }
+
+    @Test("an unfinished frame costs the bytes that arrived, not the length it announced")
+    func unfinishedFramesCostWhatArrived() async throws {
+        let server = try TestServer(loops: 1)
+        var clients: [RawTLSClient] = []
+        for _ in 0..<10 {
+            let raw = try RawTLSClient(port: server.port, context: server.clientTLS(TestServer.certs.bank))
+            raw.write(Self.prefix(4 * 1024 * 1024 - 1) + [UInt8](repeating: 0, count: 1000))
+            clients.append(raw)
+        }
+        #expect(Self.eventually { server.server.stats.bytesRead >= 10 * 1004 })
+        let held = server.server.stats.connectionBufferBytes
+        #expect(held < 10 * 64 * 1024, "\(held) bytes for 10 connections that sent 1,004 bytes each")
+        // A frame that does arrive in full is still read.
+        let whole = clients[0]
+        whole.write([UInt8](repeating: 0, count: 4 * 1024 * 1024 - 1 - 1000))
+        whole.send(Consent_V1_Frame(callId: 0, kind: .ping(Consent_V1_Ping(data: 7))))
+        // The big frame is all zeros: field 0, a protocol error; what matters is that it was read whole.
+        #expect(goAwayCode(whole.readUntilClosed().frames) == .protocolError)
+        await server.shutdown()
+    }
+
+    @Test("a frame trickled a byte at a time is cut off at the frame timeout")
+    func slowlorisFrameTimesOut() async throws {
+        let server = try TestServer(loops: 1) { $0.frameTimeout = .milliseconds(300) }
+        let raw = try RawTLSClient(port: server.port, context: server.clientTLS(TestServer.certs.bank))
+        let frame = FrameEncoder.encode(requestFrame(callID: 1, method: TestMethod.echo, payload: [UInt8](repeating: 9, count: 100)))
+        // One byte every 50 ms: every byte is activity, so the idle timeout never fires.
+        for byte in frame.prefix(40) {
+            raw.write([byte])
+            usleep(50_000)
+        }
+        let (frames, closed) = raw.readUntilClosed()
+        #expect(goAwayCode(frames) == .idleTimeout, "\(frames)")
+        #expect(closed)
+        if case .goAway(let g)? = frames.last?.kind { #expect(g.reason.contains("not complete after"), "\(g.reason)") }
+        // A frame that arrives in time is served, however it is split.
+        let next = try RawTLSClient(port: server.port, context: server.clientTLS(TestServer.certs.bank))
+        for chunk in stride(from: 0, to: frame.count, by: 30) {
+            next.write(Array(frame[chunk..<min(chunk + 30, frame.count)]))
+            usleep(20_000)
+        }
+        #expect(next.readFrames(1).first?.callId == 1)
+        await server.shutdown()
+    }
 }

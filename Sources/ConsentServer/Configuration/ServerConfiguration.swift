@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxConcurrentCallsPerConnection = 1024
     public var handshakeTimeoutSeconds = 10.0
     public var idleTimeoutSeconds = 300.0
+    /// The longest one frame may take to arrive, first byte to last.
+    public var frameTimeoutSeconds = 30.0
     /// How long in-flight calls get to finish after SIGTERM before they are cancelled.
     public var shutdownTimeoutSeconds = 30.0
     /// Load the demo registry (NAV's and Skatteetaten's resources, one demo consumer) at start.

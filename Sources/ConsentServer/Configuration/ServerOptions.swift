@@ -67,6 +67,9 @@ public enum ServerOptions {
         option("idle-timeout", "SECONDS", "a connection with no open call and no frame for this long is closed", { format($0.idleTimeoutSeconds) }) { c, v throws(ConfigurationError) in
             c.idleTimeoutSeconds = try seconds(v, "idle-timeout")
         },
+        option("frame-timeout", "SECONDS", "the longest a frame may take to arrive, from its first byte to its last (a client trickling bytes is cut off)", { format($0.frameTimeoutSeconds) }) { c, v throws(ConfigurationError) in
+            c.frameTimeoutSeconds = try seconds(v, "frame-timeout")
+        },
         option("shutdown-timeout", "SECONDS", "after SIGTERM, time in-flight calls get to finish", { format($0.shutdownTimeoutSeconds) }) { c, v throws(ConfigurationError) in
             c.shutdownTimeoutSeconds = try seconds(v, "shutdown-timeout")
         },

@@ -97,6 +97,7 @@ public final class ConsentHubServer: Sendable {
             maxConcurrentCallsPerConnection: configuration.maxConcurrentCallsPerConnection,
             handshakeTimeout: .milliseconds(Int64(configuration.handshakeTimeoutSeconds * 1000)),
             idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)),
+            frameTimeout: .milliseconds(Int64(configuration.frameTimeoutSeconds * 1000)),
             log: { ServerLog.info($0) }
         )
         let transport: TransportServer
