@@ -46,6 +46,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// call at all (an unknown certificate), as of `admissionEpoch`.
     private var refusal: CallResult? = nil
     private var admissionEpoch: UInt64 = 0
+    /// How this connection is counted in the server's connection limits.
+    private(set) var ticket: ConnectionLimits.Ticket
+    /// Set when the connection is over a connection limit: the answer to its
+    /// calls (RESOURCE_EXHAUSTED), after which it is closed.
+    private var limitRefusal: CallResult? = nil
 
     @exclusivity(unchecked) private var flushScheduled = false
     @exclusivity(unchecked) private var writeInterest = false
@@ -87,7 +92,8 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// SSL_reads per readable event before yielding to the other connections.
     private static let readBudget = 64
 
-    init(fd: Int32, tls: TLSConnection, remoteAddress: String, loopContext: ServerLoopContext) {
+    init(fd: Int32, tls: TLSConnection, remoteAddress: String, ticket: ConnectionLimits.Ticket, loopContext: ServerLoopContext) {
+        self.ticket = ticket
         self.loop = loopContext.loop
         self.shared = loopContext.shared
         self.loopContext = loopContext
@@ -182,8 +188,15 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             peer = PeerIdentity(principalID: principal!, commonName: cn, serialNumber: serial, remoteAddress: remoteAddress)
             admissionEpoch = shared.dispatcher.admissionEpoch
             refusal = shared.dispatcher.admission(of: peer)
+            limitRefusal = shared.limits.established(&ticket, principal: principal!)
             lastActivity = loop.now
             armIdleTimer(at: lastActivity)
+            if let limitRefusal {
+                log("over a connection limit: \(limitRefusal.message)")
+                // It answers the calls that come at once, then goes; one that
+                // sends none is closed after the handshake timeout.
+                armTimer(Self.timerHandshake, at: loop.now.adding(nanoseconds: config.handshakeTimeout.nanosecondsClamped))
+            }
             // Edge-triggered: frames that came with the handshake's last flight
             // will not be announced again.
             readAll()
@@ -318,6 +331,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         }
         guard calls.find(callID) == nil else {
             fail(.protocolError, "Request for call_id \(callID), which is already open")
+            return
+        }
+        if let limitRefusal, machine.requestReceived() == .dispatch {
+            writeResponse(callID, limitRefusal)
+            endRefusedConnection()
             return
         }
         // Before anything of the Request is read: an unknown certificate's
@@ -562,6 +580,10 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         if payload <= Self.lastConnectionTimer { armedTimers &= ~(1 << payload) }
         switch payload {
         case Self.timerHandshake:
+            if limitRefusal != nil {
+                endRefusedConnection()
+                return
+            }
             guard machine.state == .handshaking else { return }
             LoopStats.bump(stats.handshakeFailures)
             log("TLS handshake timed out")
@@ -768,6 +790,13 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             log("protocol error: \(reason)")
         }
         perform(action, reason: reason, endCode: .unavailable)
+    }
+
+    /// A connection over a connection limit has answered its calls (or sent
+    /// none in time): GoAway NO_ERROR with the limit's message, then close.
+    private func endRefusedConnection() {
+        guard let limitRefusal else { return }
+        perform(transition { $0.drain(openCalls: calls.openCount) }, reason: limitRefusal.message, endCode: .unavailable)
     }
 
     /// Graceful shutdown of the server: GoAway NO_ERROR.

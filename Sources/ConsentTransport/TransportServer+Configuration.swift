@@ -40,6 +40,27 @@ extension TransportServer {
         /// stops at the high-water mark, but calls already dispatched still
         /// answer; a peer that lets more than this pile up is disconnected.
         public var outputLimit: Int
+        /// `max_connections` (default 10,000): connections of every kind
+        /// together; lowered at start to leave 128 of the process's descriptors
+        /// for everything else. At the limit the server stops accepting until
+        /// one closes.
+        public var maxConnections: Int
+        /// `max_pending_handshakes` (default 256): accepted sockets whose TLS
+        /// handshake has not finished. Over it a new socket is closed at once.
+        public var maxPendingHandshakes: Int
+        /// `max_pending_handshakes_per_address` (default 64): the same, per source address.
+        public var maxPendingHandshakesPerAddress: Int
+        /// `max_connections_per_address` (default 256): established connections
+        /// from one source address; one more answers its calls RESOURCE_EXHAUSTED
+        /// (reason `connections_per_address`) and is closed.
+        public var maxConnectionsPerAddress: Int
+        /// `max_connections_per_principal` (default 256): established connections
+        /// of one certificate principal (reason `connections_per_principal`).
+        public var maxConnectionsPerPrincipal: Int
+        /// `handshakes_per_second` (default 1,000, bursts of as many): sockets
+        /// accepted per second; beyond it the listener waits (they queue in the
+        /// kernel's backlog), bounding the CPU that handshakes can take.
+        public var handshakesPerSecond: Int
         /// Connection-level events (handshake failures, protocol errors), for the server log.
         public var log: (@Sendable (String) -> Void)?
 
@@ -57,6 +78,12 @@ extension TransportServer {
             outputLowWaterMark: Int = 256 << 10,
             lingerTimeout: Duration = .seconds(2),
             outputLimit: Int = 64 << 20,
+            maxConnections: Int = 10_000,
+            maxPendingHandshakes: Int = 256,
+            maxPendingHandshakesPerAddress: Int = 64,
+            maxConnectionsPerAddress: Int = 256,
+            maxConnectionsPerPrincipal: Int = 256,
+            handshakesPerSecond: Int = 1000,
             log: (@Sendable (String) -> Void)? = nil
         ) {
             self.host = host
@@ -72,6 +99,12 @@ extension TransportServer {
             self.outputLowWaterMark = outputLowWaterMark
             self.lingerTimeout = lingerTimeout
             self.outputLimit = outputLimit
+            self.maxConnections = maxConnections
+            self.maxPendingHandshakes = maxPendingHandshakes
+            self.maxPendingHandshakesPerAddress = maxPendingHandshakesPerAddress
+            self.maxConnectionsPerAddress = maxConnectionsPerAddress
+            self.maxConnectionsPerPrincipal = maxConnectionsPerPrincipal
+            self.handshakesPerSecond = handshakesPerSecond
             self.log = log
         }
     }
@@ -93,6 +126,14 @@ extension TransportServer {
         /// Connection objects alive: `connectionsOpen` plus closed ones still
         /// referenced (by a timer that has not fired yet, say), which hold no buffers.
         public var connectionsRetained = 0
+        /// Accepted sockets whose TLS handshake has not finished.
+        public var handshakesPending = 0
+        /// Connections refused by a connection limit: closed at accept (pending
+        /// handshakes) or answered RESOURCE_EXHAUSTED (per address, per principal).
+        public var connectionsRefused = 0
+        /// Times the listener stopped accepting for a while: every connection
+        /// slot taken, the handshake rate reached, or out of descriptors.
+        public var acceptPauses = 0
 
         public init() {}
     }

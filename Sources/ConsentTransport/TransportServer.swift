@@ -84,6 +84,10 @@ public final class TransportServer: Sendable {
             total.connectionBufferBytes += s.connectionBufferBytes.load(ordering: .relaxed)
             total.connectionsRetained += s.connectionsRetained.load(ordering: .relaxed)
         }
+        let limits = shared.limits.counts
+        total.handshakesPending = limits.pending
+        total.connectionsRefused = limits.refused
+        total.acceptPauses = shared.acceptPauses.load(ordering: .relaxed)
         return total
     }
 
@@ -133,6 +137,9 @@ final class ServerShared: @unchecked Sendable {  // loopContexts is set once in 
     let dispatcher: any CallDispatcher
     /// The dispatcher's method names, for turning Request bytes into strings.
     let methodNames: MethodNameTable
+    let limits: ConnectionLimits
+    /// Written by the listener's loop only.
+    let acceptPauses = Atomic<Int>(0)
     var loopContexts: [ServerLoopContext] = []
     private let shutdownState = Mutex<(started: Bool, loopsLeft: Int, finished: Bool, completions: [@Sendable () -> Void])>((false, 0, false, []))
     private let roundRobin = Atomic<Int>(0)
@@ -141,6 +148,12 @@ final class ServerShared: @unchecked Sendable {  // loopContexts is set once in 
         self.configuration = configuration
         self.dispatcher = dispatcher
         self.methodNames = MethodNameTable(dispatcher.methodNames)
+        self.limits = ConnectionLimits(.init(
+            maxConnections: configuration.maxConnections,
+            maxPendingHandshakes: configuration.maxPendingHandshakes,
+            maxPendingHandshakesPerAddress: configuration.maxPendingHandshakesPerAddress,
+            maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+            maxConnectionsPerPrincipal: configuration.maxConnectionsPerPrincipal))
     }
 
     var isShuttingDown: Bool { shutdownState.withLock { $0.started } }
@@ -195,11 +208,12 @@ final class ServerLoopContext: @unchecked Sendable {
         self.shared = shared
     }
 
-    /// Takes an accepted socket (on this loop).
-    func adopt(fd: Int32, remote: String) {
+    /// Takes an accepted socket (on this loop), counted in the limits as `ticket`.
+    func adopt(fd: Int32, remote: String, ticket: ConnectionLimits.Ticket) {
         LoopStats.bump(stats.connectionsAccepted)
         if shuttingDown {
             Posix.close(fd)
+            shared.limits.closed(ticket)
             return
         }
         let tls: TLSConnection
@@ -208,9 +222,10 @@ final class ServerLoopContext: @unchecked Sendable {
         } catch {
             shared.configuration.log?("connection \(remote): \(error)")
             Posix.close(fd)
+            shared.limits.closed(ticket)
             return
         }
-        let connection = ServerConnection(fd: fd, tls: tls, remoteAddress: remote, loopContext: self)
+        let connection = ServerConnection(fd: fd, tls: tls, remoteAddress: remote, ticket: ticket, loopContext: self)
         connections[ObjectIdentifier(connection)] = connection
         LoopStats.bump(stats.connectionsOpen)
         connection.start()
@@ -218,6 +233,7 @@ final class ServerLoopContext: @unchecked Sendable {
 
     func connectionClosed(_ connection: ServerConnection) {
         guard connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
+        shared.limits.closed(connection.ticket)
         LoopStats.bump(stats.connectionsOpen, by: -1)
         checkFinished()
     }
@@ -255,11 +271,13 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
     private let server: ServerShared
     private var open = true
     private var paused = false
+    private var handshakes: HandshakeBudget
 
     init(fd: Int32, server: ServerShared, loop: EventLoop) {
         self.fd = fd
         self.server = server
         self.loop = loop
+        self.handshakes = HandshakeBudget(perSecond: server.configuration.handshakesPerSecond)
     }
 
     func start() {
@@ -273,10 +291,22 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
     func handleEvents(_ events: UInt32) {
         for _ in 0..<256 {
             guard open, !paused else { return }
+            if server.limits.atCapacity {
+                // Every connection slot is taken: new clients wait in the
+                // backlog until one closes (looked at again every 100 ms).
+                server.configuration.log?("listener: \(server.limits.limits.maxConnections) connections open (max-connections); pausing accepts for 100 ms")
+                pause(for: .milliseconds(100))
+                return
+            }
+            if let wait = handshakes.take() {
+                pause(for: wait)  // the handshake rate: sockets queue in the backlog meanwhile
+                return
+            }
             let result: IOResult<Int32>
             do {
                 result = try Posix.accept(fd)
             } catch {
+                handshakes.giveBack()
                 switch error.errnoCode {
                 case ECONNABORTED, EPROTO:
                     continue
@@ -284,14 +314,27 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
                     // Out of descriptors or memory: the pending connection stays
                     // queued and level-triggered epoll would spin; pause 100 ms.
                     server.configuration.log?("listener: \(error); pausing accepts for 100 ms")
-                    pause()
+                    pause(for: .milliseconds(100))
                     return
                 default:
                     server.configuration.log?("listener: \(error)")
                     return
                 }
             }
-            guard case .processed(let client) = result else { return }
+            guard case .processed(let client) = result else {
+                handshakes.giveBack()
+                return
+            }
+            let peerAddress = Posix.remoteAddress(client)
+            let ticket: ConnectionLimits.Ticket
+            switch server.limits.accepted(address: peerAddress?.host ?? "?") {
+            case .admit(let admitted):
+                ticket = admitted
+            case .refuse(let reason):
+                server.configuration.log?("connection \(peerAddress?.description ?? "?"): closed at accept: \(reason)")
+                Posix.close(client)
+                continue
+            }
             try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
             // An open WatchEvents stream keeps a connection out of the idle
             // timeout; keepalive finds the peer that vanished without FIN or RST
@@ -300,20 +343,22 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
             try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_KEEPIDLE, value: 60)
             try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_KEEPINTVL, value: 10)
             try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_KEEPCNT, value: 6)
-            let remote = Posix.remoteAddress(client)?.description ?? "?"
+            let remote = peerAddress?.description ?? "?"
             let context = server.nextLoopContext()
             if context.loop === loop {
-                context.adopt(fd: client, remote: remote)
-            } else if !context.loop.submit({ context.adopt(fd: client, remote: remote) }) {
+                context.adopt(fd: client, remote: remote, ticket: ticket)
+            } else if !context.loop.submit({ context.adopt(fd: client, remote: remote, ticket: ticket) }) {
                 Posix.close(client)  // that loop has stopped
+                server.limits.closed(ticket)
             }
         }
     }
 
-    private func pause() {
+    private func pause(for delay: Duration) {
         paused = true
+        LoopStats.bump(server.acceptPauses)
         try? loop.modify(fd, events: 0)
-        loop.schedule(after: .milliseconds(100)) { [self] in
+        loop.schedule(after: delay) { [self] in
             guard self.open else { return }
             self.paused = false
             try? self.loop.modify(self.fd, events: Linux.EPOLLIN)

@@ -27,7 +27,7 @@ enum HealthCommands {
                 invocation.output.emit(s) { s in
                     var lines = [
                         "uptime          \(s.uptimeMs / 1000) s", "event loops     \(s.eventLoops)",
-                        "connections     \(s.connectionsOpen) open, \(s.connectionsAccepted) accepted, \(s.connectionsRetained) retained; buffers \(s.connectionBufferBytes / 1024) KiB",
+                        "connections     \(s.connectionsOpen) open, \(s.connectionsAccepted) accepted, \(s.connectionsRetained) retained, \(s.connectionsRefused) refused by a limit; \(s.handshakesPending) handshakes pending; buffers \(s.connectionBufferBytes / 1024) KiB",
                         "calls           \(s.callsInFlight) in flight, \(s.callsCompleted) completed, \(s.protocolErrors) protocol errors",
                         "storage         \(s.storage), \(s.eventsCommitted) events durable",
                         "resident memory \(s.residentBytes / (1 << 20)) MiB",

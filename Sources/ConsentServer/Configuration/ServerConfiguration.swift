@@ -20,6 +20,17 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleTimeoutSeconds = 300.0
     /// The longest one frame may take to arrive, first byte to last.
     public var frameTimeoutSeconds = 30.0
+    // MARK: Connection limits (docs/PROTOCOL.md §9); the transport's defaults.
+    /// All connections together (never more than the descriptor limit allows).
+    public var maxConnections = 10_000
+    /// Accepted sockets whose TLS handshake has not finished, in total and per source address.
+    public var maxPendingHandshakes = 256
+    public var maxPendingHandshakesPerAddress = 64
+    /// Established connections per source address and per certificate principal.
+    public var maxConnectionsPerAddress = 256
+    public var maxConnectionsPerPrincipal = 256
+    /// Sockets accepted (TLS handshakes begun) per second.
+    public var handshakesPerSecond = 1000
     /// How long in-flight calls get to finish after SIGTERM before they are cancelled.
     public var shutdownTimeoutSeconds = 30.0
     /// Load the demo registry (NAV's and Skatteetaten's resources, one demo consumer) at start.

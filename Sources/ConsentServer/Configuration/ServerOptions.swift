@@ -61,6 +61,24 @@ public enum ServerOptions {
         option("max-concurrent-calls", "N", "open calls allowed per connection", { String($0.maxConcurrentCallsPerConnection) }) { c, v throws(ConfigurationError) in
             c.maxConcurrentCallsPerConnection = try int(v, "max-concurrent-calls", 1...1_000_000)
         },
+        option("max-connections", "N", "connections of every kind together (lowered to leave 128 of the process's descriptors free); at the limit new clients wait", { String($0.maxConnections) }) { c, v throws(ConfigurationError) in
+            c.maxConnections = try int(v, "max-connections", 1...10_000_000)
+        },
+        option("max-pending-handshakes", "N", "accepted sockets whose TLS handshake has not finished; more are closed at once", { String($0.maxPendingHandshakes) }) { c, v throws(ConfigurationError) in
+            c.maxPendingHandshakes = try int(v, "max-pending-handshakes", 1...1_000_000)
+        },
+        option("max-pending-handshakes-per-address", "N", "the same, from one source address", { String($0.maxPendingHandshakesPerAddress) }) { c, v throws(ConfigurationError) in
+            c.maxPendingHandshakesPerAddress = try int(v, "max-pending-handshakes-per-address", 1...1_000_000)
+        },
+        option("max-connections-per-address", "N", "established connections from one source address; one more answers RESOURCE_EXHAUSTED (connections_per_address) and is closed", { String($0.maxConnectionsPerAddress) }) { c, v throws(ConfigurationError) in
+            c.maxConnectionsPerAddress = try int(v, "max-connections-per-address", 1...10_000_000)
+        },
+        option("max-connections-per-principal", "N", "established connections of one client certificate principal (connections_per_principal)", { String($0.maxConnectionsPerPrincipal) }) { c, v throws(ConfigurationError) in
+            c.maxConnectionsPerPrincipal = try int(v, "max-connections-per-principal", 1...10_000_000)
+        },
+        option("handshakes-per-second", "N", "TLS handshakes begun per second (bursts of as many); beyond it new sockets wait in the backlog", { String($0.handshakesPerSecond) }) { c, v throws(ConfigurationError) in
+            c.handshakesPerSecond = try int(v, "handshakes-per-second", 1...10_000_000)
+        },
         option("handshake-timeout", "SECONDS", "time a client gets to complete the TLS handshake", { format($0.handshakeTimeoutSeconds) }) { c, v throws(ConfigurationError) in
             c.handshakeTimeoutSeconds = try seconds(v, "handshake-timeout")
         },

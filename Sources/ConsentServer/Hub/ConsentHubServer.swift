@@ -98,6 +98,12 @@ public final class ConsentHubServer: Sendable {
             handshakeTimeout: .milliseconds(Int64(configuration.handshakeTimeoutSeconds * 1000)),
             idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)),
             frameTimeout: .milliseconds(Int64(configuration.frameTimeoutSeconds * 1000)),
+            maxConnections: configuration.maxConnections,
+            maxPendingHandshakes: configuration.maxPendingHandshakes,
+            maxPendingHandshakesPerAddress: configuration.maxPendingHandshakesPerAddress,
+            maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+            maxConnectionsPerPrincipal: configuration.maxConnectionsPerPrincipal,
+            handshakesPerSecond: configuration.handshakesPerSecond,
             log: { ServerLog.info($0) }
         )
         let transport: TransportServer
@@ -217,6 +223,9 @@ final class HubStatus: HealthReporting {
             response.protocolErrors = UInt64(stats.protocolErrors)
             response.connectionBufferBytes = UInt64(stats.connectionBufferBytes)
             response.connectionsRetained = UInt64(stats.connectionsRetained)
+            response.handshakesPending = UInt64(stats.handshakesPending)
+            response.connectionsRefused = UInt64(stats.connectionsRefused)
+            response.acceptPauses = UInt64(stats.acceptPauses)
         }
         if let router = router.withLock({ $0 }) {
             response.methods = router.methodStats.map { .init(method: $0.method, calls: $0.calls, errors: $0.errors) }

@@ -5,7 +5,7 @@ import ConsentRPC
 /// gRPC status of the same name, the domain's message, and its stable reason
 /// in the trailer `x-consent-reason` so programs need not parse messages.
 public enum DomainErrorMapping {
-    public static let reasonKey = "x-consent-reason"
+    public static let reasonKey = ErrorTrailers.reason
 
     public static func statusCode(_ code: DomainError.Code) -> StatusCode {
         switch code {

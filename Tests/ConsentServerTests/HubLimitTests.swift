@@ -1,0 +1,61 @@
+import ConsentClient
+import ConsentProto
+import ConsentRPC
+import ConsentServer
+import ConsentTesting
+import Foundation
+import Testing
+
+/// The limits and quotas of docs/PROTOCOL.md §9 as an operator sets them
+/// (consentd options, config keys) and as a client meets them: each refusal
+/// is RESOURCE_EXHAUSTED with a reason and a retry hint in the trailers.
+@Suite struct HubLimitTests {
+    static func expectExhausted(_ error: RPCError?, reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(error?.code == .resourceExhausted, "\(String(describing: error))", sourceLocation: sourceLocation)
+        #expect(error?.trailers[ErrorTrailers.reason] == reason, "\(String(describing: error?.trailers))", sourceLocation: sourceLocation)
+        let retry = error?.trailers[ErrorTrailers.retryAfterMilliseconds].flatMap(Int.init)
+        #expect(retry != nil && retry! > 0, "a retry hint: \(String(describing: error?.trailers))", sourceLocation: sourceLocation)
+    }
+
+    @Test func connectionLimitsAreOptionsAndConfigKeys() throws {
+        let path = TestHub.makeTemporaryDirectory("config") + "/consentd.conf"
+        try """
+        max-connections = 5000
+        max-pending-handshakes = 100
+        max-pending-handshakes-per-address = 10
+        max-connections-per-address = 50
+        max-connections-per-principal = 20
+        handshakes-per-second = 300
+        frame-timeout = 15
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        guard case .serve(let c) = try ServerOptions.parse(["--config", path, "--max-connections-per-principal", "30"]) else {
+            Issue.record("expected serve")
+            return
+        }
+        #expect(c.maxConnections == 5000 && c.maxPendingHandshakes == 100 && c.maxPendingHandshakesPerAddress == 10)
+        #expect(c.maxConnectionsPerAddress == 50 && c.maxConnectionsPerPrincipal == 30 && c.handshakesPerSecond == 300)
+        #expect(c.frameTimeoutSeconds == 15)
+        #expect(throws: ConfigurationError.self) { _ = try ServerOptions.parse(["--max-connections-per-address", "0"]) }
+        let help = ServerOptions.helpText()
+        for key in ["max-connections", "max-pending-handshakes", "max-connections-per-address", "max-connections-per-principal", "handshakes-per-second", "frame-timeout"] {
+            #expect(help.contains("--\(key) "), "consentd --help lists \(key)")
+        }
+    }
+
+    @Test func aPrincipalOverItsConnectionLimitIsToldWhyAndOthersAreServed() async throws {
+        let hub = try TestHub(demoRegistry: false) { $0.maxConnectionsPerPrincipal = 1 }
+        let bank = try hub.client("consumer")
+        #expect(try await bank.unary(Consent_V1_Health.check, .init()).status == .serving)
+        let second = try hub.client("consumer")
+        let refused = await Flow.refusal { _ = try await second.unary(Consent_V1_Health.check, .init()) }
+        Self.expectExhausted(refused, reason: "connections_per_principal")
+        let admin = try hub.client("admin")
+        let stats = try await admin.unary(Consent_V1_Health.stats, .init())
+        #expect(stats.connectionsRefused == 1)
+        #expect(try await bank.unary(Consent_V1_Health.check, .init()).status == .serving)
+        second.close()
+        bank.close()
+        admin.close()
+        await hub.stop()
+    }
+}
