@@ -51,6 +51,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// Set when the connection is over a connection limit: the answer to its
     /// calls (RESOURCE_EXHAUSTED), after which it is closed.
     private var limitRefusal: CallResult? = nil
+    /// The principal's call budget (rate and open calls), shared with its
+    /// other connections; nil until the handshake and for refused connections.
+    private var budget: PrincipalBudget? = nil
+    /// Call tokens taken from `budget` and not spent yet.
+    @exclusivity(unchecked) private var callTokens = 0
 
     @exclusivity(unchecked) private var flushScheduled = false
     @exclusivity(unchecked) private var writeInterest = false
@@ -188,7 +193,10 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             peer = PeerIdentity(principalID: principal!, commonName: cn, serialNumber: serial, remoteAddress: remoteAddress)
             admissionEpoch = shared.dispatcher.admissionEpoch
             refusal = shared.dispatcher.admission(of: peer)
-            limitRefusal = shared.limits.established(&ticket, principal: principal!)
+            switch shared.limits.established(&ticket, principal: principal!) {
+            case .admitted(let principalBudget): budget = principalBudget
+            case .refused(let answer): limitRefusal = answer
+            }
             lastActivity = loop.now
             armIdleTimer(at: lastActivity)
             if let limitRefusal {
@@ -354,9 +362,15 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             return
         }
         if calls.isFull {
-            writeResponse(
-                callID,
-                CallResult(code: .resourceExhausted, message: "too many concurrent calls on this connection (limit \(calls.limit))"))
+            LoopStats.bump(stats.callsRefused)
+            writeResponse(callID, ErrorTrailers.resourceExhausted(
+                "too many concurrent calls on this connection (limit \(calls.limit))",
+                reason: "concurrent_calls_per_connection", retryAfterMilliseconds: PrincipalBudget.concurrencyRetryMilliseconds))
+            return
+        }
+        if let budget, let refused = spend(budget) {
+            LoopStats.bump(stats.callsRefused)
+            writeResponse(callID, refused)
             return
         }
         if request.metadataCount > FrameLimits.maxMetadataEntries || request.metadataBytes > FrameLimits.maxMetadataBytes {
@@ -386,6 +400,28 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         shared.dispatcher.dispatch(call, responder: CallResponder(sink: self, token: token))
     }
 
+    /// Takes a call token and an open-call slot of the principal's budget.
+    /// - Returns: nil, or the refusal (call rate, concurrent calls).
+    @inline(__always)
+    private func spend(_ budget: PrincipalBudget) -> CallResult? {
+        if callTokens == 0 {
+            let (granted, retry) = budget.takeCallTokens(now: loop.now.nanoseconds)
+            guard granted > 0 else {
+                return ErrorTrailers.resourceExhausted(
+                    "principal \(budget.principal) is over its call rate (\(budget.callsPerSecond) calls per second); retry in \(retry) ms",
+                    reason: "call_rate", retryAfterMilliseconds: retry)
+            }
+            callTokens = granted
+        }
+        callTokens -= 1
+        guard budget.openCall() else {
+            return ErrorTrailers.resourceExhausted(
+                "principal \(budget.principal) has \(budget.concurrentCalls) calls open on all its connections (the limit); retry when one ends",
+                reason: "concurrent_calls", retryAfterMilliseconds: PrincipalBudget.concurrencyRetryMilliseconds)
+        }
+        return nil
+    }
+
     private func handleCancel(_ callID: UInt32) {
         // A Cancel for a call that is not open raced with its answer: nothing to do.
         guard callID != 0, let slot = calls.find(callID) else { return }
@@ -402,6 +438,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         cancelDeadlineTimer(slot)
         let handler = calls.close(slot, endedByTransport: code)
         published.publish(slot: slot, sequence: 0)
+        budget?.closeCall()
         LoopStats.bump(stats.callsInFlight, by: -1)
         LoopStats.bump(stats.callsCompleted)
         if machine.state == .active || machine.state == .draining || machine.state == .closing {
@@ -842,6 +879,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             cancelDeadlineTimer(slot)
             let handler = calls.close(slot, endedByTransport: code)
             published.publish(slot: slot, sequence: 0)
+            budget?.closeCall()
             LoopStats.bump(stats.callsInFlight, by: -1)
             LoopStats.bump(stats.callsCompleted)
             if writeResponses { Wire.writeResponse(callID: callID, result: CallResult(code: code, message: message), into: &output) }

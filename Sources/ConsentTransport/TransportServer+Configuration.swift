@@ -57,6 +57,15 @@ extension TransportServer {
         /// `max_connections_per_principal` (default 256): established connections
         /// of one certificate principal (reason `connections_per_principal`).
         public var maxConnectionsPerPrincipal: Int
+        /// `max_calls_per_second_per_principal` (default 1,000,000, bursts of
+        /// as many): calls begun per second by one principal over all its
+        /// connections; beyond it RESOURCE_EXHAUSTED, reason `call_rate`.
+        /// The default is a ceiling far above what one hub serves (a bank at
+        /// 100,000 calls/s is never throttled by it); set it per deployment.
+        public var maxCallsPerSecondPerPrincipal: Int
+        /// `max_concurrent_calls_per_principal` (default 4,096): calls one
+        /// principal has open over all its connections (reason `concurrent_calls`).
+        public var maxConcurrentCallsPerPrincipal: Int
         /// `handshakes_per_second` (default 1,000, bursts of as many): sockets
         /// accepted per second; beyond it the listener waits (they queue in the
         /// kernel's backlog), bounding the CPU that handshakes can take.
@@ -84,6 +93,8 @@ extension TransportServer {
             maxConnectionsPerAddress: Int = 256,
             maxConnectionsPerPrincipal: Int = 256,
             handshakesPerSecond: Int = 1000,
+            maxCallsPerSecondPerPrincipal: Int = 1_000_000,
+            maxConcurrentCallsPerPrincipal: Int = 4096,
             log: (@Sendable (String) -> Void)? = nil
         ) {
             self.host = host
@@ -105,6 +116,8 @@ extension TransportServer {
             self.maxConnectionsPerAddress = maxConnectionsPerAddress
             self.maxConnectionsPerPrincipal = maxConnectionsPerPrincipal
             self.handshakesPerSecond = handshakesPerSecond
+            self.maxCallsPerSecondPerPrincipal = maxCallsPerSecondPerPrincipal
+            self.maxConcurrentCallsPerPrincipal = maxConcurrentCallsPerPrincipal
             self.log = log
         }
     }
@@ -134,6 +147,8 @@ extension TransportServer {
         /// Times the listener stopped accepting for a while: every connection
         /// slot taken, the handshake rate reached, or out of descriptors.
         public var acceptPauses = 0
+        /// Requests answered RESOURCE_EXHAUSTED by a call limit.
+        public var callsRefused = 0
 
         public init() {}
     }

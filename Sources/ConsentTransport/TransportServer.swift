@@ -83,6 +83,7 @@ public final class TransportServer: Sendable {
             total.readPauses += s.readPauses.load(ordering: .relaxed)
             total.connectionBufferBytes += s.connectionBufferBytes.load(ordering: .relaxed)
             total.connectionsRetained += s.connectionsRetained.load(ordering: .relaxed)
+            total.callsRefused += s.callsRefused.load(ordering: .relaxed)
         }
         let limits = shared.limits.counts
         total.handshakesPending = limits.pending
@@ -153,7 +154,9 @@ final class ServerShared: @unchecked Sendable {  // loopContexts is set once in 
             maxPendingHandshakes: configuration.maxPendingHandshakes,
             maxPendingHandshakesPerAddress: configuration.maxPendingHandshakesPerAddress,
             maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
-            maxConnectionsPerPrincipal: configuration.maxConnectionsPerPrincipal))
+            maxConnectionsPerPrincipal: configuration.maxConnectionsPerPrincipal,
+            maxCallsPerSecondPerPrincipal: configuration.maxCallsPerSecondPerPrincipal,
+            maxConcurrentCallsPerPrincipal: configuration.maxConcurrentCallsPerPrincipal))
     }
 
     var isShuttingDown: Bool { shutdownState.withLock { $0.started } }

@@ -26,6 +26,8 @@ import Testing
         max-connections-per-address = 50
         max-connections-per-principal = 20
         handshakes-per-second = 300
+        max-calls-per-second-per-principal = 5000
+        max-concurrent-calls-per-principal = 64
         frame-timeout = 15
         """.write(toFile: path, atomically: true, encoding: .utf8)
         guard case .serve(let c) = try ServerOptions.parse(["--config", path, "--max-connections-per-principal", "30"]) else {
@@ -35,9 +37,10 @@ import Testing
         #expect(c.maxConnections == 5000 && c.maxPendingHandshakes == 100 && c.maxPendingHandshakesPerAddress == 10)
         #expect(c.maxConnectionsPerAddress == 50 && c.maxConnectionsPerPrincipal == 30 && c.handshakesPerSecond == 300)
         #expect(c.frameTimeoutSeconds == 15)
+        #expect(c.maxCallsPerSecondPerPrincipal == 5000 && c.maxConcurrentCallsPerPrincipal == 64)
         #expect(throws: ConfigurationError.self) { _ = try ServerOptions.parse(["--max-connections-per-address", "0"]) }
         let help = ServerOptions.helpText()
-        for key in ["max-connections", "max-pending-handshakes", "max-connections-per-address", "max-connections-per-principal", "handshakes-per-second", "frame-timeout"] {
+        for key in ["max-calls-per-second-per-principal", "max-concurrent-calls-per-principal", "max-connections", "max-pending-handshakes", "max-connections-per-address", "max-connections-per-principal", "handshakes-per-second", "frame-timeout"] {
             #expect(help.contains("--\(key) "), "consentd --help lists \(key)")
         }
     }
@@ -56,6 +59,21 @@ import Testing
         second.close()
         bank.close()
         admin.close()
+        await hub.stop()
+    }
+
+    @Test func aPrincipalOverItsCallRateIsToldHowLongToWait() async throws {
+        let hub = try TestHub(demoRegistry: false) { $0.maxCallsPerSecondPerPrincipal = 3 }
+        let bank = try hub.client("consumer")
+        var refused: RPCError? = nil
+        for _ in 0..<20 where refused == nil {
+            refused = await Flow.refusal { _ = try await bank.unary(Consent_V1_Health.check, .init()) }
+        }
+        Self.expectExhausted(refused, reason: "call_rate")
+        let nav = try hub.client("datasource")
+        #expect(try await nav.unary(Consent_V1_Health.check, .init()).status == .serving, "NAV has a budget of its own")
+        bank.close()
+        nav.close()
         await hub.stop()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import ConsentClient
 import ConsentProto
@@ -123,6 +124,75 @@ struct ConnectionLimitTests {
         #expect(server.server.stats.acceptPauses > 0, "the listener waited for the handshake budget")
         #expect(server.server.stats.connectionsRefused == 0)
         for client in clients { client.close() }
+        await server.shutdown()
+    }
+
+    /// Starts `count` echo calls at once and waits for their results.
+    static func burst(_ client: ConsentClient, _ count: Int) -> [CallResult] {
+        let results = Mutex<[CallResult]>([])
+        let group = DispatchGroup()
+        for i in 0..<count {
+            group.enter()
+            _ = client.startCall(method: TestMethod.echo, payload: [UInt8(i & 0xFF)], options: CallOptions(), onMessage: { _ in }) { result in
+                results.withLock { $0.append(result) }
+                group.leave()
+            }
+        }
+        group.wait()
+        return results.withLock { $0 }
+    }
+
+    @Test("calls per second per principal: beyond the rate RESOURCE_EXHAUSTED call_rate with the wait; other principals are not slowed")
+    func callRate() async throws {
+        let server = try TestServer(loops: 2) { $0.maxCallsPerSecondPerPrincipal = 5 }
+        let bank = try server.client()
+        let bank2 = try server.client()
+        let results = Self.burst(bank, 20) + Self.burst(bank2, 20)
+        let refused = results.filter { $0.code == .resourceExhausted }
+        // 5 calls at once, then 5 a second, shared by both connections: 40
+        // calls leave at least 10 refused unless they took over 5 s.
+        #expect(results.filter { $0.code == .ok }.count >= 5)
+        #expect(refused.count >= 10)
+        #expect(refused.count + results.filter { $0.code == .ok }.count == 40)
+        for result in refused.prefix(3) {
+            #expect(result.trailers[ErrorTrailers.reason] == "call_rate")
+            let retry = result.trailers[ErrorTrailers.retryAfterMilliseconds].flatMap(Int.init)
+            #expect(retry != nil && (1...1000).contains(retry!), "\(result.trailers)")
+        }
+        // Another principal has a budget of its own.
+        let other = try server.client(TestServer.certs.cnOnly)
+        #expect(Self.burst(other, 5).allSatisfy { $0.code == .ok })
+        // The connection stays; after the wait the bank is served again.
+        #expect(ConnectionMemoryTests.eventually { bank.call(TestMethod.echo, [9]).payload == [9] })
+        #expect(server.server.stats.callsRefused >= refused.count)
+        bank.close()
+        bank2.close()
+        other.close()
+        await server.shutdown()
+    }
+
+    @Test("concurrent calls per principal, over all its connections: RESOURCE_EXHAUSTED concurrent_calls until one ends")
+    func concurrentCalls() async throws {
+        let server = try TestServer(loops: 2) { $0.maxConcurrentCallsPerPrincipal = 3 }
+        let raw = try RawTLSClient(port: server.port, context: server.clientTLS(TestServer.certs.bank))
+        for id in 1...3 { raw.send(requestFrame(callID: UInt32(id), method: TestMethod.never)) }
+        server.recorder.waitForNever(count: 3)
+        let bank = try server.client()
+        let refused = bank.call(TestMethod.echo, [1])
+        #expect(refused.code == .resourceExhausted)
+        #expect(refused.trailers[ErrorTrailers.reason] == "concurrent_calls")
+        #expect(refused.trailers[ErrorTrailers.retryAfterMilliseconds] != nil)
+        let other = try server.client(TestServer.certs.cnOnly)
+        #expect(other.call(TestMethod.echo, [2]).payload == [2], "another principal is not counted")
+        // One call ends (the client cancels it): there is room again.
+        raw.send(Consent_V1_Frame(callId: 1, kind: .cancel(Consent_V1_Cancel())))
+        #expect(ConnectionMemoryTests.eventually { bank.call(TestMethod.echo, [3]).payload == [3] })
+        // Calls ended by a closing connection give their slots back too.
+        raw.send(Consent_V1_Frame(callId: 0, kind: .goAway(Consent_V1_GoAway(code: .noError, reason: "bye"))))
+        _ = raw.readUntilClosed()
+        #expect(Self.burst(bank, 3).allSatisfy { $0.code == .ok })
+        bank.close()
+        other.close()
         await server.shutdown()
     }
 }

@@ -112,10 +112,13 @@ public struct Consent_V1_HealthStatsResponse: Sendable, Hashable {
     /// Times the listener stopped accepting for a while (max-connections,
     /// handshakes-per-second, out of descriptors).
     public var acceptPauses: UInt64 = 0
+    /// Requests answered RESOURCE_EXHAUSTED by a call limit (per connection,
+    /// per principal: rate, open calls).
+    public var callsRefused: UInt64 = 0
 
     public init() {}
 
-    public init(uptimeMs: UInt64 = 0, eventLoops: UInt32 = 0, connectionsOpen: UInt64 = 0, connectionsAccepted: UInt64 = 0, callsInFlight: UInt64 = 0, callsCompleted: UInt64 = 0, protocolErrors: UInt64 = 0, methods: [Consent_V1_MethodStats] = [], storage: String = "", eventsCommitted: UInt64 = 0, residentBytes: UInt64 = 0, connectionBufferBytes: UInt64 = 0, connectionsRetained: UInt64 = 0, handshakesPending: UInt64 = 0, connectionsRefused: UInt64 = 0, acceptPauses: UInt64 = 0) {
+    public init(uptimeMs: UInt64 = 0, eventLoops: UInt32 = 0, connectionsOpen: UInt64 = 0, connectionsAccepted: UInt64 = 0, callsInFlight: UInt64 = 0, callsCompleted: UInt64 = 0, protocolErrors: UInt64 = 0, methods: [Consent_V1_MethodStats] = [], storage: String = "", eventsCommitted: UInt64 = 0, residentBytes: UInt64 = 0, connectionBufferBytes: UInt64 = 0, connectionsRetained: UInt64 = 0, handshakesPending: UInt64 = 0, connectionsRefused: UInt64 = 0, acceptPauses: UInt64 = 0, callsRefused: UInt64 = 0) {
         self.uptimeMs = uptimeMs
         self.eventLoops = eventLoops
         self.connectionsOpen = connectionsOpen
@@ -132,6 +135,7 @@ public struct Consent_V1_HealthStatsResponse: Sendable, Hashable {
         self.handshakesPending = handshakesPending
         self.connectionsRefused = connectionsRefused
         self.acceptPauses = acceptPauses
+        self.callsRefused = callsRefused
     }
 }
 
@@ -314,6 +318,7 @@ extension Consent_V1_HealthStatsResponse: CBridgedMessage {
         self.handshakesPending = m.handshakes_pending
         self.connectionsRefused = m.connections_refused
         self.acceptPauses = m.accept_pauses
+        self.callsRefused = m.calls_refused
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -341,6 +346,7 @@ extension Consent_V1_HealthStatsResponse: CBridgedMessage {
         c.pointee.handshakes_pending = self.handshakesPending
         c.pointee.connections_refused = self.connectionsRefused
         c.pointee.accept_pauses = self.acceptPauses
+        c.pointee.calls_refused = self.callsRefused
         return c
     }
 

@@ -31,6 +31,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxConnectionsPerPrincipal = 256
     /// Sockets accepted (TLS handshakes begun) per second.
     public var handshakesPerSecond = 1000
+    /// Calls begun per second by one principal, over all its connections: a
+    /// ceiling by default (a bank at 100,000 calls/s is not throttled).
+    public var maxCallsPerSecondPerPrincipal = 1_000_000
+    /// Calls one principal has open at once, over all its connections.
+    public var maxConcurrentCallsPerPrincipal = 4096
     /// How long in-flight calls get to finish after SIGTERM before they are cancelled.
     public var shutdownTimeoutSeconds = 30.0
     /// Load the demo registry (NAV's and Skatteetaten's resources, one demo consumer) at start.

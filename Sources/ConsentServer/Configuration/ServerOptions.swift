@@ -76,6 +76,12 @@ public enum ServerOptions {
         option("max-connections-per-principal", "N", "established connections of one client certificate principal (connections_per_principal)", { String($0.maxConnectionsPerPrincipal) }) { c, v throws(ConfigurationError) in
             c.maxConnectionsPerPrincipal = try int(v, "max-connections-per-principal", 1...10_000_000)
         },
+        option("max-calls-per-second-per-principal", "N", "calls begun per second by one principal over all its connections (bursts of as many); beyond it RESOURCE_EXHAUSTED (call_rate) with the wait", { String($0.maxCallsPerSecondPerPrincipal) }) { c, v throws(ConfigurationError) in
+            c.maxCallsPerSecondPerPrincipal = try int(v, "max-calls-per-second-per-principal", 1...1_000_000_000)
+        },
+        option("max-concurrent-calls-per-principal", "N", "calls one principal has open over all its connections; beyond it RESOURCE_EXHAUSTED (concurrent_calls)", { String($0.maxConcurrentCallsPerPrincipal) }) { c, v throws(ConfigurationError) in
+            c.maxConcurrentCallsPerPrincipal = try int(v, "max-concurrent-calls-per-principal", 1...100_000_000)
+        },
         option("handshakes-per-second", "N", "TLS handshakes begun per second (bursts of as many); beyond it new sockets wait in the backlog", { String($0.handshakesPerSecond) }) { c, v throws(ConfigurationError) in
             c.handshakesPerSecond = try int(v, "handshakes-per-second", 1...10_000_000)
         },

@@ -104,6 +104,8 @@ public final class ConsentHubServer: Sendable {
             maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
             maxConnectionsPerPrincipal: configuration.maxConnectionsPerPrincipal,
             handshakesPerSecond: configuration.handshakesPerSecond,
+            maxCallsPerSecondPerPrincipal: configuration.maxCallsPerSecondPerPrincipal,
+            maxConcurrentCallsPerPrincipal: configuration.maxConcurrentCallsPerPrincipal,
             log: { ServerLog.info($0) }
         )
         let transport: TransportServer
@@ -226,6 +228,7 @@ final class HubStatus: HealthReporting {
             response.handshakesPending = UInt64(stats.handshakesPending)
             response.connectionsRefused = UInt64(stats.connectionsRefused)
             response.acceptPauses = UInt64(stats.acceptPauses)
+            response.callsRefused = UInt64(stats.callsRefused)
         }
         if let router = router.withLock({ $0 }) {
             response.methods = router.methodStats.map { .init(method: $0.method, calls: $0.calls, errors: $0.errors) }

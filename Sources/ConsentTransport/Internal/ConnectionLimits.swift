@@ -26,6 +26,8 @@ final class ConnectionLimits: Sendable {
         var maxPendingHandshakesPerAddress: Int
         var maxConnectionsPerAddress: Int
         var maxConnectionsPerPrincipal: Int
+        var maxCallsPerSecondPerPrincipal: Int
+        var maxConcurrentCallsPerPrincipal: Int
     }
 
     /// What a connection was counted as, handed back when it closes.
@@ -47,7 +49,7 @@ final class ConnectionLimits: Sendable {
         var pending = 0
         var pendingByAddress: [String: Int] = [:]
         var byAddress: [String: Int] = [:]
-        var byPrincipal: [String: Int] = [:]
+        var byPrincipal: [String: (connections: Int, budget: PrincipalBudget)] = [:]
         var refused = 0
     }
 
@@ -99,34 +101,46 @@ final class ConnectionLimits: Sendable {
     }
 
     /// The handshake finished for `principal`.
-    /// - Returns: nil when the connection may call, else the answer to each of its calls.
-    func established(_ ticket: inout Ticket, principal: String) -> CallResult? {
+    /// - Returns: the principal's call budget (shared by its connections) when
+    ///   the connection may call, else the answer to each of its calls.
+    func established(_ ticket: inout Ticket, principal: String) -> Establishment {
         let local = ticket
-        let (updated, refusal) = state.withLock { s -> (Ticket, CallResult?) in
+        let (updated, outcome) = state.withLock { s -> (Ticket, Establishment) in
             var t = local
             Self.endPending(&t, in: &s)
             let fromAddress = s.byAddress[t.address, default: 0]
             if fromAddress >= limits.maxConnectionsPerAddress {
                 s.refused += 1
-                return (t, ErrorTrailers.resourceExhausted(
+                return (t, .refused(ErrorTrailers.resourceExhausted(
                     "too many connections from \(t.address) (limit \(limits.maxConnectionsPerAddress)); close one or retry in \(Self.retryAfterMilliseconds) ms",
-                    reason: "connections_per_address", retryAfterMilliseconds: Self.retryAfterMilliseconds))
+                    reason: "connections_per_address", retryAfterMilliseconds: Self.retryAfterMilliseconds)))
             }
-            let ofPrincipal = s.byPrincipal[principal, default: 0]
+            let entry = s.byPrincipal[principal]
+            let ofPrincipal = entry?.connections ?? 0
             if ofPrincipal >= limits.maxConnectionsPerPrincipal {
                 s.refused += 1
-                return (t, ErrorTrailers.resourceExhausted(
+                return (t, .refused(ErrorTrailers.resourceExhausted(
                     "too many connections for principal \(principal) (limit \(limits.maxConnectionsPerPrincipal)); close one or retry in \(Self.retryAfterMilliseconds) ms",
-                    reason: "connections_per_principal", retryAfterMilliseconds: Self.retryAfterMilliseconds))
+                    reason: "connections_per_principal", retryAfterMilliseconds: Self.retryAfterMilliseconds)))
             }
+            let budget = entry?.budget ?? PrincipalBudget(
+                principal: principal, callsPerSecond: limits.maxCallsPerSecondPerPrincipal,
+                concurrentCalls: limits.maxConcurrentCallsPerPrincipal)
             s.byAddress[t.address] = fromAddress + 1
-            s.byPrincipal[principal] = ofPrincipal + 1
+            s.byPrincipal[principal] = (ofPrincipal + 1, budget)
             t.countedAddress = true
             t.principal = principal
-            return (t, nil)
+            return (t, .admitted(budget))
         }
         ticket = updated
-        return refusal
+        return outcome
+    }
+
+    enum Establishment {
+        /// It may call, within the principal's budget.
+        case admitted(PrincipalBudget)
+        /// Over a connection limit: the answer to each of its calls.
+        case refused(CallResult)
     }
 
     /// The connection closed (at any stage).
@@ -136,7 +150,10 @@ final class ConnectionLimits: Sendable {
             Self.endPending(&t, in: &s)
             s.total -= 1
             if t.countedAddress { Self.decrement(&s.byAddress, t.address) }
-            if let principal = t.principal { Self.decrement(&s.byPrincipal, principal) }
+            if let principal = t.principal, let entry = s.byPrincipal[principal] {
+                // The budget goes with the principal's last connection.
+                s.byPrincipal[principal] = entry.connections > 1 ? (entry.connections - 1, entry.budget) : nil
+            }
         }
     }
 
@@ -186,4 +203,62 @@ struct HandshakeBudget {
     mutating func giveBack() {
         tokens = min(perSecond, tokens + 1)
     }
+}
+
+/// What one principal may spend on calls, shared by all its connections (on
+/// any loop): calls open at once, and calls begun per second.
+///
+/// The open-call count is one atomic add per call and one per answer. The
+/// rate is a token bucket behind a lock, but a connection takes its tokens in
+/// batches (`tokenBatch`, up to 64) and spends them locally, so at a high rate
+/// the lock is taken once per batch of calls, not per call.
+final class PrincipalBudget: Sendable {
+    let principal: String
+    let callsPerSecond: Int
+    let concurrentCalls: Int
+    /// Tokens a connection takes from the bucket at a time: a thousandth of
+    /// a second's worth, between 1 and 64 (small rates stay exact).
+    let tokenBatch: Int
+    private let openCalls = Atomic<Int>(0)
+    private let bucket: Mutex<(tokens: Double, last: UInt64)>
+
+    init(principal: String, callsPerSecond: Int, concurrentCalls: Int, now: UInt64 = MonotonicInstant.now().nanoseconds) {
+        self.principal = principal
+        self.callsPerSecond = max(1, callsPerSecond)
+        self.concurrentCalls = max(1, concurrentCalls)
+        tokenBatch = max(1, min(64, self.callsPerSecond / 1000))
+        bucket = Mutex((Double(self.callsPerSecond), now))  // a burst of one second's worth
+    }
+
+    /// Takes up to `tokenBatch` call tokens.
+    /// - Returns: how many were granted (at least 1), or 0 and the milliseconds until one is due.
+    func takeCallTokens(now: UInt64) -> (granted: Int, retryAfterMilliseconds: Int) {
+        bucket.withLock { b -> (Int, Int) in
+            let rate = Double(callsPerSecond)
+            b.tokens = min(rate, b.tokens + Double(now &- b.last) / 1e9 * rate)
+            b.last = now
+            if b.tokens >= 1 {
+                let n = min(tokenBatch, Int(b.tokens))
+                b.tokens -= Double(n)
+                return (n, 0)
+            }
+            return (0, max(1, Int(((1 - b.tokens) / rate * 1000).rounded(.up))))
+        }
+    }
+
+    /// Counts a call in. - Returns: false (nothing counted) at the limit.
+    @inline(__always)
+    func openCall() -> Bool {
+        if openCalls.wrappingAdd(1, ordering: .relaxed).newValue <= concurrentCalls { return true }
+        openCalls.wrappingSubtract(1, ordering: .relaxed)
+        return false
+    }
+
+    @inline(__always)
+    func closeCall() {
+        openCalls.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    /// How long a client over the concurrency limit is told to wait.
+    static let concurrencyRetryMilliseconds = 100
 }

@@ -13,6 +13,8 @@ final class LoopStats: Sendable {
     let bytesRead = Atomic<Int>(0)
     let bytesWritten = Atomic<Int>(0)
     let readPauses = Atomic<Int>(0)
+    /// Requests answered RESOURCE_EXHAUSTED by a call limit (per connection, per principal).
+    let callsRefused = Atomic<Int>(0)
     /// Capacity of the input and output buffers of this loop's connection
     /// objects. Changed with atomic adds, not `bump`: a connection's last
     /// reference (a responder held by another thread) may go on any thread.

@@ -422,7 +422,7 @@ const ProtobufCMessageDescriptor consent__v1__method_stats__descriptor =
   (ProtobufCMessageInit) consent__v1__method_stats__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_descriptors[16] =
+static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_descriptors[17] =
 {
   {
     "uptime_ms",
@@ -616,11 +616,24 @@ static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "calls_refused",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, calls_refused),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__health_stats_response__field_indices_by_name[] = {
   15,   /* field[15] = accept_pauses */
   5,   /* field[5] = calls_completed */
   4,   /* field[4] = calls_in_flight */
+  16,   /* field[16] = calls_refused */
   11,   /* field[11] = connection_buffer_bytes */
   3,   /* field[3] = connections_accepted */
   2,   /* field[2] = connections_open */
@@ -638,7 +651,7 @@ static const unsigned consent__v1__health_stats_response__field_indices_by_name[
 static const ProtobufCIntRange consent__v1__health_stats_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor consent__v1__health_stats_response__descriptor =
 {
@@ -648,7 +661,7 @@ const ProtobufCMessageDescriptor consent__v1__health_stats_response__descriptor 
   "Consent__V1__HealthStatsResponse",
   "consent.v1",
   sizeof(Consent__V1__HealthStatsResponse),
-  16,
+  17,
   consent__v1__health_stats_response__field_descriptors,
   consent__v1__health_stats_response__field_indices_by_name,
   1,  consent__v1__health_stats_response__number_ranges,

@@ -122,10 +122,15 @@ struct  Consent__V1__HealthStatsResponse
    * handshakes-per-second, out of descriptors).
    */
   uint64_t accept_pauses;
+  /*
+   * Requests answered RESOURCE_EXHAUSTED by a call limit (per connection,
+   * per principal: rate, open calls).
+   */
+  uint64_t calls_refused;
 };
 #define CONSENT__V1__HEALTH_STATS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__health_stats_response__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Consent__V1__HealthCheckRequest methods */
