@@ -29,6 +29,7 @@ import Testing
         max-calls-per-second-per-principal = 5000
         max-concurrent-calls-per-principal = 64
         frame-timeout = 15
+        max-open-requests-per-consumer = 1000
         """.write(toFile: path, atomically: true, encoding: .utf8)
         guard case .serve(let c) = try ServerOptions.parse(["--config", path, "--max-connections-per-principal", "30"]) else {
             Issue.record("expected serve")
@@ -36,11 +37,11 @@ import Testing
         }
         #expect(c.maxConnections == 5000 && c.maxPendingHandshakes == 100 && c.maxPendingHandshakesPerAddress == 10)
         #expect(c.maxConnectionsPerAddress == 50 && c.maxConnectionsPerPrincipal == 30 && c.handshakesPerSecond == 300)
-        #expect(c.frameTimeoutSeconds == 15)
+        #expect(c.frameTimeoutSeconds == 15 && c.consentConfiguration.maximumOpenRequestsPerConsumer == 1000)
         #expect(c.maxCallsPerSecondPerPrincipal == 5000 && c.maxConcurrentCallsPerPrincipal == 64)
         #expect(throws: ConfigurationError.self) { _ = try ServerOptions.parse(["--max-connections-per-address", "0"]) }
         let help = ServerOptions.helpText()
-        for key in ["max-calls-per-second-per-principal", "max-concurrent-calls-per-principal", "max-connections", "max-pending-handshakes", "max-connections-per-address", "max-connections-per-principal", "handshakes-per-second", "frame-timeout"] {
+        for key in ["max-open-requests-per-consumer", "max-calls-per-second-per-principal", "max-concurrent-calls-per-principal", "max-connections", "max-pending-handshakes", "max-connections-per-address", "max-connections-per-principal", "handshakes-per-second", "frame-timeout"] {
             #expect(help.contains("--\(key) "), "consentd --help lists \(key)")
         }
     }
@@ -74,6 +75,27 @@ import Testing
         #expect(try await nav.unary(Consent_V1_Health.check, .init()).status == .serving, "NAV has a budget of its own")
         bank.close()
         nav.close()
+        await hub.stop()
+    }
+
+    @Test func aConsumerAtItsOpenRequestQuotaIsRefusedUntilOneIsAnswered() async throws {
+        let hub = try TestHub { c in
+            c.maxOpenRequestsPerConsumer = 2
+            c.expiryIntervalSeconds = 30
+        }
+        let bank = try hub.client("consumer")
+        let first = try await bank.unary(Consent_V1_ConsentService.createRequest, Flow.navRequest())
+        _ = try await bank.unary(Consent_V1_ConsentService.createRequest, Flow.navRequest())
+        let refused = await Flow.refusal { _ = try await bank.unary(Consent_V1_ConsentService.createRequest, Flow.navRequest()) }
+        Self.expectExhausted(refused, reason: "open_requests_quota")
+        #expect(refused?.trailers[ErrorTrailers.retryAfterMilliseconds] == "30000", "one expiry interval")
+        // The user answers one: a place is free again.
+        let portal = try hub.client("portal")
+        _ = try await portal.unary(Consent_V1_ConsentService.rejectRequest, .init(requestId: first.request!.id),
+                                   options: CallOptions(metadata: TestHub.portalUser()))
+        _ = try await bank.unary(Consent_V1_ConsentService.createRequest, Flow.navRequest())
+        bank.close()
+        portal.close()
         await hub.stop()
     }
 }

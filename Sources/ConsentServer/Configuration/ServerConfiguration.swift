@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var codeLifetimeSeconds = 300.0
     /// Time between sweeps that record the expiry of unanswered requests and ended consents.
     public var expiryIntervalSeconds = 60.0
+    /// Open (unanswered) requests one consumer may have.
+    public var maxOpenRequestsPerConsumer = ConsentConfiguration().maximumOpenRequestsPerConsumer
     /// Seconds from a token's `iat` to its `exp` (`--token-lifetime`, 120 like
     /// Altinn 3); a token never outlives its consent's `validTo`.
     public var tokenLifetimeSeconds = 120
@@ -90,6 +92,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         var c = ConsentConfiguration()
         c.requestLifetime = .milliseconds(Int64(requestTTLSeconds * 1000))
         c.codeLifetime = .milliseconds(Int64(codeLifetimeSeconds * 1000))
+        c.maximumOpenRequestsPerConsumer = maxOpenRequestsPerConsumer
+        // Expiries free quota places only when the sweep records them.
+        c.openRequestsRetryAfter = .milliseconds(Int64(expiryIntervalSeconds * 1000))
         return c
     }
 

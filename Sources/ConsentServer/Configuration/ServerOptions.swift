@@ -112,6 +112,9 @@ public enum ServerOptions {
         option("expiry-interval", "SECONDS", "time between sweeps that record expired requests and consents in the events feed", { format($0.expiryIntervalSeconds) }) { c, v throws(ConfigurationError) in
             c.expiryIntervalSeconds = try seconds(v, "expiry-interval")
         },
+        option("max-open-requests-per-consumer", "N", "unanswered consent requests one consumer may have; beyond it CreateRequest answers RESOURCE_EXHAUSTED (open_requests_quota) with a retry hint of one expiry interval", { String($0.maxOpenRequestsPerConsumer) }) { c, v throws(ConfigurationError) in
+            c.maxOpenRequestsPerConsumer = try int(v, "max-open-requests-per-consumer", 1...100_000_000)
+        },
         option("token-lifetime", "SECONDS", "lifetime of a consent token (never beyond the consent's end; at most 3600)", { String($0.tokenLifetimeSeconds) }) { c, v throws(ConfigurationError) in
             c.tokenLifetimeSeconds = try int(v, "token-lifetime", 1...3600)
         },

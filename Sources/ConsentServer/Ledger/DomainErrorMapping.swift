@@ -24,6 +24,8 @@ public enum DomainErrorMapping {
 extension RPCError {
     /// A domain refusal as an RPC error (see `DomainErrorMapping`).
     public init(_ error: DomainError) {
-        self.init(DomainErrorMapping.statusCode(error.code), error.message, trailers: [DomainErrorMapping.reasonKey: error.reason], cause: error)
+        var trailers: Metadata = [DomainErrorMapping.reasonKey: error.reason]
+        if let retry = error.retryAfterMilliseconds { trailers.add(ErrorTrailers.retryAfterMilliseconds, String(retry)) }
+        self.init(DomainErrorMapping.statusCode(error.code), error.message, trailers: trailers, cause: error)
     }
 }
