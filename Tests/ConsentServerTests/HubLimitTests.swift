@@ -10,6 +10,13 @@ import Testing
 /// (consentd options, config keys) and as a client meets them: each refusal
 /// is RESOURCE_EXHAUSTED with a reason and a retry hint in the trailers.
 @Suite struct HubLimitTests {
+    /// A call with a payload made by hand (not a valid message of any size).
+    static func rawCall(_ client: ConsentClient, _ method: String, _ payload: [UInt8]) async -> CallResult {
+        await withCheckedContinuation { continuation in
+            _ = client.startCall(method: method, payload: payload, options: CallOptions(), onMessage: { _ in }) { continuation.resume(returning: $0) }
+        }
+    }
+
     static func expectExhausted(_ error: RPCError?, reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(error?.code == .resourceExhausted, "\(String(describing: error))", sourceLocation: sourceLocation)
         #expect(error?.trailers[ErrorTrailers.reason] == reason, "\(String(describing: error?.trailers))", sourceLocation: sourceLocation)
@@ -96,6 +103,32 @@ import Testing
         _ = try await bank.unary(Consent_V1_ConsentService.createRequest, Flow.navRequest())
         bank.close()
         portal.close()
+        await hub.stop()
+    }
+
+    /// 1.9 million empty entries in one 3.8 MB frame (the attack test's): the
+    /// count is refused from the first thousand tags, before anything is decoded.
+    @Test func batchesAreRefusedBySizeBeforeDecoding() async throws {
+        let hub = try TestHub(demoRegistry: false)
+        let bank = try hub.client("consumer")
+        let nav = try hub.client("datasource")
+        // Field 1, length 0, 1.9 million times.
+        var flood = [UInt8](repeating: 0, count: 2 * 1_900_000)
+        for i in stride(from: 0, to: flood.count, by: 2) { flood[i] = 0x0A }
+        for (client, method) in [(bank, Consent_V1_TokenService.exchangeCodes.fullName), (nav, Consent_V1_TokenService.logUses.fullName)] {
+            let result = await Self.rawCall(client, method, flood)
+            #expect(result.code == .resourceExhausted, "\(method): \(result.code) \(result.message)")
+            #expect(result.trailers[ErrorTrailers.reason] == "batch_too_large")
+            #expect(result.message.contains("more than 1000"), "refused by counting, not after decoding: \(result.message)")
+        }
+        // The same limit holds for any repeated field of any request: 1,001 resources in a CreateRequest.
+        var request = Flow.navRequest()
+        request.resources = Array(repeating: request.resources[0], count: 1001)
+        let refused = await Flow.refusal { _ = try await bank.unary(Consent_V1_ConsentService.createRequest, request) }
+        #expect(refused?.code == .resourceExhausted && refused?.trailers[ErrorTrailers.reason] == "batch_too_large", "\(String(describing: refused))")
+        #expect(try await bank.unary(Consent_V1_Health.check, .init()).status == .serving)
+        bank.close()
+        nav.close()
         await hub.stop()
     }
 }

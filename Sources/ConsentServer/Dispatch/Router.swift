@@ -37,6 +37,11 @@ final class MethodEntry: Sendable {
 public struct RouterBuilder: Sendable {
     var entries: [String: MethodEntry] = [:]
     let commits: any CommitTracker
+    /// The most elements one repeated field of a request may hold (a batch,
+    /// a list): counted on the wire before the request is decoded, so a
+    /// frame of millions of empty entries costs a thousand tags, not
+    /// millions of strings. Set before registering methods.
+    public var maximumElementsPerField = 1000
 
     public init(commits: any CommitTracker = ImmediateCommits()) {
         self.commits = commits
@@ -53,7 +58,13 @@ public struct RouterBuilder: Sendable {
     ) {
         precondition(method.kind == .unary, "\(method.fullName) is not unary")
         let commits = self.commits
+        let elementLimit = Self.elementLimit(for: Request.self, maximum: maximumElementsPerField)
         add(MethodEntry(name: method.fullName, kind: .unary, roles: roles) { call, context, responder, entry in
+            if let refusal = Router.tooManyElements(call.payload, as: Request.self, limit: elementLimit) {
+                entry.record(refusal.code)
+                responder.fail(refusal)
+                return
+            }
             let request: Request
             do {
                 request = try Request(serializedBytes: call.payload)
@@ -110,7 +121,13 @@ public struct RouterBuilder: Sendable {
         _ handler: @escaping @Sendable (Request, CallContext, ServerStream<Response>) -> Void
     ) {
         precondition(method.kind == .serverStreaming, "\(method.fullName) is not server-streaming")
+        let elementLimit = Self.elementLimit(for: Request.self, maximum: maximumElementsPerField)
         add(MethodEntry(name: method.fullName, kind: .serverStreaming, roles: roles) { call, context, responder, entry in
+            if let refusal = Router.tooManyElements(call.payload, as: Request.self, limit: elementLimit) {
+                entry.record(refusal.code)
+                responder.fail(refusal)
+                return
+            }
             let request: Request
             do {
                 request = try Request(serializedBytes: call.payload)
@@ -121,6 +138,12 @@ public struct RouterBuilder: Sendable {
             }
             handler(request, context, ServerStream(responder: responder, entry: entry))
         })
+    }
+
+    /// The element limit to apply to requests of `type`; nil when it has no
+    /// repeated field at any depth (nothing to count).
+    private static func elementLimit<M: ProtoMessage>(for type: M.Type, maximum: Int) -> Int? {
+        ProtoWireCheck.hasRepeatedFields(type) ? maximum : nil
     }
 
     private mutating func add(_ entry: MethodEntry) {
@@ -197,6 +220,18 @@ public final class Router: CallDispatcher {
     /// Calls and errors per method since start, for `Health.Stats`.
     public var methodStats: [(method: String, calls: UInt64, errors: UInt64)] {
         entries.values.map { ($0.name, $0.counts.calls, $0.counts.errors) }.sorted { $0.method < $1.method }
+    }
+
+    /// RESOURCE_EXHAUSTED `batch_too_large` when a repeated field of the
+    /// payload holds more than `limit` elements (counted, not decoded).
+    static func tooManyElements<M: ProtoMessage>(_ payload: [UInt8], as type: M.Type, limit: Int?) -> RPCError? {
+        guard let limit,
+              case .tooManyElements(let field, _)? = ProtoWireCheck.check(payload, as: type, strict: false, maxElements: limit)
+        else { return nil }
+        return RPCError(
+            .resourceExhausted,
+            "A batch holds at most \(limit) items; field \(field) of this \(protoName(of: type)) has more than \(limit). Split it.",
+            trailers: [ErrorTrailers.reason: "batch_too_large"])
     }
 
     static func malformedRequest<M>(_ type: M.Type, method: String) -> RPCError {

@@ -78,6 +78,7 @@ public final class ConsentHubServer: Sendable {
         self.status = status
 
         var builder = RouterBuilder(commits: self.ledger.commits)
+        builder.maximumElementsPerField = configuration.consentConfiguration.maximumBatchSize
         HealthService.register(into: &builder, reporter: status)
         RegistryService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
         eventFeed = ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
