@@ -130,7 +130,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         do {
             try loop.register(fd, events: Linux.EPOLLIN | Linux.EPOLLRDHUP | Linux.EPOLLET, handler: self)
         } catch {
-            log("register: \(error)")
+            log(.io, "register: \(error)")
             Posix.close(fd)
             loopContext.connectionClosed(self)
             return
@@ -139,8 +139,8 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         doHandshake()
     }
 
-    private func log(_ message: @autoclosure () -> String) {
-        if let log = config.log { log("connection \(remoteAddress): \(message())") }
+    private func log(_ kind: ConnectionEventLog.Kind, _ message: @autoclosure () -> String) {
+        shared.eventLog.write(kind, "connection \(remoteAddress): \(message())", loop: loop)
     }
 
     // MARK: Events
@@ -173,11 +173,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             setWriteInterest(true)
         case .closed:
             LoopStats.bump(stats.handshakeFailures)
-            log("closed during the TLS handshake")
+            log(.handshake, "closed during the TLS handshake")
             closeNow()
         case .error(let error):
             LoopStats.bump(stats.handshakeFailures)
-            log("TLS handshake failed: \(error)")
+            log(.handshake, "TLS handshake failed: \(error)")
             closeNow()
         }
     }
@@ -200,7 +200,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             lastActivity = loop.now
             armIdleTimer(at: lastActivity)
             if let limitRefusal {
-                log("over a connection limit: \(limitRefusal.message)")
+                log(.refused, "over a connection limit: \(limitRefusal.message)")
                 // It answers the calls that come at once, then goes; one that
                 // sends none is closed after the handshake timeout.
                 armTimer(Self.timerHandshake, at: loop.now.adding(nanoseconds: config.handshakeTimeout.nanosecondsClamped))
@@ -210,7 +210,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             readAll()
         case .refuse(let reason):
             LoopStats.bump(stats.protocolErrors)
-            log(reason)
+            log(.protocolError, reason)
             Wire.writeGoAway(code: .protocolError, reason: reason, into: &output)
             scheduleFlush()
         case .ignore:
@@ -250,7 +250,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 peerGone(reason: "closed by the peer")
                 return
             case .error(let error):
-                log("read failed: \(error)")
+                log(.io, "read failed: \(error)")
                 peerGone(reason: "read failed")
                 return
             }
@@ -623,7 +623,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             }
             guard machine.state == .handshaking else { return }
             LoopStats.bump(stats.handshakeFailures)
-            log("TLS handshake timed out")
+            log(.handshake, "TLS handshake timed out")
             closeNow()
         case Self.timerIdle:
             guard machine.acceptsInput else { return }
@@ -636,7 +636,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             }
         case Self.timerClosing:
             guard machine.state == .closing else { return }
-            log("closed with \(output.readableBytes) bytes of final output unwritten: the peer does not read")
+            log(.io, "closed with \(output.readableBytes) bytes of final output unwritten: the peer does not read")
             closeNow()
         case Self.timerLinger:
             closeNow()
@@ -743,7 +743,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 peerGone(reason: "closed by the peer while writing")
                 return
             case .error(let error):
-                log("write failed: \(error)")
+                log(.io, "write failed: \(error)")
                 peerGone(reason: "write failed")
                 return
             }
@@ -771,7 +771,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// hold up to max-concurrent-calls × max-frame-size bytes for it.
     private func abandonUnreadOutput() {
         LoopStats.bump(stats.protocolErrors)
-        log("closed: \(output.readableBytes) bytes of output unwritten, over the limit of \(outputLimit); the peer does not read")
+        log(.io, "closed: \(output.readableBytes) bytes of output unwritten, over the limit of \(outputLimit); the peer does not read")
         peerGone(reason: "the peer does not read its answers")
     }
 
@@ -813,7 +813,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         do {
             try loop.modify(fd, events: events)
         } catch {
-            log("epoll_ctl: \(error)")
+            log(.io, "epoll_ctl: \(error)")
         }
     }
 
@@ -824,7 +824,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         let action = transition { $0.fail(code: code) }
         if countAsError, action != .ignore {
             LoopStats.bump(stats.protocolErrors)
-            log("protocol error: \(reason)")
+            log(.protocolError, "protocol error: \(reason)")
         }
         perform(action, reason: reason, endCode: .unavailable)
     }

@@ -72,6 +72,12 @@ extension TransportServer {
         public var handshakesPerSecond: Int
         /// Connection-level events (handshake failures, protocol errors), for the server log.
         public var log: (@Sendable (String) -> Void)?
+        /// Lines of one kind of connection event written per `logWindow`;
+        /// beyond that they are counted, and one summary line per window says
+        /// how many of each kind were left out (an unauthenticated client must
+        /// not be able to fill the disk with the server's log).
+        public var logLinesPerWindow: Int
+        public var logWindow: Duration
 
         public init(
             host: String = "127.0.0.1",
@@ -95,7 +101,9 @@ extension TransportServer {
             handshakesPerSecond: Int = 1000,
             maxCallsPerSecondPerPrincipal: Int = 1_000_000,
             maxConcurrentCallsPerPrincipal: Int = 4096,
-            log: (@Sendable (String) -> Void)? = nil
+            log: (@Sendable (String) -> Void)? = nil,
+            logLinesPerWindow: Int = 10,
+            logWindow: Duration = .seconds(10)
         ) {
             self.host = host
             self.port = port
@@ -119,6 +127,8 @@ extension TransportServer {
             self.maxCallsPerSecondPerPrincipal = maxCallsPerSecondPerPrincipal
             self.maxConcurrentCallsPerPrincipal = maxConcurrentCallsPerPrincipal
             self.log = log
+            self.logLinesPerWindow = logLinesPerWindow
+            self.logWindow = logWindow
         }
     }
 

@@ -99,7 +99,8 @@ public final class TransportServer: Sendable {
     /// cancels what is still open after `timeout`, closes every connection,
     /// stops the server's own loops, and then runs `completion` (on another thread).
     public func shutdownGracefully(timeout: Duration = .seconds(10), completion: @escaping @Sendable () -> Void) {
-        let first = shared.beginShutdown(completion: { [group, ownsGroup] in
+        let first = shared.beginShutdown(completion: { [group, ownsGroup, shared] in
+            shared.eventLog.endWindow()  // what the last window left out
             // Runs on a loop thread: stopping (joining) the loops must happen
             // elsewhere. A thread of its own rather than a Dispatch worker: a
             // process whose workers are all blocked (waiting for this very
@@ -139,6 +140,7 @@ final class ServerShared: @unchecked Sendable {  // loopContexts is set once in 
     /// The dispatcher's method names, for turning Request bytes into strings.
     let methodNames: MethodNameTable
     let limits: ConnectionLimits
+    let eventLog: ConnectionEventLog
     /// Written by the listener's loop only.
     let acceptPauses = Atomic<Int>(0)
     var loopContexts: [ServerLoopContext] = []
@@ -149,6 +151,8 @@ final class ServerShared: @unchecked Sendable {  // loopContexts is set once in 
         self.configuration = configuration
         self.dispatcher = dispatcher
         self.methodNames = MethodNameTable(dispatcher.methodNames)
+        self.eventLog = ConnectionEventLog(
+            sink: configuration.log, linesPerWindow: configuration.logLinesPerWindow, window: configuration.logWindow)
         self.limits = ConnectionLimits(.init(
             maxConnections: configuration.maxConnections,
             maxPendingHandshakes: configuration.maxPendingHandshakes,
@@ -223,7 +227,7 @@ final class ServerLoopContext: @unchecked Sendable {
         do {
             tls = try TLSConnection(context: shared.configuration.tls, fileDescriptor: fd)
         } catch {
-            shared.configuration.log?("connection \(remote): \(error)")
+            shared.eventLog.write(.io, "connection \(remote): \(error)", loop: loop)
             Posix.close(fd)
             shared.limits.closed(ticket)
             return
@@ -287,7 +291,7 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
         do {
             try loop.register(fd, events: Linux.EPOLLIN, handler: self)
         } catch {
-            server.configuration.log?("listener: \(error)")
+            server.eventLog.write(.listener, "listener: \(error)", loop: loop)
         }
     }
 
@@ -297,7 +301,7 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
             if server.limits.atCapacity {
                 // Every connection slot is taken: new clients wait in the
                 // backlog until one closes (looked at again every 100 ms).
-                server.configuration.log?("listener: \(server.limits.limits.maxConnections) connections open (max-connections); pausing accepts for 100 ms")
+                server.eventLog.write(.listener, "listener: \(server.limits.limits.maxConnections) connections open (max-connections); pausing accepts for 100 ms", loop: loop)
                 pause(for: .milliseconds(100))
                 return
             }
@@ -316,11 +320,11 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     // Out of descriptors or memory: the pending connection stays
                     // queued and level-triggered epoll would spin; pause 100 ms.
-                    server.configuration.log?("listener: \(error); pausing accepts for 100 ms")
+                    server.eventLog.write(.listener, "listener: \(error); pausing accepts for 100 ms", loop: loop)
                     pause(for: .milliseconds(100))
                     return
                 default:
-                    server.configuration.log?("listener: \(error)")
+                    server.eventLog.write(.listener, "listener: \(error)", loop: loop)
                     return
                 }
             }
@@ -334,7 +338,7 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
             case .admit(let admitted):
                 ticket = admitted
             case .refuse(let reason):
-                server.configuration.log?("connection \(peerAddress?.description ?? "?"): closed at accept: \(reason)")
+                server.eventLog.write(.refused, "connection \(peerAddress?.description ?? "?"): closed at accept: \(reason)", loop: loop)
                 Posix.close(client)
                 continue
             }
