@@ -128,7 +128,9 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var endOfTurn: [any EndOfTurnWork] = []
     @exclusivity(unchecked) private var endOfTurnSpare: [any EndOfTurnWork] = []
 
-    /// The monotonic time at the start of this turn's event processing.
+    /// The monotonic time at the start of this turn's event processing, and
+    /// again at the start of its timers (so a timer's handler never sees a
+    /// time before its deadline).
     private(set) var now = MonotonicInstant.now()
 
     private let threadBox = Mutex<pthread_t?>(nil)
@@ -415,7 +417,12 @@ public final class EventLoop: @unchecked Sendable {
 
     private func runTimers() {
         guard !timers.isEmpty else { return }
-        let nowNanos = MonotonicInstant.now().nanoseconds
+        // Handlers judge by `now`: it must not lag behind the time the heap is
+        // compared with. A handler that saw a stale `now` (the turn's start)
+        // thought its deadline not yet reached and re-armed it at that same
+        // deadline, which this loop then popped again at once, for ever.
+        now = .now()
+        let nowNanos = now.nanoseconds
         while let first = timers.first, first.deadline <= nowNanos {
             let entry = popTimer()
             switch entry.action {
