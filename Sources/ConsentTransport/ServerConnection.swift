@@ -368,16 +368,18 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 reason: "concurrent_calls_per_connection", retryAfterMilliseconds: PrincipalBudget.concurrencyRetryMilliseconds))
             return
         }
-        if let budget, let refused = spend(budget) {
-            LoopStats.bump(stats.callsRefused)
-            writeResponse(callID, refused)
-            return
-        }
         if request.metadataCount > FrameLimits.maxMetadataEntries || request.metadataBytes > FrameLimits.maxMetadataBytes {
             writeResponse(callID, CallResult(
                 code: .resourceExhausted,
                 message: "the call's metadata has \(request.metadataCount) entries of \(request.metadataBytes) bytes; "
-                    + "the limits are \(FrameLimits.maxMetadataEntries) entries and \(FrameLimits.maxMetadataBytes) bytes"))
+                    + "the limits are \(FrameLimits.maxMetadataEntries) entries and \(FrameLimits.maxMetadataBytes) bytes",
+                trailers: [ErrorTrailers.reason: "metadata_too_large"]))
+            return
+        }
+        // Last: once spent, the budget's open-call count must meet the call's end.
+        if let budget, let refused = spend(budget) {
+            LoopStats.bump(stats.callsRefused)
+            writeResponse(callID, refused)
             return
         }
         let (slot, token) = calls.open(callID)
@@ -455,7 +457,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         if size > config.maxFrameSize {
             Wire.writeResponse(
                 callID: callID,
-                result: CallResult(code: .resourceExhausted, message: "response of \(size) bytes exceeds the frame limit"),
+                result: CallResult(
+                    code: .resourceExhausted, message: "response of \(size) bytes exceeds the frame limit",
+                    trailers: [ErrorTrailers.reason: "response_too_large"]),
                 into: &output)
         } else {
             Wire.writeResponse(callID: callID, result: result, into: &output)
@@ -505,7 +509,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         if size > config.maxFrameSize {
             let slot = calls.slot(for: token)!
             endCall(
-                slot, result: CallResult(code: .resourceExhausted, message: "stream message of \(size) bytes exceeds the frame limit"),
+                slot, result: CallResult(
+                    code: .resourceExhausted, message: "stream message of \(size) bytes exceeds the frame limit",
+                    trailers: [ErrorTrailers.reason: "response_too_large"]),
                 byTransport: .resourceExhausted)
             return false
         }

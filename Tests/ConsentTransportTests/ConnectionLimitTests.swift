@@ -195,4 +195,31 @@ struct ConnectionLimitTests {
         other.close()
         await server.shutdown()
     }
+
+    @Test("calls refused for other reasons (metadata, a full connection) do not use up the principal's open calls")
+    func refusedCallsDoNotCount() async throws {
+        let server = try TestServer(loops: 1) { $0.maxConcurrentCallsPerPrincipal = 2 }
+        let raw = try RawTLSClient(port: server.port, context: server.clientTLS(TestServer.certs.bank))
+        for id in 1...5 {
+            var request = Consent_V1_Request(method: TestMethod.never)
+            request.metadata = (0..<(FrameLimits.maxMetadataEntries + 1)).map { Consent_V1_MetadataEntry(key: "k\($0)", value: "v") }
+            raw.send(Consent_V1_Frame(callId: UInt32(id), kind: .request(request)))
+        }
+        let refusals = raw.readFrames(5)
+        #expect(refusals.count == 5)
+        for frame in refusals {
+            guard case .response(let response)? = frame.kind else { continue }
+            #expect(response.trailers.contains { $0.key == ErrorTrailers.reason && $0.value == "metadata_too_large" })
+        }
+        for id in 11...12 { raw.send(requestFrame(callID: UInt32(id), method: TestMethod.never)) }
+        server.recorder.waitForNever(count: 2)
+        #expect(server.recorder.neverResponders.withLock { $0.count } == 2, "both calls were let in")
+        raw.send(requestFrame(callID: 13, method: TestMethod.never))
+        guard case .response(let third)? = raw.readFrames(1).first?.kind else {
+            Issue.record("no answer to the third call")
+            return
+        }
+        #expect(third.trailers.contains { $0.key == ErrorTrailers.reason && $0.value == "concurrent_calls" })
+        await server.shutdown()
+    }
 }
