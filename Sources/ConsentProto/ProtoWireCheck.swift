@@ -50,8 +50,15 @@ public enum ProtoWireCheck {
         _ bytes: UnsafeRawBufferPointer, as type: M.Type, strict: Bool = true, maxElements: Int? = nil
     ) -> ProtoWireProblem? {
         guard let bridged = type as? any CBridgedMessage.Type else { return nil }
-        let walker = Walker(strict: strict, maxElements: maxElements ?? Int.max)
-        return walker.walk(bytes, bridged.cDescriptor)
+        return check(bytes, descriptor: bridged.cDescriptor, strict: strict, maxElements: maxElements)
+    }
+
+    /// `check` with the descriptor at hand (the bridge's unpack: no dynamic cast).
+    static func check(
+        _ bytes: UnsafeRawBufferPointer, descriptor: UnsafePointer<ProtobufCMessageDescriptor>, strict: Bool, maxElements: Int?
+    ) -> ProtoWireProblem? {
+        guard !bytes.isEmpty else { return nil }
+        return Walker(strict: strict, maxElements: maxElements ?? Int.max).walk(bytes, descriptor)
     }
 
     /// `check` over an array.
@@ -82,12 +89,25 @@ public enum ProtoWireCheck {
     }
 
     /// Whether `bytes` are valid UTF-8 without NUL (the strict rule for strings).
+    /// ASCII, the common case (method names, keys), is checked eight bytes at a time.
     @inline(__always)
     public static func isCleanUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var i = 0
         var ascii = true
-        for byte in bytes {
+        while i + 8 <= count {
+            let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // A zero byte: (w - 0x01…) & ~w & 0x80… is non-zero (the classic test).
+            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 { return false }
+            if word & 0x8080_8080_8080_8080 != 0 { ascii = false }
+            i += 8
+        }
+        while i < count {
+            let byte = base.load(fromByteOffset: i, as: UInt8.self)
             if byte == 0 { return false }
             if byte >= 0x80 { ascii = false }
+            i += 1
         }
         if ascii { return true }
         return String(validating: bytes, as: UTF8.self) != nil
@@ -98,7 +118,9 @@ public enum ProtoWireCheck {
         let maxElements: Int
 
         func walk(_ bytes: UnsafeRawBufferPointer, _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>) -> ProtoWireProblem? {
-            let fieldCount = Int(descriptor.pointee.n_fields)
+            // Counting needs a counter per field (on the stack); the strict
+            // rules alone need none.
+            let fieldCount = maxElements == Int.max ? 0 : Int(descriptor.pointee.n_fields)
             return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(fieldCount, 1)) { counts -> ProtoWireProblem? in
                 counts.initialize(repeating: 0)
                 var reader = Reader(bytes)
@@ -188,7 +210,7 @@ public enum ProtoWireCheck {
             _ field: UnsafePointer<ProtobufCFieldDescriptor>, _ n: Int,
             _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, _ counts: UnsafeMutableBufferPointer<Int>
         ) -> ProtoWireProblem? {
-            guard field.pointee.label.rawValue == CType.repeated else { return nil }
+            guard maxElements != Int.max, field.pointee.label.rawValue == CType.repeated else { return nil }
             let index = UnsafePointer(descriptor.pointee.fields).distance(to: field)
             counts[index] += n
             return counts[index] > maxElements ? .tooManyElements(field: Self.name(field), limit: maxElements) : nil

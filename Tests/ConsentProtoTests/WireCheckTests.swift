@@ -54,4 +54,26 @@ import Testing
         #expect(throws: ProtoDecodingError.self) { try Consent_V1_ListEventsRequest(serializedBytes: wide) }
         #expect((try? Consent_V1_ListEventsRequest(serializedBytes: [0x28, 0x87, 0x01]))?.limit == 135)
     }
+
+    @Test func cleanUTF8IsCheckedAtEveryPosition() {
+        func clean(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { ProtoWireCheck.isCleanUTF8($0) } }
+        for length in 0...20 {
+            let ascii = [UInt8](repeating: 0x61, count: length)
+            #expect(clean(ascii))
+            for position in 0..<length {
+                var withNUL = ascii
+                withNUL[position] = 0
+                #expect(!clean(withNUL), "NUL at \(position) of \(length)")
+                var withHigh = ascii
+                withHigh[position] = 0xFF
+                #expect(!clean(withHigh), "0xFF at \(position) of \(length)")
+                var withLatin = ascii
+                withLatin[position] = 0x7F
+                #expect(clean(withLatin))
+            }
+        }
+        #expect(clean(Array("/consent.v1.Health/Check Håkon 🙂".utf8)))
+        #expect(!clean([0xC3]))
+        #expect(!clean(Array("abcdefgh".utf8) + [0xED, 0xA0, 0x80]))  // a UTF-16 surrogate
+    }
 }

@@ -43,7 +43,9 @@ enum ProtoBridge {
     ) throws(ProtoDecodingError) -> M {
         // The strict rules libprotobuf-c does not apply (field numbers, 32-bit
         // values, UTF-8): see ProtoWireCheck.
-        if ProtoWireCheck.check(bytes, as: type) != nil { throw ProtoDecodingError(messageName: String(describing: M.self)) }
+        if ProtoWireCheck.check(bytes, descriptor: M.cDescriptor, strict: true, maxElements: nil) != nil {
+            throw ProtoDecodingError(messageName: String(describing: M.self))
+        }
         let decoded: M? = ProtoArena.withScratch { arena in
             arena.withCAllocator { allocator -> M? in
                 let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)

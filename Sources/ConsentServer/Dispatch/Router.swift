@@ -60,7 +60,7 @@ public struct RouterBuilder: Sendable {
         let commits = self.commits
         let elementLimit = Self.elementLimit(for: Request.self, maximum: maximumElementsPerField)
         add(MethodEntry(name: method.fullName, kind: .unary, roles: roles) { call, context, responder, entry in
-            if let refusal = Router.tooManyElements(call.payload, as: Request.self, limit: elementLimit) {
+            if let elementLimit, let refusal = Router.tooManyElements(call.payload, as: Request.self, limit: elementLimit) {
                 entry.record(refusal.code)
                 responder.fail(refusal)
                 return
@@ -123,7 +123,7 @@ public struct RouterBuilder: Sendable {
         precondition(method.kind == .serverStreaming, "\(method.fullName) is not server-streaming")
         let elementLimit = Self.elementLimit(for: Request.self, maximum: maximumElementsPerField)
         add(MethodEntry(name: method.fullName, kind: .serverStreaming, roles: roles) { call, context, responder, entry in
-            if let refusal = Router.tooManyElements(call.payload, as: Request.self, limit: elementLimit) {
+            if let elementLimit, let refusal = Router.tooManyElements(call.payload, as: Request.self, limit: elementLimit) {
                 entry.record(refusal.code)
                 responder.fail(refusal)
                 return
@@ -224,9 +224,8 @@ public final class Router: CallDispatcher {
 
     /// RESOURCE_EXHAUSTED `batch_too_large` when a repeated field of the
     /// payload holds more than `limit` elements (counted, not decoded).
-    static func tooManyElements<M: ProtoMessage>(_ payload: [UInt8], as type: M.Type, limit: Int?) -> RPCError? {
-        guard let limit,
-              case .tooManyElements(let field, _)? = ProtoWireCheck.check(payload, as: type, strict: false, maxElements: limit)
+    static func tooManyElements<M: ProtoMessage>(_ payload: [UInt8], as type: M.Type, limit: Int) -> RPCError? {
+        guard case .tooManyElements(let field, _)? = ProtoWireCheck.check(payload, as: type, strict: false, maxElements: limit)
         else { return nil }
         return RPCError(
             .resourceExhausted,
