@@ -808,6 +808,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         let bytes = decoder.capacityBytes + output.capacity
         guard bytes != accountedBufferBytes else { return }
         stats.connectionBufferBytes.add(bytes - accountedBufferBytes, ordering: .relaxed)
+        if bytes < accountedBufferBytes { stats.connectionBufferBytesReleased.add(accountedBufferBytes - bytes, ordering: .relaxed) }
         accountedBufferBytes = bytes
     }
 

@@ -146,6 +146,8 @@ extension TransportServer {
         public var readPauses = 0
         /// Bytes allocated for connections' input and output buffers.
         public var connectionBufferBytes = 0
+        /// Buffer bytes given back since start (shrunk or freed).
+        public var connectionBufferBytesReleased = 0
         /// Connection objects alive: `connectionsOpen` plus closed ones still
         /// referenced (by a timer that has not fired yet, say), which hold no buffers.
         public var connectionsRetained = 0

@@ -82,6 +82,7 @@ public final class TransportServer: Sendable {
             total.bytesWritten += s.bytesWritten.load(ordering: .relaxed)
             total.readPauses += s.readPauses.load(ordering: .relaxed)
             total.connectionBufferBytes += s.connectionBufferBytes.load(ordering: .relaxed)
+            total.connectionBufferBytesReleased += s.connectionBufferBytesReleased.load(ordering: .relaxed)
             total.connectionsRetained += s.connectionsRetained.load(ordering: .relaxed)
             total.callsRefused += s.callsRefused.load(ordering: .relaxed)
         }

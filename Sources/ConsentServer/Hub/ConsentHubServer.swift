@@ -26,6 +26,8 @@ public final class ConsentHubServer: Sendable {
     private let eventFeed: ConsentEventFeed
     /// The token keys in force (`reloadTokenKeys` swaps them).
     public let tokenKeys: TokenKeys
+    /// Returns memory freed by connection churn to the system.
+    private let memoryTrimmer: MemoryTrimmer
 
     /// Loads the principals and the TLS material, recovers the state from the
     /// data directory (or takes `ledger`, for tests), and builds the services.
@@ -116,6 +118,7 @@ public final class ConsentHubServer: Sendable {
             throw ConfigurationError("cannot create the server: \(error)")
         }
         self.transport = transport
+        self.memoryTrimmer = MemoryTrimmer(transport: transport)
         status.transport.withLock { $0 = transport }
     }
 
@@ -144,6 +147,7 @@ public final class ConsentHubServer: Sendable {
         do {
             let address = try transport.start()
             expirySweeper.start()
+            memoryTrimmer.start()
             return address
         } catch {
             throw ConfigurationError("cannot listen on \(configuration.listenAddress): \(error)")
@@ -176,6 +180,7 @@ public final class ConsentHubServer: Sendable {
     public func shutdownGracefully(completion: @escaping @Sendable () -> Void) {
         status.draining.store(true, ordering: .releasing)
         expirySweeper.stop()
+        memoryTrimmer.stop()
         // Watch streams never end by themselves: end them (with the cursor to resume from).
         eventFeed.close()
         transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger] in

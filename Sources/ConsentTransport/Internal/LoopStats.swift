@@ -19,6 +19,10 @@ final class LoopStats: Sendable {
     /// objects. Changed with atomic adds, not `bump`: a connection's last
     /// reference (a responder held by another thread) may go on any thread.
     let connectionBufferBytes = Atomic<Int>(0)
+    /// Buffer bytes connections have given back since start (grown buffers
+    /// shrunk, closed connections' buffers freed): what an allocator may hold
+    /// on to unless asked to trim.
+    let connectionBufferBytesReleased = Atomic<Int>(0)
     /// Connection objects not yet freed: the open ones, plus closed ones that
     /// something (a timer entry, a responder) still references.
     let connectionsRetained = Atomic<Int>(0)
