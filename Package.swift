@@ -111,6 +111,13 @@ let package = Package(
             path: "Benchmarks/ExchangeBench",
             swiftSettings: optimise
         ),
+        // What abusive clients cost a well-behaved one: latency and the server's memory (make bench).
+        .executableTarget(
+            name: "consent-abusebench",
+            dependencies: ["ConsentTesting", "ConsentClient", "ConsentProto", "ConsentRPC"],
+            path: "Benchmarks/AbuseBench",
+            swiftSettings: optimise
+        ),
         // Test helper, not a product: consentd plus a test-only write, for the kill -9 test.
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),

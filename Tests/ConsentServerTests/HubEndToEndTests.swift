@@ -53,7 +53,9 @@ import Testing
     }
 
     @Test func certificateOfOurCAForAnUnknownOrganisationIsUnauthenticated() async throws {
-        let hub = try TestHub(demoRegistry: false)
+        let principals = TestHub.makeTemporaryDirectory("principals") + "/principals.json"
+        try TestHub.writePrincipals(to: principals)
+        let hub = try TestHub(demoRegistry: false) { $0.principalsPath = principals }
         let stranger = try Self.strangerCertificate()
         let client = try ConsentClient(configuration: .init(
             host: "127.0.0.1", port: hub.port, caFile: hub.certificates.path("ca.pem"), certificateFile: stranger.cert, keyFile: stranger.key))
@@ -63,6 +65,12 @@ import Testing
             let e = error as? RPCError
             return e?.code == .unauthenticated && e?.message.contains("912345688 is not a known principal") == true
         }
+        // The transport refuses a stranger's calls before reading them, and
+        // remembers that per connection: a reload that adds the organisation
+        // must reach the connection already open.
+        try TestHub.writePrincipals(to: principals) { $0.append(Principal(id: "912345688", name: "UKJENT AS", roles: [.consumer])) }
+        try hub.server.reloadPrincipals()
+        #expect(try await client.unary(Consent_V1_Health.check, .init()).status == .serving)
         client.close()
         await hub.stop()
     }

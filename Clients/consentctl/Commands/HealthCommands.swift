@@ -27,8 +27,8 @@ enum HealthCommands {
                 invocation.output.emit(s) { s in
                     var lines = [
                         "uptime          \(s.uptimeMs / 1000) s", "event loops     \(s.eventLoops)",
-                        "connections     \(s.connectionsOpen) open, \(s.connectionsAccepted) accepted",
-                        "calls           \(s.callsInFlight) in flight, \(s.callsCompleted) completed, \(s.protocolErrors) protocol errors",
+                        "connections     \(s.connectionsOpen) open, \(s.connectionsAccepted) accepted, \(s.connectionsRetained) retained, \(s.connectionsRefused) refused by a limit; \(s.handshakesPending) handshakes pending; buffers \(s.connectionBufferBytes / 1024) KiB",
+                        "calls           \(s.callsInFlight) in flight, \(s.callsCompleted) completed, \(s.protocolErrors) protocol errors, \(s.callsRefused) refused by a limit",
                         "storage         \(s.storage), \(s.eventsCommitted) events durable",
                         "resident memory \(s.residentBytes / (1 << 20)) MiB",
                     ]

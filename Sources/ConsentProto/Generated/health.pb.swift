@@ -100,10 +100,25 @@ public struct Consent_V1_HealthStatsResponse: Sendable, Hashable {
     public var storage: String = ""
     public var eventsCommitted: UInt64 = 0
     public var residentBytes: UInt64 = 0
+    /// Bytes allocated for connections' input and output buffers (capacity).
+    public var connectionBufferBytes: UInt64 = 0
+    /// Connection objects alive: the open connections plus closed ones still
+    /// referenced (by a timer not yet fired), which hold no buffers.
+    public var connectionsRetained: UInt64 = 0
+    /// Accepted sockets whose TLS handshake has not finished.
+    public var handshakesPending: UInt64 = 0
+    /// Connections refused by a connection limit since start.
+    public var connectionsRefused: UInt64 = 0
+    /// Times the listener stopped accepting for a while (max-connections,
+    /// handshakes-per-second, out of descriptors).
+    public var acceptPauses: UInt64 = 0
+    /// Requests answered RESOURCE_EXHAUSTED by a call limit (per connection,
+    /// per principal: rate, open calls).
+    public var callsRefused: UInt64 = 0
 
     public init() {}
 
-    public init(uptimeMs: UInt64 = 0, eventLoops: UInt32 = 0, connectionsOpen: UInt64 = 0, connectionsAccepted: UInt64 = 0, callsInFlight: UInt64 = 0, callsCompleted: UInt64 = 0, protocolErrors: UInt64 = 0, methods: [Consent_V1_MethodStats] = [], storage: String = "", eventsCommitted: UInt64 = 0, residentBytes: UInt64 = 0) {
+    public init(uptimeMs: UInt64 = 0, eventLoops: UInt32 = 0, connectionsOpen: UInt64 = 0, connectionsAccepted: UInt64 = 0, callsInFlight: UInt64 = 0, callsCompleted: UInt64 = 0, protocolErrors: UInt64 = 0, methods: [Consent_V1_MethodStats] = [], storage: String = "", eventsCommitted: UInt64 = 0, residentBytes: UInt64 = 0, connectionBufferBytes: UInt64 = 0, connectionsRetained: UInt64 = 0, handshakesPending: UInt64 = 0, connectionsRefused: UInt64 = 0, acceptPauses: UInt64 = 0, callsRefused: UInt64 = 0) {
         self.uptimeMs = uptimeMs
         self.eventLoops = eventLoops
         self.connectionsOpen = connectionsOpen
@@ -115,6 +130,12 @@ public struct Consent_V1_HealthStatsResponse: Sendable, Hashable {
         self.storage = storage
         self.eventsCommitted = eventsCommitted
         self.residentBytes = residentBytes
+        self.connectionBufferBytes = connectionBufferBytes
+        self.connectionsRetained = connectionsRetained
+        self.handshakesPending = handshakesPending
+        self.connectionsRefused = connectionsRefused
+        self.acceptPauses = acceptPauses
+        self.callsRefused = callsRefused
     }
 }
 
@@ -292,6 +313,12 @@ extension Consent_V1_HealthStatsResponse: CBridgedMessage {
         self.storage = ProtoBridge.string(m.storage)
         self.eventsCommitted = m.events_committed
         self.residentBytes = m.resident_bytes
+        self.connectionBufferBytes = m.connection_buffer_bytes
+        self.connectionsRetained = m.connections_retained
+        self.handshakesPending = m.handshakes_pending
+        self.connectionsRefused = m.connections_refused
+        self.acceptPauses = m.accept_pauses
+        self.callsRefused = m.calls_refused
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -314,6 +341,12 @@ extension Consent_V1_HealthStatsResponse: CBridgedMessage {
         if !self.storage.isEmpty { c.pointee.storage = arena.cString(self.storage) }
         c.pointee.events_committed = self.eventsCommitted
         c.pointee.resident_bytes = self.residentBytes
+        c.pointee.connection_buffer_bytes = self.connectionBufferBytes
+        c.pointee.connections_retained = self.connectionsRetained
+        c.pointee.handshakes_pending = self.handshakesPending
+        c.pointee.connections_refused = self.connectionsRefused
+        c.pointee.accept_pauses = self.acceptPauses
+        c.pointee.calls_refused = self.callsRefused
         return c
     }
 

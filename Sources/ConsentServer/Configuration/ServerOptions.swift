@@ -61,11 +61,38 @@ public enum ServerOptions {
         option("max-concurrent-calls", "N", "open calls allowed per connection", { String($0.maxConcurrentCallsPerConnection) }) { c, v throws(ConfigurationError) in
             c.maxConcurrentCallsPerConnection = try int(v, "max-concurrent-calls", 1...1_000_000)
         },
+        option("max-connections", "N", "connections of every kind together (lowered to leave 128 of the process's descriptors free); at the limit new clients wait", { String($0.maxConnections) }) { c, v throws(ConfigurationError) in
+            c.maxConnections = try int(v, "max-connections", 1...10_000_000)
+        },
+        option("max-pending-handshakes", "N", "accepted sockets whose TLS handshake has not finished; more are closed at once", { String($0.maxPendingHandshakes) }) { c, v throws(ConfigurationError) in
+            c.maxPendingHandshakes = try int(v, "max-pending-handshakes", 1...1_000_000)
+        },
+        option("max-pending-handshakes-per-address", "N", "the same, from one source address", { String($0.maxPendingHandshakesPerAddress) }) { c, v throws(ConfigurationError) in
+            c.maxPendingHandshakesPerAddress = try int(v, "max-pending-handshakes-per-address", 1...1_000_000)
+        },
+        option("max-connections-per-address", "N", "established connections from one source address; one more answers RESOURCE_EXHAUSTED (connections_per_address) and is closed", { String($0.maxConnectionsPerAddress) }) { c, v throws(ConfigurationError) in
+            c.maxConnectionsPerAddress = try int(v, "max-connections-per-address", 1...10_000_000)
+        },
+        option("max-connections-per-principal", "N", "established connections of one client certificate principal (connections_per_principal)", { String($0.maxConnectionsPerPrincipal) }) { c, v throws(ConfigurationError) in
+            c.maxConnectionsPerPrincipal = try int(v, "max-connections-per-principal", 1...10_000_000)
+        },
+        option("max-calls-per-second-per-principal", "N", "calls begun per second by one principal over all its connections (bursts of as many); beyond it RESOURCE_EXHAUSTED (call_rate) with the wait", { String($0.maxCallsPerSecondPerPrincipal) }) { c, v throws(ConfigurationError) in
+            c.maxCallsPerSecondPerPrincipal = try int(v, "max-calls-per-second-per-principal", 1...1_000_000_000)
+        },
+        option("max-concurrent-calls-per-principal", "N", "calls one principal has open over all its connections; beyond it RESOURCE_EXHAUSTED (concurrent_calls)", { String($0.maxConcurrentCallsPerPrincipal) }) { c, v throws(ConfigurationError) in
+            c.maxConcurrentCallsPerPrincipal = try int(v, "max-concurrent-calls-per-principal", 1...100_000_000)
+        },
+        option("handshakes-per-second", "N", "TLS handshakes begun per second (bursts of as many); beyond it new sockets wait in the backlog", { String($0.handshakesPerSecond) }) { c, v throws(ConfigurationError) in
+            c.handshakesPerSecond = try int(v, "handshakes-per-second", 1...10_000_000)
+        },
         option("handshake-timeout", "SECONDS", "time a client gets to complete the TLS handshake", { format($0.handshakeTimeoutSeconds) }) { c, v throws(ConfigurationError) in
             c.handshakeTimeoutSeconds = try seconds(v, "handshake-timeout")
         },
         option("idle-timeout", "SECONDS", "a connection with no open call and no frame for this long is closed", { format($0.idleTimeoutSeconds) }) { c, v throws(ConfigurationError) in
             c.idleTimeoutSeconds = try seconds(v, "idle-timeout")
+        },
+        option("frame-timeout", "SECONDS", "the longest a frame may take to arrive, from its first byte to its last (a client trickling bytes is cut off)", { format($0.frameTimeoutSeconds) }) { c, v throws(ConfigurationError) in
+            c.frameTimeoutSeconds = try seconds(v, "frame-timeout")
         },
         option("shutdown-timeout", "SECONDS", "after SIGTERM, time in-flight calls get to finish", { format($0.shutdownTimeoutSeconds) }) { c, v throws(ConfigurationError) in
             c.shutdownTimeoutSeconds = try seconds(v, "shutdown-timeout")
@@ -84,6 +111,9 @@ public enum ServerOptions {
         },
         option("expiry-interval", "SECONDS", "time between sweeps that record expired requests and consents in the events feed", { format($0.expiryIntervalSeconds) }) { c, v throws(ConfigurationError) in
             c.expiryIntervalSeconds = try seconds(v, "expiry-interval")
+        },
+        option("max-open-requests-per-consumer", "N", "unanswered consent requests one consumer may have; beyond it CreateRequest answers RESOURCE_EXHAUSTED (open_requests_quota) with a retry hint of one expiry interval", { String($0.maxOpenRequestsPerConsumer) }) { c, v throws(ConfigurationError) in
+            c.maxOpenRequestsPerConsumer = try int(v, "max-open-requests-per-consumer", 1...100_000_000)
         },
         option("token-lifetime", "SECONDS", "lifetime of a consent token (never beyond the consent's end; at most 3600)", { String($0.tokenLifetimeSeconds) }) { c, v throws(ConfigurationError) in
             c.tokenLifetimeSeconds = try int(v, "token-lifetime", 1...3600)

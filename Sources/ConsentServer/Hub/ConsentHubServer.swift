@@ -26,6 +26,8 @@ public final class ConsentHubServer: Sendable {
     private let eventFeed: ConsentEventFeed
     /// The token keys in force (`reloadTokenKeys` swaps them).
     public let tokenKeys: TokenKeys
+    /// Returns memory freed by connection churn to the system.
+    private let memoryTrimmer: MemoryTrimmer
 
     /// Loads the principals and the TLS material, recovers the state from the
     /// data directory (or takes `ledger`, for tests), and builds the services.
@@ -78,6 +80,7 @@ public final class ConsentHubServer: Sendable {
         self.status = status
 
         var builder = RouterBuilder(commits: self.ledger.commits)
+        builder.maximumElementsPerField = configuration.consentConfiguration.maximumBatchSize
         HealthService.register(into: &builder, reporter: status)
         RegistryService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
         eventFeed = ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
@@ -97,6 +100,15 @@ public final class ConsentHubServer: Sendable {
             maxConcurrentCallsPerConnection: configuration.maxConcurrentCallsPerConnection,
             handshakeTimeout: .milliseconds(Int64(configuration.handshakeTimeoutSeconds * 1000)),
             idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)),
+            frameTimeout: .milliseconds(Int64(configuration.frameTimeoutSeconds * 1000)),
+            maxConnections: configuration.maxConnections,
+            maxPendingHandshakes: configuration.maxPendingHandshakes,
+            maxPendingHandshakesPerAddress: configuration.maxPendingHandshakesPerAddress,
+            maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+            maxConnectionsPerPrincipal: configuration.maxConnectionsPerPrincipal,
+            handshakesPerSecond: configuration.handshakesPerSecond,
+            maxCallsPerSecondPerPrincipal: configuration.maxCallsPerSecondPerPrincipal,
+            maxConcurrentCallsPerPrincipal: configuration.maxConcurrentCallsPerPrincipal,
             log: { ServerLog.info($0) }
         )
         let transport: TransportServer
@@ -106,6 +118,7 @@ public final class ConsentHubServer: Sendable {
             throw ConfigurationError("cannot create the server: \(error)")
         }
         self.transport = transport
+        self.memoryTrimmer = MemoryTrimmer(transport: transport)
         status.transport.withLock { $0 = transport }
     }
 
@@ -134,6 +147,7 @@ public final class ConsentHubServer: Sendable {
         do {
             let address = try transport.start()
             expirySweeper.start()
+            memoryTrimmer.start()
             return address
         } catch {
             throw ConfigurationError("cannot listen on \(configuration.listenAddress): \(error)")
@@ -166,6 +180,7 @@ public final class ConsentHubServer: Sendable {
     public func shutdownGracefully(completion: @escaping @Sendable () -> Void) {
         status.draining.store(true, ordering: .releasing)
         expirySweeper.stop()
+        memoryTrimmer.stop()
         // Watch streams never end by themselves: end them (with the cursor to resume from).
         eventFeed.close()
         transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger] in
@@ -214,6 +229,12 @@ final class HubStatus: HealthReporting {
             response.callsInFlight = UInt64(stats.callsInFlight)
             response.callsCompleted = UInt64(stats.callsCompleted)
             response.protocolErrors = UInt64(stats.protocolErrors)
+            response.connectionBufferBytes = UInt64(stats.connectionBufferBytes)
+            response.connectionsRetained = UInt64(stats.connectionsRetained)
+            response.handshakesPending = UInt64(stats.handshakesPending)
+            response.connectionsRefused = UInt64(stats.connectionsRefused)
+            response.acceptPauses = UInt64(stats.acceptPauses)
+            response.callsRefused = UInt64(stats.callsRefused)
         }
         if let router = router.withLock({ $0 }) {
             response.methods = router.methodStats.map { .init(method: $0.method, calls: $0.calls, errors: $0.errors) }

@@ -422,7 +422,7 @@ const ProtobufCMessageDescriptor consent__v1__method_stats__descriptor =
   (ProtobufCMessageInit) consent__v1__method_stats__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_descriptors[11] =
+static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_descriptors[17] =
 {
   {
     "uptime_ms",
@@ -556,14 +556,92 @@ static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "connection_buffer_bytes",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, connection_buffer_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "connections_retained",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, connections_retained),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "handshakes_pending",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, handshakes_pending),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "connections_refused",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, connections_refused),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "accept_pauses",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, accept_pauses),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "calls_refused",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, calls_refused),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__health_stats_response__field_indices_by_name[] = {
+  15,   /* field[15] = accept_pauses */
   5,   /* field[5] = calls_completed */
   4,   /* field[4] = calls_in_flight */
+  16,   /* field[16] = calls_refused */
+  11,   /* field[11] = connection_buffer_bytes */
   3,   /* field[3] = connections_accepted */
   2,   /* field[2] = connections_open */
+  14,   /* field[14] = connections_refused */
+  12,   /* field[12] = connections_retained */
   1,   /* field[1] = event_loops */
   9,   /* field[9] = events_committed */
+  13,   /* field[13] = handshakes_pending */
   7,   /* field[7] = methods */
   6,   /* field[6] = protocol_errors */
   10,   /* field[10] = resident_bytes */
@@ -573,7 +651,7 @@ static const unsigned consent__v1__health_stats_response__field_indices_by_name[
 static const ProtobufCIntRange consent__v1__health_stats_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor consent__v1__health_stats_response__descriptor =
 {
@@ -583,7 +661,7 @@ const ProtobufCMessageDescriptor consent__v1__health_stats_response__descriptor 
   "Consent__V1__HealthStatsResponse",
   "consent.v1",
   sizeof(Consent__V1__HealthStatsResponse),
-  11,
+  17,
   consent__v1__health_stats_response__field_descriptors,
   consent__v1__health_stats_response__field_indices_by_name,
   1,  consent__v1__health_stats_response__number_ranges,

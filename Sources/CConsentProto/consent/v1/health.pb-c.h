@@ -100,10 +100,37 @@ struct  Consent__V1__HealthStatsResponse
   char *storage;
   uint64_t events_committed;
   uint64_t resident_bytes;
+  /*
+   * Bytes allocated for connections' input and output buffers (capacity).
+   */
+  uint64_t connection_buffer_bytes;
+  /*
+   * Connection objects alive: the open connections plus closed ones still
+   * referenced (by a timer not yet fired), which hold no buffers.
+   */
+  uint64_t connections_retained;
+  /*
+   * Accepted sockets whose TLS handshake has not finished.
+   */
+  uint64_t handshakes_pending;
+  /*
+   * Connections refused by a connection limit since start.
+   */
+  uint64_t connections_refused;
+  /*
+   * Times the listener stopped accepting for a while (max-connections,
+   * handshakes-per-second, out of descriptors).
+   */
+  uint64_t accept_pauses;
+  /*
+   * Requests answered RESOURCE_EXHAUSTED by a call limit (per connection,
+   * per principal: rate, open calls).
+   */
+  uint64_t calls_refused;
 };
 #define CONSENT__V1__HEALTH_STATS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__health_stats_response__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Consent__V1__HealthCheckRequest methods */

@@ -44,7 +44,7 @@ class MethodStats(_message.Message):
     def __init__(self, method: _Optional[str] = ..., calls: _Optional[int] = ..., errors: _Optional[int] = ...) -> None: ...
 
 class HealthStatsResponse(_message.Message):
-    __slots__ = ("uptime_ms", "event_loops", "connections_open", "connections_accepted", "calls_in_flight", "calls_completed", "protocol_errors", "methods", "storage", "events_committed", "resident_bytes")
+    __slots__ = ("uptime_ms", "event_loops", "connections_open", "connections_accepted", "calls_in_flight", "calls_completed", "protocol_errors", "methods", "storage", "events_committed", "resident_bytes", "connection_buffer_bytes", "connections_retained", "handshakes_pending", "connections_refused", "accept_pauses", "calls_refused")
     UPTIME_MS_FIELD_NUMBER: _ClassVar[int]
     EVENT_LOOPS_FIELD_NUMBER: _ClassVar[int]
     CONNECTIONS_OPEN_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +56,12 @@ class HealthStatsResponse(_message.Message):
     STORAGE_FIELD_NUMBER: _ClassVar[int]
     EVENTS_COMMITTED_FIELD_NUMBER: _ClassVar[int]
     RESIDENT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_BUFFER_BYTES_FIELD_NUMBER: _ClassVar[int]
+    CONNECTIONS_RETAINED_FIELD_NUMBER: _ClassVar[int]
+    HANDSHAKES_PENDING_FIELD_NUMBER: _ClassVar[int]
+    CONNECTIONS_REFUSED_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_PAUSES_FIELD_NUMBER: _ClassVar[int]
+    CALLS_REFUSED_FIELD_NUMBER: _ClassVar[int]
     uptime_ms: int
     event_loops: int
     connections_open: int
@@ -67,4 +73,10 @@ class HealthStatsResponse(_message.Message):
     storage: str
     events_committed: int
     resident_bytes: int
-    def __init__(self, uptime_ms: _Optional[int] = ..., event_loops: _Optional[int] = ..., connections_open: _Optional[int] = ..., connections_accepted: _Optional[int] = ..., calls_in_flight: _Optional[int] = ..., calls_completed: _Optional[int] = ..., protocol_errors: _Optional[int] = ..., methods: _Optional[_Iterable[_Union[MethodStats, _Mapping]]] = ..., storage: _Optional[str] = ..., events_committed: _Optional[int] = ..., resident_bytes: _Optional[int] = ...) -> None: ...
+    connection_buffer_bytes: int
+    connections_retained: int
+    handshakes_pending: int
+    connections_refused: int
+    accept_pauses: int
+    calls_refused: int
+    def __init__(self, uptime_ms: _Optional[int] = ..., event_loops: _Optional[int] = ..., connections_open: _Optional[int] = ..., connections_accepted: _Optional[int] = ..., calls_in_flight: _Optional[int] = ..., calls_completed: _Optional[int] = ..., protocol_errors: _Optional[int] = ..., methods: _Optional[_Iterable[_Union[MethodStats, _Mapping]]] = ..., storage: _Optional[str] = ..., events_committed: _Optional[int] = ..., resident_bytes: _Optional[int] = ..., connection_buffer_bytes: _Optional[int] = ..., connections_retained: _Optional[int] = ..., handshakes_pending: _Optional[int] = ..., connections_refused: _Optional[int] = ..., accept_pauses: _Optional[int] = ..., calls_refused: _Optional[int] = ...) -> None: ...
