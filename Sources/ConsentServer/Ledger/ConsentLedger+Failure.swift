@@ -59,11 +59,11 @@ extension ConsentLedger {
 
     /// Replaces the live state by the state of the durable records.
     func restoreDurableState() {
-        guard let log else { return }
+        guard let store else { return }
         let clock = ContinuousClock()
         let started = clock.now
         do throws(StoreError) {
-            let durable = try log.durableState()
+            let durable = try store.durableState()
             var state = durable.state.state
             state.configuration = configuration
             let dropped = live.withLock { live -> UInt64 in
