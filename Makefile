@@ -4,7 +4,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-SYSTEM_PKGS := libssl-dev libprotobuf-c-dev pkg-config openssl
+SYSTEM_PKGS := libssl-dev libprotobuf-c-dev libpq-dev pkg-config openssl
 PROTO_PKGS := protobuf-c-compiler
 # Python packages for the generators and the Python client's tests. grpcio-tools
 # is pinned: its protoc decides the _pb2 code that is committed.

@@ -65,6 +65,17 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Cut a final write batch torn by power loss at start instead of refusing.
     public var cutTornFinalBatch = LogOptions().cutTornFinalBatch
 
+    // MARK: PostgreSQL (docs/STORAGE.md, "The PostgreSQL store")
+    /// A libpq connection string or URI; empty: the embedded log in
+    /// `dataDirectory`. With it, the events live in PostgreSQL and
+    /// `dataDirectory` holds this node's snapshots only.
+    public var postgres = ""
+    /// How long the lease holds without renewal (the active node renews it
+    /// with every write and every quarter of this while idle).
+    public var leaseSeconds = 4.0
+    /// `HOST:PORT` clients reach this node at, for the lease (empty: the listen address).
+    public var advertiseAddress = ""
+
     public init() {}
 
     /// The domain's settings that come from the server's options.

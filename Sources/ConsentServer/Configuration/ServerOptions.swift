@@ -48,6 +48,16 @@ public enum ServerOptions {
         switchOption("cut-torn-final-batch", "at start, cut a last write batch that a power loss tore (damage followed only by records of the same batch) instead of refusing to start", { $0.cutTornFinalBatch ? "true" : "false" }) { c, v throws(ConfigurationError) in
             c.cutTornFinalBatch = try bool(v, "cut-torn-final-batch")
         },
+        option("postgres", "CONNINFO", "keep the events in PostgreSQL (a libpq connection string or URI) instead of the embedded log; --data-dir then holds this node's snapshots", { $0.postgres }) { c, v in c.postgres = v },
+        option("lease", "SECONDS", "with --postgres: how long the active node's lease holds without renewal", { format($0.leaseSeconds) }) { c, v throws(ConfigurationError) in
+            let n = try seconds(v, "lease")
+            guard n >= 0.5, n <= 60 else { throw ConfigurationError("lease must be from 0.5 to 60 seconds, not '\(v)'") }
+            c.leaseSeconds = n
+        },
+        option("advertise", "HOST:PORT", "with --postgres: the address clients reach this node at, named to them by standbys (default: --listen)", { $0.advertiseAddress }) { c, v throws(ConfigurationError) in
+            _ = try parseHostPort(v)
+            c.advertiseAddress = v
+        },
         option("cert", "FILE", "server certificate chain (PEM)", { $0.certificatePath }) { c, v in c.certificatePath = v },
         option("key", "FILE", "server private key (PEM)", { $0.privateKeyPath }) { c, v in c.privateKeyPath = v },
         option("client-ca", "FILE", "CA certificates that sign client certificates (PEM); a client certificate is mandatory", { $0.clientCAPath }) { c, v in c.clientCAPath = v },

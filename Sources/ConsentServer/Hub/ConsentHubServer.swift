@@ -62,12 +62,21 @@ public final class ConsentHubServer: Sendable {
             self.ledger = ledger
         } else {
             let residentBefore = HubStatus.residentBytes()
-            do {
-                let options = configuration.logOptions { ServerLog.info("store: \($0)") }
-                self.ledger = try ConsentLedger(
-                    directory: configuration.dataDirectory, options: options, configuration: configuration.consentConfiguration)
-            } catch {
-                throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
+            if configuration.usesPostgres {
+                do {
+                    let options = configuration.postgresOptions { ServerLog.info("store: \($0)") }
+                    self.ledger = try ConsentLedger(postgres: options, configuration: configuration.consentConfiguration)
+                } catch {
+                    throw ConfigurationError("cannot use PostgreSQL (--postgres) with snapshots in \(configuration.dataDirectory): \(error)")
+                }
+            } else {
+                do {
+                    let options = configuration.logOptions { ServerLog.info("store: \($0)") }
+                    self.ledger = try ConsentLedger(
+                        directory: configuration.dataDirectory, options: options, configuration: configuration.consentConfiguration)
+                } catch {
+                    throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
+                }
             }
             ServerLog.info(self.ledger.startupSummary(residentBefore: residentBefore, residentAfter: HubStatus.residentBytes()))
         }

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentPostgres
 import ConsentRPC
 import ConsentStore
 import Dispatch
@@ -97,6 +98,16 @@ public final class ConsentLedger: Sendable {
     ) throws(StoreError) {
         let (log, recovered, report) = try EventLog<LoggedConsentState>.open(directory: directory, options: options, fileSystem: fileSystem)
         self.init(store: log, recovered: recovered, report: report, configuration: configuration, logLine: options.log)
+    }
+
+    /// Connects to PostgreSQL, takes the lease and recovers the state from
+    /// this node's newest usable snapshot and the events after it.
+    /// - Throws: `StoreError` when the database cannot be reached, another
+    ///   node holds the lease, or the events cannot be replayed.
+    /// - Important: call `close()` to commit what was appended and give the lease up.
+    public convenience init(postgres options: PostgresOptions, configuration: ConsentConfiguration = ConsentConfiguration()) throws(StoreError) {
+        let (store, recovered, report) = try PostgresEventStore<LoggedConsentState>.open(options: options)
+        self.init(store: store, recovered: recovered, report: report, configuration: configuration, logLine: options.log)
     }
 
     /// A ledger on an opened store and the state it recovered.

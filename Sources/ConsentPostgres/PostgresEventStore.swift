@@ -1,0 +1,323 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ConsentStore
+import Synchronization
+
+/// The hub's events in PostgreSQL: the second ``EventStore``, for
+/// deployments beyond one machine (docs/STORAGE.md, "The PostgreSQL store").
+///
+/// Records go into `consent_events` in sequence, with the embedded log's
+/// group commit: one writer thread commits everything appended since its
+/// last transaction in one transaction, and an append's completion runs
+/// only after the `COMMIT` carrying its records returned. Every write
+/// transaction proves, inside the transaction, that this node still holds
+/// the lease (its epoch), so a node that lost it can never commit again.
+/// Snapshots are files in the node's snapshot directory, built in the
+/// background from the committed events.
+///
+/// - Important: call ``close()``: it commits what was appended, gives the
+///   lease up so another node can take over at once, and releases the
+///   snapshot directory.
+public final class PostgresEventStore<State: ReplayableState>: EventStore {
+    let core: StoreCore
+    private let lock: LockFile
+    private let fileSystem: any FileSystem
+    private let writerThread: PosixThread
+    private let snapshotThread: PosixThread
+    private let closed = Atomic<Bool>(false)
+    /// The lease epoch this node writes under.
+    public let epoch: Int64
+
+    private init(core: StoreCore, lock: LockFile, fileSystem: any FileSystem, files: SnapshotFiles,
+                 newest: (name: String?, sequence: UInt64), connection: PGConnection, epoch: Int64) {
+        self.core = core
+        self.lock = lock
+        self.fileSystem = fileSystem
+        self.epoch = epoch
+        writerThread = PosixThread.spawn { core.runWriter(connection: connection, epoch: epoch) }
+        snapshotThread = PosixThread.spawn { SnapshotWorker<State>(core: core, files: files, newest: newest).run() }
+    }
+
+    deinit { close() }
+
+    public var storeDescription: String { "PostgreSQL \(core.displayName)" }
+    public var maxPayloadSize: Int { core.options.maxPayloadSize }
+    public var appendedSequence: UInt64 { core.appended.load(ordering: .acquiring) }
+    public var durableSequence: UInt64 { core.durable.load(ordering: .acquiring) }
+
+    public var statistics: LogStatistics {
+        LogStatistics(
+            appendedSequence: appendedSequence, durableSequence: durableSequence,
+            syncs: core.commits.load(ordering: .relaxed), batches: core.commits.load(ordering: .relaxed),
+            recordsWritten: core.recordsWritten.load(ordering: .relaxed), bytesWritten: core.bytesWritten.load(ordering: .relaxed),
+            snapshotsWritten: core.snapshotsWritten.load(ordering: .relaxed),
+            lastSnapshotSequence: core.lastSnapshotSequence.load(ordering: .relaxed), hasFailed: core.hasFailed)
+    }
+
+    /// Appends records (see ``EventStore/append(_:completion:)``): copied
+    /// into the pending arrays under one short lock; the writer commits them.
+    @discardableResult
+    public func append<C: Collection>(_ records: C, completion: @escaping AppendCompletion) -> UInt64
+    where C.Element == (UInt8, [UInt8]) {
+        var bytes = 0
+        let limit = core.options.maxPayloadSize
+        for (_, payload) in records {
+            guard payload.count <= limit else {
+                completion(.failure(.invalidArgument("a record payload of \(payload.count) bytes exceeds the maximum of \(limit)")))
+                return appendedSequence
+            }
+            bytes += 4 + payload.count
+        }
+        if records.isEmpty {
+            let sequence = appendedSequence
+            core.whenDurable(sequence) { completion($0.map { sequence }) }
+            return sequence
+        }
+        guard let last = core.enqueue(records, byteCount: bytes, completion: completion) else {
+            completion(.failure(StoreCore.closedError))
+            return appendedSequence
+        }
+        return last
+    }
+
+    public func whenDurable(_ sequence: UInt64, _ callback: @escaping DurableCallback) {
+        core.whenDurable(sequence, callback)
+    }
+
+    public func requestSnapshot(completion: @escaping @Sendable (Result<SnapshotInfo, StoreError>) -> Void) {
+        core.requestSnapshot(completion)
+    }
+
+    public func snapshotNow() throws(StoreError) -> SnapshotInfo {
+        let box = Mutex<Result<SnapshotInfo, StoreError>?>(nil)
+        let request = StateRequest()
+        core.requestSnapshot { result in
+            box.withLock { $0 = result }
+            request.fulfil(.success(()))
+        }
+        _ = request.wait()
+        return try box.withLock { $0 }!.get()
+    }
+
+    /// The state of the committed records: the snapshot thread's copy (or
+    /// the newest snapshot) brought up to the committed end by reading the
+    /// events back from the database.
+    public func durableState() throws(StoreError) -> DurableState<State> {
+        guard !snapshotThread.isCurrent else {
+            throw .invalidArgument("durableState() cannot be called on the snapshot thread, which does the work")
+        }
+        let request = StateRequest()
+        core.requestState(request)
+        switch request.wait() {
+        case .success(let value): return value as! DurableState<State>
+        case .failure(let error): throw error
+        }
+    }
+
+    public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let (core, lock, fileSystem, writer, snapshotter) = (core, lock, fileSystem, writerThread, snapshotThread)
+        let shutDown: @Sendable () -> Void = {
+            core.stopWriter()
+            writer.join()
+            core.failRemainingWaiters()
+            core.stopSnapshots()
+            snapshotter.join()
+            lock.release(fileSystem: fileSystem)
+        }
+        if writerThread.isCurrent || snapshotThread.isCurrent {
+            PosixThread.spawn(shutDown).detach()
+        } else {
+            shutDown()
+        }
+    }
+}
+
+// MARK: Opening
+
+extension PostgresEventStore {
+    /// Connects, creates the tables on first use, takes the lease, and
+    /// rebuilds the state from this node's newest usable snapshot plus the
+    /// events after it.
+    ///
+    /// - Returns: the store, the recovered state, and what recovery did.
+    /// - Throws: ``StoreError/unavailable(_:)`` when the database cannot be
+    ///   reached or another node holds the lease;
+    ///   ``StoreError/directoryInUse(directory:pid:)`` when another process
+    ///   uses the snapshot directory; ``StoreError/corrupted(file:offset:reason:)``
+    ///   for a gap in the events; ``StoreError/replayFailed(file:sequence:reason:)``
+    ///   when the state rejects one.
+    /// - Important: call ``close()`` when done.
+    public static func open(
+        options original: PostgresOptions, fileSystem: any FileSystem = POSIXFileSystem()
+    ) throws(StoreError) -> (store: PostgresEventStore<State>, state: State, report: RecoveryReport) {
+        var options = original
+        if options.nodeName.isEmpty { options.nodeName = Self.defaultNodeName() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let displayName: String
+        switch PGConnection.describe(options.connection) {
+        case .success(let text): displayName = text
+        case .failure(let error): throw .invalidArgument(error.message)
+        }
+        let directory = options.snapshotDirectory
+        do throws(FileSystemError) {
+            try fileSystem.mkdir(directory)
+        } catch where error.errno == EEXIST {
+        } catch { throw .io(error) }
+        let lock = try LockFile.acquire(directory: directory, fileSystem: fileSystem)
+        do throws(StoreError) {
+            let connection: PGConnection
+            do throws(PostgresError) {
+                connection = try PGConnection(conninfo: options.connection, applicationName: "consentd \(options.nodeName)")
+            } catch {
+                throw .unavailable("\(error) (\(displayName))")
+            }
+            let timeout = options.leaseDuration * 4
+            let databaseID = try Self.prepareSchema(connection, timeout: timeout, displayName: displayName)
+            let epoch = try Self.takeLease(connection, options: options, timeout: timeout)
+            options.log("holding the lease of \(displayName) as epoch \(epoch) (node \(options.nodeName))")
+
+            let files = SnapshotFiles(directory: directory, fileSystem: fileSystem)
+            files.removeTemporaries()
+            let reader = EventReader(connection: connection, pageSize: options.readBatchSize, timeout: timeout)
+            let last: UInt64
+            do throws(PostgresError) { last = try reader.lastSequence() } catch {
+                throw .unavailable("cannot read the events from PostgreSQL: \(error)")
+            }
+            var report = RecoveryReport()
+            report.recordSource = "PostgreSQL"
+            var (state, newest) = try Self.loadSnapshot(files: files, reader: reader, databaseID: databaseID, last: last, report: &report, log: options.log)
+            var bytesRead: Int64 = 0
+            try reader.forEach(after: newest.sequence, upTo: last) { (sequence, _, type, payload) throws(StoreError) in
+                do {
+                    try state.apply(recordType: type, payload: payload, sequence: sequence)
+                } catch {
+                    throw .replayFailed(file: "consent_events", sequence: sequence, reason: "\(error)")
+                }
+                bytesRead += Int64(payload.count)
+            }
+            report.recordsReplayed = last - newest.sequence
+            report.bytesRead += bytesRead
+            report.lastSequence = last
+            report.duration = clock.now - started
+            options.log(report.description)
+            FreeMemory.release()
+            do throws(PostgresError) { try connection.enterPipelineMode() } catch {
+                throw .unavailable("cannot use PostgreSQL's pipeline mode: \(error)")
+            }
+            let core = StoreCore(options: options, displayName: displayName, databaseID: databaseID, lastSequence: last, snapshotSequence: newest.sequence)
+            let store = PostgresEventStore(
+                core: core, lock: lock, fileSystem: fileSystem, files: files, newest: newest, connection: connection, epoch: epoch)
+            return (store, state, report)
+        } catch {
+            lock.release(fileSystem: fileSystem)
+            throw error
+        }
+    }
+
+    /// Creates the tables and the function when they are missing (serialised
+    /// between nodes by an advisory lock) and checks the format.
+    /// - Returns: the database's identity.
+    static func prepareSchema(_ connection: PGConnection, timeout: Duration, displayName: String) throws(StoreError) -> String {
+        do throws(PostgresError) {
+            let exists = try connection.query(Schema.exists, deadline: .now + timeout)
+            let present = exists.withBytes(0, 0) { $0.first == 1 } && exists.withBytes(0, 1) { $0.first == 1 }
+            if !present {
+                try connection.execute(script: Schema.create, deadline: .now + timeout)
+            }
+            let meta = try connection.query(Schema.meta, deadline: .now + timeout)
+            guard meta.rowCount == 1, let format = meta.integer(0, 0, binary: true), let id = meta.text(0, 1) else {
+                throw PostgresError(.statement, "consent_meta holds no row")
+            }
+            guard format == Schema.format else {
+                throw PostgresError(.statement, "the tables are in format \(format); this consentd reads format \(Schema.format)")
+            }
+            return id
+        } catch {
+            throw .unavailable("cannot use the ConsentHub tables in \(displayName): \(error)")
+        }
+    }
+
+    /// Takes the lease if it is free (expired, or its holder's session is gone).
+    /// - Returns: the new epoch.
+    /// - Throws: `StoreError.unavailable` naming the node that holds it.
+    static func takeLease(_ connection: PGConnection, options: PostgresOptions, timeout: Duration) throws(StoreError) -> Int64 {
+        do throws(PostgresError) {
+            let milliseconds = options.leaseDuration.components.seconds * 1000 + options.leaseDuration.components.attoseconds / 1_000_000_000_000_000
+            let taken = try connection.query(
+                Schema.takeOver, [.text(options.advertisedAddress), .text(options.nodeName), .int64(milliseconds)], deadline: .now + timeout)
+            if taken.rowCount == 1, let epoch = taken.integer(0, 0, binary: true) { return epoch }
+            let lease = try connection.query(Schema.lease, deadline: .now + timeout)
+            let holder = lease.text(0, 2) ?? "another node"
+            let address = lease.text(0, 1).flatMap { $0.isEmpty ? nil : $0 }
+            throw PostgresError(.statement, "the database is in use by another consentd (node \(holder)\(address.map { ", serving at \($0)" } ?? "")), which holds the lease")
+        } catch {
+            throw .unavailable("cannot take the lease: \(error)")
+        }
+    }
+
+    /// The newest snapshot that belongs to this database's history, decoded;
+    /// or the empty state. Skipped snapshots are logged and listed in `report`.
+    static func loadSnapshot(
+        files: SnapshotFiles, reader: EventReader, databaseID: String, last: UInt64, report: inout RecoveryReport,
+        log: @Sendable (String) -> Void
+    ) throws(StoreError) -> (State, (name: String?, sequence: UInt64)) {
+        for candidate in try files.list().reversed() {
+            let skip: String
+            do throws(StoreError) {
+                let (sequence, identity, bytes) = try files.read(candidate.name)
+                if identity.databaseID != databaseID {
+                    skip = "it belongs to another database (\(identity.databaseID))"
+                } else if sequence > last {
+                    skip = "it covers sequence \(sequence) but the database ends at \(last) (restored from an older backup?)"
+                } else if let mismatch = try Self.recordMismatch(reader: reader, sequence: sequence, identity: identity) {
+                    skip = mismatch
+                } else {
+                    do {
+                        let state = try State(snapshot: bytes)
+                        report.snapshotFile = candidate.name
+                        report.snapshotSequence = sequence
+                        report.bytesRead += Int64(bytes.count)
+                        return (state, (candidate.name, sequence))
+                    } catch {
+                        skip = "the state could not decode it: \(error)"
+                        files.setAside(candidate.name)
+                    }
+                }
+            } catch {
+                if case .corrupted = error { files.setAside(candidate.name) }
+                skip = "\(error)"
+            }
+            log("skipping snapshot \(candidate.name): \(skip); falling back to an older snapshot or a full replay")
+            report.skippedSnapshots.append("\(candidate.name): \(skip)")
+        }
+        return (State(), (nil, 0))
+    }
+
+    /// Why the record a snapshot ends with is not the database's, or nil when it is.
+    private static func recordMismatch(reader: EventReader, sequence: UInt64, identity: SnapshotFiles.Identity) throws(StoreError) -> String? {
+        let row: PGResult
+        do throws(PostgresError) {
+            row = try reader.connection.query(Schema.record, [.int64(Int64(sequence))], deadline: .now + reader.timeout)
+        } catch {
+            throw .unavailable("cannot read the events from PostgreSQL: \(error)")
+        }
+        guard row.rowCount == 1 else { return "the database has no record \(sequence)" }
+        let epoch = row.integer(0, 0, binary: true)
+        let type = row.integer(0, 1, binary: true).map { UInt8(truncatingIfNeeded: $0) } ?? 0
+        let checksum = row.withBytes(0, 2) { SnapshotFiles.recordChecksum(type: type, payload: $0) }
+        if epoch != identity.epoch || checksum != identity.recordChecksum {
+            return "record \(sequence) in the database is not the one it was built from (a different history)"
+        }
+        return nil
+    }
+
+    static func defaultNodeName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count - 1)
+        let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(host.isEmpty ? "localhost" : host):\(getpid())"
+    }
+}
