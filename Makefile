@@ -6,6 +6,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SYSTEM_PKGS := libssl-dev libprotobuf-c-dev libpq-dev pkg-config openssl
 PROTO_PKGS := protobuf-c-compiler
+# The tests and benchmarks start a throwaway PostgreSQL server of their own
+# (initdb, pg_ctl; pgbench for make bench).
+TEST_PKGS := postgresql
 # Python packages for the generators and the Python client's tests. grpcio-tools
 # is pinned: its protoc decides the _pb2 code that is committed.
 GRPC_TOOLS := grpcio-tools==1.85.1
@@ -16,7 +19,7 @@ DATA_DIR ?= ./data
 CERT_DIR ?= ./dev-certs
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all deps deps-proto build release test test-swift test-python proto check-proto run bench clean
+.PHONY: all deps deps-test deps-proto build release test test-swift test-python proto check-proto run bench clean
 
 all: build
 
@@ -38,6 +41,9 @@ endef
 deps:
 	$(call apt_install,$(SYSTEM_PKGS) $(PROTO_PKGS))
 	$(call pip_install,$(PY_PKGS))
+
+deps-test: deps
+	$(call apt_install,$(TEST_PKGS))
 
 deps-proto: deps
 	@$(PYTHON) -c "import grpc_tools, importlib.metadata as m; assert m.version('grpcio-tools') == '$(GRPC_TOOLS)'.split('==')[1]" 2>/dev/null || \
@@ -64,7 +70,7 @@ proto: deps-proto
 check-proto: deps-proto
 	Tools/check-generated.sh
 
-test: deps check-proto
+test: deps-test check-proto
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory test-python
@@ -79,7 +85,7 @@ test-python: deps
 run: release
 	Tools/run-dev.sh "$(RELEASE_BIN)" "$(LISTEN)" "$(DATA_DIR)" "$(CERT_DIR)"
 
-bench: release
+bench: deps-test release
 	Tools/bench.sh "$(RELEASE_BIN)"
 
 clean:

@@ -240,15 +240,22 @@ extension PostgresEventStore {
         }
     }
 
-    /// Takes the lease if it is free (expired, or its holder's session is gone).
+    /// Takes the lease once it is free (expired, or its holder's session is
+    /// gone), waiting for that up to twice the lease duration: a node
+    /// restarted after kill -9 may find its old session still ending.
     /// - Returns: the new epoch.
     /// - Throws: `StoreError.unavailable` naming the node that holds it.
     static func takeLease(_ connection: PGConnection, options: PostgresOptions, timeout: Duration) throws(StoreError) -> Int64 {
+        let giveUp = ContinuousClock.now + options.leaseDuration * 2
+        let milliseconds = options.leaseDuration.components.seconds * 1000 + options.leaseDuration.components.attoseconds / 1_000_000_000_000_000
         do throws(PostgresError) {
-            let milliseconds = options.leaseDuration.components.seconds * 1000 + options.leaseDuration.components.attoseconds / 1_000_000_000_000_000
-            let taken = try connection.query(
-                Schema.takeOver, [.text(options.advertisedAddress), .text(options.nodeName), .int64(milliseconds)], deadline: .now + timeout)
-            if taken.rowCount == 1, let epoch = taken.integer(0, 0, binary: true) { return epoch }
+            while true {
+                let taken = try connection.query(
+                    Schema.takeOver, [.text(options.advertisedAddress), .text(options.nodeName), .int64(milliseconds)], deadline: .now + timeout)
+                if taken.rowCount == 1, let epoch = taken.integer(0, 0, binary: true) { return epoch }
+                if ContinuousClock.now >= giveUp { break }
+                usleep(100_000)
+            }
             let lease = try connection.query(Schema.lease, deadline: .now + timeout)
             let holder = lease.text(0, 2) ?? "another node"
             let address = lease.text(0, 1).flatMap { $0.isEmpty ? nil : $0 }

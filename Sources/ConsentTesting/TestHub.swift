@@ -17,6 +17,8 @@ public final class TestHub: Sendable {
     public let server: ConsentHubServer
     public let port: Int
     public let dataDirectory: String
+    /// The connection string of the hub's database when it runs on PostgreSQL.
+    public let postgres: String?
 
     /// Certificates are made once per test process: key generation is the slow part.
     static let sharedCertificates: DevCertificateSet = {
@@ -33,12 +35,16 @@ public final class TestHub: Sendable {
     ///   - configure: changes to the server configuration (limits, timeouts).
     ///   - additionalServices: test-only methods to register beside the hub's
     ///     own (see `ConsentHubServer.init`).
+    ///   - storage: the embedded log (default) or a fresh PostgreSQL database
+    ///     (`postgres` names an existing one instead, e.g. for a restart).
     public init(
-        demoRegistry: Bool = true, ledger: ConsentLedger? = nil, configure: (inout ServerConfiguration) -> Void = { _ in },
+        demoRegistry: Bool = true, ledger: ConsentLedger? = nil, storage: TestStorage = .embedded, postgres: String? = nil,
+        configure: (inout ServerConfiguration) -> Void = { _ in },
         additionalServices: (inout RouterBuilder, ConsentLedger) -> Void = { _, _ in }
     ) throws {
         certificates = Self.sharedCertificates
         dataDirectory = Self.temporaryDirectory("consenthub-data")
+        self.postgres = try postgres ?? (ledger == nil ? storage.makeDatabase() : nil)
         var configuration = ServerConfiguration()
         configuration.listenHost = "127.0.0.1"
         configuration.listenPort = 0
@@ -50,6 +56,7 @@ public final class TestHub: Sendable {
         configuration.threads = 2
         configuration.demoRegistry = demoRegistry
         configuration.shutdownTimeoutSeconds = 5
+        configuration.postgres = self.postgres ?? ""
         configure(&configuration)
         server = try ConsentHubServer(configuration: configuration, ledger: ledger, additionalServices: additionalServices)
         port = try server.start().port

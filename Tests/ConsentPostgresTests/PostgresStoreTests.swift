@@ -68,17 +68,21 @@ import Testing
     @Test func aSecondNodeCannotTakeTheLeaseWhileTheFirstHoldsItAndGetsItAtOnceAfterAStop() throws {
         let database = try TestDatabase()
         defer { database.remove() }
-        let (first, _, _) = try database.open()
+        var options = database.options()
+        options.leaseDuration = .seconds(1)
+        let (first, _, _) = try database.open(options)
         let otherSnapshots = TestHub.makeTemporaryDirectory("pg-snapshots")
         defer { try? FileManager.default.removeItem(atPath: otherSnapshots) }
+        var secondOptions = database.options(snapshots: otherSnapshots, node: "second")
+        secondOptions.leaseDuration = .seconds(1)
         #expect {
-            try database.open(database.options(snapshots: otherSnapshots, node: "second"))
+            try database.open(secondOptions)
         } throws: { error in
             "\(error)".contains("in use by another consentd (node test-node, serving at 127.0.0.1:7443)")
         }
         _ = try appendAndWait(first, [record("one")]).get()
         first.close()
-        let (second, state, _) = try database.open(database.options(snapshots: otherSnapshots, node: "second"))
+        let (second, state, _) = try database.open(secondOptions)
         defer { second.close() }
         #expect(state.lastSequence == 1)
         #expect(second.epoch == 2)
