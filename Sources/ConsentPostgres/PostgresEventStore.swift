@@ -5,38 +5,79 @@ import ConsentStore
 import Synchronization
 
 /// The hub's events in PostgreSQL: the second ``EventStore``, for
-/// deployments beyond one machine (docs/STORAGE.md, "The PostgreSQL store").
+/// deployments beyond one machine, shared by several nodes of which one
+/// writes at a time (docs/STORAGE.md, "The PostgreSQL store").
 ///
 /// Records go into `consent_events` in sequence, with the embedded log's
-/// group commit: one writer thread commits everything appended since its
-/// last transaction in one transaction, and an append's completion runs
+/// group commit: the active node's writer commits everything appended since
+/// its last transaction in one transaction, and an append's completion runs
 /// only after the `COMMIT` carrying its records returned. Every write
 /// transaction proves, inside the transaction, that this node still holds
 /// the lease (its epoch), so a node that lost it can never commit again.
+/// The other nodes follow the committed events (LISTEN/NOTIFY and reading by
+/// sequence) and take the lease over when the active node is gone.
 /// Snapshots are files in the node's snapshot directory, built in the
 /// background from the committed events.
 ///
-/// - Important: call ``close()``: it commits what was appended, gives the
-///   lease up so another node can take over at once, and releases the
+/// - Important: call ``start(advertising:hooks:)`` to follow and compete for
+///   the lease, and ``close()``: it commits what was appended, gives the
+///   lease up so another node takes over at once, and releases the
 ///   snapshot directory.
-public final class PostgresEventStore<State: ReplayableState>: EventStore {
+public final class PostgresEventStore<State: ReplayableState>: SharedEventStore {
     let core: StoreCore
     private let lock: LockFile
     private let fileSystem: any FileSystem
-    private let writerThread: PosixThread
     private let snapshotThread: PosixThread
+    private let node = Mutex<NodeStart>(NodeStart())
     private let closed = Atomic<Bool>(false)
-    /// The lease epoch this node writes under.
-    public let epoch: Int64
+
+    /// The node thread (once started) and the session `open` made, which it inherits.
+    private struct NodeStart: @unchecked Sendable {  // the connection moves to the node thread once
+        var thread: PosixThread?
+        var connection: PGConnection?
+        var recovered: UInt64 = 0
+    }
 
     private init(core: StoreCore, lock: LockFile, fileSystem: any FileSystem, files: SnapshotFiles,
-                 newest: (name: String?, sequence: UInt64), connection: PGConnection, epoch: Int64) {
+                 newest: (name: String?, sequence: UInt64), connection: PGConnection, recovered: UInt64) {
         self.core = core
         self.lock = lock
         self.fileSystem = fileSystem
-        self.epoch = epoch
-        writerThread = PosixThread.spawn { core.runWriter(connection: connection, epoch: epoch) }
+        node.withLock {
+            $0.connection = connection
+            $0.recovered = recovered
+        }
         snapshotThread = PosixThread.spawn { SnapshotWorker<State>(core: core, files: files, newest: newest).run() }
+    }
+
+    public func start(advertising address: String, hooks: ReplicaHooks<State>) {
+        node.withLock { start in
+            guard start.thread == nil, !closed.load(ordering: .acquiring) else { return }
+            let (core, connection, applied) = (core, start.connection, start.recovered)
+            start.connection = nil
+            start.thread = PosixThread.spawn {
+                NodeLoop<State>(core: core, hooks: hooks, address: address, writer: connection, applied: applied).run()
+            }
+        }
+    }
+
+    public var role: NodeRole { core.role.withLock { $0 } }
+
+    public var mayServe: Bool { core.mayServe }
+
+    public var replicaStatistics: ReplicaStatistics {
+        let role = self.role
+        let applied = durableSequence
+        let committed = max(core.committedSeen.load(ordering: .relaxed), applied)
+        let behind: Double
+        if role.isActive || committed <= applied {
+            behind = 0
+        } else {
+            behind = Double(Monotonic.nanoseconds() &- core.caughtUpAt.load(ordering: .relaxed)) / 1e9
+        }
+        return ReplicaStatistics(
+            role: role, committedSequence: committed, appliedSequence: applied, secondsBehind: behind,
+            promotions: core.promotions.load(ordering: .relaxed))
     }
 
     deinit { close() }
@@ -74,11 +115,7 @@ public final class PostgresEventStore<State: ReplayableState>: EventStore {
             core.whenDurable(sequence) { completion($0.map { sequence }) }
             return sequence
         }
-        guard let last = core.enqueue(records, byteCount: bytes, completion: completion) else {
-            completion(.failure(StoreCore.closedError))
-            return appendedSequence
-        }
-        return last
+        return core.enqueue(records, byteCount: bytes, completion: completion)
     }
 
     public func whenDurable(_ sequence: UInt64, _ callback: @escaping DurableCallback) {
@@ -117,16 +154,20 @@ public final class PostgresEventStore<State: ReplayableState>: EventStore {
 
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let (core, lock, fileSystem, writer, snapshotter) = (core, lock, fileSystem, writerThread, snapshotThread)
+        let (core, lock, fileSystem, snapshotter) = (core, lock, fileSystem, snapshotThread)
+        let writer = node.withLock { start in
+            defer { start.connection = nil }
+            return start.thread
+        }
         let shutDown: @Sendable () -> Void = {
             core.stopWriter()
-            writer.join()
+            writer?.join()
             core.failRemainingWaiters()
             core.stopSnapshots()
             snapshotter.join()
             lock.release(fileSystem: fileSystem)
         }
-        if writerThread.isCurrent || snapshotThread.isCurrent {
+        if writer?.isCurrent == true || snapshotThread.isCurrent {
             PosixThread.spawn(shutDown).detach()
         } else {
             shutDown()
@@ -137,13 +178,12 @@ public final class PostgresEventStore<State: ReplayableState>: EventStore {
 // MARK: Opening
 
 extension PostgresEventStore {
-    /// Connects, creates the tables on first use, takes the lease, and
-    /// rebuilds the state from this node's newest usable snapshot plus the
-    /// events after it.
+    /// Connects, creates the tables on first use, and rebuilds the state
+    /// from this node's newest usable snapshot plus the events after it. It
+    /// takes no lease: ``start(advertising:hooks:)`` does.
     ///
     /// - Returns: the store, the recovered state, and what recovery did.
-    /// - Throws: ``StoreError/unavailable(_:)`` when the database cannot be
-    ///   reached or another node holds the lease;
+    /// - Throws: ``StoreError/unavailable(_:)`` when the database cannot be reached;
     ///   ``StoreError/directoryInUse(directory:pid:)`` when another process
     ///   uses the snapshot directory; ``StoreError/corrupted(file:offset:reason:)``
     ///   for a gap in the events; ``StoreError/replayFailed(file:sequence:reason:)``
@@ -176,8 +216,6 @@ extension PostgresEventStore {
             }
             let timeout = options.leaseDuration * 4
             let databaseID = try Self.prepareSchema(connection, timeout: timeout, displayName: displayName)
-            let epoch = try Self.takeLease(connection, options: options, timeout: timeout)
-            options.log("holding the lease of \(displayName) as epoch \(epoch) (node \(options.nodeName))")
 
             let files = SnapshotFiles(directory: directory, fileSystem: fileSystem)
             files.removeTemporaries()
@@ -204,12 +242,9 @@ extension PostgresEventStore {
             report.duration = clock.now - started
             options.log(report.description)
             FreeMemory.release()
-            do throws(PostgresError) { try connection.enterPipelineMode() } catch {
-                throw .unavailable("cannot use PostgreSQL's pipeline mode: \(error)")
-            }
             let core = StoreCore(options: options, displayName: displayName, databaseID: databaseID, lastSequence: last, snapshotSequence: newest.sequence)
             let store = PostgresEventStore(
-                core: core, lock: lock, fileSystem: fileSystem, files: files, newest: newest, connection: connection, epoch: epoch)
+                core: core, lock: lock, fileSystem: fileSystem, files: files, newest: newest, connection: connection, recovered: last)
             return (store, state, report)
         } catch {
             lock.release(fileSystem: fileSystem)
@@ -237,31 +272,6 @@ extension PostgresEventStore {
             return id
         } catch {
             throw .unavailable("cannot use the ConsentHub tables in \(displayName): \(error)")
-        }
-    }
-
-    /// Takes the lease once it is free (expired, or its holder's session is
-    /// gone), waiting for that up to twice the lease duration: a node
-    /// restarted after kill -9 may find its old session still ending.
-    /// - Returns: the new epoch.
-    /// - Throws: `StoreError.unavailable` naming the node that holds it.
-    static func takeLease(_ connection: PGConnection, options: PostgresOptions, timeout: Duration) throws(StoreError) -> Int64 {
-        let giveUp = ContinuousClock.now + options.leaseDuration * 2
-        let milliseconds = options.leaseDuration.components.seconds * 1000 + options.leaseDuration.components.attoseconds / 1_000_000_000_000_000
-        do throws(PostgresError) {
-            while true {
-                let taken = try connection.query(
-                    Schema.takeOver, [.text(options.advertisedAddress), .text(options.nodeName), .int64(milliseconds)], deadline: .now + timeout)
-                if taken.rowCount == 1, let epoch = taken.integer(0, 0, binary: true) { return epoch }
-                if ContinuousClock.now >= giveUp { break }
-                usleep(100_000)
-            }
-            let lease = try connection.query(Schema.lease, deadline: .now + timeout)
-            let holder = lease.text(0, 2) ?? "another node"
-            let address = lease.text(0, 1).flatMap { $0.isEmpty ? nil : $0 }
-            throw PostgresError(.statement, "the database is in use by another consentd (node \(holder)\(address.map { ", serving at \($0)" } ?? "")), which holds the lease")
-        } catch {
-            throw .unavailable("cannot take the lease: \(error)")
         }
     }
 
@@ -321,10 +331,15 @@ extension PostgresEventStore {
         return nil
     }
 
+    /// `host:pid`, and `#n` for the n-th store of the same process (tests run several nodes in one).
     static func defaultNodeName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count - 1)
         let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "\(host.isEmpty ? "localhost" : host):\(getpid())"
+        let ordinal = storesOpened.add(1, ordering: .relaxed).newValue
+        return "\(host.isEmpty ? "localhost" : host):\(getpid())" + (ordinal > 1 ? "#\(ordinal)" : "")
     }
 }
+
+/// Stores opened in this process, for unique default node names.
+private let storesOpened = Atomic<Int>(0)

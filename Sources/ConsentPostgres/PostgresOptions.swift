@@ -30,10 +30,6 @@ public struct PostgresOptions: Sendable {
     /// or at once when the holder's database session is gone. Default 4 s.
     public var leaseDuration: Duration = .seconds(4)
 
-    /// `HOST:PORT` at which clients reach this node; written into the lease
-    /// when it becomes active, so that standbys can name it to clients.
-    public var advertisedAddress = ""
-
     /// A name for this node in the lease and in `pg_stat_activity`
     /// (default: the host name and process id).
     public var nodeName = ""

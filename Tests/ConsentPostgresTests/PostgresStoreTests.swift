@@ -12,41 +12,58 @@ import Testing
     @Test func appendedRecordsAreCommittedInOrderAndRecoveredByTheNextOpen() throws {
         let database = try TestDatabase()
         defer { database.remove() }
-        let (store, state, report) = try database.open()
-        #expect(state.lastSequence == 0)
-        #expect(report.lastSequence == 0)
-        #expect(try appendAndWait(store, [record("a"), record("b", type: 7)]).get() == 2)
-        #expect(try appendAndWait(store, [record("c")]).get() == 3)
-        #expect(store.durableSequence == 3)
+        let node = try TestNode(database.open())
+        #expect(node.report.lastSequence == 0)
+        try node.waitUntilActive()
+        #expect(try node.write([record("a"), record("b", type: 7)]).get() == 2)
+        #expect(try node.write([record("c")]).get() == 3)
+        #expect(node.store.durableSequence == 3)
         #expect(try database.sql("SELECT string_agg(seq || ':' || type || ':' || convert_from(payload, 'UTF8'), ',' ORDER BY seq) FROM consent_events") == "1:1:a,2:7:b,3:1:c")
-        store.close()
+        node.close()
 
-        let (again, recovered, second) = try database.open()
+        let again = try TestNode(database.open())
         defer { again.close() }
-        #expect(recovered.records == [[1] + Array("a".utf8), [7] + Array("b".utf8), [1] + Array("c".utf8)])
-        #expect(second.lastSequence == 3)
-        #expect(second.recordsReplayed == 3)
-        #expect(try appendAndWait(again, [record("d")]).get() == 4, "sequence numbers continue after a restart")
+        #expect(again.records == [[1] + Array("a".utf8), [7] + Array("b".utf8), [1] + Array("c".utf8)])
+        #expect(again.report.lastSequence == 3)
+        #expect(again.report.recordsReplayed == 3)
+        try again.waitUntilActive()
+        #expect(try again.write([record("d")]).get() == 4, "sequence numbers continue after a restart")
+    }
+
+    @Test func aNodeThatIsNotActiveRefusesAppends() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        let (store, _, _) = try database.open()
+        defer { store.close() }
+        // Opened but not started: it holds no lease.
+        #expect(store.role == .starting)
+        guard case .failure(.unavailable(let message)) = appendAndWait(store, [record("x")]) else {
+            Issue.record("an append to a node without the lease must fail")
+            return
+        }
+        #expect(message.contains("does not hold the lease"), "\(message)")
+        #expect(try database.sql("SELECT count(*) FROM consent_events") == "0")
     }
 
     @Test func manyConcurrentAppendsShareTransactions() throws {
         let database = try TestDatabase()
         defer { database.remove() }
-        let (store, _, _) = try database.open()
-        defer { store.close() }
+        let node = try TestNode(database.open())
+        defer { node.close() }
+        try node.waitUntilActive()
         let total = 2000
         let done = DispatchSemaphore(value: 0)
         let failures = Atomic<Int>(0)
         let remaining = Atomic<Int>(total)
         for index in 0..<total {
-            store.append([record("r\(index)")]) { result in
+            node.store.append([record("r\(index)")]) { result in
                 if case .failure = result { failures.add(1, ordering: .relaxed) }
                 if remaining.subtract(1, ordering: .relaxed).newValue == 0 { done.signal() }
             }
         }
         done.wait()
         #expect(failures.load(ordering: .relaxed) == 0)
-        let statistics = store.statistics
+        let statistics = node.store.statistics
         #expect(statistics.recordsWritten == UInt64(total))
         #expect(statistics.syncs < UInt64(total / 2), "group commit: \(statistics.syncs) commits for \(total) appends")
         #expect(try database.sql("SELECT count(*), min(seq), max(seq) FROM consent_events") == "\(total)|1|\(total)")
@@ -57,85 +74,99 @@ import Testing
         defer { database.remove() }
         var options = database.options()
         options.maxTransactionBytes = 4096
-        let (store, _, _) = try database.open(options)
-        defer { store.close() }
+        let node = try TestNode(database.open(options))
+        defer { node.close() }
+        try node.waitUntilActive()
         let records = (0..<100).map { record(String(repeating: "x", count: 200) + "\($0)") }
-        #expect(try appendAndWait(store, records).get() == 100)
-        #expect(store.statistics.syncs >= 5, "split into transactions of at most 4 KiB")
+        #expect(try node.write(records).get() == 100)
+        #expect(node.store.statistics.syncs >= 5, "split into transactions of at most 4 KiB")
         #expect(try database.sql("SELECT count(*), max(seq) FROM consent_events") == "100|100")
     }
 
-    @Test func aSecondNodeCannotTakeTheLeaseWhileTheFirstHoldsItAndGetsItAtOnceAfterAStop() throws {
+    @Test func aSecondNodeFollowsAsAStandbyNamingTheActiveOneAndTakesOverWhenItStops() throws {
         let database = try TestDatabase()
         defer { database.remove() }
-        var options = database.options()
-        options.leaseDuration = .seconds(1)
-        let (first, _, _) = try database.open(options)
+        let first = try TestNode(database.open(), address: "10.0.0.1:7443")
+        try first.waitUntilActive()
         let otherSnapshots = TestHub.makeTemporaryDirectory("pg-snapshots")
         defer { try? FileManager.default.removeItem(atPath: otherSnapshots) }
-        var secondOptions = database.options(snapshots: otherSnapshots, node: "second")
-        secondOptions.leaseDuration = .seconds(1)
-        #expect {
-            try database.open(secondOptions)
-        } throws: { error in
-            "\(error)".contains("in use by another consentd (node test-node, serving at 127.0.0.1:7443)")
-        }
-        _ = try appendAndWait(first, [record("one")]).get()
-        first.close()
-        let (second, state, _) = try database.open(secondOptions)
+        let second = try TestNode(database.open(database.options(snapshots: otherSnapshots, node: "second")), address: "10.0.0.2:7443")
         defer { second.close() }
-        #expect(state.lastSequence == 1)
-        #expect(second.epoch == 2)
+        try second.waitUntil("a standby naming the active node") { $0 == .standby(leader: "10.0.0.1:7443") }
+        #expect(!second.store.mayServe)
+        guard case .failure = appendAndWait(second.store, [record("not here")]) else {
+            Issue.record("a standby takes no appends")
+            return
+        }
+        for index in 0..<50 { _ = try first.write([record("one \(index)")]).get() }
+        for _ in 0..<3000 where second.store.durableSequence < 50 { usleep(10_000) }
+        #expect(second.records == first.records, "the standby applied every committed record, in order")
+        #expect(second.store.replicaStatistics.recordsBehind == 0)
+
+        first.close()
+        try second.waitUntilActive()
+        #expect(try second.write([record("two")]).get() == 51, "the new active node continues the sequence")
+        #expect(try database.sql("SELECT epoch, leader FROM consent_lease") == "2|10.0.0.2:7443")
+        #expect(second.store.replicaStatistics.promotions == 1)
     }
 
-    @Test func aNodeWhoseLeaseWasTakenOverCommitsNothingMore() throws {
+    @Test func aNodeWhoseLeaseWasTakenOverCommitsNothingMoreAndRejoins() throws {
         let database = try TestDatabase()
         defer { database.remove() }
-        let (store, _, _) = try database.open()
-        defer { store.close() }
-        #expect(try appendAndWait(store, [record("before")]).get() == 1)
+        let node = try TestNode(database.open())
+        defer { node.close() }
+        try node.waitUntilActive()
+        #expect(try node.write([record("before")]).get() == 1)
         // Another node's takeover, as the database sees it: a new epoch.
         try database.sql("UPDATE consent_lease SET epoch = epoch + 1, node = 'usurper'")
-        let refused = appendAndWait(store, [record("after")])
+        let refused = node.write([record("after")])
         guard case .failure(.unavailable(let message)) = refused else {
             Issue.record("a fenced write must fail, got \(refused)")
             return
         }
         #expect(message.contains("no longer holds the lease"), "\(message)")
-        #expect(try database.sql("SELECT count(*) FROM consent_events") == "1")
-        let later = appendAndWait(store, [record("later")])
-        #expect((try? later.get()) == nil, "the store stays failed")
-        let durable = try store.durableState()
-        #expect(durable.sequence == 1)
-        #expect(durable.state.lastSequence == 1)
+        #expect(try database.sql("SELECT count(*) FROM consent_events") == "1", "nothing was committed under the old epoch")
+        // The usurper's session (really this node's old one) is gone once the
+        // node drops it: the node rebuilds its state (without "after"),
+        // takes the lease again and serves.
+        try node.waitUntilActive()
+        #expect(node.records == [[1] + Array("before".utf8)], "the record that was never committed left the state")
+        #expect(node.roles.withLock { $0 }.contains { if case .fenced = $0 { true } else { false } })
+        #expect(try node.write([record("again")]).get() == 2)
+        #expect(try database.sql("SELECT string_agg(convert_from(payload, 'UTF8'), ',' ORDER BY seq) FROM consent_events") == "before,again")
     }
 
-    @Test func aLostSessionFailsTheWaitingAppendsNeverAcknowledgesThem() throws {
+    @Test func aLostSessionFailsTheWaitingAppendsAndTheNodeRejoinsByItself() throws {
         let database = try TestDatabase()
         defer { database.remove() }
-        let (store, _, _) = try database.open()
-        defer { store.close() }
-        #expect(try appendAndWait(store, [record("one")]).get() == 1)
+        let node = try TestNode(database.open())
+        defer { node.close() }
+        try node.waitUntilActive()
+        #expect(try node.write([record("one")]).get() == 1)
         #expect(try database.server.terminateSessions(database: database.name, applicationName: "consentd test-node") >= 1)
-        let result = appendAndWait(store, [record("two")])
+        let result = node.write([record("two")])
         guard case .failure(.unavailable(let message)) = result else {
             Issue.record("expected UNAVAILABLE, got \(result)")
             return
         }
         #expect(message.contains("PostgreSQL"), "\(message)")
-        #expect(store.statistics.hasFailed)
+        try node.waitUntilActive()
+        #expect(try node.write([record("three")]).get() == 2)
+        #expect(node.records.count == 2)
     }
 
     @Test func aRestartUsesTheNewestSnapshotAndReplaysOnlyWhatFollowsIt() throws {
         let database = try TestDatabase()
         defer { database.remove() }
-        let (store, _, _) = try database.open()
-        for index in 0..<10 { _ = try appendAndWait(store, [record("r\(index)")]).get() }
+        let node = try TestNode(database.open())
+        try node.waitUntilActive()
+        let store = node.store
+        for index in 0..<10 { _ = try node.write([record("r\(index)")]).get() }
         let snapshot = try store.snapshotNow()
         #expect(snapshot.isNew)
         #expect(snapshot.sequence == 10)
         #expect(snapshot.file == "pgsnap-00000000000000000010.snap")
-        _ = try appendAndWait(store, [record("after")]).get()
+        _ = try node.write([record("after")]).get()
         let durable = try store.durableState()
         #expect(durable.sequence == 11)
         store.close()
@@ -150,16 +181,18 @@ import Testing
     @Test func aSnapshotOfAnotherDatabaseOrHistoryIsSkipped() throws {
         let first = try TestDatabase()
         defer { first.remove() }
-        let (store, _, _) = try first.open()
-        for index in 0..<5 { _ = try appendAndWait(store, [record("first \(index)")]).get() }
-        _ = try store.snapshotNow()
-        store.close()
+        let node = try TestNode(first.open())
+        try node.waitUntilActive()
+        for index in 0..<5 { _ = try node.write([record("first \(index)")]).get() }
+        _ = try node.store.snapshotNow()
+        node.close()
 
         // The same snapshot directory pointed at another database with as many records.
         let second = try TestDatabase()
         defer { second.remove() }
-        let (other, _, _) = try second.open(second.options(snapshots: first.snapshots))
-        for index in 0..<6 { _ = try appendAndWait(other, [record("second \(index)")]).get() }
+        let other = try TestNode(second.open(second.options(snapshots: first.snapshots)))
+        try other.waitUntilActive()
+        for index in 0..<6 { _ = try other.write([record("second \(index)")]).get() }
         other.close()
         let (reopened, state, report) = try second.open(second.options(snapshots: first.snapshots))
         defer { reopened.close() }

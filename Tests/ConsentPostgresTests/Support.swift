@@ -77,7 +77,6 @@ struct TestDatabase {
     func options(snapshots directory: String? = nil, node: String = "test-node") -> PostgresOptions {
         var options = PostgresOptions(connection: conninfo, snapshotDirectory: directory ?? snapshots)
         options.nodeName = node
-        options.advertisedAddress = "127.0.0.1:7443"
         options.snapshotEveryRecords = nil
         options.log = { [lines] in lines.append($0) }
         return options
@@ -113,4 +112,68 @@ func appendAndWait(_ store: some EventStore, _ records: [(UInt8, [UInt8])]) -> R
 
 func record(_ text: String, type: UInt8 = 1) -> (UInt8, [UInt8]) {
     (type, Array(text.utf8))
+}
+
+/// A node as the ledger runs one: a live state under its lock, records
+/// applied as they are appended, the store started (following, competing
+/// for the lease).
+final class TestNode: Sendable {
+    let store: PostgresEventStore<Tally>
+    let state: Mutex<Tally>
+    let roles = Mutex<[NodeRole]>([])
+    let report: RecoveryReport
+
+    init(_ opened: (store: PostgresEventStore<Tally>, state: Tally, report: RecoveryReport), address: String = "127.0.0.1:7443") {
+        store = opened.store
+        state = Mutex(opened.state)
+        report = opened.report
+        store.start(advertising: address, hooks: ReplicaHooks(
+            update: { [weak self] (body) throws(StoreError) in
+                guard let self else { throw .unavailable("the test node is gone") }
+                try self.state.withLock { (value) throws(StoreError) in try body(&value) }
+            },
+            roleChanged: { [weak self] role in self?.roles.withLock { $0.append(role) } }))
+    }
+
+    var role: NodeRole { store.role }
+    var records: [[UInt8]] { state.withLock { $0.records } }
+
+    /// Waits (up to `seconds`) until the role satisfies `condition`.
+    func waitUntil(_ what: String, seconds: Int = 30, _ condition: (NodeRole) -> Bool) throws {
+        for _ in 0..<(seconds * 100) {
+            if condition(store.role) { return }
+            usleep(10_000)
+        }
+        throw StoreTestError("the node did not become \(what) within \(seconds) s (role \(store.role), history \(roles.withLock { $0 }))")
+    }
+
+    func waitUntilActive(seconds: Int = 30) throws { try waitUntil("active", seconds: seconds) { $0.isActive && store.mayServe } }
+
+    /// Appends under the state's lock and applies the records, as the ledger
+    /// does; waits for the completion.
+    @discardableResult
+    func write(_ records: [(UInt8, [UInt8])]) -> Result<UInt64, StoreError> {
+        let done = DispatchSemaphore(value: 0)
+        let box = Mutex<Result<UInt64, StoreError>?>(nil)
+        state.withLock { tally in
+            let last = store.append(records) { result in
+                box.withLock { $0 = result }
+                done.signal()
+            }
+            var sequence = last - UInt64(records.count)
+            for (type, payload) in records {
+                sequence += 1
+                try? payload.withUnsafeBytes { try tally.apply(recordType: type, payload: $0, sequence: sequence) }
+            }
+        }
+        done.wait()
+        return box.withLock { $0! }
+    }
+
+    func close() { store.close() }
+}
+
+struct StoreTestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

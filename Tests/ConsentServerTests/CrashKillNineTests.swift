@@ -74,7 +74,11 @@ import Testing
             arguments += ["--segment-size", "64K"]
             if round % 2 == 1 { arguments.append("--remove-covered-segments") }
         }
-        return try ConsentdProcess(certificates: TestHub.certificates, dataDirectory: data, extraArguments: arguments)
+        let child = try ConsentdProcess(certificates: TestHub.certificates, dataDirectory: data, extraArguments: arguments)
+        // A node of a shared store serves once it holds the lease (at once
+        // when the killed node's session is gone, else when its lease ends).
+        if postgres != nil { try child.waitUntilServing() }
+        return child
     }
 
     /// Whether the server at `port` serves, and every request the bank's feed shows as created.

@@ -124,6 +124,7 @@ import Testing
         let data = TestHub.makeTemporaryDirectory("sigterm")
         let server = try ConsentdProcess(
             certificates: TestHub.certificates, dataDirectory: data, extraArguments: TestStorage.arguments(postgres: storage.makeDatabase()))
+        try server.waitUntilServing()
         let client = try ConsentClient(configuration: .init(
             host: "127.0.0.1", port: server.port, caFile: TestHub.certificates.path("ca.pem"),
             certificateFile: TestHub.certificates.path("consumer.pem"), keyFile: TestHub.certificates.path("consumer.key")))
@@ -166,10 +167,13 @@ import Testing
         let data = TestHub.makeTemporaryDirectory("restart")
         let store = TestStorage.arguments(postgres: try storage.makeDatabase())
         let first = try ConsentdProcess(certificates: TestHub.certificates, dataDirectory: data, extraArguments: ["--demo-registry"] + store)
+        // A node of a shared store loads the registry once it is the active one.
+        try first.waitForLog("demo registry: 6 registrations added")
         first.signal(SIGTERM)
         #expect(first.waitForExit() == 0)
         #expect(first.log.contains("demo registry: 6 registrations added"))
         let second = try ConsentdProcess(certificates: TestHub.certificates, dataDirectory: data, extraArguments: ["--demo-registry"] + store)
+        try second.waitUntilServing()
         let client = try ConsentClient(configuration: .init(
             host: "127.0.0.1", port: second.port, caFile: TestHub.certificates.path("ca.pem"),
             certificateFile: TestHub.certificates.path("admin.pem"), keyFile: TestHub.certificates.path("admin.key")))

@@ -27,30 +27,50 @@ struct EventReader {
     ) throws(StoreError) -> UInt64 {
         var last = after
         while last < upTo {
-            let page: PGResult
-            do throws(PostgresError) {
-                page = try connection.query(
-                    Schema.read, [.int64(Int64(last)), .int64(Int64(upTo)), .int64(Int64(pageSize))], deadline: .now + timeout)
-            } catch {
-                throw .unavailable("cannot read the events from PostgreSQL: \(error)")
+            let rows = try page(after: last, upTo: upTo)
+            last = try Self.visit(rows, after: last, body)
+        }
+        return last
+    }
+
+    /// One page of records after `after` up to `upTo` (at most `pageSize`),
+    /// read before anything is applied, so that applying holds no lock across I/O.
+    /// - Throws: `StoreError.unavailable` when the database cannot be read,
+    ///   `.corrupted` when no record follows `after` although `upTo` is later.
+    func page(after: UInt64, upTo: UInt64) throws(StoreError) -> PGResult {
+        let rows: PGResult
+        do throws(PostgresError) {
+            rows = try connection.query(
+                Schema.read, [.int64(Int64(after)), .int64(Int64(upTo)), .int64(Int64(pageSize))], deadline: .now + timeout)
+        } catch {
+            throw .unavailable("cannot read the events from PostgreSQL: \(error)")
+        }
+        if rows.rowCount == 0 {
+            throw .corrupted(file: "consent_events", offset: Int64(after), reason: "the table ends at sequence \(after), expected records up to \(upTo)")
+        }
+        return rows
+    }
+
+    /// Hands a page's records to `body` in order, checking they continue `after`.
+    /// - Returns: the last sequence in the page.
+    static func visit(
+        _ rows: PGResult, after: UInt64,
+        _ body: (_ sequence: UInt64, _ epoch: Int64, _ type: UInt8, _ payload: UnsafeRawBufferPointer) throws(StoreError) -> Void
+    ) throws(StoreError) -> UInt64 {
+        var last = after
+        for row in 0..<rows.rowCount {
+            let sequence = UInt64(rows.integer(row, 0, binary: true) ?? 0)
+            guard sequence == last + 1 else {
+                throw .corrupted(file: "consent_events", offset: Int64(sequence), reason: "found sequence \(sequence) where \(last + 1) was expected (a gap in the events)")
             }
-            if page.rowCount == 0 {
-                throw .corrupted(file: "consent_events", offset: Int64(last), reason: "the table ends at sequence \(last), expected records up to \(upTo)")
+            let epoch = rows.integer(row, 1, binary: true) ?? 0
+            guard let type = rows.integer(row, 2, binary: true), (0...255).contains(type) else {
+                throw .corrupted(file: "consent_events", offset: Int64(sequence), reason: "record \(sequence) has no valid type")
             }
-            for row in 0..<page.rowCount {
-                let sequence = UInt64(page.integer(row, 0, binary: true) ?? 0)
-                guard sequence == last + 1 else {
-                    throw .corrupted(file: "consent_events", offset: Int64(sequence), reason: "found sequence \(sequence) where \(last + 1) was expected (a gap in the events)")
-                }
-                let epoch = page.integer(row, 1, binary: true) ?? 0
-                guard let type = page.integer(row, 2, binary: true), (0...255).contains(type) else {
-                    throw .corrupted(file: "consent_events", offset: Int64(sequence), reason: "record \(sequence) has no valid type")
-                }
-                try page.withValue(row, 3) { (payload) throws(StoreError) in
-                    try body(sequence, epoch, UInt8(type), payload)
-                }
-                last = sequence
+            try rows.withValue(row, 3) { (payload) throws(StoreError) in
+                try body(sequence, epoch, UInt8(type), payload)
             }
+            last = sequence
         }
         return last
     }

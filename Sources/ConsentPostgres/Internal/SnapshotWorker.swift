@@ -44,7 +44,9 @@ final class SnapshotWorker<State: ReplayableState> {
             var stateResult: Result<Any, StoreError>?
             if !stateRequests.isEmpty {
                 do throws(StoreError) {
-                    let current = try catchUp()
+                    let durable = core.durable.load(ordering: .acquiring)
+                    let target = stateRequests.map { $0.upTo ?? durable }.max() ?? durable
+                    let current = try catchUp(to: target)
                     stateResult = .success(DurableState(state: current, sequence: covered) as Any)
                 } catch {
                     stateResult = .failure(error)
@@ -86,9 +88,8 @@ final class SnapshotWorker<State: ReplayableState> {
         }
     }
 
-    /// Brings the private state up to the committed end.
-    private func catchUp() throws(StoreError) -> State {
-        let target = core.durable.load(ordering: .acquiring)
+    /// Brings the private state up to `target` (committed records only).
+    private func catchUp(to target: UInt64) throws(StoreError) -> State {
         var current: State
         if let state {
             current = state
@@ -138,7 +139,7 @@ final class SnapshotWorker<State: ReplayableState> {
             return SnapshotInfo(file: newest.name, sequence: newest.sequence, bytes: 0, isNew: false)
         }
         let from = state == nil ? newest.sequence : covered
-        let current = try catchUp()
+        let current = try catchUp(to: core.durable.load(ordering: .acquiring))
         guard let identity = coveredIdentity else {
             throw .invalidArgument("nothing to snapshot")
         }

@@ -1,20 +1,31 @@
 import ConsentStore
 import Dispatch
 
-/// The writer thread: takes everything appended since its last transaction
-/// and commits it as one transaction (group commit), then runs the
-/// completions. Appends that arrive while a commit is under way wait for the
-/// next one.
+/// The active node's writer: takes everything appended since its last
+/// transaction and commits it as one transaction (group commit), then runs
+/// the completions. Appends that arrive while a commit is under way wait for
+/// the next one.
 ///
 /// Each transaction is one round trip in libpq's pipeline mode: `BEGIN`,
 /// `SELECT consent_append(epoch, first, types[], payloads[])` (one statement
 /// inserting every record: a multi-row insert from two arrays), `COMMIT`,
 /// sync. An answer goes out only after the `COMMIT` carrying its records
 /// returned; if anything fails (the session is lost, the lease was taken,
-/// the database refuses), every call waiting on that transaction and every
-/// later one gets UNAVAILABLE, never OK.
+/// the database refuses, no answer within the lease), every call waiting on
+/// that transaction gets UNAVAILABLE, never OK, and the node gives up its role.
 extension StoreCore {
-    func runWriter(connection: PGConnection, epoch: Int64) {
+    enum ActiveOutcome {
+        /// The lease or the session is lost: the reason, and the appends of
+        /// the failed transaction, which the node fails (UNAVAILABLE) once it
+        /// has announced that it no longer serves, so that nobody told
+        /// UNAVAILABLE finds the node still claiming to be active.
+        case lost(StoreError, pending: [(sequence: UInt64, callback: AppendCompletion)])
+        /// The store is closing; the lease was given up.
+        case closed
+    }
+
+    /// Runs the writer while this node holds the lease of `epoch`.
+    func runActive(epoch: Int64, connection: PGConnection) -> ActiveOutcome {
         var types = PGBinaryArray.empty()
         var payloads = PGBinaryArray.empty()
         var count = 0
@@ -23,10 +34,9 @@ extension StoreCore {
         var recordsAtSnapshotRequest = lastSnapshotSequence.load(ordering: .relaxed)
         var lastRenewal = ContinuousClock.now
         let renewEvery = options.leaseDuration / 4
-        var connection: PGConnection? = connection
 
         while true {
-            enum Step { case sleep, exit, write(last: UInt64, failure: StoreError?) }
+            enum Step { case sleep, exit, write(last: UInt64) }
             let step = shared.withLock { s -> Step in
                 if s.completions.isEmpty {
                     if s.closing { return .exit }
@@ -37,74 +47,56 @@ extension StoreCore {
                 swap(&s.payloads, &payloads)
                 swap(&s.count, &count)
                 swap(&s.completions, &callbacks)
-                return .write(last: s.nextSequence - 1, failure: s.failure)
+                return .write(last: s.nextSequence - 1)
             }
             switch step {
             case .sleep:
                 let wait = ContinuousClock.now.duration(to: lastRenewal + renewEvery)
                 let nanoseconds = max(0, wait.components.seconds * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000)
-                if writerWake.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .timedOut {
-                    shared.withLock { $0.writerSleeping = false }
-                    if let live = connection {
-                        do throws(PostgresError) {
-                            let sent = ContinuousClock.now
-                            let renewed = try live.query(Schema.renew, [.int64(epoch)], deadline: sent + options.leaseDuration)
-                            guard renewed.rowCount == 1 else {
-                                throw PostgresError(.fenced, "the lease of epoch \(epoch) was taken over by another node")
-                            }
-                            lastRenewal = sent
-                        } catch {
-                            fail(Self.unavailable(error), connection: &connection)
-                        }
+                guard writerWake.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .timedOut else { continue }
+                shared.withLock { $0.writerSleeping = false }
+                let sent = ContinuousClock.now
+                let sentNanoseconds = Monotonic.nanoseconds()
+                do throws(PostgresError) {
+                    let renewed = try connection.query(Schema.renew, [.int64(epoch)], deadline: sent + options.leaseDuration)
+                    guard renewed.rowCount == 1 else {
+                        throw PostgresError(.fenced, "the lease of epoch \(epoch) was taken over by another node")
                     }
+                    lastRenewal = sent
+                    leaseConfirmed(sentAt: sentNanoseconds)
+                } catch {
+                    return .lost(Self.unavailable(error), pending: [])
                 }
-                continue
             case .exit:
-                if let connection, !connection.isBroken {
+                if !connection.isBroken {
                     // A clean stop hands the lease over at once.
                     _ = try? connection.query(Schema.release, [.int64(epoch)], deadline: .now + .seconds(2))
                 }
-                return
-            case .write(let last, var failure):
-                if failure == nil, let live = connection {
-                    let sent = ContinuousClock.now
-                    do throws(PostgresError) {
-                        try commit(
-                            types: &types, payloads: &payloads, count: count, first: lastCommitted + 1, last: last,
-                            epoch: epoch, connection: live, callbacks: &callbacks)
-                        lastCommitted = last
-                        lastRenewal = sent
-                    } catch {
-                        failure = Self.unavailable(error)
-                        fail(failure!, connection: &connection)
-                    }
+                return .closed
+            case .write(let last):
+                let sent = ContinuousClock.now
+                let sentNanoseconds = Monotonic.nanoseconds()
+                do throws(PostgresError) {
+                    try commit(
+                        types: &types, payloads: &payloads, count: count, first: lastCommitted + 1, last: last,
+                        epoch: epoch, connection: connection, callbacks: &callbacks)
+                } catch {
+                    return .lost(Self.unavailable(error), pending: callbacks)
                 }
-                if let failure {
-                    for entry in callbacks { entry.callback(.failure(failure)) }
-                } else if let every = options.snapshotEveryRecords, lastCommitted - recordsAtSnapshotRequest >= every {
-                    recordsAtSnapshotRequest = lastCommitted
-                    requestSnapshot(nil)
-                }
+                lastCommitted = last
+                lastRenewal = sent
+                leaseConfirmed(sentAt: sentNanoseconds)
                 callbacks.removeAll(keepingCapacity: true)
                 types.removeSubrange(PGBinaryArray.headerSize...)
                 payloads.removeSubrange(PGBinaryArray.headerSize...)
                 if payloads.capacity > 64 << 20 { payloads = PGBinaryArray.empty() }
                 count = 0
+                if let every = options.snapshotEveryRecords, lastCommitted - recordsAtSnapshotRequest >= every {
+                    recordsAtSnapshotRequest = lastCommitted
+                    requestSnapshot(nil)
+                }
             }
         }
-    }
-
-    /// Puts the store in its failed state: every waiter and every later
-    /// append fails with `failure`; the session is dropped.
-    private func fail(_ failure: StoreError, connection: inout PGConnection?) {
-        options.log("the PostgreSQL event store failed and is now read-only: \(failure)")
-        let waiters = shared.withLock { s in
-            if s.failure == nil { s.failure = failure }
-            defer { s.durableWaiters.removeAll() }
-            return s.durableWaiters
-        }
-        for waiter in waiters { waiter.callback(.failure(failure)) }
-        connection = nil
     }
 
     /// Commits records `first...last` in one transaction, or in several when
@@ -150,9 +142,13 @@ extension StoreCore {
     }
 
     /// BEGIN, consent_append, COMMIT and a sync in one round trip; returns
-    /// once the COMMIT returned.
+    /// once the COMMIT returned. Gives up after twice the lease: while the
+    /// transaction runs it holds the lease row, so no takeover can pass it,
+    /// and reads stop anyway once the last confirmed renewal is too old
+    /// (`servesUntil`); a database that does not answer for that long is
+    /// gone, and the node gives up its role.
     private func transaction(types: [UInt8], payloads: [UInt8], first: UInt64, last: UInt64, epoch: Int64, connection: PGConnection) throws(PostgresError) {
-        let deadline = ContinuousClock.now + options.leaseDuration
+        let deadline = ContinuousClock.now + options.leaseDuration * 2
         try connection.send("BEGIN")
         try connection.send(Schema.append, [
             .int64(epoch), .int64(Int64(first)),
@@ -186,7 +182,11 @@ extension StoreCore {
                 appendedUpTo = result.integer(0, 0, binary: true)
             case .commandOK:
                 let tag = result.commandStatus
-                if tag == "COMMIT" { committed = true } else if tag == "ROLLBACK" { failure = failure ?? PostgresError(.statement, "the transaction was rolled back") }
+                if tag == "COMMIT" {
+                    committed = true
+                } else if tag == "ROLLBACK" {
+                    failure = failure ?? PostgresError(.statement, "the transaction was rolled back")
+                }
             case .pipelineAborted, .other:
                 continue
             }
@@ -197,6 +197,7 @@ extension StoreCore {
     private func published(upTo last: UInt64, bytes: Int, records: UInt64, callbacks: inout [(sequence: UInt64, callback: AppendCompletion)]) {
         recordsWritten.add(records, ordering: .relaxed)
         bytesWritten.add(UInt64(bytes), ordering: .relaxed)
+        committedSeen.store(last, ordering: .relaxed)
         let ready = shared.withLock { s -> [(sequence: UInt64, callback: DurableCallback)] in
             durable.store(last, ordering: .releasing)
             guard !s.durableWaiters.isEmpty else { return [] }

@@ -31,7 +31,6 @@ extension ServerConfiguration {
         options.snapshotsToKeep = snapshotsToKeep
         options.keepSnapshotStateInMemory = snapshotKeepsState
         options.leaseDuration = .milliseconds(Int64(leaseSeconds * 1000))
-        options.advertisedAddress = advertiseAddress.isEmpty ? listenAddress : advertiseAddress
         options.log = log
         return options
     }

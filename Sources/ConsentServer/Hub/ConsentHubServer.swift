@@ -7,6 +7,7 @@ import ConsentProto
 import ConsentRPC
 import ConsentStore
 import ConsentTransport
+import Dispatch
 import Synchronization
 
 /// A running ConsentHub: TLS, the event loops, the router with every service,
@@ -81,7 +82,21 @@ public final class ConsentHubServer: Sendable {
             ServerLog.info(self.ledger.startupSummary(residentBefore: residentBefore, residentAfter: HubStatus.residentBytes()))
         }
         if configuration.demoRegistry {
-            try Self.loadDemoRegistry(into: self.ledger)
+            if self.ledger.shared == nil {
+                try Self.loadDemoRegistry(into: self.ledger)
+            } else {
+                // Only the active node writes: the registry is loaded by
+                // whichever node becomes active (a no-op once it is there),
+                // on the store's node thread before it commits anything else
+                // (the commands only append; the node commits them next).
+                let ledger = self.ledger
+                ledger.addRoleObserver { role in
+                    guard role.isActive else { return }
+                    do throws(ConfigurationError) { try Self.loadDemoRegistry(into: ledger) } catch {
+                        ServerLog.warning("demo registry: \(error.message)")
+                    }
+                }
+            }
         }
         let status = HubStatus(storage: self.ledger.storageDescription, ledger: self.ledger)
         self.status = status
@@ -95,6 +110,7 @@ public final class ConsentHubServer: Sendable {
         additionalServices(&builder, self.ledger)
         let router = Router(builder, principals: principals)
         self.router = router
+        let gate = ActiveNodeGate(next: router, ledger: self.ledger)
         status.router.withLock { $0 = router }
 
         let transportConfiguration = TransportServer.Configuration(
@@ -110,7 +126,7 @@ public final class ConsentHubServer: Sendable {
         )
         let transport: TransportServer
         do {
-            transport = try TransportServer(configuration: transportConfiguration, dispatcher: router)
+            transport = try TransportServer(configuration: transportConfiguration, dispatcher: gate)
         } catch {
             throw ConfigurationError("cannot create the server: \(error)")
         }
@@ -142,6 +158,11 @@ public final class ConsentHubServer: Sendable {
     public func start() throws(ConfigurationError) -> SocketAddress {
         do {
             let address = try transport.start()
+            // Follow the shared store and compete for its lease only now,
+            // when the address standbys will name to clients is known.
+            let advertised = advertisedAddress(bound: address)
+            status.address.withLock { $0 = advertised }
+            ledger.startReplication(advertising: advertised)
             expirySweeper.start()
             return address
         } catch {
@@ -150,6 +171,19 @@ public final class ConsentHubServer: Sendable {
     }
 
     public var eventLoopCount: Int { transport.eventLoopCount }
+
+    /// `--advertise`, else the address bound (a wildcard listen address
+    /// becomes the host name: clients cannot connect to 0.0.0.0).
+    func advertisedAddress(bound: SocketAddress) -> String {
+        if !configuration.advertiseAddress.isEmpty { return configuration.advertiseAddress }
+        var host = configuration.listenHost
+        if host == "0.0.0.0" || host == "::" || host.isEmpty {
+            var buffer = [CChar](repeating: 0, count: 256)
+            gethostname(&buffer, buffer.count - 1)
+            host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return host.contains(":") ? "[\(host)]:\(bound.port)" : "\(host):\(bound.port)"
+    }
 
     /// Re-reads the principals file (SIGHUP). The old directory stays in use if the new one is broken.
     /// - Throws: `ConfigurationError` describing what is wrong with the file.
@@ -230,7 +264,24 @@ final class HubStatus: HealthReporting {
         response.storage = storage
         response.eventsCommitted = ledger.durableSequence
         response.residentBytes = Self.residentBytes()
+        (response.role, response.leader) = role
+        if let replica = ledger.replicaStatistics {
+            response.recordsBehind = replica.recordsBehind
+            response.secondsBehind = replica.secondsBehind
+        }
         return response
+    }
+
+    /// The advertised address of this node, once it is known (for `leader` on the active node).
+    let address = Mutex<String>("")
+
+    var role: (role: Consent_V1_HealthCheckResponse.Role, leader: String) {
+        switch ledger.role {
+        case .active: (.active, ledger.shared == nil ? "" : address.withLock { $0 })
+        case .standby(let leader): (.standby, leader ?? "")
+        case .starting, .promoting: (.standby, "")
+        case .fenced, .stopped: (.recovering, "")
+        }
     }
 
     /// Resident set size from /proc/self/statm (pages × page size).

@@ -32,6 +32,18 @@ public final class ConsentLedger: Sendable {
     let live: Mutex<Live>
     /// The durable store: the embedded log or PostgreSQL (nil: memory only).
     let store: (any EventStore<LoggedConsentState>)?
+    /// The same store when several nodes share it (PostgreSQL): then this
+    /// node serves only while it is the active one (ConsentLedger+Replica.swift).
+    let shared: (any SharedEventStore<LoggedConsentState>)?
+    /// Whether this node takes calls: always with a store of its own; with
+    /// a shared one only while active. Checked under `live`'s lock by every
+    /// command and read, so none is decided on a standby's or a fenced
+    /// node's state.
+    let accepting: Atomic<Bool>
+    /// The node's role in a shared store (`.active` otherwise).
+    let nodeRole = Mutex<NodeRole>(.active(epoch: 0))
+    /// Told each role change (after the ledger has taken it into account).
+    let roleObservers = Mutex<[@Sendable (NodeRole) -> Void]>([])
     /// The settings every decision uses; put back into a rebuilt state.
     let configuration: ConsentConfiguration
     /// Set by the first failed append, before anything reacts to it; checked
@@ -77,6 +89,8 @@ public final class ConsentLedger: Sendable {
     public init(configuration: ConsentConfiguration = ConsentConfiguration()) {
         live = Mutex(Live(state: ConsentState(configuration: configuration)))
         store = nil
+        shared = nil
+        accepting = Atomic(true)
         recovery = nil
         self.configuration = configuration
         logLine = { _ in }
@@ -119,6 +133,9 @@ public final class ConsentLedger: Sendable {
         restored.configuration = configuration
         live = Mutex(Live(state: restored))
         self.store = store
+        shared = store as? any SharedEventStore<LoggedConsentState>
+        accepting = Atomic(shared == nil)
+        if shared != nil { nodeRole.withLock { $0 = .starting } }
         self.configuration = configuration
         recovery = report
         self.logLine = logLine
@@ -129,8 +146,9 @@ public final class ConsentLedger: Sendable {
         store?.storeDescription ?? "memory (events are lost on exit)"
     }
 
-    /// Whether changes are accepted (false after the log failed).
-    public var isWritable: Bool { !failed.load(ordering: .acquiring) }
+    /// Whether changes are accepted (false after the log failed, and on a
+    /// node of a shared store that is not the active one).
+    public var isWritable: Bool { !failed.load(ordering: .acquiring) && servesCalls }
 
     /// Decides `command` as `actor` at `now`, then logs and applies its events.
     ///
@@ -143,6 +161,9 @@ public final class ConsentLedger: Sendable {
             // after the swap would put a never-durable event back in it.
             if failed.load(ordering: .acquiring) {
                 return Outcome(result: .failure(Self.unavailable(failureReason)), durableAfter: 0)
+            }
+            guard accepting.load(ordering: .acquiring) else {
+                return Outcome(result: .failure(notServing()), durableAfter: 0)
             }
             var random = SystemRandomNumberGenerator()
             let decision: Decision
@@ -198,6 +219,8 @@ public final class ConsentLedger: Sendable {
                 return .failure(Self.rebuilding(failureReason))
             case .refused(let why):
                 return .failure(Self.unreadable(failureReason, why))
+            case .live where !servesCalls:
+                return .failure(notServing())
             case .live, .durable:
                 // A refused query waits for the sync of what it saw, as a value does.
                 let sequence = live.state.lastSequence
@@ -221,7 +244,7 @@ public final class ConsentLedger: Sendable {
         observers.withLock { $0.append(observer) }
     }
 
-    private func notifyCommitted(_ sequence: UInt64) {
+    func notifyCommitted(_ sequence: UInt64) {
         for observer in observers.withLock({ $0 }) { observer(sequence) }
     }
 

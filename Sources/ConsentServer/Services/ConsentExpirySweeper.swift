@@ -54,6 +54,9 @@ final class ConsentExpirySweeper: Sendable {
     /// - Returns: how many requests and consents were marked expired.
     @discardableResult
     func sweep() -> Int {
+        // Only the active node of a shared store writes; the standbys' sweeps
+        // would only be refused.
+        guard ledger.shared == nil || ledger.servesCalls else { return 0 }
         var total = 0
         for _ in 0..<Self.maximumBatchesPerSweep {
             guard !stopped.load(ordering: .acquiring) else { break }
