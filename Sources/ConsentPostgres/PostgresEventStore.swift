@@ -210,7 +210,7 @@ extension PostgresEventStore {
         do throws(StoreError) {
             let connection: PGConnection
             do throws(PostgresError) {
-                connection = try PGConnection(conninfo: options.connection, applicationName: "consentd \(options.nodeName)")
+                connection = try PGConnection(conninfo: options.connection, applicationName: "consentd \(options.nodeName) writer")
             } catch {
                 throw .unavailable("\(error) (\(displayName))")
             }

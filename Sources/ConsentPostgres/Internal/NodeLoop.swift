@@ -33,6 +33,12 @@ final class NodeLoop<State: ReplayableState> {
     private var applied: UInt64
     /// The epoch of this node's last term as the active node.
     private var lastEpoch: Int64 = 0
+    /// Where a standby last asked for a snapshot.
+    private var recordsAtSnapshotRequest: UInt64
+    /// A node that was just fenced competes for the lease only after this:
+    /// a healthy standby (which polls every `pollInterval`) takes over
+    /// first, rather than the node whose session or link just failed.
+    private var takeoverNotBefore = ContinuousClock.now
     private var options: PostgresOptions { core.options }
 
     static var pollInterval: Duration { .milliseconds(200) }
@@ -44,6 +50,7 @@ final class NodeLoop<State: ReplayableState> {
         self.address = address
         self.writer = writer
         self.applied = applied
+        recordsAtSnapshotRequest = core.lastSnapshotSequence.load(ordering: .relaxed)
     }
 
     private var timeout: Duration { options.leaseDuration * 4 }
@@ -191,6 +198,11 @@ final class NodeLoop<State: ReplayableState> {
             core.followed(upTo: applied)
         }
         core.caughtUpAt.store(Monotonic.nanoseconds(), ordering: .relaxed)
+        // A standby snapshots what it follows, so its own restart is quick too.
+        if let every = options.snapshotEveryRecords, applied >= recordsAtSnapshotRequest + every {
+            recordsAtSnapshotRequest = applied
+            core.requestSnapshot(nil)
+        }
     }
 
     /// Reads the lease; takes it when it is free. Returns the new epoch if taken.
@@ -208,6 +220,7 @@ final class NodeLoop<State: ReplayableState> {
             return nil
         }
         perform(machine.leaderSeen(nil))
+        guard ContinuousClock.now >= takeoverNotBefore else { return nil }
         return takeOver()
     }
 
@@ -282,6 +295,7 @@ final class NodeLoop<State: ReplayableState> {
                     applied = appendedUpTo
                 }
                 core.followed(upTo: applied)
+                takeoverNotBefore = ContinuousClock.now + options.leaseDuration / 4
                 return true
             } catch {
                 options.log("fenced: cannot rejoin yet: \(error)")

@@ -79,7 +79,7 @@ final class SnapshotWorker<State: ReplayableState> {
     private func session() throws(StoreError) -> PGConnection {
         if let connection, !connection.isBroken { return connection }
         do throws(PostgresError) {
-            let fresh = try PGConnection(conninfo: options.connection, applicationName: "consentd snapshots \(options.nodeName)")
+            let fresh = try PGConnection(conninfo: options.connection, applicationName: "consentd \(options.nodeName) snapshots")
             connection = fresh
             return fresh
         } catch {
