@@ -149,11 +149,10 @@ import Testing
         }
         last.signal(SIGTERM)
         #expect(last.waitForExit() == 0)
-        if postgres == nil {
-            var configuration = ServerConfiguration()
-            configuration.dataDirectory = data
-            let verified = DataVerification.check(configuration)
-            #expect(verified.verdict == .healthy, "\(verified.text)")
-        }
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = data
+        configuration.postgres = postgres ?? ""
+        let verified = DataVerification.check(configuration)
+        #expect(verified.verdict == .healthy, "\(verified.text)")
     }
 }

@@ -17,8 +17,10 @@ public enum ServerCommand: Sendable, Equatable {
     case serve(ServerConfiguration)
     case help
     case version
-    /// `--verify-data`: check the data directory and exit.
+    /// `--verify-data`: check the data directory (or, with `--postgres`, the database) and exit.
     case verifyData(ServerConfiguration)
+    /// `migrate --from-data-dir DIR --to-postgres CONNINFO`: copy an embedded log into PostgreSQL.
+    case migrate(from: String, to: String)
 }
 
 public enum ServerOptions {
@@ -116,6 +118,7 @@ public enum ServerOptions {
     /// Parses `consentd`'s arguments (without the program name).
     /// - Throws: `ConfigurationError` saying which argument is wrong and why.
     public static func parse(_ arguments: [String]) throws(ConfigurationError) -> ServerCommand {
+        if arguments.first == "migrate" { return try parseMigrate(Array(arguments.dropFirst())) }
         var configPath: String?
         var verify = false
         var pairs: [(ServerOption, String, origin: String)] = []
@@ -175,6 +178,37 @@ public enum ServerOptions {
         return verify ? .verifyData(configuration) : .serve(configuration)
     }
 
+    /// `migrate --from-data-dir DIR --to-postgres CONNINFO`.
+    static func parseMigrate(_ arguments: [String]) throws(ConfigurationError) -> ServerCommand {
+        var from: String?
+        var to: String?
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if argument == "-h" || argument == "--help" { return .help }
+            var name = argument
+            var value: String?
+            if let eq = argument.firstIndex(of: "=") {
+                name = String(argument[..<eq])
+                value = String(argument[argument.index(after: eq)...])
+            }
+            guard name == "--from-data-dir" || name == "--to-postgres" else {
+                throw ConfigurationError("migrate: unexpected argument '\(argument)' (usage: consentd migrate --from-data-dir DIR --to-postgres CONNINFO)")
+            }
+            if value == nil {
+                guard index < arguments.count else { throw ConfigurationError("migrate: \(name) needs a value") }
+                value = arguments[index]
+                index += 1
+            }
+            if name == "--from-data-dir" { from = value } else { to = value }
+        }
+        guard let from, !from.isEmpty, let to, !to.isEmpty else {
+            throw ConfigurationError("migrate needs --from-data-dir DIR and --to-postgres CONNINFO (usage: consentd migrate --from-data-dir DIR --to-postgres CONNINFO)")
+        }
+        return .migrate(from: from, to: to)
+    }
+
     private static func applyOption(_ option: ServerOption, _ value: String, _ origin: String, to configuration: inout ServerConfiguration) throws(ConfigurationError) {
         do {
             try option.apply(&configuration, value)
@@ -215,7 +249,8 @@ public enum ServerOptions {
             "consentd — the ConsentHub server",
             "",
             "usage: consentd --cert FILE --key FILE --client-ca FILE --principals FILE [options]",
-            "       consentd --verify-data --data-dir DIR",
+            "       consentd --verify-data --data-dir DIR | --postgres CONNINFO [--data-dir DIR]",
+            "       consentd migrate --from-data-dir DIR --to-postgres CONNINFO",
             "",
             "options (each may also be set in a config file as 'name = value'):",
         ]
@@ -226,13 +261,16 @@ public enum ServerOptions {
             return (flag, option.help + shown)
         }
         rows.append(("--config FILE", "read options from FILE; flags given on the command line win"))
-        rows.append(("--verify-data", "check the data directory (records, checksums, snapshots) without starting; exit 0 healthy, 1 damaged, 2 unusable"))
+        rows.append(("--verify-data", "check the data directory (records, checksums, snapshots), or with --postgres the database's events and this node's snapshots, without starting; exit 0 healthy, 1 damaged, 2 unusable"))
         rows.append(("--version", "print the version and exit"))
         rows.append(("-h, --help", "print this text and exit"))
         let width = rows.map(\.0.count).max() ?? 0
         for (flag, help) in rows {
             lines.append("  " + flag.padding(toLength: width + 2, withPad: " ", startingAt: 0) + help)
         }
+        lines.append("")
+        lines.append("migrate --from-data-dir DIR --to-postgres CONNINFO: copy an embedded log into an empty PostgreSQL database and check that the")
+        lines.append("  state rebuilt from both is identical; exit 0 migrated, 1 failed or different, 2 unusable (see docs/OPERATIONS.md)")
         lines.append("")
         lines.append("signals: SIGTERM/SIGINT drain (GoAway, in-flight calls finish) and exit 0; SIGHUP reloads the principals file and the token keys\n(re-reading --config for signing-key and publish-keys).")
         return lines.joined(separator: "\n")
