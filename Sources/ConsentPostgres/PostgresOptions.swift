@@ -43,6 +43,11 @@ public struct PostgresOptions: Sendable {
     /// Records read per query when replaying or following. Default 10,000.
     public var readBatchSize = 10_000
 
+    /// Told the records and the seconds of each committed transaction
+    /// (BEGIN … COMMIT), on the node thread: for metrics (records per
+    /// commit, commit latency). Keep it cheap. Default nil.
+    public var syncObserver: (@Sendable (_ records: UInt64, _ seconds: Double) -> Void)?
+
     /// Receives connection, lease, recovery and snapshot lines (never
     /// payloads, never a password). Default: standard error.
     public var log: @Sendable (String) -> Void = { writeLineToStandardError("consent-postgres: " + $0) }

@@ -148,7 +148,8 @@ extension StoreCore {
     /// (`servesUntil`); a database that does not answer for that long is
     /// gone, and the node gives up its role.
     private func transaction(types: [UInt8], payloads: [UInt8], first: UInt64, last: UInt64, epoch: Int64, connection: PGConnection) throws(PostgresError) {
-        let deadline = ContinuousClock.now + options.leaseDuration * 2
+        let started = ContinuousClock.now
+        let deadline = started + options.leaseDuration * 2
         try connection.send("BEGIN")
         try connection.send(Schema.append, [
             .int64(epoch), .int64(Int64(first)),
@@ -175,6 +176,10 @@ extension StoreCore {
                     throw PostgresError(.statement, "consent_append stored up to \(appendedUpTo.map(String.init) ?? "nothing"), expected \(last)")
                 }
                 commits.add(1, ordering: .relaxed)
+                if let observer = options.syncObserver {
+                    let elapsed = ContinuousClock.now - started
+                    observer(last - first + 1, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                }
                 return
             case .failed:
                 failure = failure ?? result.error

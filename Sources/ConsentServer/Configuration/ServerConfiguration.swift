@@ -23,6 +23,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Load the demo registry (NAV's and Skatteetaten's resources, one demo consumer) at start.
     public var demoRegistry = false
     public var logLevel: ServerLog.Level = .info
+    /// `text` (one line per event) or `json` (one JSON object per line).
+    public var logFormat: ServerLog.Format = .text
+    /// Where the Prometheus metrics endpoint listens (`HOST:PORT`; a bare
+    /// port means 127.0.0.1); empty: no endpoint (docs/OPERATIONS.md).
+    public var metricsListen = ""
     /// How long a consent request waits for the user's answer before it expires.
     public var requestTTLSeconds = 24 * 3600.0
     /// How long an authorization code works after the user accepts (at most an hour).

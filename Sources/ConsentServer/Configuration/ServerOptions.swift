@@ -86,6 +86,18 @@ public enum ServerOptions {
             guard let level = ServerLog.Level(rawValue: v) else { throw ConfigurationError("log-level must be debug, info, warning or error, not '\(v)'") }
             c.logLevel = level
         },
+        option("log-format", "FORMAT", "text (one line per event) or json (one JSON object per line: time, level, message)", { $0.logFormat.rawValue }) { c, v throws(ConfigurationError) in
+            guard let format = ServerLog.Format(rawValue: v) else { throw ConfigurationError("log-format must be text or json, not '\(v)'") }
+            c.logFormat = format
+        },
+        option("metrics-listen", "HOST:PORT", "serve Prometheus metrics at http://HOST:PORT/metrics (a bare PORT listens on 127.0.0.1; default: off)", { $0.metricsListen }) { c, v throws(ConfigurationError) in
+            if let port = UInt16(v) {
+                c.metricsListen = "127.0.0.1:\(port)"
+            } else {
+                _ = try parseHostPort(v)
+                c.metricsListen = v
+            }
+        },
         option("request-ttl", "SECONDS", "how long a consent request waits for the user's answer before it expires", { format($0.requestTTLSeconds) }) { c, v throws(ConfigurationError) in
             c.requestTTLSeconds = try seconds(v, "request-ttl")
         },

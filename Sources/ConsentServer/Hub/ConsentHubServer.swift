@@ -27,6 +27,11 @@ public final class ConsentHubServer: Sendable {
     private let eventFeed: ConsentEventFeed
     /// The token keys in force (`reloadTokenKeys` swaps them).
     public let tokenKeys: TokenKeys
+    /// The counters of `--metrics-listen` (nil without it: nothing is counted).
+    let metrics: HubMetrics?
+    /// The metrics endpoint, once started.
+    let metricsEndpoint = Mutex<MetricsEndpoint?>(nil)
+    let startedAt = MonotonicInstant.now()
 
     /// Loads the principals and the TLS material, recovers the state from the
     /// data directory (or takes `ledger`, for tests), and builds the services.
@@ -59,20 +64,24 @@ public final class ConsentHubServer: Sendable {
         } catch {
             throw ConfigurationError("cannot set up TLS with --cert \(configuration.certificatePath), --key \(configuration.privateKeyPath), --client-ca \(configuration.clientCAPath): \(error)")
         }
+        let metrics = configuration.metricsListen.isEmpty ? nil : HubMetrics()
+        self.metrics = metrics
         if let ledger {
             self.ledger = ledger
         } else {
             let residentBefore = HubStatus.residentBytes()
             if configuration.usesPostgres {
                 do {
-                    let options = configuration.postgresOptions { ServerLog.info("store: \($0)") }
+                    var options = configuration.postgresOptions { ServerLog.info("store: \($0)") }
+                    options.syncObserver = metrics.map { $0.recordSync }
                     self.ledger = try ConsentLedger(postgres: options, configuration: configuration.consentConfiguration)
                 } catch {
                     throw ConfigurationError("cannot use PostgreSQL (--postgres) with snapshots in \(configuration.dataDirectory): \(error)")
                 }
             } else {
                 do {
-                    let options = configuration.logOptions { ServerLog.info("store: \($0)") }
+                    var options = configuration.logOptions { ServerLog.info("store: \($0)") }
+                    options.syncObserver = metrics.map { $0.recordSync }
                     self.ledger = try ConsentLedger(
                         directory: configuration.dataDirectory, options: options, configuration: configuration.consentConfiguration)
                 } catch {
@@ -105,12 +114,22 @@ public final class ConsentHubServer: Sendable {
         HealthService.register(into: &builder, reporter: status)
         RegistryService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
         eventFeed = ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
-        expirySweeper = ConsentExpirySweeper(ledger: self.ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)))
+        var onSweep: (@Sendable (Int) -> Void)?
+        if let metrics { onSweep = { metrics.recordSweep(expired: $0) } }
+        expirySweeper = ConsentExpirySweeper(
+            ledger: self.ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)), onSweep: onSweep)
         TokenService.register(into: &builder, ledger: self.ledger, keys: tokenKeys)
         additionalServices(&builder, self.ledger)
         let router = Router(builder, principals: principals)
         self.router = router
         let gate = ActiveNodeGate(next: router, ledger: self.ledger)
+        let dispatcher: any CallDispatcher
+        if let metrics {
+            metrics.register(methods: router.methodNames)
+            dispatcher = MetricsDispatcher(next: gate, metrics: metrics)
+        } else {
+            dispatcher = gate
+        }
         status.router.withLock { $0 = router }
 
         let transportConfiguration = TransportServer.Configuration(
@@ -126,7 +145,7 @@ public final class ConsentHubServer: Sendable {
         )
         let transport: TransportServer
         do {
-            transport = try TransportServer(configuration: transportConfiguration, dispatcher: gate)
+            transport = try TransportServer(configuration: transportConfiguration, dispatcher: dispatcher)
         } catch {
             throw ConfigurationError("cannot create the server: \(error)")
         }
@@ -156,21 +175,29 @@ public final class ConsentHubServer: Sendable {
     /// - Throws: `ConfigurationError` when the address cannot be bound.
     @discardableResult
     public func start() throws(ConfigurationError) -> SocketAddress {
+        // The metrics endpoint first: a port taken stops the start before
+        // this node listens, competes for a lease or sweeps.
+        try startMetricsEndpoint()
+        let address: SocketAddress
         do {
-            let address = try transport.start()
-            // Follow the shared store and compete for its lease only now,
-            // when the address standbys will name to clients is known.
-            let advertised = advertisedAddress(bound: address)
-            status.address.withLock { $0 = advertised }
-            ledger.startReplication(advertising: advertised)
-            expirySweeper.start()
-            return address
+            address = try transport.start()
         } catch {
+            metricsEndpoint.withLock { $0 }?.stop()
             throw ConfigurationError("cannot listen on \(configuration.listenAddress): \(error)")
         }
+        // Follow the shared store and compete for its lease only now,
+        // when the address standbys will name to clients is known.
+        let advertised = advertisedAddress(bound: address)
+        status.address.withLock { $0 = advertised }
+        ledger.startReplication(advertising: advertised)
+        expirySweeper.start()
+        return address
     }
 
     public var eventLoopCount: Int { transport.eventLoopCount }
+
+    /// The transport's counters, summed over the loops.
+    var transportStats: TransportServer.Stats { transport.stats }
 
     /// `--advertise`, else the address bound (a wildcard listen address
     /// becomes the host name: clients cannot connect to 0.0.0.0).
@@ -209,6 +236,7 @@ public final class ConsentHubServer: Sendable {
     public func shutdownGracefully(completion: @escaping @Sendable () -> Void) {
         status.draining.store(true, ordering: .releasing)
         expirySweeper.stop()
+        metricsEndpoint.withLock { $0 }?.stop()
         // Watch streams never end by themselves: end them (with the cursor to resume from).
         eventFeed.close()
         transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger] in

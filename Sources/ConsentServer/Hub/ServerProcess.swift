@@ -36,7 +36,7 @@ public enum ServerProcess {
         _ configuration: ServerConfiguration,
         reread: (() throws(ConfigurationError) -> ServerConfiguration)? = nil
     ) -> Int32 {
-        ServerLog.configure(minimum: configuration.logLevel)
+        ServerLog.configure(minimum: configuration.logLevel, format: configuration.logFormat)
         // Block the signals in every thread (the loops inherit the mask) and
         // take them synchronously on this one, so no handler runs at an
         // arbitrary point of an event loop.
