@@ -19,7 +19,7 @@ DATA_DIR ?= ./data
 CERT_DIR ?= ./dev-certs
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all deps deps-test deps-proto build release test test-swift test-python proto check-proto run bench clean
+.PHONY: all deps deps-test deps-proto build release test test-swift test-python test-failover proto check-proto run bench bench-postgres clean
 
 all: build
 
@@ -87,6 +87,16 @@ run: release
 
 bench: deps-test release
 	Tools/bench.sh "$(RELEASE_BIN)"
+
+# Only the PostgreSQL block of make bench: ratios to the embedded log and to
+# pgbench, failover time over 20 trials.
+bench-postgres: deps-test release
+	Tools/bench-postgres.sh "$(RELEASE_BIN)"
+
+# The issue's long form of the failover tests: 20 kill -9 rounds (make test runs 3).
+test-failover: deps-test
+	$(SWIFT) build --build-tests
+	CONSENTHUB_FAILOVER_ROUNDS=20 $(SWIFT) test --skip-build --filter FailoverTests
 
 clean:
 	rm -rf .build

@@ -119,6 +119,12 @@ let package = Package(
             path: "Benchmarks/ExchangeBench",
             swiftSettings: optimise
         ),
+        // Failover time of two nodes sharing a throwaway PostgreSQL (make bench).
+        .executableTarget(
+            name: "consent-failoverbench",
+            dependencies: ["ConsentTesting", "ConsentClient"],
+            path: "Benchmarks/FailoverBench"
+        ),
         // Test helper, not a product: consentd plus a test-only write, for the kill -9 test.
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),

@@ -67,6 +67,10 @@ trap - EXIT
 "$(dirname "$0")/bench-tokens.sh" "$bin" "$out"
 # ---- end of the token and use-log block ----
 
+# ---- The PostgreSQL store: ratios to the embedded log and to pgbench, failover time ----
+"$(dirname "$0")/bench-postgres.sh" "$bin" "$out"
+# ---- end of the PostgreSQL block ----
+
 section "ExchangeCode without the network: Router + TokenService + ledger on an event log, against raw ES256 signing in the same run"
 "$bin/consent-exchangebench" --seconds 5 --dir "$out" 2>/dev/null | tee -a "$out/summary.txt"
 

@@ -83,6 +83,7 @@ public final class TestHub: Sendable {
 
     public struct TestHubError: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// A client connected with the certificate of `principal` (`consumer`,
