@@ -36,16 +36,18 @@ public final class PostgresEventStore<State: ReplayableState>: SharedEventStore 
         var thread: PosixThread?
         var connection: PGConnection?
         var recovered: UInt64 = 0
+        var recoveredEpoch: Int64 = 0
     }
 
     private init(core: StoreCore, lock: LockFile, fileSystem: any FileSystem, files: SnapshotFiles,
-                 newest: (name: String?, sequence: UInt64), connection: PGConnection, recovered: UInt64) {
+                 newest: (name: String?, sequence: UInt64), connection: PGConnection, recovered: UInt64, recoveredEpoch: Int64) {
         self.core = core
         self.lock = lock
         self.fileSystem = fileSystem
         node.withLock {
             $0.connection = connection
             $0.recovered = recovered
+            $0.recoveredEpoch = recoveredEpoch
         }
         snapshotThread = PosixThread.spawn { SnapshotWorker<State>(core: core, files: files, newest: newest).run() }
     }
@@ -53,10 +55,10 @@ public final class PostgresEventStore<State: ReplayableState>: SharedEventStore 
     public func start(advertising address: String, hooks: ReplicaHooks<State>) {
         node.withLock { start in
             guard start.thread == nil, !closed.load(ordering: .acquiring) else { return }
-            let (core, connection, applied) = (core, start.connection, start.recovered)
+            let (core, connection, applied, epoch) = (core, start.connection, start.recovered, start.recoveredEpoch)
             start.connection = nil
             start.thread = PosixThread.spawn {
-                NodeLoop<State>(core: core, hooks: hooks, address: address, writer: connection, applied: applied).run()
+                NodeLoop<State>(core: core, hooks: hooks, address: address, writer: connection, applied: applied, appliedEpoch: epoch).run()
             }
         }
     }
@@ -228,7 +230,9 @@ extension PostgresEventStore {
             report.recordSource = "PostgreSQL"
             var (state, newest) = try Self.loadSnapshot(files: files, reader: reader, databaseID: databaseID, last: last, report: &report, log: options.log)
             var bytesRead: Int64 = 0
-            try reader.forEach(after: newest.sequence, upTo: last) { (sequence, _, type, payload) throws(StoreError) in
+            var lastEpoch = try Self.epoch(of: newest.sequence, reader: reader)
+            try reader.forEach(after: newest.sequence, upTo: last) { (sequence, epoch, type, payload) throws(StoreError) in
+                lastEpoch = epoch
                 do {
                     try state.apply(recordType: type, payload: payload, sequence: sequence)
                 } catch {
@@ -244,7 +248,8 @@ extension PostgresEventStore {
             FreeMemory.release()
             let core = StoreCore(options: options, displayName: displayName, databaseID: databaseID, lastSequence: last, snapshotSequence: newest.sequence)
             let store = PostgresEventStore(
-                core: core, lock: lock, fileSystem: fileSystem, files: files, newest: newest, connection: connection, recovered: last)
+                core: core, lock: lock, fileSystem: fileSystem, files: files, newest: newest, connection: connection, recovered: last,
+                recoveredEpoch: lastEpoch)
             return (store, state, report)
         } catch {
             lock.release(fileSystem: fileSystem)
@@ -311,6 +316,17 @@ extension PostgresEventStore {
             report.skippedSnapshots.append("\(candidate.name): \(skip)")
         }
         return (State(), (nil, 0))
+    }
+
+    /// The epoch record `sequence` was written under (0 for sequence 0 or a missing record).
+    static func epoch(of sequence: UInt64, reader: EventReader) throws(StoreError) -> Int64 {
+        guard sequence > 0 else { return 0 }
+        do throws(PostgresError) {
+            let row = try reader.connection.query(Schema.record, [.int64(Int64(sequence))], deadline: .now + reader.timeout)
+            return row.rowCount == 1 ? row.integer(0, 0, binary: true) ?? 0 : 0
+        } catch {
+            throw .unavailable("cannot read the events from PostgreSQL: \(error)")
+        }
     }
 
     /// Why the record a snapshot ends with is not the database's, or nil when it is.

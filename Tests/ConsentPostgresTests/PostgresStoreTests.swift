@@ -110,6 +110,30 @@ import Testing
         #expect(second.store.replicaStatistics.promotions == 1)
     }
 
+    @Test func aStandbyWhoseDatabaseWentBackInTimeRebuildsItsStateFromWhatTheDatabaseHolds() throws {
+        // As after a restore to an earlier point, or an asynchronous replica
+        // promoted without the last events: the standby applied more than
+        // the database now holds.
+        let database = try TestDatabase()
+        defer { database.remove() }
+        let first = try TestNode(database.open(), address: "10.0.0.1:7443")
+        try first.waitUntilActive()
+        for index in 0..<10 { _ = try first.write([record("r\(index)")]).get() }
+        let otherSnapshots = TestHub.makeTemporaryDirectory("pg-snapshots")
+        defer { try? FileManager.default.removeItem(atPath: otherSnapshots) }
+        let second = try TestNode(database.open(database.options(snapshots: otherSnapshots, node: "second")), address: "10.0.0.2:7443")
+        defer { second.close() }
+        try second.waitUntil("a standby") { $0 == .standby(leader: "10.0.0.1:7443") }
+        #expect(second.records.count == 10)
+        first.close()
+        try database.sql("DELETE FROM consent_events WHERE seq > 6")
+        try second.waitUntilActive()
+        #expect(second.roles.withLock { $0 }.contains { if case .fenced = $0 { true } else { false } }, "\(second.roles.withLock { $0 })")
+        #expect(second.records.count == 6, "the state holds what the database holds")
+        #expect(try second.write([record("after the restore")]).get() == 7)
+        #expect(try database.sql("SELECT count(*), max(seq) FROM consent_events") == "7|7")
+    }
+
     @Test func aNodeWhoseLeaseWasTakenOverCommitsNothingMoreAndRejoins() throws {
         let database = try TestDatabase()
         defer { database.remove() }

@@ -29,8 +29,13 @@ final class NodeLoop<State: ReplayableState> {
     private var writer: PGConnection?
     /// The session that LISTENs and reads the events and the lease.
     private var follower: PGConnection?
-    /// The last sequence applied to the live state.
+    /// The last sequence applied to the live state, and the epoch it was
+    /// written under (what the database must still hold for the state to be exact).
     private var applied: UInt64
+    private var appliedEpoch: Int64
+    /// Where this node's current term as the active node began: records
+    /// after it are its own (epoch `lastEpoch`).
+    private var promotedFrom: UInt64 = .max
     /// The epoch of this node's last term as the active node.
     private var lastEpoch: Int64 = 0
     /// Where a standby last asked for a snapshot.
@@ -44,7 +49,8 @@ final class NodeLoop<State: ReplayableState> {
     static var pollInterval: Duration { .milliseconds(200) }
     static var reconnectInterval: Duration { .milliseconds(500) }
 
-    init(core: StoreCore, hooks: ReplicaHooks<State>, address: String, writer: PGConnection?, applied: UInt64) {
+    init(core: StoreCore, hooks: ReplicaHooks<State>, address: String, writer: PGConnection?, applied: UInt64, appliedEpoch: Int64) {
+        self.appliedEpoch = appliedEpoch
         self.core = core
         self.hooks = hooks
         self.address = address
@@ -154,8 +160,18 @@ final class NodeLoop<State: ReplayableState> {
                         try follower.query("LISTEN \(Schema.channel)", deadline: .now + timeout)
                     } catch { throw .unavailable("LISTEN failed: \(error)") }
                     listening = true
+                    // A new session may reach another database server (a
+                    // promoted replica, a restore): it must still hold
+                    // what this node applied.
+                    if try !holds(applied, epoch: appliedEpoch, using: follower) {
+                        perform(machine.rewound("the database no longer holds event \(applied) as this node applied it (restored, or a replica that lacks the last events): rebuilding"))
+                        return nil
+                    }
                 }
-                try catchUp(using: follower)
+                if let rewound = try catchUp(using: follower) {
+                    perform(machine.rewound("\(rewound)"))
+                    return nil
+                }
                 if ContinuousClock.now >= nextPoll {
                     nextPoll = ContinuousClock.now + Self.pollInterval
                     if let epoch = try pollLease(using: follower) { return epoch }
@@ -173,28 +189,54 @@ final class NodeLoop<State: ReplayableState> {
         return nil
     }
 
+    /// The database ends before what this node applied.
+    struct Rewound: CustomStringConvertible {
+        var applied: UInt64
+        var end: UInt64
+        var description: String {
+            "the database ends at event \(end) but this node applied up to \(applied) (restored, or a replica that lacks the last events): rebuilding"
+        }
+    }
+
+    /// Whether the database holds record `sequence` under `epoch` (trivially for 0).
+    private func holds(_ sequence: UInt64, epoch: Int64, using connection: PGConnection) throws(StoreError) -> Bool {
+        guard sequence > 0 else { return true }
+        do throws(PostgresError) {
+            let row = try connection.query(Schema.record, [.int64(Int64(sequence))], deadline: .now + timeout)
+            return row.rowCount == 1 && row.integer(0, 0, binary: true) == epoch
+        } catch {
+            throw .unavailable("cannot read the events from PostgreSQL: \(error)")
+        }
+    }
+
     /// Applies every record committed after `applied`, a page at a time.
-    private func catchUp(using connection: PGConnection) throws(StoreError) {
+    /// - Returns: nil, or why the database no longer holds what this node applied.
+    @discardableResult
+    private func catchUp(using connection: PGConnection) throws(StoreError) -> Rewound? {
         let reader = EventReader(connection: connection, pageSize: options.readBatchSize, timeout: timeout)
         let end: UInt64
         do throws(PostgresError) { end = try reader.lastSequence() } catch {
             throw .unavailable("cannot read the events from PostgreSQL: \(error)")
         }
         core.committedSeen.store(end, ordering: .relaxed)
+        if end < applied { return Rewound(applied: applied, end: end) }
         while applied < end {
             let page = try reader.page(after: applied, upTo: end)
             let from = applied
             var last = from
+            var lastEpoch = appliedEpoch
             try hooks.update { (state) throws(StoreError) in
-                last = try EventReader.visit(page, after: from) { (sequence, _, type, payload) throws(StoreError) in
+                last = try EventReader.visit(page, after: from) { (sequence, epoch, type, payload) throws(StoreError) in
                     do {
                         try state.apply(recordType: type, payload: payload, sequence: sequence)
                     } catch {
                         throw .replayFailed(file: "consent_events", sequence: sequence, reason: "\(error)")
                     }
+                    lastEpoch = epoch
                 }
             }
             applied = last
+            appliedEpoch = lastEpoch
             core.followed(upTo: applied)
         }
         core.caughtUpAt.store(Monotonic.nanoseconds(), ordering: .relaxed)
@@ -203,6 +245,7 @@ final class NodeLoop<State: ReplayableState> {
             recordsAtSnapshotRequest = applied
             core.requestSnapshot(nil)
         }
+        return nil
     }
 
     /// Reads the lease; takes it when it is free. Returns the new epoch if taken.
@@ -250,11 +293,12 @@ final class NodeLoop<State: ReplayableState> {
         guard let writer else { throw .unavailable("no database session") }
         // Our own commits would pile up as notifications nobody reads.
         self.follower = nil
-        try catchUp(using: writer)
+        if let rewound = try catchUp(using: writer) { throw .unavailable("\(rewound)") }
         do throws(PostgresError) {
             if !writer.inPipelineMode { try writer.enterPipelineMode() }
         } catch { throw .unavailable("cannot use pipeline mode: \(error)") }
         lastEpoch = epoch
+        promotedFrom = applied
         core.promotions.add(1, ordering: .relaxed)
         options.log("took the lease as epoch \(epoch); serving from sequence \(applied) (advertised as \(address))")
     }
@@ -288,12 +332,15 @@ final class NodeLoop<State: ReplayableState> {
                         try hooks.update { (state) throws(StoreError) in state = rebuilt.state }
                         options.log("rebuilt the state of the committed events (up to sequence \(rebuilt.sequence); \(appendedUpTo > rebuilt.sequence ? appendedUpTo - rebuilt.sequence : 0) records this node applied but never saw committed left out)")
                         applied = rebuilt.sequence
+                        appliedEpoch = try PostgresEventStore<State>.epoch(of: applied, reader: reader)
                     case .failure(let error):
                         throw error
                     }
                 } else {
+                    appliedEpoch = epochOf(appendedUpTo)
                     applied = appendedUpTo
                 }
+                promotedFrom = .max
                 core.followed(upTo: applied)
                 takeoverNotBefore = ContinuousClock.now + options.leaseDuration / 4
                 return true
@@ -311,13 +358,15 @@ final class NodeLoop<State: ReplayableState> {
     /// record is there under this node's epoch (epochs write contiguous
     /// runs, so then all of them are).
     private func stateIsCommitted(upTo sequence: UInt64, using connection: PGConnection) throws(StoreError) -> Bool {
-        if sequence == core.durable.load(ordering: .acquiring) { return true }
-        do throws(PostgresError) {
-            let row = try connection.query(Schema.record, [.int64(Int64(sequence))], deadline: .now + timeout)
-            return row.rowCount == 1 && row.integer(0, 0, binary: true) == lastEpoch
-        } catch {
-            throw .unavailable("cannot read the events from PostgreSQL: \(error)")
-        }
+        // The database must hold the record as this node knows it: it may be
+        // another server now (a promoted replica) that lacks the last events.
+        try holds(sequence, epoch: epochOf(sequence), using: connection)
+    }
+
+    /// The epoch of a record this node applied: its own term's for records
+    /// after its promotion, else the one it followed.
+    private func epochOf(_ sequence: UInt64) -> Int64 {
+        sequence > promotedFrom ? lastEpoch : appliedEpoch
     }
 
     private func sleep(_ duration: Duration) {

@@ -80,6 +80,21 @@ struct RoleMachine {
         }
     }
 
+    /// The database no longer holds what this standby applied (restored to an
+    /// earlier point, or a promoted replica that lacks the last events): its
+    /// state must be rebuilt, as a fenced node's is.
+    mutating func rewound(_ reason: String) -> [Action] {
+        switch state {
+        case .starting, .standby:
+            state = .fenced(reason: reason)
+            return [.announce(state)]
+        case .promoting, .active:
+            return lost(reason)
+        case .fenced, .stopped:
+            return []
+        }
+    }
+
     /// A fenced node's state equals the committed events again.
     mutating func recovered() -> [Action] {
         guard case .fenced = state else { return impossible("recovered in \(state)") }

@@ -31,7 +31,7 @@ public enum Migration {
         case unusable = 2
     }
 
-    struct Failure: Error {
+    struct Failure: Error, Sendable {
         var verdict: Verdict
         var message: String
     }
@@ -47,40 +47,38 @@ public enum Migration {
         from directory: String, to connection: String, lease: Duration = .seconds(4),
         say: @escaping @Sendable (String) -> Void = { print($0) }
     ) -> (verdict: Verdict, text: String) {
-        do {
-            let text = try migrate(from: directory, to: connection, lease: lease, say: say)
+        let outcome = migrate(from: directory, to: connection, lease: lease, say: say)
+        switch outcome {
+        case .success(let text):
             say(text)
             say("result: migrated (exit 0)")
             return (.migrated, text)
-        } catch let failure as Failure {
+        case .failure(let failure):
             let text = "consentd migrate: \(failure.message)\nresult: \(failure.verdict == .failed ? "FAILED" : "UNUSABLE") (exit \(failure.verdict.rawValue))"
             say(text)
             return (failure.verdict, text)
-        } catch {
-            return (.failed, "consentd migrate: \(error)")
         }
     }
 
-    private static func migrate(from directory: String, to connection: String, lease: Duration, say: @escaping @Sendable (String) -> Void) throws -> String {
+    private static func migrate(from directory: String, to connection: String, lease: Duration, say: @escaping @Sendable (String) -> Void) -> Result<String, Failure> {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw Failure(verdict: .unusable, message: "--from-data-dir \(directory): no such directory")
+            return .failure(Failure(verdict: .unusable, message: "--from-data-dir \(directory): no such directory"))
         }
-        do {
-            return try LogReader.withLockedDirectory(directory) { () throws(StoreError) -> String in
+        let result = Result { () throws(StoreError) -> String in
+            try LogReader.withLockedDirectory(directory) { () throws(StoreError) -> String in
                 let report = LogVerifier.verify(directory: directory)
                 guard report.isHealthy else {
                     throw .invalidArgument("the log in \(directory) is damaged and is not copied (consentd --verify-data --data-dir \(directory) lists it): \(report.problems.map { "\($0)" }.joined(separator: "; "))")
                 }
                 return try copy(from: directory, records: report.records, to: connection, lease: lease, say: say)
             }
-        } catch let error as StoreError {
-            switch error {
-            case .directoryInUse, .invalidArgument, .unavailable, .corrupted, .io:
-                throw Failure(verdict: .unusable, message: "\(error)")
-            case .replayFailed:
-                throw Failure(verdict: .failed, message: "\(error)")
-            }
+        }
+        return result.mapError { error in
+            // The states differ or an event does not replay: the copy failed.
+            // Anything else stopped it before or while copying: unusable input.
+            if case .replayFailed = error { return Failure(verdict: .failed, message: "\(error)") }
+            return Failure(verdict: .unusable, message: "\(error)")
         }
     }
 
