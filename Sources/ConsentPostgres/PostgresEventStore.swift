@@ -28,7 +28,7 @@ public final class PostgresEventStore<State: ReplayableState>: SharedEventStore 
     private let lock: LockFile
     private let fileSystem: any FileSystem
     private let snapshotThread: PosixThread
-    private let node = Mutex<NodeStart>(NodeStart())
+    private let node: Mutex<NodeStart>
     private let closed = Atomic<Bool>(false)
 
     /// The node thread (once started) and the session `open` made, which it inherits.
@@ -44,11 +44,7 @@ public final class PostgresEventStore<State: ReplayableState>: SharedEventStore 
         self.core = core
         self.lock = lock
         self.fileSystem = fileSystem
-        node.withLock {
-            $0.connection = connection
-            $0.recovered = recovered
-            $0.recoveredEpoch = recoveredEpoch
-        }
+        node = Mutex(NodeStart(connection: connection, recovered: recovered, recoveredEpoch: recoveredEpoch))
         snapshotThread = PosixThread.spawn { SnapshotWorker<State>(core: core, files: files, newest: newest).run() }
     }
 
