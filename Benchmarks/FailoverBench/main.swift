@@ -25,11 +25,21 @@ while let argument = arguments.popFirst() {
     }
 }
 
+// Top-level code: `exit` skips `defer`, so the nodes and the server are
+// stopped explicitly on every path (a node left running would retry the
+// gone database forever).
+var cluster: FailoverCluster?
+var server: TestPostgres?
+@MainActor func finish(_ status: Int32) -> Never {
+    cluster?.stopAll()
+    server?.stop()
+    exit(status)
+}
+
 do {
-    let server = try TestPostgres.start()
-    defer { server.stop() }
-    let cluster = try FailoverCluster(postgres: try server.createDatabase(), binary: binary)
-    defer { cluster.stopAll() }
+    server = try TestPostgres.start()
+    cluster = try FailoverCluster(postgres: try server!.createDatabase(), binary: binary)
+    let cluster = cluster!
     let writers = RequestWriters(clients: try (0..<3).map { _ in try cluster.client("consumer") })
     writers.start(inFlight: 8)
     let probe = try cluster.client("consumer")
@@ -62,8 +72,8 @@ do {
     print(String(format: "failover over %d trials (kill -9 of the active node -> first write acknowledged by the new one): median %.3f s, worst %.3f s, best %.3f s (target: within 5 s)",
                  times.count, median, sorted.last ?? 0, sorted.first ?? 0))
     print("writes acknowledged under load: \(acknowledged.count), all present after the last trial: \(lost.isEmpty ? "yes" : "NO, \(lost.count) lost"); calls that failed during failovers (outcome unknown): \(writers.failed.withLock { $0 }.values.reduce(0, +))")
-    exit(lost.isEmpty ? 0 : 1)
+    finish(lost.isEmpty ? 0 : 1)
 } catch {
     FileHandle.standardError.write(Data("consent-failoverbench: \(error)\n".utf8))
-    exit(1)
+    finish(1)
 }
