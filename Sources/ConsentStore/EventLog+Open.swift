@@ -58,7 +58,9 @@ extension EventLog {
             lastSequence: report.lastSequence, segments: layout.segments,
             durableEnd: (layout.activeSegment, layout.activeSize), snapshotSequence: layout.base.sequence
         )
-        let writer = LogCore.WriterContext(file: layout.active, segment: layout.activeSegment, size: layout.activeSize, lastDurable: report.lastSequence)
+        let writer = LogCore.WriterContext(
+            file: layout.active, segment: layout.activeSegment, size: layout.activeSize, lastDurable: report.lastSequence,
+            zeroedEnd: layout.activeSize)
         let log = EventLog(core: core, lock: lock, writer: writer, snapshotBase: layout.base)
         return (log, state, report)
     }

@@ -5,6 +5,15 @@ public struct LogOptions: Sendable {
     /// exceed this by one batch. Default 64 MiB.
     public var segmentSize: Int = 64 << 20
 
+    /// Zeros the writer keeps written and synced ahead of its records in the
+    /// active segment (at most up to ``segmentSize``). A batch that fits in
+    /// them overwrites allocated blocks of a file whose length does not
+    /// change, so its `fdatasync` flushes data and no metadata; the batch
+    /// that crosses their end writes the next stretch of zeros with it (one
+    /// size change per this many bytes of log). 0: off, the file grows with
+    /// every batch. Default 1 MiB. See docs/STORAGE.md, "Pre-zeroed space".
+    public var preZeroBytes: Int = 1 << 20
+
     /// The largest payload one record may carry. Recovery also uses it to tell
     /// a garbage length from a real one. Default 16 MiB.
     public var maxPayloadSize: Int = 16 << 20

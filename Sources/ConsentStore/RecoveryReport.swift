@@ -8,6 +8,12 @@ public struct RecoveryReport: Sendable, CustomStringConvertible {
     public var skippedSnapshots: [String] = []
     /// Records applied after the snapshot.
     public var recordsReplayed: UInt64 = 0
+    /// Their bytes in the log (headers included; payloads only for a store
+    /// that reads them from elsewhere): what the next start replays again
+    /// unless a snapshot covers them.
+    public var recordBytesReplayed: Int64 = 0
+    /// The size of the snapshot's state as stored (0 without one).
+    public var snapshotBytes: Int64 = 0
     /// Segment files read.
     public var segmentsRead: Int = 0
     /// Bytes read from segments and the snapshot.
