@@ -237,9 +237,16 @@ extension PostgresEventStore {
                 bytesRead += Int64(payload.count)
             }
             report.recordsReplayed = last - newest.sequence
+            report.recordBytesReplayed = bytesRead
             report.bytesRead += bytesRead
             report.lastSequence = last
             report.duration = clock.now - started
+            if options.snapshotAtOpen, let reason = SnapshotAtOpen.reason(
+                report, everyRecords: options.snapshotEveryRecords, everyBytes: nil, minimumBytes: options.snapshotAtOpenMinimumBytes) {
+                if let written = Self.writeSnapshotAtOpen(state, reason: reason, files: files, keep: options.snapshotsToKeep, reader: reader, databaseID: databaseID, report: &report, log: options.log) {
+                    newest = written
+                }
+            }
             options.log(report.description)
             FreeMemory.release()
             let core = StoreCore(options: options, displayName: displayName, databaseID: databaseID, lastSequence: last, snapshotSequence: newest.sequence)
@@ -298,6 +305,7 @@ extension PostgresEventStore {
                         report.snapshotFile = candidate.name
                         report.snapshotSequence = sequence
                         report.bytesRead += Int64(bytes.count)
+                        report.snapshotBytes = Int64(bytes.count)
                         return (state, (candidate.name, sequence))
                     } catch {
                         skip = "the state could not decode it: \(error)"
@@ -312,6 +320,41 @@ extension PostgresEventStore {
             report.skippedSnapshots.append("\(candidate.name): \(skip)")
         }
         return (State(), (nil, 0))
+    }
+
+    /// Writes a snapshot of the state recovery rebuilt, before the node
+    /// serves, so the next start (however soon) begins from it
+    /// (``PostgresOptions/snapshotAtOpen``, `SnapshotAtOpen`). A failure is
+    /// logged and changes nothing else.
+    /// - Returns: the snapshot written, or nil.
+    static func writeSnapshotAtOpen(
+        _ state: State, reason: String, files: SnapshotFiles, keep: Int, reader: EventReader, databaseID: String,
+        report: inout RecoveryReport, log: @Sendable (String) -> Void
+    ) -> (name: String?, sequence: UInt64)? {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let sequence = report.lastSequence
+        do throws(StoreError) {
+            let row: PGResult
+            do throws(PostgresError) {
+                row = try reader.connection.query(Schema.record, [.int64(Int64(sequence))], deadline: .now + reader.timeout)
+            } catch {
+                throw .unavailable("cannot read the events from PostgreSQL: \(error)")
+            }
+            guard row.rowCount == 1, let epoch = row.integer(0, 0, binary: true) else {
+                throw .unavailable("the database has no record \(sequence)")
+            }
+            let type = row.integer(0, 1, binary: true).map { UInt8(truncatingIfNeeded: $0) } ?? 0
+            let identity = SnapshotFiles.Identity(
+                databaseID: databaseID, epoch: epoch, recordChecksum: row.withBytes(0, 2) { SnapshotFiles.recordChecksum(type: type, payload: $0) })
+            let (name, bytes) = try files.write(sequence: sequence, identity: identity, state: state.encodeSnapshot())
+            report.snapshotWrittenAtOpen = (name, bytes, reason, clock.now - started)
+            for removed in (try? files.retain(keep: keep)) ?? [] { log("removed old snapshot \(removed)") }
+            return (name, sequence)
+        } catch {
+            log("could not write a snapshot at start (the store is not affected): \(error)")
+            return nil
+        }
     }
 
     /// The epoch record `sequence` was written under (0 for sequence 0 or a missing record).

@@ -26,6 +26,22 @@ public struct LogOptions: Sendable {
     /// (`nil`: not by size). Default 256 MiB.
     public var snapshotEveryBytes: UInt64? = 256 << 20
 
+    /// Whether `open` writes a snapshot of the state it recovered, before it
+    /// returns, when the replay was long: when the records replayed reached
+    /// ``snapshotEveryRecords`` or ``snapshotEveryBytes`` (a snapshot was due
+    /// and the process stopped before one completed), or when their bytes
+    /// exceed both ``snapshotAtOpenMinimumBytes`` and the snapshot recovery
+    /// started from (writing the state then costs less than replaying those
+    /// records again at every start). Without it, a hub killed more often than
+    /// a background snapshot takes replays a longer tail at every start
+    /// (issue 11). Default `true`.
+    public var snapshotAtOpen: Bool = true
+
+    /// The smallest replay, in log bytes, that makes `open` write a snapshot
+    /// because it exceeds the snapshot recovery started from. Default 1 MiB
+    /// (about 10,000 records, a few milliseconds of replay).
+    public var snapshotAtOpenMinimumBytes: Int64 = 1 << 20
+
     /// How many snapshots to keep; older ones are removed after a new one is
     /// written. At least 1. Default 2 (one to fall back to).
     public var snapshotsToKeep: Int = 2

@@ -12,14 +12,18 @@ extension LogCore {
         /// The file's durable length: `size..<zeroedEnd` holds zeros written
         /// and synced ahead of the records (``LogOptions/preZeroBytes``).
         var zeroedEnd: Int64
+        /// Durable records and their bytes since the last snapshot was
+        /// requested (or, at start, since the snapshot recovery used).
+        var recordsSinceSnapshot: UInt64 = 0
+        var bytesSinceSnapshot: UInt64 = 0
     }
 
     func runWriter(_ start: WriterContext) {
         var context = start
         var batch: [UInt8] = []
         var callbacks: [(sequence: UInt64, callback: AppendCompletion)] = []
-        var recordsSinceSnapshot: UInt64 = 0
-        var bytesSinceSnapshot: UInt64 = 0
+        var recordsSinceSnapshot = start.recordsSinceSnapshot
+        var bytesSinceSnapshot = start.bytesSinceSnapshot
 
         while true {
             enum Step { case sleep, exit, write(last: UInt64, failure: StoreError?) }
