@@ -6,7 +6,8 @@
 // directory, reads its recovery line (records replayed, the store's recovery
 // time, whether it wrote a snapshot at start) and the time from spawn to
 // `listening on`, lets the bank's CreateRequest calls (3 connections x 16 in
-// flight) run for a random 0.3-1.5 s, and kills it with kill -9. At the end
+// flight) run for a random 0.3-1.5 s, and kills it with kill -9 (the quota
+// of open requests per consumer lifted, as every request stays open). At the end
 // every acknowledged request must be in the bank's feed (exit 1 otherwise).
 //
 // usage: consent-crashbench [--cycles N] [--consentd PATH] [--dir PARENT] [ARGS for consentd...]
@@ -51,11 +52,15 @@ func recoveryLine(_ log: String) -> (last: UInt64, replayed: UInt64, seconds: Do
 let workDirectory = parent + "/crashbench-\(getpid())"
 let data = workDirectory + "/data"
 try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
-let consentdArguments = ["--demo-registry", "--threads", "1"] + extra
+// Every request stays unanswered: lift the per-consumer quota of open
+// requests (100,000 by default), or the writes stop being acknowledged once
+// it is reached and the tail stops growing.
+let consentdArguments = ["--demo-registry", "--threads", "1", "--max-open-requests-per-consumer", "100000000"] + extra
 print("consent-crashbench: \(cycles) kill -9 cycles of \(binary) \(consentdArguments.joined(separator: " ")) on \(data)")
 print("cycle  records-replayed  recovery-s  spawn-to-listening-s  log-ends-at  snapshot-at-start")
 
 var acknowledged = Set<String>()
+var failures: [String: Int] = [:]
 var generator = SystemRandomNumberGenerator()
 var rows: [(replayed: UInt64, seconds: Double, listening: Double)] = []
 var status: Int32 = 0
@@ -83,6 +88,7 @@ do {
         _ = writers.waitForAllAnswers(seconds: 30)
         writers.close()
         acknowledged.formUnion(writers.acknowledged.withLock { $0 })
+        for (code, count) in writers.failed.withLock({ $0 }) { failures["\(code)", default: 0] += count }
     }
     let last = try ConsentdProcess(certificates: TestHub.certificates, dataDirectory: data, extraArguments: consentdArguments, timeout: .seconds(600), binary: binary)
     let bank = try ConsentClient(configuration: .init(
@@ -103,7 +109,8 @@ do {
     print("cycles 1-10:  " + summary(rows.prefix(10)))
     if rows.count > 20 { print("cycles \(rows.count / 2 - 4)-\(rows.count / 2 + 5): " + summary(rows[(rows.count / 2 - 5)..<(rows.count / 2 + 5)])) }
     print("last 10:      " + summary(rows.suffix(10)))
-    print("acknowledged requests: \(acknowledged.count), lost: \(lost)")
+    let failed = failures.map { "\($0.key): \($0.value)" }.sorted().joined(separator: ", ")
+    print("acknowledged requests: \(acknowledged.count), lost: \(lost); calls that failed (in flight at a kill, or refused): \(failed.isEmpty ? "none" : failed)")
     if lost > 0 { status = 1 }
 } catch {
     print("consent-crashbench: \(error)")
