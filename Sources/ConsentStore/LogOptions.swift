@@ -11,8 +11,12 @@ public struct LogOptions: Sendable {
     /// change, so its `fdatasync` flushes data and no metadata; the batch
     /// that crosses their end writes the next stretch of zeros with it (one
     /// size change per this many bytes of log). 0: off, the file grows with
-    /// every batch. Default 1 MiB. See docs/STORAGE.md, "Pre-zeroed space".
-    public var preZeroBytes: Int = 1 << 20
+    /// every batch. Default 0: measured on the shared VM disk this project
+    /// runs on, it did not raise the sync rate and every byte of log is
+    /// written twice (BENCHMARKS.md); 1 MiB is the size to try on a disk where
+    /// a journal commit costs a flush of its own. See docs/STORAGE.md,
+    /// "Pre-zeroed space".
+    public var preZeroBytes: Int = 0
 
     /// The largest payload one record may carry. Recovery also uses it to tell
     /// a garbage length from a real one. Default 16 MiB.

@@ -51,11 +51,11 @@ import Testing
         let postgres = try storage.makeDatabase()
         let data = TestHub.makeTemporaryDirectory("crashloop") + "/data"
         defer { try? FileManager.default.removeItem(atPath: String(data.dropLast("/data".count))) }
-        // Small segments for the embedded log, so rolls happen in the window
-        // of the kills too; with PostgreSQL the data directory holds the
+        // Small segments and pre-zeroed space for the embedded log, so rolls
+        // and writes over zeros happen in the window of the kills too; with PostgreSQL the data directory holds the
         // node's snapshots only.
         let arguments = ["--demo-registry", "--snapshot-every-records", String(Self.snapshotEvery)]
-            + (postgres == nil ? ["--segment-size", "64K"] : TestStorage.arguments(postgres: postgres))
+            + (postgres == nil ? ["--segment-size", "64K", "--pre-zero", "16K"] : TestStorage.arguments(postgres: postgres))
         var generator = SystemRandomNumberGenerator()
         var acknowledged = Set<String>()
         var previousLast: UInt64 = 0

@@ -78,10 +78,12 @@ struct GroupCommitTests {
         let dir = TestDirectory()
         defer { dir.remove() }
         let fs = FaultInjectingFileSystem()
-        let (log, _, _) = try openToy(dir, fileSystem: fs)
+        var options = testOptions()
+        options.preZeroBytes = 256 << 10
+        let (log, _, _) = try openToy(dir, options, fileSystem: fs)
         defer { log.close() }
-        // The first batch also writes the pre-zeroed space the next ones
-        // overwrite (PreZeroedSegmentTests); 1,000 records fit in it.
+        // With pre-zeroed space on, the first batch also writes the zeros
+        // the next ones overwrite (PreZeroedSegmentTests).
         #expect(try log.appendAndWait(0).get() == 1)
         let before = fs.counts
         let records = (1...1000).map { (UInt8($0 % 7), payload($0)) }
