@@ -14,12 +14,19 @@ public struct TokenSigner: Sendable {
     public let issuer: String
     /// Seconds from `iat` to `exp` (shortened to the consent's `validTo`).
     public let lifetime: Int64
+    /// Where every token signed is remembered, for verifiers given the same
+    /// table (`TokenKeySet.verifier(leeway:issued:)`); nil: nowhere.
+    public let issued: IssuedTokens?
+    /// `issued.keyIndex(for:)` of the active key.
+    private let activeKeyIndex: UInt32
 
-    public init(keySet: TokenKeySet, issuer: String, lifetime: Int64 = TokenSigner.defaultLifetime) {
+    public init(keySet: TokenKeySet, issuer: String, lifetime: Int64 = TokenSigner.defaultLifetime, issued: IssuedTokens? = nil) {
         precondition(lifetime > 0, "a token lifetime must be positive")
         self.keySet = keySet
         self.issuer = issuer
         self.lifetime = lifetime
+        self.issued = issued
+        activeKeyIndex = issued?.keyIndex(for: keySet.active.privateKey.publicKey) ?? 0
     }
 
     /// The claims of a new token for `consent`, issued at `now`: `exp` is
@@ -44,6 +51,8 @@ public struct TokenSigner: Sendable {
     /// straight into the result string's storage; the claims JSON is written
     /// on the stack. One heap allocation (the string) besides OpenSSL's own.
     /// The `jti` is drawn when the claims are made (see `claims(for:isOneTime:now:)`).
+    /// With an `issued` table the token is remembered there (its SHA-256,
+    /// taken from the bytes just written).
     /// - Returns: the token.
     /// - Throws: `TokenError.malformed` if the claims fail `validate()`;
     ///   `OpenSSLError` if signing fails.
@@ -64,6 +73,9 @@ public struct TokenSigner: Sendable {
                 let signature = try key.privateKey.sign(UnsafeRawBufferPointer(start: base, count: signingInputCount))
                 base[signingInputCount] = UInt8(ascii: ".")
                 signature.withUnsafeBytes { _ = Base64URL.encode($0, into: base + signingInputCount + 1) }
+                issued?.record(
+                    token: UnsafeRawBufferPointer(start: base, count: total), tokenID: claims.tokenID,
+                    expiresAt: claims.expiresAt, now: claims.issuedAt, key: activeKeyIndex)
                 return total
             }
         }

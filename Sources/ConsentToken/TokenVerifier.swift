@@ -13,15 +13,24 @@ public struct TokenVerifier: Sendable {
     private let keys: [String: VerificationKey]
     /// Seconds of clock skew tolerated for `exp`, `iat` and `nbf`.
     public let leeway: Int64
+    /// The tokens the hub signed (see `IssuedTokens`); nil: every token is checked in full.
+    private let issued: IssuedTokens?
+    /// `issued.keyIndex(for:)` of each key, by `kid`.
+    private let keyIndices: [String: UInt32]
 
     /// - Parameters:
     ///   - keys: the published keys (from `JWKS.decode` or a `TokenKeySet`).
     ///   - leeway: clock-skew allowance in seconds.
-    public init(keys: [VerificationKey], leeway: Int64 = TokenVerifier.defaultLeeway) {
+    ///   - issued: the hub's table of the tokens it signed: one found there
+    ///     unaltered, and signed by the key its `kid` names now, needs no
+    ///     signature check. Every other check is the same with or without it.
+    public init(keys: [VerificationKey], leeway: Int64 = TokenVerifier.defaultLeeway, issued: IssuedTokens? = nil) {
         var byID: [String: VerificationKey] = [:]
         for key in keys where byID[key.keyID] == nil { byID[key.keyID] = key }
         self.keys = byID
         self.leeway = leeway
+        self.issued = issued
+        keyIndices = issued.map { table in byID.mapValues { table.keyIndex(for: $0.publicKey) } } ?? [:]
     }
 
     /// A verifier for the keys of a JWK Set.
@@ -58,17 +67,34 @@ public struct TokenVerifier: Sendable {
         guard let keyID = keyIDValue.stringValue else { throw .malformed("kid is not a string") }
         guard let key = keys[keyID] else { throw .unknownKeyID(keyID) }
 
-        // Low S only: the hub signs that way, and the high twin of a signature
-        // would make a second valid string of the same token.
-        guard let signature = parts.signature(), signature.count == P256.rawSignatureCount, P256.isLowS(signature) else {
-            throw .badSignature
+        // The hub's own token, unaltered and signed by the key `kid` names
+        // now: its signature is one the hub made (valid, low S). Looked up
+        // only when the payload parses and has a jti; any other token, and
+        // any error, takes the full path below, in the full path's order.
+        var parsed: JSONValue? = nil
+        var trusted = false
+        if let issued {
+            parsed = try? parts.payload()
+            if let tokenID = parsed?["jti"]?.stringValue, let keyIndex = keyIndices[keyID] {
+                trusted = parts.token.withUnsafeBytes { issued.contains($0, tokenID: tokenID, signedBy: keyIndex) }
+            }
         }
-        let valid = parts.signingInput.withUnsafeBytes { input in
-            signature.withUnsafeBytes { key.publicKey.isValidSignature($0, for: input) }
+        if !trusted {
+            // Low S only: the hub signs that way, and the high twin of a signature
+            // would make a second valid string of the same token.
+            guard let signature = parts.signature(), signature.count == P256.rawSignatureCount, P256.isLowS(signature) else {
+                throw .badSignature
+            }
+            let valid = parts.signingInput.withUnsafeBytes { input in
+                signature.withUnsafeBytes { key.publicKey.isValidSignature($0, for: input) }
+            }
+            guard valid else { throw .badSignature }
         }
-        guard valid else { throw .badSignature }
 
-        let payload = try parts.payload()
+        // Parsed above when there is a table (a payload that did not parse is
+        // parsed again here, after the signature, for the full path's error).
+        let payload: JSONValue
+        if let parsed { payload = parsed } else { payload = try parts.payload() }
         let claims = try ConsentTokenClaims(payload: payload)
         guard claims.issuer == expectedIssuer else { throw .wrongIssuer(found: claims.issuer, expected: expectedIssuer) }
         guard now < claims.expiresAt + leeway else { throw .expired(expiresAt: claims.expiresAt, now: now) }
@@ -93,6 +119,8 @@ public struct VerifiedToken: Sendable {
 /// Works on the token's UTF-8 bytes: splitting a `String` by `Character`
 /// walks grapheme clusters and cost a fifth of a `VerifyToken` call.
 struct TokenParts {
+    /// The whole token's bytes.
+    let token: [UInt8]
     /// `header.payload`, the bytes the signature covers.
     let signingInput: ArraySlice<UInt8>
     let headerText: ArraySlice<UInt8>
@@ -113,6 +141,7 @@ struct TokenParts {
         signatureText = bytes[(dots[1] + 1)...]
         guard !headerText.isEmpty, !payloadText.isEmpty, !signatureText.isEmpty else { throw .malformed("an empty part") }
         signingInput = bytes[..<dots[1]]
+        self.token = bytes
     }
 
     func header() throws(TokenError) -> JSONValue {
