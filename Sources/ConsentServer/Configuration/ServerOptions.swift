@@ -142,6 +142,9 @@ public enum ServerOptions {
         option("token-lifetime", "SECONDS", "lifetime of a consent token (never beyond the consent's end; at most 3600)", { String($0.tokenLifetimeSeconds) }) { c, v throws(ConfigurationError) in
             c.tokenLifetimeSeconds = try int(v, "token-lifetime", 1...3600)
         },
+        option("issued-token-table", "N", "tokens this process signed that VerifyToken and LogUse recognise without an ECDSA check (100-200 bytes each; at the bound the oldest are dropped first and then verified in full); 0 = off", { String($0.issuedTokenTableSize) }) { c, v throws(ConfigurationError) in
+            c.issuedTokenTableSize = try int(v, "issued-token-table", 0...1 << 28)
+        },
         option("issuer", "URL", "the iss claim of every consent token", { $0.issuer }) { c, v throws(ConfigurationError) in
             guard !v.isEmpty, !v.contains(where: { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "\\" }) else {
                 throw ConfigurationError("issuer must be a non-empty URL without spaces, quotes or backslashes, not '\(v)'")
