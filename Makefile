@@ -9,6 +9,10 @@ PROTO_PKGS := protobuf-c-compiler
 # The tests and benchmarks start a throwaway PostgreSQL server of their own
 # (initdb, pg_ctl; pgbench for make bench).
 TEST_PKGS := postgresql
+# make bench pins the server and the load generator to their own cores
+# (taskset); make profile counts instructions and allocations (callgrind).
+BENCH_PKGS := util-linux
+PROFILE_PKGS := valgrind binutils
 # Python packages for the generators and the Python client's tests. grpcio-tools
 # is pinned: its protoc decides the _pb2 code that is committed.
 GRPC_TOOLS := grpcio-tools==1.85.1
@@ -33,7 +37,7 @@ DEMO_DIR ?= ./demo-data
 TEST_BIN = $${CONSENTHUB_BIN:-$$($(SWIFT) build --show-bin-path)}
 
 .PHONY: all deps deps-test deps-proto deps-web deps-browser build release test test-swift test-python test-portal test-demo-apps \
-	test-browser test-failover proto check-proto run demo screenshots bench bench-postgres clean
+	test-browser test-failover proto check-proto run demo screenshots bench bench-hot bench-postgres profile clean
 
 all: build
 
@@ -141,7 +145,21 @@ screenshots: build deps-browser
 	$(PYTHON) -m consent_demo.screenshots --bin "$$($(SWIFT) build --show-bin-path)" --out docs/screenshots
 
 bench: deps-test release
+	$(call apt_install,$(BENCH_PKGS))
 	Tools/bench.sh "$(RELEASE_BIN)"
+
+# Only issue 13's table of the hot calls (BENCHMARKS.md, "The hot calls"):
+# consentd pinned to core 0, consent-load on core 1, references in every
+# round; rewrites its block of BENCHMARKS.md. make bench runs it too.
+bench-hot: deps-test release
+	$(call apt_install,$(BENCH_PKGS))
+	$(PYTHON) Tools/bench_hot.py "$(RELEASE_BIN)" --threads 1 --write BENCHMARKS.md
+
+# Instructions and allocations per hot call under callgrind; fails when a
+# call allocates more than Benchmarks/allocation-limits.json allows.
+profile: deps release
+	$(call apt_install,$(PROFILE_PKGS))
+	$(PYTHON) Tools/profile_hot.py "$(RELEASE_BIN)" --check
 
 # Only the PostgreSQL block of make bench: ratios to the embedded log and to
 # pgbench, failover time over 20 trials.
