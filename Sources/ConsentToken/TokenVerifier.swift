@@ -67,26 +67,36 @@ public struct TokenVerifier: Sendable {
         guard let keyID = keyIDValue.stringValue else { throw .malformed("kid is not a string") }
         guard let key = keys[keyID] else { throw .unknownKeyID(keyID) }
 
+        // The signature's bytes and the digest of `header.payload`: both the
+        // table and ECDSA use them (the token is hashed once).
+        let signature = parts.signature()
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { output in parts.signingInput.withUnsafeBytes { SHA256.hash($0, into: output) } }
+
         // The hub's own token, unaltered and signed by the key `kid` names
         // now: its signature is one the hub made (valid, low S). Looked up
         // only when the payload parses and has a jti; any other token, and
         // any error, takes the full path below, in the full path's order.
         var parsed: JSONValue? = nil
         var trusted = false
-        if let issued {
+        if let issued, let signature, signature.count == P256.rawSignatureCount {
             parsed = try? parts.payload()
             if let tokenID = parsed?["jti"]?.stringValue, let keyIndex = keyIndices[keyID] {
-                trusted = parts.token.withUnsafeBytes { issued.contains($0, tokenID: tokenID, signedBy: keyIndex) }
+                trusted = withUnsafeBytes(of: digest) { digest in
+                    signature.withUnsafeBytes {
+                        issued.contains(signingInputDigest: digest, signature: $0, tokenID: tokenID, signedBy: keyIndex)
+                    }
+                }
             }
         }
         if !trusted {
             // Low S only: the hub signs that way, and the high twin of a signature
             // would make a second valid string of the same token.
-            guard let signature = parts.signature(), signature.count == P256.rawSignatureCount, P256.isLowS(signature) else {
+            guard let signature, signature.count == P256.rawSignatureCount, P256.isLowS(signature) else {
                 throw .badSignature
             }
-            let valid = parts.signingInput.withUnsafeBytes { input in
-                signature.withUnsafeBytes { key.publicKey.isValidSignature($0, for: input) }
+            let valid = withUnsafeBytes(of: digest) { digest in
+                signature.withUnsafeBytes { key.publicKey.isValidSignature($0, digest: digest) }
             }
             guard valid else { throw .badSignature }
         }
@@ -119,8 +129,6 @@ public struct VerifiedToken: Sendable {
 /// Works on the token's UTF-8 bytes: splitting a `String` by `Character`
 /// walks grapheme clusters and cost a fifth of a `VerifyToken` call.
 struct TokenParts {
-    /// The whole token's bytes.
-    let token: [UInt8]
     /// `header.payload`, the bytes the signature covers.
     let signingInput: ArraySlice<UInt8>
     let headerText: ArraySlice<UInt8>
@@ -141,7 +149,6 @@ struct TokenParts {
         signatureText = bytes[(dots[1] + 1)...]
         guard !headerText.isEmpty, !payloadText.isEmpty, !signatureText.isEmpty else { throw .malformed("an empty part") }
         signingInput = bytes[..<dots[1]]
-        self.token = bytes
     }
 
     func header() throws(TokenError) -> JSONValue {
