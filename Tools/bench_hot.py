@@ -173,9 +173,11 @@ print("%.0f" % (n / (time.monotonic() - start)))
             "--duration", str(self.args.seconds), "--warmup", "1",
             "--server", address, "--profile-file", os.path.join(self.certs, "profiles.conf"),
             "--server-pid", str(pid), "--server-cores", self.server_cores, "--quiet", "--json", report])
+        # The open loop's rate changes from round to round: the command says HALF.
+        shown = ["--rate", "HALF"] if "--rate" in extra else list(extra)
         self.commands.setdefault(name, " ".join(
-            ["taskset -c %s consent-load %s" % (self.load_cores, row["scenario"])] + row["args"] + list(extra)
-            + ["--duration", str(self.args.seconds), "--warmup", "1"]))
+            ["taskset -c %s consent-load %s" % (self.load_cores, row["scenario"])] + row["args"] + shown
+            + ["--duration", "%g" % self.args.seconds, "--warmup", "1"]))
         started = time.time()
         rc = subprocess.run(command, capture_output=True, text=True)
         if not os.path.exists(report) or os.path.getmtime(report) < started:
@@ -414,7 +416,8 @@ print("%.0f" % (n / (time.monotonic() - start)))
                 lines.append("- %s: `%s`%s" % (row["title"], self.commands[row["name"]], extra))
         for base, name in OPEN_ROWS:
             if name in self.commands:
-                lines.append("- open loop: `%s --rate HALF`" % self.commands[name])
+                lines.append("- %s, open loop: `%s` (HALF: half of the same round's closed-loop rate)"
+                             % (next(r["title"] for r in ROWS if r["name"] == base), self.commands[name]))
         return lines
 
     def ref_by_round(self, name):
@@ -430,10 +433,13 @@ def group(x):
 
 
 def commit():
+    """The commit measured; "-dirty" when a tracked file other than BENCHMARKS.md (which the run writes) differs."""
     try:
-        text = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty", "--abbrev=10"],
+        text = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short=10", "HEAD"],
                               capture_output=True, text=True, check=True).stdout.strip()
-        return text
+        changed = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!BENCHMARKS.md"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        return text + ("-dirty" if changed else "")
     except Exception:
         return "unknown"
 
