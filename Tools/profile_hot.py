@@ -43,9 +43,12 @@ CALLS = [
     ("exchange-batch100", ["exchange", "--batch", "100", "--in-flight", "8"], 40, 100),
     ("issue-token", ["issue-token", "--in-flight", "256"], 3000, 1),
     ("verify", ["verify", "--in-flight", "256"], 3000, 1),
+    ("verify-full", ["verify", "--in-flight", "256"], 3000, 1),
     ("log-use", ["log-use", "--in-flight", "1000"], 20000, 1),
     ("log-use-batch1000", ["log-use", "--batch", "1000", "--in-flight", "8"], 40, 1000),
 ]
+# consentd options of a profile: the full path of VerifyToken, without the issued-token table.
+SERVER_ARGS = {"verify-full": ["--issued-token-table", "0"]}
 ALLOCATORS = ("malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc", "memalign")
 COPIERS = ("__memmove_avx_unaligned_erms", "__memcpy_avx_unaligned_erms", "memcpy", "memmove")
 
@@ -162,7 +165,7 @@ class Runner:
         return process.pid
 
     def profile(self, name, load_args, calls, items):
-        process, address, profile = self.start(name)
+        process, address, profile = self.start(name, SERVER_ARGS.get(name, ()))
         pid = self.valgrind_pid(process)
         start_file = os.path.join(self.out, name + ".start")
         if os.path.exists(start_file):
