@@ -169,6 +169,7 @@ print("%.0f" % (n / (time.monotonic() - start)))
     def load(self, round_, name, row, address, pid, extra=(), tag=""):
         label = name + (("@" + tag) if tag else "")
         report = os.path.join(self.out, "r%d-%s.json" % (round_, label))
+        row = dict(row, args=self.spread(row["args"]))
         command = pinned(self.load_cores, [
             os.path.join(self.bin, "consent-load"), row["scenario"]] + row["args"] + list(extra) + [
             "--duration", str(self.args.seconds), "--warmup", "1",
@@ -187,6 +188,15 @@ print("%.0f" % (n / (time.monotonic() - start)))
         r = json.load(open(report))
         r["_exit"] = rc.returncode
         return r
+
+    def spread(self, args):
+        """One connection per server event loop: the acceptor deals connections to
+        the loops in turn, so with one connection a second loop would idle."""
+        args = list(args)
+        if self.args.threads > 1 and "--connections" in args:
+            i = args.index("--connections")
+            args[i + 1] = str(int(args[i + 1]) * self.args.threads)
+        return args
 
     def record(self, round_, name, value, report, **extra):
         entry = dict(round=round_, name=name, value=value, report=report)
