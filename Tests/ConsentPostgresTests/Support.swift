@@ -112,7 +112,7 @@ struct TestDatabase {
             UPDATE consent_lease SET epoch = epoch + 1, holder_pid = NULL, expires_at = '-infinity';
             SELECT last_seq FROM consent_append((SELECT epoch FROM consent_lease), \(kept + 1), array_fill(1::smallint, ARRAY[\(end - kept)]),
                 ARRAY(SELECT convert_to('\(prefix)' || s, 'UTF8') FROM generate_series(\(kept + 1), \(end)) s),
-                coalesce((SELECT chain FROM consent_events WHERE seq = \(kept)), '\\x'::bytea));
+                coalesce((SELECT chain FROM consent_events WHERE seq = \(kept)), ''::bytea));
             COMMIT;
             """)
     }

@@ -42,7 +42,9 @@ enum Schema {
     /// history hash (SQL, so the planner inlines it); `consent_chain` hashes
     /// a batch after a known row, for `consent_append` and for a node that
     /// must find out whether a transaction whose COMMIT it never saw answered
-    /// made it into the table.
+    /// made it into the table. (No backslash literals anywhere: with
+    /// `standard_conforming_strings` off they draw a WARNING, and a warning
+    /// during a COMMIT puts its outcome in doubt.)
     private static let functions = """
         CREATE OR REPLACE FUNCTION consent_link(p_prev bytea, p_seq bigint, p_type smallint, p_payload bytea)
         RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS
@@ -85,7 +87,7 @@ enum Schema {
                 RAISE EXCEPTION 'sequence gap: the events end at %, the batch starts at %', coalesce(end_seq, 0), p_first
                     USING ERRCODE = 'CH002';
             END IF;
-            IF coalesce(end_chain, '\\x'::bytea) <> p_prev THEN
+            IF coalesce(end_chain, ''::bytea) <> p_prev THEN
                 RAISE EXCEPTION 'history mismatch: event % is not the one the writer applied', coalesce(end_seq, 0)
                     USING ERRCODE = 'CH003';
             END IF;
@@ -157,7 +159,7 @@ enum Schema {
         \(functions)
         DO $u$
         DECLARE
-            h bytea := '\\x';
+            h bytea := ''::bytea;
             r record;
         BEGIN
             FOR r IN SELECT seq, type, payload FROM consent_events ORDER BY seq LOOP
@@ -250,7 +252,7 @@ enum Schema {
         SELECT count(*), min(e.seq)
           FROM consent_events e LEFT JOIN consent_events p ON p.seq = e.seq - 1
          WHERE e.chain IS DISTINCT FROM
-               consent_link(CASE WHEN e.seq = 1 THEN '\\x'::bytea ELSE p.chain END, e.seq, e.type, e.payload)
+               consent_link(CASE WHEN e.seq = 1 THEN ''::bytea ELSE p.chain END, e.seq, e.type, e.payload)
         """
 
     /// Marks the database as being migrated ($1 says by whom and from
