@@ -17,7 +17,7 @@ import Testing
     typealias Tokens = Consent_V1_TokenService
 
     @Test func requestAcceptExchangeVerifyLogUseReuseAndWithdraw() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let nav = try hub.client("datasource")
@@ -73,7 +73,7 @@ import Testing
     }
 
     @Test func oneTimeConsentEndsAtItsFirstUseAndRefusesASecondToken() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let skatt = try hub.client("datasource-skatt")

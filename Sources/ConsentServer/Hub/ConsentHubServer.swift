@@ -9,25 +9,21 @@ import ConsentStore
 import ConsentTransport
 import Synchronization
 
-/// A running ConsentHub: TLS, the event loops, the router with every service,
-/// and the principals it knows. `consentd` is a thin shell around this; tests
-/// start one in process (ConsentTesting).
+/// A running ConsentHub: the hub's services (`ConsentHub`) behind the TLS
+/// transport and its event loops. `consentd` is a thin shell around this;
+/// tests start one in process (ConsentTesting's `TestHub`).
 public final class ConsentHubServer: Sendable {
-    public let configuration: ServerConfiguration
-    private let principals: ReloadableValue<PrincipalDirectory>
-    private let router: Router
+    /// The services, the ledger and the keys, without the network.
+    public let hub: ConsentHub
     private let transport: TransportServer
-    private let status: HubStatus
-    /// The consent state and its durable log.
-    public let ledger: ConsentLedger
-    /// Records expiries in the log every `--expiry-interval`.
-    private let expirySweeper: ConsentExpirySweeper
-    /// Serves WatchEvents; closed first at shutdown.
-    private let eventFeed: ConsentEventFeed
-    /// The token keys in force (`reloadTokenKeys` swaps them).
-    public let tokenKeys: TokenKeys
     /// Returns memory freed by connection churn to the system.
     private let memoryTrimmer: MemoryTrimmer
+
+    public var configuration: ServerConfiguration { hub.configuration }
+    /// The consent state and its durable log.
+    public var ledger: ConsentLedger { hub.ledger }
+    /// The token keys in force (`reloadTokenKeys` swaps them).
+    public var tokenKeys: TokenKeys { hub.tokenKeys }
 
     /// Loads the principals and the TLS material, recovers the state from the
     /// data directory (or takes `ledger`, for tests), and builds the services.
@@ -36,21 +32,18 @@ public final class ConsentHubServer: Sendable {
     ///   - ledger: an open ledger to serve instead of opening `--data-dir`
     ///     (tests: one on a fault-injecting file system). The server closes it
     ///     when it shuts down.
-    ///   - additionalServices: registers extra methods beside the hub's own.
-    ///     For tests and test helpers only (a write path over the wire before
-    ///     the real services exist, the crash test's child); the product
-    ///     registers nothing here.
+    ///   - additionalServices: registers extra methods beside the hub's own
+    ///     (see `ConsentHub.init`); the product registers nothing here.
     /// - Throws: `ConfigurationError` naming the file or option that is wrong,
     ///   or why the data directory cannot be used.
     public init(
         configuration: ServerConfiguration, ledger: ConsentLedger? = nil,
         additionalServices: (inout RouterBuilder, ConsentLedger) -> Void = { _, _ in }
     ) throws(ConfigurationError) {
-        self.configuration = try configuration.validated()
-        let principals = ReloadableValue(try PrincipalDirectory.load(path: configuration.principalsPath))
-        self.principals = principals
+        let configuration = try configuration.validated()
+        let principals = try PrincipalDirectory.load(path: configuration.principalsPath)
         // Before the data directory: a bad key file stops the start without touching it.
-        self.tokenKeys = try TokenKeys(configuration: self.configuration)
+        let tokenKeys = try TokenKeys(configuration: configuration)
         let tls: TLSContext
         do {
             tls = try TLSContext(configuration: .server(
@@ -60,36 +53,24 @@ public final class ConsentHubServer: Sendable {
         } catch {
             throw ConfigurationError("cannot set up TLS with --cert \(configuration.certificatePath), --key \(configuration.privateKeyPath), --client-ca \(configuration.clientCAPath): \(error)")
         }
+        let openLedger: ConsentLedger
         if let ledger {
-            self.ledger = ledger
+            openLedger = ledger
         } else {
             let residentBefore = HubStatus.residentBytes()
             do {
                 let options = configuration.logOptions { ServerLog.info("store: \($0)") }
-                self.ledger = try ConsentLedger(
+                openLedger = try ConsentLedger(
                     directory: configuration.dataDirectory, options: options, configuration: configuration.consentConfiguration)
             } catch {
                 throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
             }
-            ServerLog.info(self.ledger.startupSummary(residentBefore: residentBefore, residentAfter: HubStatus.residentBytes()))
+            ServerLog.info(openLedger.startupSummary(residentBefore: residentBefore, residentAfter: HubStatus.residentBytes()))
         }
-        if configuration.demoRegistry {
-            try Self.loadDemoRegistry(into: self.ledger)
-        }
-        let status = HubStatus(storage: self.ledger.storageDescription, ledger: self.ledger)
-        self.status = status
-
-        var builder = RouterBuilder(commits: self.ledger.commits)
-        builder.maximumElementsPerField = configuration.consentConfiguration.maximumBatchSize
-        HealthService.register(into: &builder, reporter: status)
-        RegistryService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
-        eventFeed = ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
-        expirySweeper = ConsentExpirySweeper(ledger: self.ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)))
-        TokenService.register(into: &builder, ledger: self.ledger, keys: tokenKeys)
-        additionalServices(&builder, self.ledger)
-        let router = Router(builder, principals: principals)
-        self.router = router
-        status.router.withLock { $0 = router }
+        let hub = try ConsentHub(
+            configuration: configuration, principals: principals, tokenKeys: tokenKeys, ledger: openLedger,
+            additionalServices: additionalServices)
+        self.hub = hub
 
         let transportConfiguration = TransportServer.Configuration(
             host: configuration.listenHost,
@@ -113,30 +94,13 @@ public final class ConsentHubServer: Sendable {
         )
         let transport: TransportServer
         do {
-            transport = try TransportServer(configuration: transportConfiguration, dispatcher: router)
+            transport = try TransportServer(configuration: transportConfiguration, dispatcher: hub.router)
         } catch {
             throw ConfigurationError("cannot create the server: \(error)")
         }
         self.transport = transport
         self.memoryTrimmer = MemoryTrimmer(transport: transport)
-        status.transport.withLock { $0 = transport }
-    }
-
-    /// Registers the demo resources and consumer that are not already there
-    /// (so a restart with `--demo-registry` changes nothing).
-    static func loadDemoRegistry(into ledger: ConsentLedger) throws(ConfigurationError) {
-        let missing: [DemoRegistry.SeedCommand]
-        do {
-            missing = try ledger.read { DemoRegistry.missing(in: $0) }.value
-        } catch {
-            throw ConfigurationError("cannot read the registry: \(error)")
-        }
-        for seed in missing {
-            if case .failure(let error) = ledger.execute(seed.command, by: seed.actor, at: SystemClock().now()).result {
-                throw ConfigurationError("cannot load the demo registry: \(error)")
-            }
-        }
-        if !missing.isEmpty { ServerLog.info("demo registry: \(missing.count) registrations added") }
+        hub.status.transport.withLock { $0 = transport }
     }
 
     /// Binds and starts accepting.
@@ -146,7 +110,7 @@ public final class ConsentHubServer: Sendable {
     public func start() throws(ConfigurationError) -> SocketAddress {
         do {
             let address = try transport.start()
-            expirySweeper.start()
+            hub.startBackgroundWork()
             memoryTrimmer.start()
             return address
         } catch {
@@ -159,9 +123,7 @@ public final class ConsentHubServer: Sendable {
     /// Re-reads the principals file (SIGHUP). The old directory stays in use if the new one is broken.
     /// - Throws: `ConfigurationError` describing what is wrong with the file.
     public func reloadPrincipals() throws(ConfigurationError) {
-        let fresh = try PrincipalDirectory.load(path: configuration.principalsPath)
-        principals.replace(with: fresh)
-        eventFeed.endStreams(notAllowedBy: fresh)
+        hub.replacePrincipals(with: try PrincipalDirectory.load(path: configuration.principalsPath))
     }
 
     /// Re-reads the token key files (SIGHUP) named by `configuration` (by
@@ -171,18 +133,15 @@ public final class ConsentHubServer: Sendable {
     /// - Throws: `ConfigurationError` naming the file that cannot be used.
     @discardableResult
     public func reloadTokenKeys(from configuration: ServerConfiguration? = nil) throws(ConfigurationError) -> String {
-        try tokenKeys.reload(from: configuration ?? self.configuration)
+        try hub.reloadTokenKeys(from: configuration)
     }
 
     /// Stops taking calls (GoAway to every connection), lets in-flight calls
     /// finish for up to `configuration.shutdownTimeoutSeconds`, then closes and
     /// runs `completion` on another thread.
     public func shutdownGracefully(completion: @escaping @Sendable () -> Void) {
-        status.draining.store(true, ordering: .releasing)
-        expirySweeper.stop()
+        hub.beginShutdown()
         memoryTrimmer.stop()
-        // Watch streams never end by themselves: end them (with the cursor to resume from).
-        eventFeed.close()
         transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger] in
             ledger.close()
             completion()
