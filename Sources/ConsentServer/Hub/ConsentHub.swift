@@ -26,6 +26,9 @@ public final class ConsentHub: Sendable {
     /// Serves WatchEvents; closed first at shutdown.
     private let eventFeed: ConsentEventFeed
     let status: HubStatus
+    /// How many demo registrations the start added (0 when they were all
+    /// there already, or the demo registry is off).
+    public let demoRegistrationsAdded: Int
 
     /// Builds the services on `ledger` (loading the demo registry if the
     /// configuration asks for it). Nothing runs in the background until
@@ -45,9 +48,7 @@ public final class ConsentHub: Sendable {
         self.tokenKeys = tokenKeys
         self.ledger = ledger
         self.clock = clock
-        if configuration.demoRegistry {
-            try Self.loadDemoRegistry(into: ledger, at: clock.now())
-        }
+        demoRegistrationsAdded = configuration.demoRegistry ? try Self.loadDemoRegistry(into: ledger, at: clock.now()) : 0
         let status = HubStatus(storage: ledger.storageDescription, ledger: ledger)
         self.status = status
 
@@ -67,7 +68,8 @@ public final class ConsentHub: Sendable {
 
     /// Registers the demo resources and consumer that are not already there
     /// (so a restart with `--demo-registry` changes nothing).
-    static func loadDemoRegistry(into ledger: ConsentLedger, at now: Timestamp) throws(ConfigurationError) {
+    /// - Returns: how many registrations it added.
+    static func loadDemoRegistry(into ledger: ConsentLedger, at now: Timestamp) throws(ConfigurationError) -> Int {
         let missing: [DemoRegistry.SeedCommand]
         do {
             missing = try ledger.read { DemoRegistry.missing(in: $0) }.value
@@ -79,7 +81,7 @@ public final class ConsentHub: Sendable {
                 throw ConfigurationError("cannot load the demo registry: \(error)")
             }
         }
-        if !missing.isEmpty { ServerLog.info("demo registry: \(missing.count) registrations added") }
+        return missing.count
     }
 
     /// Starts the expiry sweep (every `--expiry-interval`).

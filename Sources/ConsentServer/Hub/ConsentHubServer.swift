@@ -71,6 +71,7 @@ public final class ConsentHubServer: Sendable {
             configuration: configuration, principals: principals, tokenKeys: tokenKeys, ledger: openLedger,
             additionalServices: additionalServices)
         self.hub = hub
+        if hub.demoRegistrationsAdded > 0 { ServerLog.info("demo registry: \(hub.demoRegistrationsAdded) registrations added") }
 
         let transportConfiguration = TransportServer.Configuration(
             host: configuration.listenHost,
