@@ -44,6 +44,7 @@ public final class ConsentHubServer: Sendable {
         let principals = try PrincipalDirectory.load(path: configuration.principalsPath)
         // Before the data directory: a bad key file stops the start without touching it.
         let tokenKeys = try TokenKeys(configuration: configuration)
+        try PrivateKeyPermissions.check(configuration.privateKeyPath, option: "--key")
         let tls: TLSContext
         do {
             tls = try TLSContext(configuration: .server(
