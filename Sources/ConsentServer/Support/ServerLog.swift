@@ -7,6 +7,9 @@ import Synchronization
 ///
 /// - Important: never log a national identity number, an authorization code, a
 ///   token or a request payload. Organisation numbers and consent ids are fine.
+///   As a last line of defence every line passes through `LogRedaction`,
+///   which rewrites any eleven-digit number as a keyed tag; where a person
+///   must be correlated, log `LogRedaction.tag(id)`.
 public enum ServerLog {
     public enum Level: String, Sendable, Comparable {
         case debug, info, warning, error
@@ -49,7 +52,7 @@ public enum ServerLog {
     public static func log(_ level: Level, _ message: @autoclosure () -> String) {
         let (minimum, sink) = state.withLock { ($0.minimum, $0.sink) }
         guard level >= minimum else { return }
-        sink("\(timestamp()) \(level.rawValue.uppercased()) \(message())")
+        sink("\(timestamp()) \(level.rawValue.uppercased()) \(LogRedaction.redact(message()))")
     }
 
     public static func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
