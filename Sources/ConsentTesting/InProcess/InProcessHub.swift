@@ -18,6 +18,8 @@ public final class InProcessHub: Sendable {
     public let hub: ConsentHub
     public let clock: TestClock
     private let clients = Mutex<[InProcessClient]>([])
+    /// The data directory of an `onDisk` hub, removed by `stop()`.
+    public let dataDirectory: String?
 
     /// The development principals (`consumer`, `datasource`,
     /// `datasource-skatt`, `portal`, `admin`, as in `principals.json`) and a
@@ -44,12 +46,15 @@ public final class InProcessHub: Sendable {
     ///   - demoRegistry: load NAV's and Skatteetaten's demo resources and BANKEN AS.
     ///   - principals: the principals by name; `defaultPrincipals` unless given.
     ///   - ledger: a ledger to serve instead of a fresh in-memory one.
+    ///   - onDisk: a fresh ledger on a temporary data directory instead of in
+    ///     memory, for tests of what must be durable before the answer (the
+    ///     router then waits for the log's sync, as in consentd).
     ///   - clock: the hub's time (a fresh `TestClock` at the real time now).
     ///   - configure: changes to the configuration (token lifetime, request TTL…).
     ///   - additionalServices: test-only methods beside the hub's own.
     public init(
         demoRegistry: Bool = true, principals: [String: Principal] = InProcessHub.defaultPrincipals,
-        ledger: ConsentLedger? = nil, clock: TestClock = TestClock(),
+        ledger: ConsentLedger? = nil, onDisk: Bool = false, clock: TestClock = TestClock(),
         configure: (inout ServerConfiguration) -> Void = { _ in },
         additionalServices: (inout RouterBuilder, ConsentLedger) -> Void = { _, _ in }
     ) throws {
@@ -59,10 +64,23 @@ public final class InProcessHub: Sendable {
         configure(&configuration)
         self.clock = clock
         self.principalsByName = principals
+        let served: ConsentLedger
+        if let ledger {
+            served = ledger
+            dataDirectory = nil
+        } else if onDisk {
+            let directory = TestHub.temporaryDirectory("consenthub-inprocess-data")
+            dataDirectory = directory
+            served = try ConsentLedger(
+                directory: directory + "/data", options: configuration.logOptions { _ in },
+                configuration: configuration.consentConfiguration)
+        } else {
+            served = ConsentLedger(configuration: configuration.consentConfiguration)
+            dataDirectory = nil
+        }
         hub = try ConsentHub(
             configuration: configuration, principals: PrincipalDirectory(Array(principals.values)),
-            tokenKeys: try TokenKeys(configuration: configuration),
-            ledger: ledger ?? ConsentLedger(configuration: configuration.consentConfiguration),
+            tokenKeys: try TokenKeys(configuration: configuration), ledger: served,
             clock: clock, additionalServices: additionalServices)
     }
 
@@ -107,10 +125,11 @@ public final class InProcessHub: Sendable {
     public var tokenKeys: TokenKeys { hub.tokenKeys }
 
     /// Ends the WatchEvents streams and every client's open calls, then
-    /// closes the ledger.
+    /// closes the ledger (and removes an `onDisk` hub's data directory).
     public func stop() async {
         hub.beginShutdown()
         for client in clients.withLock({ $0 }) { client.close() }
         hub.ledger.close()
+        if let dataDirectory { try? FileManager.default.removeItem(atPath: dataDirectory) }
     }
 }
