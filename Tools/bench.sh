@@ -86,6 +86,10 @@ kill -TERM $abused
 wait $abused || echo "consentd exited $?" | tee -a "$out/summary.txt"
 trap - EXIT
 
+# ---- The PostgreSQL store: ratios to the embedded log and to pgbench, failover time ----
+"$(dirname "$0")/bench-postgres.sh" "$bin" "$out"
+# ---- end of the PostgreSQL block ----
+
 section "ExchangeCode without the network: Router + TokenService + ledger on an event log, against raw ES256 signing in the same run"
 "$bin/consent-exchangebench" --seconds 5 --dir "$out" 2>/dev/null | tee -a "$out/summary.txt"
 

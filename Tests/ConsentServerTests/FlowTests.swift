@@ -14,8 +14,9 @@ import Testing
 
     /// Seed 003, figure 1, from the bank's request to the user's withdrawal,
     /// with the bank's live feed open all along.
-    @Test func figureOneFromRequestToWithdrawal() async throws {
-        let hub = try InProcessHub()
+    @Test(arguments: TestStorage.allCases)
+    func figureOneFromRequestToWithdrawal(_ storage: TestStorage) async throws {
+        let hub = try InProcessHub(storage: storage)
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
 
@@ -288,8 +289,9 @@ import Testing
 
     /// An unanswered request expires after the request TTL: its status says so
     /// at once, and the sweep records it, so the bank's feed shows REQUEST_EXPIRED.
-    @Test func unansweredRequestExpiresAndTheFeedShowsIt() async throws {
-        let hub = try InProcessHub { $0.requestTTLSeconds = 3600 }
+    @Test(arguments: TestStorage.allCases)
+    func unansweredRequestExpiresAndTheFeedShowsIt(_ storage: TestStorage) async throws {
+        let hub = try InProcessHub(storage: storage) { $0.requestTTLSeconds = 3600 }
         let bank = try hub.client("consumer")
         let id = try await bank.unary(Service.createRequest, Flow.navRequest()).request!.id
         let expiry = Consent_V1_ListEventsRequest(after: 0, types: [.requestExpired])

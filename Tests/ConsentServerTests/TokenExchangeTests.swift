@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func secondExchangeIsRefusedHandsOutNothingAndIsOnDiskBeforeTheAnswer() async throws {
-        let hub = try InProcessHub(onDisk: true)
+        let hub = try InProcessHub(storage: .embedded)
         let consent = try hub.giveNAVConsent()
         let bank = try hub.client("consumer")
         _ = try await bank.exchange(consent.code)

@@ -11,7 +11,7 @@ import Testing
 /// LogUse and LogUses (DESIGN §2 step 6, seed 002's Samtykkelogg).
 @Suite struct TokenUseTests {
     @Test func loggedUseAppearsInTheUsersConsentLog() async throws {
-        let hub = try InProcessHub(onDisk: true)
+        let hub = try InProcessHub(storage: .embedded)
         // Given ten minutes ago; the bank fetched the data a minute ago and logs it now.
         let consent = try hub.give(Demo.navRequest(validTo: hub.now + .seconds(86_400)), at: hub.now - .seconds(600))
         let bank = try hub.client("consumer")

@@ -17,11 +17,17 @@ public struct Consent_V1_HealthCheckRequest: Sendable, Hashable {
 
 public struct Consent_V1_HealthCheckResponse: Sendable, Hashable {
     public var status: Consent_V1_HealthCheckResponse.ServingStatus = Consent_V1_HealthCheckResponse.ServingStatus(rawValue: 0)
+    public var role: Consent_V1_HealthCheckResponse.Role = Consent_V1_HealthCheckResponse.Role(rawValue: 0)
+    /// The active node's address (HOST:PORT) as this node knows it; empty when
+    /// no node is active or the node has its own store.
+    public var leader: String = ""
 
     public init() {}
 
-    public init(status: Consent_V1_HealthCheckResponse.ServingStatus = Consent_V1_HealthCheckResponse.ServingStatus(rawValue: 0)) {
+    public init(status: Consent_V1_HealthCheckResponse.ServingStatus = Consent_V1_HealthCheckResponse.ServingStatus(rawValue: 0), role: Consent_V1_HealthCheckResponse.Role = Consent_V1_HealthCheckResponse.Role(rawValue: 0), leader: String = "") {
         self.status = status
+        self.role = role
+        self.leader = leader
     }
 
     public enum ServingStatus: ProtoEnum, CaseIterable {
@@ -65,6 +71,53 @@ public struct Consent_V1_HealthCheckResponse: Sendable, Hashable {
             }
         }
     }
+
+    /// The node's role. A node with the embedded log is always ACTIVE. Nodes
+    /// sharing one PostgreSQL database: exactly one is ACTIVE and serves every
+    /// call (its status is SERVING); the others are STANDBY (NOT_SERVING; they
+    /// answer other calls UNAVAILABLE with the trailer x-consent-leader), or
+    /// RECOVERING while one rejoins after losing its lease or its session.
+    public enum Role: ProtoEnum, CaseIterable {
+        case unspecified  // ROLE_UNSPECIFIED = 0
+        case active  // ACTIVE = 1
+        case standby  // STANDBY = 2
+        case recovering  // RECOVERING = 3
+        /// A number this version of the contract does not know.
+        case unrecognized(Int32)
+
+        public static let allCases: [Role] = [.unspecified, .active, .standby, .recovering]
+
+        public init(rawValue: Int32) {
+            switch rawValue {
+            case 0: self = .unspecified
+            case 1: self = .active
+            case 2: self = .standby
+            case 3: self = .recovering
+            default: self = .unrecognized(rawValue)
+            }
+        }
+
+        public var rawValue: Int32 {
+            switch self {
+            case .unspecified: return 0
+            case .active: return 1
+            case .standby: return 2
+            case .recovering: return 3
+            case .unrecognized(let n): return n
+            }
+        }
+
+        /// The name the .proto file gives this value.
+        public var protoName: String {
+            switch self {
+            case .unspecified: return "ROLE_UNSPECIFIED"
+            case .active: return "ACTIVE"
+            case .standby: return "STANDBY"
+            case .recovering: return "RECOVERING"
+            case .unrecognized(let n): return String(n)
+            }
+        }
+    }
 }
 
 public struct Consent_V1_HealthStatsRequest: Sendable, Hashable {
@@ -96,7 +149,8 @@ public struct Consent_V1_HealthStatsResponse: Sendable, Hashable {
     public var callsCompleted: UInt64 = 0
     public var protocolErrors: UInt64 = 0
     public var methods: [Consent_V1_MethodStats] = []
-    /// Storage: "memory" until the durable log is enabled, then "log".
+    /// Storage: "log at DIR", "PostgreSQL host=… dbname=…" (never a password),
+    /// or "memory (events are lost on exit)".
     public var storage: String = ""
     public var eventsCommitted: UInt64 = 0
     public var residentBytes: UInt64 = 0
@@ -115,10 +169,17 @@ public struct Consent_V1_HealthStatsResponse: Sendable, Hashable {
     /// Requests answered RESOURCE_EXHAUSTED by a call limit (per connection,
     /// per principal: rate, open calls).
     public var callsRefused: UInt64 = 0
+    /// The node's role and the active node's address, as Check reports them.
+    public var role: Consent_V1_HealthCheckResponse.Role = Consent_V1_HealthCheckResponse.Role(rawValue: 0)
+    public var leader: String = ""
+    /// On a standby: events committed to the shared database that this node
+    /// has not applied yet, and seconds since it last caught up (0 when current).
+    public var recordsBehind: UInt64 = 0
+    public var secondsBehind: Double = 0
 
     public init() {}
 
-    public init(uptimeMs: UInt64 = 0, eventLoops: UInt32 = 0, connectionsOpen: UInt64 = 0, connectionsAccepted: UInt64 = 0, callsInFlight: UInt64 = 0, callsCompleted: UInt64 = 0, protocolErrors: UInt64 = 0, methods: [Consent_V1_MethodStats] = [], storage: String = "", eventsCommitted: UInt64 = 0, residentBytes: UInt64 = 0, connectionBufferBytes: UInt64 = 0, connectionsRetained: UInt64 = 0, handshakesPending: UInt64 = 0, connectionsRefused: UInt64 = 0, acceptPauses: UInt64 = 0, callsRefused: UInt64 = 0) {
+    public init(uptimeMs: UInt64 = 0, eventLoops: UInt32 = 0, connectionsOpen: UInt64 = 0, connectionsAccepted: UInt64 = 0, callsInFlight: UInt64 = 0, callsCompleted: UInt64 = 0, protocolErrors: UInt64 = 0, methods: [Consent_V1_MethodStats] = [], storage: String = "", eventsCommitted: UInt64 = 0, residentBytes: UInt64 = 0, connectionBufferBytes: UInt64 = 0, connectionsRetained: UInt64 = 0, handshakesPending: UInt64 = 0, connectionsRefused: UInt64 = 0, acceptPauses: UInt64 = 0, callsRefused: UInt64 = 0, role: Consent_V1_HealthCheckResponse.Role = Consent_V1_HealthCheckResponse.Role(rawValue: 0), leader: String = "", recordsBehind: UInt64 = 0, secondsBehind: Double = 0) {
         self.uptimeMs = uptimeMs
         self.eventLoops = eventLoops
         self.connectionsOpen = connectionsOpen
@@ -136,6 +197,10 @@ public struct Consent_V1_HealthStatsResponse: Sendable, Hashable {
         self.connectionsRefused = connectionsRefused
         self.acceptPauses = acceptPauses
         self.callsRefused = callsRefused
+        self.role = role
+        self.leader = leader
+        self.recordsBehind = recordsBehind
+        self.secondsBehind = secondsBehind
     }
 }
 
@@ -191,6 +256,8 @@ extension Consent_V1_HealthCheckResponse: CBridgedMessage {
         self.init()
         let m = c.pointee
         self.status = Consent_V1_HealthCheckResponse.ServingStatus(rawValue: Int32(bitPattern: m.status.rawValue))
+        self.role = Consent_V1_HealthCheckResponse.Role(rawValue: Int32(bitPattern: m.role.rawValue))
+        self.leader = ProtoBridge.string(m.leader)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -198,6 +265,8 @@ extension Consent_V1_HealthCheckResponse: CBridgedMessage {
         let c = arena.allocate(Consent__V1__HealthCheckResponse.self)
         consent__v1__health_check_response__init(c)
         c.pointee.status = Consent__V1__HealthCheckResponse__ServingStatus(rawValue: UInt32(bitPattern: self.status.rawValue))
+        c.pointee.role = Consent__V1__HealthCheckResponse__Role(rawValue: UInt32(bitPattern: self.role.rawValue))
+        if !self.leader.isEmpty { c.pointee.leader = arena.cString(self.leader) }
         return c
     }
 
@@ -319,6 +388,10 @@ extension Consent_V1_HealthStatsResponse: CBridgedMessage {
         self.connectionsRefused = m.connections_refused
         self.acceptPauses = m.accept_pauses
         self.callsRefused = m.calls_refused
+        self.role = Consent_V1_HealthCheckResponse.Role(rawValue: Int32(bitPattern: m.role.rawValue))
+        self.leader = ProtoBridge.string(m.leader)
+        self.recordsBehind = m.records_behind
+        self.secondsBehind = m.seconds_behind
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -347,6 +420,10 @@ extension Consent_V1_HealthStatsResponse: CBridgedMessage {
         c.pointee.connections_refused = self.connectionsRefused
         c.pointee.accept_pauses = self.acceptPauses
         c.pointee.calls_refused = self.callsRefused
+        c.pointee.role = Consent__V1__HealthCheckResponse__Role(rawValue: UInt32(bitPattern: self.role.rawValue))
+        if !self.leader.isEmpty { c.pointee.leader = arena.cString(self.leader) }
+        c.pointee.records_behind = self.recordsBehind
+        c.pointee.seconds_behind = self.secondsBehind
         return c
     }
 

@@ -41,6 +41,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Load the demo registry (NAV's and Skatteetaten's resources, one demo consumer) at start.
     public var demoRegistry = false
     public var logLevel: ServerLog.Level = .info
+    /// `text` (one line per event) or `json` (one JSON object per line).
+    public var logFormat: ServerLog.Format = .text
+    /// Where the Prometheus metrics endpoint listens (`HOST:PORT`; a bare
+    /// port means 127.0.0.1); empty: no endpoint (docs/OPERATIONS.md).
+    public var metricsListen = ""
     /// How long a consent request waits for the user's answer before it expires.
     public var requestTTLSeconds = 24 * 3600.0
     /// How long an authorization code works after the user accepts (at most an hour).
@@ -84,6 +89,17 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var snapshotKeepsState = false
     /// Cut a final write batch torn by power loss at start instead of refusing.
     public var cutTornFinalBatch = LogOptions().cutTornFinalBatch
+
+    // MARK: PostgreSQL (docs/STORAGE.md, "The PostgreSQL store")
+    /// A libpq connection string or URI; empty: the embedded log in
+    /// `dataDirectory`. With it, the events live in PostgreSQL and
+    /// `dataDirectory` holds this node's snapshots only.
+    public var postgres = ""
+    /// How long the lease holds without renewal (the active node renews it
+    /// with every write and every quarter of this while idle).
+    public var leaseSeconds = 4.0
+    /// `HOST:PORT` clients reach this node at, for the lease (empty: the listen address).
+    public var advertiseAddress = ""
 
     public init() {}
 

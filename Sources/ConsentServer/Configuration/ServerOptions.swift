@@ -17,8 +17,10 @@ public enum ServerCommand: Sendable, Equatable {
     case serve(ServerConfiguration)
     case help
     case version
-    /// `--verify-data`: check the data directory and exit.
+    /// `--verify-data`: check the data directory (or, with `--postgres`, the database) and exit.
     case verifyData(ServerConfiguration)
+    /// `migrate --from-data-dir DIR --to-postgres CONNINFO`: copy an embedded log into PostgreSQL.
+    case migrate(from: String, to: String)
 }
 
 public enum ServerOptions {
@@ -47,6 +49,16 @@ public enum ServerOptions {
         },
         switchOption("cut-torn-final-batch", "at start, cut a last write batch that a power loss tore (damage followed only by records of the same batch) instead of refusing to start", { $0.cutTornFinalBatch ? "true" : "false" }) { c, v throws(ConfigurationError) in
             c.cutTornFinalBatch = try bool(v, "cut-torn-final-batch")
+        },
+        option("postgres", "CONNINFO", "keep the events in PostgreSQL (a libpq connection string or URI) instead of the embedded log; --data-dir then holds this node's snapshots", { $0.postgres }) { c, v in c.postgres = v },
+        option("lease", "SECONDS", "with --postgres: how long the active node's lease holds without renewal", { format($0.leaseSeconds) }) { c, v throws(ConfigurationError) in
+            let n = try seconds(v, "lease")
+            guard n >= 0.5, n <= 60 else { throw ConfigurationError("lease must be from 0.5 to 60 seconds, not '\(v)'") }
+            c.leaseSeconds = n
+        },
+        option("advertise", "HOST:PORT", "with --postgres: the address clients reach this node at, named to them by standbys (default: --listen)", { $0.advertiseAddress }) { c, v throws(ConfigurationError) in
+            _ = try parseHostPort(v)
+            c.advertiseAddress = v
         },
         option("cert", "FILE", "server certificate chain (PEM)", { $0.certificatePath }) { c, v in c.certificatePath = v },
         option("key", "FILE", "server private key (PEM)", { $0.privateKeyPath }) { c, v in c.privateKeyPath = v },
@@ -101,6 +113,18 @@ public enum ServerOptions {
             guard let level = ServerLog.Level(rawValue: v) else { throw ConfigurationError("log-level must be debug, info, warning or error, not '\(v)'") }
             c.logLevel = level
         },
+        option("log-format", "FORMAT", "text (one line per event) or json (one JSON object per line: time, level, message)", { $0.logFormat.rawValue }) { c, v throws(ConfigurationError) in
+            guard let format = ServerLog.Format(rawValue: v) else { throw ConfigurationError("log-format must be text or json, not '\(v)'") }
+            c.logFormat = format
+        },
+        option("metrics-listen", "HOST:PORT", "serve Prometheus metrics at http://HOST:PORT/metrics (a bare PORT listens on 127.0.0.1; default: off)", { $0.metricsListen }) { c, v throws(ConfigurationError) in
+            if let port = UInt16(v) {
+                c.metricsListen = "127.0.0.1:\(port)"
+            } else {
+                _ = try parseHostPort(v)
+                c.metricsListen = v
+            }
+        },
         option("request-ttl", "SECONDS", "how long a consent request waits for the user's answer before it expires", { format($0.requestTTLSeconds) }) { c, v throws(ConfigurationError) in
             c.requestTTLSeconds = try seconds(v, "request-ttl")
         },
@@ -136,6 +160,7 @@ public enum ServerOptions {
     /// Parses `consentd`'s arguments (without the program name).
     /// - Throws: `ConfigurationError` saying which argument is wrong and why.
     public static func parse(_ arguments: [String]) throws(ConfigurationError) -> ServerCommand {
+        if arguments.first == "migrate" { return try parseMigrate(Array(arguments.dropFirst())) }
         var configPath: String?
         var verify = false
         var pairs: [(ServerOption, String, origin: String)] = []
@@ -195,6 +220,37 @@ public enum ServerOptions {
         return verify ? .verifyData(configuration) : .serve(configuration)
     }
 
+    /// `migrate --from-data-dir DIR --to-postgres CONNINFO`.
+    static func parseMigrate(_ arguments: [String]) throws(ConfigurationError) -> ServerCommand {
+        var from: String?
+        var to: String?
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if argument == "-h" || argument == "--help" { return .help }
+            var name = argument
+            var value: String?
+            if let eq = argument.firstIndex(of: "=") {
+                name = String(argument[..<eq])
+                value = String(argument[argument.index(after: eq)...])
+            }
+            guard name == "--from-data-dir" || name == "--to-postgres" else {
+                throw ConfigurationError("migrate: unexpected argument '\(argument)' (usage: consentd migrate --from-data-dir DIR --to-postgres CONNINFO)")
+            }
+            if value == nil {
+                guard index < arguments.count else { throw ConfigurationError("migrate: \(name) needs a value") }
+                value = arguments[index]
+                index += 1
+            }
+            if name == "--from-data-dir" { from = value } else { to = value }
+        }
+        guard let from, !from.isEmpty, let to, !to.isEmpty else {
+            throw ConfigurationError("migrate needs --from-data-dir DIR and --to-postgres CONNINFO (usage: consentd migrate --from-data-dir DIR --to-postgres CONNINFO)")
+        }
+        return .migrate(from: from, to: to)
+    }
+
     private static func applyOption(_ option: ServerOption, _ value: String, _ origin: String, to configuration: inout ServerConfiguration) throws(ConfigurationError) {
         do {
             try option.apply(&configuration, value)
@@ -235,7 +291,8 @@ public enum ServerOptions {
             "consentd — the ConsentHub server",
             "",
             "usage: consentd --cert FILE --key FILE --client-ca FILE --principals FILE [options]",
-            "       consentd --verify-data --data-dir DIR",
+            "       consentd --verify-data --data-dir DIR | --postgres CONNINFO [--data-dir DIR]",
+            "       consentd migrate --from-data-dir DIR --to-postgres CONNINFO",
             "",
             "options (each may also be set in a config file as 'name = value'):",
         ]
@@ -246,13 +303,16 @@ public enum ServerOptions {
             return (flag, option.help + shown)
         }
         rows.append(("--config FILE", "read options from FILE; flags given on the command line win"))
-        rows.append(("--verify-data", "check the data directory (records, checksums, snapshots) without starting; exit 0 healthy, 1 damaged, 2 unusable"))
+        rows.append(("--verify-data", "check the data directory (records, checksums, snapshots), or with --postgres the database's events and this node's snapshots, without starting; exit 0 healthy, 1 damaged, 2 unusable"))
         rows.append(("--version", "print the version and exit"))
         rows.append(("-h, --help", "print this text and exit"))
         let width = rows.map(\.0.count).max() ?? 0
         for (flag, help) in rows {
             lines.append("  " + flag.padding(toLength: width + 2, withPad: " ", startingAt: 0) + help)
         }
+        lines.append("")
+        lines.append("migrate --from-data-dir DIR --to-postgres CONNINFO: copy an embedded log into an empty PostgreSQL database and check that the")
+        lines.append("  state rebuilt from both is identical; exit 0 migrated, 1 failed or different, 2 unusable (see docs/OPERATIONS.md)")
         lines.append("")
         lines.append("signals: SIGTERM/SIGINT drain (GoAway, in-flight calls finish) and exit 0; SIGHUP reloads the principals file and the token keys\n(re-reading --config for signing-key and publish-keys).")
         return lines.joined(separator: "\n")

@@ -34,13 +34,15 @@ public final class ConsentHub: Sendable {
     /// configuration asks for it). Nothing runs in the background until
     /// `startBackgroundWork()`.
     /// - Parameters:
+    ///   - onSweep: told how many requests and consents each expiry sweep
+    ///     marked expired (the metrics).
     ///   - additionalServices: registers extra methods beside the hub's own.
     ///     For tests and test helpers only (a write path for the durability
     ///     tests, the crash test's child); the product registers nothing here.
     /// - Throws: `ConfigurationError` when the demo registry cannot be loaded.
     public init(
         configuration: ServerConfiguration, principals: PrincipalDirectory, tokenKeys: TokenKeys, ledger: ConsentLedger,
-        clock: any WallClock & Sendable = SystemClock(),
+        clock: any WallClock & Sendable = SystemClock(), onSweep: (@Sendable (Int) -> Void)? = nil,
         additionalServices: (inout RouterBuilder, ConsentLedger) -> Void = { _, _ in }
     ) throws(ConfigurationError) {
         self.configuration = configuration
@@ -48,7 +50,27 @@ public final class ConsentHub: Sendable {
         self.tokenKeys = tokenKeys
         self.ledger = ledger
         self.clock = clock
-        demoRegistrationsAdded = configuration.demoRegistry ? try Self.loadDemoRegistry(into: ledger, at: clock.now()) : 0
+        if !configuration.demoRegistry {
+            demoRegistrationsAdded = 0
+        } else if ledger.shared == nil || ledger.role.isActive {
+            demoRegistrationsAdded = try Self.loadDemoRegistry(into: ledger, at: clock.now())
+        } else {
+            // A node of a shared store that is not (yet) active: only the
+            // active node writes, so the registry is loaded by whichever node
+            // becomes active (a no-op once it is there), on the store's node
+            // thread before it commits anything else (the commands only
+            // append; the node commits them next).
+            demoRegistrationsAdded = 0
+            ledger.addRoleObserver { [clock] role in
+                guard role.isActive else { return }
+                do throws(ConfigurationError) {
+                    let added = try Self.loadDemoRegistry(into: ledger, at: clock.now())
+                    if added > 0 { ServerLog.info("demo registry: \(added) registrations added") }
+                } catch {
+                    ServerLog.warning("demo registry: \(error.message)")
+                }
+            }
+        }
         let status = HubStatus(storage: ledger.storageDescription, ledger: ledger)
         self.status = status
 
@@ -60,7 +82,8 @@ public final class ConsentHub: Sendable {
         TokenService.register(into: &builder, ledger: ledger, keys: tokenKeys, clock: clock)
         additionalServices(&builder, ledger)
         expirySweeper = ConsentExpirySweeper(
-            ledger: ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)), clock: clock)
+            ledger: ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)), clock: clock,
+            onSweep: onSweep)
         let router = Router(builder, principals: self.principals)
         self.router = router
         status.router.withLock { $0 = router }

@@ -7,6 +7,7 @@ import ConsentProto
 import ConsentRPC
 import ConsentStore
 import ConsentTransport
+import Dispatch
 import Synchronization
 
 /// A running ConsentHub: the hub's services (`ConsentHub`) behind the TLS
@@ -18,6 +19,11 @@ public final class ConsentHubServer: Sendable {
     private let transport: TransportServer
     /// Returns memory freed by connection churn to the system.
     private let memoryTrimmer: MemoryTrimmer
+    /// The counters of `--metrics-listen` (nil without it: nothing is counted).
+    let metrics: HubMetrics?
+    /// The metrics endpoint, once started.
+    let metricsEndpoint = Mutex<MetricsEndpoint?>(nil)
+    let startedAt = MonotonicInstant.now()
 
     public var configuration: ServerConfiguration { hub.configuration }
     /// The consent state and its durable log.
@@ -54,25 +60,49 @@ public final class ConsentHubServer: Sendable {
         } catch {
             throw ConfigurationError("cannot set up TLS with --cert \(configuration.certificatePath), --key \(configuration.privateKeyPath), --client-ca \(configuration.clientCAPath): \(error)")
         }
+        let metrics = configuration.metricsListen.isEmpty ? nil : HubMetrics()
+        self.metrics = metrics
         let openLedger: ConsentLedger
         if let ledger {
             openLedger = ledger
         } else {
             let residentBefore = HubStatus.residentBytes()
-            do {
-                let options = configuration.logOptions { ServerLog.info("store: \($0)") }
-                openLedger = try ConsentLedger(
-                    directory: configuration.dataDirectory, options: options, configuration: configuration.consentConfiguration)
-            } catch {
-                throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
+            if configuration.usesPostgres {
+                do {
+                    var options = configuration.postgresOptions { ServerLog.info("store: \($0)") }
+                    options.syncObserver = metrics.map { $0.recordSync }
+                    openLedger = try ConsentLedger(postgres: options, configuration: configuration.consentConfiguration)
+                } catch {
+                    throw ConfigurationError("cannot use PostgreSQL (--postgres) with snapshots in \(configuration.dataDirectory): \(error)")
+                }
+            } else {
+                do {
+                    var options = configuration.logOptions { ServerLog.info("store: \($0)") }
+                    options.syncObserver = metrics.map { $0.recordSync }
+                    openLedger = try ConsentLedger(
+                        directory: configuration.dataDirectory, options: options, configuration: configuration.consentConfiguration)
+                } catch {
+                    throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
+                }
             }
             ServerLog.info(openLedger.startupSummary(residentBefore: residentBefore, residentAfter: HubStatus.residentBytes()))
         }
+        var onSweep: (@Sendable (Int) -> Void)?
+        if let metrics { onSweep = { metrics.recordSweep(expired: $0) } }
         let hub = try ConsentHub(
             configuration: configuration, principals: principals, tokenKeys: tokenKeys, ledger: openLedger,
-            additionalServices: additionalServices)
+            onSweep: onSweep, additionalServices: additionalServices)
         self.hub = hub
         if hub.demoRegistrationsAdded > 0 { ServerLog.info("demo registry: \(hub.demoRegistrationsAdded) registrations added") }
+        // A standby of a shared store answers UNAVAILABLE naming the active node.
+        let gate = ActiveNodeGate(next: hub.router, ledger: openLedger)
+        let dispatcher: any CallDispatcher
+        if let metrics {
+            metrics.register(methods: hub.router.methodNames)
+            dispatcher = MetricsDispatcher(next: gate, metrics: metrics)
+        } else {
+            dispatcher = gate
+        }
 
         let transportConfiguration = TransportServer.Configuration(
             host: configuration.listenHost,
@@ -96,7 +126,7 @@ public final class ConsentHubServer: Sendable {
         )
         let transport: TransportServer
         do {
-            transport = try TransportServer(configuration: transportConfiguration, dispatcher: hub.router)
+            transport = try TransportServer(configuration: transportConfiguration, dispatcher: dispatcher)
         } catch {
             throw ConfigurationError("cannot create the server: \(error)")
         }
@@ -110,17 +140,43 @@ public final class ConsentHubServer: Sendable {
     /// - Throws: `ConfigurationError` when the address cannot be bound.
     @discardableResult
     public func start() throws(ConfigurationError) -> SocketAddress {
+        // The metrics endpoint first: a port taken stops the start before
+        // this node listens, competes for a lease or sweeps.
+        try startMetricsEndpoint()
+        let address: SocketAddress
         do {
-            let address = try transport.start()
-            hub.startBackgroundWork()
-            memoryTrimmer.start()
-            return address
+            address = try transport.start()
         } catch {
+            metricsEndpoint.withLock { $0 }?.stop()
             throw ConfigurationError("cannot listen on \(configuration.listenAddress): \(error)")
         }
+        // Follow the shared store and compete for its lease only now,
+        // when the address standbys will name to clients is known.
+        let advertised = advertisedAddress(bound: address)
+        hub.status.address.withLock { $0 = advertised }
+        ledger.startReplication(advertising: advertised)
+        hub.startBackgroundWork()
+        memoryTrimmer.start()
+        return address
     }
 
     public var eventLoopCount: Int { transport.eventLoopCount }
+
+    /// The transport's counters, summed over the loops.
+    var transportStats: TransportServer.Stats { transport.stats }
+
+    /// `--advertise`, else the address bound (a wildcard listen address
+    /// becomes the host name: clients cannot connect to 0.0.0.0).
+    func advertisedAddress(bound: SocketAddress) -> String {
+        if !configuration.advertiseAddress.isEmpty { return configuration.advertiseAddress }
+        var host = configuration.listenHost
+        if host == "0.0.0.0" || host == "::" || host.isEmpty {
+            var buffer = [CChar](repeating: 0, count: 256)
+            gethostname(&buffer, buffer.count - 1)
+            host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return host.contains(":") ? "[\(host)]:\(bound.port)" : "\(host):\(bound.port)"
+    }
 
     /// Re-reads the principals file (SIGHUP). The old directory stays in use if the new one is broken.
     /// - Throws: `ConfigurationError` describing what is wrong with the file.
@@ -144,6 +200,7 @@ public final class ConsentHubServer: Sendable {
     public func shutdownGracefully(completion: @escaping @Sendable () -> Void) {
         hub.beginShutdown()
         memoryTrimmer.stop()
+        metricsEndpoint.withLock { $0 }?.stop()
         transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger] in
             ledger.close()
             completion()
@@ -203,7 +260,24 @@ final class HubStatus: HealthReporting {
         response.storage = storage
         response.eventsCommitted = ledger.durableSequence
         response.residentBytes = Self.residentBytes()
+        (response.role, response.leader) = role
+        if let replica = ledger.replicaStatistics {
+            response.recordsBehind = replica.recordsBehind
+            response.secondsBehind = replica.secondsBehind
+        }
         return response
+    }
+
+    /// The advertised address of this node, once it is known (for `leader` on the active node).
+    let address = Mutex<String>("")
+
+    var role: (role: Consent_V1_HealthCheckResponse.Role, leader: String) {
+        switch ledger.role {
+        case .active: (.active, ledger.shared == nil ? "" : address.withLock { $0 })
+        case .standby(let leader): (.standby, leader ?? "")
+        case .starting, .promoting: (.standby, "")
+        case .fenced, .stopped: (.recovering, "")
+        }
     }
 
     /// Resident set size from /proc/self/statm (pages × page size).

@@ -18,7 +18,8 @@ public final class InProcessHub: Sendable {
     public let hub: ConsentHub
     public let clock: TestClock
     private let clients = Mutex<[InProcessClient]>([])
-    /// The data directory of an `onDisk` hub, removed by `stop()`.
+    /// The data directory of a hub with a `storage` (its log or, with
+    /// PostgreSQL, its snapshots), removed by `stop()`.
     public let dataDirectory: String?
 
     /// The development principals (`consumer`, `datasource`,
@@ -46,15 +47,17 @@ public final class InProcessHub: Sendable {
     ///   - demoRegistry: load NAV's and Skatteetaten's demo resources and BANKEN AS.
     ///   - principals: the principals by name; `defaultPrincipals` unless given.
     ///   - ledger: a ledger to serve instead of a fresh in-memory one.
-    ///   - onDisk: a fresh ledger on a temporary data directory instead of in
-    ///     memory, for tests of what must be durable before the answer (the
-    ///     router then waits for the log's sync, as in consentd).
+    ///   - storage: a durable store instead of memory: the embedded log in a
+    ///     temporary data directory, or a fresh PostgreSQL database (this hub
+    ///     then is its one node, active before the init returns). For tests of
+    ///     what must be durable before the answer (the router then waits for
+    ///     the store's commit, as in consentd) and flows run on both stores.
     ///   - clock: the hub's time (a fresh `TestClock` at the real time now).
     ///   - configure: changes to the configuration (token lifetime, request TTL…).
     ///   - additionalServices: test-only methods beside the hub's own.
     public init(
         demoRegistry: Bool = true, principals: [String: Principal] = InProcessHub.defaultPrincipals,
-        ledger: ConsentLedger? = nil, onDisk: Bool = false, clock: TestClock = TestClock(),
+        ledger: ConsentLedger? = nil, storage: TestStorage? = nil, clock: TestClock = TestClock(),
         configure: (inout ServerConfiguration) -> Void = { _ in },
         additionalServices: (inout RouterBuilder, ConsentLedger) -> Void = { _, _ in }
     ) throws {
@@ -68,12 +71,21 @@ public final class InProcessHub: Sendable {
         if let ledger {
             served = ledger
             dataDirectory = nil
-        } else if onDisk {
+        } else if let storage {
             let directory = TestHub.temporaryDirectory("consenthub-inprocess-data")
             dataDirectory = directory
-            served = try ConsentLedger(
-                directory: directory + "/data", options: configuration.logOptions { _ in },
-                configuration: configuration.consentConfiguration)
+            configuration.dataDirectory = directory + "/data"
+            if let conninfo = try storage.makeDatabase() {
+                configuration.postgres = conninfo
+                served = try ConsentLedger(
+                    postgres: configuration.postgresOptions { _ in }, configuration: configuration.consentConfiguration)
+                served.startReplication(advertising: "in-process")
+                try TestHub.waitUntilActive(served)
+            } else {
+                served = try ConsentLedger(
+                    directory: configuration.dataDirectory, options: configuration.logOptions { _ in },
+                    configuration: configuration.consentConfiguration)
+            }
         } else {
             served = ConsentLedger(configuration: configuration.consentConfiguration)
             dataDirectory = nil
@@ -125,7 +137,7 @@ public final class InProcessHub: Sendable {
     public var tokenKeys: TokenKeys { hub.tokenKeys }
 
     /// Ends the WatchEvents streams and every client's open calls, then
-    /// closes the ledger (and removes an `onDisk` hub's data directory).
+    /// closes the ledger (and removes a durable hub's data directory).
     public func stop() async {
         hub.beginShutdown()
         for client in clients.withLock({ $0 }) { client.close() }
