@@ -69,7 +69,8 @@ struct TokensDocumentTests {
         let shownClaims = "{" + String(decoded[split.upperBound...])
         let parts = token.split(separator: ".").map(String.init)
         func object(_ bytes: [UInt8]?) throws -> NSDictionary {
-            try #require(try JSONSerialization.jsonObject(with: Data(try #require(bytes))) as? NSDictionary)
+            let bytes = try #require(bytes)
+            return try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? NSDictionary)
         }
         #expect(try object(Base64URL.decode(parts[0])) == (try object(Array(shownHeader.utf8))), "the header shown is not the token's")
         #expect(try object(Base64URL.decode(parts[1])) == (try object(Array(shownClaims.utf8))), "the claims shown are not the token's")
