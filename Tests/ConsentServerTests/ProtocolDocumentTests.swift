@@ -59,7 +59,9 @@ struct ProtocolDocumentTests {
         for match in text.matches(of: prose) {
             guard let range = match.output[1].range ?? match.output[2].range else { continue }
             let name = String(text[range])
-            #expect(known.contains(name), "docs/PROTOCOL.md names the option `\(name)`, which consentd does not have")
+            if !known.contains(name) {
+                Issue.record("docs/PROTOCOL.md names the option `\(name)`, which consentd does not have (consentd --help)")
+            }
         }
         // Every option that sets a limit is in the table.
         let limits = ServerOptions.all.map(\.name).filter {
