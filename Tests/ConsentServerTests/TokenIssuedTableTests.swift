@@ -27,7 +27,7 @@ import Testing
         }
     }
 
-    static func verify(_ client: ConsentClient, _ token: String, resource: String, metadata: [String: String]) async -> Answer {
+    static func verify(_ client: InProcessClient, _ token: String, resource: String, metadata: [String: String]) async -> Answer {
         do {
             return .ok(try await client.verify(token, resource: resource, metadata: metadata).serializedBytes())
         } catch {
@@ -36,7 +36,7 @@ import Testing
     }
 
     /// LogUse by token: OK or the refusal (receipts differ by sequence, so only the outcome is compared).
-    static func logUse(_ client: ConsentClient, _ token: String) async -> Answer {
+    static func logUse(_ client: InProcessClient, _ token: String) async -> Answer {
         do {
             _ = try await client.unary(Consent_V1_TokenService.logUse, .init(resource: "5252_1", usedAtMs: 0, consent: .token(token)))
             return .ok([])
@@ -50,10 +50,13 @@ import Testing
         let a = try writeTokenKey(in: keys, name: "a.key")
         let b = try writeTokenKey(in: keys, name: "b.key")
         let ledger = ConsentLedger()
-        let fast = try TestHub(ledger: ledger) { $0.signingKeyPath = a.path; $0.publishKeyPaths = [b.path] }
-        let full = try TestHub(ledger: ledger) { $0.signingKeyPath = a.path; $0.publishKeyPaths = [b.path]; $0.issuedTokenTableSize = 0 }
-        let table = try #require(fast.server.tokenKeys.issued)
-        #expect(full.server.tokenKeys.issued == nil)
+        let clock = TestClock()
+        let fast = try InProcessHub(ledger: ledger, clock: clock) { $0.signingKeyPath = a.path; $0.publishKeyPaths = [b.path] }
+        let full = try InProcessHub(ledger: ledger, clock: clock) {
+            $0.signingKeyPath = a.path; $0.publishKeyPaths = [b.path]; $0.issuedTokenTableSize = 0
+        }
+        let table = try #require(fast.tokenKeys.issued)
+        #expect(full.tokenKeys.issued == nil)
 
         // Tokens issued by the hub with the table: live, revoked, ended (a one-time consent used), one per key.
         let bank = try fast.client("consumer")
@@ -108,10 +111,10 @@ import Testing
 
         // Withdraw key A on both hubs: B signs, A is no longer published.
         for hub in [fast, full] {
-            var rotated = hub.server.configuration
+            var rotated = hub.hub.configuration
             rotated.signingKeyPath = b.path
             rotated.publishKeyPaths = []
-            try hub.server.reloadTokenKeys(from: rotated)
+            try hub.hub.reloadTokenKeys(from: rotated)
         }
         let fresh = try await bank.issueToken(live.id).token
         #expect(TokenText.keyID(of: fresh) == b.keyID)
@@ -131,15 +134,18 @@ import Testing
         let keys = TestHub.makeTemporaryDirectory("issued-table-expiry")
         let a = try writeTokenKey(in: keys, name: "a.key")
         let ledger = ConsentLedger()
-        // Tokens of one second: the test waits for them to run out (no timing is asserted).
-        let fast = try TestHub(ledger: ledger) { $0.signingKeyPath = a.path; $0.tokenLifetimeSeconds = 1 }
-        let full = try TestHub(ledger: ledger) { $0.signingKeyPath = a.path; $0.tokenLifetimeSeconds = 1; $0.issuedTokenTableSize = 0 }
-        let table = try #require(fast.server.tokenKeys.issued)
+        // Tokens of one second, and one test clock for both hubs, moved past their end.
+        let clock = TestClock()
+        let fast = try InProcessHub(ledger: ledger, clock: clock) { $0.signingKeyPath = a.path; $0.tokenLifetimeSeconds = 1 }
+        let full = try InProcessHub(ledger: ledger, clock: clock) {
+            $0.signingKeyPath = a.path; $0.tokenLifetimeSeconds = 1; $0.issuedTokenTableSize = 0
+        }
+        let table = try #require(fast.tokenKeys.issued)
         let bank = try fast.client("consumer")
         let consent = try fast.giveNAVConsent()
         let token = try await bank.exchange(consent.code).token
         #expect(table.count == 1)
-        try await Task.sleep(for: .milliseconds(2100))
+        clock.advance(by: .milliseconds(2100))
 
         let viaTable = try fast.client("datasource")
         let viaFull = try full.client("datasource")
