@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "consent-load", targets: ["consent-load"]),
         .library(name: "ConsentClient", targets: ["ConsentClient"]),
         .library(name: "ConsentLoad", targets: ["ConsentLoad"]),
+        // For FuzzTesting/ (a package of its own, built with libFuzzer): the fuzz targets' checks.
+        .library(name: "ConsentFuzzing", targets: ["ConsentFuzzing"]),
     ],
     targets: [
         // MARK: C libraries
@@ -111,6 +113,14 @@ let package = Package(
             path: "Benchmarks/ExchangeBench",
             swiftSettings: optimise
         ),
+        // What each libFuzzer target checks (FuzzTesting/ runs them, the
+        // regression tests replay their corpora and fail cases), through the
+        // `package` fuzzing seams of the modules they reach (docs/FUZZING.md).
+        .target(
+            name: "ConsentFuzzing",
+            dependencies: ["ConsentRPC", "ConsentProto", "ConsentTransport", "ConsentCore", "ConsentToken", "ConsentServer", "ConsentOpenSSL"]
+        ),
+
         // Test helper, not a product: consentd plus a test-only write, for the kill -9 test.
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),
@@ -131,6 +141,7 @@ let package = Package(
             name: "ConsentctlTests",
             dependencies: ["ConsentCLI", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"]
         ),
+        .testTarget(name: "ConsentFuzzingTests", dependencies: ["ConsentFuzzing", "ConsentProto"]),
         .testTarget(
             name: "ConsentLoadTests",
             dependencies: ["ConsentLoad", "ConsentCLI", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto"]
