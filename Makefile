@@ -19,8 +19,13 @@ LISTEN ?= 127.0.0.1:7443
 DATA_DIR ?= ./data
 CERT_DIR ?= ./dev-certs
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
+# make fuzz: seconds per target, targets at once (two on this 2-core machine).
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 2
+# make test-fuzz-short: seconds per target (nine targets, two at a time).
+FUZZ_SHORT_SECONDS ?= 5
 
-.PHONY: all deps deps-proto build release test test-swift test-python test-demo-apps proto check-proto run bench clean
+.PHONY: all deps deps-proto build release test test-swift test-python test-demo-apps test-fuzz-short fuzz fuzz-corpus test-sanitizers proto check-proto run bench clean
 
 all: build
 
@@ -73,6 +78,24 @@ test: deps check-proto
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-demo-apps
+	$(MAKE) --no-print-directory test-fuzz-short
+
+# The libFuzzer targets of FuzzTesting/ (docs/FUZZING.md), built with
+# AddressSanitizer into .build-fuzz (the normal build stays plain). The short
+# run replays every fail case, then fuzzes each target a few seconds from its
+# seed corpus with a fixed seed; `make fuzz` fuzzes each FUZZ_SECONDS (default
+# 10 minutes), keeps crashing inputs in FuzzTesting/FailCases/<target>/ and
+# prints executions, coverage and crashes per target.
+test-fuzz-short: deps
+	Tools/fuzz.sh short $(FUZZ_SHORT_SECONDS) $(FUZZ_JOBS)
+
+fuzz: deps
+	Tools/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_JOBS)
+
+# Writes the seed corpora (FuzzTesting/Corpus) again from a hub's real traffic.
+fuzz-corpus: deps
+	$(SWIFT) build --product consent-fuzz-corpus
+	"$$($(SWIFT) build --show-bin-path)/consent-fuzz-corpus" FuzzTesting/Corpus
 
 # The Python client, installed as a user would (`pip install ./Clients/python`;
 # its dependencies come from `deps`), tested against a live consentd from the
@@ -100,4 +123,4 @@ bench: release
 	Tools/bench.sh "$(RELEASE_BIN)"
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-asan .build-tsan

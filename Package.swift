@@ -121,6 +121,13 @@ let package = Package(
             dependencies: ["ConsentRPC", "ConsentProto", "ConsentTransport", "ConsentCore", "ConsentToken", "ConsentServer", "ConsentOpenSSL"]
         ),
 
+        // Writes the fuzz targets' seed corpora from real traffic (make fuzz-corpus).
+        .executableTarget(
+            name: "consent-fuzz-corpus",
+            dependencies: ["ConsentFuzzing", "ConsentTesting", "ConsentClient", "ConsentCore", "ConsentProto", "ConsentRPC", "ConsentStore", "ConsentTransport"],
+            path: "Tools/FuzzCorpus"
+        ),
+
         // Test helper, not a product: consentd plus a test-only write, for the kill -9 test.
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),

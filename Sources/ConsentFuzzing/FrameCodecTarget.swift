@@ -13,7 +13,9 @@ extension FuzzTarget {
     /// Input: one frame body (no length prefix).
     public static let frameCodec = FuzzTarget("FuzzFrameCodec") { body throws(FuzzFailure) in
         let hand = WireFuzzingSeam.decode(body)
-        let reference = Result { () throws(ProtoDecodingError) in try Consent_V1_Frame(serializedBytes: body) }
+        // The transport compares metadata keys in lower case (ConsentRPC's
+        // `Metadata` stores them so); protobuf-c keeps them as sent.
+        let reference = Result { () throws(ProtoDecodingError) in try Consent_V1_Frame(serializedBytes: body) }.map(lowercasingKeys)
         switch (hand, reference) {
         case (.success(let a), .success(let b)) where a == b:
             try requireEncodersAgree(b)
@@ -28,6 +30,24 @@ extension FuzzTarget {
                   protobuf-c:   \(describe(reference))
                 """)
         }
+    }
+
+    /// `frame` with its metadata and trailer keys in lower case.
+    static func lowercasingKeys(_ frame: Consent_V1_Frame) -> Consent_V1_Frame {
+        var frame = frame
+        func lower(_ entries: inout [Consent_V1_MetadataEntry]) {
+            for i in entries.indices { entries[i].key = entries[i].key.lowercased() }
+        }
+        switch frame.kind {
+        case .request(var r):
+            lower(&r.metadata)
+            frame.kind = .request(r)
+        case .response(var r):
+            lower(&r.trailers)
+            frame.kind = .response(r)
+        default: break
+        }
+        return frame
     }
 
     /// The hand encoder against protobuf-c's for a frame both decoders read alike.
