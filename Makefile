@@ -92,6 +92,13 @@ test-fuzz-short: deps
 fuzz: deps
 	Tools/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
+# The Swift test suite under AddressSanitizer (with LeakSanitizer), then under
+# ThreadSanitizer, each in a scratch path of its own (.build-asan, .build-tsan).
+# Not part of `make test`: docs/FUZZING.md says how long each takes.
+test-sanitizers: deps
+	Tools/sanitizers.sh address
+	Tools/sanitizers.sh thread
+
 # Writes the seed corpora (FuzzTesting/Corpus) again from a hub's real traffic.
 fuzz-corpus: deps
 	$(SWIFT) build --product consent-fuzz-corpus

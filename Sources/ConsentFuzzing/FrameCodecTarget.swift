@@ -119,9 +119,10 @@ enum FrameCodecDifferences {
     ///   the hand codec refuses it, protobuf-c takes it
     ///   (FailCases/FuzzFrameCodec/varint-wider-than-64-bits); the
     ///   transport's strict check of protobuf-c's input refuses both;
-    /// - a tag written in more than 5 bytes (a field number that fits, padded
-    ///   with `80`s): protobuf-c refuses it, the hand codec takes it
-    ///   (FailCases/FuzzFrameCodec/tag-longer-than-5-bytes);
+    /// - a tag or a length written in more than 5 bytes (a value that fits,
+    ///   padded with `80`s): protobuf-c refuses it, the hand codec takes it
+    ///   (FailCases/FuzzFrameCodec/tag-longer-than-5-bytes*,
+    ///   length-longer-than-5-bytes);
     /// - `kind` set more than once: protobuf-c keeps the last occurrence alone
     ///   (`Response{status_code: 767}` then `Response{}` is status 0), the hand
     ///   codec merges occurrences of the same member as protobuf's spec says
@@ -146,9 +147,10 @@ enum FrameCodecDifferences {
         Finding(name: FrameStrictRules.varintOver64Bits, probes: [[0x58, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02]]) {
             FrameStrictRules.broken(by: $0).contains(FrameStrictRules.varintOver64Bits)
         },
-        Finding(name: FrameStrictRules.longTag, probes: [[0xB2, 0xB9, 0x8D, 0xFF, 0x8D, 0x00, 0x00]]) {
-            FrameStrictRules.broken(by: $0).contains(FrameStrictRules.longTag)
-        },
+        Finding(name: FrameStrictRules.longVarint, probes: [
+            [0xB2, 0xB9, 0x8D, 0xFF, 0x8D, 0x00, 0x00],
+            [0x12, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00],
+        ]) { FrameStrictRules.broken(by: $0).contains(FrameStrictRules.longVarint) },
         Finding(name: "kind set more than once", probes: [
             [0x1A, 0x05, 0x08, 0xFF, 0x05, 0x48, 0x1A, 0x1A, 0x00],
             [0x2A, 0x02, 0x2A, 0x02, 0x2A, 0x02, 0x7A, 0x02],
@@ -172,7 +174,7 @@ enum FrameStrictRules {
     static let uncleanString = "a string that is not UTF-8 without NUL"
     static let zeroFieldNumber = "a field number 0"
     static let varintOver64Bits = "a 10-byte varint wider than 64 bits"
-    static let longTag = "a tag longer than 5 bytes"
+    static let longVarint = "a tag or length longer than 5 bytes"
 
     private enum Field { case uint32, string, message([UInt64: Field]), other }
 
@@ -242,7 +244,7 @@ enum FrameStrictRules {
         while index < bytes.count {
             let tagStart = index
             guard let tag = varint() else { return }
-            if index - tagStart > 5 { found.insert(longTag) }
+            if index - tagStart > 5 { found.insert(longVarint) }
             let number = tag >> 3
             if number > (1 << 29) - 1 { found.insert(fieldNumberAboveMaximum) }
             if number == 0 { found.insert(zeroFieldNumber) }
@@ -253,7 +255,9 @@ enum FrameStrictRules {
             case 1: index += 8
             case 5: index += 4
             case 2:
+                let lengthStart = index
                 guard let length = varint(), length <= UInt64(bytes.count - index) else { return }
+                if index - lengthStart > 5 { found.insert(longVarint) }
                 let field = Array(bytes[index..<index + Int(length)])
                 index += Int(length)
                 switch schema[number] {
