@@ -4,16 +4,25 @@ SWIFT ?= swift
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-SYSTEM_PKGS := libssl-dev libprotobuf-c-dev pkg-config openssl
+SYSTEM_PKGS := libssl-dev libprotobuf-c-dev libpq-dev pkg-config openssl
 PROTO_PKGS := protobuf-c-compiler
+# The tests and benchmarks start a throwaway PostgreSQL server of their own
+# (initdb, pg_ctl; pgbench for make bench).
+TEST_PKGS := postgresql
 # Python packages for the generators and the Python client's tests. grpcio-tools
 # is pinned: its protoc decides the _pb2 code that is committed.
 GRPC_TOOLS := grpcio-tools==1.85.1
 PY_PKGS := protobuf pytest joserfc setuptools
-# The demo web apps (Clients/demo-bank, Clients/demo-datasource); tzdata gives
-# them Europe/Oslo for the Norwegian times they write.
-DEMO_PY_PKGS := flask flask-wtf gunicorn joserfc
-DEMO_SYSTEM_PKGS := tzdata
+# The web apps under Clients/ (the portal, the demo bank and data source:
+# Flask, Jinja2 comes with it) and their browser tests; tzdata gives them
+# Europe/Oslo for the Norwegian times they write; chromium and its driver run
+# the browser tests and the screenshots.
+WEB_PY_PKGS := flask flask-wtf gunicorn joserfc selenium
+WEB_SYSTEM_PKGS := tzdata
+BROWSER_PKGS := chromium chromium-driver
+# The web apps and the demo launcher, installed as a deployment would (their
+# dependencies come from the lists above).
+WEB_APPS := ./Clients/python ./Clients/portal ./Clients/demo-datasource ./Clients/demo-bank ./Clients/demo
 
 LISTEN ?= 127.0.0.1:7443
 DATA_DIR ?= ./data
@@ -25,7 +34,12 @@ FUZZ_JOBS ?= 2
 # make test-fuzz-short: seconds per target (nine targets, two at a time).
 FUZZ_SHORT_SECONDS ?= 5
 
-.PHONY: all deps deps-proto build release test test-swift test-python test-demo-apps test-fuzz-short fuzz fuzz-corpus test-sanitizers proto check-proto run bench clean
+DEMO_DIR ?= ./demo-data
+TEST_BIN = $${CONSENTHUB_BIN:-$$($(SWIFT) build --show-bin-path)}
+
+.PHONY: all deps deps-test deps-proto deps-web deps-browser build release test test-swift test-python test-portal test-demo-apps \
+	test-browser test-failover test-fuzz-short fuzz fuzz-corpus test-sanitizers proto check-proto run demo screenshots bench \
+	bench-postgres clean
 
 all: build
 
@@ -47,6 +61,9 @@ endef
 deps:
 	$(call apt_install,$(SYSTEM_PKGS) $(PROTO_PKGS))
 	$(call pip_install,$(PY_PKGS))
+
+deps-test: deps
+	$(call apt_install,$(TEST_PKGS))
 
 deps-proto: deps
 	@$(PYTHON) -c "import grpc_tools, importlib.metadata as m; assert m.version('grpcio-tools') == '$(GRPC_TOOLS)'.split('==')[1]" 2>/dev/null || \
@@ -73,11 +90,13 @@ proto: deps-proto
 check-proto: deps-proto
 	Tools/check-generated.sh
 
-test: deps check-proto
+test: deps-test check-proto
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-portal
 	$(MAKE) --no-print-directory test-demo-apps
+	$(MAKE) --no-print-directory test-browser
 	$(MAKE) --no-print-directory test-fuzz-short
 
 # The libFuzzer targets of FuzzTesting/ (docs/FUZZING.md), built with
@@ -95,7 +114,7 @@ fuzz: deps
 # The Swift test suite under AddressSanitizer (with LeakSanitizer), then under
 # ThreadSanitizer, each in a scratch path of its own (.build-asan, .build-tsan).
 # Not part of `make test`: docs/FUZZING.md says how long each takes.
-test-sanitizers: deps
+test-sanitizers: deps-test
 	Tools/sanitizers.sh address
 	Tools/sanitizers.sh thread
 
@@ -111,23 +130,59 @@ test-python: deps
 	$(PYTHON) -m pip install -q --no-deps --no-build-isolation --root-user-action=ignore ./Clients/python
 	CONSENTHUB_BIN="$$($(SWIFT) build --show-bin-path)" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/python/tests
 
-# The demo bank and data source, installed as a deployment would install
-# them (their dependencies from the lists above), each tested with Flask's
-# test client and under gunicorn against a live consentd from the build
-# (or from $CONSENTHUB_BIN when set).
-test-demo-apps: deps
-	$(call apt_install,$(DEMO_SYSTEM_PKGS))
-	$(call pip_install,$(DEMO_PY_PKGS))
-	$(PYTHON) -m pip install -q --no-deps --no-build-isolation --root-user-action=ignore ./Clients/python ./Clients/demo-datasource ./Clients/demo-bank
-	bin="$${CONSENTHUB_BIN:-$$($(SWIFT) build --show-bin-path)}"; \
+# The web apps and the demo launcher, and what they need.
+deps-web: deps
+	$(call apt_install,$(WEB_SYSTEM_PKGS))
+	$(call pip_install,$(WEB_PY_PKGS))
+	$(PYTHON) -m pip install -q --no-deps --no-build-isolation --root-user-action=ignore $(WEB_APPS)
+
+deps-browser: deps-web
+	$(call apt_install,$(BROWSER_PKGS))
+
+# The citizen's portal (Clients/portal), tested with Flask's test client and
+# under gunicorn against a live consentd from the build above (or from
+# $CONSENTHUB_BIN when set).
+test-portal: deps-web
+	CONSENTHUB_BIN="$(TEST_BIN)" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/portal/tests
+
+# The demo bank and data source, each tested with Flask's test client and
+# under gunicorn against a live consentd.
+test-demo-apps: deps-web
+	bin="$(TEST_BIN)"; \
 	CONSENTHUB_BIN="$$bin" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/demo-datasource/tests && \
 	CONSENTHUB_BIN="$$bin" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/demo-bank/tests
+
+# The whole story in headless Chromium: consentd, the portal, the bank and the
+# data source started on free ports, clicked through (Clients/demo/tests). A
+# failing test leaves a screenshot, the page and the logs (it says where).
+test-browser: deps-browser
+	CONSENTHUB_BIN="$(TEST_BIN)" $(PYTHON) -m pytest -q -p no:cacheprovider Clients/demo/tests
 
 run: release
 	Tools/run-dev.sh "$(RELEASE_BIN)" "$(LISTEN)" "$(DATA_DIR)" "$(CERT_DIR)"
 
-bench: release
+# The clickable story: consentd, the portal, the bank and the data source over
+# HTTPS with the development CA (certificates, data and logs in $(DEMO_DIR));
+# prints one URL each; Ctrl-C stops all four.
+demo: release deps-web
+	$(PYTHON) -m consent_demo --bin "$(RELEASE_BIN)" --dir "$(DEMO_DIR)"
+
+# Regenerates the README's screenshots (docs/screenshots/*.png) from a fresh stack.
+screenshots: build deps-browser
+	$(PYTHON) -m consent_demo.screenshots --bin "$$($(SWIFT) build --show-bin-path)" --out docs/screenshots
+
+bench: deps-test release
 	Tools/bench.sh "$(RELEASE_BIN)"
+
+# Only the PostgreSQL block of make bench: ratios to the embedded log and to
+# pgbench, failover time over 20 trials.
+bench-postgres: deps-test release
+	Tools/bench-postgres.sh "$(RELEASE_BIN)"
+
+# The issue's long form of the failover tests: 20 kill -9 rounds (make test runs 3).
+test-failover: deps-test
+	$(SWIFT) build --build-tests
+	CONSENTHUB_FAILOVER_ROUNDS=20 $(SWIFT) test --skip-build --filter FailoverTests
 
 clean:
 	rm -rf .build .build-fuzz .build-asan .build-tsan

@@ -256,6 +256,7 @@ extension Tables {
             entries.append(.init(deadline: deadline, slot: slot, kind: kind))
         }
         t.deadlines = DeadlineHeap(entries: entries)
+        t.openRequestsByConsumer = t.countOpenRequests()
         guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after the snapshot") }
         return t
     }

@@ -90,6 +90,7 @@ extension Tables {
                 language: created.language?.rawValue ?? 0,
                 kind: created.kind)
             records.append(record)
+            openRequestsByConsumer[record.consumer, default: 0] += 1
             slotByID[created.id] = slot
             if let party = created.offeredBy { link(slot, party: party.key) }
             if let key = created.idempotencyKey {
@@ -104,6 +105,7 @@ extension Tables {
         case .requestAccepted(let accepted):
             guard let slot = slotByID[accepted.id] else { log.append(entry); return lastSequence }
             let s = Int(slot)
+            closeOpenRequest(s)
             records[s].stored = .accepted
             records[s].decidedAt = time
             if case .endUser(let user) = event.actor {
@@ -124,6 +126,7 @@ extension Tables {
         case .requestRejected(let id, let party):
             guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
             let s = Int(slot)
+            closeOpenRequest(s)
             records[s].stored = .rejected
             records[s].decidedAt = time
             if case .endUser(let user) = event.actor {
@@ -172,6 +175,7 @@ extension Tables {
         case .requestExpired(let id):
             guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
             if records[Int(slot)].stored == .created {
+                closeOpenRequest(Int(slot))
                 records[Int(slot)].stored = .expired
                 // It ended when the answer was due, not when the sweep noticed
                 // (a minute later, or hours if the hub was down).
@@ -194,6 +198,21 @@ extension Tables {
     }
 
     // MARK: Helpers
+
+    /// A request leaves `created` (answered or expired): one open request fewer for its consumer.
+    private mutating func closeOpenRequest(_ s: Int) {
+        guard records[s].stored == .created else { return }
+        let consumer = records[s].consumer
+        let open = openRequestsByConsumer[consumer, default: 0]
+        openRequestsByConsumer[consumer] = open > 1 ? open - 1 : nil
+    }
+
+    /// `openRequestsByConsumer` counted from the records (after a snapshot).
+    func countOpenRequests() -> [UInt32: Int] {
+        var counts: [UInt32: Int] = [:]
+        for record in records where record.stored == .created { counts[record.consumer, default: 0] += 1 }
+        return counts
+    }
 
     private mutating func appendRegistry(_ resource: ResourceID, consumer: UInt32) -> UInt32 {
         registryLog.append(RegistryLogEntry(resource: resource, consumer: consumer))

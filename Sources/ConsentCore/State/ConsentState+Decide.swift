@@ -51,7 +51,8 @@ extension ConsentState {
             result = try decideCreate(request, consumer: consumer, now: now, random: &random, out: &out)
         case .createRequestFromQuery(let query, let key):
             let consumer = try requireQuerySubmitter(actor)
-            let (coveredBy, request) = try NewConsentRequest.parse(altinnQuery: query, idempotencyKey: key)
+            var (coveredBy, request) = try NewConsentRequest.parse(altinnQuery: query, idempotencyKey: key)
+            if case .portal(_, let user) = actor { request = try request.bound(to: user) }
             result = try decideCreate(request, consumer: try queryConsumer(coveredBy, caller: consumer),
                                       now: now, random: &random, out: &out)
 

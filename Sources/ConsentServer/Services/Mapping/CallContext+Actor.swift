@@ -11,7 +11,7 @@ extension CallContext {
     ///   (`PortalMetadata`); believed only from a principal with that role.
     /// - Throws: `PERMISSION_DENIED` when the principal id is not an organisation
     ///   number; for the portal, `UNAUTHENTICATED` when no user is stated and
-    ///   `INVALID_ARGUMENT` naming the metadata key that is malformed.
+    ///   `INVALID_ARGUMENT` naming the metadata key that is malformed or repeated.
     func actor(as roles: [Role]) throws(RPCError) -> Actor {
         try actorWithRole(as: roles).actor
     }
@@ -54,6 +54,13 @@ extension CallContext {
     /// A missing user id means nobody is logged in (`UNAUTHENTICATED`); anything
     /// present but malformed is the portal's mistake (`INVALID_ARGUMENT`).
     func endUser() throws(RPCError) -> EndUser {
+        for key in PortalMetadata.identityKeys {
+            let count = metadata.occurrences(of: key)
+            guard count <= 1 else {
+                throw ProtoField.invalid(key, reason: "metadata_repeated",
+                                         "is given \(count) times; the portal states one user, and each of their attributes once")
+            }
+        }
         guard let idText = metadata[PortalMetadata.userID], !idText.isEmpty else {
             throw RPCError(
                 .unauthenticated,
