@@ -5,8 +5,8 @@ extension FuzzTarget {
     /// The hand-written `Frame` codec of the hot path (ConsentTransport's
     /// `Wire`) against libprotobuf-c (ConsentProto), which reads `rpc.proto`
     /// itself: for every frame body both accept with equal values or both
-    /// refuse, except for the deliberate differences PROTOCOL.md documents
-    /// (`FrameCodecDifferences`). And the other way: what the hand encoder
+    /// refuse, except for the one deliberate difference PROTOCOL.md documents
+    /// (`FrameCodecDifferences`: the hand codec refuses a `kind` set twice). And the other way: what the hand encoder
     /// writes for a frame protobuf-c read is byte for byte what protobuf-c
     /// writes, and both decoders read it back as the same frame.
     ///
@@ -22,7 +22,7 @@ extension FuzzTarget {
         case (.failure, .failure):
             break
         default:
-            if FrameCodecDifferences.explain(body) != nil { return }
+            if FrameCodecDifferences.explain(body, hand: hand) != nil { return }
             let rules = FrameStrictRules.broken(by: body)
             throw FuzzFailure("""
                 the codecs disagree on the frame body \(hex(body))\(rules.isEmpty ? "" : " (it has \(rules.sorted().joined(separator: ", ")))"):
@@ -80,94 +80,38 @@ extension FuzzTarget {
     }
 }
 
-/// Where the two Frame codecs may still disagree, and why: findings recorded
-/// for the transport's Frame codec, which its own work fixes (docs/FUZZING.md,
-/// "Findings"). Each is allowed only while the codecs still disagree on the
-/// finding's own examples (`probes`); once the transport's codec settles it,
-/// the fuzzer holds the codecs to full agreement on that point without anyone
-/// having to remember to tighten this list.
+/// Where the two Frame codecs may disagree, on purpose (docs/PROTOCOL.md §2):
+/// nowhere but here. The transport's hardening settled what the first runs
+/// found (field numbers above 2^29 − 1, `uint32` values wider than 32 bits,
+/// strings that are not UTF-8 without NUL, field number 0 in a long tag, a
+/// varint wider than 64 bits: both refuse), and the hand codec now refuses a
+/// tag or a length written in more than 5 bytes as libprotobuf-c does
+/// (FailCases/FuzzFrameCodec/*-longer-than-5-bytes*): on all of these the
+/// fuzzer holds the codecs to agreement.
+///
+/// The one difference left is deliberate: a Frame that sets `kind` more than
+/// once. libprotobuf-c keeps the last occurrence alone (`Response{status_code:
+/// 767}` then `Response{}` is status 0); protobuf's spec would merge two of the
+/// same member; the hand codec refuses the frame, since no client sends it and
+/// either reading lets the same bytes mean two things
+/// (FailCases/FuzzFrameCodec/oneof-*). It is allowed only in that direction:
+/// the hand codec refuses for that reason, whatever libprotobuf-c does.
 enum FrameCodecDifferences {
-    struct Finding: Sendable {
-        var name: String
-        /// Frame bodies showing the difference.
-        var probes: [[UInt8]]
-        var applies: @Sendable (UnsafeRawBufferPointer) -> Bool
+    /// The hand codec's reason for refusing a frame that sets `kind` twice.
+    static let kindSetTwice = "Frame.kind set more than once"
 
-        /// Whether the two codecs still disagree on one of the probes.
-        var isOpen: Bool {
-            probes.contains { probe in
-                probe.withUnsafeBytes { body in
-                    let hand = try? WireFuzzingSeam.decode(body).get()
-                    let reference = try? Consent_V1_Frame(serializedBytes: body)
-                    return hand != reference
-                }
-            }
-        }
-    }
-
-    /// Issue 11 ("Info"): the hand codec skipped field numbers above 2^29 − 1
-    /// (libprotobuf-c refuses them from 5-byte tags on), took strings that are
-    /// not UTF-8 or hold a NUL (libprotobuf-c cuts them at the NUL), and
-    /// truncated `call_id`/`deadline_ms` wider than 32 bits. The transport's
-    /// hardening makes both codecs refuse all of these (PROTOCOL.md §2).
-    /// FuzzFrameCodec found more:
-    /// - a tag of field number 0 written in more than one byte (`80 00`):
-    ///   protobuf-c checks only the first byte and skips it as an unknown
-    ///   field, the hand codec refuses it as §10 says
-    ///   (FailCases/FuzzFrameCodec/field-0-in-a-two-byte-tag);
-    /// - a 10-byte varint whose last byte is above 1 does not fit in 64 bits:
-    ///   the hand codec refuses it, protobuf-c takes it
-    ///   (FailCases/FuzzFrameCodec/varint-wider-than-64-bits); the
-    ///   transport's strict check of protobuf-c's input refuses both;
-    /// - a tag or a length written in more than 5 bytes (a value that fits,
-    ///   padded with `80`s): protobuf-c refuses it, the hand codec takes it
-    ///   (FailCases/FuzzFrameCodec/tag-longer-than-5-bytes*,
-    ///   length-longer-than-5-bytes);
-    /// - `kind` set more than once: protobuf-c keeps the last occurrence alone
-    ///   (`Response{status_code: 767}` then `Response{}` is status 0), the hand
-    ///   codec merges occurrences of the same member as protobuf's spec says
-    ///   (767) by parsing their concatenation, so two halves that are each
-    ///   malformed make a valid message, and it does not parse a member a
-    ///   later one replaces, so a malformed Pong followed by a Cancel is a
-    ///   Cancel (FailCases/FuzzFrameCodec/oneof-*). Left to the transport's
-    ///   codec to decide (e.g. refuse a frame whose kind is set twice).
-    static let findings: [Finding] = [
-        Finding(name: FrameStrictRules.fieldNumberAboveMaximum, probes: [[0xFA, 0xFF, 0xC1, 0xFB, 0xE5, 0xC1, 0x00, 0x00]]) {
-            FrameStrictRules.broken(by: $0).contains(FrameStrictRules.fieldNumberAboveMaximum)
-        },
-        Finding(name: FrameStrictRules.wideUInt32, probes: [[0x08, 0x80, 0x80, 0x80, 0x80, 0x10, 0x32, 0x00]]) {
-            FrameStrictRules.broken(by: $0).contains(FrameStrictRules.wideUInt32)
-        },
-        Finding(name: FrameStrictRules.uncleanString, probes: [[0x08, 0x01, 0x12, 0x03, 0x0A, 0x01, 0xFF], [0x08, 0x01, 0x12, 0x04, 0x0A, 0x02, 0x61, 0x00]]) {
-            FrameStrictRules.broken(by: $0).contains(FrameStrictRules.uncleanString)
-        },
-        Finding(name: FrameStrictRules.zeroFieldNumber, probes: [[0x80, 0x00, 0x01]]) {
-            FrameStrictRules.broken(by: $0).contains(FrameStrictRules.zeroFieldNumber)
-        },
-        Finding(name: FrameStrictRules.varintOver64Bits, probes: [[0x58, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02]]) {
-            FrameStrictRules.broken(by: $0).contains(FrameStrictRules.varintOver64Bits)
-        },
-        Finding(name: FrameStrictRules.longVarint, probes: [
-            [0xB2, 0xB9, 0x8D, 0xFF, 0x8D, 0x00, 0x00],
-            [0x12, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00],
-        ]) { FrameStrictRules.broken(by: $0).contains(FrameStrictRules.longVarint) },
-        Finding(name: "kind set more than once", probes: [
-            [0x1A, 0x05, 0x08, 0xFF, 0x05, 0x48, 0x1A, 0x1A, 0x00],
-            [0x2A, 0x02, 0x2A, 0x02, 0x2A, 0x02, 0x7A, 0x02],
-            [0x3A, 0x01, 0x00, 0x2A, 0x00],
-        ]) { FrameStrictRules.kindOccurrences(in: $0) > 1 },
-    ]
-
-    static let open: [Finding] = findings.filter(\.isOpen)
-
-    /// The open finding that explains a disagreement on `body`, or nil when the codecs must agree.
-    static func explain(_ body: UnsafeRawBufferPointer) -> String? {
-        open.first { $0.applies(body) }?.name
+    /// The deliberate difference that explains a disagreement on `body`, or
+    /// nil when the codecs must agree.
+    static func explain(_ body: UnsafeRawBufferPointer, hand: Result<Consent_V1_Frame, WireRefusal>) -> String? {
+        guard case .failure(let refusal) = hand, refusal.reason == kindSetTwice,
+              FrameStrictRules.kindOccurrences(in: body) > 1 else { return nil }
+        return kindSetTwice
     }
 }
 
-/// A walk over a Frame body that finds which of the strict rules it breaks:
-/// the rules' own reading of the bytes, independent of both codecs.
+/// A walk over a Frame body that finds which of the decoding rules of
+/// PROTOCOL.md §2 it breaks, by the rules' own reading of the bytes,
+/// independent of both codecs: a disagreement's report names them.
 enum FrameStrictRules {
     static let fieldNumberAboveMaximum = "a field number above 2^29 - 1"
     static let wideUInt32 = "a uint32 field wider than 32 bits"
