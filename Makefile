@@ -6,6 +6,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SYSTEM_PKGS := libssl-dev libprotobuf-c-dev libpq-dev pkg-config openssl
 PROTO_PKGS := protobuf-c-compiler
+# For check-proto-other-languages only: Debian's protoc (its Java and C#
+# generators), the protobuf runtime for Java and a JDK to compile against it.
+OTHER_LANGUAGE_PKGS := protobuf-compiler libprotobuf-java default-jdk-headless
 # The tests and benchmarks start a throwaway PostgreSQL server of their own
 # (initdb, pg_ctl; pgbench for make bench).
 TEST_PKGS := postgresql
@@ -38,8 +41,8 @@ DEMO_DIR ?= ./demo-data
 TEST_BIN = $${CONSENTHUB_BIN:-$$($(SWIFT) build --show-bin-path)}
 
 .PHONY: all deps deps-test deps-proto deps-web deps-browser build release test test-swift test-python test-portal test-demo-apps \
-	test-browser test-failover test-fuzz-short fuzz fuzz-corpus test-sanitizers proto check-proto run demo screenshots bench \
-	bench-postgres clean
+	test-browser test-failover test-fuzz-short fuzz fuzz-corpus test-sanitizers proto check-proto check-proto-other-languages run demo \
+	screenshots bench bench-postgres clean
 
 all: build
 
@@ -89,6 +92,18 @@ proto: deps-proto
 # Fails when the committed generated code is not what `make proto` writes now.
 check-proto: deps-proto
 	Tools/check-generated.sh
+
+# What a bank writing Java or .NET does with Proto/: generates code with the
+# options the files set (java_package no.consenthub.v1, csharp_namespace
+# ConsentHub.V1) and compiles the Java against the protobuf runtime. Not part
+# of `make test` (it needs a JDK); run it after changing Proto/.
+check-proto-other-languages:
+	$(call apt_install,$(OTHER_LANGUAGE_PKGS))
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; mkdir -p "$$tmp/java" "$$tmp/cs" "$$tmp/classes"; \
+	(cd Proto && protoc -I . --java_out="$$tmp/java" --csharp_out="$$tmp/cs" consent/v1/*.proto) && \
+	test -f "$$tmp/java/no/consenthub/v1/Frame.java" && grep -q "namespace ConsentHub.V1" "$$tmp/cs/Rpc.cs" && \
+	javac -nowarn -d "$$tmp/classes" -cp /usr/share/java/protobuf.jar $$(find "$$tmp/java" -name '*.java') && \
+	echo "Proto/ generates Java (no.consenthub.v1, $$(find "$$tmp/java" -name '*.java' | wc -l) files, compiled) and C# (ConsentHub.V1)"
 
 test: deps-test check-proto
 	$(SWIFT) build --build-tests

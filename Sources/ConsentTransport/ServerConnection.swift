@@ -356,7 +356,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         case .dispatch:
             break
         case .refuseShuttingDown:
-            writeResponse(callID, CallResult(code: .unavailable, message: "server is shutting down"))
+            writeResponse(callID, CallResult(
+                code: .unavailable, message: "server is shutting down",
+                trailers: [ErrorTrailers.reason: "server_shutting_down"]))
             return
         case .ignore:
             return
@@ -427,7 +429,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private func handleCancel(_ callID: UInt32) {
         // A Cancel for a call that is not open raced with its answer: nothing to do.
         guard callID != 0, let slot = calls.find(callID) else { return }
-        endCall(slot, result: CallResult(code: .cancelled, message: "cancelled by the client"), byTransport: .cancelled)
+        endCall(
+            slot, result: CallResult(
+                code: .cancelled, message: "cancelled by the client",
+                trailers: [ErrorTrailers.reason: "cancelled_by_client"]),
+            byTransport: .cancelled)
     }
 
     // MARK: Calls
@@ -667,7 +673,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             calls[s].hasDeadlineTimer = false
             let ms = calls[s].deadlineMs
             endCall(
-                s, result: CallResult(code: .deadlineExceeded, message: "deadline of \(ms) ms exceeded"),
+                s, result: CallResult(
+                    code: .deadlineExceeded, message: "deadline of \(ms) ms exceeded",
+                    trailers: [ErrorTrailers.reason: "deadline_exceeded"]),
                 byTransport: .deadlineExceeded)
         }
     }
@@ -861,8 +869,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         switch action {
         case .send(let code, let endCalls, _):
             if endCalls {
+                // Responses are written only after a GoAway NO_ERROR, and that
+                // ends calls only at the shutdown timeout (forceClose): CANCELLED.
                 let message = endCode == .cancelled ? "server shutdown timeout: call cancelled" : "connection closing: \(reason)"
-                endAllCalls(code: endCode, message: message, writeResponses: code == .noError)
+                let trailers: Metadata = [ErrorTrailers.reason: "shutdown_timeout"]
+                endAllCalls(code: endCode, message: message, trailers: trailers, writeResponses: code == .noError)
             }
             Wire.writeGoAway(code: code, reason: reason, into: &output)
             scheduleFlush()
@@ -880,7 +891,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     }
 
     /// Ends every open call with `code` (termination handlers run).
-    private func endAllCalls(code: StatusCode, message: String, writeResponses: Bool) {
+    private func endAllCalls(code: StatusCode, message: String, trailers: Metadata = Metadata(), writeResponses: Bool) {
         for slot in calls.openSlots {
             let callID = calls[slot].callID
             cancelDeadlineTimer(slot)
@@ -889,7 +900,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             budget?.closeCall()
             LoopStats.bump(stats.callsInFlight, by: -1)
             LoopStats.bump(stats.callsCompleted)
-            if writeResponses { Wire.writeResponse(callID: callID, result: CallResult(code: code, message: message), into: &output) }
+            if writeResponses {
+                Wire.writeResponse(callID: callID, result: CallResult(code: code, message: message, trailers: trailers), into: &output)
+            }
             handler?(code)
         }
     }

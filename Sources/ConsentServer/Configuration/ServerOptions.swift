@@ -177,7 +177,7 @@ public enum ServerOptions {
             default: break
             }
             guard argument.hasPrefix("--") else {
-                throw ConfigurationError("unexpected argument '\(argument)' (see consentd --help)")
+                throw ConfigurationError("unexpected argument \(Self.quoted(argument)) (see consentd --help)")
             }
             var name = String(argument.dropFirst(2))
             var inlineValue: String?
@@ -236,7 +236,7 @@ public enum ServerOptions {
                 value = String(argument[argument.index(after: eq)...])
             }
             guard name == "--from-data-dir" || name == "--to-postgres" else {
-                throw ConfigurationError("migrate: unexpected argument '\(argument)' (usage: consentd migrate --from-data-dir DIR --to-postgres CONNINFO)")
+                throw ConfigurationError("migrate: unexpected argument \(Self.quoted(argument)) (usage: consentd migrate --from-data-dir DIR --to-postgres CONNINFO)")
             }
             if value == nil {
                 guard index < arguments.count else { throw ConfigurationError("migrate: \(name) needs a value") }
@@ -259,6 +259,17 @@ public enum ServerOptions {
         } catch {
             throw ConfigurationError("\(origin): \(error.message)")
         }
+    }
+
+    /// An argument as an error may quote it: not at all when it may be a
+    /// piece of a connection string that the shell split at a space
+    /// (`--postgres host=db1 password=…` unquoted), which could hold a password.
+    static func quoted(_ argument: String) -> String {
+        let lowered = argument.lowercased()
+        if argument.contains("=") || argument.contains("@") || lowered.contains("password") || lowered.contains("://") {
+            return "(not shown: it looks like a piece of a connection string; quote the whole CONNINFO as one argument, and keep a password in ~/.pgpass or PGPASSFILE)"
+        }
+        return "'\(argument)'"
     }
 
     /// Reads `key = value` lines; `#` starts a comment; keys are the option names.
