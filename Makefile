@@ -35,12 +35,18 @@ LISTEN ?= 127.0.0.1:7443
 DATA_DIR ?= ./data
 CERT_DIR ?= ./dev-certs
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
+# make fuzz: seconds per target, targets at once (two on this 2-core machine).
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 2
+# make test-fuzz-short: seconds per target (nine targets, two at a time).
+FUZZ_SHORT_SECONDS ?= 5
 
 DEMO_DIR ?= ./demo-data
 TEST_BIN = $${CONSENTHUB_BIN:-$$($(SWIFT) build --show-bin-path)}
 
 .PHONY: all deps deps-test deps-proto deps-web deps-browser build release test test-swift test-python test-portal test-demo-apps \
-	test-browser test-failover proto check-proto check-proto-other-languages run demo screenshots bench bench-hot bench-postgres profile clean
+	test-browser test-failover test-fuzz-short fuzz fuzz-corpus test-sanitizers proto check-proto check-proto-other-languages run demo \
+	screenshots bench bench-hot bench-postgres profile clean
 
 all: build
 
@@ -110,6 +116,31 @@ test: deps-test check-proto
 	$(MAKE) --no-print-directory test-portal
 	$(MAKE) --no-print-directory test-demo-apps
 	$(MAKE) --no-print-directory test-browser
+	$(MAKE) --no-print-directory test-fuzz-short
+
+# The libFuzzer targets of FuzzTesting/ (docs/FUZZING.md), built with
+# AddressSanitizer into .build-fuzz (the normal build stays plain). The short
+# run replays every fail case, then fuzzes each target a few seconds from its
+# seed corpus with a fixed seed; `make fuzz` fuzzes each FUZZ_SECONDS (default
+# 10 minutes), keeps crashing inputs in FuzzTesting/FailCases/<target>/ and
+# prints executions, coverage and crashes per target.
+test-fuzz-short: deps
+	Tools/fuzz.sh short $(FUZZ_SHORT_SECONDS) $(FUZZ_JOBS)
+
+fuzz: deps
+	Tools/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_JOBS)
+
+# The Swift test suite under AddressSanitizer (with LeakSanitizer), then under
+# ThreadSanitizer, each in a scratch path of its own (.build-asan, .build-tsan).
+# Not part of `make test`: docs/FUZZING.md says how long each takes.
+test-sanitizers: deps-test
+	Tools/sanitizers.sh address
+	Tools/sanitizers.sh thread
+
+# Writes the seed corpora (FuzzTesting/Corpus) again from a hub's real traffic.
+fuzz-corpus: deps
+	$(SWIFT) build --product consent-fuzz-corpus
+	"$$($(SWIFT) build --show-bin-path)/consent-fuzz-corpus" FuzzTesting/Corpus
 
 # The Python client, installed as a user would (`pip install ./Clients/python`;
 # its dependencies come from `deps`), tested against a live consentd from the
@@ -187,4 +218,4 @@ test-failover: deps-test
 	CONSENTHUB_FAILOVER_ROUNDS=20 $(SWIFT) test --skip-build --filter FailoverTests
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-asan .build-tsan

@@ -180,6 +180,18 @@ final class TestServer: Sendable {
     func shutdown(timeout: Duration = .seconds(5)) async {
         await server.shutdownGracefully(timeout: timeout)
     }
+
+    /// A test that ends without shutting its server down gets it shut down
+    /// here: a running server keeps itself alive by design, and would stay in
+    /// memory (LeakSanitizer reports it under make test-sanitizers). The
+    /// responders of `never` calls hold the server through their connection,
+    /// and the server's dispatcher holds them: let them go too.
+    deinit {
+        let done = DispatchSemaphore(value: 0)
+        server.shutdownGracefully(timeout: .milliseconds(200)) { done.signal() }
+        done.wait()
+        recorder.neverResponders.withLock { $0 = [] }
+    }
 }
 
 /// Blocking helpers over the callback API.

@@ -254,7 +254,9 @@ public enum ServerOptions {
         return .migrate(from: from, to: to)
     }
 
-    private static func applyOption(_ option: ServerOption, _ value: String, _ origin: String, to configuration: inout ServerConfiguration) throws(ConfigurationError) {
+    /// Sets one option, naming `origin` (the flag or `path:line`) in the error.
+    /// `package` for the fuzzing seam, as `parseConfigFile`.
+    package static func applyOption(_ option: ServerOption, _ value: String, _ origin: String, to configuration: inout ServerConfiguration) throws(ConfigurationError) {
         do {
             try option.apply(&configuration, value)
         } catch {
@@ -278,6 +280,13 @@ public enum ServerOptions {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError("cannot read config file \(path)")
         }
+        return try parseConfigFile(text, path: path)
+    }
+
+    /// The options of a config file's text, each with its value and origin
+    /// (`path:line`). `package` for the fuzzing seam (ConsentFuzzing's config
+    /// target parses text without a file).
+    package static func parseConfigFile(_ text: String, path: String) throws(ConfigurationError) -> [(ServerOption, String, String)] {
         var result: [(ServerOption, String, String)] = []
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
