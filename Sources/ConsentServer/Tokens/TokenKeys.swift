@@ -16,6 +16,10 @@ public final class TokenKeys: Sendable {
     /// Seconds from `iat` to `exp`.
     public let lifetimeSeconds: Int64
     private let material: ReloadableValue<TokenMaterial>
+    /// The tokens this process signed and that are still live (nil when
+    /// `--issued-token-table 0`): kept across reloads; each reload's
+    /// verifiers look a token up with the keys in force then.
+    public let issued: IssuedTokens?
     /// The key generated at start when none is configured; kept across
     /// reloads, so tokens stay verifiable for the life of the process.
     private let ephemeralKey: SigningKey?
@@ -41,9 +45,10 @@ public final class TokenKeys: Sendable {
         } else {
             ephemeralKey = nil
         }
+        issued = configuration.issuedTokenTableSize > 0 ? IssuedTokens(capacity: configuration.issuedTokenTableSize) : nil
         let keySet = try Self.keySet(configuration, ephemeralKey: ephemeralKey)
         material = ReloadableValue(TokenMaterial(
-            keySet: keySet, issuer: issuer, lifetime: lifetimeSeconds, isEphemeral: ephemeralKey != nil))
+            keySet: keySet, issuer: issuer, lifetime: lifetimeSeconds, isEphemeral: ephemeralKey != nil, issued: issued))
     }
 
     /// The keys and the signer, verifiers and JWKS derived from them.
@@ -70,13 +75,14 @@ public final class TokenKeys: Sendable {
         }
         let keySet = try Self.keySet(configuration, ephemeralKey: useEphemeral ? ephemeralKey : nil)
         material.replace(with: TokenMaterial(
-            keySet: keySet, issuer: issuer, lifetime: lifetimeSeconds, isEphemeral: useEphemeral))
+            keySet: keySet, issuer: issuer, lifetime: lifetimeSeconds, isEphemeral: useEphemeral, issued: issued))
         return "token keys: active \(keySet.active.keyID), \(keySet.published.count) published"
     }
 
     private static func keySet(_ configuration: ServerConfiguration, ephemeralKey: SigningKey?) throws(ConfigurationError) -> TokenKeySet {
         var published: [VerificationKey] = []
         for path in configuration.publishKeyPaths {
+            try PrivateKeyPermissions.checkIfPrivate(path, option: "--publish-keys")
             do {
                 published.append(try VerificationKey(pemFile: path))
             } catch {
@@ -87,6 +93,7 @@ public final class TokenKeys: Sendable {
         if let ephemeralKey {
             active = ephemeralKey
         } else {
+            try PrivateKeyPermissions.check(configuration.signingKeyPath, option: "--signing-key")
             do {
                 active = try SigningKey(pemFile: configuration.signingKeyPath)
             } catch {

@@ -46,7 +46,7 @@ typedef enum _Consent__V1__MetadataFormat {
    */
   CONSENT__V1__METADATA_FORMAT__METADATA_FORMAT_UNSPECIFIED = 0,
   /*
-   * dd.mm.yyyy, a real calendar date (seed 004: `5252_1_fraOgMed`).
+   * dd.mm.yyyy, a real calendar date (as Altinn 2's `5252_1_fraOgMed`).
    */
   CONSENT__V1__METADATA_FORMAT__METADATA_FORMAT_DATE = 1,
   /*
@@ -172,7 +172,7 @@ struct  Consent__V1__DateRange
 
 /*
  * How far ahead of its creation a request's validity may end
- * (NAV: three years, seed 003 "Samtykket gjelder i tre år").
+ * (NAV: three years, "Samtykket gjelder i tre år").
  */
 struct  Consent__V1__MaximumValidity
 {
@@ -244,7 +244,7 @@ struct  Consent__V1__ResourceDefinition
   Consent__V1__MaximumValidity *maximum_validity;
   /*
    * The ID-porten login level a user needs to accept: 3 (substantial) or 4
-   * (high; NAV, seed 003). 1 to 4.
+   * (high; NAV requires it). 1 to 4.
    */
   uint32_t required_assurance_level;
 };
@@ -331,7 +331,7 @@ struct  Consent__V1__ListResourcesResponse
 
 /*
  * One entry of the rettighetsregister: a consumer may ask for consent to a
- * resource and send users back to these domains (seed 004: "virksomhetsnummer
+ * resource and send users back to these domains (Altinn: "virksomhetsnummer
  * og retur domene").
  */
 struct  Consent__V1__ConsumerAuthorisation
@@ -346,7 +346,7 @@ struct  Consent__V1__ConsumerAuthorisation
    */
   char *consumer_org_number;
   /*
-   * The consumer's name, shown to the user on the consent page (seed 004:
+   * The consumer's name, shown to the user on the consent page (Altinn:
    * "det er navnet som er knyttet til organisasjonsnummeret som
    * presenteres"); 1 to 200 characters.
    */
