@@ -541,6 +541,14 @@ public final class EventLoop: @unchecked Sendable {
         }
         if let thread { pthread_join(thread, nil) }
     }
+
+    /// Once the loop is gone nobody can join its thread. A loop stopped from
+    /// its own thread (a ClientConnection released on the loop it owns stops
+    /// it there) was never joined, so each one kept its ended thread's stack
+    /// until the process exited (ThreadSanitizer's "thread leak"): detach it.
+    deinit {
+        if let thread = threadBox.withLock({ $0 }) { pthread_detach(thread) }
+    }
 }
 
 /// N event loops, one thread each.
