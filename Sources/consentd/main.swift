@@ -22,7 +22,10 @@ case .version:
 case .verifyData(let configuration):
     exit(DataVerification.run(configuration))
 case .migrate(let from, let to):
-    exit(Migration.run(from: from, to: to).verdict.rawValue)
+    // Not exit(Migration.run(...).verdict.rawValue): the result's text would
+    // still be owned when exit() runs and LeakSanitizer reports it.
+    let verdict = Migration.run(from: from, to: to).verdict
+    exit(verdict.rawValue)
 case .serve(let configuration):
     // SIGHUP parses the same arguments again, re-reading --config's file.
     exit(ServerProcess.run(configuration) { () throws(ConfigurationError) -> ServerConfiguration in
