@@ -86,7 +86,7 @@ public final class ConsentHub: Sendable {
             onSweep: onSweep)
         let router = Router(builder, principals: self.principals)
         self.router = router
-        status.router.withLock { $0 = router }
+        status.router.withLock { $0.value = router }
     }
 
     /// Registers the demo resources and consumer that are not already there

@@ -203,9 +203,10 @@ public final class ConsentHubServer: Sendable {
         metricsEndpoint.withLock { $0 }?.stop()
         transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger, status = hub.status] in
             ledger.close()
-            // The router's Health handlers hold `status`, which holds the
-            // router: let go, or a stopped hub keeps its state in memory.
-            status.router.withLock { $0 = nil }
+            // The transport's dispatcher reaches the router, whose Health
+            // handlers hold `status`, which holds the transport: let go, or a
+            // stopped hub keeps its state in memory.
+            status.router.withLock { $0.value = nil }
             status.transport.withLock { $0 = nil }
             completion()
         }
@@ -225,9 +226,12 @@ final class HubStatus: HealthReporting {
     let draining = Atomic<Bool>(false)
     let storage: String
     let ledger: ConsentLedger
-    // Set once during ConsentHubServer.init, before the server accepts a
-    // call; emptied when it has shut down.
-    let router = Mutex<Router?>(nil)
+    // Set once during ConsentHub.init, before the hub takes a call; weak,
+    // because the router's Health handlers hold this status: a hub that is
+    // never started or never shut down (a start that fails, an InProcessHub)
+    // would otherwise keep itself and its ledger alive (LeakSanitizer).
+    let router = Mutex(WeakRouter())
+    struct WeakRouter { weak var value: Router? }
     let transport = Mutex<TransportServer?>(nil)
 
     init(storage: String, ledger: ConsentLedger) {
@@ -238,7 +242,7 @@ final class HubStatus: HealthReporting {
     var isServing: Bool { !draining.load(ordering: .acquiring) && ledger.isWritable }
 
     func serves(service: String) -> Bool {
-        router.withLock { $0 }?.serves(service: service) ?? false
+        router.withLock { $0.value }?.serves(service: service) ?? false
     }
 
     func statistics() -> Consent_V1_HealthStatsResponse {
@@ -259,7 +263,7 @@ final class HubStatus: HealthReporting {
             response.acceptPauses = UInt64(stats.acceptPauses)
             response.callsRefused = UInt64(stats.callsRefused)
         }
-        if let router = router.withLock({ $0 }) {
+        if let router = router.withLock({ $0.value }) {
             response.methods = router.methodStats.map { .init(method: $0.method, calls: $0.calls, errors: $0.errors) }
         }
         response.storage = storage
