@@ -37,6 +37,9 @@ struct CodecTests {
             (.dataSource(Fixture.skatteetaten), .consentUsed(ConsentUse(id: id, resource: Fixture.tax4629, usedAt: t - .seconds(3)))),
             (.system, .requestExpired(id)),
             (.system, .consentExpired(id)),
+            // The consumer ends a consent it no longer needs, and deletes an unanswered request.
+            (.consumer(Fixture.bank), .consentRevoked(id)),
+            (.consumer(Fixture.bank), .requestDeleted(id)),
         ]
         return payloads.enumerated().map { i, p in
             Event(sequence: UInt64(i) * 1_000_003 + 1, time: Timestamp(millisecondsSinceEpoch: i == 1 ? -5 : t.millisecondsSinceEpoch + Int64(i)),
@@ -112,7 +115,7 @@ struct CodecTests {
             } else {
                 bytes = (0..<Int(random.next() % 64)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
                 if !bytes.isEmpty { bytes[0] = 1 }
-                if bytes.count > 1 { bytes[1] = UInt8(1 + random.next() % 12) }
+                if bytes.count > 1 { bytes[1] = UInt8(1 + random.next() % UInt64(EventKind.allCases.count)) }
             }
             _ = try? EventCodec.decode(bytes)
         }

@@ -140,7 +140,47 @@ struct Scenario {
         s.codeCounter += 1
         s.run(.acceptRequest(s.ids.last!, code: CodeGrant(codeHash: codeHash(s.codeCounter), expiresAt: nil), onBehalfOf: nil),
               by: .endUser(Fixture.haakonUser))
+        s.lifecycle()
         return s
+    }
+
+    /// Issue 12's commands, after everything above (so the random sequence
+    /// stays as it was): the consumer deletes unanswered requests and ends
+    /// consents, with repeats and refusals.
+    mutating func lifecycle() {
+        func create(_ request: NewConsentRequest) -> RequestID? {
+            let before = hub.state.requestCount
+            run(.createRequest(request), by: .consumer(Fixture.bank))
+            guard hub.state.requestCount > before else { return nil }
+            ids.append(hub.state.tables.records.last!.id)
+            return ids.last
+        }
+        var request = TestHub.navRequest(offeredBy: .person(Fixture.haakon))
+        request.validTo = hub.now + .days(60)
+        var tax = TestHub.taxRequest()
+        tax.validTo = hub.now + .days(5)
+        guard let pending = create(request), let consent = create(request), let once = create(tax) else {
+            Issue.record("the lifecycle steps could not create their requests: \(refusalMessages.suffix(3))")
+            return
+        }
+        let unusedOnce = create(tax)
+        run(.deleteRequest(pending), by: .consumer(Fixture.bank))
+        run(.deleteRequest(pending), by: .consumer(Fixture.bank))
+        run(.deleteRequest(pending), by: .consumer(Fixture.finansiering))
+        for id in [consent, unusedOnce].compactMap({ $0 }) {
+            codeCounter += 1
+            run(.acceptRequest(id, code: CodeGrant(codeHash: codeHash(codeCounter), expiresAt: nil), onBehalfOf: nil),
+                by: .endUser(Fixture.haakonUser))
+        }
+        run(.acceptRequest(pending, code: CodeGrant(codeHash: codeHash(codeCounter + 1), expiresAt: nil), onBehalfOf: nil),
+            by: .endUser(Fixture.haakonUser))
+        hub.advance(.minutes(5))
+        run(.logUse(UseReport(consent: consent, resource: Fixture.nav5252, usedAt: hub.now)), by: .consumer(Fixture.bank))
+        run(.revokeConsent(consent), by: .consumer(Fixture.bank))
+        run(.revokeConsent(consent), by: .consumer(Fixture.bank))
+        if let unusedOnce { run(.revokeConsent(unusedOnce), by: .consumer(Fixture.bank)) }
+        run(.deleteRequest(consent), by: .consumer(Fixture.bank))
+        run(.revokeConsent(once), by: .consumer(Fixture.bank))
     }
 }
 
@@ -154,6 +194,7 @@ struct ReplayTests {
         #expect(kinds == Set(EventKind.allCases), "missing: \(Set(EventKind.allCases).subtracting(kinds))")
         #expect(Self.scenario.refusals > 100)
         #expect(Self.scenario.events.contains { $0.actor == .portal(Fixture.brreg) && $0.kind == .requestCreated })
+        #expect(Self.scenario.events.contains { $0.actor == .consumer(Fixture.bank) && $0.kind == .consentRevoked })
         #expect(Self.scenario.hub.state.requestCount > 200)
     }
 

@@ -11,7 +11,7 @@ import Synchronization
 enum ConsentCommands {
     typealias Service = Consent_V1_ConsentService
 
-    static let all: [Command] = requestCommands + consentCommands + eventCommands
+    static let all: [Command] = requestCommands + consentCommands + consumerConsentCommands + eventCommands
 
     // MARK: request …
 
@@ -119,6 +119,45 @@ enum ConsentCommands {
             }
         ),
         Command(
+            name: "request delete",
+            summary: "delete a request nobody has answered yet (ConsentService.DeleteRequest; consumer)",
+            usage: "request delete REQUEST_ID",
+            details: """
+                Altinn 3's deleted status: the request leaves the person's list and can never be accepted;
+                the feed shows REQUEST_DELETED. An accepted request is a consent: end it with `consent end`.
+
+                example:
+                  consentctl --profile consumer request delete 3f2504e0-4f89-41d3-9a0c-0305e82c3301
+                """,
+            run: { invocation throws(CLIError) in
+                let id = try invocation.arguments.positional(0, "REQUEST_ID")
+                let response = try invocation.call(Service.deleteRequest, Consent_V1_DeleteRequestRequest(requestId: id))
+                invocation.output.emit(response) { r in "deleted: \(id) is now \(statusName(r.request?.status ?? .unspecified))" }
+            }
+        ),
+        Command(
+            name: "request list",
+            summary: "list this consumer's own requests and consents (ConsentService.ListRequests; consumer)",
+            usage: "request list [--status STATUS …] [--resource ID] [--from TIME] [--to TIME] [--after N] [--limit N]",
+            details: """
+                oldest first, one line each; continue with --after set to the printed next cursor.
+                STATUS: \(statusNames.joined(separator: ", ")) (the status now).
+                TIME (creation time): ISO 8601, a date, or -Nd / -Nh before now.
+
+                example:
+                  consentctl --profile consumer request list --status accepted --resource 5252_1 --from -30d
+                """,
+            options: [
+                .value("status", "STATUS", "only requests with this status now", repeatable: true),
+                .value("resource", "ID", "only requests that include this resource"),
+                .value("from", "TIME", "only requests created at or after this time"),
+                .value("to", "TIME", "only requests created before this time"),
+                .value("after", "N", "read after this cursor (default 0)"),
+                .value("limit", "N", "at most this many requests, 1 to 1000 (default 100)"),
+            ],
+            run: listRequests
+        ),
+        Command(
             name: "request status",
             summary: "poll a request's status (ConsentService.GetRequestStatus; consumer, data source, admin)",
             usage: "request status REQUEST_ID",
@@ -200,6 +239,29 @@ enum ConsentCommands {
                 let id = try invocation.arguments.positional(0, "CONSENT_ID")
                 let response = try invocation.call(Service.revokeConsent, Consent_V1_RevokeConsentRequest(consentId: id))
                 invocation.output.emit(response) { r in "withdrawn: \(id) is now \(statusName(r.consent?.status ?? .unspecified))" }
+            }
+        ),
+    ]
+
+    // MARK: consent end (the consumer's side of RevokeConsent)
+
+    static let consumerConsentCommands: [Command] = [
+        Command(
+            name: "consent end",
+            summary: "end a consent this consumer no longer needs (ConsentService.RevokeConsent; consumer)",
+            usage: "consent end CONSENT_ID",
+            details: """
+                the consent ends at once: no more tokens, VerifyToken refuses it (consent_revoked), the feed shows
+                CONSENT_REVOKED by the consumer, and the person's Samtykkelogg says the consumer ended it
+                ("Samtykke avsluttet"). Ending it again prints it as it is.
+
+                example:
+                  consentctl --profile consumer consent end 3f2504e0-4f89-41d3-9a0c-0305e82c3301
+                """,
+            run: { invocation throws(CLIError) in
+                let id = try invocation.arguments.positional(0, "CONSENT_ID")
+                let response = try invocation.call(Service.revokeConsent, Consent_V1_RevokeConsentRequest(consentId: id))
+                invocation.output.emit(response) { r in "ended: \(id) is now \(statusName(r.consent?.status ?? .unspecified))" }
             }
         ),
     ]
@@ -291,6 +353,20 @@ enum ConsentCommands {
         invocation.output.emit(response) { r in r.request.map(describe) ?? "" }
     }
 
+    static func listRequests(_ invocation: Invocation) throws(CLIError) {
+        let args = invocation.arguments
+        var request = Consent_V1_ListRequestsRequest(
+            after: try cursor(invocation), statuses: try statuses(invocation), resourceId: args["resource"] ?? "",
+            limit: UInt32(try args.int("limit", default: 0, range: 0...1000)))
+        if let from = args["from"] { request.createdFromMs = try parseTime(from, option: "from") }
+        if let to = args["to"] { request.createdToMs = try parseTime(to, option: "to") }
+        let response = try invocation.call(Service.listRequests, request)
+        invocation.output.emit(response) { r in
+            (r.requests.map(requestLine) + ["next cursor \(r.nextCursor)" + (r.reachedEnd ? " (end of the list for now)" : " (more: --after \(r.nextCursor))")])
+                .joined(separator: "\n")
+        }
+    }
+
     static func watch(_ invocation: Invocation) throws(CLIError) {
         var duration: Double? = nil
         if let text = invocation.arguments["for"] {
@@ -336,6 +412,23 @@ enum ConsentCommands {
         guard let text = invocation.arguments["after"] else { return 0 }
         guard let n = UInt64(text) else { throw .usage("--after must be a sequence number (0 or more), not '\(text)'") }
         return n
+    }
+
+    /// Status names as the options take them: `created`, `accepted`, `used-up`, …
+    static let statusNames: [String] = Consent_V1_ConsentRequestStatus.allCases.dropFirst().map {
+        $0.protoName.dropFirst("CONSENT_REQUEST_STATUS_".count).lowercased().replacingOccurrences(of: "_", with: "-")
+    }
+
+    static func statuses(_ invocation: Invocation) throws(CLIError) -> [Consent_V1_ConsentRequestStatus] {
+        var out: [Consent_V1_ConsentRequestStatus] = []
+        for name in invocation.arguments.all("status") {
+            let key = name.lowercased().replacingOccurrences(of: "_", with: "-")
+            guard let index = statusNames.firstIndex(of: key) else {
+                throw .usage("--status \(name) is not a request status; use one of \(statusNames.joined(separator: ", "))")
+            }
+            out.append(Consent_V1_ConsentRequestStatus.allCases[index + 1])
+        }
+        return out
     }
 
     /// Event type names as the options take them: `request-created`, …
@@ -409,7 +502,16 @@ enum ConsentCommands {
         ]
         if r.decidedAtMs != 0 { lines.append("answered    \(timeText(r.decidedAtMs))") }
         if r.endedAtMs != 0 { lines.append("ended       \(timeText(r.endedAtMs))") }
+        if !r.viewUrl.isEmpty { lines.append("answer at   \(r.viewUrl)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// One request per line, for `request list`.
+    static func requestLine(_ r: Consent_V1_ConsentRequest) -> String {
+        let resources = r.resources.map(\.resourceId).joined(separator: ",")
+        var parts = [r.id, statusName(r.status), resources, "created \(timeText(r.createdAtMs))"]
+        if r.endedAtMs != 0 { parts.append("ended \(timeText(r.endedAtMs))") } else { parts.append("valid to \(timeText(r.validToMs))") }
+        return parts.joined(separator: "  ")
     }
 
     /// The consent page as text, in the order the portal shows it.

@@ -76,6 +76,18 @@ static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__revoke_consent_response(void) {
     return &consent__v1__revoke_consent_response__descriptor;
 }
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__delete_request_request(void) {
+    return &consent__v1__delete_request_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__delete_request_response(void) {
+    return &consent__v1__delete_request_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_requests_request(void) {
+    return &consent__v1__list_requests_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_requests_response(void) {
+    return &consent__v1__list_requests_response__descriptor;
+}
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__consent_event(void) {
     return &consent__v1__consent_event__descriptor;
 }

@@ -34,6 +34,16 @@ extension DomainError {
                     message: "Consent \(id) has expired (its end date has passed).")
     }
 
+    static func requestDeleted(_ id: RequestID) -> DomainError {
+        DomainError(.failedPrecondition, reason: "request_deleted",
+                    message: "Request \(id) was deleted by its consumer before it was answered; it can no longer be answered or used.")
+    }
+
+    static func acceptedNotDeletable(_ id: RequestID) -> DomainError {
+        DomainError(.failedPrecondition, reason: "request_already_accepted",
+                    message: "Request \(id) was accepted, so it is a consent and cannot be deleted. End the consent instead (RevokeConsent).")
+    }
+
     static func consentNotGiven(_ id: RequestID) -> DomainError {
         DomainError(.failedPrecondition, reason: "consent_not_given",
                     message: "Request \(id) has not been accepted yet; there is no consent to use.")

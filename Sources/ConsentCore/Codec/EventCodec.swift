@@ -44,7 +44,7 @@ public enum EventCodec {
         case .requestRejected(let id, let party):
             w.requestID(id)
             w.varint(party.key)
-        case .consentRevoked(let id), .requestExpired(let id), .consentExpired(let id):
+        case .consentRevoked(let id), .requestExpired(let id), .consentExpired(let id), .requestDeleted(let id):
             w.requestID(id)
         case .codeExchanged(let id, let hash), .codeReuseAttempted(let id, let hash):
             w.requestID(id)
@@ -131,6 +131,8 @@ public enum EventCodec {
             payload = .requestExpired(try r.requestID())
         case .consentExpired:
             payload = .consentExpired(try r.requestID())
+        case .requestDeleted:
+            payload = .requestDeleted(try r.requestID())
         case .codeExchanged:
             payload = .codeExchanged(try r.requestID(), try r.digest("code hash"))
         case .codeReuseAttempted:

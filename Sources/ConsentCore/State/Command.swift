@@ -29,8 +29,15 @@ public enum Command: Hashable, Sendable {
     case acceptRequest(RequestID, code: CodeGrant, onBehalfOf: OrganisationNumber? = nil)
     /// Rejects a request.
     case rejectRequest(RequestID, onBehalfOf: OrganisationNumber? = nil)
-    /// Withdraws a consent (trekke samtykke). Not possible for a one-time consent.
+    /// Withdraws a consent (trekke samtykke): by the end user or an admin (not
+    /// possible for a one-time consent), or ends it for its consumer, which no
+    /// longer needs it (also an unused one-time consent).
     case revokeConsent(RequestID)
+
+    // MARK: Consumer, on its own requests
+
+    /// Deletes a request nobody has answered yet (Altinn 3's `deleted`).
+    case deleteRequest(RequestID)
 
     // MARK: Tokens (consumer) and use (consumer or data source)
 

@@ -189,6 +189,16 @@ extension Tables {
             }
             dropStaleDeadlines(at: time)
             appendRequestEvent(&entry, index, slot)
+
+        case .requestDeleted(let id):
+            guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
+            records[Int(slot)].stored = .deleted
+            records[Int(slot)].endedAt = time
+            pendingUserTokens[slot] = nil
+            // Its answer deadline stays in the heap until it comes due; it no
+            // longer stands for anything (``isPending``) and is dropped then.
+            dropStaleDeadlines(at: time)
+            appendRequestEvent(&entry, index, slot)
         }
         return lastSequence
     }

@@ -61,6 +61,8 @@ extension ConsentState {
             result = try decideAnswer(id, accept: false, code: nil, onBehalfOf: onBehalfOf, actor: actor, now: now, out: &out)
         case .revokeConsent(let id):
             result = try decideRevoke(id, actor: actor, now: now, out: &out)
+        case .deleteRequest(let id):
+            result = try decideDelete(id, actor: actor, now: now, out: &out)
 
         case .exchangeCode(let hash):
             let consumer = try requireConsumer(actor, to: "exchange an authorization code")
@@ -105,35 +107,6 @@ extension ConsentState {
     }
 
     // MARK: Shared checks
-
-    func requireConsumer(_ actor: Actor, to action: String) throws(DomainError) -> OrganisationNumber {
-        guard case .consumer(let org) = actor else { throw .roleNotAllowed(actor, action: action) }
-        return org
-    }
-
-    /// Who may submit an Altinn-2 query: a consumer (for itself), or the portal
-    /// (for the consumer the query names). Checked before the query is parsed,
-    /// so a caller with neither role learns nothing from the parser.
-    /// - Returns: the calling consumer, `nil` for the portal.
-    func requireQuerySubmitter(_ actor: Actor) throws(DomainError) -> OrganisationNumber? {
-        switch actor {
-        case .consumer(let org): return org
-        case .portal: return nil
-        default: throw .roleNotAllowed(actor, action: "create a consent request")
-        }
-    }
-
-    /// Whose request an Altinn-2 query makes. A consumer's query must name the
-    /// consumer itself in `CoveredBy`. The portal submits the query a consumer
-    /// sent the user's browser with (seed 003's redirect flow), so `CoveredBy`
-    /// is the consumer, and ``decideCreate`` then applies exactly that
-    /// consumer's rules: authorised for every resource, the redirect on one of
-    /// its registered domains.
-    func queryConsumer(_ coveredBy: OrganisationNumber, caller: OrganisationNumber?) throws(DomainError) -> OrganisationNumber {
-        guard let caller else { return coveredBy }
-        try NewConsentRequest.requireCoveredBy(coveredBy, isCaller: caller)
-        return caller
-    }
 
     func checkBatchSize(_ count: Int) throws(DomainError) {
         guard count <= configuration.maximumBatchSize else {

@@ -20,6 +20,7 @@ extension ConsentState {
             case (.accepted, false): throw .requestAlreadyAccepted(id)
             case (.revoked, _): throw .consentRevoked(id)
             case (.usedUp, _): throw .consentUsedUp(id)
+            case (.deleted, _): throw .requestDeleted(id)
             default: throw record.decidedAt == RequestRecord.none ? .requestExpired(id) : .consentExpired(id)
             }
         }
@@ -51,18 +52,25 @@ extension ConsentState {
         return .answer(ConsentAnswer(request: view(of: after, at: now), accepted: true, isRepeat: false))
     }
 
-    /// Withdraw (seed 000: "Bruker har mulighet for å trekke et samtykke som ikke er utløpt").
+    /// Withdraw (seed 000: "Bruker har mulighet for å trekke et samtykke som
+    /// ikke er utløpt"), by the person or the support desk; or end it for
+    /// its consumer, which no longer needs it (Open Banking's consent DELETE,
+    /// CDR's arrangement revocation).
     func decideRevoke(_ id: RequestID, actor: Actor, now: Timestamp, out: inout EventBuffer) throws(DomainError) -> CommandResult {
+        let byConsumer: Bool
         switch actor {
-        case .endUser, .admin: break
+        case .endUser, .admin: byConsumer = false
+        case .consumer: byConsumer = true
         default: throw .roleNotAllowed(actor, action: "withdraw a consent")
         }
         let (_, record) = try requireRecord(id)
         try requireReadable(record, actor: actor)
         switch record.status(at: now.millisecondsSinceEpoch) {
         case .accepted:
-            // DESIGN §2: a one-time consent cannot be withdrawn; it ends at its first use.
-            guard record.kind != .oneTime else { throw .oneTimeCannotBeRevoked(id, usedUp: false) }
+            // DESIGN §2: a one-time consent cannot be withdrawn; it ends at its
+            // first use. Its consumer may still give it up unused: that only
+            // takes away what the consumer itself could do.
+            guard record.kind != .oneTime || byConsumer else { throw .oneTimeCannotBeRevoked(id, usedUp: false) }
             out.add(.consentRevoked(id))
             var after = record
             after.stored = .revoked
@@ -73,6 +81,32 @@ extension ConsentState {
         case .created: throw .revokeNotAccepted(id)
         case .rejected: throw .requestAlreadyRejected(id)
         case .usedUp: throw .oneTimeCannotBeRevoked(id, usedUp: true)
+        case .deleted: throw .requestDeleted(id)
+        case .expired:
+            throw record.decidedAt == RequestRecord.none ? .requestExpired(id) : .consentExpired(id)
+        }
+    }
+
+    /// Delete a request nobody has answered (Altinn 3's `deleted`): the
+    /// consumer changed its mind, or asked the wrong person. The request
+    /// leaves the person's list and can never be accepted.
+    func decideDelete(_ id: RequestID, actor: Actor, now: Timestamp, out: inout EventBuffer) throws(DomainError) -> CommandResult {
+        let consumer = try requireConsumer(actor, to: "delete a consent request")
+        let (_, record) = try requireRecord(id)
+        guard record.consumer == consumer.value else { throw .notYours(id, actor: actor) }
+        switch record.status(at: now.millisecondsSinceEpoch) {
+        case .created:
+            out.add(.requestDeleted(id))
+            var after = record
+            after.stored = .deleted
+            after.endedAt = now.millisecondsSinceEpoch
+            return .deleted(view(of: after, at: now))
+        case .deleted:
+            return .deleted(view(of: record, at: now))
+        case .accepted: throw .acceptedNotDeletable(id)
+        case .rejected: throw .requestAlreadyRejected(id)
+        case .revoked: throw .consentRevoked(id)
+        case .usedUp: throw .consentUsedUp(id)
         case .expired:
             throw record.decidedAt == RequestRecord.none ? .requestExpired(id) : .consentExpired(id)
         }

@@ -35,6 +35,7 @@ extension ConsentState {
         case .rejected: throw .requestAlreadyRejected(record.id)
         case .revoked: throw .consentRevoked(record.id)
         case .usedUp: throw .consentUsedUp(record.id)
+        case .deleted: throw .requestDeleted(record.id)
         case .expired:
             throw record.decidedAt == RequestRecord.none ? .requestExpired(record.id) : .consentExpired(record.id)
         }

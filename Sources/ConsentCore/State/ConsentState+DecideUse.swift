@@ -36,6 +36,7 @@ extension ConsentState {
                 throw record.status(at: now.millisecondsSinceEpoch) == .expired ? .requestExpired(record.id) : .consentNotGiven(record.id)
             case .rejected: throw .requestAlreadyRejected(record.id)
             case .usedUp: throw .consentUsedUp(record.id)
+            case .deleted: throw .requestDeleted(record.id)
             case .accepted, .revoked, .expired:
                 if record.stored == .expired && record.decidedAt == RequestRecord.none { throw .requestExpired(record.id) }
             }

@@ -48,9 +48,14 @@ extension ConsentState {
             case .requestAccepted: add(.given, e.time, sequence, texts.logGiven(consumer: consumer, giver: giver, ends: ends))
             case .requestRejected: add(.rejected, e.time, sequence, texts.logRejected(consumer: consumer, giver: giver))
             case .consentRevoked:
-                add(.revoked, e.time, sequence, e.role == ActorRole.admin.rawValue
-                    ? texts.logRevokedByOperator(consumer: consumer)
-                    : texts.logRevoked(consumer: consumer, giver: giver))
+                let role = ActorRole(rawValue: e.role)
+                if role?.isConsumerSide == true {
+                    add(.ended, e.time, sequence, texts.logEndedByConsumer(consumer: consumer, giver: giver))
+                } else {
+                    add(.revoked, e.time, sequence, role == .admin
+                        ? texts.logRevokedByOperator(consumer: consumer)
+                        : texts.logRevoked(consumer: consumer, giver: giver))
+                }
             case .consentUsed:
                 add(.used, e.time, sequence, record.kind == .oneTime
                     ? texts.logUsedOnce(consumer: consumer, giver: giver)

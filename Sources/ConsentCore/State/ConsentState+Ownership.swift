@@ -14,7 +14,10 @@ extension ConsentState {
         case .dataSource(let org):
             return tables.scopeOwners[Int(record.scope)].contains(org.value)
         case .endUser(let user):
-            guard let party = record.party else { return record.stored == .created }
+            // An open request is anyone's while unanswered (possession of its
+            // id is the link); deleted, it stays readable so the person
+            // learns that rather than "not yours".
+            guard let party = record.party else { return record.stored == .created || record.stored == .deleted }
             return user.mayActFor(party)
         case .portal:
             // The portal itself reads nothing: it sees requests only as the user it logged in.

@@ -45,6 +45,8 @@ public enum CommandResult: Hashable, Sendable {
     case answer(ConsentAnswer)
     /// The consent after a revoke.
     case revoked(RequestView)
+    /// The request after a delete.
+    case deleted(RequestView)
     /// The facts a token needs, after a code exchange.
     case tokenFacts(TokenFacts)
     /// One result per code, in order.

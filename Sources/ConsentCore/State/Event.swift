@@ -40,6 +40,7 @@ public enum EventKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringConv
     case consentUsed = 10
     case requestExpired = 11
     case consentExpired = 12
+    case requestDeleted = 13
 
     public var description: String {
         switch self {
@@ -55,6 +56,7 @@ public enum EventKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringConv
         case .consentUsed: return "consentUsed"
         case .requestExpired: return "requestExpired"
         case .consentExpired: return "consentExpired"
+        case .requestDeleted: return "requestDeleted"
         }
     }
 }
@@ -76,7 +78,8 @@ public enum EventPayload: Hashable, Sendable {
     case requestAccepted(RequestAccepted)
     /// The user rejected, answering for `party`.
     case requestRejected(id: RequestID, party: PartyID)
-    /// The user withdrew the consent.
+    /// The consent was withdrawn: by the user, the support desk (admin), or
+    /// its consumer, which no longer needs it (the actor says who).
     case consentRevoked(RequestID)
     /// The consumer exchanged the code.
     case codeExchanged(RequestID, CodeHash)
@@ -88,6 +91,8 @@ public enum EventPayload: Hashable, Sendable {
     case requestExpired(RequestID)
     /// The consent's validity ended.
     case consentExpired(RequestID)
+    /// The consumer deleted a request nobody had answered.
+    case requestDeleted(RequestID)
 
     /// The kind of event.
     public var kind: EventKind {
@@ -104,6 +109,7 @@ public enum EventPayload: Hashable, Sendable {
         case .consentUsed: return .consentUsed
         case .requestExpired: return .requestExpired
         case .consentExpired: return .consentExpired
+        case .requestDeleted: return .requestDeleted
         }
     }
 
@@ -114,7 +120,7 @@ public enum EventPayload: Hashable, Sendable {
         case .requestCreated(let c): return c.id
         case .requestAccepted(let a): return a.id
         case .requestRejected(let id, _), .consentRevoked(let id), .codeExchanged(let id, _),
-             .codeReuseAttempted(let id, _), .requestExpired(let id), .consentExpired(let id):
+             .codeReuseAttempted(let id, _), .requestExpired(let id), .consentExpired(let id), .requestDeleted(let id):
             return id
         case .consentUsed(let u): return u.id
         }

@@ -72,6 +72,9 @@ enum ActorRole: UInt8 {
     /// The portal submitting a consumer's Altinn-2 query (``Actor/portal(_:)``).
     case portal = 5
 
+    /// A consumer acting on its own requests and consents.
+    var isConsumerSide: Bool { self == .consumer }
+
     init(_ actor: Actor) {
         switch actor {
         case .consumer: self = .consumer

@@ -20,10 +20,13 @@ public enum Consent_V1_ConsentRequestStatus: ProtoEnum, CaseIterable {
     case expired  // CONSENT_REQUEST_STATUS_EXPIRED = 5
     /// A one-time consent after its first use (engangssamtykke opphørt).
     case usedUp  // CONSENT_REQUEST_STATUS_USED_UP = 6
+    /// The consumer deleted the request before anyone answered it (Altinn 3's
+    /// `deleted`); it can never be accepted.
+    case deleted  // CONSENT_REQUEST_STATUS_DELETED = 7
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_ConsentRequestStatus] = [.unspecified, .created, .accepted, .rejected, .revoked, .expired, .usedUp]
+    public static let allCases: [Consent_V1_ConsentRequestStatus] = [.unspecified, .created, .accepted, .rejected, .revoked, .expired, .usedUp, .deleted]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -34,6 +37,7 @@ public enum Consent_V1_ConsentRequestStatus: ProtoEnum, CaseIterable {
         case 4: self = .revoked
         case 5: self = .expired
         case 6: self = .usedUp
+        case 7: self = .deleted
         default: self = .unrecognized(rawValue)
         }
     }
@@ -47,6 +51,7 @@ public enum Consent_V1_ConsentRequestStatus: ProtoEnum, CaseIterable {
         case .revoked: return 4
         case .expired: return 5
         case .usedUp: return 6
+        case .deleted: return 7
         case .unrecognized(let n): return n
         }
     }
@@ -61,6 +66,7 @@ public enum Consent_V1_ConsentRequestStatus: ProtoEnum, CaseIterable {
         case .revoked: return "CONSENT_REQUEST_STATUS_REVOKED"
         case .expired: return "CONSENT_REQUEST_STATUS_EXPIRED"
         case .usedUp: return "CONSENT_REQUEST_STATUS_USED_UP"
+        case .deleted: return "CONSENT_REQUEST_STATUS_DELETED"
         case .unrecognized(let n): return String(n)
         }
     }
@@ -80,10 +86,12 @@ public enum Consent_V1_ConsentLogKind: ProtoEnum, CaseIterable {
     case revoked  // CONSENT_LOG_KIND_REVOKED = 4
     /// "Samtykke utløpt".
     case expired  // CONSENT_LOG_KIND_EXPIRED = 5
+    /// "Samtykke avsluttet": the consumer ended a consent it no longer needed.
+    case ended  // CONSENT_LOG_KIND_ENDED = 6
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_ConsentLogKind] = [.unspecified, .given, .rejected, .used, .revoked, .expired]
+    public static let allCases: [Consent_V1_ConsentLogKind] = [.unspecified, .given, .rejected, .used, .revoked, .expired, .ended]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -93,6 +101,7 @@ public enum Consent_V1_ConsentLogKind: ProtoEnum, CaseIterable {
         case 3: self = .used
         case 4: self = .revoked
         case 5: self = .expired
+        case 6: self = .ended
         default: self = .unrecognized(rawValue)
         }
     }
@@ -105,6 +114,7 @@ public enum Consent_V1_ConsentLogKind: ProtoEnum, CaseIterable {
         case .used: return 3
         case .revoked: return 4
         case .expired: return 5
+        case .ended: return 6
         case .unrecognized(let n): return n
         }
     }
@@ -118,6 +128,7 @@ public enum Consent_V1_ConsentLogKind: ProtoEnum, CaseIterable {
         case .used: return "CONSENT_LOG_KIND_USED"
         case .revoked: return "CONSENT_LOG_KIND_REVOKED"
         case .expired: return "CONSENT_LOG_KIND_EXPIRED"
+        case .ended: return "CONSENT_LOG_KIND_ENDED"
         case .unrecognized(let n): return String(n)
         }
     }
@@ -139,7 +150,8 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
     case requestAccepted  // CONSENT_EVENT_TYPE_REQUEST_ACCEPTED = 5
     /// The user rejected.
     case requestRejected  // CONSENT_EVENT_TYPE_REQUEST_REJECTED = 6
-    /// The consent was withdrawn.
+    /// The consent was withdrawn by the user or the support desk, or ended by
+    /// its consumer (performed_by says who).
     case consentRevoked  // CONSENT_EVENT_TYPE_CONSENT_REVOKED = 7
     /// The consumer exchanged the authorization code for a token.
     case codeExchanged  // CONSENT_EVENT_TYPE_CODE_EXCHANGED = 8
@@ -151,10 +163,12 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
     case requestExpired  // CONSENT_EVENT_TYPE_REQUEST_EXPIRED = 11
     /// A consent reached its end date.
     case consentExpired  // CONSENT_EVENT_TYPE_CONSENT_EXPIRED = 12
+    /// The consumer deleted a request nobody had answered.
+    case requestDeleted  // CONSENT_EVENT_TYPE_REQUEST_DELETED = 13
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_ConsentEventType] = [.unspecified, .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .requestCreated, .requestAccepted, .requestRejected, .consentRevoked, .codeExchanged, .codeReuseAttempted, .consentUsed, .requestExpired, .consentExpired]
+    public static let allCases: [Consent_V1_ConsentEventType] = [.unspecified, .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .requestCreated, .requestAccepted, .requestRejected, .consentRevoked, .codeExchanged, .codeReuseAttempted, .consentUsed, .requestExpired, .consentExpired, .requestDeleted]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -171,6 +185,7 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case 10: self = .consentUsed
         case 11: self = .requestExpired
         case 12: self = .consentExpired
+        case 13: self = .requestDeleted
         default: self = .unrecognized(rawValue)
         }
     }
@@ -190,6 +205,7 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case .consentUsed: return 10
         case .requestExpired: return 11
         case .consentExpired: return 12
+        case .requestDeleted: return 13
         case .unrecognized(let n): return n
         }
     }
@@ -210,6 +226,7 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case .consentUsed: return "CONSENT_EVENT_TYPE_CONSENT_USED"
         case .requestExpired: return "CONSENT_EVENT_TYPE_REQUEST_EXPIRED"
         case .consentExpired: return "CONSENT_EVENT_TYPE_CONSENT_EXPIRED"
+        case .requestDeleted: return "CONSENT_EVENT_TYPE_REQUEST_DELETED"
         case .unrecognized(let n): return String(n)
         }
     }
@@ -347,12 +364,18 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
     public var validToMs: Int64 = 0
     /// When the user answered; 0 if not yet.
     public var decidedAtMs: Int64 = 0
-    /// When the consent ended early (withdrawn, used up, marked expired); 0 if not.
+    /// When the consent ended early (withdrawn, ended by the consumer, used up,
+    /// marked expired) or the request was deleted; 0 if not.
     public var endedAtMs: Int64 = 0
+    /// Where the person answers the request (Altinn 3's `viewUri`): the hub's
+    /// portal URL template (`consentd --portal-url-template`) with the request
+    /// id filled in; send the person there, or put it in a message to them.
+    /// Empty when the hub has no template configured.
+    public var viewUrl: String = ""
 
     public init() {}
 
-    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0) {
+    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0, viewUrl: String = "") {
         self.id = id
         self.status = status
         self.consumerOrgNumber = consumerOrgNumber
@@ -367,6 +390,7 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
         self.validToMs = validToMs
         self.decidedAtMs = decidedAtMs
         self.endedAtMs = endedAtMs
+        self.viewUrl = viewUrl
     }
 }
 
@@ -416,7 +440,8 @@ public struct Consent_V1_CreateRequestRequest: Sendable, Hashable {
 }
 
 public struct Consent_V1_CreateRequestResponse: Sendable, Hashable {
-    /// The request as created (or as created first, for a repeated idempotency key).
+    /// The request as created (or as created first, for a repeated idempotency
+    /// key), with the `view_url` where the person answers it.
     public var request: Consent_V1_ConsentRequest? = nil
 
     public init() {}
@@ -663,7 +688,8 @@ public struct Consent_V1_ConsentSummary: Sendable, Hashable {
     /// The status now.
     public var status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0)
     /// The status in words in the asked language: "Aktivt", "Trukket",
-    /// "Utløpt", "Brukt (engangssamtykke)", "Avslått", "Venter på svar".
+    /// "Avsluttet" (REVOKED by the consumer), "Utløpt", "Brukt
+    /// (engangssamtykke)", "Avslått", "Venter på svar".
     public var statusText: String = ""
     /// The consumer's organisation number.
     public var consumerOrgNumber: String = ""
@@ -792,6 +818,76 @@ public struct Consent_V1_RevokeConsentResponse: Sendable, Hashable {
 
     public init(consent: Consent_V1_ConsentRequest? = nil) {
         self.consent = consent
+    }
+}
+
+public struct Consent_V1_DeleteRequestRequest: Sendable, Hashable {
+    /// The request. Required.
+    public var requestId: String = ""
+
+    public init() {}
+
+    public init(requestId: String = "") {
+        self.requestId = requestId
+    }
+}
+
+public struct Consent_V1_DeleteRequestResponse: Sendable, Hashable {
+    /// The request after the deletion (status DELETED).
+    public var request: Consent_V1_ConsentRequest? = nil
+
+    public init() {}
+
+    public init(request: Consent_V1_ConsentRequest? = nil) {
+        self.request = request
+    }
+}
+
+public struct Consent_V1_ListRequestsRequest: Sendable, Hashable {
+    /// Read the requests created after this cursor; 0 for the beginning. Pass
+    /// the previous page's next_cursor to continue. (The cursor is the sequence
+    /// number of a request's REQUEST_CREATED event in the feed, so requests
+    /// created later always come after it.)
+    public var after: UInt64 = 0
+    /// Only requests whose status now is one of these; empty for all.
+    /// UNSPECIFIED or unknown numbers are INVALID_ARGUMENT.
+    public var statuses: [Consent_V1_ConsentRequestStatus] = []
+    /// Only requests that include this resource, e.g. "5252_1"; empty for all.
+    public var resourceId: String = ""
+    /// Only requests created at or after this time; 0 for no lower bound.
+    public var createdFromMs: Int64 = 0
+    /// Only requests created before this time; 0 for no upper bound.
+    public var createdToMs: Int64 = 0
+    /// The most requests to return, 1 to 1,000; 0 for 100.
+    public var limit: UInt32 = 0
+
+    public init() {}
+
+    public init(after: UInt64 = 0, statuses: [Consent_V1_ConsentRequestStatus] = [], resourceId: String = "", createdFromMs: Int64 = 0, createdToMs: Int64 = 0, limit: UInt32 = 0) {
+        self.after = after
+        self.statuses = statuses
+        self.resourceId = resourceId
+        self.createdFromMs = createdFromMs
+        self.createdToMs = createdToMs
+        self.limit = limit
+    }
+}
+
+public struct Consent_V1_ListRequestsResponse: Sendable, Hashable {
+    /// Oldest first.
+    public var requests: [Consent_V1_ConsentRequest] = []
+    /// Pass as `after` to read on.
+    public var nextCursor: UInt64 = 0
+    /// Whether there is nothing more now. A page may be short, even empty, with
+    /// reached_end false when filters skipped many requests: read on.
+    public var reachedEnd: Bool = false
+
+    public init() {}
+
+    public init(requests: [Consent_V1_ConsentRequest] = [], nextCursor: UInt64 = 0, reachedEnd: Bool = false) {
+        self.requests = requests
+        self.nextCursor = nextCursor
+        self.reachedEnd = reachedEnd
     }
 }
 
@@ -1030,6 +1126,7 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
         self.validToMs = m.valid_to_ms
         self.decidedAtMs = m.decided_at_ms
         self.endedAtMs = m.ended_at_ms
+        self.viewUrl = ProtoBridge.string(m.view_url)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1055,6 +1152,7 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
         c.pointee.valid_to_ms = self.validToMs
         c.pointee.decided_at_ms = self.decidedAtMs
         c.pointee.ended_at_ms = self.endedAtMs
+        if !self.viewUrl.isEmpty { c.pointee.view_url = arena.cString(self.viewUrl) }
         return c
     }
 
@@ -1938,6 +2036,180 @@ extension Consent_V1_RevokeConsentResponse: CBridgedMessage {
     }
 }
 
+extension Consent_V1_DeleteRequestRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_DeleteRequestRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__delete_request_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__DeleteRequestRequest>) {
+        self.init()
+        let m = c.pointee
+        self.requestId = ProtoBridge.string(m.request_id)
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__DeleteRequestRequest> {
+        let c = arena.allocate(Consent__V1__DeleteRequestRequest.self)
+        consent__v1__delete_request_request__init(c)
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__DeleteRequestRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_DeleteRequestResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_DeleteRequestResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__delete_request_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__DeleteRequestResponse>) {
+        self.init()
+        let m = c.pointee
+        if let p = m.request { self.request = Consent_V1_ConsentRequest(cMessage: p) }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__DeleteRequestResponse> {
+        let c = arena.allocate(Consent__V1__DeleteRequestResponse.self)
+        consent__v1__delete_request_response__init(c)
+        if let value = self.request { c.pointee.request = value.cMessage(in: arena) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__DeleteRequestResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_ListRequestsRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_ListRequestsRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__list_requests_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__ListRequestsRequest>) {
+        self.init()
+        let m = c.pointee
+        self.after = m.after
+        if m.n_statuses > 0, let items = m.statuses {
+            self.statuses.reserveCapacity(m.n_statuses)
+            for i in 0..<m.n_statuses { self.statuses.append(Consent_V1_ConsentRequestStatus(rawValue: Int32(bitPattern: items[i].rawValue))) }
+        }
+        self.resourceId = ProtoBridge.string(m.resource_id)
+        self.createdFromMs = m.created_from_ms
+        self.createdToMs = m.created_to_ms
+        self.limit = m.limit
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ListRequestsRequest> {
+        let c = arena.allocate(Consent__V1__ListRequestsRequest.self)
+        consent__v1__list_requests_request__init(c)
+        c.pointee.after = self.after
+        if !self.statuses.isEmpty {
+            let items = arena.allocateArray(of: Consent__V1__ConsentRequestStatus.self, count: self.statuses.count)
+            for (i, item) in self.statuses.enumerated() { items[i] = Consent__V1__ConsentRequestStatus(rawValue: UInt32(bitPattern: item.rawValue)) }
+            c.pointee.n_statuses = self.statuses.count
+            c.pointee.statuses = items
+        }
+        if !self.resourceId.isEmpty { c.pointee.resource_id = arena.cString(self.resourceId) }
+        c.pointee.created_from_ms = self.createdFromMs
+        c.pointee.created_to_ms = self.createdToMs
+        c.pointee.limit = self.limit
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ListRequestsRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_ListRequestsResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_ListRequestsResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__list_requests_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__ListRequestsResponse>) {
+        self.init()
+        let m = c.pointee
+        if m.n_requests > 0, let items = m.requests {
+            self.requests.reserveCapacity(m.n_requests)
+            for i in 0..<m.n_requests { self.requests.append(Consent_V1_ConsentRequest(cMessage: items[i]!)) }
+        }
+        self.nextCursor = m.next_cursor
+        self.reachedEnd = (m.reached_end != 0)
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ListRequestsResponse> {
+        let c = arena.allocate(Consent__V1__ListRequestsResponse.self)
+        consent__v1__list_requests_response__init(c)
+        if !self.requests.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<Consent__V1__ConsentRequest>?.self, count: self.requests.count)
+            for (i, item) in self.requests.enumerated() { items[i] = item.cMessage(in: arena) }
+            c.pointee.n_requests = self.requests.count
+            c.pointee.requests = items
+        }
+        c.pointee.next_cursor = self.nextCursor
+        c.pointee.reached_end = (self.reachedEnd ? 1 : 0)
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ListRequestsResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
 extension Consent_V1_ConsentEvent: ProtoMessage {
     public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
     public var serializedSize: Int { ProtoBridge.packedSize(self) }
@@ -2209,6 +2481,8 @@ public enum Consent_V1_ConsentService {
     )
 
     /// Step 2: the consent page for the logged-in user, rendered in a language.
+    /// A request the consumer deleted is FAILED_PRECONDITION `request_deleted`
+    /// for the user (there is nothing to answer).
     /// Roles: portal (the user it is offered to; anyone logged in for an open
     /// request not yet answered), admin (support).
     public static let getRequest = ProtoMethod<Consent_V1_GetRequestRequest, Consent_V1_GetRequestResponse>(
@@ -2239,13 +2513,13 @@ public enum Consent_V1_ConsentService {
     )
 
     /// Step 8: the user's consents — active, withdrawn, expired, used, declined
-    /// and pending — newest first.
+    /// and pending — newest first. Requests the consumer deleted are not listed.
     /// Roles: portal.
     public static let listConsents = ProtoMethod<Consent_V1_ListConsentsRequest, Consent_V1_ListConsentsResponse>(
         fullName: "/consent.v1.ConsentService/ListConsents", kind: .unary
     )
 
-    /// Step 8: the Samtykkelogg — given, used, withdrawn, expired, declined — in
+    /// Step 8: the Samtykkelogg — given, used, withdrawn, ended, expired, declined — in
     /// the user's language with seed 002's wording, oldest first.
     /// Roles: portal (the user's own), admin (one consent by id).
     public static let getConsentLog = ProtoMethod<Consent_V1_GetConsentLogRequest, Consent_V1_GetConsentLogResponse>(
@@ -2257,8 +2531,37 @@ public enum Consent_V1_ConsentService {
     /// `one_time_consent_not_revocable`). Withdrawing twice returns the
     /// withdrawn consent.
     /// Roles: portal (the user's own), admin.
+    /// A consumer ends a consent it no longer needs (the loan case is closed;
+    /// Open Banking's consent DELETE, CDR's arrangement revocation): the same
+    /// transition, at once. Tokens stop verifying online (VerifyToken refuses
+    /// `consent_revoked`), IssueToken refuses, the feed shows CONSENT_REVOKED
+    /// performed by the consumer, and the person's Samtykkelogg says the
+    /// consumer ended it (CONSENT_LOG_KIND_ENDED, "Samtykke avsluttet"). A
+    /// consumer may also end an unused one-time consent; a used one has ended
+    /// already.
+    /// Roles: portal (the user's own), consumer (its own consents), admin.
     public static let revokeConsent = ProtoMethod<Consent_V1_RevokeConsentRequest, Consent_V1_RevokeConsentResponse>(
         fullName: "/consent.v1.ConsentService/RevokeConsent", kind: .unary
+    )
+
+    /// The consumer deletes a request nobody has answered yet (Altinn 3's
+    /// `deleted`): its status becomes DELETED, it leaves the person's list, it
+    /// can never be accepted (so no authorization code is ever issued for it),
+    /// and the feed shows REQUEST_DELETED. Deleting it again returns it as it
+    /// is. An answered request is refused (FAILED_PRECONDITION
+    /// `request_already_accepted`: end the consent with RevokeConsent instead;
+    /// `request_already_rejected`, `request_expired`, ...).
+    /// Roles: consumer (its own requests).
+    public static let deleteRequest = ProtoMethod<Consent_V1_DeleteRequestRequest, Consent_V1_DeleteRequestResponse>(
+        fullName: "/consent.v1.ConsentService/DeleteRequest", kind: .unary
+    )
+
+    /// The consumer's own requests and consents (Altinn 3's consumer list),
+    /// oldest first, one page after a cursor, filtered by status now, resource
+    /// and creation time. Statuses are as GetRequestStatus reports them.
+    /// Roles: consumer.
+    public static let listRequests = ProtoMethod<Consent_V1_ListRequestsRequest, Consent_V1_ListRequestsResponse>(
+        fullName: "/consent.v1.ConsentService/ListRequests", kind: .unary
     )
 
     /// The events feed (Altinn 3's consent events), one page, oldest first:
@@ -2280,5 +2583,5 @@ public enum Consent_V1_ConsentService {
     )
 
     /// Every method of the service, for registration and listing.
-    public static let allMethodNames: [String] = ["/consent.v1.ConsentService/CreateRequest", "/consent.v1.ConsentService/CreateRequestFromQuery", "/consent.v1.ConsentService/GetRequest", "/consent.v1.ConsentService/AcceptRequest", "/consent.v1.ConsentService/RejectRequest", "/consent.v1.ConsentService/GetRequestStatus", "/consent.v1.ConsentService/ListConsents", "/consent.v1.ConsentService/GetConsentLog", "/consent.v1.ConsentService/RevokeConsent", "/consent.v1.ConsentService/ListEvents", "/consent.v1.ConsentService/WatchEvents"]
+    public static let allMethodNames: [String] = ["/consent.v1.ConsentService/CreateRequest", "/consent.v1.ConsentService/CreateRequestFromQuery", "/consent.v1.ConsentService/GetRequest", "/consent.v1.ConsentService/AcceptRequest", "/consent.v1.ConsentService/RejectRequest", "/consent.v1.ConsentService/GetRequestStatus", "/consent.v1.ConsentService/ListConsents", "/consent.v1.ConsentService/GetConsentLog", "/consent.v1.ConsentService/RevokeConsent", "/consent.v1.ConsentService/DeleteRequest", "/consent.v1.ConsentService/ListRequests", "/consent.v1.ConsentService/ListEvents", "/consent.v1.ConsentService/WatchEvents"]
 }

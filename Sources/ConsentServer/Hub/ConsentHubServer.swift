@@ -80,7 +80,8 @@ public final class ConsentHubServer: Sendable {
         var builder = RouterBuilder(commits: self.ledger.commits)
         HealthService.register(into: &builder, reporter: status)
         RegistryService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
-        eventFeed = ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
+        eventFeed = ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock(),
+                                            viewURL: configuration.portalURLTemplate)
         expirySweeper = ConsentExpirySweeper(ledger: self.ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)))
         TokenService.register(into: &builder, ledger: self.ledger, keys: tokenKeys)
         additionalServices(&builder, self.ledger)

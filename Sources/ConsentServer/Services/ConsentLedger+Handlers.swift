@@ -29,6 +29,7 @@ extension CommandResult {
         case .request: "request"
         case .answer: "answer"
         case .revoked: "revoked"
+        case .deleted: "deleted"
         case .tokenFacts: "tokenFacts"
         case .tokenFactsBatch: "tokenFactsBatch"
         case .used: "used"

@@ -1042,6 +1042,186 @@ void   consent__v1__revoke_consent_response__free_unpacked
   assert(message->base.descriptor == &consent__v1__revoke_consent_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   consent__v1__delete_request_request__init
+                     (Consent__V1__DeleteRequestRequest         *message)
+{
+  static const Consent__V1__DeleteRequestRequest init_value = CONSENT__V1__DELETE_REQUEST_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__delete_request_request__get_packed_size
+                     (const Consent__V1__DeleteRequestRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__delete_request_request__pack
+                     (const Consent__V1__DeleteRequestRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__delete_request_request__pack_to_buffer
+                     (const Consent__V1__DeleteRequestRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__DeleteRequestRequest *
+       consent__v1__delete_request_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__DeleteRequestRequest *)
+     protobuf_c_message_unpack (&consent__v1__delete_request_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__delete_request_request__free_unpacked
+                     (Consent__V1__DeleteRequestRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__delete_request_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__delete_request_response__init
+                     (Consent__V1__DeleteRequestResponse         *message)
+{
+  static const Consent__V1__DeleteRequestResponse init_value = CONSENT__V1__DELETE_REQUEST_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__delete_request_response__get_packed_size
+                     (const Consent__V1__DeleteRequestResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__delete_request_response__pack
+                     (const Consent__V1__DeleteRequestResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__delete_request_response__pack_to_buffer
+                     (const Consent__V1__DeleteRequestResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__DeleteRequestResponse *
+       consent__v1__delete_request_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__DeleteRequestResponse *)
+     protobuf_c_message_unpack (&consent__v1__delete_request_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__delete_request_response__free_unpacked
+                     (Consent__V1__DeleteRequestResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__delete_request_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__list_requests_request__init
+                     (Consent__V1__ListRequestsRequest         *message)
+{
+  static const Consent__V1__ListRequestsRequest init_value = CONSENT__V1__LIST_REQUESTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__list_requests_request__get_packed_size
+                     (const Consent__V1__ListRequestsRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__list_requests_request__pack
+                     (const Consent__V1__ListRequestsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__list_requests_request__pack_to_buffer
+                     (const Consent__V1__ListRequestsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__ListRequestsRequest *
+       consent__v1__list_requests_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__ListRequestsRequest *)
+     protobuf_c_message_unpack (&consent__v1__list_requests_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__list_requests_request__free_unpacked
+                     (Consent__V1__ListRequestsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__list_requests_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__list_requests_response__init
+                     (Consent__V1__ListRequestsResponse         *message)
+{
+  static const Consent__V1__ListRequestsResponse init_value = CONSENT__V1__LIST_REQUESTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__list_requests_response__get_packed_size
+                     (const Consent__V1__ListRequestsResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__list_requests_response__pack
+                     (const Consent__V1__ListRequestsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__list_requests_response__pack_to_buffer
+                     (const Consent__V1__ListRequestsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__ListRequestsResponse *
+       consent__v1__list_requests_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__ListRequestsResponse *)
+     protobuf_c_message_unpack (&consent__v1__list_requests_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__list_requests_response__free_unpacked
+                     (Consent__V1__ListRequestsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__list_requests_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   consent__v1__consent_event__init
                      (Consent__V1__ConsentEvent         *message)
 {
@@ -1382,7 +1562,7 @@ const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor =
   (ProtobufCMessageInit) consent__v1__requested_resource__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[14] =
+static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[15] =
 {
   {
     "id",
@@ -1552,6 +1732,18 @@ static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "view_url",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, view_url),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
   10,   /* field[10] = answer_by_ms */
@@ -1568,11 +1760,12 @@ static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
   4,   /* field[4] = resources */
   1,   /* field[1] = status */
   11,   /* field[11] = valid_to_ms */
+  14,   /* field[14] = view_url */
 };
 static const ProtobufCIntRange consent__v1__consent_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
 {
@@ -1582,7 +1775,7 @@ const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
   "Consent__V1__ConsentRequest",
   "consent.v1",
   sizeof(Consent__V1__ConsentRequest),
-  14,
+  15,
   consent__v1__consent_request__field_descriptors,
   consent__v1__consent_request__field_indices_by_name,
   1,  consent__v1__consent_request__number_ranges,
@@ -3064,6 +3257,249 @@ const ProtobufCMessageDescriptor consent__v1__revoke_consent_response__descripto
   (ProtobufCMessageInit) consent__v1__revoke_consent_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor consent__v1__delete_request_request__field_descriptors[1] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__DeleteRequestRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__delete_request_request__field_indices_by_name[] = {
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange consent__v1__delete_request_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__delete_request_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.DeleteRequestRequest",
+  "DeleteRequestRequest",
+  "Consent__V1__DeleteRequestRequest",
+  "consent.v1",
+  sizeof(Consent__V1__DeleteRequestRequest),
+  1,
+  consent__v1__delete_request_request__field_descriptors,
+  consent__v1__delete_request_request__field_indices_by_name,
+  1,  consent__v1__delete_request_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__delete_request_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__delete_request_response__field_descriptors[1] =
+{
+  {
+    "request",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__DeleteRequestResponse, request),
+    &consent__v1__consent_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__delete_request_response__field_indices_by_name[] = {
+  0,   /* field[0] = request */
+};
+static const ProtobufCIntRange consent__v1__delete_request_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__delete_request_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.DeleteRequestResponse",
+  "DeleteRequestResponse",
+  "Consent__V1__DeleteRequestResponse",
+  "consent.v1",
+  sizeof(Consent__V1__DeleteRequestResponse),
+  1,
+  consent__v1__delete_request_response__field_descriptors,
+  consent__v1__delete_request_response__field_indices_by_name,
+  1,  consent__v1__delete_request_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__delete_request_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__list_requests_request__field_descriptors[6] =
+{
+  {
+    "after",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsRequest, after),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "statuses",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Consent__V1__ListRequestsRequest, n_statuses),
+    offsetof(Consent__V1__ListRequestsRequest, statuses),
+    &consent__v1__consent_request_status__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "resource_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsRequest, resource_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_from_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsRequest, created_from_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_to_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsRequest, created_to_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "limit",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsRequest, limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__list_requests_request__field_indices_by_name[] = {
+  0,   /* field[0] = after */
+  3,   /* field[3] = created_from_ms */
+  4,   /* field[4] = created_to_ms */
+  5,   /* field[5] = limit */
+  2,   /* field[2] = resource_id */
+  1,   /* field[1] = statuses */
+};
+static const ProtobufCIntRange consent__v1__list_requests_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor consent__v1__list_requests_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.ListRequestsRequest",
+  "ListRequestsRequest",
+  "Consent__V1__ListRequestsRequest",
+  "consent.v1",
+  sizeof(Consent__V1__ListRequestsRequest),
+  6,
+  consent__v1__list_requests_request__field_descriptors,
+  consent__v1__list_requests_request__field_indices_by_name,
+  1,  consent__v1__list_requests_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__list_requests_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__list_requests_response__field_descriptors[3] =
+{
+  {
+    "requests",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Consent__V1__ListRequestsResponse, n_requests),
+    offsetof(Consent__V1__ListRequestsResponse, requests),
+    &consent__v1__consent_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_cursor",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsResponse, next_cursor),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reached_end",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsResponse, reached_end),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__list_requests_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_cursor */
+  2,   /* field[2] = reached_end */
+  0,   /* field[0] = requests */
+};
+static const ProtobufCIntRange consent__v1__list_requests_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor consent__v1__list_requests_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.ListRequestsResponse",
+  "ListRequestsResponse",
+  "Consent__V1__ListRequestsResponse",
+  "consent.v1",
+  sizeof(Consent__V1__ListRequestsResponse),
+  3,
+  consent__v1__list_requests_response__field_descriptors,
+  consent__v1__list_requests_response__field_indices_by_name,
+  1,  consent__v1__list_requests_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__list_requests_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor consent__v1__consent_event__field_descriptors[8] =
 {
   {
@@ -3462,7 +3898,7 @@ const ProtobufCMessageDescriptor consent__v1__watch_events_response__descriptor 
   (ProtobufCMessageInit) consent__v1__watch_events_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue consent__v1__consent_request_status__enum_values_by_number[7] =
+static const ProtobufCEnumValue consent__v1__consent_request_status__enum_values_by_number[8] =
 {
   { "CONSENT_REQUEST_STATUS_UNSPECIFIED", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED", 0 },
   { "CONSENT_REQUEST_STATUS_CREATED", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_CREATED", 1 },
@@ -3471,14 +3907,16 @@ static const ProtobufCEnumValue consent__v1__consent_request_status__enum_values
   { "CONSENT_REQUEST_STATUS_REVOKED", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_REVOKED", 4 },
   { "CONSENT_REQUEST_STATUS_EXPIRED", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_EXPIRED", 5 },
   { "CONSENT_REQUEST_STATUS_USED_UP", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_USED_UP", 6 },
+  { "CONSENT_REQUEST_STATUS_DELETED", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_DELETED", 7 },
 };
 static const ProtobufCIntRange consent__v1__consent_request_status__value_ranges[] = {
-{0, 0},{0, 7}
+{0, 0},{0, 8}
 };
-static const ProtobufCEnumValueIndex consent__v1__consent_request_status__enum_values_by_name[7] =
+static const ProtobufCEnumValueIndex consent__v1__consent_request_status__enum_values_by_name[8] =
 {
   { "CONSENT_REQUEST_STATUS_ACCEPTED", 2 },
   { "CONSENT_REQUEST_STATUS_CREATED", 1 },
+  { "CONSENT_REQUEST_STATUS_DELETED", 7 },
   { "CONSENT_REQUEST_STATUS_EXPIRED", 5 },
   { "CONSENT_REQUEST_STATUS_REJECTED", 3 },
   { "CONSENT_REQUEST_STATUS_REVOKED", 4 },
@@ -3492,15 +3930,15 @@ const ProtobufCEnumDescriptor consent__v1__consent_request_status__descriptor =
   "ConsentRequestStatus",
   "Consent__V1__ConsentRequestStatus",
   "consent.v1",
-  7,
+  8,
   consent__v1__consent_request_status__enum_values_by_number,
-  7,
+  8,
   consent__v1__consent_request_status__enum_values_by_name,
   1,
   consent__v1__consent_request_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue consent__v1__consent_log_kind__enum_values_by_number[6] =
+static const ProtobufCEnumValue consent__v1__consent_log_kind__enum_values_by_number[7] =
 {
   { "CONSENT_LOG_KIND_UNSPECIFIED", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_UNSPECIFIED", 0 },
   { "CONSENT_LOG_KIND_GIVEN", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_GIVEN", 1 },
@@ -3508,12 +3946,14 @@ static const ProtobufCEnumValue consent__v1__consent_log_kind__enum_values_by_nu
   { "CONSENT_LOG_KIND_USED", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_USED", 3 },
   { "CONSENT_LOG_KIND_REVOKED", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_REVOKED", 4 },
   { "CONSENT_LOG_KIND_EXPIRED", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_EXPIRED", 5 },
+  { "CONSENT_LOG_KIND_ENDED", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_ENDED", 6 },
 };
 static const ProtobufCIntRange consent__v1__consent_log_kind__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 7}
 };
-static const ProtobufCEnumValueIndex consent__v1__consent_log_kind__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex consent__v1__consent_log_kind__enum_values_by_name[7] =
 {
+  { "CONSENT_LOG_KIND_ENDED", 6 },
   { "CONSENT_LOG_KIND_EXPIRED", 5 },
   { "CONSENT_LOG_KIND_GIVEN", 1 },
   { "CONSENT_LOG_KIND_REJECTED", 2 },
@@ -3528,15 +3968,15 @@ const ProtobufCEnumDescriptor consent__v1__consent_log_kind__descriptor =
   "ConsentLogKind",
   "Consent__V1__ConsentLogKind",
   "consent.v1",
-  6,
+  7,
   consent__v1__consent_log_kind__enum_values_by_number,
-  6,
+  7,
   consent__v1__consent_log_kind__enum_values_by_name,
   1,
   consent__v1__consent_log_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_number[13] =
+static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_number[14] =
 {
   { "CONSENT_EVENT_TYPE_UNSPECIFIED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_UNSPECIFIED", 0 },
   { "CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", 1 },
@@ -3551,11 +3991,12 @@ static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_
   { "CONSENT_EVENT_TYPE_CONSENT_USED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_CONSENT_USED", 10 },
   { "CONSENT_EVENT_TYPE_REQUEST_EXPIRED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_EXPIRED", 11 },
   { "CONSENT_EVENT_TYPE_CONSENT_EXPIRED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_CONSENT_EXPIRED", 12 },
+  { "CONSENT_EVENT_TYPE_REQUEST_DELETED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_DELETED", 13 },
 };
 static const ProtobufCIntRange consent__v1__consent_event_type__value_ranges[] = {
-{0, 0},{0, 13}
+{0, 0},{0, 14}
 };
-static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_values_by_name[13] =
+static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_values_by_name[14] =
 {
   { "CONSENT_EVENT_TYPE_CODE_EXCHANGED", 8 },
   { "CONSENT_EVENT_TYPE_CODE_REUSE_ATTEMPTED", 9 },
@@ -3566,6 +4007,7 @@ static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_value
   { "CONSENT_EVENT_TYPE_CONSUMER_DEAUTHORISED", 3 },
   { "CONSENT_EVENT_TYPE_REQUEST_ACCEPTED", 5 },
   { "CONSENT_EVENT_TYPE_REQUEST_CREATED", 4 },
+  { "CONSENT_EVENT_TYPE_REQUEST_DELETED", 13 },
   { "CONSENT_EVENT_TYPE_REQUEST_EXPIRED", 11 },
   { "CONSENT_EVENT_TYPE_REQUEST_REJECTED", 6 },
   { "CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", 1 },
@@ -3578,9 +4020,9 @@ const ProtobufCEnumDescriptor consent__v1__consent_event_type__descriptor =
   "ConsentEventType",
   "Consent__V1__ConsentEventType",
   "consent.v1",
-  13,
+  14,
   consent__v1__consent_event_type__enum_values_by_number,
-  13,
+  14,
   consent__v1__consent_event_type__enum_values_by_name,
   1,
   consent__v1__consent_event_type__value_ranges,
@@ -3624,7 +4066,7 @@ const ProtobufCEnumDescriptor consent__v1__performer_role__descriptor =
   consent__v1__performer_role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor consent__v1__consent_service__method_descriptors[11] =
+static const ProtobufCMethodDescriptor consent__v1__consent_service__method_descriptors[13] =
 {
   { "CreateRequest", &consent__v1__create_request_request__descriptor, &consent__v1__create_request_response__descriptor },
   { "CreateRequestFromQuery", &consent__v1__create_request_from_query_request__descriptor, &consent__v1__create_request_response__descriptor },
@@ -3635,6 +4077,8 @@ static const ProtobufCMethodDescriptor consent__v1__consent_service__method_desc
   { "ListConsents", &consent__v1__list_consents_request__descriptor, &consent__v1__list_consents_response__descriptor },
   { "GetConsentLog", &consent__v1__get_consent_log_request__descriptor, &consent__v1__get_consent_log_response__descriptor },
   { "RevokeConsent", &consent__v1__revoke_consent_request__descriptor, &consent__v1__revoke_consent_response__descriptor },
+  { "DeleteRequest", &consent__v1__delete_request_request__descriptor, &consent__v1__delete_request_response__descriptor },
+  { "ListRequests", &consent__v1__list_requests_request__descriptor, &consent__v1__list_requests_response__descriptor },
   { "ListEvents", &consent__v1__list_events_request__descriptor, &consent__v1__list_events_response__descriptor },
   { "WatchEvents", &consent__v1__watch_events_request__descriptor, &consent__v1__watch_events_response__descriptor },
 };
@@ -3642,14 +4086,16 @@ const unsigned consent__v1__consent_service__method_indices_by_name[] = {
   3,        /* AcceptRequest */
   0,        /* CreateRequest */
   1,        /* CreateRequestFromQuery */
+  9,        /* DeleteRequest */
   7,        /* GetConsentLog */
   2,        /* GetRequest */
   5,        /* GetRequestStatus */
   6,        /* ListConsents */
-  9,        /* ListEvents */
+  11,        /* ListEvents */
+  10,        /* ListRequests */
   4,        /* RejectRequest */
   8,        /* RevokeConsent */
-  10         /* WatchEvents */
+  12         /* WatchEvents */
 };
 const ProtobufCServiceDescriptor consent__v1__consent_service__descriptor =
 {
@@ -3658,7 +4104,7 @@ const ProtobufCServiceDescriptor consent__v1__consent_service__descriptor =
   "ConsentService",
   "Consent__V1__ConsentService",
   "consent.v1",
-  11,
+  13,
   consent__v1__consent_service__method_descriptors,
   consent__v1__consent_service__method_indices_by_name
 };
@@ -3734,13 +4180,29 @@ void consent__v1__consent_service__revoke_consent(ProtobufCService *service,
   assert(service->descriptor == &consent__v1__consent_service__descriptor);
   service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void consent__v1__consent_service__delete_request(ProtobufCService *service,
+                                                  const Consent__V1__DeleteRequestRequest *input,
+                                                  Consent__V1__DeleteRequestResponse_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__consent_service__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void consent__v1__consent_service__list_requests(ProtobufCService *service,
+                                                 const Consent__V1__ListRequestsRequest *input,
+                                                 Consent__V1__ListRequestsResponse_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__consent_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void consent__v1__consent_service__list_events(ProtobufCService *service,
                                                const Consent__V1__ListEventsRequest *input,
                                                Consent__V1__ListEventsResponse_Closure closure,
                                                void *closure_data)
 {
   assert(service->descriptor == &consent__v1__consent_service__descriptor);
-  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void consent__v1__consent_service__watch_events(ProtobufCService *service,
                                                 const Consent__V1__WatchEventsRequest *input,
@@ -3748,7 +4210,7 @@ void consent__v1__consent_service__watch_events(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &consent__v1__consent_service__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void consent__v1__consent_service__init (Consent__V1__ConsentService_Service *service,
                                          Consent__V1__ConsentService_ServiceDestroy destroy)

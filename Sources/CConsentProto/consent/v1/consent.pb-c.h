@@ -38,6 +38,10 @@ typedef struct Consent__V1__ConsentLogLine Consent__V1__ConsentLogLine;
 typedef struct Consent__V1__GetConsentLogResponse Consent__V1__GetConsentLogResponse;
 typedef struct Consent__V1__RevokeConsentRequest Consent__V1__RevokeConsentRequest;
 typedef struct Consent__V1__RevokeConsentResponse Consent__V1__RevokeConsentResponse;
+typedef struct Consent__V1__DeleteRequestRequest Consent__V1__DeleteRequestRequest;
+typedef struct Consent__V1__DeleteRequestResponse Consent__V1__DeleteRequestResponse;
+typedef struct Consent__V1__ListRequestsRequest Consent__V1__ListRequestsRequest;
+typedef struct Consent__V1__ListRequestsResponse Consent__V1__ListRequestsResponse;
 typedef struct Consent__V1__ConsentEvent Consent__V1__ConsentEvent;
 typedef struct Consent__V1__ListEventsRequest Consent__V1__ListEventsRequest;
 typedef struct Consent__V1__ListEventsResponse Consent__V1__ListEventsResponse;
@@ -79,7 +83,12 @@ typedef enum _Consent__V1__ConsentRequestStatus {
   /*
    * A one-time consent after its first use (engangssamtykke opphørt).
    */
-  CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_USED_UP = 6
+  CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_USED_UP = 6,
+  /*
+   * The consumer deleted the request before anyone answered it (Altinn 3's
+   * `deleted`); it can never be accepted.
+   */
+  CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_DELETED = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__CONSENT_REQUEST_STATUS)
 } Consent__V1__ConsentRequestStatus;
 /*
@@ -109,7 +118,11 @@ typedef enum _Consent__V1__ConsentLogKind {
   /*
    * "Samtykke utløpt".
    */
-  CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_EXPIRED = 5
+  CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_EXPIRED = 5,
+  /*
+   * "Samtykke avsluttet": the consumer ended a consent it no longer needed.
+   */
+  CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_ENDED = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__CONSENT_LOG_KIND)
 } Consent__V1__ConsentLogKind;
 /*
@@ -145,7 +158,8 @@ typedef enum _Consent__V1__ConsentEventType {
    */
   CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_REJECTED = 6,
   /*
-   * The consent was withdrawn.
+   * The consent was withdrawn by the user or the support desk, or ended by
+   * its consumer (performed_by says who).
    */
   CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_CONSENT_REVOKED = 7,
   /*
@@ -167,7 +181,11 @@ typedef enum _Consent__V1__ConsentEventType {
   /*
    * A consent reached its end date.
    */
-  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_CONSENT_EXPIRED = 12
+  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_CONSENT_EXPIRED = 12,
+  /*
+   * The consumer deleted a request nobody had answered.
+   */
+  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_DELETED = 13
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__CONSENT_EVENT_TYPE)
 } Consent__V1__ConsentEventType;
 /*
@@ -321,13 +339,21 @@ struct  Consent__V1__ConsentRequest
    */
   int64_t decided_at_ms;
   /*
-   * When the consent ended early (withdrawn, used up, marked expired); 0 if not.
+   * When the consent ended early (withdrawn, ended by the consumer, used up,
+   * marked expired) or the request was deleted; 0 if not.
    */
   int64_t ended_at_ms;
+  /*
+   * Where the person answers the request (Altinn 3's `viewUri`): the hub's
+   * portal URL template (`consentd --portal-url-template`) with the request
+   * id filled in; send the person there, or put it in a message to them.
+   * Empty when the hub has no template configured.
+   */
+  char *view_url;
 };
 #define CONSENT__V1__CONSENT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_request__descriptor) \
-    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__CreateRequestRequest
@@ -389,7 +415,8 @@ struct  Consent__V1__CreateRequestResponse
 {
   ProtobufCMessage base;
   /*
-   * The request as created (or as created first, for a repeated idempotency key).
+   * The request as created (or as created first, for a repeated idempotency
+   * key), with the `view_url` where the person answers it.
    */
   Consent__V1__ConsentRequest *request;
 };
@@ -702,7 +729,8 @@ struct  Consent__V1__ConsentSummary
   Consent__V1__ConsentRequestStatus status;
   /*
    * The status in words in the asked language: "Aktivt", "Trukket",
-   * "Utløpt", "Brukt (engangssamtykke)", "Avslått", "Venter på svar".
+   * "Avsluttet" (REVOKED by the consumer), "Utløpt", "Brukt
+   * (engangssamtykke)", "Avslått", "Venter på svar".
    */
   char *status_text;
   /*
@@ -863,6 +891,93 @@ struct  Consent__V1__RevokeConsentResponse
 #define CONSENT__V1__REVOKE_CONSENT_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__revoke_consent_response__descriptor) \
     , NULL }
+
+
+struct  Consent__V1__DeleteRequestRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The request. Required.
+   */
+  char *request_id;
+};
+#define CONSENT__V1__DELETE_REQUEST_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__delete_request_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Consent__V1__DeleteRequestResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The request after the deletion (status DELETED).
+   */
+  Consent__V1__ConsentRequest *request;
+};
+#define CONSENT__V1__DELETE_REQUEST_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__delete_request_response__descriptor) \
+    , NULL }
+
+
+struct  Consent__V1__ListRequestsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Read the requests created after this cursor; 0 for the beginning. Pass
+   * the previous page's next_cursor to continue. (The cursor is the sequence
+   * number of a request's REQUEST_CREATED event in the feed, so requests
+   * created later always come after it.)
+   */
+  uint64_t after;
+  /*
+   * Only requests whose status now is one of these; empty for all.
+   * UNSPECIFIED or unknown numbers are INVALID_ARGUMENT.
+   */
+  size_t n_statuses;
+  Consent__V1__ConsentRequestStatus *statuses;
+  /*
+   * Only requests that include this resource, e.g. "5252_1"; empty for all.
+   */
+  char *resource_id;
+  /*
+   * Only requests created at or after this time; 0 for no lower bound.
+   */
+  int64_t created_from_ms;
+  /*
+   * Only requests created before this time; 0 for no upper bound.
+   */
+  int64_t created_to_ms;
+  /*
+   * The most requests to return, 1 to 1,000; 0 for 100.
+   */
+  uint32_t limit;
+};
+#define CONSENT__V1__LIST_REQUESTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__list_requests_request__descriptor) \
+    , 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+struct  Consent__V1__ListRequestsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Oldest first.
+   */
+  size_t n_requests;
+  Consent__V1__ConsentRequest **requests;
+  /*
+   * Pass as `after` to read on.
+   */
+  uint64_t next_cursor;
+  /*
+   * Whether there is nothing more now. A page may be short, even empty, with
+   * reached_end false when filters skipped many requests: read on.
+   */
+  protobuf_c_boolean reached_end;
+};
+#define CONSENT__V1__LIST_REQUESTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__list_requests_response__descriptor) \
+    , 0,NULL, 0, 0 }
 
 
 /*
@@ -1453,6 +1568,82 @@ Consent__V1__RevokeConsentResponse *
 void   consent__v1__revoke_consent_response__free_unpacked
                      (Consent__V1__RevokeConsentResponse *message,
                       ProtobufCAllocator *allocator);
+/* Consent__V1__DeleteRequestRequest methods */
+void   consent__v1__delete_request_request__init
+                     (Consent__V1__DeleteRequestRequest         *message);
+size_t consent__v1__delete_request_request__get_packed_size
+                     (const Consent__V1__DeleteRequestRequest   *message);
+size_t consent__v1__delete_request_request__pack
+                     (const Consent__V1__DeleteRequestRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__delete_request_request__pack_to_buffer
+                     (const Consent__V1__DeleteRequestRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__DeleteRequestRequest *
+       consent__v1__delete_request_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__delete_request_request__free_unpacked
+                     (Consent__V1__DeleteRequestRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__DeleteRequestResponse methods */
+void   consent__v1__delete_request_response__init
+                     (Consent__V1__DeleteRequestResponse         *message);
+size_t consent__v1__delete_request_response__get_packed_size
+                     (const Consent__V1__DeleteRequestResponse   *message);
+size_t consent__v1__delete_request_response__pack
+                     (const Consent__V1__DeleteRequestResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__delete_request_response__pack_to_buffer
+                     (const Consent__V1__DeleteRequestResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__DeleteRequestResponse *
+       consent__v1__delete_request_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__delete_request_response__free_unpacked
+                     (Consent__V1__DeleteRequestResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__ListRequestsRequest methods */
+void   consent__v1__list_requests_request__init
+                     (Consent__V1__ListRequestsRequest         *message);
+size_t consent__v1__list_requests_request__get_packed_size
+                     (const Consent__V1__ListRequestsRequest   *message);
+size_t consent__v1__list_requests_request__pack
+                     (const Consent__V1__ListRequestsRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__list_requests_request__pack_to_buffer
+                     (const Consent__V1__ListRequestsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__ListRequestsRequest *
+       consent__v1__list_requests_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__list_requests_request__free_unpacked
+                     (Consent__V1__ListRequestsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__ListRequestsResponse methods */
+void   consent__v1__list_requests_response__init
+                     (Consent__V1__ListRequestsResponse         *message);
+size_t consent__v1__list_requests_response__get_packed_size
+                     (const Consent__V1__ListRequestsResponse   *message);
+size_t consent__v1__list_requests_response__pack
+                     (const Consent__V1__ListRequestsResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__list_requests_response__pack_to_buffer
+                     (const Consent__V1__ListRequestsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__ListRequestsResponse *
+       consent__v1__list_requests_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__list_requests_response__free_unpacked
+                     (Consent__V1__ListRequestsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Consent__V1__ConsentEvent methods */
 void   consent__v1__consent_event__init
                      (Consent__V1__ConsentEvent         *message);
@@ -1619,6 +1810,18 @@ typedef void (*Consent__V1__RevokeConsentRequest_Closure)
 typedef void (*Consent__V1__RevokeConsentResponse_Closure)
                  (const Consent__V1__RevokeConsentResponse *message,
                   void *closure_data);
+typedef void (*Consent__V1__DeleteRequestRequest_Closure)
+                 (const Consent__V1__DeleteRequestRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__DeleteRequestResponse_Closure)
+                 (const Consent__V1__DeleteRequestResponse *message,
+                  void *closure_data);
+typedef void (*Consent__V1__ListRequestsRequest_Closure)
+                 (const Consent__V1__ListRequestsRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__ListRequestsResponse_Closure)
+                 (const Consent__V1__ListRequestsResponse *message,
+                  void *closure_data);
 typedef void (*Consent__V1__ConsentEvent_Closure)
                  (const Consent__V1__ConsentEvent *message,
                   void *closure_data);
@@ -1677,6 +1880,14 @@ struct Consent__V1__ConsentService_Service
                          const Consent__V1__RevokeConsentRequest *input,
                          Consent__V1__RevokeConsentResponse_Closure closure,
                          void *closure_data);
+  void (*delete_request)(Consent__V1__ConsentService_Service *service,
+                         const Consent__V1__DeleteRequestRequest *input,
+                         Consent__V1__DeleteRequestResponse_Closure closure,
+                         void *closure_data);
+  void (*list_requests)(Consent__V1__ConsentService_Service *service,
+                        const Consent__V1__ListRequestsRequest *input,
+                        Consent__V1__ListRequestsResponse_Closure closure,
+                        void *closure_data);
   void (*list_events)(Consent__V1__ConsentService_Service *service,
                       const Consent__V1__ListEventsRequest *input,
                       Consent__V1__ListEventsResponse_Closure closure,
@@ -1702,6 +1913,8 @@ void consent__v1__consent_service__init (Consent__V1__ConsentService_Service *se
       function_prefix__ ## list_consents,\
       function_prefix__ ## get_consent_log,\
       function_prefix__ ## revoke_consent,\
+      function_prefix__ ## delete_request,\
+      function_prefix__ ## list_requests,\
       function_prefix__ ## list_events,\
       function_prefix__ ## watch_events  }
 void consent__v1__consent_service__create_request(ProtobufCService *service,
@@ -1740,6 +1953,14 @@ void consent__v1__consent_service__revoke_consent(ProtobufCService *service,
                                                   const Consent__V1__RevokeConsentRequest *input,
                                                   Consent__V1__RevokeConsentResponse_Closure closure,
                                                   void *closure_data);
+void consent__v1__consent_service__delete_request(ProtobufCService *service,
+                                                  const Consent__V1__DeleteRequestRequest *input,
+                                                  Consent__V1__DeleteRequestResponse_Closure closure,
+                                                  void *closure_data);
+void consent__v1__consent_service__list_requests(ProtobufCService *service,
+                                                 const Consent__V1__ListRequestsRequest *input,
+                                                 Consent__V1__ListRequestsResponse_Closure closure,
+                                                 void *closure_data);
 void consent__v1__consent_service__list_events(ProtobufCService *service,
                                                const Consent__V1__ListEventsRequest *input,
                                                Consent__V1__ListEventsResponse_Closure closure,
@@ -1778,6 +1999,10 @@ extern const ProtobufCMessageDescriptor consent__v1__consent_log_line__descripto
 extern const ProtobufCMessageDescriptor consent__v1__get_consent_log_response__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__revoke_consent_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__revoke_consent_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__delete_request_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__delete_request_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__list_requests_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__list_requests_response__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__consent_event__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__list_events_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__list_events_response__descriptor;

@@ -6,7 +6,8 @@ import ConsentRPC
 
 extension Consent_V1_ConsentRequest {
     /// The wire form of a request as its consumer, a data source, its user or an admin sees it.
-    init(_ v: RequestView) {
+    /// - Parameter viewURL: the portal's template for `view_url`, if the hub has one.
+    init(_ v: RequestView, viewURL: ViewURLTemplate?) {
         self.init(
             id: v.id.description, status: Consent_V1_ConsentRequestStatus(v.status),
             consumerOrgNumber: v.consumer.description, offeredBy: v.offeredBy?.digits ?? "",
@@ -15,7 +16,8 @@ extension Consent_V1_ConsentRequest {
             oneTime: v.kind == .oneTime,
             createdAtMs: v.createdAt.millisecondsSinceEpoch, answerByMs: v.answerBy.millisecondsSinceEpoch,
             validToMs: v.validTo.millisecondsSinceEpoch,
-            decidedAtMs: v.decidedAt?.millisecondsSinceEpoch ?? 0, endedAtMs: v.endedAt?.millisecondsSinceEpoch ?? 0)
+            decidedAtMs: v.decidedAt?.millisecondsSinceEpoch ?? 0, endedAtMs: v.endedAt?.millisecondsSinceEpoch ?? 0,
+            viewUrl: viewURL?.url(for: v.id) ?? "")
     }
 }
 
@@ -81,6 +83,7 @@ extension Consent_V1_ConsentRequestStatus {
         case .revoked: self = .revoked
         case .expired: self = .expired
         case .usedUp: self = .usedUp
+        case .deleted: self = .deleted
         }
     }
 }
@@ -127,6 +130,7 @@ extension Consent_V1_ConsentLogLine {
         case .used: kind = .used
         case .revoked: kind = .revoked
         case .expired: kind = .expired
+        case .ended: kind = .ended
         }
         self.init(consentId: l.consentID.description, kind: kind, timeMs: l.time.millisecondsSinceEpoch,
                   date: l.date, title: l.title, text: l.text)
@@ -158,6 +162,16 @@ extension Consent_V1_ConsentEventType {
     /// The wire value of an event kind: the same number as the event's type byte.
     init(_ kind: EventKind) {
         self.init(rawValue: Int32(kind.rawValue))
+    }
+}
+
+extension ConsentStatus {
+    /// The status of a wire value; `nil` for UNSPECIFIED and numbers this build does not know.
+    init?(_ status: Consent_V1_ConsentRequestStatus) {
+        guard status.rawValue > 0, status.rawValue <= Int32(UInt8.max), let s = ConsentStatus(rawValue: UInt8(status.rawValue)) else {
+            return nil
+        }
+        self = s
     }
 }
 

@@ -16,6 +16,7 @@ class ConsentRequestStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONSENT_REQUEST_STATUS_REVOKED: _ClassVar[ConsentRequestStatus]
     CONSENT_REQUEST_STATUS_EXPIRED: _ClassVar[ConsentRequestStatus]
     CONSENT_REQUEST_STATUS_USED_UP: _ClassVar[ConsentRequestStatus]
+    CONSENT_REQUEST_STATUS_DELETED: _ClassVar[ConsentRequestStatus]
 
 class ConsentLogKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -25,6 +26,7 @@ class ConsentLogKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONSENT_LOG_KIND_USED: _ClassVar[ConsentLogKind]
     CONSENT_LOG_KIND_REVOKED: _ClassVar[ConsentLogKind]
     CONSENT_LOG_KIND_EXPIRED: _ClassVar[ConsentLogKind]
+    CONSENT_LOG_KIND_ENDED: _ClassVar[ConsentLogKind]
 
 class ConsentEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -41,6 +43,7 @@ class ConsentEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONSENT_EVENT_TYPE_CONSENT_USED: _ClassVar[ConsentEventType]
     CONSENT_EVENT_TYPE_REQUEST_EXPIRED: _ClassVar[ConsentEventType]
     CONSENT_EVENT_TYPE_CONSENT_EXPIRED: _ClassVar[ConsentEventType]
+    CONSENT_EVENT_TYPE_REQUEST_DELETED: _ClassVar[ConsentEventType]
 
 class PerformerRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -58,12 +61,14 @@ CONSENT_REQUEST_STATUS_REJECTED: ConsentRequestStatus
 CONSENT_REQUEST_STATUS_REVOKED: ConsentRequestStatus
 CONSENT_REQUEST_STATUS_EXPIRED: ConsentRequestStatus
 CONSENT_REQUEST_STATUS_USED_UP: ConsentRequestStatus
+CONSENT_REQUEST_STATUS_DELETED: ConsentRequestStatus
 CONSENT_LOG_KIND_UNSPECIFIED: ConsentLogKind
 CONSENT_LOG_KIND_GIVEN: ConsentLogKind
 CONSENT_LOG_KIND_REJECTED: ConsentLogKind
 CONSENT_LOG_KIND_USED: ConsentLogKind
 CONSENT_LOG_KIND_REVOKED: ConsentLogKind
 CONSENT_LOG_KIND_EXPIRED: ConsentLogKind
+CONSENT_LOG_KIND_ENDED: ConsentLogKind
 CONSENT_EVENT_TYPE_UNSPECIFIED: ConsentEventType
 CONSENT_EVENT_TYPE_RESOURCE_REGISTERED: ConsentEventType
 CONSENT_EVENT_TYPE_CONSUMER_AUTHORISED: ConsentEventType
@@ -77,6 +82,7 @@ CONSENT_EVENT_TYPE_CODE_REUSE_ATTEMPTED: ConsentEventType
 CONSENT_EVENT_TYPE_CONSENT_USED: ConsentEventType
 CONSENT_EVENT_TYPE_REQUEST_EXPIRED: ConsentEventType
 CONSENT_EVENT_TYPE_CONSENT_EXPIRED: ConsentEventType
+CONSENT_EVENT_TYPE_REQUEST_DELETED: ConsentEventType
 PERFORMER_ROLE_UNSPECIFIED: PerformerRole
 PERFORMER_ROLE_CONSUMER: PerformerRole
 PERFORMER_ROLE_DATA_SOURCE: PerformerRole
@@ -104,7 +110,7 @@ class RequestedResource(_message.Message):
     def __init__(self, resource_id: _Optional[str] = ..., metadata: _Optional[_Iterable[_Union[ResourceMetadataValue, _Mapping]]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class ConsentRequest(_message.Message):
-    __slots__ = ("id", "status", "consumer_org_number", "offered_by", "resources", "redirect_url", "purpose", "language", "one_time", "created_at_ms", "answer_by_ms", "valid_to_ms", "decided_at_ms", "ended_at_ms")
+    __slots__ = ("id", "status", "consumer_org_number", "offered_by", "resources", "redirect_url", "purpose", "language", "one_time", "created_at_ms", "answer_by_ms", "valid_to_ms", "decided_at_ms", "ended_at_ms", "view_url")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +125,7 @@ class ConsentRequest(_message.Message):
     VALID_TO_MS_FIELD_NUMBER: _ClassVar[int]
     DECIDED_AT_MS_FIELD_NUMBER: _ClassVar[int]
     ENDED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    VIEW_URL_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: ConsentRequestStatus
     consumer_org_number: str
@@ -133,7 +140,8 @@ class ConsentRequest(_message.Message):
     valid_to_ms: int
     decided_at_ms: int
     ended_at_ms: int
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., consumer_org_number: _Optional[str] = ..., offered_by: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., redirect_url: _Optional[str] = ..., purpose: _Optional[str] = ..., language: _Optional[str] = ..., one_time: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., answer_by_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., decided_at_ms: _Optional[int] = ..., ended_at_ms: _Optional[int] = ...) -> None: ...
+    view_url: str
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., consumer_org_number: _Optional[str] = ..., offered_by: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., redirect_url: _Optional[str] = ..., purpose: _Optional[str] = ..., language: _Optional[str] = ..., one_time: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., answer_by_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., decided_at_ms: _Optional[int] = ..., ended_at_ms: _Optional[int] = ..., view_url: _Optional[str] = ...) -> None: ...
 
 class CreateRequestRequest(_message.Message):
     __slots__ = ("resources", "offered_by", "redirect_url", "valid_to_ms", "language", "purpose", "user_token", "idempotency_key")
@@ -364,6 +372,44 @@ class RevokeConsentResponse(_message.Message):
     CONSENT_FIELD_NUMBER: _ClassVar[int]
     consent: ConsentRequest
     def __init__(self, consent: _Optional[_Union[ConsentRequest, _Mapping]] = ...) -> None: ...
+
+class DeleteRequestRequest(_message.Message):
+    __slots__ = ("request_id",)
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    def __init__(self, request_id: _Optional[str] = ...) -> None: ...
+
+class DeleteRequestResponse(_message.Message):
+    __slots__ = ("request",)
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    request: ConsentRequest
+    def __init__(self, request: _Optional[_Union[ConsentRequest, _Mapping]] = ...) -> None: ...
+
+class ListRequestsRequest(_message.Message):
+    __slots__ = ("after", "statuses", "resource_id", "created_from_ms", "created_to_ms", "limit")
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FROM_MS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_TO_MS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    after: int
+    statuses: _containers.RepeatedScalarFieldContainer[ConsentRequestStatus]
+    resource_id: str
+    created_from_ms: int
+    created_to_ms: int
+    limit: int
+    def __init__(self, after: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[ConsentRequestStatus, str]]] = ..., resource_id: _Optional[str] = ..., created_from_ms: _Optional[int] = ..., created_to_ms: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListRequestsResponse(_message.Message):
+    __slots__ = ("requests", "next_cursor", "reached_end")
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    REACHED_END_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[ConsentRequest]
+    next_cursor: int
+    reached_end: bool
+    def __init__(self, requests: _Optional[_Iterable[_Union[ConsentRequest, _Mapping]]] = ..., next_cursor: _Optional[int] = ..., reached_end: _Optional[bool] = ...) -> None: ...
 
 class ConsentEvent(_message.Message):
     __slots__ = ("sequence", "type", "time_ms", "request_id", "resource_id", "consumer_org_number", "performed_by", "performed_by_org_number")
