@@ -30,7 +30,14 @@ extension ConsentTokenClaims {
         }
         writer.raw(#"","to":{"authority":"iso6523-actorid-upis","ID":"0192:"#)
         writer.appendEscapedContents(of: consent.consumerOrganizationNumber)
-        writer.raw(#""},"consented":"#)
+        writer.raw(#""}"#)
+        if let vendor = consent.handledByOrganizationNumber {
+            // Altinn 3's `handledBy`: the vendor acting for the consumer, as a party URN.
+            writer.raw(#","handledBy":"urn:altinn:organization:identifier-no:"#)
+            writer.appendEscapedContents(of: vendor)
+            writer.raw("\"")
+        }
+        writer.raw(#","consented":"#)
         RFC3339.format(consent.consentedAt, into: &writer)
         writer.raw(#","validTo":"#)
         RFC3339.format(consent.validTo, into: &writer)

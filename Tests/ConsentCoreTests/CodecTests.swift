@@ -40,6 +40,10 @@ struct CodecTests {
             // The consumer ends a consent it no longer needs, and deletes an unanswered request.
             (.consumer(Fixture.bank), .consentRevoked(id)),
             (.consumer(Fixture.bank), .requestDeleted(id)),
+            // A vendor acting for the bank; the bank's vendor register.
+            (.vendor(VendorTests.vendor, for: Fixture.bank), .requestCreated(created)),
+            (.consumer(Fixture.bank), .vendorAuthorised(VendorTests.mandate([Fixture.tax4629, Fixture.nav5252]))),
+            (.admin(Fixture.brreg), .vendorDeauthorised(consumer: Fixture.bank, vendor: VendorTests.vendor)),
         ]
         return payloads.enumerated().map { i, p in
             Event(sequence: UInt64(i) * 1_000_003 + 1, time: Timestamp(millisecondsSinceEpoch: i == 1 ? -5 : t.millisecondsSinceEpoch + Int64(i)),

@@ -181,6 +181,27 @@ struct Scenario {
         if let unusedOnce { run(.revokeConsent(unusedOnce), by: .consumer(Fixture.bank)) }
         run(.deleteRequest(consent), by: .consumer(Fixture.bank))
         run(.revokeConsent(once), by: .consumer(Fixture.bank))
+
+        // A vendor acting for the bank: refused before it is registered, then the whole flow.
+        let vendor = VendorTests.forBank
+        run(.createRequest(request), by: vendor)
+        run(.authoriseVendor(VendorTests.mandate()), by: .consumer(Fixture.bank))
+        run(.authoriseVendor(VendorTests.mandate()), by: .consumer(Fixture.bank))
+        let before = hub.state.requestCount
+        run(.createRequest(request), by: vendor)
+        run(.createRequest(tax), by: vendor)
+        guard hub.state.requestCount > before else { Issue.record("the vendor could not create: \(refusalMessages.suffix(2))"); return }
+        let handled = hub.state.tables.records.last!.id
+        ids.append(handled)
+        codeCounter += 1
+        let code = codeHash(codeCounter)
+        run(.acceptRequest(handled, code: CodeGrant(codeHash: code, expiresAt: nil), onBehalfOf: nil), by: .endUser(Fixture.haakonUser))
+        run(.exchangeCode(codeHash: code), by: vendor)
+        run(.logUse(UseReport(consent: handled, resource: Fixture.nav5252, usedAt: hub.now)), by: vendor)
+        run(.deauthoriseVendor(consumer: Fixture.bank, vendor: VendorTests.vendor), by: .consumer(Fixture.bank))
+        run(.revokeConsent(handled), by: vendor)
+        run(.authoriseVendor(VendorTests.mandate([Fixture.nav5252, Fixture.tax4629])), by: .admin(Fixture.brreg))
+        run(.revokeConsent(handled), by: vendor)
     }
 }
 
@@ -195,6 +216,7 @@ struct ReplayTests {
         #expect(Self.scenario.refusals > 100)
         #expect(Self.scenario.events.contains { $0.actor == .portal(Fixture.brreg) && $0.kind == .requestCreated })
         #expect(Self.scenario.events.contains { $0.actor == .consumer(Fixture.bank) && $0.kind == .consentRevoked })
+        #expect(Self.scenario.events.contains { $0.actor == VendorTests.forBank && $0.kind == .consentRevoked })
         #expect(Self.scenario.hub.state.requestCount > 200)
     }
 

@@ -502,6 +502,7 @@ enum ConsentCommands {
         ]
         if r.decidedAtMs != 0 { lines.append("answered    \(timeText(r.decidedAtMs))") }
         if r.endedAtMs != 0 { lines.append("ended       \(timeText(r.endedAtMs))") }
+        if !r.handledByOrgNumber.isEmpty { lines.append("handled by  \(r.handledByOrgNumber) (vendor)") }
         if !r.viewUrl.isEmpty { lines.append("answer at   \(r.viewUrl)") }
         return lines.joined(separator: "\n")
     }

@@ -45,12 +45,14 @@ extension TokenCommands {
     /// A grant as the first line the token, then what it is for.
     static func describe(_ grant: Consent_V1_TokenGrant?) -> String {
         guard let g = grant else { return "no token in the answer" }
-        return [
+        var lines = [
             g.token,
             "consent   \(g.consentId)" + (g.oneTime ? " (one-time: ends at its first logged use)" : "") + ", valid to \(time(g.consentValidToMs))",
             "expires   \(time(g.expiresAtMs))",
             "token id  \(g.tokenId), key \(g.keyId)",
-        ].joined(separator: "\n")
+        ]
+        if !g.handledByOrgNumber.isEmpty { lines.append("handled by \(g.handledByOrgNumber) (the vendor it was issued to)") }
+        return lines.joined(separator: "\n")
     }
 
     /// A batch item's refusal: status name, reason and message.

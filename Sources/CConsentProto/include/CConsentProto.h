@@ -172,6 +172,27 @@ static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_authorisations_response(void) {
     return &consent__v1__list_authorisations_response__descriptor;
 }
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__vendor_authorisation(void) {
+    return &consent__v1__vendor_authorisation__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__authorise_vendor_request(void) {
+    return &consent__v1__authorise_vendor_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__authorise_vendor_response(void) {
+    return &consent__v1__authorise_vendor_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__deauthorise_vendor_request(void) {
+    return &consent__v1__deauthorise_vendor_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__deauthorise_vendor_response(void) {
+    return &consent__v1__deauthorise_vendor_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_vendors_request(void) {
+    return &consent__v1__list_vendors_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_vendors_response(void) {
+    return &consent__v1__list_vendors_response__descriptor;
+}
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__frame(void) {
     return &consent__v1__frame__descriptor;
 }

@@ -20,6 +20,13 @@ public enum Actor: Hashable, Sendable, CustomStringConvertible {
     /// The request is the consumer's, decided under exactly the consumer's
     /// rules; the event records that the portal submitted it. Never an end user.
     case portal(OrganisationNumber)
+    /// A system vendor (systemleverandør) acting for a consumer that has
+    /// registered it (`authoriseVendor`): `vendor` is the organisation of the
+    /// certificate, `consumer` the one it names in the call. Like the portal,
+    /// an organisation acting for another; what it may do for which consumer
+    /// is decided in one place (`ConsentState+Acting.swift`). Tokens and events
+    /// name both (Altinn 3's `handledBy`); the person only ever sees the consumer.
+    case vendor(OrganisationNumber, for: OrganisationNumber)
     /// The hub itself, for expiry and similar housekeeping.
     case system
 
@@ -31,6 +38,7 @@ public enum Actor: Hashable, Sendable, CustomStringConvertible {
         case .endUser: return "endUser"
         case .admin: return "admin"
         case .portal: return "portal"
+        case .vendor: return "vendor"
         case .system: return "system"
         }
     }
@@ -38,7 +46,7 @@ public enum Actor: Hashable, Sendable, CustomStringConvertible {
     /// The organisation number of an organisation actor, `nil` for end users and the system.
     public var organisation: OrganisationNumber? {
         switch self {
-        case .consumer(let org), .dataSource(let org), .admin(let org), .portal(let org): return org
+        case .consumer(let org), .dataSource(let org), .admin(let org), .portal(let org), .vendor(let org, _): return org
         case .endUser, .system: return nil
         }
     }
@@ -48,6 +56,7 @@ public enum Actor: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .endUser(let user): return "endUser(\(user.nationalId), \(user.assuranceLevel))"
         case .system: return "system"
+        case .vendor(let vendor, let consumer): return "vendor(\(vendor) for \(consumer))"
         default: return "\(role)(\(organisation!))"
         }
     }

@@ -1,8 +1,9 @@
 extension ConsentState {
     /// The bytes a snapshot starts with: `CHSNAP` and the format version.
     static let snapshotMagic: [UInt8] = Array("CHSNAP".utf8)
-    /// The snapshot format version.
-    public static let snapshotVersion: UInt8 = 1
+    /// The snapshot format version written; version 1 (before issue 12's
+    /// vendors, limits and statistics) is still read.
+    public static let snapshotVersion: UInt8 = 2
 
     /// Encodes the whole state, so that a restart can load it instead of
     /// replaying every event. Replaying the events after ``lastSequence`` on the
@@ -32,6 +33,11 @@ extension ConsentState {
         for (org, name) in t.consumerNames.sorted(by: { $0.key < $1.key }) { w.varint(UInt64(org)); w.string(name) }
         w.varint(UInt64(t.registryLog.count))
         for e in t.registryLog { w.resourceID(e.resource); w.varint(UInt64(e.consumer)) }
+        let vendors = t.vendors.values.flatMap(\.values).sorted { ($0.consumer, $0.vendor) < ($1.consumer, $1.vendor) }
+        w.varint(UInt64(vendors.count))
+        for v in vendors { EventCodec.encode(v, into: &w) }
+        w.varint(UInt64(t.vendorLog.count))
+        for e in t.vendorLog { w.varint(UInt64(e.consumer)); w.varint(UInt64(e.vendor)) }
 
         w.varint(UInt64(t.strings.count))
         for s in t.strings.values { w.string(s.value) }
@@ -44,7 +50,8 @@ extension ConsentState {
             w.zigzag(r.createdAt); w.zigzag(r.answerBy); w.zigzag(r.validTo); w.zigzag(r.decidedAt); w.zigzag(r.endedAt)
             w.varint(r.offeredBy)
             w.optionalString(r.signerName)
-            w.varint(UInt64(r.consumer)); w.varint(UInt64(r.scope)); w.varint(UInt64(r.redirect)); w.varint(UInt64(r.purpose))
+            w.varint(UInt64(r.consumer)); w.varint(UInt64(r.handledBy))
+            w.varint(UInt64(r.scope)); w.varint(UInt64(r.redirect)); w.varint(UInt64(r.purpose))
             w.varint(UInt64(r.lastEvent &+ 1)); w.varint(UInt64(r.previousOfParty &+ 1))
             w.u8(r.stored.rawValue); w.u8(r.language); w.u8(r.kind.rawValue); w.bool(r.linked)
         }
@@ -100,7 +107,7 @@ extension Tables {
             guard try r.u8("snapshot magic") == expected else { throw r.fail("not a ConsentHub snapshot (bad magic)") }
         }
         let version = try r.u8("snapshot version")
-        guard version == ConsentState.snapshotVersion else {
+        guard version == 1 || version == ConsentState.snapshotVersion else {
             throw r.fail("unsupported snapshot version \(version) (this build reads version \(ConsentState.snapshotVersion))")
         }
         var t = Tables()
@@ -123,6 +130,15 @@ extension Tables {
         for _ in 0..<(try r.count("registry log count")) {
             t.registryLog.append(RegistryLogEntry(resource: try r.resourceID("registry resource"), consumer: try r.uint32("registry consumer")))
         }
+        if version >= 2 {
+            for _ in 0..<(try r.count("vendor count", elementSize: 4)) {
+                let v = try EventCodec.decodeVendorAuthorisation(&r)
+                t.vendors[v.consumer.value, default: [:]][v.vendor.value] = v
+            }
+            for _ in 0..<(try r.count("vendor log count", elementSize: 2)) {
+                t.vendorLog.append(VendorLogEntry(consumer: try r.uint32("vendor log consumer"), vendor: try r.uint32("vendor log vendor")))
+            }
+        }
 
         var strings: [ExactText] = []
         for _ in 0..<(try r.count("string count")) { strings.append(ExactText(try r.string("interned string"))) }
@@ -142,6 +158,7 @@ extension Tables {
             let offeredBy = try r.varint("offered-by")
             let name = try r.optionalString("signer name")
             let consumer = try r.uint32("consumer")
+            let handledBy = version >= 2 ? try r.uint32("handled by") : 0
             let scope = try index(&r, "scope", below: scopes.count)
             let redirect = try index(&r, "redirect", below: strings.count)
             let purpose = try index(&r, "purpose", below: strings.count)
@@ -154,7 +171,7 @@ extension Tables {
             let linked = try r.bool("linked")
             t.records.append(RequestRecord(
                 id: id, createdAt: createdAt, answerBy: answerBy, validTo: validTo, decidedAt: decidedAt, endedAt: endedAt,
-                offeredBy: offeredBy, signerName: name, consumer: consumer, scope: scope,
+                offeredBy: offeredBy, signerName: name, consumer: consumer, handledBy: handledBy, scope: scope,
                 redirect: redirect, purpose: purpose, lastEvent: lastEvent, previousOfParty: previousOfParty,
                 stored: stored, language: language, kind: kind, linked: linked))
             t.slotByID[id] = UInt32(slot)
@@ -214,6 +231,7 @@ extension Tables {
             let limit: Int
             switch kind {
             case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised: limit = t.registryLog.count
+            case .vendorAuthorised, .vendorDeauthorised: limit = t.vendorLog.count
             default: limit = recordCount
             }
             guard subject == RequestRecord.noSlot || Int(subject) < limit else { throw r.fail("event subject \(subject) points nowhere") }

@@ -53,6 +53,11 @@ public enum EventCodec {
             w.requestID(u.id)
             w.resourceID(u.resource)
             w.zigzag(u.usedAt.millisecondsSinceEpoch)
+        case .vendorAuthorised(let a):
+            encode(a, into: &w)
+        case .vendorDeauthorised(let consumer, let vendor):
+            w.varint(UInt64(consumer.value))
+            w.varint(UInt64(vendor.value))
         }
         return w.bytes
     }
@@ -142,6 +147,10 @@ public enum EventCodec {
             let resource = try r.resourceID("resource id")
             let usedAt = Timestamp(millisecondsSinceEpoch: try r.zigzag("used-at"))
             payload = .consentUsed(ConsentUse(id: id, resource: resource, usedAt: usedAt))
+        case .vendorAuthorised:
+            payload = .vendorAuthorised(try decodeVendorAuthorisation(&r))
+        case .vendorDeauthorised:
+            payload = .vendorDeauthorised(consumer: try r.organisation("consumer"), vendor: try r.organisation("vendor"))
         }
         guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after a \(kind) event") }
         return Event(sequence: sequence, time: time, actor: actor, payload: payload)
@@ -154,6 +163,9 @@ public enum EventCodec {
         switch actor {
         case .consumer(let org), .dataSource(let org), .admin(let org), .portal(let org):
             w.varint(UInt64(org.value))
+        case .vendor(let vendor, let consumer):
+            w.varint(UInt64(vendor.value))
+            w.varint(UInt64(consumer.value))
         case .endUser(let user):
             w.varint(user.nationalId.value)
             w.u8(user.assuranceLevel.value)
@@ -172,6 +184,7 @@ public enum EventCodec {
         case .dataSource: return .dataSource(try r.organisation("actor organisation"))
         case .admin: return .admin(try r.organisation("actor organisation"))
         case .portal: return .portal(try r.organisation("actor organisation"))
+        case .vendor: return .vendor(try r.organisation("actor organisation"), for: try r.organisation("actor's consumer"))
         case .system: return .system
         case .endUser:
             let id = try r.varint("national id")
@@ -284,6 +297,25 @@ public enum EventCodec {
         var domains: [String] = []
         for _ in 0..<n { domains.append(try r.string("redirect domain")) }
         return ConsumerAuthorisation(resource: resource, consumer: consumer, consumerName: name, redirectDomains: domains)
+    }
+
+    static func encode(_ a: VendorAuthorisation, into w: inout ByteWriter) {
+        w.varint(UInt64(a.consumer.value))
+        w.varint(UInt64(a.vendor.value))
+        w.string(a.vendorName)
+        w.varint(UInt64(a.resources.count))
+        for resource in a.resources { w.resourceID(resource) }
+    }
+
+    static func decodeVendorAuthorisation(_ r: inout ByteReader) throws(CodecError) -> VendorAuthorisation {
+        let consumer = try r.organisation("consumer")
+        let vendor = try r.organisation("vendor")
+        let name = try r.string("vendor name")
+        let n = try r.count("vendor resource count", elementSize: 2)
+        var resources: [ResourceID] = []
+        resources.reserveCapacity(n)
+        for _ in 0..<n { resources.append(try r.resourceID("vendor resource")) }
+        return VendorAuthorisation(consumer: consumer, vendor: vendor, vendorName: name, resources: resources)
     }
 
     static func encode(_ grants: [ResourceGrant], into w: inout ByteWriter) {

@@ -39,6 +39,14 @@ public enum Command: Hashable, Sendable {
     /// Deletes a request nobody has answered yet (Altinn 3's `deleted`).
     case deleteRequest(RequestID)
 
+    // MARK: Consumer (or admin), on its vendors
+
+    /// Lets a system vendor act for a consumer, for some resources, or
+    /// changes its name or resources. Re-authorising with the same content changes nothing.
+    case authoriseVendor(VendorAuthorisation)
+    /// Stops a vendor from acting for a consumer, at once.
+    case deauthoriseVendor(consumer: OrganisationNumber, vendor: OrganisationNumber)
+
     // MARK: Tokens (consumer) and use (consumer or data source)
 
     /// Exchanges an authorization code (by its hash) for the facts of a token.

@@ -75,9 +75,20 @@ extension Tables {
             appendRegistryEvent(&entry, index, resource, consumer.value)
             return lastSequence
 
+        case .vendorAuthorised(let authorisation):
+            vendors[authorisation.consumer.value, default: [:]][authorisation.vendor.value] = authorisation
+            appendVendorEvent(&entry, index, consumer: authorisation.consumer.value, vendor: authorisation.vendor.value)
+            return lastSequence
+
+        case .vendorDeauthorised(let consumer, let vendor):
+            vendors[consumer.value]?[vendor.value] = nil
+            if vendors[consumer.value]?.isEmpty == true { vendors[consumer.value] = nil }
+            appendVendorEvent(&entry, index, consumer: consumer.value, vendor: vendor.value)
+            return lastSequence
+
         case .requestCreated(let created):
             let slot = UInt32(truncatingIfNeeded: records.count)
-            let record = RequestRecord(
+            var record = RequestRecord(
                 id: created.id,
                 createdAt: time,
                 answerBy: created.answerBy.millisecondsSinceEpoch,
@@ -89,6 +100,7 @@ extension Tables {
                 purpose: strings.intern(ExactText(created.purpose)),
                 language: created.language?.rawValue ?? 0,
                 kind: created.kind)
+            if case .vendor(let vendor, _) = event.actor { record.handledBy = vendor.value }
             records.append(record)
             slotByID[created.id] = slot
             if let party = created.offeredBy { link(slot, party: party.key) }
@@ -216,6 +228,15 @@ extension Tables {
         if let owner = currentResource(resource)?.owner.value {
             feedByDataSource[owner, default: []].append(index)
         }
+        feedByConsumer[consumer, default: []].append(index)
+    }
+
+    /// Logs a vendor (de)authorisation: in the consumer's feed only (the data
+    /// sources decide who may ask; whom a consumer works with is its business).
+    private mutating func appendVendorEvent(_ entry: inout LoggedEvent, _ index: UInt32, consumer: UInt32, vendor: UInt32) {
+        vendorLog.append(VendorLogEntry(consumer: consumer, vendor: vendor))
+        entry.subject = UInt32(truncatingIfNeeded: vendorLog.count - 1)
+        log.append(entry)
         feedByConsumer[consumer, default: []].append(index)
     }
 

@@ -8,7 +8,8 @@ extension ConsentState {
     /// feed event, as in ``events(after:for:kinds:from:to:limit:)``.
     ///
     /// - Parameters:
-    ///   - actor: the consumer.
+    ///   - actor: the consumer, or a vendor acting for it (which sees only the
+    ///     requests within its mandate).
     ///   - cursor: the sequence number after which to read; 0 for the beginning.
     ///   - filter: status now, resource, creation time.
     ///   - limit: the most requests (at most the configured page size).
@@ -19,14 +20,14 @@ extension ConsentState {
     ///   `invalidArgument` for a limit below 1 or a reversed time range.
     public func requests(of actor: Actor, after cursor: UInt64, filter: RequestFilter = RequestFilter(),
                          limit: Int = 100, at now: Timestamp) throws(DomainError) -> RequestPage {
-        let consumer = try requireConsumer(actor, to: "list a consumer's requests")
+        let acting = try acting(actor, to: "list a consumer's requests")
         guard limit >= 1 else { throw .limitInvalid(limit) }
         if let from = filter.createdFrom, let to = filter.createdBefore, from > to { throw .timeRangeReversed(from: from, to: to) }
         let pageSize = min(limit, configuration.maximumPageSize)
         // About four feed events per consent: bound the work when filters drop most.
         let scanBudget = max(pageSize * 80, 40_000)
         let t = now.millisecondsSinceEpoch
-        let list = tables.feedByConsumer[consumer.value] ?? []
+        let list = tables.feedByConsumer[acting.consumer.value] ?? []
         var position = firstPosition(in: list, after: cursor)
         var out: [RequestView] = []
         var next = cursor
@@ -39,6 +40,8 @@ extension ConsentState {
             let e = tables.log[index]
             guard e.kind == .requestCreated, e.subject != RequestRecord.noSlot else { continue }
             let record = tables.records[Int(e.subject)]
+            // A vendor sees the requests it may handle, and no others.
+            if acting.vendor != nil, !mayHandle(record, by: acting) { continue }
             if let from = filter.createdFrom, record.createdAt < from.millisecondsSinceEpoch { continue }
             if let to = filter.createdBefore, record.createdAt >= to.millisecondsSinceEpoch { continue }
             if let statuses = filter.statuses, !statuses.contains(record.status(at: t)) { continue }

@@ -47,12 +47,12 @@ extension ConsentState {
             result = try decideDeauthorise(resource, consumer: consumer, actor: actor, out: &out)
 
         case .createRequest(let request):
-            let consumer = try requireConsumer(actor, to: "create a consent request")
-            result = try decideCreate(request, consumer: consumer, now: now, random: &random, out: &out)
+            let acting = try acting(actor, to: "create a consent request")
+            result = try decideCreate(request, acting: acting, now: now, random: &random, out: &out)
         case .createRequestFromQuery(let query, let key):
-            let consumer = try requireQuerySubmitter(actor)
+            let submitter = try requireQuerySubmitter(actor)
             let (coveredBy, request) = try NewConsentRequest.parse(altinnQuery: query, idempotencyKey: key)
-            result = try decideCreate(request, consumer: try queryConsumer(coveredBy, caller: consumer),
+            result = try decideCreate(request, acting: try queryActing(coveredBy, submitter: submitter),
                                       now: now, random: &random, out: &out)
 
         case .acceptRequest(let id, let code, let onBehalfOf):
@@ -63,11 +63,15 @@ extension ConsentState {
             result = try decideRevoke(id, actor: actor, now: now, out: &out)
         case .deleteRequest(let id):
             result = try decideDelete(id, actor: actor, now: now, out: &out)
+        case .authoriseVendor(let authorisation):
+            result = try decideAuthoriseVendor(authorisation, actor: actor, out: &out)
+        case .deauthoriseVendor(let consumer, let vendor):
+            result = try decideDeauthoriseVendor(consumer: consumer, vendor: vendor, actor: actor, out: &out)
 
         case .exchangeCode(let hash):
-            let consumer = try requireConsumer(actor, to: "exchange an authorization code")
+            let acting = try acting(actor, to: "exchange an authorization code")
             var exchanged = Set<CodeHash>()
-            switch decideExchange(hash, consumer: consumer, now: now, exchangedInBatch: &exchanged, out: &out) {
+            switch decideExchange(hash, acting: acting, now: now, exchangedInBatch: &exchanged, out: &out) {
             case .success(let facts):
                 result = .tokenFacts(facts)
             case .failure(let error):
@@ -76,13 +80,13 @@ extension ConsentState {
                 return Decision(events: out.events, result: .failure(error))
             }
         case .exchangeCodes(let hashes):
-            let consumer = try requireConsumer(actor, to: "exchange authorization codes")
+            let acting = try acting(actor, to: "exchange authorization codes")
             try checkBatchSize(hashes.count)
             var exchanged = Set<CodeHash>()
             var results: [Result<TokenFacts, DomainError>] = []
             results.reserveCapacity(hashes.count)
             for hash in hashes {
-                results.append(decideExchange(hash, consumer: consumer, now: now, exchangedInBatch: &exchanged, out: &out))
+                results.append(decideExchange(hash, acting: acting, now: now, exchangedInBatch: &exchanged, out: &out))
             }
             result = .tokenFactsBatch(results)
 

@@ -60,7 +60,7 @@ extension ConsentState {
         let byConsumer: Bool
         switch actor {
         case .endUser, .admin: byConsumer = false
-        case .consumer: byConsumer = true
+        case .consumer, .vendor: byConsumer = true
         default: throw .roleNotAllowed(actor, action: "withdraw a consent")
         }
         let (_, record) = try requireRecord(id)
@@ -91,9 +91,9 @@ extension ConsentState {
     /// consumer changed its mind, or asked the wrong person. The request
     /// leaves the person's list and can never be accepted.
     func decideDelete(_ id: RequestID, actor: Actor, now: Timestamp, out: inout EventBuffer) throws(DomainError) -> CommandResult {
-        let consumer = try requireConsumer(actor, to: "delete a consent request")
+        let acting = try acting(actor, to: "delete a consent request")
         let (_, record) = try requireRecord(id)
-        guard record.consumer == consumer.value else { throw .notYours(id, actor: actor) }
+        try requireHandled(record, by: acting, actor: actor)
         switch record.status(at: now.millisecondsSinceEpoch) {
         case .created:
             out.add(.requestDeleted(id))

@@ -3,9 +3,10 @@ extension ConsentState {
     static let maximumIdempotencyKeyLength = 128
 
     func decideCreate<R: RandomNumberGenerator>(
-        _ request: NewConsentRequest, consumer: OrganisationNumber, now: Timestamp,
+        _ request: NewConsentRequest, acting: Acting, now: Timestamp,
         random: inout R, out: inout EventBuffer
     ) throws(DomainError) -> CommandResult {
+        let consumer = acting.consumer
         // Idempotency first: a retry gets the request it created, even if a rule
         // (an authorisation, the clock) would refuse the same content now.
         var fingerprint: UInt64 = 0
@@ -18,7 +19,10 @@ extension ConsentState {
             let lookup = IdempotencyKey(consumer: consumer.value, keyHash: FNV1a.hash(key.utf8))
             if let entry = tables.idempotency[lookup] {
                 guard entry.fingerprint == fingerprint else { throw .idempotencyKeyReused(key) }
-                return .request(view(of: tables.records[Int(entry.slot)], at: now))
+                let record = tables.records[Int(entry.slot)]
+                // The keys are the consumer's; its vendor gets back only what it may handle.
+                try requireMandate(acting, for: tables.scopes[record.scope].lazy.map(\.resource))
+                return .request(view(of: record, at: now))
             }
         }
 
@@ -35,6 +39,7 @@ extension ConsentState {
         var limiting: Resource? = nil
         for item in request.resources {
             guard seen.insert(item.resource).inserted else { throw .resourceRepeated(item.resource) }
+            try requireMandate(acting, for: CollectionOfOne(item.resource))
             guard let versions = tables.resources[item.resource], let resource = versions.last else {
                 throw .resourceUnknown(item.resource)
             }
@@ -97,7 +102,8 @@ extension ConsentState {
         return .request(RequestView(
             id: id, status: .created, consumer: consumer, offeredBy: request.offeredBy, resources: grants,
             redirectURL: request.redirectURL, purpose: purpose, language: request.language, kind: kind,
-            createdAt: now, answerBy: answerBy, validTo: request.validTo, decidedAt: nil, endedAt: nil))
+            createdAt: now, answerBy: answerBy, validTo: request.validTo, decidedAt: nil, endedAt: nil,
+            handledBy: acting.vendor))
     }
 }
 

@@ -1,7 +1,7 @@
 extension ConsentState {
     func requireUseRole(_ actor: Actor) throws(DomainError) {
         switch actor {
-        case .consumer, .dataSource: return
+        case .consumer, .vendor, .dataSource: return
         default: throw .roleNotAllowed(actor, action: "log the use of a consent")
         }
     }
@@ -18,8 +18,8 @@ extension ConsentState {
             let (slot, record) = try requireRecord(report.consent)
             let grants = tables.scopes[record.scope]
             switch actor {
-            case .consumer(let org):
-                guard record.consumer == org.value else { throw .notYours(record.id, actor: actor) }
+            case .consumer, .vendor:
+                try requireHandled(record, by: acting(actor, to: "log the use of a consent"), actor: actor)
             case .dataSource(let org):
                 guard tables.scopeOwners[Int(record.scope)].contains(org.value) else { throw .notYours(record.id, actor: actor) }
                 if let r = tables.currentResource(report.resource), r.owner != org, grants.contains(where: { $0.resource == report.resource }) {

@@ -22,11 +22,18 @@ extension ConsentState {
         case .portal:
             // The portal itself reads nothing: it sees requests only as the user it logged in.
             return false
+        case .vendor:
+            return (try? acting(actor, to: "read a consent request")).map { mayHandle(record, by: $0) } ?? false
         }
     }
 
-    /// Throws unless the actor may read the request.
+    /// Throws unless the actor may read the request: `not_yours`, or for a
+    /// vendor `vendor_not_authorised` when the request is outside its mandate.
     func requireReadable(_ record: RequestRecord, actor: Actor) throws(DomainError) {
+        if case .vendor = actor {
+            try requireHandled(record, by: acting(actor, to: "read a consent request"), actor: actor)
+            return
+        }
         guard canRead(record, actor: actor) else { throw .notYours(record.id, actor: actor) }
     }
 

@@ -33,7 +33,8 @@ extension ConsentState {
             answerBy: Timestamp(millisecondsSinceEpoch: record.answerBy),
             validTo: Timestamp(millisecondsSinceEpoch: record.validTo),
             decidedAt: record.decidedAt == RequestRecord.none ? nil : Timestamp(millisecondsSinceEpoch: record.decidedAt),
-            endedAt: record.endedAt == RequestRecord.none ? nil : Timestamp(millisecondsSinceEpoch: record.endedAt))
+            endedAt: record.endedAt == RequestRecord.none ? nil : Timestamp(millisecondsSinceEpoch: record.endedAt),
+            handledBy: record.handledBy == 0 ? nil : OrganisationNumber(unchecked: record.handledBy))
     }
 
     // MARK: Tokens
@@ -46,13 +47,16 @@ extension ConsentState {
     ///   withdrawn, expired, or a used one-time consent).
     public func tokenFacts(for id: RequestID, by actor: Actor, at now: Timestamp) throws(DomainError) -> TokenFacts {
         let (_, record) = try requireRecord(id)
+        var handledBy: OrganisationNumber? = nil
         switch actor {
-        case .consumer(let org):
-            guard record.consumer == org.value else { throw .notYours(id, actor: actor) }
+        case .consumer, .vendor:
+            let acting = try acting(actor, to: "get a token for a consent")
+            try requireHandled(record, by: acting, actor: actor)
+            handledBy = acting.vendor
         case .admin: break
         default: throw .roleNotAllowed(actor, action: "get a token for a consent")
         }
-        return try liveFacts(record, at: now)
+        return try liveFacts(record, at: now, handledBy: handledBy)
     }
 
     /// The online check of a data source (seed 003 step 7: "NAV sjekker om
@@ -116,6 +120,9 @@ extension ConsentState {
         switch actor {
         case .dataSource(let org): return all.filter { $0.owner == org }
         case .consumer(let org): return all.filter { tables.authorisations[$0.id]?[org.value] != nil }
+        case .vendor(let vendor, let consumer):
+            let mandate = tables.vendors[consumer.value]?[vendor.value]?.resources ?? []
+            return all.filter { mandate.contains($0.id) }
         case .endUser, .portal, .admin, .system: return all
         }
     }
@@ -132,7 +139,7 @@ extension ConsentState {
     /// - Throws: `permissionDenied` for end users.
     public func authorisations(visibleTo actor: Actor, resource: ResourceID? = nil) throws(DomainError) -> [ConsumerAuthorisation] {
         switch actor {
-        case .endUser, .portal: throw .roleNotAllowed(actor, action: "list consumer authorisations")
+        case .endUser, .portal, .vendor: throw .roleNotAllowed(actor, action: "list consumer authorisations")
         case .consumer, .dataSource, .admin, .system: break
         }
         var out: [ConsumerAuthorisation] = []

@@ -64,6 +64,10 @@ struct Tables: Sendable, Equatable {
     /// The latest name each consumer was authorised under.
     var consumerNames: [UInt32: String] = [:]
     var registryLog: [RegistryLogEntry] = []
+    /// Who may act for each consumer: consumer → vendor → authorisation.
+    var vendors: [UInt32: [UInt32: VendorAuthorisation]] = [:]
+    /// The subjects of vendor (de)authorisation events.
+    var vendorLog: [VendorLogEntry] = []
 
     // MARK: Interned values
     var strings = Interner<ExactText>()

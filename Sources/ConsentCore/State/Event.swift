@@ -41,6 +41,8 @@ public enum EventKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringConv
     case requestExpired = 11
     case consentExpired = 12
     case requestDeleted = 13
+    case vendorAuthorised = 14
+    case vendorDeauthorised = 15
 
     public var description: String {
         switch self {
@@ -57,6 +59,8 @@ public enum EventKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringConv
         case .requestExpired: return "requestExpired"
         case .consentExpired: return "consentExpired"
         case .requestDeleted: return "requestDeleted"
+        case .vendorAuthorised: return "vendorAuthorised"
+        case .vendorDeauthorised: return "vendorDeauthorised"
         }
     }
 }
@@ -93,6 +97,10 @@ public enum EventPayload: Hashable, Sendable {
     case consentExpired(RequestID)
     /// The consumer deleted a request nobody had answered.
     case requestDeleted(RequestID)
+    /// A consumer let a vendor act for it (or changed its name or resources).
+    case vendorAuthorised(VendorAuthorisation)
+    /// A consumer stopped a vendor from acting for it.
+    case vendorDeauthorised(consumer: OrganisationNumber, vendor: OrganisationNumber)
 
     /// The kind of event.
     public var kind: EventKind {
@@ -110,13 +118,15 @@ public enum EventPayload: Hashable, Sendable {
         case .requestExpired: return .requestExpired
         case .consentExpired: return .consentExpired
         case .requestDeleted: return .requestDeleted
+        case .vendorAuthorised: return .vendorAuthorised
+        case .vendorDeauthorised: return .vendorDeauthorised
         }
     }
 
     /// The request the event concerns, if any.
     public var requestID: RequestID? {
         switch self {
-        case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised: return nil
+        case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .vendorAuthorised, .vendorDeauthorised: return nil
         case .requestCreated(let c): return c.id
         case .requestAccepted(let a): return a.id
         case .requestRejected(let id, _), .consentRevoked(let id), .codeExchanged(let id, _),

@@ -1,5 +1,6 @@
 /// A request and the consent it becomes, as held in memory: fixed-size fields
-/// only, strings and resource sets interned: 112 bytes. (Who answered is in the
+/// only, strings and resource sets interned: 112 bytes (``handledBy`` took
+/// the four bytes of padding the other fields left). (Who answered is in the
 /// event's actor; only the display name is kept, for the Samtykkelogg, and a
 /// name of up to 15 bytes is stored inline.)
 struct RequestRecord: Hashable, Sendable {
@@ -19,6 +20,8 @@ struct RequestRecord: Hashable, Sendable {
     /// The answering person's display name, for the Samtykkelogg.
     var signerName: String?
     var consumer: UInt32
+    /// The vendor that created the request for its consumer (Altinn 3's `handledBy`), 0 for none.
+    var handledBy: UInt32 = 0
     /// Index into ``Tables/scopes``.
     var scope: UInt32
     /// Index into ``Tables/strings``.
@@ -71,9 +74,12 @@ enum ActorRole: UInt8 {
     case consumer = 0, dataSource = 1, endUser = 2, admin = 3, system = 4
     /// The portal submitting a consumer's Altinn-2 query (``Actor/portal(_:)``).
     case portal = 5
+    /// A vendor acting for a consumer (``Actor/vendor(_:for:)``); the event's
+    /// `actorOrg` is the vendor, the consumer is the request's.
+    case vendor = 6
 
-    /// A consumer acting on its own requests and consents.
-    var isConsumerSide: Bool { self == .consumer }
+    /// A consumer acting on its own requests and consents, itself or through a vendor.
+    var isConsumerSide: Bool { self == .consumer || self == .vendor }
 
     init(_ actor: Actor) {
         switch actor {
@@ -83,8 +89,15 @@ enum ActorRole: UInt8 {
         case .admin: self = .admin
         case .system: self = .system
         case .portal: self = .portal
+        case .vendor: self = .vendor
         }
     }
+}
+
+/// A vendor (de)authorisation event's subject.
+struct VendorLogEntry: Hashable, Sendable {
+    var consumer: UInt32
+    var vendor: UInt32
 }
 
 /// A registry event's subject.

@@ -29,12 +29,14 @@ public struct RequestView: Hashable, Sendable {
     public var decidedAt: Timestamp?
     /// When the consent ended early: withdrawn, used up, or marked expired.
     public var endedAt: Timestamp?
+    /// The vendor that created the request for its consumer (Altinn 3's `handledBy`).
+    public var handledBy: OrganisationNumber?
 
     /// Creates a view.
     public init(id: RequestID, status: ConsentStatus, consumer: OrganisationNumber, offeredBy: PartyID?,
                 resources: [ResourceGrant], redirectURL: String, purpose: String, language: Language?,
                 kind: ConsentKind, createdAt: Timestamp, answerBy: Timestamp, validTo: Timestamp,
-                decidedAt: Timestamp?, endedAt: Timestamp?) {
+                decidedAt: Timestamp?, endedAt: Timestamp?, handledBy: OrganisationNumber? = nil) {
         self.id = id
         self.status = status
         self.consumer = consumer
@@ -49,5 +51,6 @@ public struct RequestView: Hashable, Sendable {
         self.validTo = validTo
         self.decidedAt = decidedAt
         self.endedAt = endedAt
+        self.handledBy = handledBy
     }
 }

@@ -165,10 +165,15 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
     case consentExpired  // CONSENT_EVENT_TYPE_CONSENT_EXPIRED = 12
     /// The consumer deleted a request nobody had answered.
     case requestDeleted  // CONSENT_EVENT_TYPE_REQUEST_DELETED = 13
+    /// A consumer let a vendor act for it (vendor_org_number), or changed its
+    /// name or resources.
+    case vendorAuthorised  // CONSENT_EVENT_TYPE_VENDOR_AUTHORISED = 14
+    /// A consumer stopped a vendor (vendor_org_number) from acting for it.
+    case vendorDeauthorised  // CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED = 15
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_ConsentEventType] = [.unspecified, .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .requestCreated, .requestAccepted, .requestRejected, .consentRevoked, .codeExchanged, .codeReuseAttempted, .consentUsed, .requestExpired, .consentExpired, .requestDeleted]
+    public static let allCases: [Consent_V1_ConsentEventType] = [.unspecified, .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .requestCreated, .requestAccepted, .requestRejected, .consentRevoked, .codeExchanged, .codeReuseAttempted, .consentUsed, .requestExpired, .consentExpired, .requestDeleted, .vendorAuthorised, .vendorDeauthorised]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -186,6 +191,8 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case 11: self = .requestExpired
         case 12: self = .consentExpired
         case 13: self = .requestDeleted
+        case 14: self = .vendorAuthorised
+        case 15: self = .vendorDeauthorised
         default: self = .unrecognized(rawValue)
         }
     }
@@ -206,6 +213,8 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case .requestExpired: return 11
         case .consentExpired: return 12
         case .requestDeleted: return 13
+        case .vendorAuthorised: return 14
+        case .vendorDeauthorised: return 15
         case .unrecognized(let n): return n
         }
     }
@@ -227,6 +236,8 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case .requestExpired: return "CONSENT_EVENT_TYPE_REQUEST_EXPIRED"
         case .consentExpired: return "CONSENT_EVENT_TYPE_CONSENT_EXPIRED"
         case .requestDeleted: return "CONSENT_EVENT_TYPE_REQUEST_DELETED"
+        case .vendorAuthorised: return "CONSENT_EVENT_TYPE_VENDOR_AUTHORISED"
+        case .vendorDeauthorised: return "CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED"
         case .unrecognized(let n): return String(n)
         }
     }
@@ -251,10 +262,14 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
     /// (CreateRequestFromQuery; performed_by_org_number says which portal). The
     /// request is the consumer's (consumer_org_number).
     case portal  // PERFORMER_ROLE_PORTAL = 6
+    /// A system vendor acting for the event's consumer (Altinn 3's
+    /// `handledBy`; performed_by_org_number is the vendor, consumer_org_number
+    /// the consumer).
+    case vendor  // PERFORMER_ROLE_VENDOR = 7
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_PerformerRole] = [.unspecified, .consumer, .dataSource, .endUser, .admin, .system, .portal]
+    public static let allCases: [Consent_V1_PerformerRole] = [.unspecified, .consumer, .dataSource, .endUser, .admin, .system, .portal, .vendor]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -265,6 +280,7 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
         case 4: self = .admin
         case 5: self = .system
         case 6: self = .portal
+        case 7: self = .vendor
         default: self = .unrecognized(rawValue)
         }
     }
@@ -278,6 +294,7 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
         case .admin: return 4
         case .system: return 5
         case .portal: return 6
+        case .vendor: return 7
         case .unrecognized(let n): return n
         }
     }
@@ -292,6 +309,7 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
         case .admin: return "PERFORMER_ROLE_ADMIN"
         case .system: return "PERFORMER_ROLE_SYSTEM"
         case .portal: return "PERFORMER_ROLE_PORTAL"
+        case .vendor: return "PERFORMER_ROLE_VENDOR"
         case .unrecognized(let n): return String(n)
         }
     }
@@ -372,10 +390,13 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
     /// id filled in; send the person there, or put it in a message to them.
     /// Empty when the hub has no template configured.
     public var viewUrl: String = ""
+    /// The vendor that created the request for the consumer (Altinn 3's
+    /// `handledBy`); empty when the consumer created it itself.
+    public var handledByOrgNumber: String = ""
 
     public init() {}
 
-    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0, viewUrl: String = "") {
+    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0, viewUrl: String = "", handledByOrgNumber: String = "") {
         self.id = id
         self.status = status
         self.consumerOrgNumber = consumerOrgNumber
@@ -391,6 +412,7 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
         self.decidedAtMs = decidedAtMs
         self.endedAtMs = endedAtMs
         self.viewUrl = viewUrl
+        self.handledByOrgNumber = handledByOrgNumber
     }
 }
 
@@ -911,10 +933,12 @@ public struct Consent_V1_ConsentEvent: Sendable, Hashable {
     public var performedBy: Consent_V1_PerformerRole = Consent_V1_PerformerRole(rawValue: 0)
     /// The organisation that did it; empty for END_USER and SYSTEM.
     public var performedByOrgNumber: String = ""
+    /// The vendor concerned by VENDOR_AUTHORISED and VENDOR_DEAUTHORISED; empty otherwise.
+    public var vendorOrgNumber: String = ""
 
     public init() {}
 
-    public init(sequence: UInt64 = 0, type: Consent_V1_ConsentEventType = Consent_V1_ConsentEventType(rawValue: 0), timeMs: Int64 = 0, requestId: String = "", resourceId: String = "", consumerOrgNumber: String = "", performedBy: Consent_V1_PerformerRole = Consent_V1_PerformerRole(rawValue: 0), performedByOrgNumber: String = "") {
+    public init(sequence: UInt64 = 0, type: Consent_V1_ConsentEventType = Consent_V1_ConsentEventType(rawValue: 0), timeMs: Int64 = 0, requestId: String = "", resourceId: String = "", consumerOrgNumber: String = "", performedBy: Consent_V1_PerformerRole = Consent_V1_PerformerRole(rawValue: 0), performedByOrgNumber: String = "", vendorOrgNumber: String = "") {
         self.sequence = sequence
         self.type = type
         self.timeMs = timeMs
@@ -923,6 +947,7 @@ public struct Consent_V1_ConsentEvent: Sendable, Hashable {
         self.consumerOrgNumber = consumerOrgNumber
         self.performedBy = performedBy
         self.performedByOrgNumber = performedByOrgNumber
+        self.vendorOrgNumber = vendorOrgNumber
     }
 }
 
@@ -1127,6 +1152,7 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
         self.decidedAtMs = m.decided_at_ms
         self.endedAtMs = m.ended_at_ms
         self.viewUrl = ProtoBridge.string(m.view_url)
+        self.handledByOrgNumber = ProtoBridge.string(m.handled_by_org_number)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1153,6 +1179,7 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
         c.pointee.decided_at_ms = self.decidedAtMs
         c.pointee.ended_at_ms = self.endedAtMs
         if !self.viewUrl.isEmpty { c.pointee.view_url = arena.cString(self.viewUrl) }
+        if !self.handledByOrgNumber.isEmpty { c.pointee.handled_by_org_number = arena.cString(self.handledByOrgNumber) }
         return c
     }
 
@@ -2233,6 +2260,7 @@ extension Consent_V1_ConsentEvent: CBridgedMessage {
         self.consumerOrgNumber = ProtoBridge.string(m.consumer_org_number)
         self.performedBy = Consent_V1_PerformerRole(rawValue: Int32(bitPattern: m.performed_by.rawValue))
         self.performedByOrgNumber = ProtoBridge.string(m.performed_by_org_number)
+        self.vendorOrgNumber = ProtoBridge.string(m.vendor_org_number)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -2247,6 +2275,7 @@ extension Consent_V1_ConsentEvent: CBridgedMessage {
         if !self.consumerOrgNumber.isEmpty { c.pointee.consumer_org_number = arena.cString(self.consumerOrgNumber) }
         c.pointee.performed_by = Consent__V1__PerformerRole(rawValue: UInt32(bitPattern: self.performedBy.rawValue))
         if !self.performedByOrgNumber.isEmpty { c.pointee.performed_by_org_number = arena.cString(self.performedByOrgNumber) }
+        if !self.vendorOrgNumber.isEmpty { c.pointee.vendor_org_number = arena.cString(self.vendorOrgNumber) }
         return c
     }
 
@@ -2460,15 +2489,17 @@ public enum Consent_V1_ConsentService {
     public static let serviceName = "consent.v1.ConsentService"
 
     /// Step 1: the consumer registers a consent request (structured). The
-    /// consumer (CoveredBy) is always the caller.
-    /// Roles: consumer.
+    /// consumer (CoveredBy) is always the caller, or the consumer its vendor
+    /// acts for (the request then names the vendor in handled_by_org_number).
+    /// Roles: consumer, vendor.
     public static let createRequest = ProtoMethod<Consent_V1_CreateRequestRequest, Consent_V1_CreateRequestResponse>(
         fullName: "/consent.v1.ConsentService/CreateRequest", kind: .unary
     )
 
     /// Step 1, Altinn 2 style: the same request as the URL query string of seed
     /// 004 (`Resources=5252_1&CoveredBy=…&RedirectUrl=…&ValidToDate=…&…`).
-    /// Roles: consumer (CoveredBy must be the caller); portal, for the consumer
+    /// Roles: consumer (CoveredBy must be the caller); vendor (CoveredBy must be
+    /// the consumer it acts for); portal, for the consumer
     /// the query names in CoveredBy (seed 003's redirect flow: the consumer sends
     /// the user's browser to the portal with the query, and the portal submits
     /// it with the logged-in user's metadata, which is required but not
@@ -2506,8 +2537,8 @@ public enum Consent_V1_ConsentService {
 
     /// Step 5: the consumer polls a request's status ("banken vil kunne sjekke
     /// status på samtykket uavhengig av redirect", seed 002).
-    /// Roles: consumer (its own requests), datasource (requests including one of
-    /// its resources), admin.
+    /// Roles: consumer (its own requests), vendor (the requests it may handle for
+    /// its consumer), datasource (requests including one of its resources), admin.
     public static let getRequestStatus = ProtoMethod<Consent_V1_GetRequestStatusRequest, Consent_V1_GetRequestStatusResponse>(
         fullName: "/consent.v1.ConsentService/GetRequestStatus", kind: .unary
     )
@@ -2539,7 +2570,8 @@ public enum Consent_V1_ConsentService {
     /// consumer ended it (CONSENT_LOG_KIND_ENDED, "Samtykke avsluttet"). A
     /// consumer may also end an unused one-time consent; a used one has ended
     /// already.
-    /// Roles: portal (the user's own), consumer (its own consents), admin.
+    /// Roles: portal (the user's own), consumer (its own consents), vendor (for
+    /// its consumer), admin.
     public static let revokeConsent = ProtoMethod<Consent_V1_RevokeConsentRequest, Consent_V1_RevokeConsentResponse>(
         fullName: "/consent.v1.ConsentService/RevokeConsent", kind: .unary
     )
@@ -2551,7 +2583,7 @@ public enum Consent_V1_ConsentService {
     /// is. An answered request is refused (FAILED_PRECONDITION
     /// `request_already_accepted`: end the consent with RevokeConsent instead;
     /// `request_already_rejected`, `request_expired`, ...).
-    /// Roles: consumer (its own requests).
+    /// Roles: consumer (its own requests), vendor (for its consumer).
     public static let deleteRequest = ProtoMethod<Consent_V1_DeleteRequestRequest, Consent_V1_DeleteRequestResponse>(
         fullName: "/consent.v1.ConsentService/DeleteRequest", kind: .unary
     )
@@ -2559,7 +2591,7 @@ public enum Consent_V1_ConsentService {
     /// The consumer's own requests and consents (Altinn 3's consumer list),
     /// oldest first, one page after a cursor, filtered by status now, resource
     /// and creation time. Statuses are as GetRequestStatus reports them.
-    /// Roles: consumer.
+    /// Roles: consumer, vendor (the requests it may handle for its consumer).
     public static let listRequests = ProtoMethod<Consent_V1_ListRequestsRequest, Consent_V1_ListRequestsResponse>(
         fullName: "/consent.v1.ConsentService/ListRequests", kind: .unary
     )

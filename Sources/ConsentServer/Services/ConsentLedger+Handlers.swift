@@ -30,6 +30,8 @@ extension CommandResult {
         case .answer: "answer"
         case .revoked: "revoked"
         case .deleted: "deleted"
+        case .vendorAuthorisation: "vendorAuthorisation"
+        case .vendorDeauthorised: "vendorDeauthorised"
         case .tokenFacts: "tokenFacts"
         case .tokenFactsBatch: "tokenFactsBatch"
         case .used: "used"

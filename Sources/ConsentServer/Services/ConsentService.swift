@@ -12,20 +12,22 @@ import ConsentRPC
 /// answers once what it shows is durable. Roles are checked by the router;
 /// ownership by ConsentCore.
 public enum ConsentService {
-    /// CreateRequest.
-    static let consumerRoles: [Role] = [.consumer]
-    /// CreateRequestFromQuery: the consumer itself, or the portal submitting
-    /// the query the consumer sent the user's browser with (seed 003).
-    static let queryRoles: [Role] = [.consumer, .portal]
+    /// CreateRequest, DeleteRequest, ListRequests: the consumer, or a vendor acting for it.
+    static let consumerRoles: [Role] = [.consumer, .vendor]
+    /// CreateRequestFromQuery: the consumer itself (or its vendor), or the
+    /// portal submitting the query the consumer sent the user's browser with (seed 003).
+    static let queryRoles: [Role] = [.consumer, .vendor, .portal]
     /// AcceptRequest, RejectRequest, ListConsents: the end user only.
     static let portalRoles: [Role] = [.portal]
     /// GetRequest, GetConsentLog: the end user, or an operator for support.
     static let portalOrAdminRoles: [Role] = [.portal, .admin]
-    /// RevokeConsent: the end user withdraws, the consumer ends a consent it
-    /// no longer needs, an operator withdraws for support.
-    static let revokeRoles: [Role] = [.portal, .consumer, .admin]
-    /// GetRequestStatus, ListEvents, WatchEvents; a principal with several roles
-    /// acts in the narrowest (the order of this list).
+    /// RevokeConsent: the end user withdraws, the consumer (or its vendor)
+    /// ends a consent it no longer needs, an operator withdraws for support.
+    static let revokeRoles: [Role] = [.portal, .consumer, .vendor, .admin]
+    /// GetRequestStatus: as ListEvents, and the vendor acting for a consumer.
+    static let statusRoles: [Role] = [.consumer, .vendor, .datasource, .admin]
+    /// ListEvents, WatchEvents; a principal with several roles acts in the
+    /// narrowest (the order of this list).
     static let organisationRoles: [Role] = [.consumer, .datasource, .admin]
 
     /// Who submits an Altinn-2 query. The portal submits it only while a user
@@ -82,8 +84,8 @@ public enum ConsentService {
         router.unary(Consent_V1_ConsentService.rejectRequest, roles: Set(portalRoles)) { request, context throws(RPCError) in
             try reject(request, context, ledger: ledger, now: clock.now(), wire: wire)
         }
-        router.unary(Consent_V1_ConsentService.getRequestStatus, roles: Set(organisationRoles)) { request, context throws(RPCError) in
-            let actor = try context.actor(as: organisationRoles)
+        router.unary(Consent_V1_ConsentService.getRequestStatus, roles: Set(statusRoles)) { request, context throws(RPCError) in
+            let actor = try context.actor(as: statusRoles)
             let id = try ProtoField.requestID(request.requestId, field: "request_id")
             let now = clock.now()
             let (view, sequence) = try ledger.read { state throws(DomainError) in try state.request(id, by: actor, at: now) }

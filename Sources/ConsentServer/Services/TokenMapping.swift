@@ -16,7 +16,8 @@ extension ConsentAuthorizationDetail {
             consumerOrganizationNumber: facts.consumer.description,
             consentedAt: facts.consentedAt.millisecondsSinceEpoch / 1000,
             validTo: facts.validTo.millisecondsSinceEpoch / 1000,
-            rights: facts.resources.map(ConsentRight.init))
+            rights: facts.resources.map(ConsentRight.init),
+            handledByOrganizationNumber: facts.handledBy?.description)
     }
 }
 
@@ -51,7 +52,8 @@ extension Consent_V1_TokenGrant {
             keyId: keyID,
             consentId: claims.consent.consentID,
             consentValidToMs: facts.validTo.millisecondsSinceEpoch,
-            oneTime: facts.isOneTime)
+            oneTime: facts.isOneTime,
+            handledByOrgNumber: facts.handledBy?.description ?? "")
     }
 }
 
@@ -76,7 +78,9 @@ extension Consent_V1_TokenClaimsSummary {
                     resource: right.resource,
                     metadata: right.metadata.sorted { $0.key < $1.key }.map { Consent_V1_TokenMetadataValue(key: $0.key, value: $0.value) })
             },
-            oneTime: claims.isOneTime)
+            oneTime: claims.isOneTime,
+            handledBy: consent.handledBy ?? "",
+            handledByOrganisationNumber: consent.handledByOrganizationNumber ?? "")
     }
 }
 

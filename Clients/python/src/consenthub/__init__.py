@@ -12,7 +12,7 @@ generated descriptors: `consenthub.TokenClient` exists as soon as token_pb2 does
 from consent.v1 import health_pb2
 
 from .client import (ServiceClient, all_service_clients, client_class_name, connect, portal_metadata, service_client,
-                     snake_case)
+                     snake_case, vendor_metadata)
 from .connection import CallFuture, Connection, Stream
 from .framing import FrameDecoder, FrameTooLarge, encode_frame
 from .status import ConnectError, RpcError, StatusCode, status_name
@@ -22,7 +22,7 @@ HealthClient = service_client(health_pb2.DESCRIPTOR.services_by_name["Health"])
 __all__ = [
     "CallFuture", "ConnectError", "Connection", "FrameDecoder", "FrameTooLarge", "HealthClient", "RpcError",
     "ServiceClient", "StatusCode", "Stream", "all_service_clients", "client_class_name", "connect", "encode_frame",
-    "portal_metadata", "service_client", "snake_case", "status_name",
+    "portal_metadata", "service_client", "snake_case", "status_name", "vendor_metadata",
 ]
 
 _generated = None

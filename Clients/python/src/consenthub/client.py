@@ -193,6 +193,15 @@ def portal_metadata(user_id, assurance_level, user_name=None, signs_for=None):
     return metadata
 
 
+def vendor_metadata(consumer):
+    """The metadata by which the vendor role names the consumer it acts for
+    (`x-consent-acting-for`, issue 12); the hub ignores it from other roles.
+
+        ConsentClient(conn, metadata=vendor_metadata("910203045"))
+    """
+    return {"x-consent-acting-for": str(consumer)}
+
+
 def connect(address, ca, cert, key, **kw):
     """Opens a Connection (see Connection for the keyword options); use it
     with the service clients, and close it (or use it in a `with` block)."""

@@ -1562,7 +1562,7 @@ const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor =
   (ProtobufCMessageInit) consent__v1__requested_resource__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[15] =
+static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[16] =
 {
   {
     "id",
@@ -1744,6 +1744,18 @@ static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "handled_by_org_number",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, handled_by_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
   10,   /* field[10] = answer_by_ms */
@@ -1751,6 +1763,7 @@ static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
   9,   /* field[9] = created_at_ms */
   12,   /* field[12] = decided_at_ms */
   13,   /* field[13] = ended_at_ms */
+  15,   /* field[15] = handled_by_org_number */
   0,   /* field[0] = id */
   7,   /* field[7] = language */
   3,   /* field[3] = offered_by */
@@ -1765,7 +1778,7 @@ static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
 static const ProtobufCIntRange consent__v1__consent_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 15 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
 {
@@ -1775,7 +1788,7 @@ const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
   "Consent__V1__ConsentRequest",
   "consent.v1",
   sizeof(Consent__V1__ConsentRequest),
-  15,
+  16,
   consent__v1__consent_request__field_descriptors,
   consent__v1__consent_request__field_indices_by_name,
   1,  consent__v1__consent_request__number_ranges,
@@ -3500,7 +3513,7 @@ const ProtobufCMessageDescriptor consent__v1__list_requests_response__descriptor
   (ProtobufCMessageInit) consent__v1__list_requests_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__consent_event__field_descriptors[8] =
+static const ProtobufCFieldDescriptor consent__v1__consent_event__field_descriptors[9] =
 {
   {
     "sequence",
@@ -3598,6 +3611,18 @@ static const ProtobufCFieldDescriptor consent__v1__consent_event__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "vendor_org_number",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentEvent, vendor_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__consent_event__field_indices_by_name[] = {
   5,   /* field[5] = consumer_org_number */
@@ -3608,11 +3633,12 @@ static const unsigned consent__v1__consent_event__field_indices_by_name[] = {
   0,   /* field[0] = sequence */
   2,   /* field[2] = time_ms */
   1,   /* field[1] = type */
+  8,   /* field[8] = vendor_org_number */
 };
 static const ProtobufCIntRange consent__v1__consent_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor consent__v1__consent_event__descriptor =
 {
@@ -3622,7 +3648,7 @@ const ProtobufCMessageDescriptor consent__v1__consent_event__descriptor =
   "Consent__V1__ConsentEvent",
   "consent.v1",
   sizeof(Consent__V1__ConsentEvent),
-  8,
+  9,
   consent__v1__consent_event__field_descriptors,
   consent__v1__consent_event__field_indices_by_name,
   1,  consent__v1__consent_event__number_ranges,
@@ -3976,7 +4002,7 @@ const ProtobufCEnumDescriptor consent__v1__consent_log_kind__descriptor =
   consent__v1__consent_log_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_number[14] =
+static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_number[16] =
 {
   { "CONSENT_EVENT_TYPE_UNSPECIFIED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_UNSPECIFIED", 0 },
   { "CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", 1 },
@@ -3992,11 +4018,13 @@ static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_
   { "CONSENT_EVENT_TYPE_REQUEST_EXPIRED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_EXPIRED", 11 },
   { "CONSENT_EVENT_TYPE_CONSENT_EXPIRED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_CONSENT_EXPIRED", 12 },
   { "CONSENT_EVENT_TYPE_REQUEST_DELETED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_DELETED", 13 },
+  { "CONSENT_EVENT_TYPE_VENDOR_AUTHORISED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_AUTHORISED", 14 },
+  { "CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED", 15 },
 };
 static const ProtobufCIntRange consent__v1__consent_event_type__value_ranges[] = {
-{0, 0},{0, 14}
+{0, 0},{0, 16}
 };
-static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_values_by_name[14] =
+static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_values_by_name[16] =
 {
   { "CONSENT_EVENT_TYPE_CODE_EXCHANGED", 8 },
   { "CONSENT_EVENT_TYPE_CODE_REUSE_ATTEMPTED", 9 },
@@ -4012,6 +4040,8 @@ static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_value
   { "CONSENT_EVENT_TYPE_REQUEST_REJECTED", 6 },
   { "CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", 1 },
   { "CONSENT_EVENT_TYPE_UNSPECIFIED", 0 },
+  { "CONSENT_EVENT_TYPE_VENDOR_AUTHORISED", 14 },
+  { "CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED", 15 },
 };
 const ProtobufCEnumDescriptor consent__v1__consent_event_type__descriptor =
 {
@@ -4020,15 +4050,15 @@ const ProtobufCEnumDescriptor consent__v1__consent_event_type__descriptor =
   "ConsentEventType",
   "Consent__V1__ConsentEventType",
   "consent.v1",
-  14,
+  16,
   consent__v1__consent_event_type__enum_values_by_number,
-  14,
+  16,
   consent__v1__consent_event_type__enum_values_by_name,
   1,
   consent__v1__consent_event_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue consent__v1__performer_role__enum_values_by_number[7] =
+static const ProtobufCEnumValue consent__v1__performer_role__enum_values_by_number[8] =
 {
   { "PERFORMER_ROLE_UNSPECIFIED", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_UNSPECIFIED", 0 },
   { "PERFORMER_ROLE_CONSUMER", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_CONSUMER", 1 },
@@ -4037,11 +4067,12 @@ static const ProtobufCEnumValue consent__v1__performer_role__enum_values_by_numb
   { "PERFORMER_ROLE_ADMIN", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_ADMIN", 4 },
   { "PERFORMER_ROLE_SYSTEM", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_SYSTEM", 5 },
   { "PERFORMER_ROLE_PORTAL", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_PORTAL", 6 },
+  { "PERFORMER_ROLE_VENDOR", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_VENDOR", 7 },
 };
 static const ProtobufCIntRange consent__v1__performer_role__value_ranges[] = {
-{0, 0},{0, 7}
+{0, 0},{0, 8}
 };
-static const ProtobufCEnumValueIndex consent__v1__performer_role__enum_values_by_name[7] =
+static const ProtobufCEnumValueIndex consent__v1__performer_role__enum_values_by_name[8] =
 {
   { "PERFORMER_ROLE_ADMIN", 4 },
   { "PERFORMER_ROLE_CONSUMER", 1 },
@@ -4050,6 +4081,7 @@ static const ProtobufCEnumValueIndex consent__v1__performer_role__enum_values_by
   { "PERFORMER_ROLE_PORTAL", 6 },
   { "PERFORMER_ROLE_SYSTEM", 5 },
   { "PERFORMER_ROLE_UNSPECIFIED", 0 },
+  { "PERFORMER_ROLE_VENDOR", 7 },
 };
 const ProtobufCEnumDescriptor consent__v1__performer_role__descriptor =
 {
@@ -4058,9 +4090,9 @@ const ProtobufCEnumDescriptor consent__v1__performer_role__descriptor =
   "PerformerRole",
   "Consent__V1__PerformerRole",
   "consent.v1",
-  7,
+  8,
   consent__v1__performer_role__enum_values_by_number,
-  7,
+  8,
   consent__v1__performer_role__enum_values_by_name,
   1,
   consent__v1__performer_role__value_ranges,

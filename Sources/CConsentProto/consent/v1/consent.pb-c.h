@@ -185,7 +185,16 @@ typedef enum _Consent__V1__ConsentEventType {
   /*
    * The consumer deleted a request nobody had answered.
    */
-  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_DELETED = 13
+  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_DELETED = 13,
+  /*
+   * A consumer let a vendor act for it (vendor_org_number), or changed its
+   * name or resources.
+   */
+  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_AUTHORISED = 14,
+  /*
+   * A consumer stopped a vendor (vendor_org_number) from acting for it.
+   */
+  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED = 15
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__CONSENT_EVENT_TYPE)
 } Consent__V1__ConsentEventType;
 /*
@@ -222,7 +231,13 @@ typedef enum _Consent__V1__PerformerRole {
    * (CreateRequestFromQuery; performed_by_org_number says which portal). The
    * request is the consumer's (consumer_org_number).
    */
-  CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_PORTAL = 6
+  CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_PORTAL = 6,
+  /*
+   * A system vendor acting for the event's consumer (Altinn 3's
+   * `handledBy`; performed_by_org_number is the vendor, consumer_org_number
+   * the consumer).
+   */
+  CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_VENDOR = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__PERFORMER_ROLE)
 } Consent__V1__PerformerRole;
 
@@ -350,10 +365,15 @@ struct  Consent__V1__ConsentRequest
    * Empty when the hub has no template configured.
    */
   char *view_url;
+  /*
+   * The vendor that created the request for the consumer (Altinn 3's
+   * `handledBy`); empty when the consumer created it itself.
+   */
+  char *handled_by_org_number;
 };
 #define CONSENT__V1__CONSENT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_request__descriptor) \
-    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__CreateRequestRequest
@@ -1020,10 +1040,14 @@ struct  Consent__V1__ConsentEvent
    * The organisation that did it; empty for END_USER and SYSTEM.
    */
   char *performed_by_org_number;
+  /*
+   * The vendor concerned by VENDOR_AUTHORISED and VENDOR_DEAUTHORISED; empty otherwise.
+   */
+  char *vendor_org_number;
 };
 #define CONSENT__V1__CONSENT_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_event__descriptor) \
-    , 0, CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , 0, CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__ListEventsRequest

@@ -9,6 +9,9 @@ extension CallContext {
     ///   certificate (its principal id must be a valid organisation number).
     /// - `portal`: the end user the portal states in the call metadata
     ///   (`PortalMetadata`); believed only from a principal with that role.
+    /// - `vendor`: the organisation of the certificate, acting for the
+    ///   consumer it names in `x-consent-acting-for` (`VendorMetadata`);
+    ///   whether it may is the domain's rule (`vendor_not_authorised`).
     /// - Throws: `PERMISSION_DENIED` when the principal id is not an organisation
     ///   number; for the portal, `UNAUTHENTICATED` when no user is stated and
     ///   `INVALID_ARGUMENT` naming the metadata key that is malformed.
@@ -19,6 +22,10 @@ extension CallContext {
     /// `actor(as:)`, and the role it acts in (a WatchEvents stream is checked
     /// against it again when the principals are reloaded).
     func actorWithRole(as roles: [Role]) throws(RPCError) -> (actor: Actor, role: Role) {
+        // A principal that is also a vendor acts as one when it names a consumer.
+        if roles.contains(.vendor), principal.has(.vendor), metadata[VendorMetadata.actingFor] != nil {
+            return (try actor(in: .vendor), .vendor)
+        }
         guard let role = roles.first(where: { principal.has($0) }) else {
             // The router refuses such calls before the handler runs; this keeps the handler honest.
             throw RPCError(.permissionDenied, "\(principal.name) (\(principal.id)) has none of the roles \(roles.map(\.rawValue).joined(separator: ", "))")
@@ -32,6 +39,20 @@ extension CallContext {
         case .datasource: return .dataSource(try organisation(for: role))
         case .admin: return .admin(try organisation(for: role))
         case .portal: return .endUser(try endUser())
+        case .vendor: return .vendor(try organisation(for: role), for: try actingFor())
+        }
+    }
+
+    /// The consumer a vendor names in `x-consent-acting-for`.
+    /// - Throws: INVALID_ARGUMENT `acting_for_missing` when it is absent, or
+    ///   naming the key when it is not an organisation number.
+    func actingFor() throws(RPCError) -> OrganisationNumber {
+        guard let text = metadata[VendorMetadata.actingFor], !text.isEmpty else {
+            throw ProtoField.invalid(VendorMetadata.actingFor, reason: "acting_for_missing",
+                                     "is required from a vendor: the 9-digit organisation number of the consumer it acts for")
+        }
+        return try ProtoField.parse(VendorMetadata.actingFor) { () throws(DomainError) in
+            try OrganisationNumber(validating: text.trimmingWhitespace())
         }
     }
 

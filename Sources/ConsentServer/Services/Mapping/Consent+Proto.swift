@@ -17,7 +17,7 @@ extension Consent_V1_ConsentRequest {
             createdAtMs: v.createdAt.millisecondsSinceEpoch, answerByMs: v.answerBy.millisecondsSinceEpoch,
             validToMs: v.validTo.millisecondsSinceEpoch,
             decidedAtMs: v.decidedAt?.millisecondsSinceEpoch ?? 0, endedAtMs: v.endedAt?.millisecondsSinceEpoch ?? 0,
-            viewUrl: viewURL?.url(for: v.id) ?? "")
+            viewUrl: viewURL?.url(for: v.id) ?? "", handledByOrgNumber: v.handledBy?.description ?? "")
     }
 }
 
@@ -148,13 +148,14 @@ extension Consent_V1_ConsentEvent {
         case .endUser: role = .endUser
         case .admin(let o): role = .admin; org = o
         case .portal(let o): role = .portal; org = o
+        case .vendor(let o): role = .vendor; org = o
         case .system: role = .system
         }
         self.init(
             sequence: e.sequence, type: Consent_V1_ConsentEventType(e.kind), timeMs: e.time.millisecondsSinceEpoch,
             requestId: e.requestID?.description ?? "", resourceId: e.resource?.description ?? "",
             consumerOrgNumber: e.consumer?.description ?? "", performedBy: role,
-            performedByOrgNumber: org?.description ?? "")
+            performedByOrgNumber: org?.description ?? "", vendorOrgNumber: e.vendor?.description ?? "")
     }
 }
 

@@ -44,6 +44,8 @@ class ConsentEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONSENT_EVENT_TYPE_REQUEST_EXPIRED: _ClassVar[ConsentEventType]
     CONSENT_EVENT_TYPE_CONSENT_EXPIRED: _ClassVar[ConsentEventType]
     CONSENT_EVENT_TYPE_REQUEST_DELETED: _ClassVar[ConsentEventType]
+    CONSENT_EVENT_TYPE_VENDOR_AUTHORISED: _ClassVar[ConsentEventType]
+    CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED: _ClassVar[ConsentEventType]
 
 class PerformerRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -54,6 +56,7 @@ class PerformerRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PERFORMER_ROLE_ADMIN: _ClassVar[PerformerRole]
     PERFORMER_ROLE_SYSTEM: _ClassVar[PerformerRole]
     PERFORMER_ROLE_PORTAL: _ClassVar[PerformerRole]
+    PERFORMER_ROLE_VENDOR: _ClassVar[PerformerRole]
 CONSENT_REQUEST_STATUS_UNSPECIFIED: ConsentRequestStatus
 CONSENT_REQUEST_STATUS_CREATED: ConsentRequestStatus
 CONSENT_REQUEST_STATUS_ACCEPTED: ConsentRequestStatus
@@ -83,6 +86,8 @@ CONSENT_EVENT_TYPE_CONSENT_USED: ConsentEventType
 CONSENT_EVENT_TYPE_REQUEST_EXPIRED: ConsentEventType
 CONSENT_EVENT_TYPE_CONSENT_EXPIRED: ConsentEventType
 CONSENT_EVENT_TYPE_REQUEST_DELETED: ConsentEventType
+CONSENT_EVENT_TYPE_VENDOR_AUTHORISED: ConsentEventType
+CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED: ConsentEventType
 PERFORMER_ROLE_UNSPECIFIED: PerformerRole
 PERFORMER_ROLE_CONSUMER: PerformerRole
 PERFORMER_ROLE_DATA_SOURCE: PerformerRole
@@ -90,6 +95,7 @@ PERFORMER_ROLE_END_USER: PerformerRole
 PERFORMER_ROLE_ADMIN: PerformerRole
 PERFORMER_ROLE_SYSTEM: PerformerRole
 PERFORMER_ROLE_PORTAL: PerformerRole
+PERFORMER_ROLE_VENDOR: PerformerRole
 
 class ResourceMetadataValue(_message.Message):
     __slots__ = ("key", "value")
@@ -110,7 +116,7 @@ class RequestedResource(_message.Message):
     def __init__(self, resource_id: _Optional[str] = ..., metadata: _Optional[_Iterable[_Union[ResourceMetadataValue, _Mapping]]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class ConsentRequest(_message.Message):
-    __slots__ = ("id", "status", "consumer_org_number", "offered_by", "resources", "redirect_url", "purpose", "language", "one_time", "created_at_ms", "answer_by_ms", "valid_to_ms", "decided_at_ms", "ended_at_ms", "view_url")
+    __slots__ = ("id", "status", "consumer_org_number", "offered_by", "resources", "redirect_url", "purpose", "language", "one_time", "created_at_ms", "answer_by_ms", "valid_to_ms", "decided_at_ms", "ended_at_ms", "view_url", "handled_by_org_number")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -126,6 +132,7 @@ class ConsentRequest(_message.Message):
     DECIDED_AT_MS_FIELD_NUMBER: _ClassVar[int]
     ENDED_AT_MS_FIELD_NUMBER: _ClassVar[int]
     VIEW_URL_FIELD_NUMBER: _ClassVar[int]
+    HANDLED_BY_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: ConsentRequestStatus
     consumer_org_number: str
@@ -141,7 +148,8 @@ class ConsentRequest(_message.Message):
     decided_at_ms: int
     ended_at_ms: int
     view_url: str
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., consumer_org_number: _Optional[str] = ..., offered_by: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., redirect_url: _Optional[str] = ..., purpose: _Optional[str] = ..., language: _Optional[str] = ..., one_time: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., answer_by_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., decided_at_ms: _Optional[int] = ..., ended_at_ms: _Optional[int] = ..., view_url: _Optional[str] = ...) -> None: ...
+    handled_by_org_number: str
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., consumer_org_number: _Optional[str] = ..., offered_by: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., redirect_url: _Optional[str] = ..., purpose: _Optional[str] = ..., language: _Optional[str] = ..., one_time: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., answer_by_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., decided_at_ms: _Optional[int] = ..., ended_at_ms: _Optional[int] = ..., view_url: _Optional[str] = ..., handled_by_org_number: _Optional[str] = ...) -> None: ...
 
 class CreateRequestRequest(_message.Message):
     __slots__ = ("resources", "offered_by", "redirect_url", "valid_to_ms", "language", "purpose", "user_token", "idempotency_key")
@@ -412,7 +420,7 @@ class ListRequestsResponse(_message.Message):
     def __init__(self, requests: _Optional[_Iterable[_Union[ConsentRequest, _Mapping]]] = ..., next_cursor: _Optional[int] = ..., reached_end: _Optional[bool] = ...) -> None: ...
 
 class ConsentEvent(_message.Message):
-    __slots__ = ("sequence", "type", "time_ms", "request_id", "resource_id", "consumer_org_number", "performed_by", "performed_by_org_number")
+    __slots__ = ("sequence", "type", "time_ms", "request_id", "resource_id", "consumer_org_number", "performed_by", "performed_by_org_number", "vendor_org_number")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     TIME_MS_FIELD_NUMBER: _ClassVar[int]
@@ -421,6 +429,7 @@ class ConsentEvent(_message.Message):
     CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PERFORMED_BY_FIELD_NUMBER: _ClassVar[int]
     PERFORMED_BY_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     type: ConsentEventType
     time_ms: int
@@ -429,7 +438,8 @@ class ConsentEvent(_message.Message):
     consumer_org_number: str
     performed_by: PerformerRole
     performed_by_org_number: str
-    def __init__(self, sequence: _Optional[int] = ..., type: _Optional[_Union[ConsentEventType, str]] = ..., time_ms: _Optional[int] = ..., request_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., consumer_org_number: _Optional[str] = ..., performed_by: _Optional[_Union[PerformerRole, str]] = ..., performed_by_org_number: _Optional[str] = ...) -> None: ...
+    vendor_org_number: str
+    def __init__(self, sequence: _Optional[int] = ..., type: _Optional[_Union[ConsentEventType, str]] = ..., time_ms: _Optional[int] = ..., request_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., consumer_org_number: _Optional[str] = ..., performed_by: _Optional[_Union[PerformerRole, str]] = ..., performed_by_org_number: _Optional[str] = ..., vendor_org_number: _Optional[str] = ...) -> None: ...
 
 class ListEventsRequest(_message.Message):
     __slots__ = ("after", "types", "from_ms", "to_ms", "limit")

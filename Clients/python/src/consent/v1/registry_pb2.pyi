@@ -181,3 +181,53 @@ class ListAuthorisationsResponse(_message.Message):
     AUTHORISATIONS_FIELD_NUMBER: _ClassVar[int]
     authorisations: _containers.RepeatedCompositeFieldContainer[ConsumerAuthorisation]
     def __init__(self, authorisations: _Optional[_Iterable[_Union[ConsumerAuthorisation, _Mapping]]] = ...) -> None: ...
+
+class VendorAuthorisation(_message.Message):
+    __slots__ = ("consumer_org_number", "vendor_org_number", "vendor_name", "resource_ids")
+    CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_NAME_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    consumer_org_number: str
+    vendor_org_number: str
+    vendor_name: str
+    resource_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, consumer_org_number: _Optional[str] = ..., vendor_org_number: _Optional[str] = ..., vendor_name: _Optional[str] = ..., resource_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AuthoriseVendorRequest(_message.Message):
+    __slots__ = ("authorisation",)
+    AUTHORISATION_FIELD_NUMBER: _ClassVar[int]
+    authorisation: VendorAuthorisation
+    def __init__(self, authorisation: _Optional[_Union[VendorAuthorisation, _Mapping]] = ...) -> None: ...
+
+class AuthoriseVendorResponse(_message.Message):
+    __slots__ = ("authorisation",)
+    AUTHORISATION_FIELD_NUMBER: _ClassVar[int]
+    authorisation: VendorAuthorisation
+    def __init__(self, authorisation: _Optional[_Union[VendorAuthorisation, _Mapping]] = ...) -> None: ...
+
+class DeauthoriseVendorRequest(_message.Message):
+    __slots__ = ("consumer_org_number", "vendor_org_number")
+    CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    consumer_org_number: str
+    vendor_org_number: str
+    def __init__(self, consumer_org_number: _Optional[str] = ..., vendor_org_number: _Optional[str] = ...) -> None: ...
+
+class DeauthoriseVendorResponse(_message.Message):
+    __slots__ = ("consumer_org_number", "vendor_org_number")
+    CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    consumer_org_number: str
+    vendor_org_number: str
+    def __init__(self, consumer_org_number: _Optional[str] = ..., vendor_org_number: _Optional[str] = ...) -> None: ...
+
+class ListVendorsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListVendorsResponse(_message.Message):
+    __slots__ = ("authorisations",)
+    AUTHORISATIONS_FIELD_NUMBER: _ClassVar[int]
+    authorisations: _containers.RepeatedCompositeFieldContainer[VendorAuthorisation]
+    def __init__(self, authorisations: _Optional[_Iterable[_Union[VendorAuthorisation, _Mapping]]] = ...) -> None: ...
