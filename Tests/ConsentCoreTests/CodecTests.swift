@@ -13,7 +13,8 @@ struct CodecTests {
         signer.maySignFor = [Fixture.brreg, Fixture.nav]
         let created = RequestCreated(
             id: id, consumer: Fixture.bank, offeredBy: .person(Fixture.haakon),
-            grants: [ResourceGrant(resource: Fixture.nav5252, version: 2, metadata: [MetadataValue("fraOgMed", "01.01.2020"), MetadataValue("tilOgMed", "31.12.2024")]),
+            grants: [ResourceGrant(resource: Fixture.nav5252, version: 2, metadata: [MetadataValue("fraOgMed", "01.01.2020"), MetadataValue("tilOgMed", "31.12.2024")],
+                                   usesPerDay: 300),
                      ResourceGrant(resource: Fixture.tax4629, version: 1, metadata: [])],
             redirectURL: "https://banken.example/svar?x=æøå", validTo: t + .days(365), answerBy: t + .hours(24),
             language: .nynorsk, purpose: "Formål med «sitat» og emoji 🙂", userToken: SHA256Digest(bytes: SHA256.hash(Array(Fixture.haakon.digits.utf8))),
@@ -60,6 +61,31 @@ struct CodecTests {
             #expect(try EventCodec.decode(bytes) == event)
             #expect(try EventCodec.decode(([0xAA] + bytes + [0xBB])[1...bytes.count]) == event)
         }
+    }
+
+    @Test("Versions: the two types that grew are written as 2 and still read as 1; the others stay 1 and refuse 2")
+    func versions() throws {
+        for event in Self.samples {
+            let bytes = EventCodec.encode(event)
+            let grew = event.kind == .resourceRegistered || event.kind == .requestCreated
+            #expect(bytes[0] == (grew ? 2 : 1), "\(event.kind)")
+            if !grew {
+                var two = bytes
+                two[0] = 2
+                #expect((#expect(throws: CodecError.self) { try EventCodec.decode(two) })?.message.contains("for a \(event.kind) event") == true)
+            }
+        }
+        // A resource written before limits existed: version 1, no uses-per-day varint at the end.
+        let registered = Self.samples.first { $0.kind == .resourceRegistered }!
+        var one = EventCodec.encode(registered)
+        one[0] = 1
+        one.removeLast()
+        #expect(try EventCodec.decode(one) == registered)
+        // With a limit, version 2 carries it.
+        var limited = registered
+        if case .resourceRegistered(var resource) = limited.payload { resource.usesPerDay = 4; limited.payload = .resourceRegistered(resource) }
+        #expect(try EventCodec.decode(EventCodec.encode(limited)) == limited)
+        #expect(EventCodec.encode(limited).last == 4)
     }
 
     @Test("The documented layout of a small event")

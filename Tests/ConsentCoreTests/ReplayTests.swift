@@ -202,6 +202,21 @@ struct Scenario {
         run(.revokeConsent(handled), by: vendor)
         run(.authoriseVendor(VendorTests.mandate([Fixture.nav5252, Fixture.tax4629])), by: .admin(Fixture.brreg))
         run(.revokeConsent(handled), by: vendor)
+
+        // Uses per day: a limited consent used past its limit, the next day, and late for an earlier day.
+        var limited = request
+        limited.usesPerDay = 2
+        guard let counted = create(limited) else { return }
+        codeCounter += 1
+        run(.acceptRequest(counted, code: CodeGrant(codeHash: codeHash(codeCounter), expiresAt: nil), onBehalfOf: nil), by: .endUser(Fixture.haakonUser))
+        let firstDay = hub.now
+        let uses = (0..<3).map { _ in UseReport(consent: counted, resource: Fixture.nav5252, usedAt: firstDay) }
+        run(.logUses(uses), by: .consumer(Fixture.bank))
+        hub.advance(.days(1))
+        run(.logUse(UseReport(consent: counted, resource: Fixture.nav5252, usedAt: hub.now)), by: .dataSource(Fixture.nav))
+        run(.logUse(UseReport(consent: counted, resource: Fixture.nav5252, usedAt: firstDay + .minutes(1))), by: .consumer(Fixture.bank))
+        run(.logUse(UseReport(consent: counted, resource: Fixture.nav5252, usedAt: hub.now)), by: .consumer(Fixture.bank))
+        run(.logUse(UseReport(consent: counted, resource: Fixture.nav5252, usedAt: hub.now)), by: .consumer(Fixture.bank))
     }
 }
 
@@ -217,6 +232,8 @@ struct ReplayTests {
         #expect(Self.scenario.events.contains { $0.actor == .portal(Fixture.brreg) && $0.kind == .requestCreated })
         #expect(Self.scenario.events.contains { $0.actor == .consumer(Fixture.bank) && $0.kind == .consentRevoked })
         #expect(Self.scenario.events.contains { $0.actor == VendorTests.forBank && $0.kind == .consentRevoked })
+        #expect(Self.scenario.refusalMessages.contains { $0.contains("uses of resource 5252_1 per day") })
+        #expect(!Self.scenario.hub.state.tables.dailyUses.isEmpty && !Self.scenario.hub.state.tables.statistics.isEmpty)
         #expect(Self.scenario.hub.state.requestCount > 200)
     }
 
@@ -296,6 +313,11 @@ struct ReplayTests {
         for actor in [Actor.consumer(Fixture.bank), .dataSource(Fixture.nav), .admin(Fixture.brreg)] {
             #expect(try rebuilt.events(after: 17, for: actor, limit: 500) == live.events(after: 17, for: actor, limit: 500))
         }
+        for actor in [Actor.dataSource(Fixture.nav), .dataSource(Fixture.skatteetaten), .admin(Fixture.brreg)] {
+            #expect(try rebuilt.statistics(visibleTo: actor, period: .month) == live.statistics(visibleTo: actor, period: .month))
+        }
+        #expect(try rebuilt.requests(of: .consumer(Fixture.bank), after: 0, limit: 1000, at: now)
+                == live.requests(of: .consumer(Fixture.bank), after: 0, limit: 1000, at: now))
     }
 
     @Test("Decisions made on a rebuilt state are the same as on the live state")

@@ -11,7 +11,7 @@ import Synchronization
 enum ConsentCommands {
     typealias Service = Consent_V1_ConsentService
 
-    static let all: [Command] = requestCommands + consentCommands + consumerConsentCommands + eventCommands
+    static let all: [Command] = requestCommands + consentCommands + consumerConsentCommands + statisticsCommands + eventCommands
 
     // MARK: request …
 
@@ -42,6 +42,7 @@ enum ConsentCommands {
                 .value("language", "LANG", "language of the consent page: en, nb-NO or nn-NO"),
                 .value("user-token", "HEX", "hex SHA-256 of the expected user's national id (UserToken)"),
                 .value("idempotency-key", "KEY", "makes a retry return the same request"),
+                .value("uses-per-day", "N", "uses per Norwegian day the consent allows, per resource (Berlin Group frequencyPerDay)"),
             ],
             run: createRequest
         ),
@@ -266,6 +267,70 @@ enum ConsentCommands {
         ),
     ]
 
+    // MARK: statistics and counts
+
+    static let statisticsCommands: [Command] = [
+        Command(
+            name: "consent statistics",
+            summary: "consents given, rejected, withdrawn, ended and used per resource and day or month (ConsentService.GetStatistics; data source, admin)",
+            usage: "consent statistics [--resource ID] [--from TIME] [--to TIME] [--by day|month]",
+            details: """
+                counts only, from the events: no person, consumer or request is named. A data source sees its own
+                resources, an admin all. Days and months are Norwegian; TIME as for events list.
+
+                example:
+                  consentctl --profile datasource consent statistics --by month
+                """,
+            options: [
+                .value("resource", "ID", "one resource only"),
+                .value("from", "TIME", "from this date on"),
+                .value("to", "TIME", "before this date"),
+                .value("by", "PERIOD", "day (default) or month"),
+            ],
+            run: { invocation throws(CLIError) in
+                let args = invocation.arguments
+                var request = Consent_V1_GetStatisticsRequest(resourceId: args["resource"] ?? "")
+                switch args["by"]?.lowercased() {
+                case nil, "day": request.period = .day
+                case "month": request.period = .month
+                case let other?: throw .usage("--by must be day or month, not '\(other)'")
+                }
+                if let from = args["from"] { request.fromMs = try parseTime(from, option: "from") }
+                if let to = args["to"] { request.toMs = try parseTime(to, option: "to") }
+                let response = try invocation.call(Service.getStatistics, request)
+                invocation.output.emit(response) { r in
+                    guard !r.rows.isEmpty else { return "no consents counted" }
+                    let header = "resource  period      given  rejected  withdrawn  ended  used"
+                    return ([header] + r.rows.map { row in
+                        [row.resourceId.padding(toLength: 8, withPad: " ", startingAt: 0), row.period.padding(toLength: 10, withPad: " ", startingAt: 0),
+                         String(format: "%5d", row.given), String(format: "%8d", row.rejected), String(format: "%9d", row.withdrawn),
+                         String(format: "%5d", row.ended), String(format: "%5d", row.used)].joined(separator: "  ")
+                    }).joined(separator: "\n")
+                }
+            }
+        ),
+        Command(
+            name: "consent count",
+            summary: "count the logged-in user's consents per state (ConsentService.CountConsents; portal)",
+            usage: "consent count [--party ORGNO]",
+            details: """
+                the portal's summary: how many requests and consents are waiting, active, declined, withdrawn,
+                expired and used; deleted requests are not counted.
+
+                example:
+                  consentctl --profile portal consent count
+                """,
+            options: [.value("party", "ORGNO", "an organisation the user signs for, instead of the user")],
+            run: { invocation throws(CLIError) in
+                let response = try invocation.call(Service.countConsents, Consent_V1_CountConsentsRequest(party: invocation.arguments["party"] ?? ""))
+                invocation.output.emit(response) { r in
+                    (r.counts.map { "\(statusName($0.status).padding(toLength: 9, withPad: " ", startingAt: 0))  \($0.count)" }
+                        + ["(of the revoked, ended by the consumer: \(r.endedByConsumer))"]).joined(separator: "\n")
+                }
+            }
+        ),
+    ]
+
     // MARK: events …
 
     static let eventCommands: [Command] = [
@@ -348,7 +413,8 @@ enum ConsentCommands {
         let request = Consent_V1_CreateRequestRequest(
             resources: asked, offeredBy: args["offered-by"] ?? "", redirectUrl: try args.required("redirect"),
             validToMs: try parseTime(try args.required("valid-to"), option: "valid-to"), language: args["language"] ?? "",
-            purpose: try args.required("purpose"), userToken: args["user-token"] ?? "", idempotencyKey: args["idempotency-key"] ?? "")
+            purpose: try args.required("purpose"), userToken: args["user-token"] ?? "", idempotencyKey: args["idempotency-key"] ?? "",
+            usesPerDay: UInt32(try args.int("uses-per-day", default: 0, range: 0...10_000)))
         let response = try invocation.call(Service.createRequest, request)
         invocation.output.emit(response) { r in r.request.map(describe) ?? "" }
     }
@@ -491,7 +557,8 @@ enum ConsentCommands {
         ]
         for resource in r.resources {
             let metadata = resource.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            lines.append("resource    \(resource.resourceId) (version \(resource.version))" + (metadata.isEmpty ? "" : "  \(metadata)"))
+            lines.append("resource    \(resource.resourceId) (version \(resource.version))" + (metadata.isEmpty ? "" : "  \(metadata)")
+                + (resource.usesPerDay == 0 ? "" : "  at most \(resource.usesPerDay) uses per day"))
         }
         lines += [
             "purpose     \(r.purpose)",

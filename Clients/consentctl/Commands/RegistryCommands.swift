@@ -58,14 +58,16 @@ enum RegistryCommands {
                     "dateRanges": [{"from": "fraOgMed", "to": "tilOgMed"}],
                     "kind": "time-limited",
                     "maximumValidity": {"years": 1},
-                    "assuranceLevel": 4
+                    "assuranceLevel": 4,
+                    "usesPerDay": 4
                   }
 
                 texts: "nb-NO" required, "nn-NO" and "en" optional, at most 1,000 characters each, with
                 placeholders {CoveredByName} {CoveredBy} {OfferedByName} {ValidFrom} {ValidTo} and the metadata keys.
                 metadata format: "date" (dd.mm.yyyy), "year" (yyyy) or "text"; "required" defaults to true.
                 kind: "one-time" (engangssamtykke) or "time-limited". maximumValidity: {"days": N} or {"years": N}.
-                "dateRanges" and "metadata" may be left out.
+                usesPerDay: how many uses per Norwegian day a consent allows (Berlin Group's frequencyPerDay).
+                "dateRanges", "metadata" and "usesPerDay" (no limit) may be left out.
 
                 example:
                   consentctl --profile datasource resource register --file sykepenger.json
@@ -230,6 +232,7 @@ struct ResourceFile: Decodable {
     var kind: String
     var maximumValidity: Validity
     var assuranceLevel: UInt32
+    var usesPerDay: UInt32?
 
     /// Reads and converts the file.
     /// - Throws: `CLIError.local` naming the file and what is wrong with it.
@@ -278,6 +281,6 @@ struct ResourceFile: Decodable {
             text: .init(nbNo: text.nb ?? "", nnNo: text.nn ?? "", en: text.en ?? ""),
             metadata: fields,
             dateRanges: (dateRanges ?? []).map { .init(fromKey: $0.from, toKey: $0.to) },
-            kind: consentKind, maximumValidity: validity, requiredAssuranceLevel: assuranceLevel)
+            kind: consentKind, maximumValidity: validity, requiredAssuranceLevel: assuranceLevel, usesPerDay: usesPerDay ?? 0)
     }
 }

@@ -103,6 +103,24 @@ static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__watch_events_response(void) {
     return &consent__v1__watch_events_response__descriptor;
 }
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__get_statistics_request(void) {
+    return &consent__v1__get_statistics_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__statistics_row(void) {
+    return &consent__v1__statistics_row__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__get_statistics_response(void) {
+    return &consent__v1__get_statistics_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__count_consents_request(void) {
+    return &consent__v1__count_consents_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__consent_status_count(void) {
+    return &consent__v1__consent_status_count__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__count_consents_response(void) {
+    return &consent__v1__count_consents_response__descriptor;
+}
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__health_check_request(void) {
     return &consent__v1__health_check_request__descriptor;
 }

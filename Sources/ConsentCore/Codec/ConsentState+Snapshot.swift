@@ -84,6 +84,16 @@ extension ConsentState {
         }
         w.varint(UInt64(t.deadlines.entries.count))
         for e in t.deadlines.entries { w.zigzag(e.deadline); w.varint(UInt64(e.slot)); w.u8(e.kind) }
+        // Version 2: daily use counts, statistics.
+        w.varint(UInt64(t.dailyUses.count))
+        for (key, uses) in t.dailyUses.sorted(by: { $0.key < $1.key }) {
+            w.varint(key); w.zigzag(Int64(uses.day)); w.varint(UInt64(uses.count))
+        }
+        w.varint(UInt64(t.statistics.count))
+        for (key, c) in t.statistics.sorted(by: { ($0.key.resource, $0.key.day) < ($1.key.resource, $1.key.day) }) {
+            w.resourceID(key.resource); w.zigzag(Int64(key.day))
+            for n in [c.given, c.rejected, c.withdrawn, c.ended, c.used] { w.varint(UInt64(n)) }
+        }
         return w.bytes
     }
 
@@ -115,7 +125,7 @@ extension Tables {
 
         for _ in 0..<(try r.count("resource count")) {
             var versions: [Resource] = []
-            for _ in 0..<(try r.count("resource version count")) { versions.append(try EventCodec.decodeResource(&r)) }
+            for _ in 0..<(try r.count("resource version count")) { versions.append(try EventCodec.decodeResource(&r, encoding: version)) }
             guard let first = versions.first else { throw r.fail("a resource without versions") }
             t.resources[first.id] = versions
         }
@@ -144,7 +154,7 @@ extension Tables {
         for _ in 0..<(try r.count("string count")) { strings.append(ExactText(try r.string("interned string"))) }
         t.strings = Interner(values: strings)
         var scopes: [[ResourceGrant]] = []
-        for _ in 0..<(try r.count("scope count")) { scopes.append(try EventCodec.decodeGrants(&r)) }
+        for _ in 0..<(try r.count("scope count")) { scopes.append(try EventCodec.decodeGrants(&r, encoding: version)) }
         t.scopes = Interner(values: scopes)
         t.scopeOwners = scopes.map { t.owners(of: $0) }
 
@@ -269,6 +279,29 @@ extension Tables {
             entries.append(.init(deadline: deadline, slot: slot, kind: kind))
         }
         t.deadlines = DeadlineHeap(entries: entries)
+        if version == 1 {
+            // Statistics came with version 2: count them from the logged events,
+            // exactly as applying them would have.
+            for e in t.log { t.countStatistics(e) }
+        }
+        if version >= 2 {
+            for _ in 0..<(try r.count("daily use count", elementSize: 3)) {
+                let key = try r.varint("daily use key")
+                guard Int(key >> 8) < recordCount else { throw r.fail("daily use key \(key) points beyond the \(recordCount) records") }
+                let day = try r.zigzag("daily use day")
+                guard let day32 = Int32(exactly: day) else { throw r.fail("daily use day \(day) is out of range") }
+                t.dailyUses[key] = DailyUses(day: day32, count: try r.uint32("daily use count"))
+            }
+            for _ in 0..<(try r.count("statistics count", elementSize: 8)) {
+                let resource = try r.resourceID("statistics resource")
+                let day = try r.zigzag("statistics day")
+                guard let day32 = Int32(exactly: day) else { throw r.fail("statistics day \(day) is out of range") }
+                var c = StatisticsCounts()
+                c.given = try r.uint32("given"); c.rejected = try r.uint32("rejected"); c.withdrawn = try r.uint32("withdrawn")
+                c.ended = try r.uint32("ended"); c.used = try r.uint32("used")
+                t.statistics[StatisticsKey(resource: resource, day: day32)] = c
+            }
+        }
         guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after the snapshot") }
         return t
     }

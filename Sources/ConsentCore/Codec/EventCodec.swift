@@ -3,13 +3,23 @@
 /// exchanged — have none). The layout is documented in docs/DOMAIN.md,
 /// section "Event encoding".
 public enum EventCodec {
-    /// The version byte written first; decoding refuses any other.
+    /// The first version byte: every event type still reads it.
     public static let version: UInt8 = 1
+    /// The latest version byte, written for the types whose layout grew in it:
+    /// `resourceRegistered` and `requestCreated` gained the daily use limit
+    /// (issue 12). Every other type is written as version 1, byte for byte as
+    /// before; a version-2 byte on any of them is refused.
+    public static let latestVersion: UInt8 = 2
+
+    /// The version an event of `kind` is written in.
+    static func writtenVersion(_ kind: EventKind) -> UInt8 {
+        kind == .resourceRegistered || kind == .requestCreated ? latestVersion : version
+    }
 
     /// Encodes an event.
     public static func encode(_ event: Event) -> [UInt8] {
         var w = ByteWriter(capacity: 96)
-        w.u8(version)
+        w.u8(writtenVersion(event.kind))
         w.u8(event.kind.rawValue)
         w.varint(event.sequence)
         w.zigzag(event.time.millisecondsSinceEpoch)
@@ -83,16 +93,21 @@ public enum EventCodec {
 
     static func decode(_ r: inout ByteReader) throws(CodecError) -> Event {
         let v = try r.u8("version")
-        guard v == version else { throw CodecError("unsupported event encoding version \(v) (this build reads version \(version))", offset: 0) }
+        guard v == version || v == latestVersion else {
+            throw CodecError("unsupported event encoding version \(v) (this build reads versions \(version) and \(latestVersion))", offset: 0)
+        }
         let rawKind = try r.u8("event type")
         guard let kind = EventKind(rawValue: rawKind) else { throw CodecError("unknown event type \(rawKind)", offset: 1) }
+        guard v <= writtenVersion(kind) else {
+            throw CodecError("unsupported event encoding version \(v) for a \(kind) event (it has only version \(version))", offset: 0)
+        }
         let sequence = try r.varint("sequence")
         let time = Timestamp(millisecondsSinceEpoch: try r.zigzag("time"))
         let actor = try decodeActor(&r)
         let payload: EventPayload
         switch kind {
         case .resourceRegistered:
-            payload = .resourceRegistered(try decodeResource(&r))
+            payload = .resourceRegistered(try decodeResource(&r, encoding: v))
         case .consumerAuthorised:
             payload = .consumerAuthorised(try decodeAuthorisation(&r))
         case .consumerDeauthorised:
@@ -101,7 +116,7 @@ public enum EventCodec {
             let id = try r.requestID()
             let consumer = try r.organisation("consumer")
             let offeredBy = try r.party("offered-by")
-            let grants = try decodeGrants(&r)
+            let grants = try decodeGrants(&r, encoding: v)
             let redirect = try r.string("redirect URL")
             let validTo = Timestamp(millisecondsSinceEpoch: try r.zigzag("valid-to"))
             let answerBy = Timestamp(millisecondsSinceEpoch: try r.zigzag("answer-by"))
@@ -244,9 +259,11 @@ public enum EventCodec {
         case .years(let n): w.u8(2); w.varint(UInt64(clamping: n))
         }
         w.u8(resource.requiredAssuranceLevel.value)
+        w.varint(UInt64(resource.usesPerDay ?? 0))  // version 2
     }
 
-    static func decodeResource(_ r: inout ByteReader) throws(CodecError) -> Resource {
+    /// - Parameter encoding: the event version: 1 (no daily limit) or 2.
+    static func decodeResource(_ r: inout ByteReader, encoding: UInt8) throws(CodecError) -> Resource {
         let id = try r.resourceID("resource id")
         let owner = try r.organisation("resource owner")
         let ownerName = try r.string("owner name")
@@ -276,9 +293,10 @@ public enum EventCodec {
         }
         let level = try r.u8("assurance level")
         guard (1...4).contains(level) else { throw r.fail("assurance level \(level) is not 1 to 4") }
+        let usesPerDay = encoding >= 2 ? try r.uint32("uses per day") : 0
         return Resource(id: id, owner: owner, ownerName: ownerName, title: title, text: text, metadata: fields,
                         dateRanges: ranges, kind: kind, maximumValidity: validity,
-                        requiredAssuranceLevel: AssuranceLevel(unchecked: level))
+                        requiredAssuranceLevel: AssuranceLevel(unchecked: level), usesPerDay: usesPerDay == 0 ? nil : usesPerDay)
     }
 
     static func encode(_ a: ConsumerAuthorisation, into w: inout ByteWriter) {
@@ -325,10 +343,12 @@ public enum EventCodec {
             w.varint(UInt64(g.version))
             w.varint(UInt64(g.metadata.count))
             for m in g.metadata { w.string(m.key); w.string(m.value) }
+            w.varint(UInt64(g.usesPerDay ?? 0))  // version 2
         }
     }
 
-    static func decodeGrants(_ r: inout ByteReader) throws(CodecError) -> [ResourceGrant] {
+    /// - Parameter encoding: the event version: 1 (no daily limit) or 2.
+    static func decodeGrants(_ r: inout ByteReader, encoding: UInt8) throws(CodecError) -> [ResourceGrant] {
         let n = try r.count("resource count", elementSize: 4)
         var grants: [ResourceGrant] = []
         grants.reserveCapacity(n)
@@ -339,7 +359,8 @@ public enum EventCodec {
             var metadata: [MetadataValue] = []
             metadata.reserveCapacity(m)
             for _ in 0..<m { metadata.append(MetadataValue(try r.string("metadata key"), try r.string("metadata value"))) }
-            grants.append(ResourceGrant(resource: resource, version: version, metadata: metadata))
+            let limit = encoding >= 2 ? try r.uint32("uses per day") : 0
+            grants.append(ResourceGrant(resource: resource, version: version, metadata: metadata, usesPerDay: limit == 0 ? nil : limit))
         }
         return grants
     }

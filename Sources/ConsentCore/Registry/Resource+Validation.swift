@@ -6,6 +6,8 @@ enum ResourceRules {
     static let maximumNameLength = 200
     /// The most metadata keys per resource and redirect domains per authorisation.
     static let maximumListLength = 20
+    /// The uses per day a resource or request may allow: 1 to 10,000 (more is no limit worth keeping).
+    static let usesPerDay: ClosedRange<UInt32> = 1...10_000
 
     /// Checks a resource definition.
     /// - Throws: the first rule broken, each with its own reason (see DOMAIN.md).
@@ -39,6 +41,7 @@ enum ResourceRules {
             }
         }
         guard r.maximumValidity.isSensible else { throw .maximumValidityOutOfRange(r.id, r.maximumValidity) }
+        if let limit = r.usesPerDay, !usesPerDay.contains(limit) { throw .usesPerDayOutOfRange(limit, maximum: usesPerDay.upperBound) }
     }
 
     /// Checks an authorisation and returns it with domains lowercased, trimmed and without repeats.

@@ -26,13 +26,17 @@ public struct Resource: Hashable, Sendable {
     public var maximumValidity: MaximumValidity
     /// The login level needed to consent (NAV: 4, seed 003).
     public var requiredAssuranceLevel: AssuranceLevel
+    /// How many uses per day (Norwegian calendar day) a consent allows for this
+    /// resource (Berlin Group's `frequencyPerDay`); nil for no limit. A request
+    /// may lower it, never raise it.
+    public var usesPerDay: UInt32?
 
     /// Creates a resource definition.
     public init(id: ResourceID, owner: OrganisationNumber, ownerName: String,
                 title: LocalizedText, text: LocalizedText,
                 metadata: [MetadataField] = [], dateRanges: [DateRange] = [],
                 kind: ConsentKind, maximumValidity: MaximumValidity,
-                requiredAssuranceLevel: AssuranceLevel) {
+                requiredAssuranceLevel: AssuranceLevel, usesPerDay: UInt32? = nil) {
         self.id = id
         self.owner = owner
         self.ownerName = ownerName
@@ -43,6 +47,7 @@ public struct Resource: Hashable, Sendable {
         self.kind = kind
         self.maximumValidity = maximumValidity
         self.requiredAssuranceLevel = requiredAssuranceLevel
+        self.usesPerDay = usesPerDay
     }
 
     /// The declared field for a metadata key, if any.

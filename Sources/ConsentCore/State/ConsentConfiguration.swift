@@ -17,6 +17,8 @@ public struct ConsentConfiguration: Hashable, Sendable {
     public var maximumPageSize: Int = 1000
     /// The most resources in one request.
     public var maximumResourcesPerRequest: Int = 20
+    /// The most rows one statistics answer holds.
+    public var maximumStatisticsRows: Int = 10_000
 
     /// The defaults.
     public init() {}

@@ -167,7 +167,11 @@ extension Tables {
             guard let slot = slotByID[use.id] else { log.append(entry); return lastSequence }
             let s = Int(slot)
             let grants = scopes[records[s].scope]
-            entry.detail = UInt8(truncatingIfNeeded: grants.firstIndex { $0.resource == use.resource } ?? 0)
+            let position = grants.firstIndex { $0.resource == use.resource } ?? 0
+            entry.detail = UInt8(truncatingIfNeeded: position)
+            if position < grants.count, grants[position].usesPerDay != nil {
+                countDailyUse(slot: slot, position: entry.detail, day: Int32(truncatingIfNeeded: OsloTime.day(of: use.usedAt)))
+            }
             // The log and the feed show when the data was fetched (UsageDateTime), not when it was reported.
             entry.time = use.usedAt.millisecondsSinceEpoch
             // A late-logged use of a one-time consent the sweep already marked
@@ -217,6 +221,45 @@ extension Tables {
 
     // MARK: Helpers
 
+    /// Counts a logged request event in the statistics, the one rule for
+    /// them: given, rejected, withdrawn (by the person or the support desk)
+    /// or ended (by the consumer or its vendor) for every resource of the
+    /// request, on the Norwegian day of the event; a use for its resource, on
+    /// the day of the use. Applying an event and loading a snapshot of
+    /// version 1 (which had no statistics) both count through here.
+    mutating func countStatistics(_ e: LoggedEvent) {
+        let counter: WritableKeyPath<StatisticsCounts, UInt32>
+        switch e.kind {
+        case .requestAccepted: counter = \.given
+        case .requestRejected: counter = \.rejected
+        case .consentRevoked: counter = ActorRole(rawValue: e.role)?.isConsumerSide == true ? \.ended : \.withdrawn
+        case .consentUsed: counter = \.used
+        default: return
+        }
+        guard e.subject != RequestRecord.noSlot, Int(e.subject) < records.count else { return }
+        let grants = scopes[records[Int(e.subject)].scope]
+        let day = Int32(truncatingIfNeeded: OsloTime.day(of: Timestamp(millisecondsSinceEpoch: e.time)))
+        if e.kind == .consentUsed {
+            guard Int(e.detail) < grants.count else { return }
+            statistics[StatisticsKey(resource: grants[Int(e.detail)].resource, day: day), default: StatisticsCounts()][keyPath: counter] &+= 1
+            return
+        }
+        for grant in grants {
+            statistics[StatisticsKey(resource: grant.resource, day: day), default: StatisticsCounts()][keyPath: counter] &+= 1
+        }
+    }
+
+    /// Counts a use against a daily limit: the latest day only (a use reported
+    /// late, for an earlier day, is counted from the log when it matters).
+    private mutating func countDailyUse(slot: UInt32, position: UInt8, day: Int32) {
+        let key = DailyUses.key(slot: slot, position: position)
+        if let latest = dailyUses[key], latest.day >= day {
+            if latest.day == day { dailyUses[key]!.count &+= 1 }
+            return
+        }
+        dailyUses[key] = DailyUses(day: day, count: 1)
+    }
+
     private mutating func appendRegistry(_ resource: ResourceID, consumer: UInt32) -> UInt32 {
         registryLog.append(RegistryLogEntry(resource: resource, consumer: consumer))
         return UInt32(truncatingIfNeeded: registryLog.count - 1)
@@ -248,6 +291,7 @@ extension Tables {
         entry.previous = records[s].lastEvent
         records[s].lastEvent = index
         log.append(entry)
+        countStatistics(entry)
         feedByConsumer[records[s].consumer, default: []].append(index)
         for owner in scopeOwners[Int(records[s].scope)] {
             feedByDataSource[owner, default: []].append(index)

@@ -91,16 +91,16 @@ extension ConsentState {
             result = .tokenFactsBatch(results)
 
         case .logUse(let report):
-            var usedUp = Set<UInt32>()
-            result = .used(try decideUse(report, actor: actor, now: now, usedUpInBatch: &usedUp, out: &out).get())
+            var batch = UseBatch()
+            result = .used(try decideUse(report, actor: actor, now: now, batch: &batch, out: &out).get())
         case .logUses(let reports):
             try requireUseRole(actor)
             try checkBatchSize(reports.count)
-            var usedUp = Set<UInt32>()
+            var batch = UseBatch()
             var results: [Result<UseReceipt, DomainError>] = []
             results.reserveCapacity(reports.count)
             for report in reports {
-                results.append(decideUse(report, actor: actor, now: now, usedUpInBatch: &usedUp, out: &out))
+                results.append(decideUse(report, actor: actor, now: now, batch: &batch, out: &out))
             }
             result = .usedBatch(results)
 

@@ -31,6 +31,9 @@ extension ConsentState {
         guard request.resources.count <= configuration.maximumResourcesPerRequest else {
             throw .tooManyResources(request.resources.count, maximum: configuration.maximumResourcesPerRequest)
         }
+        if let limit = request.usesPerDay, !ResourceRules.usesPerDay.contains(limit) {
+            throw .usesPerDayOutOfRange(limit, maximum: ResourceRules.usesPerDay.upperBound)
+        }
         var seen = Set<ResourceID>()
         var grants: [ResourceGrant] = []
         var authorisations: [ConsumerAuthorisation] = []
@@ -48,7 +51,12 @@ extension ConsentState {
             }
             authorisations.append(authorisation)
             let metadata = try MetadataRules.validate(item.metadata, for: resource)
-            grants.append(ResourceGrant(resource: resource.id, version: UInt32(versions.count), metadata: metadata))
+            // Berlin Group's frequencyPerDay: a request may lower a resource's limit, not raise it.
+            if let asked = request.usesPerDay, let maximum = resource.usesPerDay, asked > maximum {
+                throw .usesPerDayBeyondMaximum(asked, resource: resource.id, maximum: maximum)
+            }
+            let limit = [request.usesPerDay, resource.usesPerDay].compactMap { $0 }.min()
+            grants.append(ResourceGrant(resource: resource.id, version: UInt32(versions.count), metadata: metadata, usesPerDay: limit))
             // A request that includes a one-time resource is a one-time consent:
             // the stricter rule wins, so the user is never surprised by reuse.
             if resource.kind == .oneTime { kind = .oneTime }
@@ -124,6 +132,9 @@ enum RequestFingerprint {
         w.u8(request.language?.rawValue ?? 0)
         w.string(request.purpose)
         w.string(request.userToken?.lowercased() ?? "")
+        // Only when given, so that requests without a limit keep the
+        // fingerprints they had before limits existed (their retries still match).
+        if let limit = request.usesPerDay { w.u8(1); w.varint(UInt64(limit)) }
         return FNV1a.hash(w.bytes)
     }
 }

@@ -73,7 +73,7 @@ extension ConsentState {
     ///   (`resource_not_in_consent`, `metadata_not_covered`).
     public func checkLive(_ id: RequestID, by actor: Actor, resource: ResourceID? = nil,
                           metadata: [MetadataValue] = [], at now: Timestamp) throws(DomainError) -> TokenFacts {
-        let (_, record) = try requireRecord(id)
+        let (slot, record) = try requireRecord(id)
         switch actor {
         case .dataSource(let org):
             guard tables.scopeOwners[Int(record.scope)].contains(org.value) else { throw .notYours(id, actor: actor) }
@@ -81,21 +81,49 @@ extension ConsentState {
         default: throw .roleNotAllowed(actor, action: "verify a consent online")
         }
         let facts = try liveFacts(record, at: now)
+        let today = OsloTime.day(of: now)
         guard let resourceID = resource else {
             guard metadata.isEmpty else { throw .metadataWithoutResource() }
+            // Live, but nothing the caller serves may be used again today: say so.
+            var mine: [Int] = []
+            for (position, grant) in facts.resources.enumerated() {
+                if case .dataSource(let org) = actor, tables.currentResource(grant.resource)?.owner != org { continue }
+                mine.append(position)
+            }
+            if let first = mine.first, mine.allSatisfy({ usesLeft(record, slot: slot, position: $0, on: today) == 0 }) {
+                throw dailyLimitReached(record, position: first, on: today)
+            }
             return facts
         }
-        guard let grant = facts.resources.first(where: { $0.resource == resourceID }) else {
+        guard let position = facts.resources.firstIndex(where: { $0.resource == resourceID }) else {
             throw .resourceNotInConsent(resourceID, consent: id)
         }
+        let grant = facts.resources[position]
         if case .dataSource(let org) = actor, let r = tables.currentResource(resourceID), r.owner != org {
             throw .notResourceOwner(org, owner: r.owner, action: "verify consents to resource \(resourceID)")
+        }
+        // Berlin Group's frequencyPerDay: a use now would be refused, so the token serves nothing today.
+        if usesLeft(record, slot: slot, position: position, on: today) == 0 {
+            throw dailyLimitReached(record, position: position, on: today)
         }
         let definition = tables.resource(grant.resource, version: grant.version)
         for asked in metadata {
             guard covers(grant, asked, definition: definition) else { throw .metadataNotCovered(resourceID, key: asked.key) }
         }
         return facts
+    }
+
+    /// How many more uses of a consent's resource its daily limit allows on a
+    /// Norwegian day; nil when the resource has no limit.
+    func usesLeft(_ record: RequestRecord, slot: UInt32, position: Int, on day: Int64) -> UInt32? {
+        guard let limit = tables.scopes[record.scope][position].usesPerDay else { return nil }
+        let used = uses(of: record, slot: slot, position: UInt8(truncatingIfNeeded: position), on: day)
+        return used >= limit ? 0 : limit - used
+    }
+
+    func dailyLimitReached(_ record: RequestRecord, position: Int, on day: Int64) -> DomainError {
+        let grant = tables.scopes[record.scope][position]
+        return .dailyUseLimitReached(record.id, resource: grant.resource, limit: grant.usesPerDay ?? 0, day: OsloTime.dateText(ofDay: day))
     }
 
     private func covers(_ grant: ResourceGrant, _ asked: MetadataValue, definition: Resource?) -> Bool {

@@ -96,4 +96,23 @@ struct Tables: Sendable, Equatable {
 
     // MARK: Expiry
     var deadlines = DeadlineHeap()
+
+    // MARK: Limits and statistics (issue 12)
+    /// The latest day's use count of each consent resource that has a daily
+    /// limit and has been used: nothing for the others.
+    var dailyUses: [UInt64: DailyUses] = [:]
+    /// Given, rejected, withdrawn, ended and used, per resource per Norwegian day.
+    var statistics: [StatisticsKey: StatisticsCounts] = [:]
+}
+
+/// The uses of one consent resource on the latest day it was used (``Tables/dailyUses``).
+struct DailyUses: Hashable, Sendable {
+    /// ``OsloTime/day(of:)``, in 32 bits: the entry is 8 bytes.
+    var day: Int32
+    var count: UInt32
+
+    /// The table's key: the consent's slot and the resource's position in its scope.
+    static func key(slot: UInt32, position: UInt8) -> UInt64 {
+        UInt64(slot) << 8 | UInt64(position)
+    }
 }

@@ -315,6 +315,48 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
     }
 }
 
+/// What statistics are counted by.
+public enum Consent_V1_StatisticsPeriod: ProtoEnum, CaseIterable {
+    /// Norwegian calendar days (the default).
+    case unspecified  // STATISTICS_PERIOD_UNSPECIFIED = 0
+    /// Norwegian calendar days.
+    case day  // STATISTICS_PERIOD_DAY = 1
+    /// Norwegian calendar months.
+    case month  // STATISTICS_PERIOD_MONTH = 2
+    /// A number this version of the contract does not know.
+    case unrecognized(Int32)
+
+    public static let allCases: [Consent_V1_StatisticsPeriod] = [.unspecified, .day, .month]
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .day
+        case 2: self = .month
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .day: return 1
+        case .month: return 2
+        case .unrecognized(let n): return n
+        }
+    }
+
+    /// The name the .proto file gives this value.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "STATISTICS_PERIOD_UNSPECIFIED"
+        case .day: return "STATISTICS_PERIOD_DAY"
+        case .month: return "STATISTICS_PERIOD_MONTH"
+        case .unrecognized(let n): return String(n)
+        }
+    }
+}
+
 /// A metadata key and its value, e.g. fraOgMed = "01.01.2024".
 public struct Consent_V1_ResourceMetadataValue: Sendable, Hashable {
     /// The key as the resource declares it (case-sensitive), e.g. "fraOgMed".
@@ -340,13 +382,18 @@ public struct Consent_V1_RequestedResource: Sendable, Hashable {
     /// Output only: the version of the resource definition whose texts the
     /// user sees and consents to (1 for the first registration).
     public var version: UInt32 = 0
+    /// Output only: how many uses per Norwegian calendar day the consent allows
+    /// for this resource (the lower of the request's and the resource's limits);
+    /// 0 for no limit.
+    public var usesPerDay: UInt32 = 0
 
     public init() {}
 
-    public init(resourceId: String = "", metadata: [Consent_V1_ResourceMetadataValue] = [], version: UInt32 = 0) {
+    public init(resourceId: String = "", metadata: [Consent_V1_ResourceMetadataValue] = [], version: UInt32 = 0, usesPerDay: UInt32 = 0) {
         self.resourceId = resourceId
         self.metadata = metadata
         self.version = version
+        self.usesPerDay = usesPerDay
     }
 }
 
@@ -446,10 +493,17 @@ public struct Consent_V1_CreateRequestRequest: Sendable, Hashable {
     /// created first (and records nothing); with other content it is
     /// ALREADY_EXISTS `idempotency_key_reused`. Empty: no idempotency.
     public var idempotencyKey: String = ""
+    /// How many uses per Norwegian calendar day the consent allows for each
+    /// resource (Berlin Group's `frequencyPerDay`): 1 to 10,000, at most each
+    /// resource's own limit (OUT_OF_RANGE `uses_per_day_beyond_maximum`,
+    /// `uses_per_day_out_of_range`); 0 for the resources' limits, if any. A
+    /// use past it is refused RESOURCE_EXHAUSTED `daily_use_limit_reached`, and
+    /// VerifyToken says so for the rest of that day.
+    public var usesPerDay: UInt32 = 0
 
     public init() {}
 
-    public init(resources: [Consent_V1_RequestedResource] = [], offeredBy: String = "", redirectUrl: String = "", validToMs: Int64 = 0, language: String = "", purpose: String = "", userToken: String = "", idempotencyKey: String = "") {
+    public init(resources: [Consent_V1_RequestedResource] = [], offeredBy: String = "", redirectUrl: String = "", validToMs: Int64 = 0, language: String = "", purpose: String = "", userToken: String = "", idempotencyKey: String = "", usesPerDay: UInt32 = 0) {
         self.resources = resources
         self.offeredBy = offeredBy
         self.redirectUrl = redirectUrl
@@ -458,6 +512,7 @@ public struct Consent_V1_CreateRequestRequest: Sendable, Hashable {
         self.purpose = purpose
         self.userToken = userToken
         self.idempotencyKey = idempotencyKey
+        self.usesPerDay = usesPerDay
     }
 }
 
@@ -1033,6 +1088,109 @@ public struct Consent_V1_WatchEventsResponse: Sendable, Hashable {
     }
 }
 
+public struct Consent_V1_GetStatisticsRequest: Sendable, Hashable {
+    /// One resource only, e.g. "5252_1"; empty for every resource the caller may see.
+    public var resourceId: String = ""
+    /// Only periods on or after the Norwegian date of this time; 0 for no lower bound.
+    public var fromMs: Int64 = 0
+    /// Only periods before the Norwegian date of this time; 0 for no upper bound.
+    public var toMs: Int64 = 0
+    /// By day (default) or by month.
+    public var period: Consent_V1_StatisticsPeriod = Consent_V1_StatisticsPeriod(rawValue: 0)
+
+    public init() {}
+
+    public init(resourceId: String = "", fromMs: Int64 = 0, toMs: Int64 = 0, period: Consent_V1_StatisticsPeriod = Consent_V1_StatisticsPeriod(rawValue: 0)) {
+        self.resourceId = resourceId
+        self.fromMs = fromMs
+        self.toMs = toMs
+        self.period = period
+    }
+}
+
+/// One resource in one period.
+public struct Consent_V1_StatisticsRow: Sendable, Hashable {
+    /// The resource.
+    public var resourceId: String = ""
+    /// The period in Norwegian time: "2025-06-02" (a day) or "2025-06" (a month).
+    public var period: String = ""
+    /// Consents given (requests accepted).
+    public var given: UInt64 = 0
+    /// Requests refused by the person.
+    public var rejected: UInt64 = 0
+    /// Consents withdrawn by the person or the support desk.
+    public var withdrawn: UInt64 = 0
+    /// Consents ended by their consumer.
+    public var ended: UInt64 = 0
+    /// Uses logged, on the day the data was fetched.
+    public var used: UInt64 = 0
+
+    public init() {}
+
+    public init(resourceId: String = "", period: String = "", given: UInt64 = 0, rejected: UInt64 = 0, withdrawn: UInt64 = 0, ended: UInt64 = 0, used: UInt64 = 0) {
+        self.resourceId = resourceId
+        self.period = period
+        self.given = given
+        self.rejected = rejected
+        self.withdrawn = withdrawn
+        self.ended = ended
+        self.used = used
+    }
+}
+
+public struct Consent_V1_GetStatisticsResponse: Sendable, Hashable {
+    /// Periods with any count, ordered by resource, then period.
+    public var rows: [Consent_V1_StatisticsRow] = []
+
+    public init() {}
+
+    public init(rows: [Consent_V1_StatisticsRow] = []) {
+        self.rows = rows
+    }
+}
+
+public struct Consent_V1_CountConsentsRequest: Sendable, Hashable {
+    /// As ListConsentsRequest.party: an organisation the user may sign for;
+    /// empty for the user.
+    public var party: String = ""
+
+    public init() {}
+
+    public init(party: String = "") {
+        self.party = party
+    }
+}
+
+/// How many requests and consents are in one state.
+public struct Consent_V1_ConsentStatusCount: Sendable, Hashable {
+    /// The state now.
+    public var status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0)
+    /// How many.
+    public var count: UInt32 = 0
+
+    public init() {}
+
+    public init(status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), count: UInt32 = 0) {
+        self.status = status
+        self.count = count
+    }
+}
+
+public struct Consent_V1_CountConsentsResponse: Sendable, Hashable {
+    /// One entry per state a person's request can be in (CREATED, ACCEPTED,
+    /// REJECTED, REVOKED, EXPIRED, USED_UP), in that order, zeros included.
+    public var counts: [Consent_V1_ConsentStatusCount] = []
+    /// Of the REVOKED ones, how many their consumer ended (rather than the person).
+    public var endedByConsumer: UInt32 = 0
+
+    public init() {}
+
+    public init(counts: [Consent_V1_ConsentStatusCount] = [], endedByConsumer: UInt32 = 0) {
+        self.counts = counts
+        self.endedByConsumer = endedByConsumer
+    }
+}
+
 extension Consent_V1_ResourceMetadataValue: ProtoMessage {
     public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
     public var serializedSize: Int { ProtoBridge.packedSize(self) }
@@ -1092,6 +1250,7 @@ extension Consent_V1_RequestedResource: CBridgedMessage {
             for i in 0..<m.n_metadata { self.metadata.append(Consent_V1_ResourceMetadataValue(cMessage: items[i]!)) }
         }
         self.version = m.version
+        self.usesPerDay = m.uses_per_day
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1106,6 +1265,7 @@ extension Consent_V1_RequestedResource: CBridgedMessage {
             c.pointee.metadata = items
         }
         c.pointee.version = self.version
+        c.pointee.uses_per_day = self.usesPerDay
         return c
     }
 
@@ -1219,6 +1379,7 @@ extension Consent_V1_CreateRequestRequest: CBridgedMessage {
         self.purpose = ProtoBridge.string(m.purpose)
         self.userToken = ProtoBridge.string(m.user_token)
         self.idempotencyKey = ProtoBridge.string(m.idempotency_key)
+        self.usesPerDay = m.uses_per_day
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1238,6 +1399,7 @@ extension Consent_V1_CreateRequestRequest: CBridgedMessage {
         if !self.purpose.isEmpty { c.pointee.purpose = arena.cString(self.purpose) }
         if !self.userToken.isEmpty { c.pointee.user_token = arena.cString(self.userToken) }
         if !self.idempotencyKey.isEmpty { c.pointee.idempotency_key = arena.cString(self.idempotencyKey) }
+        c.pointee.uses_per_day = self.usesPerDay
         return c
     }
 
@@ -2483,6 +2645,260 @@ extension Consent_V1_WatchEventsResponse: CBridgedMessage {
     }
 }
 
+extension Consent_V1_GetStatisticsRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_GetStatisticsRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__get_statistics_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__GetStatisticsRequest>) {
+        self.init()
+        let m = c.pointee
+        self.resourceId = ProtoBridge.string(m.resource_id)
+        self.fromMs = m.from_ms
+        self.toMs = m.to_ms
+        self.period = Consent_V1_StatisticsPeriod(rawValue: Int32(bitPattern: m.period.rawValue))
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__GetStatisticsRequest> {
+        let c = arena.allocate(Consent__V1__GetStatisticsRequest.self)
+        consent__v1__get_statistics_request__init(c)
+        if !self.resourceId.isEmpty { c.pointee.resource_id = arena.cString(self.resourceId) }
+        c.pointee.from_ms = self.fromMs
+        c.pointee.to_ms = self.toMs
+        c.pointee.period = Consent__V1__StatisticsPeriod(rawValue: UInt32(bitPattern: self.period.rawValue))
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__GetStatisticsRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_StatisticsRow: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_StatisticsRow: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__statistics_row() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__StatisticsRow>) {
+        self.init()
+        let m = c.pointee
+        self.resourceId = ProtoBridge.string(m.resource_id)
+        self.period = ProtoBridge.string(m.period)
+        self.given = m.given
+        self.rejected = m.rejected
+        self.withdrawn = m.withdrawn
+        self.ended = m.ended
+        self.used = m.used
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__StatisticsRow> {
+        let c = arena.allocate(Consent__V1__StatisticsRow.self)
+        consent__v1__statistics_row__init(c)
+        if !self.resourceId.isEmpty { c.pointee.resource_id = arena.cString(self.resourceId) }
+        if !self.period.isEmpty { c.pointee.period = arena.cString(self.period) }
+        c.pointee.given = self.given
+        c.pointee.rejected = self.rejected
+        c.pointee.withdrawn = self.withdrawn
+        c.pointee.ended = self.ended
+        c.pointee.used = self.used
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__StatisticsRow.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_GetStatisticsResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_GetStatisticsResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__get_statistics_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__GetStatisticsResponse>) {
+        self.init()
+        let m = c.pointee
+        if m.n_rows > 0, let items = m.rows {
+            self.rows.reserveCapacity(m.n_rows)
+            for i in 0..<m.n_rows { self.rows.append(Consent_V1_StatisticsRow(cMessage: items[i]!)) }
+        }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__GetStatisticsResponse> {
+        let c = arena.allocate(Consent__V1__GetStatisticsResponse.self)
+        consent__v1__get_statistics_response__init(c)
+        if !self.rows.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<Consent__V1__StatisticsRow>?.self, count: self.rows.count)
+            for (i, item) in self.rows.enumerated() { items[i] = item.cMessage(in: arena) }
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = items
+        }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__GetStatisticsResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_CountConsentsRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_CountConsentsRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__count_consents_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__CountConsentsRequest>) {
+        self.init()
+        let m = c.pointee
+        self.party = ProtoBridge.string(m.party)
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__CountConsentsRequest> {
+        let c = arena.allocate(Consent__V1__CountConsentsRequest.self)
+        consent__v1__count_consents_request__init(c)
+        if !self.party.isEmpty { c.pointee.party = arena.cString(self.party) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__CountConsentsRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_ConsentStatusCount: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_ConsentStatusCount: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__consent_status_count() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__ConsentStatusCount>) {
+        self.init()
+        let m = c.pointee
+        self.status = Consent_V1_ConsentRequestStatus(rawValue: Int32(bitPattern: m.status.rawValue))
+        self.count = m.count
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ConsentStatusCount> {
+        let c = arena.allocate(Consent__V1__ConsentStatusCount.self)
+        consent__v1__consent_status_count__init(c)
+        c.pointee.status = Consent__V1__ConsentRequestStatus(rawValue: UInt32(bitPattern: self.status.rawValue))
+        c.pointee.count = self.count
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ConsentStatusCount.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_CountConsentsResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_CountConsentsResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__count_consents_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__CountConsentsResponse>) {
+        self.init()
+        let m = c.pointee
+        if m.n_counts > 0, let items = m.counts {
+            self.counts.reserveCapacity(m.n_counts)
+            for i in 0..<m.n_counts { self.counts.append(Consent_V1_ConsentStatusCount(cMessage: items[i]!)) }
+        }
+        self.endedByConsumer = m.ended_by_consumer
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__CountConsentsResponse> {
+        let c = arena.allocate(Consent__V1__CountConsentsResponse.self)
+        consent__v1__count_consents_response__init(c)
+        if !self.counts.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<Consent__V1__ConsentStatusCount>?.self, count: self.counts.count)
+            for (i, item) in self.counts.enumerated() { items[i] = item.cMessage(in: arena) }
+            c.pointee.n_counts = self.counts.count
+            c.pointee.counts = items
+        }
+        c.pointee.ended_by_consumer = self.endedByConsumer
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__CountConsentsResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
 /// Roles (DESIGN §6), per method below. A principal with several roles acts in
 /// the first of the method's roles (in the order listed) that it has.
 public enum Consent_V1_ConsentService {
@@ -2596,6 +3012,26 @@ public enum Consent_V1_ConsentService {
         fullName: "/consent.v1.ConsentService/ListRequests", kind: .unary
     )
 
+    /// Statistics from the events (seed 002 promises service owners
+    /// statistics): consents given, rejected, withdrawn (by the person or the
+    /// support desk), ended (by the consumer) and uses, per resource per
+    /// Norwegian day or month. Counts only: no person, consumer or request.
+    /// At most 10,000 rows (OUT_OF_RANGE `statistics_too_many_rows`: narrow
+    /// the range, name a resource, or count by month).
+    /// Roles: datasource (its own resources; another's is PERMISSION_DENIED
+    /// `resource_not_owned`), admin (all).
+    public static let getStatistics = ProtoMethod<Consent_V1_GetStatisticsRequest, Consent_V1_GetStatisticsResponse>(
+        fullName: "/consent.v1.ConsentService/GetStatistics", kind: .unary
+    )
+
+    /// How many of the logged-in person's requests and consents are in each
+    /// state now (or of an organisation they may sign for): the portal's
+    /// summary. Deleted requests are not the person's and are not counted.
+    /// Roles: portal.
+    public static let countConsents = ProtoMethod<Consent_V1_CountConsentsRequest, Consent_V1_CountConsentsResponse>(
+        fullName: "/consent.v1.ConsentService/CountConsents", kind: .unary
+    )
+
     /// The events feed (Altinn 3's consent events), one page, oldest first:
     /// what happened to the caller's requests and registry entries.
     /// Roles: consumer (its requests and authorisations), datasource (requests
@@ -2615,5 +3051,5 @@ public enum Consent_V1_ConsentService {
     )
 
     /// Every method of the service, for registration and listing.
-    public static let allMethodNames: [String] = ["/consent.v1.ConsentService/CreateRequest", "/consent.v1.ConsentService/CreateRequestFromQuery", "/consent.v1.ConsentService/GetRequest", "/consent.v1.ConsentService/AcceptRequest", "/consent.v1.ConsentService/RejectRequest", "/consent.v1.ConsentService/GetRequestStatus", "/consent.v1.ConsentService/ListConsents", "/consent.v1.ConsentService/GetConsentLog", "/consent.v1.ConsentService/RevokeConsent", "/consent.v1.ConsentService/DeleteRequest", "/consent.v1.ConsentService/ListRequests", "/consent.v1.ConsentService/ListEvents", "/consent.v1.ConsentService/WatchEvents"]
+    public static let allMethodNames: [String] = ["/consent.v1.ConsentService/CreateRequest", "/consent.v1.ConsentService/CreateRequestFromQuery", "/consent.v1.ConsentService/GetRequest", "/consent.v1.ConsentService/AcceptRequest", "/consent.v1.ConsentService/RejectRequest", "/consent.v1.ConsentService/GetRequestStatus", "/consent.v1.ConsentService/ListConsents", "/consent.v1.ConsentService/GetConsentLog", "/consent.v1.ConsentService/RevokeConsent", "/consent.v1.ConsentService/DeleteRequest", "/consent.v1.ConsentService/ListRequests", "/consent.v1.ConsentService/GetStatistics", "/consent.v1.ConsentService/CountConsents", "/consent.v1.ConsentService/ListEvents", "/consent.v1.ConsentService/WatchEvents"]
 }

@@ -235,10 +235,15 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
     /// The ID-porten login level a user needs to accept: 3 (substantial) or 4
     /// (high; NAV, seed 003). 1 to 4.
     public var requiredAssuranceLevel: UInt32 = 0
+    /// How many uses per Norwegian calendar day a consent to this resource
+    /// allows (Berlin Group's `frequencyPerDay`): 1 to 10,000; 0 for no limit.
+    /// A request may lower it (CreateRequestRequest.uses_per_day), never raise
+    /// it. A use past it is RESOURCE_EXHAUSTED `daily_use_limit_reached`.
+    public var usesPerDay: UInt32 = 0
 
     public init() {}
 
-    public init(resourceId: String = "", ownerOrgNumber: String = "", ownerName: String = "", title: Consent_V1_LocalizedText? = nil, text: Consent_V1_LocalizedText? = nil, metadata: [Consent_V1_MetadataField] = [], dateRanges: [Consent_V1_DateRange] = [], kind: Consent_V1_ConsentKind = Consent_V1_ConsentKind(rawValue: 0), maximumValidity: Consent_V1_MaximumValidity? = nil, requiredAssuranceLevel: UInt32 = 0) {
+    public init(resourceId: String = "", ownerOrgNumber: String = "", ownerName: String = "", title: Consent_V1_LocalizedText? = nil, text: Consent_V1_LocalizedText? = nil, metadata: [Consent_V1_MetadataField] = [], dateRanges: [Consent_V1_DateRange] = [], kind: Consent_V1_ConsentKind = Consent_V1_ConsentKind(rawValue: 0), maximumValidity: Consent_V1_MaximumValidity? = nil, requiredAssuranceLevel: UInt32 = 0, usesPerDay: UInt32 = 0) {
         self.resourceId = resourceId
         self.ownerOrgNumber = ownerOrgNumber
         self.ownerName = ownerName
@@ -249,6 +254,7 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
         self.kind = kind
         self.maximumValidity = maximumValidity
         self.requiredAssuranceLevel = requiredAssuranceLevel
+        self.usesPerDay = usesPerDay
     }
 }
 
@@ -694,6 +700,7 @@ extension Consent_V1_ResourceDefinition: CBridgedMessage {
         self.kind = Consent_V1_ConsentKind(rawValue: Int32(bitPattern: m.kind.rawValue))
         if let p = m.maximum_validity { self.maximumValidity = Consent_V1_MaximumValidity(cMessage: p) }
         self.requiredAssuranceLevel = m.required_assurance_level
+        self.usesPerDay = m.uses_per_day
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -720,6 +727,7 @@ extension Consent_V1_ResourceDefinition: CBridgedMessage {
         c.pointee.kind = Consent__V1__ConsentKind(rawValue: UInt32(bitPattern: self.kind.rawValue))
         if let value = self.maximumValidity { c.pointee.maximum_validity = value.cMessage(in: arena) }
         c.pointee.required_assurance_level = self.requiredAssuranceLevel
+        c.pointee.uses_per_day = self.usesPerDay
         return c
     }
 

@@ -1534,6 +1534,9 @@ public enum Consent_V1_TokenService {
     ///   (`resource_not_owned`) or not in the consent
     ///   (`resource_not_in_consent`), the asked metadata is not covered
     ///   (`metadata_not_covered`).
+    /// - RESOURCE_EXHAUSTED `daily_use_limit_reached`: the consent's uses per
+    ///   day (`frequencyPerDay`) of the asked resource are spent for today
+    ///   (Norwegian time); without a resource, of every resource of the caller.
     /// - NOT_FOUND `request_unknown`: a validly signed token for a consent this hub
     ///   does not know.
     public static let verifyToken = ProtoMethod<Consent_V1_VerifyTokenRequest, Consent_V1_VerifyTokenResponse>(
@@ -1542,8 +1545,9 @@ public enum Consent_V1_TokenService {
 
     /// Logs one use of a consent (Altinn 2's logUse; seed 003 step 8). Roles:
     /// consumer (its own consents), vendor (its consumer's) or datasource
-    /// (consents including one of its resources, for its own resource). Durable before the answer. The first
-    /// use of a one-time consent ends it ("Engangssamtykke er nå opphørt").
+    /// (consents including one of its resources, for its own resource).
+    /// Durable before the answer. The first use of a one-time consent ends it
+    /// ("Engangssamtykke er nå opphørt").
     /// Refusals: INVALID_ARGUMENT (malformed id, resource or token; a token whose
     /// signature does not verify is UNAUTHENTICATED as in VerifyToken);
     /// NOT_FOUND; PERMISSION_DENIED `not_yours`, `resource_not_owned`,
@@ -1551,7 +1555,9 @@ public enum Consent_V1_TokenService {
     /// `consent_not_given`, `used_after_expiry`, `used_after_revocation`;
     /// OUT_OF_RANGE for a `used_at_ms` before the consent was given
     /// (`used_before_consent`) or more than 5 minutes in the future
-    /// (`used_in_future`).
+    /// (`used_in_future`); RESOURCE_EXHAUSTED `daily_use_limit_reached` when
+    /// the consent's uses per day of the resource (`frequencyPerDay`) are
+    /// spent for the Norwegian day of the use.
     public static let logUse = ProtoMethod<Consent_V1_LogUseRequest, Consent_V1_LogUseResponse>(
         fullName: "/consent.v1.TokenService/LogUse", kind: .unary
     )

@@ -117,6 +117,7 @@ public enum ConsentService {
         router.unary(Consent_V1_ConsentService.listEvents, roles: Set(organisationRoles)) { request, context throws(RPCError) in
             try listEvents(request, context, ledger: ledger)
         }
+        registerStatistics(into: &router, ledger: ledger, clock: clock)
         router.serverStreaming(Consent_V1_ConsentService.watchEvents, roles: Set(organisationRoles)) { request, context, stream in
             watchEvents(request, context, stream, ledger: ledger, feed: feed)
         }

@@ -1447,6 +1447,276 @@ void   consent__v1__watch_events_response__free_unpacked
   assert(message->base.descriptor == &consent__v1__watch_events_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   consent__v1__get_statistics_request__init
+                     (Consent__V1__GetStatisticsRequest         *message)
+{
+  static const Consent__V1__GetStatisticsRequest init_value = CONSENT__V1__GET_STATISTICS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__get_statistics_request__get_packed_size
+                     (const Consent__V1__GetStatisticsRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__get_statistics_request__pack
+                     (const Consent__V1__GetStatisticsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__get_statistics_request__pack_to_buffer
+                     (const Consent__V1__GetStatisticsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__GetStatisticsRequest *
+       consent__v1__get_statistics_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__GetStatisticsRequest *)
+     protobuf_c_message_unpack (&consent__v1__get_statistics_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__get_statistics_request__free_unpacked
+                     (Consent__V1__GetStatisticsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__get_statistics_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__statistics_row__init
+                     (Consent__V1__StatisticsRow         *message)
+{
+  static const Consent__V1__StatisticsRow init_value = CONSENT__V1__STATISTICS_ROW__INIT;
+  *message = init_value;
+}
+size_t consent__v1__statistics_row__get_packed_size
+                     (const Consent__V1__StatisticsRow *message)
+{
+  assert(message->base.descriptor == &consent__v1__statistics_row__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__statistics_row__pack
+                     (const Consent__V1__StatisticsRow *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__statistics_row__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__statistics_row__pack_to_buffer
+                     (const Consent__V1__StatisticsRow *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__statistics_row__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__StatisticsRow *
+       consent__v1__statistics_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__StatisticsRow *)
+     protobuf_c_message_unpack (&consent__v1__statistics_row__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__statistics_row__free_unpacked
+                     (Consent__V1__StatisticsRow *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__statistics_row__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__get_statistics_response__init
+                     (Consent__V1__GetStatisticsResponse         *message)
+{
+  static const Consent__V1__GetStatisticsResponse init_value = CONSENT__V1__GET_STATISTICS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__get_statistics_response__get_packed_size
+                     (const Consent__V1__GetStatisticsResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__get_statistics_response__pack
+                     (const Consent__V1__GetStatisticsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__get_statistics_response__pack_to_buffer
+                     (const Consent__V1__GetStatisticsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__GetStatisticsResponse *
+       consent__v1__get_statistics_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__GetStatisticsResponse *)
+     protobuf_c_message_unpack (&consent__v1__get_statistics_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__get_statistics_response__free_unpacked
+                     (Consent__V1__GetStatisticsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__get_statistics_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__count_consents_request__init
+                     (Consent__V1__CountConsentsRequest         *message)
+{
+  static const Consent__V1__CountConsentsRequest init_value = CONSENT__V1__COUNT_CONSENTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__count_consents_request__get_packed_size
+                     (const Consent__V1__CountConsentsRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__count_consents_request__pack
+                     (const Consent__V1__CountConsentsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__count_consents_request__pack_to_buffer
+                     (const Consent__V1__CountConsentsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__CountConsentsRequest *
+       consent__v1__count_consents_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__CountConsentsRequest *)
+     protobuf_c_message_unpack (&consent__v1__count_consents_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__count_consents_request__free_unpacked
+                     (Consent__V1__CountConsentsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__count_consents_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__consent_status_count__init
+                     (Consent__V1__ConsentStatusCount         *message)
+{
+  static const Consent__V1__ConsentStatusCount init_value = CONSENT__V1__CONSENT_STATUS_COUNT__INIT;
+  *message = init_value;
+}
+size_t consent__v1__consent_status_count__get_packed_size
+                     (const Consent__V1__ConsentStatusCount *message)
+{
+  assert(message->base.descriptor == &consent__v1__consent_status_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__consent_status_count__pack
+                     (const Consent__V1__ConsentStatusCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__consent_status_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__consent_status_count__pack_to_buffer
+                     (const Consent__V1__ConsentStatusCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__consent_status_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__ConsentStatusCount *
+       consent__v1__consent_status_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__ConsentStatusCount *)
+     protobuf_c_message_unpack (&consent__v1__consent_status_count__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__consent_status_count__free_unpacked
+                     (Consent__V1__ConsentStatusCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__consent_status_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__count_consents_response__init
+                     (Consent__V1__CountConsentsResponse         *message)
+{
+  static const Consent__V1__CountConsentsResponse init_value = CONSENT__V1__COUNT_CONSENTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__count_consents_response__get_packed_size
+                     (const Consent__V1__CountConsentsResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__count_consents_response__pack
+                     (const Consent__V1__CountConsentsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__count_consents_response__pack_to_buffer
+                     (const Consent__V1__CountConsentsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__CountConsentsResponse *
+       consent__v1__count_consents_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__CountConsentsResponse *)
+     protobuf_c_message_unpack (&consent__v1__count_consents_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__count_consents_response__free_unpacked
+                     (Consent__V1__CountConsentsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__count_consents_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor consent__v1__resource_metadata_value__field_descriptors[2] =
 {
   {
@@ -1498,7 +1768,7 @@ const ProtobufCMessageDescriptor consent__v1__resource_metadata_value__descripto
   (ProtobufCMessageInit) consent__v1__resource_metadata_value__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__requested_resource__field_descriptors[3] =
+static const ProtobufCFieldDescriptor consent__v1__requested_resource__field_descriptors[4] =
 {
   {
     "resource_id",
@@ -1536,16 +1806,29 @@ static const ProtobufCFieldDescriptor consent__v1__requested_resource__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "uses_per_day",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__RequestedResource, uses_per_day),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__requested_resource__field_indices_by_name[] = {
   1,   /* field[1] = metadata */
   0,   /* field[0] = resource_id */
+  3,   /* field[3] = uses_per_day */
   2,   /* field[2] = version */
 };
 static const ProtobufCIntRange consent__v1__requested_resource__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor =
 {
@@ -1555,7 +1838,7 @@ const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor =
   "Consent__V1__RequestedResource",
   "consent.v1",
   sizeof(Consent__V1__RequestedResource),
-  3,
+  4,
   consent__v1__requested_resource__field_descriptors,
   consent__v1__requested_resource__field_indices_by_name,
   1,  consent__v1__requested_resource__number_ranges,
@@ -1795,7 +2078,7 @@ const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
   (ProtobufCMessageInit) consent__v1__consent_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__create_request_request__field_descriptors[8] =
+static const ProtobufCFieldDescriptor consent__v1__create_request_request__field_descriptors[9] =
 {
   {
     "resources",
@@ -1893,6 +2176,18 @@ static const ProtobufCFieldDescriptor consent__v1__create_request_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "uses_per_day",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__CreateRequestRequest, uses_per_day),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__create_request_request__field_indices_by_name[] = {
   7,   /* field[7] = idempotency_key */
@@ -1902,12 +2197,13 @@ static const unsigned consent__v1__create_request_request__field_indices_by_name
   2,   /* field[2] = redirect_url */
   0,   /* field[0] = resources */
   6,   /* field[6] = user_token */
+  8,   /* field[8] = uses_per_day */
   3,   /* field[3] = valid_to_ms */
 };
 static const ProtobufCIntRange consent__v1__create_request_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor consent__v1__create_request_request__descriptor =
 {
@@ -1917,7 +2213,7 @@ const ProtobufCMessageDescriptor consent__v1__create_request_request__descriptor
   "Consent__V1__CreateRequestRequest",
   "consent.v1",
   sizeof(Consent__V1__CreateRequestRequest),
-  8,
+  9,
   consent__v1__create_request_request__field_descriptors,
   consent__v1__create_request_request__field_indices_by_name,
   1,  consent__v1__create_request_request__number_ranges,
@@ -3924,6 +4220,377 @@ const ProtobufCMessageDescriptor consent__v1__watch_events_response__descriptor 
   (ProtobufCMessageInit) consent__v1__watch_events_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor consent__v1__get_statistics_request__field_descriptors[4] =
+{
+  {
+    "resource_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__GetStatisticsRequest, resource_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__GetStatisticsRequest, from_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__GetStatisticsRequest, to_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__GetStatisticsRequest, period),
+    &consent__v1__statistics_period__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__get_statistics_request__field_indices_by_name[] = {
+  1,   /* field[1] = from_ms */
+  3,   /* field[3] = period */
+  0,   /* field[0] = resource_id */
+  2,   /* field[2] = to_ms */
+};
+static const ProtobufCIntRange consent__v1__get_statistics_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor consent__v1__get_statistics_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.GetStatisticsRequest",
+  "GetStatisticsRequest",
+  "Consent__V1__GetStatisticsRequest",
+  "consent.v1",
+  sizeof(Consent__V1__GetStatisticsRequest),
+  4,
+  consent__v1__get_statistics_request__field_descriptors,
+  consent__v1__get_statistics_request__field_indices_by_name,
+  1,  consent__v1__get_statistics_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__get_statistics_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__statistics_row__field_descriptors[7] =
+{
+  {
+    "resource_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, resource_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, period),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "given",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, given),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rejected",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, rejected),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "withdrawn",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, withdrawn),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ended",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, ended),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "used",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, used),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__statistics_row__field_indices_by_name[] = {
+  5,   /* field[5] = ended */
+  2,   /* field[2] = given */
+  1,   /* field[1] = period */
+  3,   /* field[3] = rejected */
+  0,   /* field[0] = resource_id */
+  6,   /* field[6] = used */
+  4,   /* field[4] = withdrawn */
+};
+static const ProtobufCIntRange consent__v1__statistics_row__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor consent__v1__statistics_row__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.StatisticsRow",
+  "StatisticsRow",
+  "Consent__V1__StatisticsRow",
+  "consent.v1",
+  sizeof(Consent__V1__StatisticsRow),
+  7,
+  consent__v1__statistics_row__field_descriptors,
+  consent__v1__statistics_row__field_indices_by_name,
+  1,  consent__v1__statistics_row__number_ranges,
+  (ProtobufCMessageInit) consent__v1__statistics_row__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__get_statistics_response__field_descriptors[1] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Consent__V1__GetStatisticsResponse, n_rows),
+    offsetof(Consent__V1__GetStatisticsResponse, rows),
+    &consent__v1__statistics_row__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__get_statistics_response__field_indices_by_name[] = {
+  0,   /* field[0] = rows */
+};
+static const ProtobufCIntRange consent__v1__get_statistics_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__get_statistics_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.GetStatisticsResponse",
+  "GetStatisticsResponse",
+  "Consent__V1__GetStatisticsResponse",
+  "consent.v1",
+  sizeof(Consent__V1__GetStatisticsResponse),
+  1,
+  consent__v1__get_statistics_response__field_descriptors,
+  consent__v1__get_statistics_response__field_indices_by_name,
+  1,  consent__v1__get_statistics_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__get_statistics_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__count_consents_request__field_descriptors[1] =
+{
+  {
+    "party",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__CountConsentsRequest, party),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__count_consents_request__field_indices_by_name[] = {
+  0,   /* field[0] = party */
+};
+static const ProtobufCIntRange consent__v1__count_consents_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__count_consents_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.CountConsentsRequest",
+  "CountConsentsRequest",
+  "Consent__V1__CountConsentsRequest",
+  "consent.v1",
+  sizeof(Consent__V1__CountConsentsRequest),
+  1,
+  consent__v1__count_consents_request__field_descriptors,
+  consent__v1__count_consents_request__field_indices_by_name,
+  1,  consent__v1__count_consents_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__count_consents_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__consent_status_count__field_descriptors[2] =
+{
+  {
+    "status",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentStatusCount, status),
+    &consent__v1__consent_request_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentStatusCount, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__consent_status_count__field_indices_by_name[] = {
+  1,   /* field[1] = count */
+  0,   /* field[0] = status */
+};
+static const ProtobufCIntRange consent__v1__consent_status_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor consent__v1__consent_status_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.ConsentStatusCount",
+  "ConsentStatusCount",
+  "Consent__V1__ConsentStatusCount",
+  "consent.v1",
+  sizeof(Consent__V1__ConsentStatusCount),
+  2,
+  consent__v1__consent_status_count__field_descriptors,
+  consent__v1__consent_status_count__field_indices_by_name,
+  1,  consent__v1__consent_status_count__number_ranges,
+  (ProtobufCMessageInit) consent__v1__consent_status_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__count_consents_response__field_descriptors[2] =
+{
+  {
+    "counts",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Consent__V1__CountConsentsResponse, n_counts),
+    offsetof(Consent__V1__CountConsentsResponse, counts),
+    &consent__v1__consent_status_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ended_by_consumer",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__CountConsentsResponse, ended_by_consumer),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__count_consents_response__field_indices_by_name[] = {
+  0,   /* field[0] = counts */
+  1,   /* field[1] = ended_by_consumer */
+};
+static const ProtobufCIntRange consent__v1__count_consents_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor consent__v1__count_consents_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.CountConsentsResponse",
+  "CountConsentsResponse",
+  "Consent__V1__CountConsentsResponse",
+  "consent.v1",
+  sizeof(Consent__V1__CountConsentsResponse),
+  2,
+  consent__v1__count_consents_response__field_descriptors,
+  consent__v1__count_consents_response__field_indices_by_name,
+  1,  consent__v1__count_consents_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__count_consents_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue consent__v1__consent_request_status__enum_values_by_number[8] =
 {
   { "CONSENT_REQUEST_STATUS_UNSPECIFIED", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED", 0 },
@@ -4098,7 +4765,37 @@ const ProtobufCEnumDescriptor consent__v1__performer_role__descriptor =
   consent__v1__performer_role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor consent__v1__consent_service__method_descriptors[13] =
+static const ProtobufCEnumValue consent__v1__statistics_period__enum_values_by_number[3] =
+{
+  { "STATISTICS_PERIOD_UNSPECIFIED", "CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_UNSPECIFIED", 0 },
+  { "STATISTICS_PERIOD_DAY", "CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_DAY", 1 },
+  { "STATISTICS_PERIOD_MONTH", "CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_MONTH", 2 },
+};
+static const ProtobufCIntRange consent__v1__statistics_period__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex consent__v1__statistics_period__enum_values_by_name[3] =
+{
+  { "STATISTICS_PERIOD_DAY", 1 },
+  { "STATISTICS_PERIOD_MONTH", 2 },
+  { "STATISTICS_PERIOD_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor consent__v1__statistics_period__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "consent.v1.StatisticsPeriod",
+  "StatisticsPeriod",
+  "Consent__V1__StatisticsPeriod",
+  "consent.v1",
+  3,
+  consent__v1__statistics_period__enum_values_by_number,
+  3,
+  consent__v1__statistics_period__enum_values_by_name,
+  1,
+  consent__v1__statistics_period__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor consent__v1__consent_service__method_descriptors[15] =
 {
   { "CreateRequest", &consent__v1__create_request_request__descriptor, &consent__v1__create_request_response__descriptor },
   { "CreateRequestFromQuery", &consent__v1__create_request_from_query_request__descriptor, &consent__v1__create_request_response__descriptor },
@@ -4111,23 +4808,27 @@ static const ProtobufCMethodDescriptor consent__v1__consent_service__method_desc
   { "RevokeConsent", &consent__v1__revoke_consent_request__descriptor, &consent__v1__revoke_consent_response__descriptor },
   { "DeleteRequest", &consent__v1__delete_request_request__descriptor, &consent__v1__delete_request_response__descriptor },
   { "ListRequests", &consent__v1__list_requests_request__descriptor, &consent__v1__list_requests_response__descriptor },
+  { "GetStatistics", &consent__v1__get_statistics_request__descriptor, &consent__v1__get_statistics_response__descriptor },
+  { "CountConsents", &consent__v1__count_consents_request__descriptor, &consent__v1__count_consents_response__descriptor },
   { "ListEvents", &consent__v1__list_events_request__descriptor, &consent__v1__list_events_response__descriptor },
   { "WatchEvents", &consent__v1__watch_events_request__descriptor, &consent__v1__watch_events_response__descriptor },
 };
 const unsigned consent__v1__consent_service__method_indices_by_name[] = {
   3,        /* AcceptRequest */
+  12,        /* CountConsents */
   0,        /* CreateRequest */
   1,        /* CreateRequestFromQuery */
   9,        /* DeleteRequest */
   7,        /* GetConsentLog */
   2,        /* GetRequest */
   5,        /* GetRequestStatus */
+  11,        /* GetStatistics */
   6,        /* ListConsents */
-  11,        /* ListEvents */
+  13,        /* ListEvents */
   10,        /* ListRequests */
   4,        /* RejectRequest */
   8,        /* RevokeConsent */
-  12         /* WatchEvents */
+  14         /* WatchEvents */
 };
 const ProtobufCServiceDescriptor consent__v1__consent_service__descriptor =
 {
@@ -4136,7 +4837,7 @@ const ProtobufCServiceDescriptor consent__v1__consent_service__descriptor =
   "ConsentService",
   "Consent__V1__ConsentService",
   "consent.v1",
-  13,
+  15,
   consent__v1__consent_service__method_descriptors,
   consent__v1__consent_service__method_indices_by_name
 };
@@ -4228,13 +4929,29 @@ void consent__v1__consent_service__list_requests(ProtobufCService *service,
   assert(service->descriptor == &consent__v1__consent_service__descriptor);
   service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void consent__v1__consent_service__get_statistics(ProtobufCService *service,
+                                                  const Consent__V1__GetStatisticsRequest *input,
+                                                  Consent__V1__GetStatisticsResponse_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__consent_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void consent__v1__consent_service__count_consents(ProtobufCService *service,
+                                                  const Consent__V1__CountConsentsRequest *input,
+                                                  Consent__V1__CountConsentsResponse_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__consent_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void consent__v1__consent_service__list_events(ProtobufCService *service,
                                                const Consent__V1__ListEventsRequest *input,
                                                Consent__V1__ListEventsResponse_Closure closure,
                                                void *closure_data)
 {
   assert(service->descriptor == &consent__v1__consent_service__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void consent__v1__consent_service__watch_events(ProtobufCService *service,
                                                 const Consent__V1__WatchEventsRequest *input,
@@ -4242,7 +4959,7 @@ void consent__v1__consent_service__watch_events(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &consent__v1__consent_service__descriptor);
-  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void consent__v1__consent_service__init (Consent__V1__ConsentService_Service *service,
                                          Consent__V1__ConsentService_ServiceDestroy destroy)

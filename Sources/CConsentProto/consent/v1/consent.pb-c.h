@@ -47,6 +47,12 @@ typedef struct Consent__V1__ListEventsRequest Consent__V1__ListEventsRequest;
 typedef struct Consent__V1__ListEventsResponse Consent__V1__ListEventsResponse;
 typedef struct Consent__V1__WatchEventsRequest Consent__V1__WatchEventsRequest;
 typedef struct Consent__V1__WatchEventsResponse Consent__V1__WatchEventsResponse;
+typedef struct Consent__V1__GetStatisticsRequest Consent__V1__GetStatisticsRequest;
+typedef struct Consent__V1__StatisticsRow Consent__V1__StatisticsRow;
+typedef struct Consent__V1__GetStatisticsResponse Consent__V1__GetStatisticsResponse;
+typedef struct Consent__V1__CountConsentsRequest Consent__V1__CountConsentsRequest;
+typedef struct Consent__V1__ConsentStatusCount Consent__V1__ConsentStatusCount;
+typedef struct Consent__V1__CountConsentsResponse Consent__V1__CountConsentsResponse;
 
 
 /* --- enums --- */
@@ -240,6 +246,24 @@ typedef enum _Consent__V1__PerformerRole {
   CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_VENDOR = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__PERFORMER_ROLE)
 } Consent__V1__PerformerRole;
+/*
+ * What statistics are counted by.
+ */
+typedef enum _Consent__V1__StatisticsPeriod {
+  /*
+   * Norwegian calendar days (the default).
+   */
+  CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_UNSPECIFIED = 0,
+  /*
+   * Norwegian calendar days.
+   */
+  CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_DAY = 1,
+  /*
+   * Norwegian calendar months.
+   */
+  CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_MONTH = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__STATISTICS_PERIOD)
+} Consent__V1__StatisticsPeriod;
 
 /* --- messages --- */
 
@@ -284,10 +308,16 @@ struct  Consent__V1__RequestedResource
    * user sees and consents to (1 for the first registration).
    */
   uint32_t version;
+  /*
+   * Output only: how many uses per Norwegian calendar day the consent allows
+   * for this resource (the lower of the request's and the resource's limits);
+   * 0 for no limit.
+   */
+  uint32_t uses_per_day;
 };
 #define CONSENT__V1__REQUESTED_RESOURCE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__requested_resource__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0, 0 }
 
 
 /*
@@ -425,10 +455,19 @@ struct  Consent__V1__CreateRequestRequest
    * ALREADY_EXISTS `idempotency_key_reused`. Empty: no idempotency.
    */
   char *idempotency_key;
+  /*
+   * How many uses per Norwegian calendar day the consent allows for each
+   * resource (Berlin Group's `frequencyPerDay`): 1 to 10,000, at most each
+   * resource's own limit (OUT_OF_RANGE `uses_per_day_beyond_maximum`,
+   * `uses_per_day_out_of_range`); 0 for the resources' limits, if any. A
+   * use past it is refused RESOURCE_EXHAUSTED `daily_use_limit_reached`, and
+   * VerifyToken says so for the rest of that day.
+   */
+  uint32_t uses_per_day;
 };
 #define CONSENT__V1__CREATE_REQUEST_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__create_request_request__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Consent__V1__CreateRequestResponse
@@ -1155,6 +1194,138 @@ struct  Consent__V1__WatchEventsResponse
     , 0,NULL, 0, 0 }
 
 
+struct  Consent__V1__GetStatisticsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * One resource only, e.g. "5252_1"; empty for every resource the caller may see.
+   */
+  char *resource_id;
+  /*
+   * Only periods on or after the Norwegian date of this time; 0 for no lower bound.
+   */
+  int64_t from_ms;
+  /*
+   * Only periods before the Norwegian date of this time; 0 for no upper bound.
+   */
+  int64_t to_ms;
+  /*
+   * By day (default) or by month.
+   */
+  Consent__V1__StatisticsPeriod period;
+};
+#define CONSENT__V1__GET_STATISTICS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__get_statistics_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_UNSPECIFIED }
+
+
+/*
+ * One resource in one period.
+ */
+struct  Consent__V1__StatisticsRow
+{
+  ProtobufCMessage base;
+  /*
+   * The resource.
+   */
+  char *resource_id;
+  /*
+   * The period in Norwegian time: "2025-06-02" (a day) or "2025-06" (a month).
+   */
+  char *period;
+  /*
+   * Consents given (requests accepted).
+   */
+  uint64_t given;
+  /*
+   * Requests refused by the person.
+   */
+  uint64_t rejected;
+  /*
+   * Consents withdrawn by the person or the support desk.
+   */
+  uint64_t withdrawn;
+  /*
+   * Consents ended by their consumer.
+   */
+  uint64_t ended;
+  /*
+   * Uses logged, on the day the data was fetched.
+   */
+  uint64_t used;
+};
+#define CONSENT__V1__STATISTICS_ROW__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__statistics_row__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
+
+
+struct  Consent__V1__GetStatisticsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Periods with any count, ordered by resource, then period.
+   */
+  size_t n_rows;
+  Consent__V1__StatisticsRow **rows;
+};
+#define CONSENT__V1__GET_STATISTICS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__get_statistics_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Consent__V1__CountConsentsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * As ListConsentsRequest.party: an organisation the user may sign for;
+   * empty for the user.
+   */
+  char *party;
+};
+#define CONSENT__V1__COUNT_CONSENTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__count_consents_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * How many requests and consents are in one state.
+ */
+struct  Consent__V1__ConsentStatusCount
+{
+  ProtobufCMessage base;
+  /*
+   * The state now.
+   */
+  Consent__V1__ConsentRequestStatus status;
+  /*
+   * How many.
+   */
+  uint32_t count;
+};
+#define CONSENT__V1__CONSENT_STATUS_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_status_count__descriptor) \
+    , CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, 0 }
+
+
+struct  Consent__V1__CountConsentsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * One entry per state a person's request can be in (CREATED, ACCEPTED,
+   * REJECTED, REVOKED, EXPIRED, USED_UP), in that order, zeros included.
+   */
+  size_t n_counts;
+  Consent__V1__ConsentStatusCount **counts;
+  /*
+   * Of the REVOKED ones, how many their consumer ended (rather than the person).
+   */
+  uint32_t ended_by_consumer;
+};
+#define CONSENT__V1__COUNT_CONSENTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__count_consents_response__descriptor) \
+    , 0,NULL, 0 }
+
+
 /* Consent__V1__ResourceMetadataValue methods */
 void   consent__v1__resource_metadata_value__init
                      (Consent__V1__ResourceMetadataValue         *message);
@@ -1763,6 +1934,120 @@ Consent__V1__WatchEventsResponse *
 void   consent__v1__watch_events_response__free_unpacked
                      (Consent__V1__WatchEventsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Consent__V1__GetStatisticsRequest methods */
+void   consent__v1__get_statistics_request__init
+                     (Consent__V1__GetStatisticsRequest         *message);
+size_t consent__v1__get_statistics_request__get_packed_size
+                     (const Consent__V1__GetStatisticsRequest   *message);
+size_t consent__v1__get_statistics_request__pack
+                     (const Consent__V1__GetStatisticsRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__get_statistics_request__pack_to_buffer
+                     (const Consent__V1__GetStatisticsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__GetStatisticsRequest *
+       consent__v1__get_statistics_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__get_statistics_request__free_unpacked
+                     (Consent__V1__GetStatisticsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__StatisticsRow methods */
+void   consent__v1__statistics_row__init
+                     (Consent__V1__StatisticsRow         *message);
+size_t consent__v1__statistics_row__get_packed_size
+                     (const Consent__V1__StatisticsRow   *message);
+size_t consent__v1__statistics_row__pack
+                     (const Consent__V1__StatisticsRow   *message,
+                      uint8_t             *out);
+size_t consent__v1__statistics_row__pack_to_buffer
+                     (const Consent__V1__StatisticsRow   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__StatisticsRow *
+       consent__v1__statistics_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__statistics_row__free_unpacked
+                     (Consent__V1__StatisticsRow *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__GetStatisticsResponse methods */
+void   consent__v1__get_statistics_response__init
+                     (Consent__V1__GetStatisticsResponse         *message);
+size_t consent__v1__get_statistics_response__get_packed_size
+                     (const Consent__V1__GetStatisticsResponse   *message);
+size_t consent__v1__get_statistics_response__pack
+                     (const Consent__V1__GetStatisticsResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__get_statistics_response__pack_to_buffer
+                     (const Consent__V1__GetStatisticsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__GetStatisticsResponse *
+       consent__v1__get_statistics_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__get_statistics_response__free_unpacked
+                     (Consent__V1__GetStatisticsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__CountConsentsRequest methods */
+void   consent__v1__count_consents_request__init
+                     (Consent__V1__CountConsentsRequest         *message);
+size_t consent__v1__count_consents_request__get_packed_size
+                     (const Consent__V1__CountConsentsRequest   *message);
+size_t consent__v1__count_consents_request__pack
+                     (const Consent__V1__CountConsentsRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__count_consents_request__pack_to_buffer
+                     (const Consent__V1__CountConsentsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__CountConsentsRequest *
+       consent__v1__count_consents_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__count_consents_request__free_unpacked
+                     (Consent__V1__CountConsentsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__ConsentStatusCount methods */
+void   consent__v1__consent_status_count__init
+                     (Consent__V1__ConsentStatusCount         *message);
+size_t consent__v1__consent_status_count__get_packed_size
+                     (const Consent__V1__ConsentStatusCount   *message);
+size_t consent__v1__consent_status_count__pack
+                     (const Consent__V1__ConsentStatusCount   *message,
+                      uint8_t             *out);
+size_t consent__v1__consent_status_count__pack_to_buffer
+                     (const Consent__V1__ConsentStatusCount   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__ConsentStatusCount *
+       consent__v1__consent_status_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__consent_status_count__free_unpacked
+                     (Consent__V1__ConsentStatusCount *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__CountConsentsResponse methods */
+void   consent__v1__count_consents_response__init
+                     (Consent__V1__CountConsentsResponse         *message);
+size_t consent__v1__count_consents_response__get_packed_size
+                     (const Consent__V1__CountConsentsResponse   *message);
+size_t consent__v1__count_consents_response__pack
+                     (const Consent__V1__CountConsentsResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__count_consents_response__pack_to_buffer
+                     (const Consent__V1__CountConsentsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__CountConsentsResponse *
+       consent__v1__count_consents_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__count_consents_response__free_unpacked
+                     (Consent__V1__CountConsentsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Consent__V1__ResourceMetadataValue_Closure)
@@ -1861,6 +2146,24 @@ typedef void (*Consent__V1__WatchEventsRequest_Closure)
 typedef void (*Consent__V1__WatchEventsResponse_Closure)
                  (const Consent__V1__WatchEventsResponse *message,
                   void *closure_data);
+typedef void (*Consent__V1__GetStatisticsRequest_Closure)
+                 (const Consent__V1__GetStatisticsRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__StatisticsRow_Closure)
+                 (const Consent__V1__StatisticsRow *message,
+                  void *closure_data);
+typedef void (*Consent__V1__GetStatisticsResponse_Closure)
+                 (const Consent__V1__GetStatisticsResponse *message,
+                  void *closure_data);
+typedef void (*Consent__V1__CountConsentsRequest_Closure)
+                 (const Consent__V1__CountConsentsRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__ConsentStatusCount_Closure)
+                 (const Consent__V1__ConsentStatusCount *message,
+                  void *closure_data);
+typedef void (*Consent__V1__CountConsentsResponse_Closure)
+                 (const Consent__V1__CountConsentsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1912,6 +2215,14 @@ struct Consent__V1__ConsentService_Service
                         const Consent__V1__ListRequestsRequest *input,
                         Consent__V1__ListRequestsResponse_Closure closure,
                         void *closure_data);
+  void (*get_statistics)(Consent__V1__ConsentService_Service *service,
+                         const Consent__V1__GetStatisticsRequest *input,
+                         Consent__V1__GetStatisticsResponse_Closure closure,
+                         void *closure_data);
+  void (*count_consents)(Consent__V1__ConsentService_Service *service,
+                         const Consent__V1__CountConsentsRequest *input,
+                         Consent__V1__CountConsentsResponse_Closure closure,
+                         void *closure_data);
   void (*list_events)(Consent__V1__ConsentService_Service *service,
                       const Consent__V1__ListEventsRequest *input,
                       Consent__V1__ListEventsResponse_Closure closure,
@@ -1939,6 +2250,8 @@ void consent__v1__consent_service__init (Consent__V1__ConsentService_Service *se
       function_prefix__ ## revoke_consent,\
       function_prefix__ ## delete_request,\
       function_prefix__ ## list_requests,\
+      function_prefix__ ## get_statistics,\
+      function_prefix__ ## count_consents,\
       function_prefix__ ## list_events,\
       function_prefix__ ## watch_events  }
 void consent__v1__consent_service__create_request(ProtobufCService *service,
@@ -1985,6 +2298,14 @@ void consent__v1__consent_service__list_requests(ProtobufCService *service,
                                                  const Consent__V1__ListRequestsRequest *input,
                                                  Consent__V1__ListRequestsResponse_Closure closure,
                                                  void *closure_data);
+void consent__v1__consent_service__get_statistics(ProtobufCService *service,
+                                                  const Consent__V1__GetStatisticsRequest *input,
+                                                  Consent__V1__GetStatisticsResponse_Closure closure,
+                                                  void *closure_data);
+void consent__v1__consent_service__count_consents(ProtobufCService *service,
+                                                  const Consent__V1__CountConsentsRequest *input,
+                                                  Consent__V1__CountConsentsResponse_Closure closure,
+                                                  void *closure_data);
 void consent__v1__consent_service__list_events(ProtobufCService *service,
                                                const Consent__V1__ListEventsRequest *input,
                                                Consent__V1__ListEventsResponse_Closure closure,
@@ -2000,6 +2321,7 @@ extern const ProtobufCEnumDescriptor    consent__v1__consent_request_status__des
 extern const ProtobufCEnumDescriptor    consent__v1__consent_log_kind__descriptor;
 extern const ProtobufCEnumDescriptor    consent__v1__consent_event_type__descriptor;
 extern const ProtobufCEnumDescriptor    consent__v1__performer_role__descriptor;
+extern const ProtobufCEnumDescriptor    consent__v1__statistics_period__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__resource_metadata_value__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor;
@@ -2032,6 +2354,12 @@ extern const ProtobufCMessageDescriptor consent__v1__list_events_request__descri
 extern const ProtobufCMessageDescriptor consent__v1__list_events_response__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__watch_events_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__watch_events_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__get_statistics_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__statistics_row__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__get_statistics_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__count_consents_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__consent_status_count__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__count_consents_response__descriptor;
 extern const ProtobufCServiceDescriptor consent__v1__consent_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -1362,7 +1362,7 @@ const ProtobufCMessageDescriptor consent__v1__maximum_validity__descriptor =
   (ProtobufCMessageInit) consent__v1__maximum_validity__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_descriptors[10] =
+static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_descriptors[11] =
 {
   {
     "resource_id",
@@ -1484,6 +1484,18 @@ static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "uses_per_day",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ResourceDefinition, uses_per_day),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__resource_definition__field_indices_by_name[] = {
   6,   /* field[6] = date_ranges */
@@ -1496,11 +1508,12 @@ static const unsigned consent__v1__resource_definition__field_indices_by_name[] 
   0,   /* field[0] = resource_id */
   4,   /* field[4] = text */
   3,   /* field[3] = title */
+  10,   /* field[10] = uses_per_day */
 };
 static const ProtobufCIntRange consent__v1__resource_definition__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor consent__v1__resource_definition__descriptor =
 {
@@ -1510,7 +1523,7 @@ const ProtobufCMessageDescriptor consent__v1__resource_definition__descriptor =
   "Consent__V1__ResourceDefinition",
   "consent.v1",
   sizeof(Consent__V1__ResourceDefinition),
-  10,
+  11,
   consent__v1__resource_definition__field_descriptors,
   consent__v1__resource_definition__field_indices_by_name,
   1,  consent__v1__resource_definition__number_ranges,

@@ -254,10 +254,17 @@ struct  Consent__V1__ResourceDefinition
    * (high; NAV, seed 003). 1 to 4.
    */
   uint32_t required_assurance_level;
+  /*
+   * How many uses per Norwegian calendar day a consent to this resource
+   * allows (Berlin Group's `frequencyPerDay`): 1 to 10,000; 0 for no limit.
+   * A request may lower it (CreateRequestRequest.uses_per_day), never raise
+   * it. A use past it is RESOURCE_EXHAUSTED `daily_use_limit_reached`.
+   */
+  uint32_t uses_per_day;
 };
 #define CONSENT__V1__RESOURCE_DEFINITION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__resource_definition__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, CONSENT__V1__CONSENT_KIND__CONSENT_KIND_UNSPECIFIED, NULL, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, CONSENT__V1__CONSENT_KIND__CONSENT_KIND_UNSPECIFIED, NULL, 0, 0 }
 
 
 struct  Consent__V1__RegisterResourceRequest

@@ -37,7 +37,7 @@ extension Consent_V1_RequestedResource {
     init(_ g: ResourceGrant) {
         self.init(resourceId: g.resource.description,
                   metadata: g.metadata.map { Consent_V1_ResourceMetadataValue(key: $0.key, value: $0.value) },
-                  version: g.version)
+                  version: g.version, usesPerDay: g.usesPerDay ?? 0)
     }
 
     /// The domain's resource request; the metadata rules are checked when the command is decided.
@@ -70,7 +70,8 @@ extension Consent_V1_CreateRequestRequest {
             language: try ProtoField.optionalLanguage(language, field: "language"),
             purpose: purpose,
             userToken: ProtoField.optionalText(userToken),
-            idempotencyKey: ProtoField.optionalText(idempotencyKey))
+            idempotencyKey: ProtoField.optionalText(idempotencyKey),
+            usesPerDay: usesPerDay == 0 ? nil : usesPerDay)
     }
 }
 
@@ -183,5 +184,25 @@ extension EventKind {
             return nil
         }
         self = kind
+    }
+}
+
+extension Consent_V1_StatisticsRow {
+    /// One row of statistics: counts only.
+    init(_ row: StatisticsRow) {
+        self.init(resourceId: row.resource.description, period: row.period, given: UInt64(row.counts.given),
+                  rejected: UInt64(row.counts.rejected), withdrawn: UInt64(row.counts.withdrawn),
+                  ended: UInt64(row.counts.ended), used: UInt64(row.counts.used))
+    }
+}
+
+extension Consent_V1_CountConsentsResponse {
+    /// The states a person's request can be in, in the order the contract lists them.
+    static let statuses: [ConsentStatus] = [.created, .accepted, .rejected, .revoked, .expired, .usedUp]
+
+    /// Every state with its count, zeros included.
+    init(_ counts: ConsentCounts) {
+        self.init(counts: Self.statuses.map { Consent_V1_ConsentStatusCount(status: .init($0), count: UInt32(clamping: counts.byStatus[$0] ?? 0)) },
+                  endedByConsumer: UInt32(clamping: counts.endedByConsumer))
     }
 }

@@ -14,7 +14,7 @@ extension Consent_V1_ResourceDefinition {
             dateRanges: r.dateRanges.map { Consent_V1_DateRange(fromKey: $0.fromKey, toKey: $0.toKey) },
             kind: Consent_V1_ConsentKind(r.kind),
             maximumValidity: Consent_V1_MaximumValidity(r.maximumValidity),
-            requiredAssuranceLevel: UInt32(r.requiredAssuranceLevel.value))
+            requiredAssuranceLevel: UInt32(r.requiredAssuranceLevel.value), usesPerDay: r.usesPerDay ?? 0)
     }
 
     /// The domain resource this message describes.
@@ -66,7 +66,8 @@ extension Consent_V1_ResourceDefinition {
             title: (title ?? .init()).localized, text: (text ?? .init()).localized,
             metadata: fields,
             dateRanges: dateRanges.map { DateRange(fromKey: $0.fromKey, toKey: $0.toKey) },
-            kind: kind, maximumValidity: maximum, requiredAssuranceLevel: level)
+            kind: kind, maximumValidity: maximum, requiredAssuranceLevel: level,
+            usesPerDay: usesPerDay == 0 ? nil : usesPerDay)
     }
 }
 

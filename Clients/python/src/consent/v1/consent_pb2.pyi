@@ -57,6 +57,12 @@ class PerformerRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PERFORMER_ROLE_SYSTEM: _ClassVar[PerformerRole]
     PERFORMER_ROLE_PORTAL: _ClassVar[PerformerRole]
     PERFORMER_ROLE_VENDOR: _ClassVar[PerformerRole]
+
+class StatisticsPeriod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    STATISTICS_PERIOD_UNSPECIFIED: _ClassVar[StatisticsPeriod]
+    STATISTICS_PERIOD_DAY: _ClassVar[StatisticsPeriod]
+    STATISTICS_PERIOD_MONTH: _ClassVar[StatisticsPeriod]
 CONSENT_REQUEST_STATUS_UNSPECIFIED: ConsentRequestStatus
 CONSENT_REQUEST_STATUS_CREATED: ConsentRequestStatus
 CONSENT_REQUEST_STATUS_ACCEPTED: ConsentRequestStatus
@@ -96,6 +102,9 @@ PERFORMER_ROLE_ADMIN: PerformerRole
 PERFORMER_ROLE_SYSTEM: PerformerRole
 PERFORMER_ROLE_PORTAL: PerformerRole
 PERFORMER_ROLE_VENDOR: PerformerRole
+STATISTICS_PERIOD_UNSPECIFIED: StatisticsPeriod
+STATISTICS_PERIOD_DAY: StatisticsPeriod
+STATISTICS_PERIOD_MONTH: StatisticsPeriod
 
 class ResourceMetadataValue(_message.Message):
     __slots__ = ("key", "value")
@@ -106,14 +115,16 @@ class ResourceMetadataValue(_message.Message):
     def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class RequestedResource(_message.Message):
-    __slots__ = ("resource_id", "metadata", "version")
+    __slots__ = ("resource_id", "metadata", "version", "uses_per_day")
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    USES_PER_DAY_FIELD_NUMBER: _ClassVar[int]
     resource_id: str
     metadata: _containers.RepeatedCompositeFieldContainer[ResourceMetadataValue]
     version: int
-    def __init__(self, resource_id: _Optional[str] = ..., metadata: _Optional[_Iterable[_Union[ResourceMetadataValue, _Mapping]]] = ..., version: _Optional[int] = ...) -> None: ...
+    uses_per_day: int
+    def __init__(self, resource_id: _Optional[str] = ..., metadata: _Optional[_Iterable[_Union[ResourceMetadataValue, _Mapping]]] = ..., version: _Optional[int] = ..., uses_per_day: _Optional[int] = ...) -> None: ...
 
 class ConsentRequest(_message.Message):
     __slots__ = ("id", "status", "consumer_org_number", "offered_by", "resources", "redirect_url", "purpose", "language", "one_time", "created_at_ms", "answer_by_ms", "valid_to_ms", "decided_at_ms", "ended_at_ms", "view_url", "handled_by_org_number")
@@ -152,7 +163,7 @@ class ConsentRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., consumer_org_number: _Optional[str] = ..., offered_by: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., redirect_url: _Optional[str] = ..., purpose: _Optional[str] = ..., language: _Optional[str] = ..., one_time: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., answer_by_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., decided_at_ms: _Optional[int] = ..., ended_at_ms: _Optional[int] = ..., view_url: _Optional[str] = ..., handled_by_org_number: _Optional[str] = ...) -> None: ...
 
 class CreateRequestRequest(_message.Message):
-    __slots__ = ("resources", "offered_by", "redirect_url", "valid_to_ms", "language", "purpose", "user_token", "idempotency_key")
+    __slots__ = ("resources", "offered_by", "redirect_url", "valid_to_ms", "language", "purpose", "user_token", "idempotency_key", "uses_per_day")
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     OFFERED_BY_FIELD_NUMBER: _ClassVar[int]
     REDIRECT_URL_FIELD_NUMBER: _ClassVar[int]
@@ -161,6 +172,7 @@ class CreateRequestRequest(_message.Message):
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
     USER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    USES_PER_DAY_FIELD_NUMBER: _ClassVar[int]
     resources: _containers.RepeatedCompositeFieldContainer[RequestedResource]
     offered_by: str
     redirect_url: str
@@ -169,7 +181,8 @@ class CreateRequestRequest(_message.Message):
     purpose: str
     user_token: str
     idempotency_key: str
-    def __init__(self, resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., offered_by: _Optional[str] = ..., redirect_url: _Optional[str] = ..., valid_to_ms: _Optional[int] = ..., language: _Optional[str] = ..., purpose: _Optional[str] = ..., user_token: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    uses_per_day: int
+    def __init__(self, resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., offered_by: _Optional[str] = ..., redirect_url: _Optional[str] = ..., valid_to_ms: _Optional[int] = ..., language: _Optional[str] = ..., purpose: _Optional[str] = ..., user_token: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., uses_per_day: _Optional[int] = ...) -> None: ...
 
 class CreateRequestResponse(_message.Message):
     __slots__ = ("request",)
@@ -482,3 +495,61 @@ class WatchEventsResponse(_message.Message):
     next_cursor: int
     caught_up: bool
     def __init__(self, events: _Optional[_Iterable[_Union[ConsentEvent, _Mapping]]] = ..., next_cursor: _Optional[int] = ..., caught_up: _Optional[bool] = ...) -> None: ...
+
+class GetStatisticsRequest(_message.Message):
+    __slots__ = ("resource_id", "from_ms", "to_ms", "period")
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_MS_FIELD_NUMBER: _ClassVar[int]
+    TO_MS_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    resource_id: str
+    from_ms: int
+    to_ms: int
+    period: StatisticsPeriod
+    def __init__(self, resource_id: _Optional[str] = ..., from_ms: _Optional[int] = ..., to_ms: _Optional[int] = ..., period: _Optional[_Union[StatisticsPeriod, str]] = ...) -> None: ...
+
+class StatisticsRow(_message.Message):
+    __slots__ = ("resource_id", "period", "given", "rejected", "withdrawn", "ended", "used")
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    GIVEN_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAWN_FIELD_NUMBER: _ClassVar[int]
+    ENDED_FIELD_NUMBER: _ClassVar[int]
+    USED_FIELD_NUMBER: _ClassVar[int]
+    resource_id: str
+    period: str
+    given: int
+    rejected: int
+    withdrawn: int
+    ended: int
+    used: int
+    def __init__(self, resource_id: _Optional[str] = ..., period: _Optional[str] = ..., given: _Optional[int] = ..., rejected: _Optional[int] = ..., withdrawn: _Optional[int] = ..., ended: _Optional[int] = ..., used: _Optional[int] = ...) -> None: ...
+
+class GetStatisticsResponse(_message.Message):
+    __slots__ = ("rows",)
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    rows: _containers.RepeatedCompositeFieldContainer[StatisticsRow]
+    def __init__(self, rows: _Optional[_Iterable[_Union[StatisticsRow, _Mapping]]] = ...) -> None: ...
+
+class CountConsentsRequest(_message.Message):
+    __slots__ = ("party",)
+    PARTY_FIELD_NUMBER: _ClassVar[int]
+    party: str
+    def __init__(self, party: _Optional[str] = ...) -> None: ...
+
+class ConsentStatusCount(_message.Message):
+    __slots__ = ("status", "count")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    status: ConsentRequestStatus
+    count: int
+    def __init__(self, status: _Optional[_Union[ConsentRequestStatus, str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class CountConsentsResponse(_message.Message):
+    __slots__ = ("counts", "ended_by_consumer")
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    ENDED_BY_CONSUMER_FIELD_NUMBER: _ClassVar[int]
+    counts: _containers.RepeatedCompositeFieldContainer[ConsentStatusCount]
+    ended_by_consumer: int
+    def __init__(self, counts: _Optional[_Iterable[_Union[ConsentStatusCount, _Mapping]]] = ..., ended_by_consumer: _Optional[int] = ...) -> None: ...
