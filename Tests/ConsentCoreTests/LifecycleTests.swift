@@ -112,10 +112,10 @@ struct LifecycleTests {
         #expect(try hub.revoke(id, as: .consumer(Fixture.bank)) == ended)
         #expect(hub.state.lastSequence == sequence)
 
-        expectRefused(.failedPrecondition, "consent_revoked") { () throws(DomainError) in
+        expectRefused(.failedPrecondition, "consent_revoked", "ended by its consumer") { () throws(DomainError) in
             try hub.state.tokenFacts(for: id, by: .consumer(Fixture.bank), at: hub.now)
         }
-        expectRefused(.failedPrecondition, "consent_revoked") { () throws(DomainError) in
+        expectRefused(.failedPrecondition, "consent_revoked", "ended by its consumer") { () throws(DomainError) in
             try hub.state.checkLive(id, by: .dataSource(Fixture.nav), at: hub.now)
         }
         // The data source sees it in its feed, performed by the consumer.

@@ -29,6 +29,8 @@ extension TokenCommands {
         case _ where reason.hasPrefix("token_"): "the token does not prove a consent: ask the consumer for a token this hub issued"
         case "code_already_used", "code_expired", "code_unknown": "get a token for the consent by id instead: `consentctl issue-token CONSENT_ID`"
         case "not_yours", "code_not_yours": "the consent is another consumer's, or includes none of this data source's resources"
+        case "vendor_not_authorised": "the consumer must register this vendor for every resource of the consent: `consentctl vendor authorise`"
+        case "daily_use_limit_reached": "the consent allows no more uses of this resource today (Norwegian time); it does again tomorrow"
         default: nil
         }
         guard let hint else {

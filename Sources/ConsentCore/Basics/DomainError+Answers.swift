@@ -14,9 +14,12 @@ extension DomainError {
                     message: "Request \(id) was accepted; it cannot be rejected now. Withdraw the consent instead.")
     }
 
-    static func consentRevoked(_ id: RequestID) -> DomainError {
+    /// - Parameter byConsumer: it was ended by its consumer rather than withdrawn by the person (same reason).
+    static func consentRevoked(_ id: RequestID, byConsumer: Bool = false) -> DomainError {
         DomainError(.failedPrecondition, reason: "consent_revoked",
-                    message: "Consent \(id) was withdrawn by the user; it can no longer be used.")
+                    message: byConsumer
+                        ? "Consent \(id) was ended by its consumer; it can no longer be used."
+                        : "Consent \(id) was withdrawn by the user; it can no longer be used.")
     }
 
     static func consentUsedUp(_ id: RequestID) -> DomainError {

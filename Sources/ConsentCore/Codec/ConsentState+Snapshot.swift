@@ -14,7 +14,11 @@ extension ConsentState {
     /// (ids → slots, scope owners) are rebuilt on load.
     public func encodeSnapshot() -> [UInt8] {
         let t = tables
-        var w = ByteWriter(capacity: 64 + t.records.count * 80 + t.log.count * 12)
+        // Enough for the usual snapshot (about 200 bytes per record with its
+        // strings and lists, 10 to 20 per logged event): regrowing a buffer
+        // of hundreds of megabytes copies all of it. A larger reservation is
+        // cheap, since pages never written are never resident.
+        var w = ByteWriter(capacity: 4096 + t.records.count * 200 + t.log.count * 24 + t.statistics.count * 24)
         for b in ConsentState.snapshotMagic { w.u8(b) }
         w.u8(ConsentState.snapshotVersion)
         w.varint(t.lastSequence)

@@ -228,12 +228,12 @@ extension Tables {
     /// the day of the use. Applying an event and loading a snapshot of
     /// version 1 (which had no statistics) both count through here.
     mutating func countStatistics(_ e: LoggedEvent) {
-        let counter: WritableKeyPath<StatisticsCounts, UInt32>
+        let counter: StatisticsCounts.Counter
         switch e.kind {
-        case .requestAccepted: counter = \.given
-        case .requestRejected: counter = \.rejected
-        case .consentRevoked: counter = ActorRole(rawValue: e.role)?.isConsumerSide == true ? \.ended : \.withdrawn
-        case .consentUsed: counter = \.used
+        case .requestAccepted: counter = .given
+        case .requestRejected: counter = .rejected
+        case .consentRevoked: counter = ActorRole(rawValue: e.role)?.isConsumerSide == true ? .ended : .withdrawn
+        case .consentUsed: counter = .used
         default: return
         }
         guard e.subject != RequestRecord.noSlot, Int(e.subject) < records.count else { return }
@@ -241,11 +241,11 @@ extension Tables {
         let day = Int32(truncatingIfNeeded: OsloTime.day(of: Timestamp(millisecondsSinceEpoch: e.time)))
         if e.kind == .consentUsed {
             guard Int(e.detail) < grants.count else { return }
-            statistics[StatisticsKey(resource: grants[Int(e.detail)].resource, day: day), default: StatisticsCounts()][keyPath: counter] &+= 1
+            statistics[StatisticsKey(resource: grants[Int(e.detail)].resource, day: day), default: StatisticsCounts()].add(counter)
             return
         }
         for grant in grants {
-            statistics[StatisticsKey(resource: grant.resource, day: day), default: StatisticsCounts()][keyPath: counter] &+= 1
+            statistics[StatisticsKey(resource: grant.resource, day: day), default: StatisticsCounts()].add(counter)
         }
     }
 

@@ -18,7 +18,7 @@ extension ConsentState {
                 return .answer(ConsentAnswer(request: view(of: record, at: now), accepted: false, isRepeat: true))
             case (.rejected, true): throw .requestAlreadyRejected(id)
             case (.accepted, false): throw .requestAlreadyAccepted(id)
-            case (.revoked, _): throw .consentRevoked(id)
+            case (.revoked, _): throw .consentRevoked(id, byConsumer: endedByConsumer(record))
             case (.usedUp, _): throw .consentUsedUp(id)
             case (.deleted, _): throw .requestDeleted(id)
             default: throw record.decidedAt == RequestRecord.none ? .requestExpired(id) : .consentExpired(id)
@@ -105,7 +105,7 @@ extension ConsentState {
             return .deleted(view(of: record, at: now))
         case .accepted: throw .acceptedNotDeletable(id)
         case .rejected: throw .requestAlreadyRejected(id)
-        case .revoked: throw .consentRevoked(id)
+        case .revoked: throw .consentRevoked(id, byConsumer: endedByConsumer(record))
         case .usedUp: throw .consentUsedUp(id)
         case .expired:
             throw record.decidedAt == RequestRecord.none ? .requestExpired(id) : .consentExpired(id)

@@ -40,7 +40,7 @@ extension ConsentState {
         case .accepted: return facts(of: record, handledBy: handledBy)
         case .created: throw .consentNotGiven(record.id)
         case .rejected: throw .requestAlreadyRejected(record.id)
-        case .revoked: throw .consentRevoked(record.id)
+        case .revoked: throw .consentRevoked(record.id, byConsumer: endedByConsumer(record))
         case .usedUp: throw .consentUsedUp(record.id)
         case .deleted: throw .requestDeleted(record.id)
         case .expired:

@@ -58,8 +58,18 @@ public enum OsloTime {
     /// The Norwegian calendar day of an instant, as days since 1970-01-01:
     /// what a limit per day (`frequencyPerDay`) and daily statistics count by.
     public static func day(of instant: Timestamp) -> Int64 {
-        let local = instant.millisecondsSinceEpoch &+ offset(at: instant)
-        return local >= 0 ? local / 86_400_000 : -((-local - 1) / 86_400_000) - 1
+        let ms = instant.millisecondsSinceEpoch
+        let winter = floorDay(ms &+ hour)
+        // Summer time adds an hour, which changes the day only in the hour
+        // before Oslo's midnight: only then is the offset worth computing
+        // (this runs for every use applied, for the statistics).
+        guard floorDay(ms &+ 2 * hour) != winter else { return winter }
+        return floorDay(ms &+ offset(at: instant))
+    }
+
+    /// Days since 1970-01-01 of a local time in milliseconds, rounded down.
+    private static func floorDay(_ local: Int64) -> Int64 {
+        local >= 0 ? local / 86_400_000 : -((-local - 1) / 86_400_000) - 1
     }
 
     /// `dd.MM.yyyy` of a day number (``day(of:)``).

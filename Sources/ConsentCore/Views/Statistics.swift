@@ -15,6 +15,20 @@ public struct StatisticsCounts: Hashable, Sendable {
 
     public init() {}
 
+    /// One of the counters (a switch, not a key path: this runs for every use applied).
+    enum Counter { case given, rejected, withdrawn, ended, used }
+
+    /// Adds one to a counter (wrapping at 2³², which no resource reaches in a day).
+    mutating func add(_ counter: Counter) {
+        switch counter {
+        case .given: given &+= 1
+        case .rejected: rejected &+= 1
+        case .withdrawn: withdrawn &+= 1
+        case .ended: ended &+= 1
+        case .used: used &+= 1
+        }
+    }
+
     /// The sum of two periods' counts (saturating).
     mutating func add(_ other: StatisticsCounts) {
         given = given.addingReportingOverflow(other.given).overflow ? .max : given + other.given
