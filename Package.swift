@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
-// ConsentHub: a consent backend for Linux. No package dependencies: the two C
-// libraries (OpenSSL, protobuf-c) come from Debian through module maps.
+// ConsentHub: a consent backend for Linux. No package dependencies: the C
+// libraries (OpenSSL, protobuf-c, libpq) come from Debian through module maps.
 import PackageDescription
 
 /// Release builds of the hot paths need cross-module optimisation; debug builds
@@ -30,6 +30,12 @@ let package = Package(
             pkgConfig: "libprotobuf-c",
             providers: [.apt(["libprotobuf-c-dev"])]
         ),
+        // libpq, for the PostgreSQL event store; its one importer is ConsentPostgres.
+        .systemLibrary(
+            name: "CPostgreSQL",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(
             name: "CConsentProto",
             dependencies: ["CProtobufC"],
@@ -45,10 +51,12 @@ let package = Package(
         .target(name: "ConsentTransport", dependencies: ["ConsentRPC", "ConsentOpenSSL", "ConsentProto"], swiftSettings: optimise),
         .target(name: "ConsentCore", swiftSettings: optimise),
         .target(name: "ConsentStore", swiftSettings: optimise),
+        // The PostgreSQL event store (the only module that touches libpq).
+        .target(name: "ConsentPostgres", dependencies: ["CPostgreSQL", "ConsentStore"], swiftSettings: optimise),
         .target(name: "ConsentToken", dependencies: ["ConsentOpenSSL"], swiftSettings: optimise),
         .target(
             name: "ConsentServer",
-            dependencies: ["ConsentTransport", "ConsentRPC", "ConsentProto", "ConsentCore", "ConsentStore", "ConsentToken", "ConsentOpenSSL"],
+            dependencies: ["ConsentTransport", "ConsentRPC", "ConsentProto", "ConsentCore", "ConsentStore", "ConsentPostgres", "ConsentToken", "ConsentOpenSSL"],
             swiftSettings: optimise
         ),
 
@@ -111,6 +119,19 @@ let package = Package(
             path: "Benchmarks/ExchangeBench",
             swiftSettings: optimise
         ),
+        // What abusive clients cost a well-behaved one: latency and the server's memory (make bench).
+        .executableTarget(
+            name: "consent-abusebench",
+            dependencies: ["ConsentTesting", "ConsentClient", "ConsentProto", "ConsentRPC"],
+            path: "Benchmarks/AbuseBench",
+            swiftSettings: optimise
+        ),
+        // Failover time of two nodes sharing a throwaway PostgreSQL (make bench).
+        .executableTarget(
+            name: "consent-failoverbench",
+            dependencies: ["ConsentTesting", "ConsentClient"],
+            path: "Benchmarks/FailoverBench"
+        ),
         // Test helper, not a product: consentd plus a test-only write, for the kill -9 test.
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),
@@ -122,6 +143,7 @@ let package = Package(
         ),
         .testTarget(name: "ConsentCoreTests", dependencies: ["ConsentCore"]),
         .testTarget(name: "ConsentStoreTests", dependencies: ["ConsentStore"]),
+        .testTarget(name: "ConsentPostgresTests", dependencies: ["ConsentPostgres", "ConsentStore", "ConsentTesting"]),
         .testTarget(name: "ConsentTokenTests", dependencies: ["ConsentToken", "ConsentOpenSSL"]),
         .testTarget(
             name: "ConsentServerTests",

@@ -67,6 +67,29 @@ trap - EXIT
 "$(dirname "$0")/bench-tokens.sh" "$bin" "$out"
 # ---- end of the token and use-log block ----
 
+section "abusive clients: a good client's latency idle and under abuse, the server's memory before and after (consentd: 2 event loops)"
+# Every abuser of ConsentTesting.AbusiveClients over and over on its own thread
+# while a good client (the bank) calls Health.Check one at a time; ratios are
+# p99 under abuse / idle and resident after / before. Short handshake and frame
+# timeouts so that the abusers' connections end within the run. The abusers
+# share 127.0.0.1 with the good client, so per-address limits refuse some of
+# their own connections; the good one was connected first.
+"$bin/consentd" --listen 127.0.0.1:0 --data-dir "$out/abuse-data" --threads 2 \
+    --cert "$certs/server.pem" --key "$certs/server.key" --client-ca "$certs/ca.pem" --principals "$certs/principals.json" \
+    --handshake-timeout 2 --frame-timeout 5 > "$out/abuse-consentd.out" 2> "$out/abuse-consentd.log" &
+abused=$!
+trap 'kill -TERM $abused 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q '^listening on ' "$out/abuse-consentd.out" 2>/dev/null && break; sleep 0.1; done
+"$bin/consent-abusebench" --server "$(awk '/^listening on /{print $3}' "$out/abuse-consentd.out")" --certs "$certs" \
+    --server-pid "$abused" --seconds 5 | tee "$out/abuse.txt" | tee -a "$out/summary.txt"
+kill -TERM $abused
+wait $abused || echo "consentd exited $?" | tee -a "$out/summary.txt"
+trap - EXIT
+
+# ---- The PostgreSQL store: ratios to the embedded log and to pgbench, failover time ----
+"$(dirname "$0")/bench-postgres.sh" "$bin" "$out"
+# ---- end of the PostgreSQL block ----
+
 section "ExchangeCode without the network: Router + TokenService + ledger on an event log, against raw ES256 signing in the same run"
 "$bin/consent-exchangebench" --seconds 5 --dir "$out" 2>/dev/null | tee -a "$out/summary.txt"
 

@@ -30,11 +30,19 @@ public final class ConsentClient: ClientTransport, Sendable {
         public var connectTimeout: Duration
         /// Run on this loop instead of a thread of the client's own (for many clients in one process).
         public var eventLoop: EventLoop?
+        /// More nodes of the same hub (`HOST:PORT`), for a hub that runs as
+        /// several nodes sharing one PostgreSQL database: with any, the client
+        /// connects to the active node and follows a standby's hint
+        /// (`x-consent-leader`), see `ActiveNodeFinder`.
+        public var otherNodes: [String]
+        /// How long finding the active node may take (a takeover takes seconds).
+        public var failoverTimeout: Duration
 
         public init(
             host: String = "127.0.0.1", port: Int = 7443, caFile: String, certificateFile: String, keyFile: String,
             serverName: String? = nil, maxFrameSize: Int = FrameLimits.defaultMaxFrameSize,
-            connectTimeout: Duration = .seconds(10), eventLoop: EventLoop? = nil
+            connectTimeout: Duration = .seconds(10), eventLoop: EventLoop? = nil, otherNodes: [String] = [],
+            failoverTimeout: Duration = .seconds(15)
         ) {
             self.host = host
             self.port = port
@@ -45,10 +53,16 @@ public final class ConsentClient: ClientTransport, Sendable {
             self.maxFrameSize = maxFrameSize
             self.connectTimeout = connectTimeout
             self.eventLoop = eventLoop
+            self.otherNodes = otherNodes
+            self.failoverTimeout = failoverTimeout
         }
     }
 
-    public let connection: ClientConnection
+    /// The connection in use: the one connection, or, with several nodes,
+    /// the one to the node found active (it changes after a failover).
+    public var connection: ClientConnection { finder?.connection ?? single! }
+    private let single: ClientConnection?
+    private let finder: ActiveNodeFinder?
 
     /// Connects (blocking, at most `connectTimeout`).
     /// - Throws: `RPCError` UNAVAILABLE with the reason (refused, handshake failure…),
@@ -62,6 +76,24 @@ public final class ConsentClient: ClientTransport, Sendable {
                     privateKeyFile: configuration.keyFile))
         } catch {
             throw RPCError(.invalidArgument, "cannot load the client TLS files: \(error)", cause: error)
+        }
+        if !configuration.otherNodes.isEmpty {
+            var addresses = [ActiveNodeFinder.Address(host: configuration.host, port: configuration.port)]
+            for text in configuration.otherNodes {
+                guard let address = ActiveNodeFinder.parse(text) else {
+                    throw RPCError(.invalidArgument, "a node's address must be HOST:PORT, not '\(text)'")
+                }
+                if !addresses.contains(address) { addresses.append(address) }
+            }
+            let finder = ActiveNodeFinder(addresses: addresses, timeout: configuration.failoverTimeout) { address throws(RPCError) in
+                try ClientConnection.connect(.init(
+                    host: address.host, port: address.port, tls: tls, serverName: configuration.serverName,
+                    maxFrameSize: configuration.maxFrameSize, connectTimeout: configuration.connectTimeout,
+                    eventLoop: configuration.eventLoop))
+            }
+            finder.adopt(try finder.connectToActive())
+            self.init(finder: finder)
+            return
         }
         try self.init(
             connection: ClientConnection.connect(
@@ -77,15 +109,24 @@ public final class ConsentClient: ClientTransport, Sendable {
     }
 
     public init(connection: ClientConnection) {
-        self.connection = connection
+        single = connection
+        finder = nil
+    }
+
+    private init(finder: ActiveNodeFinder) {
+        single = nil
+        self.finder = finder
     }
 
     /// Closes the connection; open calls end UNAVAILABLE.
     public func close() {
-        connection.close()
+        if let finder { finder.close() } else { connection.close() }
     }
 
-    public var isOpen: Bool { connection.isOpen }
+    /// Whether calls can be made: the connection is open, or, with several
+    /// nodes, the client has not been closed (it reconnects to the node that
+    /// took over).
+    public var isOpen: Bool { finder.map { !$0.isClosed } ?? connection.isOpen }
 
     // MARK: ClientTransport
 
@@ -93,7 +134,8 @@ public final class ConsentClient: ClientTransport, Sendable {
         method: String, payload: [UInt8], options: CallOptions,
         onMessage: @escaping @Sendable ([UInt8]) -> Void, onFinish: @escaping @Sendable (CallResult) -> Void
     ) -> any ClientCallHandle {
-        connection.startCall(method: method, payload: payload, options: options, onMessage: onMessage, onFinish: onFinish)
+        if let finder { return finder.startCall(method: method, payload: payload, options: options, onMessage: onMessage, onFinish: onFinish) }
+        return connection.startCall(method: method, payload: payload, options: options, onMessage: onMessage, onFinish: onFinish)
     }
 
     // MARK: Unary
@@ -116,7 +158,7 @@ public final class ConsentClient: ClientTransport, Sendable {
         _ method: ProtoMethod<Req, Res>, _ request: Req, options: CallOptions = CallOptions(),
         completion: @escaping @Sendable (Result<Res, RPCError>) -> Void
     ) -> any ClientCallHandle {
-        connection.startCall(
+        startCall(
             method: method.fullName, payload: request.serializedBytes(), options: options,
             onMessage: { _ in }, onFinish: { completion(Self.decode($0, as: Res.self)) })
     }
@@ -164,7 +206,7 @@ public final class ConsentClient: ClientTransport, Sendable {
         _ method: ProtoMethod<Req, Res>, _ request: Req, options: CallOptions = CallOptions()
     ) -> AsyncThrowingStream<Res, any Error> {
         AsyncThrowingStream { continuation in
-            let handle = connection.startCall(
+            let handle = startCall(
                 method: method.fullName, payload: request.serializedBytes(), options: options,
                 onMessage: { bytes in
                     do {
@@ -193,7 +235,7 @@ public final class ConsentClient: ClientTransport, Sendable {
         onMessage: @escaping @Sendable (Res) -> Void,
         completion: @escaping @Sendable (Result<Void, RPCError>) -> Void
     ) -> any ClientCallHandle {
-        connection.startCall(
+        startCall(
             method: method.fullName, payload: request.serializedBytes(), options: options,
             onMessage: { bytes in
                 if let message = try? Res(serializedBytes: bytes) { onMessage(message) }

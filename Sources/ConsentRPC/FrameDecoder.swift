@@ -30,7 +30,8 @@ public enum FrameLimits {
 /// Bytes can arrive in any split: one byte at a time, several frames in one
 /// read, a frame spread over many. The length is checked against the limit as
 /// soon as its four bytes are in, before any of the body is buffered, so a peer
-/// announcing 4 GiB costs nothing. The buffer is owned memory reused across
+/// announcing 4 GiB costs nothing; below the limit the buffer still grows only
+/// with the bytes that actually arrive. The buffer is owned memory reused across
 /// reads: the transport reads straight into `writableSpace` and parses in place.
 public struct FrameDecoder: ~Copyable {
     public let maxFrameSize: Int
@@ -54,6 +55,9 @@ public struct FrameDecoder: ~Copyable {
 
     /// Bytes received but not yet returned as frames.
     public var bufferedByteCount: Int { writeIndex - readIndex }
+
+    /// Bytes allocated for the buffer.
+    public var capacityBytes: Int { capacity }
 
     /// Room for at least `minimum` more bytes at the end of the buffer; report
     /// what was written there with `didWrite(_:)`.
@@ -97,8 +101,9 @@ public struct FrameDecoder: ~Copyable {
         }
         let total = FrameLimits.prefixSize + Int(length)
         guard available >= total else {
-            // Make sure the whole frame will fit, so the next reads complete it.
-            reserve(total - available)
+            // The buffer grows with the bytes that arrive (`writableSpace`
+            // doubles it), never with the length announced: a peer that
+            // announces 4 MiB and sends ten bytes costs ten bytes.
             return nil
         }
         readIndex += total
@@ -123,6 +128,17 @@ public struct FrameDecoder: ~Copyable {
         storage.deallocate()
         storage = newStorage
         capacity = newCapacity
+    }
+
+    /// Gives the buffer back, keeping only a minimal one: for a connection
+    /// that has closed but whose object something still references (a timer
+    /// entry, an unanswered call's responder). Unread bytes are dropped.
+    public mutating func releaseMemory() {
+        storage.deallocate()
+        capacity = FrameLimits.prefixSize
+        storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        readIndex = 0
+        writeIndex = 0
     }
 
     /// Once everything has been consumed, rewinds to the start and gives back

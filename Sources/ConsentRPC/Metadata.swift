@@ -34,6 +34,12 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
         return entries.first { $0.key == key }?.value
     }
 
+    /// How many times `key` is given.
+    public func occurrences(of key: String) -> Int {
+        let key = key.lowercased()
+        return entries.reduce(0) { $0 + ($1.key == key ? 1 : 0) }
+    }
+
     /// Every value of `key`, in order.
     public func values(for key: String) -> [String] {
         let key = key.lowercased()

@@ -11,4 +11,8 @@ public enum PortalMetadata {
     /// Organisation numbers the user may sign for, comma-separated, as the portal
     /// has established them (for OfferedBy an organisation).
     public static let signsFor = "x-consent-user-signs-for"
+
+    /// Every key that says who the user is: each may be given at most once
+    /// (a repeated key is refused, never resolved by taking the first).
+    public static let identityKeys = [userID, assuranceLevel, userName, signsFor]
 }

@@ -116,4 +116,27 @@ public struct CallResponder: Sendable {
 /// sync) answers later through the responder.
 public protocol CallDispatcher: Sendable {
     func dispatch(_ call: IncomingCall, responder: CallResponder)
+
+    /// Whether `peer` may call at all: nil admits it; a result refuses every
+    /// call of the connection with that answer. The transport asks before it
+    /// reads anything of a Request (its method, metadata or payload), so the
+    /// calls of a certificate the server does not know cost it nothing; it
+    /// asks again whenever `admissionEpoch` changes. `dispatch` must still
+    /// check on its own: this is the cheap early answer, not the only one.
+    func admission(of peer: PeerIdentity) -> CallResult?
+
+    /// Changes whenever `admission(of:)` may answer differently (a reload of
+    /// the principals). Read on every Request: keep it a relaxed atomic load.
+    var admissionEpoch: UInt64 { get }
+
+    /// Every method name `dispatch` serves. The transport turns a Request's
+    /// method bytes into one of these shared strings; a name not listed is
+    /// made into a string for that call only, and never kept.
+    var methodNames: [String] { get }
+}
+
+extension CallDispatcher {
+    public func admission(of peer: PeerIdentity) -> CallResult? { nil }
+    public var admissionEpoch: UInt64 { 0 }
+    public var methodNames: [String] { [] }
 }

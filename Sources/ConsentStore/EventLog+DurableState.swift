@@ -8,6 +8,11 @@ public struct DurableState<State> {
     /// The last sequence number applied to it (the log's durable sequence at
     /// the time it was built).
     public var sequence: UInt64
+
+    public init(state: State, sequence: UInt64) {
+        self.state = state
+        self.sequence = sequence
+    }
 }
 
 extension DurableState: Sendable where State: Sendable {}

@@ -7,7 +7,7 @@ import Glibc
 extension FileSystem {
     /// Writes all of `bytes` at `offset`, looping over short writes.
     /// - Throws: ``FileSystemError`` from `pwrite`; some prefix may have been written.
-    func writeAll(_ file: OpenFile, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(FileSystemError) {
+    package func writeAll(_ file: OpenFile, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(FileSystemError) {
         var done = 0
         while done < bytes.count {
             let n = try pwrite(file, UnsafeRawBufferPointer(rebasing: bytes[done...]), at: offset + Int64(done))
@@ -20,7 +20,7 @@ extension FileSystem {
 
     /// Writes all of `bytes` at `offset`.
     /// - Throws: ``FileSystemError`` from `pwrite`.
-    func writeAll(_ file: OpenFile, _ bytes: [UInt8], at offset: Int64) throws(FileSystemError) {
+    package func writeAll(_ file: OpenFile, _ bytes: [UInt8], at offset: Int64) throws(FileSystemError) {
         var failure: FileSystemError?
         bytes.withUnsafeBytes { raw in
             do throws(FileSystemError) { try writeAll(file, raw, at: offset) } catch { failure = error }
@@ -30,7 +30,7 @@ extension FileSystem {
 
     /// Reads `count` bytes from `offset`, or fewer if the file ends first.
     /// - Throws: ``FileSystemError`` from `pread`.
-    func read(_ file: OpenFile, count: Int, at offset: Int64) throws(FileSystemError) -> [UInt8] {
+    package func read(_ file: OpenFile, count: Int, at offset: Int64) throws(FileSystemError) -> [UInt8] {
         var failure: FileSystemError?
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialised in
             var done = 0
@@ -52,7 +52,7 @@ extension FileSystem {
 
     /// Reads a whole file.
     /// - Throws: ``FileSystemError`` from `open`, `fstat` or `pread`.
-    func readFile(_ path: String) throws(FileSystemError) -> [UInt8] {
+    package func readFile(_ path: String) throws(FileSystemError) -> [UInt8] {
         let file = try open(path, mode: .readOnly)
         defer { try? close(file) }
         let size = try size(of: file)
@@ -61,7 +61,7 @@ extension FileSystem {
 
     /// `fsync` of a directory, so that a created, renamed or removed entry survives power loss.
     /// - Throws: ``FileSystemError`` from `open` or `fsync`.
-    func syncDirectory(_ path: String) throws(FileSystemError) {
+    package func syncDirectory(_ path: String) throws(FileSystemError) {
         let dir = try open(path, mode: .directory)
         defer { try? close(dir) }
         try fsync(dir)

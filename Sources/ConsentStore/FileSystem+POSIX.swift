@@ -156,3 +156,8 @@ enum Process {
         }
     }
 }
+
+/// The default log sink of the stores in this package: one line to standard error.
+package func writeLineToStandardError(_ line: String) {
+    Process.writeToStandardError(line)
+}

@@ -42,6 +42,12 @@ public struct LogOptions: Sendable {
     /// refusing to open. Default `false`: an operator decides.
     public var cutTornFinalBatch: Bool = false
 
+    /// Told the records and the seconds of each write batch made durable
+    /// (one `pwrite` + `fdatasync`), on the writer thread: for metrics
+    /// (records per sync, sync latency). Keep it cheap. Default nil: the
+    /// writer then reads no clock.
+    public var syncObserver: (@Sendable (_ records: UInt64, _ seconds: Double) -> Void)?
+
     /// Receives recovery, snapshot and failure lines (never record payloads:
     /// they hold personal data). Default: standard error.
     public var log: @Sendable (String) -> Void = { Process.writeToStandardError("consent-store: " + $0) }

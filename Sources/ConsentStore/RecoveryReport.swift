@@ -18,11 +18,20 @@ public struct RecoveryReport: Sendable, CustomStringConvertible {
     public var tornBytesCut: Int64 = 0
     /// Wall time of the recovery.
     public var duration: Duration = .zero
+    /// Where the records were replayed from when not from segment files
+    /// (the PostgreSQL store: `PostgreSQL host=… dbname=…`).
+    public var recordSource: String?
+
+    public init() {}
 
     public var description: String {
         var text = "recovered to sequence \(lastSequence): "
         text += snapshotFile.map { "snapshot \($0) (sequence \(snapshotSequence)) + " } ?? ""
-        text += "\(recordsReplayed) records replayed from \(segmentsRead) segments, \(bytesRead) bytes read in \(duration)"
+        if let recordSource {
+            text += "\(recordsReplayed) records replayed from \(recordSource), \(bytesRead) bytes read in \(duration)"
+        } else {
+            text += "\(recordsReplayed) records replayed from \(segmentsRead) segments, \(bytesRead) bytes read in \(duration)"
+        }
         if tornBytesCut > 0 { text += ", \(tornBytesCut) torn bytes cut" }
         if !skippedSnapshots.isEmpty { text += ", skipped damaged snapshots: \(skippedSnapshots.joined(separator: "; "))" }
         return text

@@ -9,6 +9,13 @@ public struct SnapshotInfo: Sendable, Equatable {
     public var bytes: Int
     /// Whether this request wrote it (`false`: nothing new since the last one).
     public var isNew: Bool
+
+    public init(file: String?, sequence: UInt64, bytes: Int, isNew: Bool) {
+        self.file = file
+        self.sequence = sequence
+        self.bytes = bytes
+        self.isNew = isNew
+    }
 }
 
 /// Counters for tests, benchmarks and the server's statistics.
@@ -32,4 +39,19 @@ public struct LogStatistics: Sendable {
     public var lastSnapshotSequence: UInt64
     /// Whether a write or sync has failed (the log is then read-only).
     public var hasFailed: Bool
+
+    public init(
+        appendedSequence: UInt64, durableSequence: UInt64, syncs: UInt64, batches: UInt64, recordsWritten: UInt64,
+        bytesWritten: UInt64, snapshotsWritten: UInt64, lastSnapshotSequence: UInt64, hasFailed: Bool
+    ) {
+        self.appendedSequence = appendedSequence
+        self.durableSequence = durableSequence
+        self.syncs = syncs
+        self.batches = batches
+        self.recordsWritten = recordsWritten
+        self.bytesWritten = bytesWritten
+        self.snapshotsWritten = snapshotsWritten
+        self.lastSnapshotSequence = lastSnapshotSequence
+        self.hasFailed = hasFailed
+    }
 }

@@ -1,7 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ConsentClient
 import ConsentOpenSSL
+import ConsentProto
+import ConsentRPC
 import Foundation
 
 /// `consentd` as a child process, for tests that need a real process: signals,
@@ -119,6 +122,33 @@ public final class ConsentdProcess: @unchecked Sendable {  // used from one test
             throw LaunchError.noListeningLine(log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? output)
         }
         self.port = port
+    }
+
+    /// Waits (up to `seconds`) until the child answers `Health.Check` with
+    /// SERVING: a node of a shared store serves only once it is the active
+    /// one, which can take a moment after `listening on`.
+    public func waitUntilServing(seconds: Int = 60) throws {
+        let certificates = TestHub.certificates
+        for _ in 0..<(seconds * 10) {
+            if let client = try? ConsentClient(configuration: .init(
+                host: "127.0.0.1", port: port, caFile: certificates.path("ca.pem"),
+                certificateFile: certificates.path("admin.pem"), keyFile: certificates.path("admin.key"))) {
+                let status = try? client.unaryBlocking(Consent_V1_Health.check, .init(), options: CallOptions(timeout: .seconds(5))).status
+                client.close()
+                if status == .serving { return }
+            }
+            usleep(100_000)
+        }
+        throw LaunchError.noListeningLine(log: "did not become SERVING within \(seconds) s: \(log)")
+    }
+
+    /// Waits (up to `seconds`) until the child's log contains `text`.
+    public func waitForLog(_ text: String, seconds: Int = 60) throws {
+        for _ in 0..<(seconds * 20) {
+            if log.contains(text) { return }
+            usleep(50_000)
+        }
+        throw LaunchError.noListeningLine(log: "no '\(text)' within \(seconds) s: \(log)")
     }
 
     public func signal(_ signal: Int32) {

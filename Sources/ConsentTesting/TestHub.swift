@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ConsentClient
 import ConsentCore
 import ConsentOpenSSL
@@ -17,6 +20,8 @@ public final class TestHub: Sendable {
     public let server: ConsentHubServer
     public let port: Int
     public let dataDirectory: String
+    /// The connection string of the hub's database when it runs on PostgreSQL.
+    public let postgres: String?
 
     /// Certificates are made once per test process: key generation is the slow part.
     static let sharedCertificates: DevCertificateSet = {
@@ -33,12 +38,20 @@ public final class TestHub: Sendable {
     ///   - configure: changes to the server configuration (limits, timeouts).
     ///   - additionalServices: test-only methods to register beside the hub's
     ///     own (see `ConsentHubServer.init`).
+    ///   - storage: the embedded log (default) or a fresh PostgreSQL database
+    ///     (`postgres` names an existing one instead, e.g. for a restart or
+    ///     a second node).
+    ///   - waitUntilActive: with PostgreSQL, return only once this node is
+    ///     the active one (false for a node that is to be a standby).
     public init(
-        demoRegistry: Bool = true, ledger: ConsentLedger? = nil, configure: (inout ServerConfiguration) -> Void = { _ in },
+        demoRegistry: Bool = true, ledger: ConsentLedger? = nil, storage: TestStorage = .embedded, postgres: String? = nil,
+        waitUntilActive: Bool = true,
+        configure: (inout ServerConfiguration) -> Void = { _ in },
         additionalServices: (inout RouterBuilder, ConsentLedger) -> Void = { _, _ in }
     ) throws {
         certificates = Self.sharedCertificates
         dataDirectory = Self.temporaryDirectory("consenthub-data")
+        self.postgres = try postgres ?? (ledger == nil ? storage.makeDatabase() : nil)
         var configuration = ServerConfiguration()
         configuration.listenHost = "127.0.0.1"
         configuration.listenPort = 0
@@ -50,9 +63,27 @@ public final class TestHub: Sendable {
         configuration.threads = 2
         configuration.demoRegistry = demoRegistry
         configuration.shutdownTimeoutSeconds = 5
+        configuration.postgres = self.postgres ?? ""
         configure(&configuration)
         server = try ConsentHubServer(configuration: configuration, ledger: ledger, additionalServices: additionalServices)
         port = try server.start().port
+        if self.postgres != nil && waitUntilActive {
+            try Self.waitUntilActive(server.ledger)
+        }
+    }
+
+    /// Waits (up to `seconds`) until a node of a shared store is the active one.
+    public static func waitUntilActive(_ ledger: ConsentLedger, seconds: Int = 60) throws {
+        for _ in 0..<(seconds * 100) {
+            if ledger.role.isActive && ledger.servesCalls { return }
+            usleep(10_000)
+        }
+        throw TestHubError(description: "the node did not become active within \(seconds) s (role: \(ledger.role))")
+    }
+
+    public struct TestHubError: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// A client connected with the certificate of `principal` (`consumer`,

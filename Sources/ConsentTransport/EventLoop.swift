@@ -99,6 +99,8 @@ public final class EventLoop: @unchecked Sendable {
     let epfd: Int32
     private let wakeFD: Int32
     private static let wakeToken = UInt64.max
+    /// Below this many entries the heap is never compacted (cheap to keep).
+    static let compactionFloor = 64
 
     /// Work from other threads; `closed` once the loop has ended, after which
     /// nothing is queued any more (see `post`, `submit`, `execute`).
@@ -126,7 +128,9 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var endOfTurn: [any EndOfTurnWork] = []
     @exclusivity(unchecked) private var endOfTurnSpare: [any EndOfTurnWork] = []
 
-    /// The monotonic time at the start of this turn's event processing.
+    /// The monotonic time at the start of this turn's event processing, and
+    /// again at the start of its timers (so a timer's handler never sees a
+    /// time before its deadline).
     private(set) var now = MonotonicInstant.now()
 
     private let threadBox = Mutex<pthread_t?>(nil)
@@ -286,7 +290,10 @@ public final class EventLoop: @unchecked Sendable {
         assert(inEventLoop)
         assert(liveTargetTimers > 0, "timerCancelled without a live timer")
         if liveTargetTimers > 0 { liveTargetTimers -= 1 }
-        if timers.count > 1024 && timers.count > 4 * liveTargetTimers { compactTimers() }
+        // Dead entries still reference their targets (a closed connection's
+        // object, buffers already freed): compact once they are 3/4 of the
+        // heap, which keeps the cost amortised O(1) per cancellation.
+        if timers.count > Self.compactionFloor && timers.count > 4 * liveTargetTimers { compactTimers() }
     }
 
     /// For tests (on the loop): entries in the timer heap, the live target
@@ -410,7 +417,12 @@ public final class EventLoop: @unchecked Sendable {
 
     private func runTimers() {
         guard !timers.isEmpty else { return }
-        let nowNanos = MonotonicInstant.now().nanoseconds
+        // Handlers judge by `now`: it must not lag behind the time the heap is
+        // compared with. A handler that saw a stale `now` (the turn's start)
+        // thought its deadline not yet reached and re-armed it at that same
+        // deadline, which this loop then popped again at once, for ever.
+        now = .now()
+        let nowNanos = now.nanoseconds
         while let first = timers.first, first.deadline <= nowNanos {
             let entry = popTimer()
             switch entry.action {

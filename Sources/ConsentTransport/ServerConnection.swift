@@ -40,7 +40,22 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     @exclusivity(unchecked) private var output: ByteBuffer
     @exclusivity(unchecked) private var calls: CallTable
     private var peer = PeerIdentity(principalID: "")
-    private var methodCache: [(bytes: [UInt8], name: String)] = []
+    /// The method name this connection called last (`shared.methodNames`), or -1.
+    private var lastMethod = -1
+    /// The dispatcher's answer to every call of this peer when it may not
+    /// call at all (an unknown certificate), as of `admissionEpoch`.
+    private var refusal: CallResult? = nil
+    private var admissionEpoch: UInt64 = 0
+    /// How this connection is counted in the server's connection limits.
+    private(set) var ticket: ConnectionLimits.Ticket
+    /// Set when the connection is over a connection limit: the answer to its
+    /// calls (RESOURCE_EXHAUSTED), after which it is closed.
+    private var limitRefusal: CallResult? = nil
+    /// The principal's call budget (rate and open calls), shared with its
+    /// other connections; nil until the handshake and for refused connections.
+    private var budget: PrincipalBudget? = nil
+    /// Call tokens taken from `budget` and not spent yet.
+    @exclusivity(unchecked) private var callTokens = 0
 
     @exclusivity(unchecked) private var flushScheduled = false
     @exclusivity(unchecked) private var writeInterest = false
@@ -48,6 +63,12 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     @exclusivity(unchecked) private var lastActivity: MonotonicInstant
     /// Bit `1 << payload` for each connection timer that is armed.
     @exclusivity(unchecked) private var armedTimers: UInt8 = 0
+    /// When the first byte of the frame still incomplete in `decoder` arrived;
+    /// nil when the decoder holds no partial frame.
+    private var partialFrameSince: MonotonicInstant? = nil
+    /// Frames handled since `notePartialFrame` last looked (tells a new
+    /// partial frame from an old one).
+    @exclusivity(unchecked) private var framesSinceNote = 0
     /// While the server shuts down gracefully: when the loop will force-close.
     private var shutdownDeadline: MonotonicInstant? = nil
     private var writableWaiters: [@Sendable () -> Void] = []
@@ -58,6 +79,8 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private let inboxBytes = Atomic<Int>(0)
     /// Which calls are open, for `send` off the loop.
     private let published: PublishedCallSequences
+    /// The buffer bytes last added to `LoopStats.connectionBufferBytes`.
+    private var accountedBufferBytes = 0
 
     private static let timerHandshake: UInt64 = 1
     private static let timerIdle: UInt64 = 2
@@ -65,12 +88,17 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// Bounds `closing`: the final output (ending with a GoAway) has this long
     /// to be written, however little the peer reads.
     private static let timerClosing: UInt64 = 4
-    private static let connectionTimers: [UInt64] = [timerHandshake, timerIdle, timerLinger, timerClosing]
+    /// Bounds the arrival of one frame (`Configuration.frameTimeout`).
+    private static let timerFrame: UInt64 = 5
+    /// The largest payload of a connection timer; deadline timers use call sequences, all above.
+    private static let lastConnectionTimer = timerFrame
+    private static let connectionTimers: [UInt64] = [timerHandshake, timerIdle, timerLinger, timerClosing, timerFrame]
     private static let readChunk = 16 * 1024
     /// SSL_reads per readable event before yielding to the other connections.
     private static let readBudget = 64
 
-    init(fd: Int32, tls: TLSConnection, remoteAddress: String, loopContext: ServerLoopContext) {
+    init(fd: Int32, tls: TLSConnection, remoteAddress: String, ticket: ConnectionLimits.Ticket, loopContext: ServerLoopContext) {
+        self.ticket = ticket
         self.loop = loopContext.loop
         self.shared = loopContext.shared
         self.loopContext = loopContext
@@ -83,6 +111,13 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         calls = CallTable(limit: config.maxConcurrentCallsPerConnection)
         published = PublishedCallSequences(capacity: calls.slots.count)
         lastActivity = loopContext.loop.now
+        loopContext.stats.connectionsRetained.add(1, ordering: .relaxed)
+        accountBuffers()
+    }
+
+    deinit {
+        loopContext.stats.connectionsRetained.subtract(1, ordering: .relaxed)
+        loopContext.stats.connectionBufferBytes.subtract(accountedBufferBytes, ordering: .relaxed)
     }
 
     private var config: TransportServer.Configuration { shared.configuration }
@@ -95,7 +130,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         do {
             try loop.register(fd, events: Linux.EPOLLIN | Linux.EPOLLRDHUP | Linux.EPOLLET, handler: self)
         } catch {
-            log("register: \(error)")
+            log(.io, "register: \(error)")
             Posix.close(fd)
             loopContext.connectionClosed(self)
             return
@@ -104,8 +139,8 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         doHandshake()
     }
 
-    private func log(_ message: @autoclosure () -> String) {
-        if let log = config.log { log("connection \(remoteAddress): \(message())") }
+    private func log(_ kind: ConnectionEventLog.Kind, _ message: @autoclosure () -> String) {
+        shared.eventLog.write(kind, "connection \(remoteAddress): \(message())", loop: loop)
     }
 
     // MARK: Events
@@ -138,11 +173,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             setWriteInterest(true)
         case .closed:
             LoopStats.bump(stats.handshakeFailures)
-            log("closed during the TLS handshake")
+            log(.handshake, "closed during the TLS handshake")
             closeNow()
         case .error(let error):
             LoopStats.bump(stats.handshakeFailures)
-            log("TLS handshake failed: \(error)")
+            log(.handshake, "TLS handshake failed: \(error)")
             closeNow()
         }
     }
@@ -156,14 +191,26 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         switch transition({ $0.handshakeCompleted(hasPrincipal: principal != nil) }) {
         case .becomeActive:
             peer = PeerIdentity(principalID: principal!, commonName: cn, serialNumber: serial, remoteAddress: remoteAddress)
+            admissionEpoch = shared.dispatcher.admissionEpoch
+            refusal = shared.dispatcher.admission(of: peer)
+            switch shared.limits.established(&ticket, principal: principal!) {
+            case .admitted(let principalBudget): budget = principalBudget
+            case .refused(let answer): limitRefusal = answer
+            }
             lastActivity = loop.now
             armIdleTimer(at: lastActivity)
+            if let limitRefusal {
+                log(.refused, "over a connection limit: \(limitRefusal.message)")
+                // It answers the calls that come at once, then goes; one that
+                // sends none is closed after the handshake timeout.
+                armTimer(Self.timerHandshake, at: loop.now.adding(nanoseconds: config.handshakeTimeout.nanosecondsClamped))
+            }
             // Edge-triggered: frames that came with the handshake's last flight
             // will not be announced again.
             readAll()
         case .refuse(let reason):
             LoopStats.bump(stats.protocolErrors)
-            log(reason)
+            log(.protocolError, reason)
             Wire.writeGoAway(code: .protocolError, reason: reason, into: &output)
             scheduleFlush()
         case .ignore:
@@ -174,6 +221,10 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     // MARK: Reading
 
     private func readAll() {
+        defer {
+            notePartialFrame()
+            accountBuffers()
+        }
         var reads = 0
         while machine.acceptsInput && !readPaused {
             if reads == Self.readBudget {
@@ -199,7 +250,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 peerGone(reason: "closed by the peer")
                 return
             case .error(let error):
-                log("read failed: \(error)")
+                log(.io, "read failed: \(error)")
                 peerGone(reason: "read failed")
                 return
             }
@@ -218,6 +269,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 return
             }
             guard let frame else { return }
+            framesSinceNote &+= 1
             handleFrame(frame)
             // Answers posted by other threads and not yet written count too:
             // they land in `output` as soon as the loop takes its inbox.
@@ -257,16 +309,27 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         }
     }
 
+    /// The served method spelled `bytes` as its shared string; any other name
+    /// as a string of its own, made for this call and not kept.
     private func methodName(_ bytes: UnsafeRawBufferPointer) -> String {
-        if let base = bytes.baseAddress {
-            for entry in methodCache where entry.bytes.count == bytes.count {
-                let equal = entry.bytes.withUnsafeBytes { memcmp($0.baseAddress!, base, bytes.count) == 0 }
-                if equal { return entry.name }
-            }
+        let methods = shared.methodNames
+        if lastMethod >= 0, methods.matches(lastMethod, bytes) { return methods[lastMethod] }
+        if let index = methods.index(of: bytes) {
+            lastMethod = index
+            return methods[index]
         }
-        let name = Wire.string(bytes)
-        if methodCache.count < 32 { methodCache.append((Array(bytes), name)) }
-        return name
+        return Wire.string(bytes)
+    }
+
+    /// The dispatcher's refusal of this peer, asked again after a reload.
+    @inline(__always)
+    private func currentRefusal() -> CallResult? {
+        let epoch = shared.dispatcher.admissionEpoch
+        if epoch != admissionEpoch {
+            admissionEpoch = epoch
+            refusal = shared.dispatcher.admission(of: peer)
+        }
+        return refusal
     }
 
     private func handleRequest(_ callID: UInt32, _ request: Wire.RequestView) {
@@ -276,6 +339,17 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         }
         guard calls.find(callID) == nil else {
             fail(.protocolError, "Request for call_id \(callID), which is already open")
+            return
+        }
+        if let limitRefusal, machine.requestReceived() == .dispatch {
+            writeResponse(callID, limitRefusal)
+            endRefusedConnection()
+            return
+        }
+        // Before anything of the Request is read: an unknown certificate's
+        // call costs a lookup and its answer, nothing more.
+        if let refusal = currentRefusal(), machine.requestReceived() == .dispatch {
+            writeResponse(callID, refusal)
             return
         }
         switch machine.requestReceived() {
@@ -288,16 +362,24 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             return
         }
         if calls.isFull {
-            writeResponse(
-                callID,
-                CallResult(code: .resourceExhausted, message: "too many concurrent calls on this connection (limit \(calls.limit))"))
+            LoopStats.bump(stats.callsRefused)
+            writeResponse(callID, ErrorTrailers.resourceExhausted(
+                "too many concurrent calls on this connection (limit \(calls.limit))",
+                reason: "concurrent_calls_per_connection", retryAfterMilliseconds: PrincipalBudget.concurrencyRetryMilliseconds))
             return
         }
         if request.metadataCount > FrameLimits.maxMetadataEntries || request.metadataBytes > FrameLimits.maxMetadataBytes {
             writeResponse(callID, CallResult(
                 code: .resourceExhausted,
                 message: "the call's metadata has \(request.metadataCount) entries of \(request.metadataBytes) bytes; "
-                    + "the limits are \(FrameLimits.maxMetadataEntries) entries and \(FrameLimits.maxMetadataBytes) bytes"))
+                    + "the limits are \(FrameLimits.maxMetadataEntries) entries and \(FrameLimits.maxMetadataBytes) bytes",
+                trailers: [ErrorTrailers.reason: "metadata_too_large"]))
+            return
+        }
+        // Last: once spent, the budget's open-call count must meet the call's end.
+        if let budget, let refused = spend(budget) {
+            LoopStats.bump(stats.callsRefused)
+            writeResponse(callID, refused)
             return
         }
         let (slot, token) = calls.open(callID)
@@ -320,6 +402,28 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         shared.dispatcher.dispatch(call, responder: CallResponder(sink: self, token: token))
     }
 
+    /// Takes a call token and an open-call slot of the principal's budget.
+    /// - Returns: nil, or the refusal (call rate, concurrent calls).
+    @inline(__always)
+    private func spend(_ budget: PrincipalBudget) -> CallResult? {
+        if callTokens == 0 {
+            let (granted, retry) = budget.takeCallTokens(now: loop.now.nanoseconds)
+            guard granted > 0 else {
+                return ErrorTrailers.resourceExhausted(
+                    "principal \(budget.principal) is over its call rate (\(budget.callsPerSecond) calls per second); retry in \(retry) ms",
+                    reason: "call_rate", retryAfterMilliseconds: retry)
+            }
+            callTokens = granted
+        }
+        callTokens -= 1
+        guard budget.openCall() else {
+            return ErrorTrailers.resourceExhausted(
+                "principal \(budget.principal) has \(budget.concurrentCalls) calls open on all its connections (the limit); retry when one ends",
+                reason: "concurrent_calls", retryAfterMilliseconds: PrincipalBudget.concurrencyRetryMilliseconds)
+        }
+        return nil
+    }
+
     private func handleCancel(_ callID: UInt32) {
         // A Cancel for a call that is not open raced with its answer: nothing to do.
         guard callID != 0, let slot = calls.find(callID) else { return }
@@ -336,6 +440,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         cancelDeadlineTimer(slot)
         let handler = calls.close(slot, endedByTransport: code)
         published.publish(slot: slot, sequence: 0)
+        budget?.closeCall()
         LoopStats.bump(stats.callsInFlight, by: -1)
         LoopStats.bump(stats.callsCompleted)
         if machine.state == .active || machine.state == .draining || machine.state == .closing {
@@ -352,7 +457,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         if size > config.maxFrameSize {
             Wire.writeResponse(
                 callID: callID,
-                result: CallResult(code: .resourceExhausted, message: "response of \(size) bytes exceeds the frame limit"),
+                result: CallResult(
+                    code: .resourceExhausted, message: "response of \(size) bytes exceeds the frame limit",
+                    trailers: [ErrorTrailers.reason: "response_too_large"]),
                 into: &output)
         } else {
             Wire.writeResponse(callID: callID, result: result, into: &output)
@@ -402,7 +509,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         if size > config.maxFrameSize {
             let slot = calls.slot(for: token)!
             endCall(
-                slot, result: CallResult(code: .resourceExhausted, message: "stream message of \(size) bytes exceeds the frame limit"),
+                slot, result: CallResult(
+                    code: .resourceExhausted, message: "stream message of \(size) bytes exceeds the frame limit",
+                    trailers: [ErrorTrailers.reason: "response_too_large"]),
                 byTransport: .resourceExhausted)
             return false
         }
@@ -505,18 +614,22 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     }
 
     func isTimerLive(_ payload: UInt64) -> Bool {
-        if payload <= Self.timerClosing { return armedTimers & (1 << payload) != 0 }
+        if payload <= Self.lastConnectionTimer { return armedTimers & (1 << payload) != 0 }
         let s = Int(payload & CallTable.slotMask)
         return s < calls.slots.count && calls[s].sequence == payload && calls[s].hasDeadlineTimer
     }
 
     func timerFired(_ payload: UInt64) {
-        if payload <= Self.timerClosing { armedTimers &= ~(1 << payload) }
+        if payload <= Self.lastConnectionTimer { armedTimers &= ~(1 << payload) }
         switch payload {
         case Self.timerHandshake:
+            if limitRefusal != nil {
+                endRefusedConnection()
+                return
+            }
             guard machine.state == .handshaking else { return }
             LoopStats.bump(stats.handshakeFailures)
-            log("TLS handshake timed out")
+            log(.handshake, "TLS handshake timed out")
             closeNow()
         case Self.timerIdle:
             guard machine.acceptsInput else { return }
@@ -529,10 +642,25 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             }
         case Self.timerClosing:
             guard machine.state == .closing else { return }
-            log("closed with \(output.readableBytes) bytes of final output unwritten: the peer does not read")
+            log(.io, "closed with \(output.readableBytes) bytes of final output unwritten: the peer does not read")
             closeNow()
         case Self.timerLinger:
             closeNow()
+        case Self.timerFrame:
+            guard machine.acceptsInput, let since = partialFrameSince else { return }
+            if readPaused {
+                // We stopped reading (the peer's answers are unread): the wait is ours.
+                partialFrameSince = loop.now
+                armTimer(Self.timerFrame, at: loop.now.adding(nanoseconds: config.frameTimeout.nanosecondsClamped))
+                return
+            }
+            let due = since.adding(nanoseconds: config.frameTimeout.nanosecondsClamped)
+            if loop.now >= due {
+                let buffered = decoder.bufferedByteCount
+                fail(.idleTimeout, "frame not complete after \(config.frameTimeout) (\(buffered) bytes arrived)")
+            } else {
+                armTimer(Self.timerFrame, at: due)
+            }
         default:
             let s = Int(payload & CallTable.slotMask)
             guard s < calls.slots.count, calls[s].sequence == payload else { return }
@@ -542,6 +670,24 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 s, result: CallResult(code: .deadlineExceeded, message: "deadline of \(ms) ms exceeded"),
                 byTransport: .deadlineExceeded)
         }
+    }
+
+    /// After a read: remembers when the frame left incomplete in the buffer
+    /// began, and makes sure a timer will look at it. One timer at most per
+    /// connection, armed only while a frame is incomplete, and re-armed (not
+    /// cancelled) when it fires early: frames that complete within a read, as
+    /// nearly all do, cost nothing here.
+    @inline(__always)
+    private func notePartialFrame() {
+        let newFrame = framesSinceNote > 0
+        framesSinceNote = 0
+        guard decoder.bufferedByteCount > 0 else {
+            partialFrameSince = nil
+            return
+        }
+        guard partialFrameSince == nil || newFrame else { return }
+        partialFrameSince = loop.now
+        armTimer(Self.timerFrame, at: loop.now.adding(nanoseconds: config.frameTimeout.nanosecondsClamped))
     }
 
     private func armIdleTimer(at from: MonotonicInstant) {
@@ -603,13 +749,14 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 peerGone(reason: "closed by the peer while writing")
                 return
             case .error(let error):
-                log("write failed: \(error)")
+                log(.io, "write failed: \(error)")
                 peerGone(reason: "write failed")
                 return
             }
         }
         outputBacklog.store(0, ordering: .relaxed)
         output.shrinkIfEmpty(to: 64 * 1024)
+        accountBuffers()
         setWriteInterest(false)
         if transition({ $0.outputFlushed() }) {
             startLingering()
@@ -630,7 +777,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// hold up to max-concurrent-calls × max-frame-size bytes for it.
     private func abandonUnreadOutput() {
         LoopStats.bump(stats.protocolErrors)
-        log("closed: \(output.readableBytes) bytes of output unwritten, over the limit of \(outputLimit); the peer does not read")
+        log(.io, "closed: \(output.readableBytes) bytes of output unwritten, over the limit of \(outputLimit); the peer does not read")
         peerGone(reason: "the peer does not read its answers")
     }
 
@@ -654,6 +801,17 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         }
     }
 
+    /// Brings `LoopStats.connectionBufferBytes` up to date with this
+    /// connection's buffers (after reading, flushing and closing: where they
+    /// grow and shrink).
+    private func accountBuffers() {
+        let bytes = decoder.capacityBytes + output.capacity
+        guard bytes != accountedBufferBytes else { return }
+        stats.connectionBufferBytes.add(bytes - accountedBufferBytes, ordering: .relaxed)
+        if bytes < accountedBufferBytes { stats.connectionBufferBytesReleased.add(accountedBufferBytes - bytes, ordering: .relaxed) }
+        accountedBufferBytes = bytes
+    }
+
     private func setWriteInterest(_ on: Bool) {
         guard on != writeInterest else { return }
         writeInterest = on
@@ -662,7 +820,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         do {
             try loop.modify(fd, events: events)
         } catch {
-            log("epoll_ctl: \(error)")
+            log(.io, "epoll_ctl: \(error)")
         }
     }
 
@@ -673,9 +831,16 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         let action = transition { $0.fail(code: code) }
         if countAsError, action != .ignore {
             LoopStats.bump(stats.protocolErrors)
-            log("protocol error: \(reason)")
+            log(.protocolError, "protocol error: \(reason)")
         }
         perform(action, reason: reason, endCode: .unavailable)
+    }
+
+    /// A connection over a connection limit has answered its calls (or sent
+    /// none in time): GoAway NO_ERROR with the limit's message, then close.
+    private func endRefusedConnection() {
+        guard let limitRefusal else { return }
+        perform(transition { $0.drain(openCalls: calls.openCount) }, reason: limitRefusal.message, endCode: .unavailable)
     }
 
     /// Graceful shutdown of the server: GoAway NO_ERROR.
@@ -721,6 +886,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             cancelDeadlineTimer(slot)
             let handler = calls.close(slot, endedByTransport: code)
             published.publish(slot: slot, sequence: 0)
+            budget?.closeCall()
             LoopStats.bump(stats.callsInFlight, by: -1)
             LoopStats.bump(stats.callsCompleted)
             if writeResponses { Wire.writeResponse(callID: callID, result: CallResult(code: code, message: message), into: &output) }
@@ -767,8 +933,13 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         loop.deregister(fd)
         Posix.close(fd)
         writableWaiters.removeAll()
-        output.removeAll()
         outputBacklog.store(0, ordering: .relaxed)
+        // The object may live on (a dead timer entry waits in the heap until
+        // compaction, a handler keeps its responder); what it holds must not.
+        decoder.releaseMemory()
+        output.releaseMemory()
+        tls.release()
+        accountBuffers()
         loopContext.connectionClosed(self)
     }
 }

@@ -21,6 +21,11 @@ extension TransportServer {
         /// `idle_timeout` (default 300 s): a connection with no open call and no
         /// frame for this long gets GoAway IDLE_TIMEOUT and is closed.
         public var idleTimeout: Duration
+        /// `frame_timeout` (default 30 s): the longest a frame may take to
+        /// arrive, from its first byte to its last; then GoAway IDLE_TIMEOUT.
+        /// A client trickling a frame (slowloris) cannot hold a connection
+        /// and its buffer for longer.
+        public var frameTimeout: Duration
         /// `output_high_water` (default 1 MiB): above this much unwritten output a
         /// connection stops reading and `CallSink.send` returns false.
         public var outputHighWaterMark: Int
@@ -35,8 +40,44 @@ extension TransportServer {
         /// stops at the high-water mark, but calls already dispatched still
         /// answer; a peer that lets more than this pile up is disconnected.
         public var outputLimit: Int
+        /// `max_connections` (default 10,000): connections of every kind
+        /// together; lowered at start to leave 128 of the process's descriptors
+        /// for everything else. At the limit the server stops accepting until
+        /// one closes.
+        public var maxConnections: Int
+        /// `max_pending_handshakes` (default 256): accepted sockets whose TLS
+        /// handshake has not finished. Over it a new socket is closed at once.
+        public var maxPendingHandshakes: Int
+        /// `max_pending_handshakes_per_address` (default 64): the same, per source address.
+        public var maxPendingHandshakesPerAddress: Int
+        /// `max_connections_per_address` (default 256): established connections
+        /// from one source address; one more answers its calls RESOURCE_EXHAUSTED
+        /// (reason `connections_per_address`) and is closed.
+        public var maxConnectionsPerAddress: Int
+        /// `max_connections_per_principal` (default 256): established connections
+        /// of one certificate principal (reason `connections_per_principal`).
+        public var maxConnectionsPerPrincipal: Int
+        /// `max_calls_per_second_per_principal` (default 1,000,000, bursts of
+        /// as many): calls begun per second by one principal over all its
+        /// connections; beyond it RESOURCE_EXHAUSTED, reason `call_rate`.
+        /// The default is a ceiling far above what one hub serves (a bank at
+        /// 100,000 calls/s is never throttled by it); set it per deployment.
+        public var maxCallsPerSecondPerPrincipal: Int
+        /// `max_concurrent_calls_per_principal` (default 4,096): calls one
+        /// principal has open over all its connections (reason `concurrent_calls`).
+        public var maxConcurrentCallsPerPrincipal: Int
+        /// `handshakes_per_second` (default 1,000, bursts of as many): sockets
+        /// accepted per second; beyond it the listener waits (they queue in the
+        /// kernel's backlog), bounding the CPU that handshakes can take.
+        public var handshakesPerSecond: Int
         /// Connection-level events (handshake failures, protocol errors), for the server log.
         public var log: (@Sendable (String) -> Void)?
+        /// Lines of one kind of connection event written per `logWindow`;
+        /// beyond that they are counted, and one summary line per window says
+        /// how many of each kind were left out (an unauthenticated client must
+        /// not be able to fill the disk with the server's log).
+        public var logLinesPerWindow: Int
+        public var logWindow: Duration
 
         public init(
             host: String = "127.0.0.1",
@@ -47,11 +88,22 @@ extension TransportServer {
             maxConcurrentCallsPerConnection: Int = 1024,
             handshakeTimeout: Duration = .seconds(10),
             idleTimeout: Duration = .seconds(300),
+            frameTimeout: Duration = .seconds(30),
             outputHighWaterMark: Int = 1 << 20,
             outputLowWaterMark: Int = 256 << 10,
             lingerTimeout: Duration = .seconds(2),
             outputLimit: Int = 64 << 20,
-            log: (@Sendable (String) -> Void)? = nil
+            maxConnections: Int = 10_000,
+            maxPendingHandshakes: Int = 256,
+            maxPendingHandshakesPerAddress: Int = 64,
+            maxConnectionsPerAddress: Int = 256,
+            maxConnectionsPerPrincipal: Int = 256,
+            handshakesPerSecond: Int = 1000,
+            maxCallsPerSecondPerPrincipal: Int = 1_000_000,
+            maxConcurrentCallsPerPrincipal: Int = 4096,
+            log: (@Sendable (String) -> Void)? = nil,
+            logLinesPerWindow: Int = 10,
+            logWindow: Duration = .seconds(10)
         ) {
             self.host = host
             self.port = port
@@ -61,11 +113,22 @@ extension TransportServer {
             self.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection
             self.handshakeTimeout = handshakeTimeout
             self.idleTimeout = idleTimeout
+            self.frameTimeout = frameTimeout
             self.outputHighWaterMark = outputHighWaterMark
             self.outputLowWaterMark = outputLowWaterMark
             self.lingerTimeout = lingerTimeout
             self.outputLimit = outputLimit
+            self.maxConnections = maxConnections
+            self.maxPendingHandshakes = maxPendingHandshakes
+            self.maxPendingHandshakesPerAddress = maxPendingHandshakesPerAddress
+            self.maxConnectionsPerAddress = maxConnectionsPerAddress
+            self.maxConnectionsPerPrincipal = maxConnectionsPerPrincipal
+            self.handshakesPerSecond = handshakesPerSecond
+            self.maxCallsPerSecondPerPrincipal = maxCallsPerSecondPerPrincipal
+            self.maxConcurrentCallsPerPrincipal = maxConcurrentCallsPerPrincipal
             self.log = log
+            self.logLinesPerWindow = logLinesPerWindow
+            self.logWindow = logWindow
         }
     }
 
@@ -81,6 +144,23 @@ extension TransportServer {
         public var bytesWritten = 0
         /// Times a connection stopped reading because its output was over the high-water mark.
         public var readPauses = 0
+        /// Bytes allocated for connections' input and output buffers.
+        public var connectionBufferBytes = 0
+        /// Buffer bytes given back since start (shrunk or freed).
+        public var connectionBufferBytesReleased = 0
+        /// Connection objects alive: `connectionsOpen` plus closed ones still
+        /// referenced (by a timer that has not fired yet, say), which hold no buffers.
+        public var connectionsRetained = 0
+        /// Accepted sockets whose TLS handshake has not finished.
+        public var handshakesPending = 0
+        /// Connections refused by a connection limit: closed at accept (pending
+        /// handshakes) or answered RESOURCE_EXHAUSTED (per address, per principal).
+        public var connectionsRefused = 0
+        /// Times the listener stopped accepting for a while: every connection
+        /// slot taken, the handshake rate reached, or out of descriptors.
+        public var acceptPauses = 0
+        /// Requests answered RESOURCE_EXHAUSTED by a call limit.
+        public var callsRefused = 0
 
         public init() {}
     }

@@ -81,7 +81,15 @@ public final class TransportServer: Sendable {
             total.bytesRead += s.bytesRead.load(ordering: .relaxed)
             total.bytesWritten += s.bytesWritten.load(ordering: .relaxed)
             total.readPauses += s.readPauses.load(ordering: .relaxed)
+            total.connectionBufferBytes += s.connectionBufferBytes.load(ordering: .relaxed)
+            total.connectionBufferBytesReleased += s.connectionBufferBytesReleased.load(ordering: .relaxed)
+            total.connectionsRetained += s.connectionsRetained.load(ordering: .relaxed)
+            total.callsRefused += s.callsRefused.load(ordering: .relaxed)
         }
+        let limits = shared.limits.counts
+        total.handshakesPending = limits.pending
+        total.connectionsRefused = limits.refused
+        total.acceptPauses = shared.acceptPauses.load(ordering: .relaxed)
         return total
     }
 
@@ -92,7 +100,8 @@ public final class TransportServer: Sendable {
     /// cancels what is still open after `timeout`, closes every connection,
     /// stops the server's own loops, and then runs `completion` (on another thread).
     public func shutdownGracefully(timeout: Duration = .seconds(10), completion: @escaping @Sendable () -> Void) {
-        let first = shared.beginShutdown(completion: { [group, ownsGroup] in
+        let first = shared.beginShutdown(completion: { [group, ownsGroup, shared] in
+            shared.eventLog.endWindow()  // what the last window left out
             // Runs on a loop thread: stopping (joining) the loops must happen
             // elsewhere. A thread of its own rather than a Dispatch worker: a
             // process whose workers are all blocked (waiting for this very
@@ -129,6 +138,12 @@ public final class TransportServer: Sendable {
 final class ServerShared: @unchecked Sendable {  // loopContexts is set once in TransportServer.init, before any loop sees it
     let configuration: TransportServer.Configuration
     let dispatcher: any CallDispatcher
+    /// The dispatcher's method names, for turning Request bytes into strings.
+    let methodNames: MethodNameTable
+    let limits: ConnectionLimits
+    let eventLog: ConnectionEventLog
+    /// Written by the listener's loop only.
+    let acceptPauses = Atomic<Int>(0)
     var loopContexts: [ServerLoopContext] = []
     private let shutdownState = Mutex<(started: Bool, loopsLeft: Int, finished: Bool, completions: [@Sendable () -> Void])>((false, 0, false, []))
     private let roundRobin = Atomic<Int>(0)
@@ -136,6 +151,17 @@ final class ServerShared: @unchecked Sendable {  // loopContexts is set once in 
     init(configuration: TransportServer.Configuration, dispatcher: any CallDispatcher) {
         self.configuration = configuration
         self.dispatcher = dispatcher
+        self.methodNames = MethodNameTable(dispatcher.methodNames)
+        self.eventLog = ConnectionEventLog(
+            sink: configuration.log, linesPerWindow: configuration.logLinesPerWindow, window: configuration.logWindow)
+        self.limits = ConnectionLimits(.init(
+            maxConnections: configuration.maxConnections,
+            maxPendingHandshakes: configuration.maxPendingHandshakes,
+            maxPendingHandshakesPerAddress: configuration.maxPendingHandshakesPerAddress,
+            maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+            maxConnectionsPerPrincipal: configuration.maxConnectionsPerPrincipal,
+            maxCallsPerSecondPerPrincipal: configuration.maxCallsPerSecondPerPrincipal,
+            maxConcurrentCallsPerPrincipal: configuration.maxConcurrentCallsPerPrincipal))
     }
 
     var isShuttingDown: Bool { shutdownState.withLock { $0.started } }
@@ -190,22 +216,24 @@ final class ServerLoopContext: @unchecked Sendable {
         self.shared = shared
     }
 
-    /// Takes an accepted socket (on this loop).
-    func adopt(fd: Int32, remote: String) {
+    /// Takes an accepted socket (on this loop), counted in the limits as `ticket`.
+    func adopt(fd: Int32, remote: String, ticket: ConnectionLimits.Ticket) {
         LoopStats.bump(stats.connectionsAccepted)
         if shuttingDown {
             Posix.close(fd)
+            shared.limits.closed(ticket)
             return
         }
         let tls: TLSConnection
         do {
             tls = try TLSConnection(context: shared.configuration.tls, fileDescriptor: fd)
         } catch {
-            shared.configuration.log?("connection \(remote): \(error)")
+            shared.eventLog.write(.io, "connection \(remote): \(error)", loop: loop)
             Posix.close(fd)
+            shared.limits.closed(ticket)
             return
         }
-        let connection = ServerConnection(fd: fd, tls: tls, remoteAddress: remote, loopContext: self)
+        let connection = ServerConnection(fd: fd, tls: tls, remoteAddress: remote, ticket: ticket, loopContext: self)
         connections[ObjectIdentifier(connection)] = connection
         LoopStats.bump(stats.connectionsOpen)
         connection.start()
@@ -213,6 +241,7 @@ final class ServerLoopContext: @unchecked Sendable {
 
     func connectionClosed(_ connection: ServerConnection) {
         guard connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
+        shared.limits.closed(connection.ticket)
         LoopStats.bump(stats.connectionsOpen, by: -1)
         checkFinished()
     }
@@ -250,43 +279,70 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
     private let server: ServerShared
     private var open = true
     private var paused = false
+    private var handshakes: HandshakeBudget
 
     init(fd: Int32, server: ServerShared, loop: EventLoop) {
         self.fd = fd
         self.server = server
         self.loop = loop
+        self.handshakes = HandshakeBudget(perSecond: server.configuration.handshakesPerSecond)
     }
 
     func start() {
         do {
             try loop.register(fd, events: Linux.EPOLLIN, handler: self)
         } catch {
-            server.configuration.log?("listener: \(error)")
+            server.eventLog.write(.listener, "listener: \(error)", loop: loop)
         }
     }
 
     func handleEvents(_ events: UInt32) {
         for _ in 0..<256 {
             guard open, !paused else { return }
+            if server.limits.atCapacity {
+                // Every connection slot is taken: new clients wait in the
+                // backlog until one closes (looked at again every 100 ms).
+                server.eventLog.write(.listener, "listener: \(server.limits.limits.maxConnections) connections open (max-connections); pausing accepts for 100 ms", loop: loop)
+                pause(for: .milliseconds(100))
+                return
+            }
+            if let wait = handshakes.take() {
+                pause(for: wait)  // the handshake rate: sockets queue in the backlog meanwhile
+                return
+            }
             let result: IOResult<Int32>
             do {
                 result = try Posix.accept(fd)
             } catch {
+                handshakes.giveBack()
                 switch error.errnoCode {
                 case ECONNABORTED, EPROTO:
                     continue
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     // Out of descriptors or memory: the pending connection stays
                     // queued and level-triggered epoll would spin; pause 100 ms.
-                    server.configuration.log?("listener: \(error); pausing accepts for 100 ms")
-                    pause()
+                    server.eventLog.write(.listener, "listener: \(error); pausing accepts for 100 ms", loop: loop)
+                    pause(for: .milliseconds(100))
                     return
                 default:
-                    server.configuration.log?("listener: \(error)")
+                    server.eventLog.write(.listener, "listener: \(error)", loop: loop)
                     return
                 }
             }
-            guard case .processed(let client) = result else { return }
+            guard case .processed(let client) = result else {
+                handshakes.giveBack()
+                return
+            }
+            let peerAddress = Posix.remoteAddress(client)
+            let ticket: ConnectionLimits.Ticket
+            switch server.limits.accepted(address: peerAddress?.host ?? "?") {
+            case .admit(let admitted):
+                ticket = admitted
+            case .refuse(let reason):
+                server.eventLog.write(.refused, "connection \(peerAddress?.description ?? "?"): closed at accept: \(reason)", loop: loop)
+                Posix.close(client)
+                continue
+            }
             try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
             // An open WatchEvents stream keeps a connection out of the idle
             // timeout; keepalive finds the peer that vanished without FIN or RST
@@ -295,20 +351,22 @@ final class Listener: Selectable, @unchecked Sendable {  // used only on `loop`'
             try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_KEEPIDLE, value: 60)
             try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_KEEPINTVL, value: 10)
             try? Posix.setOption(client, level: Int32(IPPROTO_TCP), name: TCP_KEEPCNT, value: 6)
-            let remote = Posix.remoteAddress(client)?.description ?? "?"
+            let remote = peerAddress?.description ?? "?"
             let context = server.nextLoopContext()
             if context.loop === loop {
-                context.adopt(fd: client, remote: remote)
-            } else if !context.loop.submit({ context.adopt(fd: client, remote: remote) }) {
+                context.adopt(fd: client, remote: remote, ticket: ticket)
+            } else if !context.loop.submit({ context.adopt(fd: client, remote: remote, ticket: ticket) }) {
                 Posix.close(client)  // that loop has stopped
+                server.limits.closed(ticket)
             }
         }
     }
 
-    private func pause() {
+    private func pause(for delay: Duration) {
         paused = true
+        LoopStats.bump(server.acceptPauses)
         try? loop.modify(fd, events: 0)
-        loop.schedule(after: .milliseconds(100)) { [self] in
+        loop.schedule(after: delay) { [self] in
             guard self.open else { return }
             self.paused = false
             try? self.loop.modify(self.fd, events: Linux.EPOLLIN)

@@ -21,6 +21,8 @@ case .version:
     print("consentd \(ConsentHubVersion.current)")
 case .verifyData(let configuration):
     exit(DataVerification.run(configuration))
+case .migrate(let from, let to):
+    exit(Migration.run(from: from, to: to).verdict.rawValue)
 case .serve(let configuration):
     // SIGHUP parses the same arguments again, re-reading --config's file.
     exit(ServerProcess.run(configuration) { () throws(ConfigurationError) -> ServerConfiguration in

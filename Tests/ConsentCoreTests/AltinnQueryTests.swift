@@ -179,26 +179,66 @@ struct AltinnQueryTests {
     @Test("The portal submits a consumer's query: the request is the consumer's, the feed names the portal")
     func portalSubmitsForTheConsumer() throws {
         var hub = TestHub()
-        guard case .request(let view) = try hub.perform(.createRequestFromQuery(Self.query(), idempotencyKey: "p-1"), by: .portal(Fixture.brreg)) else {
-            Issue.record("no request"); return
-        }
+        let portal = Actor.portal(Fixture.brreg, user: Fixture.haakonUser)
+        let decision = try hub.engine.execute(.createRequestFromQuery(Self.query(), idempotencyKey: "p-1"), by: portal)
+        guard case .request(let view) = try decision.get() else { Issue.record("no request"); return }
+        // The event records the portal and who was logged in (the feed shows only the portal).
+        #expect(decision.events.map(\.actor) == [portal])
         #expect(view.consumer == Fixture.bank)
         #expect(view.offeredBy == .person(Fixture.haakon))
         let created = try hub.state.events(after: 0, for: .consumer(Fixture.bank)).entries.last!
         #expect(created.kind == .requestCreated && created.requestID == view.id && created.consumer == Fixture.bank)
         #expect(created.performedBy == .portal(Fixture.brreg))
-        // The consumer sees it as its own, and the portal acts for nobody but the consumer the query names.
+        // The consumer sees it as its own.
         #expect(try hub.state.request(view.id, by: .consumer(Fixture.bank), at: hub.now).id == view.id)
-        // Idempotency keys are the consumer's: the bank retrying the same query with the same key gets the same request.
-        let retried = try hub.engine.execute(.createRequestFromQuery(Self.query(), idempotencyKey: "p-1"), by: .consumer(Fixture.bank))
+        // Idempotency keys are the consumer's: the same query with the same key gets the same request.
+        let retried = try hub.engine.execute(.createRequestFromQuery(Self.query(), idempotencyKey: "p-1"), by: portal)
         #expect(retried.events.isEmpty)
         #expect(try retried.get() == .request(view))
+    }
+
+    @Test("Through the portal a query can only ask the person logged in, or an organisation they sign for")
+    func portalQueryAsksOnlyTheUser() throws {
+        var hub = TestHub()
+        let haakon = Actor.portal(Fixture.brreg, user: Fixture.haakonUser)
+        let ingrid = Actor.portal(Fixture.brreg, user: Fixture.ingridUser)
+        // Without OfferedBy (and UserToken) the request asks whoever submitted it.
+        guard case .request(let open) = try hub.perform(.createRequestFromQuery(Self.query(["OfferedBy": nil, "UserToken": nil]), idempotencyKey: nil), by: ingrid) else {
+            Issue.record("no request"); return
+        }
+        #expect(open.offeredBy == .person(Fixture.ingrid))
+        // Nobody else can answer it: the link is no use to anyone but Ingrid.
+        expectRefused(.permissionDenied, "offered_by_mismatch") {
+            () throws(DomainError) in try hub.perform(.acceptRequest(open.id, code: CodeGrant(codeHash: codeHash(1), expiresAt: nil), onBehalfOf: nil),
+                                                      by: .endUser(Fixture.haakonUser))
+        }
+        // Another person's OfferedBy, or another person's UserToken: refused, nothing created.
+        let before = hub.state.requestCount
+        expectRefused(.permissionDenied, "offered_by_mismatch") {
+            () throws(DomainError) in try hub.perform(.createRequestFromQuery(Self.query(["UserToken": nil]), idempotencyKey: nil), by: ingrid)
+        }
+        expectRefused(.unauthenticated, "user_token_mismatch") {
+            () throws(DomainError) in try hub.perform(.createRequestFromQuery(Self.query(["OfferedBy": nil]), idempotencyKey: nil), by: ingrid)
+        }
+        // An organisation the user may not sign for.
+        expectRefused(.permissionDenied, "offered_by_mismatch") {
+            () throws(DomainError) in try hub.perform(.createRequestFromQuery(Self.query(["OfferedBy": Fixture.brreg.description, "UserToken": nil]), idempotencyKey: nil), by: haakon)
+        }
+        #expect(hub.state.requestCount == before)
+        // One they sign for is theirs to ask about.
+        var signer = Fixture.haakonUser
+        signer.maySignFor = [Fixture.brreg]
+        guard case .request(let forOrg) = try hub.perform(.createRequestFromQuery(Self.query(["OfferedBy": Fixture.brreg.description, "UserToken": nil]), idempotencyKey: nil),
+                                                           by: .portal(Fixture.brreg, user: signer)) else {
+            Issue.record("no request"); return
+        }
+        #expect(forOrg.offeredBy == .organisation(Fixture.brreg))
     }
 
     @Test("Through the portal, exactly the consumer's rules apply")
     func portalQueryRefusals() throws {
         var hub = TestHub()
-        let portal = Actor.portal(Fixture.brreg)
+        let portal = Actor.portal(Fixture.brreg, user: Fixture.haakonUser)
         // A consumer nobody authorised (a valid organisation number all the same).
         expectRefused(.permissionDenied, "consumer_not_authorised") {
             () throws(DomainError) in try hub.perform(.createRequestFromQuery(Self.query(["CoveredBy": Fixture.finansiering.description]), idempotencyKey: nil), by: portal)

@@ -29,7 +29,7 @@ struct CodecTests {
             (.dataSource(Fixture.nav), .consumerDeauthorised(resource: Fixture.nav5252, consumer: Fixture.bank)),
             (.consumer(Fixture.bank), .requestCreated(created)),
             (.consumer(Fixture.bank), .requestCreated(open)),
-            (.portal(Fixture.brreg), .requestCreated(open)),
+            (.portal(Fixture.brreg, user: Fixture.haakonUser), .requestCreated(open)),
             (.endUser(signer), .requestAccepted(RequestAccepted(id: id, party: .organisation(Fixture.brreg), codeHash: hash, codeExpiresAt: t + .minutes(5)))),
             (.endUser(EndUser(nationalId: Fixture.dNumber, assuranceLevel: .substantial)), .requestRejected(id: id, party: .person(Fixture.dNumber))),
             (.endUser(Fixture.haakonUser), .consentRevoked(id)),

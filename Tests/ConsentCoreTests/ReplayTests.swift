@@ -134,7 +134,7 @@ struct Scenario {
         let validTo = "\(end.year)-\(two(end.month))-\(two(end.day))+12:00:00"
         for key in ["q", "q", nil] {
             let before = s.hub.state.requestCount
-            s.run(.createRequestFromQuery(AltinnQueryTests.query(["ValidToDate": validTo]), idempotencyKey: key), by: .portal(Fixture.brreg))
+            s.run(.createRequestFromQuery(AltinnQueryTests.query(["ValidToDate": validTo]), idempotencyKey: key), by: .portal(Fixture.brreg, user: Fixture.haakonUser))
             if s.hub.state.requestCount > before { s.ids.append(s.hub.state.tables.records.last!.id) }
         }
         s.codeCounter += 1
@@ -229,7 +229,7 @@ struct ReplayTests {
         let kinds = Set(Self.scenario.events.map(\.kind))
         #expect(kinds == Set(EventKind.allCases), "missing: \(Set(EventKind.allCases).subtracting(kinds))")
         #expect(Self.scenario.refusals > 100)
-        #expect(Self.scenario.events.contains { $0.actor == .portal(Fixture.brreg) && $0.kind == .requestCreated })
+        #expect(Self.scenario.events.contains { $0.actor == .portal(Fixture.brreg, user: Fixture.haakonUser) && $0.kind == .requestCreated })
         #expect(Self.scenario.events.contains { $0.actor == .consumer(Fixture.bank) && $0.kind == .consentRevoked })
         #expect(Self.scenario.events.contains { $0.actor == VendorTests.forBank && $0.kind == .consentRevoked })
         #expect(Self.scenario.refusalMessages.contains { $0.contains("uses of resource 5252_1 per day") })

@@ -109,6 +109,20 @@ import Testing
         #expect(level?.code == .invalidArgument)
         #expect(level?.message.hasPrefix("x-consent-assurance-level: ") == true)
 
+        // Identity metadata given twice is refused, whichever value comes first:
+        // the portal states one user, never a list to pick from.
+        for key in [PortalMetadata.userID, PortalMetadata.assuranceLevel, PortalMetadata.userName, PortalMetadata.signsFor] {
+            var twice = TestHub.portalUser()
+            if key == PortalMetadata.signsFor { twice.add(key, Flow.bank) }
+            twice.add(key, key == PortalMetadata.userID ? "01019012480" : key == PortalMetadata.assuranceLevel ? "3" : key == PortalMetadata.userName ? "KARI NORDMANN" : Flow.bank)
+            let repeated = await Flow.refusal {
+                _ = try await portal.unary(Service.getRequest, .init(requestId: id), options: CallOptions(metadata: twice))
+            }
+            #expect(repeated?.code == .invalidArgument, "\(key): \(String(describing: repeated))")
+            #expect(Flow.reason(repeated) == "metadata_repeated", "\(key)")
+            #expect(repeated?.message.contains("0101901") == false && repeated?.message.contains("1503851") == false)
+        }
+
         // Another person may not see a request offered to the demo user.
         let other = try NationalIdentityNumber(validating: "01019012480").digits
         let stranger = await Flow.refusal {

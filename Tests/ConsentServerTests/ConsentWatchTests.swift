@@ -20,8 +20,9 @@ import Testing
         return messages
     }
 
-    @Test func aDataSourceWatchesOnlyItsOwnResourcesAndResumesAfterItsCursor() async throws {
-        let hub = try TestHub()
+    @Test(arguments: TestStorage.allCases)
+    func aDataSourceWatchesOnlyItsOwnResourcesAndResumesAfterItsCursor(_ storage: TestStorage) async throws {
+        let hub = try TestHub(storage: storage)
         let bank = try hub.client("consumer")
         let nav = try hub.client("datasource")
 

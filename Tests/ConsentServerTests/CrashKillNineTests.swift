@@ -64,11 +64,21 @@ import Testing
             certificateFile: TestHub.certificates.path("\(principal).pem"), keyFile: TestHub.certificates.path("\(principal).key")))
     }
 
-    /// Starts consentd on `data`; in odd rounds it also removes covered segments.
-    static func startChild(_ data: String, round: Int) throws -> ConsentdProcess {
-        var arguments = ["--demo-registry", "--segment-size", "64K", "--snapshot-every-records", "400", "--snapshots-to-keep", "2"]
-        if round % 2 == 1 { arguments.append("--remove-covered-segments") }
-        return try ConsentdProcess(certificates: TestHub.certificates, dataDirectory: data, extraArguments: arguments)
+    /// Starts consentd on `data` (and on the database `postgres`, when
+    /// given); with the embedded log, in odd rounds it also removes covered segments.
+    static func startChild(_ data: String, round: Int, postgres: String?) throws -> ConsentdProcess {
+        var arguments = ["--demo-registry", "--snapshot-every-records", "400", "--snapshots-to-keep", "2"]
+        if let postgres {
+            arguments += ["--postgres", postgres]
+        } else {
+            arguments += ["--segment-size", "64K"]
+            if round % 2 == 1 { arguments.append("--remove-covered-segments") }
+        }
+        let child = try ConsentdProcess(certificates: TestHub.certificates, dataDirectory: data, extraArguments: arguments)
+        // A node of a shared store serves once it holds the lease (at once
+        // when the killed node's session is gone, else when its lease ends).
+        if postgres != nil { try child.waitUntilServing() }
+        return child
     }
 
     /// Whether the server at `port` serves, and every request the bank's feed shows as created.
@@ -87,7 +97,9 @@ import Testing
         return (serving, ids)
     }
 
-    @Test func everyRequestAcknowledgedBeforeAKillNineIsThereAfterTheRestart() async throws {
+    @Test(arguments: TestStorage.allCases)
+    func everyRequestAcknowledgedBeforeAKillNineIsThereAfterTheRestart(_ storage: TestStorage) async throws {
+        let postgres = try storage.makeDatabase()
         let data = TestHub.makeTemporaryDirectory("crash") + "/data"
         defer { try? FileManager.default.removeItem(atPath: String(data.dropLast("/data".count))) }
         var acknowledged = Set<String>()
@@ -95,7 +107,7 @@ import Testing
         var generator = SystemRandomNumberGenerator()
 
         for round in 0..<5 {
-            let child = try Self.startChild(data, round: round)
+            let child = try Self.startChild(data, round: round, postgres: postgres)
             // The restart: everything acknowledged in earlier rounds is there, and it serves.
             let before = try await Self.createdRequests(port: child.port)
             #expect(before.serving, "round \(round): the restarted server serves; log: \(child.log)")
@@ -104,7 +116,7 @@ import Testing
             let lost = acknowledged.subtracting(present)
             #expect(lost.count == 0, "round \(round): lost \(lost.count) of \(acknowledged.count) acknowledged requests, e.g. \(lost.sorted().prefix(5)); log: \(child.log)")
             #expect(present.count <= launched, "round \(round): \(present.count) requests but only \(launched) were ever sent")
-            #expect(child.log.contains("recovery: log ends at sequence"), "the start-up log reports recovery")
+            #expect(child.log.contains(postgres == nil ? "recovery: log ends at sequence" : "recovery: events end at sequence"), "the start-up log reports recovery")
 
             // Write from 4 connections, 8 calls in flight each; kill at a random moment.
             let writers = try Writers(port: child.port, connections: 4)
@@ -125,7 +137,7 @@ import Testing
         }
 
         // The last restart, then a clean stop and a read-only check of the directory.
-        let last = try Self.startChild(data, round: 0)
+        let last = try Self.startChild(data, round: 0, postgres: postgres)
         let after = try await Self.createdRequests(port: last.port)
         let lost = acknowledged.subtracting(after.ids)
         #expect(lost.count == 0, "lost \(lost.count) of \(acknowledged.count) acknowledged requests, e.g. \(lost.sorted().prefix(5))")
@@ -139,6 +151,7 @@ import Testing
         #expect(last.waitForExit() == 0)
         var configuration = ServerConfiguration()
         configuration.dataDirectory = data
+        configuration.postgres = postgres ?? ""
         let verified = DataVerification.check(configuration)
         #expect(verified.verdict == .healthy, "\(verified.text)")
     }

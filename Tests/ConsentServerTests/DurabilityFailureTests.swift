@@ -160,4 +160,73 @@ import Testing
         client.close()
         await restarted.stop()
     }
+
+    /// The PostgreSQL store's counterpart of the test above: the node's
+    /// database session is ended (`pg_terminate_backend`) while three
+    /// connections keep writes in flight. Every call is OK or UNAVAILABLE;
+    /// every write answered OK is in the state the hub serves afterwards and
+    /// in the state a restart recovers. (A write whose COMMIT reached the
+    /// database just before the session ended is UNAVAILABLE yet may be
+    /// there: its outcome is unknown, as for a timeout.)
+    @Test func concurrentWritesWhileTheDatabaseSessionIsLostAreNeverAcknowledgedAndLost() async throws {
+        let server = try TestPostgres.shared
+        let hub = try TestHub(demoRegistry: false, storage: .postgres, additionalServices: LedgerTestService.register)
+        let database = TestPostgres.databaseName(of: hub.postgres!)
+        let clients = try (0..<3).map { _ in try hub.client("datasource") }
+        let outcomes = Mutex<[UInt32: StatusCode]>([:])
+        let next = Atomic<UInt32>(1)
+        let okCount = Atomic<Int>(0)
+        let launched = Atomic<Int>(0)
+        let stop = Atomic<Bool>(false)
+
+        @Sendable func launch(_ client: ConsentClient) {
+            guard !stop.load(ordering: .relaxed) else { return }
+            let number = next.add(1, ordering: .relaxed).oldValue
+            guard number <= 20_000 else { return }
+            launched.add(1, ordering: .relaxed)
+            client.startUnary(LedgerTestService.register, .init(service: String(number))) { result in
+                switch result {
+                case .success:
+                    outcomes.withLock { $0[number] = .ok }
+                    okCount.add(1, ordering: .relaxed)
+                    launch(client)
+                case .failure(let error):
+                    outcomes.withLock { $0[number] = error.code }
+                    stop.store(true, ordering: .relaxed)
+                }
+            }
+        }
+        for client in clients { for _ in 0..<16 { launch(client) } }
+        try waitUntil(seconds: 120) { okCount.load(ordering: .relaxed) >= 100 }
+        #expect(try server.terminateSessions(database: database, applicationName: "consentd") >= 1)
+        try waitUntil(seconds: 120) { stop.load(ordering: .relaxed) && outcomes.withLock { $0.count } == launched.load(ordering: .relaxed) }
+
+        let seen = outcomes.withLock { $0 }
+        let acknowledged = Set(seen.filter { $0.value == .ok }.keys)
+        #expect(acknowledged.count >= 100, "\(acknowledged.count) acknowledged")
+        #expect(Set(seen.values).isSubset(of: [.ok, .unavailable]), "only OK or UNAVAILABLE: \(Set(seen.values))")
+        #expect(seen.values.contains(.unavailable))
+
+        let reader = clients[0]
+        // The node rejoins by itself: it reconnects, makes its state equal to
+        // the committed events, takes the lease again and serves.
+        try TestHub.waitUntilActive(hub.server.ledger)
+        #expect(try await reader.unary(Consent_V1_Health.check, .init()).status == .serving)
+        let served = Set(LedgerTestService.numbers(in: try await reader.unary(LedgerTestService.list, .init())))
+        #expect(acknowledged.isSubset(of: served), "every acknowledged write is served; missing \(acknowledged.subtracting(served).sorted().prefix(20))")
+        #expect(served.isSubset(of: Set(seen.keys)), "nothing is served that was never sent")
+        for client in clients { client.close() }
+        await hub.stop()
+
+        // A restart on the same database, served over the wire again.
+        let restarted = try TestHub(demoRegistry: false, postgres: hub.postgres, additionalServices: LedgerTestService.register)
+        let client = try restarted.client("admin")
+        #expect(try await client.unary(Consent_V1_Health.check, .init()).status == .serving)
+        let after = Set(LedgerTestService.numbers(in: try await client.unary(LedgerTestService.list, .init())))
+        #expect(acknowledged.isSubset(of: after), "missing after the restart: \(acknowledged.subtracting(after).sorted().prefix(20))")
+        #expect(served.isSubset(of: after), "the restart recovers at least what the hub served after the failure")
+        #expect(after.isSubset(of: Set(seen.keys)), "and nothing that was never sent")
+        client.close()
+        await restarted.stop()
+    }
 }

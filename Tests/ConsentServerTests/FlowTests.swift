@@ -14,8 +14,9 @@ import Testing
 
     /// Seed 003, figure 1, from the bank's request to the user's withdrawal,
     /// with the bank's live feed open all along.
-    @Test func figureOneFromRequestToWithdrawal() async throws {
-        let hub = try TestHub()
+    @Test(arguments: TestStorage.allCases)
+    func figureOneFromRequestToWithdrawal(_ storage: TestStorage) async throws {
+        let hub = try TestHub(storage: storage)
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
 
@@ -159,6 +160,8 @@ import Testing
                                               options: Flow.user()).request!
         #expect(request.consumerOrgNumber == "910203045")
         #expect(request.status == .created)
+        // Without OfferedBy it asks the person who was logged in, and nobody else.
+        #expect(request.offeredBy == TestHub.demoUserID)
         // A reload of the portal's page gets the same request.
         let again = try await portal.unary(Service.createRequestFromQuery, .init(query: query, idempotencyKey: "reload-safe"),
                                            options: Flow.user()).request!
@@ -182,6 +185,22 @@ import Testing
         let refused = await Flow.refusal { _ = try await portal.unary(Service.createRequestFromQuery, .init(query: evil), options: Flow.user()) }
         #expect(refused?.code == .permissionDenied)
         #expect(Flow.reason(refused) == "redirect_host_not_registered")
+        // Through the portal a query can only ask the person logged in: another
+        // person's OfferedBy or UserToken is refused, and nothing is created.
+        let other = "01019012480"
+        let forOther = await Flow.refusal {
+            _ = try await portal.unary(Service.createRequestFromQuery, .init(query: query + "&OfferedBy=\(other)"), options: Flow.user())
+        }
+        #expect(forOther?.code == .permissionDenied)
+        #expect(Flow.reason(forOther) == "offered_by_mismatch")
+        let token = try NationalIdentityNumber(validating: other).userToken
+        let tokenForOther = await Flow.refusal {
+            _ = try await portal.unary(Service.createRequestFromQuery, .init(query: query + "&UserToken=\(token)"), options: Flow.user())
+        }
+        #expect(tokenForOther?.code == .unauthenticated)
+        #expect(Flow.reason(tokenForOther) == "user_token_mismatch")
+        let feed = try await bank.unary(Service.listEvents, .init(after: 0)).events.filter { $0.type == .requestCreated }
+        #expect(feed.count == 1)
         // A data source may not submit queries at all.
         let wrongRole = await Flow.refusal { _ = try await nav.unary(Service.createRequestFromQuery, .init(query: query)) }
         #expect(wrongRole?.code == .permissionDenied)
@@ -270,8 +289,9 @@ import Testing
 
     /// An unanswered request expires after the request TTL; the sweep records
     /// it, so the bank's feed shows REQUEST_EXPIRED.
-    @Test func unansweredRequestExpiresAndTheFeedShowsIt() async throws {
-        let hub = try TestHub {
+    @Test(arguments: TestStorage.allCases)
+    func unansweredRequestExpiresAndTheFeedShowsIt(_ storage: TestStorage) async throws {
+        let hub = try TestHub(storage: storage) {
             $0.requestTTLSeconds = 0.05
             $0.expiryIntervalSeconds = 0.05
         }

@@ -16,8 +16,9 @@ import Testing
     typealias Consents = Consent_V1_ConsentService
     typealias Tokens = Consent_V1_TokenService
 
-    @Test func requestAcceptExchangeVerifyLogUseReuseAndWithdraw() async throws {
-        let hub = try TestHub()
+    @Test(arguments: TestStorage.allCases)
+    func requestAcceptExchangeVerifyLogUseReuseAndWithdraw(_ storage: TestStorage) async throws {
+        let hub = try TestHub(storage: storage)
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let nav = try hub.client("datasource")
@@ -72,8 +73,9 @@ import Testing
         await hub.stop()
     }
 
-    @Test func oneTimeConsentEndsAtItsFirstUseAndRefusesASecondToken() async throws {
-        let hub = try TestHub()
+    @Test(arguments: TestStorage.allCases)
+    func oneTimeConsentEndsAtItsFirstUseAndRefusesASecondToken(_ storage: TestStorage) async throws {
+        let hub = try TestHub(storage: storage)
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let skatt = try hub.client("datasource-skatt")

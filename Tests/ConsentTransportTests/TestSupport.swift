@@ -51,6 +51,17 @@ final class DispatchRecorder: Sendable {
 
 struct TestDispatcher: CallDispatcher {
     let recorder: DispatchRecorder
+    /// Principals refused every call, as a server refuses unknown certificates.
+    var unknownPrincipals: Set<String> = []
+
+    func admission(of peer: PeerIdentity) -> CallResult? {
+        unknownPrincipals.contains(peer.principalID) ? CallResult(code: .unauthenticated, message: "unknown principal \(peer.principalID)") : nil
+    }
+
+    var methodNames: [String] {
+        [TestMethod.echo, TestMethod.slow, TestMethod.stream, TestMethod.never, TestMethod.big, TestMethod.peer, TestMethod.twice,
+         TestMethod.healthStream.fullName, Consent_V1_Health.check.fullName]
+    }
 
     func dispatch(_ call: IncomingCall, responder: CallResponder) {
         recorder.dispatched.add(1, ordering: .relaxed)
@@ -131,7 +142,8 @@ final class TestServer: Sendable {
     let recorder = DispatchRecorder()
     static let certs = TestCertificates.shared
 
-    init(loops: Int = 1, configure: (inout TransportServer.Configuration) -> Void = { _ in }) throws {
+    /// - Parameter unknownPrincipals: principals the dispatcher refuses (UNAUTHENTICATED) before reading their calls.
+    init(loops: Int = 1, unknownPrincipals: Set<String> = [], configure: (inout TransportServer.Configuration) -> Void = { _ in }) throws {
         let certs = Self.certs
         let tls = try TLSContext(
             configuration: .server(
@@ -140,7 +152,7 @@ final class TestServer: Sendable {
         // Raw test clients often stay open through shutdown: do not wait 2 s for their EOF.
         configuration.lingerTimeout = .milliseconds(200)
         configure(&configuration)
-        server = try TransportServer(configuration: configuration, dispatcher: TestDispatcher(recorder: recorder))
+        server = try TransportServer(configuration: configuration, dispatcher: TestDispatcher(recorder: recorder, unknownPrincipals: unknownPrincipals))
         port = try server.start().port
     }
 

@@ -78,7 +78,7 @@ import Testing
         let (code, captured) = Self.run(["--json", "health"] + Self.connection(hub))
         let (plain, c2) = Self.run(["health"] + Self.connection(hub))
         await hub.stop()
-        #expect(code == 0 && captured.stdout == "{\n  \"status\" : \"SERVING\"\n}")
+        #expect(code == 0 && captured.stdout == "{\n  \"leader\" : \"\",\n  \"role\" : \"ACTIVE\",\n  \"status\" : \"SERVING\"\n}", "\(captured.stdout)")
         #expect(plain == 0 && c2.stdout == "SERVING")
     }
 

@@ -10,11 +10,19 @@ enum HealthCommands {
             name: "health",
             summary: "ask whether the server (or one service) is serving (Health.Check)",
             usage: "health [--service NAME]",
-            details: "prints SERVING, NOT_SERVING (draining or storage failed) or SERVICE_UNKNOWN.\n\nexample:\n  consentctl --profile consumer health --service consent.v1.TokenService",
+            details: "prints SERVING, NOT_SERVING (draining, storage failed, or a standby) or SERVICE_UNKNOWN; for a node sharing a PostgreSQL database also its role and the active node.\n\nexamples:\n  consentctl --profile consumer health --service consent.v1.TokenService\n  consentctl --server node2:7443 health     # NOT_SERVING (standby; the active node is node1:7443)",
             options: [.value("service", "NAME", "a service such as consent.v1.TokenService (default: the whole server)")],
             run: { invocation throws(CLIError) in
                 let response = try invocation.call(Consent_V1_Health.check, Consent_V1_HealthCheckRequest(service: invocation.arguments["service"] ?? ""))
-                invocation.output.emit(response) { $0.status.protoName }
+                invocation.output.emit(response) { response in
+                    switch response.role {
+                    case .active where !response.leader.isEmpty: "\(response.status.protoName) (the active node, \(response.leader))"
+                    case .standby where !response.leader.isEmpty: "\(response.status.protoName) (standby; the active node is \(response.leader))"
+                    case .standby: "\(response.status.protoName) (standby; no node is active at the moment)"
+                    case .recovering: "\(response.status.protoName) (recovering: rejoining after losing its lease or database session)"
+                    default: response.status.protoName
+                    }
+                }
                 if response.status != .serving { throw CLIError(.refused(.unavailable), "not serving: \(response.status.protoName)") }
             }
         ),
@@ -27,9 +35,11 @@ enum HealthCommands {
                 invocation.output.emit(s) { s in
                     var lines = [
                         "uptime          \(s.uptimeMs / 1000) s", "event loops     \(s.eventLoops)",
-                        "connections     \(s.connectionsOpen) open, \(s.connectionsAccepted) accepted",
-                        "calls           \(s.callsInFlight) in flight, \(s.callsCompleted) completed, \(s.protocolErrors) protocol errors",
+                        "connections     \(s.connectionsOpen) open, \(s.connectionsAccepted) accepted, \(s.connectionsRetained) retained, \(s.connectionsRefused) refused by a limit; \(s.handshakesPending) handshakes pending; buffers \(s.connectionBufferBytes / 1024) KiB",
+                        "calls           \(s.callsInFlight) in flight, \(s.callsCompleted) completed, \(s.protocolErrors) protocol errors, \(s.callsRefused) refused by a limit",
                         "storage         \(s.storage), \(s.eventsCommitted) events durable",
+                        "role            \(s.role.protoName.lowercased())" + (s.leader.isEmpty ? "" : " (active node \(s.leader))")
+                            + (s.role == .standby ? ", \(s.recordsBehind) events behind (\(String(format: "%.1f", s.secondsBehind)) s)" : ""),
                         "resident memory \(s.residentBytes / (1 << 20)) MiB",
                     ]
                     let width = s.methods.map(\.method.count).max() ?? 0

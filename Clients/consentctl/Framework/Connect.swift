@@ -4,15 +4,29 @@ import ConsentRPC
 import ConsentTransport
 
 extension ConnectionSettings {
-    /// `server` split into host and port (`[::1]:7443` works too).
+    /// `server` split into host and port (`[::1]:7443` works too); the
+    /// first node when `server` lists several.
     /// - Throws: `CLIError.usage` when it is not HOST:PORT.
     public func hostAndPort() throws(CLIError) -> (host: String, port: Int) {
-        guard let colon = server.lastIndex(of: ":"), let port = Int(server[server.index(after: colon)...]), (0...65535).contains(port) else {
-            throw .usage("--server must be HOST:PORT, not '\(server)'")
+        try nodes()[0]
+    }
+
+    /// Every node `server` names: `HOST:PORT`, or several separated by
+    /// commas for a hub that runs as nodes sharing one PostgreSQL database
+    /// (the client then finds the active one and follows the standbys' hint).
+    /// - Throws: `CLIError.usage` when one is not HOST:PORT.
+    public func nodes() throws(CLIError) -> [(host: String, port: Int)] {
+        var nodes: [(host: String, port: Int)] = []
+        for item in server.split(separator: ",", omittingEmptySubsequences: false) {
+            let text = item.trimmingCharacters(in: .whitespaces)
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+                throw .usage("--server must be HOST:PORT (or several, separated by commas), not '\(server)'")
+            }
+            let host = String(text[..<colon]).trimmingCharacters(in: ["[", "]"])
+            guard !host.isEmpty else { throw .usage("--server must be HOST:PORT (or several, separated by commas), not '\(server)'") }
+            nodes.append((host, port))
         }
-        let host = String(server[..<colon]).trimmingCharacters(in: ["[", "]"])
-        guard !host.isEmpty else { throw .usage("--server must be HOST:PORT, not '\(server)'") }
-        return (host, port)
+        return nodes
     }
 
     /// Connects with these settings.
@@ -23,11 +37,13 @@ extension ConnectionSettings {
     ///   the server cannot be reached or the handshake fails (with a hint).
     public func connect(eventLoop: EventLoop? = nil) throws(CLIError) -> ConsentClient {
         try requireTLSFiles()
-        let (host, port) = try hostAndPort()
+        let nodes = try nodes()
+        let (host, port) = nodes[0]
+        let others = nodes.dropFirst().map { $0.host.contains(":") ? "[\($0.host)]:\($0.port)" : "\($0.host):\($0.port)" }
         do throws(RPCError) {
             return try ConsentClient(configuration: .init(
                 host: host, port: port, caFile: ca, certificateFile: cert, keyFile: key,
-                connectTimeout: .milliseconds(Int64(timeout * 1000)), eventLoop: eventLoop))
+                connectTimeout: .milliseconds(Int64(timeout * 1000)), eventLoop: eventLoop, otherNodes: others))
         } catch {
             // ConsentClient reports unreadable TLS files as INVALID_ARGUMENT.
             if error.code == .invalidArgument { throw .local("\(error.message) (ca \(ca), cert \(cert), key \(key))") }

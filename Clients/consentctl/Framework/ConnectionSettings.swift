@@ -42,7 +42,7 @@ public struct ConnectionSettings: Sendable {
 
     /// The keys settable in a profile, flags of the same names, and env variables.
     public static let keys: [(key: String, env: String, help: String)] = [
-        ("server", "CONSENT_SERVER", "HOST:PORT of consentd (default 127.0.0.1:7443)"),
+        ("server", "CONSENT_SERVER", "HOST:PORT of consentd (default 127.0.0.1:7443); several, separated by commas, for nodes sharing one database: the active one is found"),
         ("ca", "CONSENT_CA", "CA certificate that signed the server's certificate (PEM)"),
         ("cert", "CONSENT_CERT", "client certificate (PEM)"),
         ("key", "CONSENT_KEY", "client private key (PEM)"),
@@ -61,7 +61,7 @@ public struct ConnectionSettings: Sendable {
     public static var optionSpecs: [OptionSpec] {
         keys.map { entry in
             let valueName = switch entry.key {
-            case "server": "HOST:PORT"
+            case "server": "HOST:PORT[,HOST:PORT…]"
             case "ca", "cert", "key": "FILE"
             case "timeout": "SECONDS"
             case "user-id": "NATIONAL_ID"

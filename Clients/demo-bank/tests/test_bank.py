@@ -80,6 +80,27 @@ def test_pages_carry_the_security_headers_and_a_safe_session_cookie(browser):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def contrast(first, second):
+    """WCAG 2.1's contrast ratio of two #rrggbb colours."""
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_the_focus_ring_has_3_to_1_contrast_on_the_page_and_on_the_header(browser):
+    # WCAG 2.1 1.4.11: the outline against the white page, the ring around it
+    # against the dark header (where the header's link takes focus).
+    css = browser.client.get("/static/bank.css").get_data(as_text=True)
+    rule = re.search(r"(?m)^:focus-visible \{([^}]*)\}", css).group(1)
+    outline = re.search(r"outline: 3px solid (#[0-9a-fA-F]{6})", rule).group(1)
+    ring = re.search(r"box-shadow: 0 0 0 6px (#[0-9a-fA-F]{6})", rule).group(1)
+    header = re.search(r"(?m)^header \{[^}]*background: (#[0-9a-fA-F]{6})", css).group(1)
+    assert contrast(outline, "#ffffff") >= 3 and contrast(ring, header) >= 3
+
+
 # -- starting an application ------------------------------------------------
 
 def test_the_api_flow_registers_the_request_and_sends_the_browser_to_the_portal(browser, parties):
@@ -178,6 +199,26 @@ def test_a_post_without_the_csrf_token_is_refused(browser, parties):
     browser.page = other.page
     response = browser.post("/apply", {"product": "insurance", "lang": "nb-NO", "purpose": "x", "flow": "api"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("method, path, data, status, title, reason", [
+    ("post", "/apply", {"product": "insurance", "lang": "nb-NO", "flow": "api", "purpose": "x" * 600_000}, 413,
+     "Det du sendte, var for stort", "request_too_large"),
+    ("get", "/no/such/page", None, 404, "Fant ikke siden", "page_not_found"),
+    ("get", "/apply", None, 405, "Fant ikke siden", "method_not_allowed"),
+])
+def test_refusals_by_the_framework_are_the_banks_own_pages(browser, method, path, data, status, title, reason):
+    # Werkzeug refuses a form field over 500 kB (an enormous purpose) before
+    # the bank sees it; its stock pages are English.
+    if method == "post":
+        browser.get("/")
+        response = browser.post(path, data)
+    else:
+        response = browser.get(path)
+    assert response.status_code == status
+    assert '<html lang="nb">' in browser.page and "<title>%s – BANKEN AS</title>" % title in browser.page
+    assert reason_shown(browser.page) == reason
+    assert "Request Entity Too Large" not in browser.page and "Not Found" not in browser.page
 
 
 # -- the answer ---------------------------------------------------------------
@@ -316,6 +357,46 @@ def test_reloading_the_answer_does_not_spend_anything_again(browser, person):
     assert response.status_code == 200 and "allerede behandlet" in browser.page
     assert element(browser.page, "bank-error") is None
     assert person.log_titles(request_id) == ["Samtykke gitt", "Samtykke benyttet"]
+
+
+@pytest.mark.parametrize("flow", ["api", "altinn2"])
+def test_an_answer_given_twice_still_gets_the_data(browser, person, parties, flow):
+    # A double click on accept, or accept again after the portal timed out:
+    # the hub's second redirect carries no code (already_answered), and the
+    # browser follows that one.
+    response = browser.apply(flow=flow)
+    if flow == "api":
+        request_id = request_id_of(response)
+    else:
+        query = urllib.parse.urlsplit(location(response)).query
+        request_id = ConsentClient(parties["consumer"]).create_request_from_query(query=query).request.id
+    first = person.accept(request_id)
+    second = person.accept(request_id)
+    assert "AuthorizationCode=" in first and "Status=OK" in second and "AuthorizationCode" not in second
+    response = browser.get(second)
+    assert response.status_code == 200, browser.page
+    assert element(browser.page, "bank-error") is None
+    assert request_id in element(browser.page, "token-claims")
+    assert "Uføretrygd" in element(browser.page, "datasource-data")
+    assert "Svaret kom uten svarkode fordi du hadde svart før" in browser.page
+    # Should the browser follow the first redirect too, it is a reload, not an unknown application.
+    response = browser.get(first)
+    assert response.status_code == 200 and "allerede behandlet" in browser.page
+    assert person.log_titles(request_id) == ["Samtykke gitt", "Samtykke benyttet"]
+
+
+def test_an_answer_without_a_code_is_taken_only_for_this_browsers_accepted_application(app, browser, person):
+    # Another browser's application: refused before any hub call, as with a code.
+    other = Browser(app)
+    request_id = request_id_of(other.apply())
+    person.accept(request_id)
+    response = browser.get("/callback?RequestId=%s&Status=OK" % request_id)
+    assert response.status_code == 400 and reason_shown(browser.page) == "application_unknown"
+    # This browser's, not answered yet: the hub will not issue a token.
+    request_id = request_id_of(browser.apply())
+    response = browser.get("/callback?RequestId=%s&Status=OK" % request_id)
+    assert response.status_code == 200 and reason_shown(browser.page) == "consent_not_given"
+    assert element(browser.page, "token-claims") is None
 
 
 def test_everything_shown_from_outside_is_escaped(browser, person):

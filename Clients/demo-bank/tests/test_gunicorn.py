@@ -2,13 +2,16 @@
 from BANK_* variables, its access log free of the one-time codes."""
 
 import http.client
+import json
 import ssl
+import subprocess
+import sys
 import urllib.parse
 import uuid
 
 import pytest
 
-from conftest import PORTAL_URL, PUBLIC_URL, Gunicorn
+from conftest import PORTAL_URL, PUBLIC_URL, USER, Gunicorn, bank_config
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +50,31 @@ def test_the_access_log_has_no_codes(bank, certs):
     assert status == 400
     log = bank.access_log_with('"GET /callback HTTP/1.1" 400')
     assert "SECRETCODE" not in log and "RequestId" not in log
+
+
+def test_a_national_id_in_a_path_is_masked_in_the_access_log(bank, certs):
+    status, _, _ = _get(bank, certs, "/" + USER)
+    assert status == 404
+    log = bank.access_log_with('"GET /*********** HTTP/1.1" 404')
+    assert USER not in log
+
+
+def test_the_banks_own_log_handler_masks_national_ids(hub, certs):
+    # Flask's handler writes the app's log to gunicorn's error stream without
+    # passing gunicorn's logger. Run outside pytest, whose handlers would keep
+    # Flask from adding its own, as under gunicorn.
+    script = """
+import io, json, sys
+import demo_bank
+app = demo_bank.create_app(json.loads(sys.argv[1]))
+errors = io.StringIO()
+with app.test_request_context("/", environ_overrides={"wsgi.errors": errors}):
+    app.logger.warning("consent hub unavailable: %s", sys.argv[2])
+print(errors.getvalue())
+"""
+    config = dict(bank_config(hub, certs, "https://localhost:1"), TESTING=False)
+    result = subprocess.run([sys.executable, "-c", script, json.dumps(config), USER],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "consent hub unavailable: ***********" in result.stdout
+    assert USER not in result.stdout + result.stderr

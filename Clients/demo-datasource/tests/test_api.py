@@ -285,6 +285,27 @@ def test_the_page_describes_the_api(app):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def contrast(first, second):
+    """WCAG 2.1's contrast ratio of two #rrggbb colours."""
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_the_focus_ring_has_3_to_1_contrast_on_the_page_and_on_the_header(app):
+    # WCAG 2.1 1.4.11: the outline against the white page, the ring around it
+    # against the dark header (the skip link shows at the top of the page).
+    css = app.test_client().get("/static/datasource.css").get_data(as_text=True)
+    rule = re.search(r"(?m)^:focus-visible \{([^}]*)\}", css).group(1)
+    outline = re.search(r"outline: 3px solid (#[0-9a-fA-F]{6})", rule).group(1)
+    ring = re.search(r"box-shadow: 0 0 0 6px (#[0-9a-fA-F]{6})", rule).group(1)
+    header = re.search(r"(?m)^header \{[^}]*background: (#[0-9a-fA-F]{6})", css).group(1)
+    assert contrast(outline, "#ffffff") >= 3 and contrast(ring, header) >= 3
+
+
 def test_an_unknown_path_is_a_json_404(bank_caller):
     response = bank_caller.get("/nav/api/v2/whatever")
     refused(response, 404, "not_found")

@@ -2,13 +2,15 @@
 client certificates asked for, a bank calling with its own certificate."""
 
 import http.client
+import json
 import ssl
 import subprocess
+import sys
 import urllib.parse
 
 import pytest
 
-from conftest import Gunicorn
+from conftest import Gunicorn, app_config
 
 PERIOD = {"fraOgMed": "01.01.2024", "tilOgMed": "31.12.2024"}
 
@@ -77,3 +79,30 @@ def test_each_answer_is_a_line_in_the_error_log(server, certs, consents):
     grant = consents.nav()
     _get(server, certs, "/nav/api/v1/disability-benefits?" + urllib.parse.urlencode(PERIOD), grant.token, certs / "consumer")
     server.error_log_with("served 5252_1 to 910203045: consent %s, person " % grant.consent_id)
+
+
+def test_a_national_id_in_a_path_is_masked_in_the_access_log(server, certs):
+    status, _ = _get(server, certs, "/nav/api/v1/15038512363", client_cert=certs / "consumer")
+    assert status == 404
+    log = server.access_log_with('"GET /nav/api/v1/*********** HTTP/1.1" 404')
+    assert "15038512363" not in log
+
+
+def test_the_data_sources_own_log_handler_masks_national_ids(hub, certs):
+    # Flask's handler writes the app's log to gunicorn's error stream without
+    # passing gunicorn's logger. Run outside pytest, whose handlers would keep
+    # Flask from adding its own, as under gunicorn.
+    script = """
+import io, json, sys
+import demo_datasource
+app = demo_datasource.create_app(json.loads(sys.argv[1]))
+errors = io.StringIO()
+with app.test_request_context("/", environ_overrides={"wsgi.errors": errors}):
+    app.logger.warning("consent hub unavailable: %s", sys.argv[2])
+print(errors.getvalue())
+"""
+    result = subprocess.run([sys.executable, "-c", script, json.dumps(app_config(hub, certs)), "15038512363"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "consent hub unavailable: ***********" in result.stdout
+    assert "15038512363" not in result.stdout + result.stderr

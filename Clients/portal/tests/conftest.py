@@ -4,9 +4,10 @@ build --show-bin-path`; never built here), the consumer (BANKEN AS) creates
 requests through `consenthub`, and the person drives the portal through
 Flask's test client over https.
 
-Every test is also an audit (fixture `audit`): no national id of a test
-person in a Location header, a link, a form action or a page title the
-portal sent, nor in the portal's log output.
+Every test is also an audit (fixture `audit`): no eleven-digit number
+(whatever it is: a test person's id, or one a hostile query carried) in a
+Location header, a link, a form action or a page title the portal sent, nor
+in the portal's log output.
 """
 
 import logging
@@ -37,9 +38,6 @@ INGRID = persons.PERSONS[1]
 OLA = persons.PERSONS[2]  # level 3
 ORG = persons.FJELLHEIM_REGNSKAP.number
 
-# Every national id a test used: none may leak (see `audit`).
-USED_IDS = {p.pid for p in persons.PERSONS}
-
 
 def now_ms():
     return int(time.time() * 1000)
@@ -58,7 +56,6 @@ def new_person_id():
         nine = "%02d%02d%02d%03d" % (random.randint(1, 28), random.randint(81, 92), random.randint(0, 99), random.randint(0, 499))
         for tail in ("%02d" % n for n in range(100)):
             if persons.national_id_problem(nine + tail) is None:
-                USED_IDS.add(nine + tail)
                 return nine + tail
 
 
@@ -323,8 +320,19 @@ _URL_ATTRIBUTES = re.compile(r'\b(?:href|action|src|formaction)="([^"]*)"')
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
 
+# Any eleven-digit number, not only the ids the tests used: a hostile query
+# or a hub message may carry one nobody listed. Request ids (UUIDs) are left
+# out first: one in 250 has eleven digits in a row in its last group.
+ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def has_national_id(text):
+    return ELEVEN_DIGITS.search(UUID.sub("<uuid>", text)) is not None
+
+
 def leaks(responses, log_text):
-    """Where a national id of a test person showed up that it must not."""
+    """Where a national id showed up that it must not."""
     found = []
     for response in responses:
         places = [("Location", response.headers.get("Location", ""))]
@@ -333,12 +341,9 @@ def leaks(responses, log_text):
             places += [("link", url) for url in _URL_ATTRIBUTES.findall(html)]
             places += [("title", title) for title in _TITLE.findall(html)]
         for where, text in places:
-            for pid in USED_IDS:
-                if pid in text:
-                    found.append("%s of %s: %s" % (where, response.request.path, text))
-    for pid in USED_IDS:
-        if pid in log_text:
-            found.append("log output: %s" % pid)
+            if has_national_id(text):
+                found.append("%s of %s: %s" % (where, response.request.path, text))
+    found += ["log output: %s" % line for line in log_text.splitlines() if has_national_id(line)]
     return found
 
 

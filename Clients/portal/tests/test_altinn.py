@@ -96,11 +96,28 @@ def test_english_language_code(logged_in):
     assert '<html lang="en">' in html and "Consent to the use of your data" in html
 
 
-def test_a_user_token_for_someone_else_shows_the_wrong_person_page(logged_in):
+def test_a_user_token_for_someone_else_shows_the_wrong_person_page(logged_in, bank):
+    # Through the portal a link can only ask the person logged in: the hub
+    # refuses to create it, and the portal offers to log in as someone else.
     token = hashlib.sha256(INGRID.pid.encode()).hexdigest()
+    before = len(bank.client.list_events(after=0).events)
     response = logged_in.get(altinn_url(OfferedBy=None, UserToken=token))
-    html = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403 and "Location" not in response.headers
     assert "user_token_mismatch" in html and 'name="switch"' in html
+    assert len(bank.client.list_events(after=0).events) == before  # nothing was created
+
+
+def test_a_link_for_someone_else_is_kept_for_the_right_person(logged_in):
+    token = hashlib.sha256(INGRID.pid.encode()).hexdigest()
+    assert logged_in.get(altinn_url(OfferedBy=None, UserToken=token)).status_code == 403
+    # Log in as someone else: Ingrid, whom the link is for, lands on her consent page.
+    switched = logged_in.submit("/login/switch", {"switch": "yes"})
+    assert switched.status_code == 303
+    login = logged_in.login(INGRID.pid, INGRID.level)
+    assert login.headers["Location"].endswith("/ui/AccessConsent/request")
+    created = logged_in.get(login.headers["Location"])
+    assert created.status_code == 303 and "/consent/" in created.headers["Location"]
 
 
 @pytest.mark.parametrize("overrides, status, reason, sentence", [
@@ -124,6 +141,23 @@ def test_a_query_that_breaks_a_rule_is_shown_and_redirects_nowhere(logged_in, ov
     assert "Location" not in response.headers
     assert reason in html and sentence in html
     assert "evil.example" not in html
+
+
+@pytest.mark.parametrize("overrides", [
+    {"Resources": HAKON.pid},
+    {"RedirectUrl": "https://%s.evil.example/" % HAKON.pid},
+    {"CoveredBy": HAKON.pid},
+    {"5252_1_fraOgMed": HAKON.pid},
+])
+def test_a_hostile_query_carrying_a_national_id_leaves_it_in_no_log_or_page(logged_in, caplog, overrides):
+    # The hub's refusal may quote what the query said; the portal logs the
+    # status and the reason only (and the audit looks for any eleven digits).
+    response = logged_in.get(altinn_url(**overrides))
+    html = response.get_data(as_text=True)
+    assert 400 <= response.status_code < 500 and "Location" not in response.headers
+    assert HAKON.pid not in html and "evil.example" not in html
+    assert "CreateRequestFromQuery refused: " in caplog.text
+    assert HAKON.pid not in caplog.text
 
 
 def test_an_empty_query_is_refused(logged_in):
@@ -161,7 +195,10 @@ def test_the_portal_passes_the_raw_query_with_a_keyed_idempotency_key(make_app):
     (pid, query, key), again = recording.calls
     assert pid == HAKON.pid
     assert query == url.split("?", 1)[1], "the query exactly as the browser sent it"
-    assert key == hmac.new(b"portal-test-secret", (HAKON.pid + query).encode(), "sha256").hexdigest()
+    # keyed with a key derived from the session-signing secret, never the secret itself
+    derived = hmac.new(b"portal-test-secret", b"altinn2-idempotency", "sha256").digest()
+    assert key == hmac.new(derived, (HAKON.pid + query).encode(), "sha256").hexdigest()
+    assert key != hmac.new(b"portal-test-secret", (HAKON.pid + query).encode(), "sha256").hexdigest()
     assert len(key) == 64 and again == recording.calls[0], "a reload asks for the same request"
 
     client.login(INGRID.pid)

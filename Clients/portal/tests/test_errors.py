@@ -3,10 +3,14 @@ and the reason code for support. Table-driven through a fake hub for
 refusals that are hard to provoke; the hub being down, restarting and
 stalling with a real consentd."""
 
+import re
+import socket
+import threading
+
 import pytest
 from markupsafe import escape
 
-from conftest import HAKON, Consentd, free_port, unique_purpose
+from conftest import HAKON, INGRID, REPO, Consentd, free_port, unique_purpose
 from consenthub import StatusCode
 from consent_portal import errors
 from consent_portal.hub import HubError
@@ -51,7 +55,8 @@ TABLE = [
     (StatusCode.PERMISSION_DENIED, "consumer_not_authorised", 403, "consumer_not_authorised"),
     (StatusCode.PERMISSION_DENIED, "redirect_host_not_registered", 403, "bad_redirect"),
     (StatusCode.INVALID_ARGUMENT, "redirect_not_https", 400, "bad_redirect"),
-    (StatusCode.INVALID_ARGUMENT, "covered_by_missing", 400, "bad_link"),
+    (StatusCode.INVALID_ARGUMENT, "query_parameter_missing", 400, "bad_link"),
+    (StatusCode.OUT_OF_RANGE, "too_many_resources", 400, "bad_link"),
     (StatusCode.INVALID_ARGUMENT, "query_parameter_unknown", 400, "bad_link"),
     (StatusCode.INVALID_ARGUMENT, "metadata_missing", 400, "bad_link"),
     (StatusCode.OUT_OF_RANGE, "valid_to_in_past", 400, "bad_link"),
@@ -61,15 +66,28 @@ TABLE = [
     (StatusCode.UNAVAILABLE, "hub_unavailable", 503, "hub_unavailable"),
     (StatusCode.UNAVAILABLE, "server_shutting_down", 503, "hub_unavailable"),
     (StatusCode.DEADLINE_EXCEEDED, "hub_timeout", 504, "hub_timeout"),
-    (StatusCode.RESOURCE_EXHAUSTED, "too_many_calls", 429, "busy"),
     (StatusCode.INTERNAL, "", 502, "portal_fault"),
     (StatusCode.UNIMPLEMENTED, "", 502, "portal_fault"),
-    # a reason the portal does not know falls back to its status
+    # the transport's limit of calls at once on a connection says no reason
+    (StatusCode.RESOURCE_EXHAUSTED, "", 429, "busy"),
+]
+UNLISTED = [
+    # A reason the portal does not list falls back to its status: a new one,
+    # or the limits of the hub's transport (calls at once, a call rate, a
+    # consumer's open requests) as RESOURCE_EXHAUSTED, "try again later"
+    # whatever the reason, even one listed for another status.
     (StatusCode.NOT_FOUND, "something_new", 404, "not_found"),
     (StatusCode.PERMISSION_DENIED, "something_new", 403, "not_allowed"),
     (StatusCode.INVALID_ARGUMENT, "something_new", 400, "invalid"),
     (StatusCode.FAILED_PRECONDITION, "something_new", 409, "wrong_state"),
+    (StatusCode.RESOURCE_EXHAUSTED, "open_requests_quota", 429, "busy"),
+    (StatusCode.RESOURCE_EXHAUSTED, "call_rate", 429, "busy"),
+    (StatusCode.RESOURCE_EXHAUSTED, "concurrent_calls", 429, "busy"),
+    (StatusCode.RESOURCE_EXHAUSTED, "too_many_resources", 429, "busy"),
 ]
+TABLE += UNLISTED
+# The portal's own reasons, for a hub it did not reach or that did not answer.
+PORTALS_OWN = {"hub_unavailable", "hub_timeout"}
 
 
 def sentence(app, key, language="nb-NO"):
@@ -104,6 +122,24 @@ def test_the_table_covers_every_reason_the_portal_maps():
                                                      if r not in errors._BAD_LINK and r not in errors._BAD_REDIRECT}
     for reason in errors._BAD_LINK + errors._BAD_REDIRECT:
         assert errors.http_status_and_text(StatusCode.INVALID_ARGUMENT, reason)[1] in ("bad_link", "bad_redirect")
+
+
+def reasons_in_the_hubs_sources():
+    """Every snake_case string literal of the hub's Swift sources: the
+    reasons it can send are among them (`reason: "…"`, trailers, ProtoField)."""
+    sources = REPO / "Sources"
+    if not sources.is_dir():
+        pytest.skip("the hub's sources are not beside these tests")
+    literal = re.compile(r'"([a-z][a-z0-9]*(?:_[a-z0-9]+)+)"')
+    return {name for path in sources.rglob("*.swift") for name in literal.findall(path.read_text(errors="replace"))}
+
+
+def test_every_reason_the_portal_maps_is_one_the_hub_sends():
+    sent = reasons_in_the_hubs_sources()
+    mapped = set(errors.REASONS) - PORTALS_OWN
+    assert mapped - sent == set(), "the portal maps reasons the hub never sends"
+    listed = {reason for _, reason, _, _ in TABLE[:len(TABLE) - len(UNLISTED)] if reason} - PORTALS_OWN
+    assert listed - sent == set(), "the table names reasons the hub never sends"
 
 
 def test_the_error_page_speaks_the_chosen_language(fake_app):
@@ -144,6 +180,43 @@ def test_hub_down_is_a_503_page_not_a_traceback(make_app):
     assert client.get("/login").status_code == 200
 
 
+def test_while_the_hub_is_unreachable_pages_do_not_wait_for_each_others_connects(make_app):
+    # A "hub" that takes the TCP connection and never answers the TLS
+    # handshake (as with its packets dropped): each connect stalls until this
+    # test ends it. Once one has failed, a page asked for while the portal is
+    # trying again is a 503 at once, not a wait behind that attempt.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        app = make_app("127.0.0.1:%d" % listener.getsockname()[1], HUB_CONNECT_TIMEOUT=10)
+        first, second = app.test_client(), app.test_client()
+        first.login()
+        second.login(INGRID.pid)
+
+        def in_thread():
+            thread = threading.Thread(target=lambda: setattr(thread, "response", first.get("/profile/consents")))
+            thread.start()
+            return thread
+
+        failing = in_thread()
+        listener.accept()[0].close()
+        failing.join()
+        assert failing.response.status_code == 503
+
+        trying_again = in_thread()
+        stalled, _ = listener.accept()
+        try:
+            response = second.get("/profile/consents")
+        finally:
+            stalled.close()
+        trying_again.join()
+        assert response.status_code == 503 and "hub_unavailable" in response.get_data(as_text=True)
+        assert trying_again.response.status_code == 503
+        listener.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # the second page made no connect of its own
+
+
 def test_the_portal_reconnects_when_the_hub_is_back(make_app, binaries, certs, tmp_path):
     first = Consentd(binaries / "consentd", certs, tmp_path / "data")
     try:
@@ -178,6 +251,21 @@ def test_a_hub_that_does_not_answer_in_time_is_a_504_page(make_app, binaries, ce
         assert client.get("/profile/consents").status_code == 200, "the connection is still good"
     finally:
         assert server.stop() == 0
+
+
+@pytest.mark.parametrize("language, title", [("nb-NO", "Det du sendte, var for stort"),
+                                              ("en", "What you sent was too large")])
+def test_an_oversized_form_is_the_portals_own_413_page(logged_in, language, title):
+    # Werkzeug refuses a form field over 500 kB; the page is the portal's,
+    # in the person's language, not the framework's English one.
+    token = logged_in.csrf_token("/profile/consents?lang=" + language)
+    response = logged_in.post("/consent/%s" % UUID, data={"csrf_token": token, "decision": "accept",
+                                                         "filler": "x" * 600_000})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert '<html lang="%s">' % language in html and "<title>%s" % title in html
+    assert '<code id="reason-code">request_too_large</code>' in html
+    assert "Request Entity Too Large" not in html
 
 
 def test_an_unknown_page_is_a_404_page(client):

@@ -96,6 +96,9 @@ def test_served_over_https_with_path_only_access_log(served):
                                     "RedirectUrl": "https://banken.example/samtykke/svar"})
     status, headers, _ = get(served, "/ui/AccessConsent/request?" + query)
     assert status == 303 and headers["Location"] == "/login"
+    # Someone opens a consent page at a national id: the path is logged, masked.
+    status, headers, _ = get(served, "/consent/" + HAKON.pid)
+    assert status == 303 and headers["Location"] == "/login"
 
     # A request line gunicorn refuses: its error log quotes it, masked.
     raw = socket.create_connection(("127.0.0.1", served["port"]), timeout=30)
@@ -107,6 +110,7 @@ def test_served_over_https_with_path_only_access_log(served):
     log = served["log"]()
     assert '"GET /ui/AccessConsent/request HTTP/1.1" 303' in log
     assert '"GET /login HTTP/1.1" 200' in log
+    assert '"GET /consent/*********** HTTP/1.1" 303' in log
     assert "Invalid request" in log and "OfferedBy=***********" in log, "the refused line, masked"
     assert HAKON.pid not in log
     assert "CoveredBy" not in log and "RedirectUrl" not in log
@@ -126,6 +130,33 @@ def test_the_portals_own_log_reaches_gunicorns_error_log_without_the_person(serv
     assert "development login at level 4" in log
     assert "GetRequest: cannot connect to the hub: UNAVAILABLE" in log
     assert HAKON.pid not in log
+
+
+def test_the_portals_own_log_handler_masks_national_ids(certs):
+    # Flask's handler writes the app's log to gunicorn's error stream without
+    # passing gunicorn's logger. Run outside pytest, whose handlers would keep
+    # Flask from adding its own, as under gunicorn.
+    script = """
+import io, logging, sys
+import consent_portal
+app = consent_portal.create_app({"SECRET_KEY": "x", "HUB_ADDRESS": "127.0.0.1:1", "HUB_CA": sys.argv[1],
+                                 "HUB_CERT": sys.argv[2], "HUB_KEY": sys.argv[3]})
+errors = io.StringIO()
+with app.test_request_context("/", environ_overrides={"wsgi.errors": errors}):
+    logging.getLogger("consent_portal.hub").warning("a message quoting '%s'", sys.argv[4])
+    try:
+        raise ValueError("no such request: " + sys.argv[4])
+    except ValueError:
+        app.logger.exception("Exception on /consent/%s [GET]", sys.argv[4])
+print(errors.getvalue())
+"""
+    result = subprocess.run([sys.executable, "-c", script, str(certs / "ca.pem"), str(certs / "portal.pem"),
+                             str(certs / "portal.key"), HAKON.pid], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "a message quoting '***********'" in result.stdout
+    assert "Exception on /consent/*********** [GET]" in result.stdout
+    assert "ValueError: no such request: ***********" in result.stdout
+    assert HAKON.pid not in result.stdout + result.stderr
 
 
 def test_the_portal_refuses_to_start_without_its_settings(certs):

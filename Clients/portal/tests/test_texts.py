@@ -49,12 +49,12 @@ def test_every_key_in_use_exists(modules):
         | {"level_%d_label" % level for level in persons.LEVELS}
         | {"flash_logged_out", "flash_withdrawn"}
         | {"error_title_%d" % status for status, _ in list(errors.BY_STATUS.values()) + [errors.FALLBACK]}
-        | {"error_title_400", "error_title_404", "error_title_405", "error_title_500"}
+        | {"error_title_400", "error_title_404", "error_title_405", "error_title_413", "error_title_500"}
     )
     assert used_keys("T") - set(texts.T) == set()
     assert dynamic_t - set(texts.T) == set()
     dynamic_e = ({text for _, text in errors.BY_STATUS.values()} | {errors.FALLBACK[1]}
                  | {text for text, _ in errors.REASONS.values()}
-                 | {"csrf", "invalid_form", "page_not_found", "portal_fault", "consent_unknown"})
+                 | {"csrf", "invalid_form", "page_not_found", "too_large", "portal_fault", "consent_unknown"})
     assert used_keys("E") - set(texts.E) == set()
     assert dynamic_e - set(texts.E) == set()

@@ -8,9 +8,13 @@ The binaries come from $CONSENTHUB_BIN, or else from `swift build
 import json
 import os
 import pathlib
+import pwd
 import select
+import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -92,6 +96,13 @@ class Consentd:
     def resume(self):
         self.process.send_signal(signal.SIGCONT)
 
+    def kill(self):
+        """SIGKILL, as a crash would."""
+        self.process.kill()
+        self.process.wait()
+        self.process.stdout.close()
+        self.log.close()
+
     def stop(self, timeout=30):
         """SIGTERM (graceful drain); returns consentd's exit status."""
         if self.process.poll() is None:
@@ -100,8 +111,10 @@ class Consentd:
         try:
             return self.process.wait(timeout)
         finally:
-            self.process.stdout.close()
-            self.log.close()
+            if not self.process.stdout.closed:
+                self.process.stdout.close()
+            if not self.log.closed:
+                self.log.close()
 
 
 @pytest.fixture(scope="session")
@@ -209,3 +222,75 @@ def nav(connect_as):
 def skatt(connect_as):
     """Skatteetaten (role datasource), owner of the one-time resources 4629_2 and 4630_1."""
     return connect_as("datasource-skatt")
+
+
+class Postgres:
+    """A throwaway PostgreSQL server (the same recipe as the Swift tests'
+    TestPostgres): initdb into a temporary directory, run as the `postgres`
+    system user when the tests run as root, on a free port on 127.0.0.1."""
+
+    SUPERUSER = "consenthub_admin"
+    NODE_ROLE = "consentd"
+
+    def __init__(self):
+        self.bindir = self._bindir()
+        self.run_as = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        self.directory = tempfile.mkdtemp(prefix="consenthub-pg-py-")
+        if os.getuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.directory, user.pw_uid, user.pw_gid)
+        os.chmod(self.directory, 0o700)
+        self._program("initdb", "-D", self.directory + "/data", "-U", self.SUPERUSER, "--auth=trust", "--no-sync",
+                      "-E", "UTF8", "--locale=C")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._program("pg_ctl", "-D", self.directory + "/data", "-l", self.directory + "/server.log", "-w", "-t", "60",
+                      "-o", "-p %d -k %s -c listen_addresses=127.0.0.1" % (self.port, self.directory), "start")
+        self.psql("CREATE ROLE %s LOGIN" % self.NODE_ROLE)
+        self.databases = 0
+
+    @staticmethod
+    def _bindir():
+        given = os.environ.get("CONSENTHUB_PG_BIN")
+        if given:
+            return given
+        try:
+            bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
+            if os.path.exists(os.path.join(bindir, "initdb")):
+                return bindir
+        except (OSError, subprocess.SubprocessError):
+            pass
+        for version in sorted((int(v) for v in os.listdir("/usr/lib/postgresql") if v.isdigit()), reverse=True):
+            bindir = "/usr/lib/postgresql/%d/bin" % version
+            if os.path.exists(os.path.join(bindir, "initdb")):
+                return bindir
+        pytest.fail("PostgreSQL's server programs are not installed (make test installs Debian's postgresql)")
+
+    def _program(self, name, *args):
+        subprocess.run(self.run_as + [os.path.join(self.bindir, name), *args], check=True, capture_output=True, cwd="/")
+
+    def psql(self, sql, database="postgres"):
+        out = subprocess.run([os.path.join(self.bindir, "psql"), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1",
+                              "-h", "127.0.0.1", "-p", str(self.port), "-U", self.SUPERUSER, "-d", database],
+                             input=sql, capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+
+    def create_database(self):
+        """A fresh database owned by the node role; returns its connection string."""
+        self.databases += 1
+        name = "consent_py_%d_%d" % (os.getpid(), self.databases)
+        self.psql("CREATE DATABASE %s OWNER %s" % (name, self.NODE_ROLE))
+        return "host=127.0.0.1 port=%d dbname=%s user=%s" % (self.port, name, self.NODE_ROLE)
+
+    def stop(self):
+        subprocess.run(self.run_as + [os.path.join(self.bindir, "pg_ctl"), "-D", self.directory + "/data", "stop",
+                                      "-m", "immediate", "-w"], capture_output=True, cwd="/")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = Postgres()
+    yield server
+    server.stop()

@@ -108,6 +108,12 @@ def test_sigterm_with_calls_in_flight_completes_or_fails_unavailable(private_hub
         except RpcError as error:
             outcomes.add(error.code.name)
     assert outcomes <= {"OK", "UNAVAILABLE"}, outcomes
+    # consentd's signal thread starts the drain on its own time: the paused
+    # calls may all be answered before its GoAway is sent. Wait for it.
+    give_up = time.monotonic() + 20
+    while not (connection.going_away or connection.closed):
+        assert time.monotonic() < give_up, "no GoAway 20 s after SIGTERM"
+        time.sleep(0.01)
     with pytest.raises(RpcError) as info:
         health.check()  # after GoAway: refused at once, or the connection is gone
     assert info.value.code == StatusCode.UNAVAILABLE

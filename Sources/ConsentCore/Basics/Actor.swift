@@ -16,10 +16,11 @@ public enum Actor: Hashable, Sendable, CustomStringConvertible {
     case admin(OrganisationNumber)
     /// The citizen portal as an organisation, submitting an Altinn-2 query for
     /// the consumer the query names in `CoveredBy` (seed 003's redirect flow:
-    /// the consumer sends the user's browser to the portal with the query).
-    /// The request is the consumer's, decided under exactly the consumer's
-    /// rules; the event records that the portal submitted it. Never an end user.
-    case portal(OrganisationNumber)
+    /// the consumer sends the user's browser to the portal with the query),
+    /// while `user` is logged in. The request is the consumer's, decided under
+    /// exactly the consumer's rules, and it can only ask `user` (or an
+    /// organisation they may sign for); the event records the portal and the user.
+    case portal(OrganisationNumber, user: EndUser)
     /// A system vendor (systemleverandør) acting for a consumer that has
     /// registered it (`authoriseVendor`): `vendor` is the organisation of the
     /// certificate, `consumer` the one it names in the call. Like the portal,
@@ -46,7 +47,7 @@ public enum Actor: Hashable, Sendable, CustomStringConvertible {
     /// The organisation number of an organisation actor, `nil` for end users and the system.
     public var organisation: OrganisationNumber? {
         switch self {
-        case .consumer(let org), .dataSource(let org), .admin(let org), .portal(let org), .vendor(let org, _): return org
+        case .consumer(let org), .dataSource(let org), .admin(let org), .portal(let org, _), .vendor(let org, _): return org
         case .endUser, .system: return nil
         }
     }
@@ -55,6 +56,7 @@ public enum Actor: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .endUser(let user): return "endUser(\(user.nationalId), \(user.assuranceLevel))"
+        case .portal(let org, let user): return "portal(\(org), for endUser(\(user.nationalId)))"
         case .system: return "system"
         case .vendor(let vendor, let consumer): return "vendor(\(vendor) for \(consumer))"
         default: return "\(role)(\(organisation!))"

@@ -15,6 +15,13 @@ extension DomainError {
                     message: "The idempotency key '\(key)' was already used for a request with different content. Use a new key for a new request; resend the same content to get the earlier request back.")
     }
 
+    static func openRequestsQuota(_ open: Int, consumer: OrganisationNumber, retryAfter: Duration) -> DomainError {
+        let milliseconds = Int(retryAfter.components.seconds) * 1000 + Int(retryAfter.components.attoseconds / 1_000_000_000_000_000)
+        return DomainError(.resourceExhausted, reason: "open_requests_quota",
+                           message: "Organisation \(consumer) has \(open) requests waiting for an answer, its quota of open requests. Each place frees up when the user answers or when the request's answer-by passes; try again later.",
+                           retryAfterMilliseconds: milliseconds)
+    }
+
     static func resourcesMissing() -> DomainError {
         DomainError(.invalidArgument, reason: "resources_missing",
                     message: "The request names no resource; give at least one (Altinn 2: Resources=5252_1).")

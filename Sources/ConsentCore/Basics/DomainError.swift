@@ -33,13 +33,16 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
     public let reason: String
     /// A clear English sentence saying what was wrong and, where useful, what to do.
     public let message: String
+    /// For a quota (`resourceExhausted`): how long to wait before trying again.
+    public let retryAfterMilliseconds: Int?
 
     /// Creates an error. Prefer the named constructors (`DomainError.redirectNotHTTPS(…)`),
     /// which keep reasons and messages consistent.
-    public init(_ code: Code, reason: String, message: String) {
+    public init(_ code: Code, reason: String, message: String, retryAfterMilliseconds: Int? = nil) {
         self.code = code
         self.reason = reason
         self.message = message
+        self.retryAfterMilliseconds = retryAfterMilliseconds
     }
 
     public var description: String {

@@ -283,6 +283,7 @@ extension Tables {
             entries.append(.init(deadline: deadline, slot: slot, kind: kind))
         }
         t.deadlines = DeadlineHeap(entries: entries)
+        t.openRequestsByConsumer = t.countOpenRequests()
         if version == 1 {
             // Statistics came with version 2: count them from the logged events,
             // exactly as applying them would have.

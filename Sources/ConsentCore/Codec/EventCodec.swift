@@ -176,20 +176,27 @@ public enum EventCodec {
     static func encode(_ actor: Actor, into w: inout ByteWriter) {
         w.u8(ActorRole(actor).rawValue)
         switch actor {
-        case .consumer(let org), .dataSource(let org), .admin(let org), .portal(let org):
+        case .consumer(let org), .dataSource(let org), .admin(let org):
             w.varint(UInt64(org.value))
+        case .portal(let org, let user):
+            w.varint(UInt64(org.value))
+            encode(user, into: &w)
         case .vendor(let vendor, let consumer):
             w.varint(UInt64(vendor.value))
             w.varint(UInt64(consumer.value))
         case .endUser(let user):
-            w.varint(user.nationalId.value)
-            w.u8(user.assuranceLevel.value)
-            w.varint(UInt64(user.maySignFor.count))
-            for org in user.maySignFor { w.varint(UInt64(org.value)) }
-            w.optionalString(user.name)
+            encode(user, into: &w)
         case .system:
             break
         }
+    }
+
+    static func encode(_ user: EndUser, into w: inout ByteWriter) {
+        w.varint(user.nationalId.value)
+        w.u8(user.assuranceLevel.value)
+        w.varint(UInt64(user.maySignFor.count))
+        for org in user.maySignFor { w.varint(UInt64(org.value)) }
+        w.optionalString(user.name)
     }
 
     static func decodeActor(_ r: inout ByteReader) throws(CodecError) -> Actor {
@@ -198,22 +205,25 @@ public enum EventCodec {
         case .consumer: return .consumer(try r.organisation("actor organisation"))
         case .dataSource: return .dataSource(try r.organisation("actor organisation"))
         case .admin: return .admin(try r.organisation("actor organisation"))
-        case .portal: return .portal(try r.organisation("actor organisation"))
+        case .portal: return .portal(try r.organisation("actor organisation"), user: try decodeEndUser(&r))
         case .vendor: return .vendor(try r.organisation("actor organisation"), for: try r.organisation("actor's consumer"))
         case .system: return .system
-        case .endUser:
-            let id = try r.varint("national id")
-            guard id <= 99_999_999_999 else { throw r.fail("national id has more than 11 digits") }
-            let level = try r.u8("assurance level")
-            guard (1...4).contains(level) else { throw r.fail("assurance level \(level) is not 1 to 4") }
-            let n = try r.count("signatory organisation count")
-            var orgs: [OrganisationNumber] = []
-            orgs.reserveCapacity(n)
-            for _ in 0..<n { orgs.append(try r.organisation("signatory organisation")) }
-            let name = try r.optionalString("user name")
-            return .endUser(EndUser(nationalId: NationalIdentityNumber(unchecked: id),
-                                    assuranceLevel: AssuranceLevel(unchecked: level), maySignFor: orgs, name: name))
+        case .endUser: return .endUser(try decodeEndUser(&r))
         }
+    }
+
+    static func decodeEndUser(_ r: inout ByteReader) throws(CodecError) -> EndUser {
+        let id = try r.varint("national id")
+        guard id <= 99_999_999_999 else { throw r.fail("national id has more than 11 digits") }
+        let level = try r.u8("assurance level")
+        guard (1...4).contains(level) else { throw r.fail("assurance level \(level) is not 1 to 4") }
+        let n = try r.count("signatory organisation count")
+        var orgs: [OrganisationNumber] = []
+        orgs.reserveCapacity(n)
+        for _ in 0..<n { orgs.append(try r.organisation("signatory organisation")) }
+        let name = try r.optionalString("user name")
+        return EndUser(nationalId: NationalIdentityNumber(unchecked: id),
+                       assuranceLevel: AssuranceLevel(unchecked: level), maySignFor: orgs, name: name)
     }
 
     static func encode(_ text: LocalizedText, into w: inout ByteWriter) {

@@ -88,5 +88,11 @@ public struct NationalIdentityNumber: Hashable, Sendable, CustomStringConvertibl
     public var description: String { String(digits.prefix(6)) + "*****" }
 
     /// The `UserToken` of seed 004: lowercase hex SHA-256 of the eleven digits.
-    public var userToken: String { hex(SHA256.hash(Array(digits.utf8))) }
+    public var userToken: String { hex(userTokenBytes) }
+
+    /// The `UserToken` as a digest, as requests store it.
+    public var userTokenDigest: SHA256Digest { SHA256Digest(unchecked: userTokenBytes[...]) }
+
+    /// The one place the UserToken is computed.
+    private var userTokenBytes: [UInt8] { SHA256.hash(Array(digits.utf8)) }
 }

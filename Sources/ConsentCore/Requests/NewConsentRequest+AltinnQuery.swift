@@ -127,6 +127,30 @@ extension NewConsentRequest {
         return (coveredBy, request)
     }
 
+    /// The request as the portal may submit it while `user` is logged in: it
+    /// can only ask that person, or an organisation they may sign for.
+    /// Otherwise anyone logged in could put a request, with a purpose of their
+    /// choosing, in another person's list, or create an open request and send
+    /// its link to someone else, leaving the consumer with a consent it never
+    /// asked for. Without `OfferedBy` the request asks the user; a `UserToken`
+    /// must be the user's.
+    /// - Throws: `permissionDenied` `offered_by_mismatch` (another person, or an
+    ///   organisation the user may not sign for); `unauthenticated`
+    ///   `user_token_mismatch` (the token is another person's).
+    func bound(to user: EndUser) throws(DomainError) -> NewConsentRequest {
+        var bound = self
+        if let party = offeredBy {
+            guard user.mayActFor(party) else { throw .offeredByMismatch(party) }
+        } else {
+            bound.offeredBy = .person(user.nationalId)
+        }
+        if let text = userToken, let bytes = bytes(fromHex: text), let digest = SHA256Digest(bytes: bytes),
+           digest != user.nationalId.userTokenDigest {
+            throw .userTokenMismatch()
+        }
+        return bound
+    }
+
     /// `5252_1_fraOgMed` → (5252_1, "fraOgMed").
     static func metadataParameter(_ name: String) -> (ResourceID, String)? {
         let parts = name.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)

@@ -17,6 +17,14 @@ public struct ConsentConfiguration: Hashable, Sendable {
     public var maximumPageSize: Int = 1000
     /// The most resources in one request.
     public var maximumResourcesPerRequest: Int = 20
+    /// The most open (unanswered, not yet recorded expired) requests one
+    /// consumer may have: a runaway bank cannot grow the state and the log
+    /// without bound. 100,000 is far above any lender's queue of loan
+    /// applications waiting for their applicants.
+    public var maximumOpenRequestsPerConsumer: Int = 100_000
+    /// The wait a consumer at its open-request quota is told to take (the
+    /// server sets its expiry sweep interval: expiries free places no sooner).
+    public var openRequestsRetryAfter: Duration = .seconds(60)
     /// The most rows one statistics answer holds.
     public var maximumStatisticsRows: Int = 10_000
 

@@ -102,6 +102,7 @@ extension Tables {
                 kind: created.kind)
             if case .vendor(let vendor, _) = event.actor { record.handledBy = vendor.value }
             records.append(record)
+            openRequestsByConsumer[record.consumer, default: 0] += 1
             slotByID[created.id] = slot
             if let party = created.offeredBy { link(slot, party: party.key) }
             if let key = created.idempotencyKey {
@@ -116,6 +117,7 @@ extension Tables {
         case .requestAccepted(let accepted):
             guard let slot = slotByID[accepted.id] else { log.append(entry); return lastSequence }
             let s = Int(slot)
+            closeOpenRequest(s)
             records[s].stored = .accepted
             records[s].decidedAt = time
             if case .endUser(let user) = event.actor {
@@ -136,6 +138,7 @@ extension Tables {
         case .requestRejected(let id, let party):
             guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
             let s = Int(slot)
+            closeOpenRequest(s)
             records[s].stored = .rejected
             records[s].decidedAt = time
             if case .endUser(let user) = event.actor {
@@ -188,6 +191,7 @@ extension Tables {
         case .requestExpired(let id):
             guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
             if records[Int(slot)].stored == .created {
+                closeOpenRequest(Int(slot))
                 records[Int(slot)].stored = .expired
                 // It ended when the answer was due, not when the sweep noticed
                 // (a minute later, or hours if the hub was down).
@@ -208,6 +212,8 @@ extension Tables {
 
         case .requestDeleted(let id):
             guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
+            // A deleted request no longer waits for an answer: its place in the quota is free.
+            closeOpenRequest(Int(slot))
             records[Int(slot)].stored = .deleted
             records[Int(slot)].endedAt = time
             pendingUserTokens[slot] = nil
@@ -220,6 +226,21 @@ extension Tables {
     }
 
     // MARK: Helpers
+
+    /// A request leaves `created` (answered or expired): one open request fewer for its consumer.
+    private mutating func closeOpenRequest(_ s: Int) {
+        guard records[s].stored == .created else { return }
+        let consumer = records[s].consumer
+        let open = openRequestsByConsumer[consumer, default: 0]
+        openRequestsByConsumer[consumer] = open > 1 ? open - 1 : nil
+    }
+
+    /// `openRequestsByConsumer` counted from the records (after a snapshot).
+    func countOpenRequests() -> [UInt32: Int] {
+        var counts: [UInt32: Int] = [:]
+        for record in records where record.stored == .created { counts[record.consumer, default: 0] += 1 }
+        return counts
+    }
 
     /// Counts a logged request event in the statistics, the one rule for
     /// them: given, rejected, withdrawn (by the person or the support desk)

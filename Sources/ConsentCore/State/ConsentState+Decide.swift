@@ -51,7 +51,8 @@ extension ConsentState {
             result = try decideCreate(request, acting: acting, now: now, random: &random, out: &out)
         case .createRequestFromQuery(let query, let key):
             let submitter = try requireQuerySubmitter(actor)
-            let (coveredBy, request) = try NewConsentRequest.parse(altinnQuery: query, idempotencyKey: key)
+            var (coveredBy, request) = try NewConsentRequest.parse(altinnQuery: query, idempotencyKey: key)
+            if case .portal(_, let user) = actor { request = try request.bound(to: user) }
             result = try decideCreate(request, acting: try queryActing(coveredBy, submitter: submitter),
                                       now: now, random: &random, out: &out)
 

@@ -26,6 +26,13 @@ extension ConsentState {
             }
         }
 
+        // The quota of open requests (after idempotency: a retry of a request
+        // already made is answered, it adds nothing).
+        let open = tables.openRequestsByConsumer[consumer.value, default: 0]
+        guard open < configuration.maximumOpenRequestsPerConsumer else {
+            throw .openRequestsQuota(open, consumer: consumer, retryAfter: configuration.openRequestsRetryAfter)
+        }
+
         // Resources: known, authorised for this consumer, metadata well-formed.
         guard !request.resources.isEmpty else { throw .resourcesMissing() }
         guard request.resources.count <= configuration.maximumResourcesPerRequest else {
@@ -92,7 +99,7 @@ extension ConsentState {
                 throw .userTokenMalformed(length: text.utf8.count)
             }
             if case .person(let person) = request.offeredBy,
-               digest != SHA256Digest(bytes: SHA256.hash(Array(person.digits.utf8))) {
+               digest != person.userTokenDigest {
                 throw .userTokenContradictsOfferedBy()
             }
             userToken = digest

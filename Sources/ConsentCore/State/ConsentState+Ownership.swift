@@ -45,8 +45,7 @@ extension ConsentState {
     /// `OfferedBy` must be the user, or an organisation they may sign for.
     func answeringParty(_ user: EndUser, slot: UInt32, record: RequestRecord,
                         onBehalfOf: OrganisationNumber?) throws(DomainError) -> PartyID {
-        if let token = tables.pendingUserTokens[slot],
-           SHA256Digest(bytes: SHA256.hash(Array(user.nationalId.digits.utf8))) != token {
+        if let token = tables.pendingUserTokens[slot], user.nationalId.userTokenDigest != token {
             throw .userTokenMismatch()
         }
         if let offered = record.party {

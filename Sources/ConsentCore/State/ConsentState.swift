@@ -86,6 +86,9 @@ struct Tables: Sendable, Equatable {
     var idempotency: [IdempotencyKey: IdempotencyEntry] = [:]
     /// `UserToken` digests of requests not yet answered.
     var pendingUserTokens: [UInt32: SHA256Digest] = [:]
+    /// Requests still `created` (unanswered, no expiry recorded) per consumer,
+    /// for the open-request quota. Derived: rebuilt from `records` after a snapshot.
+    var openRequestsByConsumer: [UInt32: Int] = [:]
 
     // MARK: Codes
     var codes: [CodeHash: CodeEntry] = [:]

@@ -50,8 +50,10 @@ public struct TLSPeerSubject: Sendable, Hashable {
 /// Every failure empties OpenSSL's (thread-local) error queue into the
 /// returned `OpenSSLError`, so the next operation on the thread starts clean.
 public final class TLSConnection: @unchecked Sendable {
-    /// Owned (+1 from SSL_new); freed in deinit. Holds a reference on the SSL_CTX.
-    private let ssl: OpaquePointer
+    /// Owned (+1 from SSL_new); freed by `release()` or in deinit. Holds a
+    /// reference on the SSL_CTX. nil once released: every operation then
+    /// reports the connection closed.
+    private var ssl: OpaquePointer?
     /// Keeps the context (and the ALPN list its callbacks read) alive.
     public let context: TLSContext
 
@@ -96,6 +98,15 @@ public final class TLSConnection: @unchecked Sendable {
     }
 
     deinit {
+        if let ssl { SSL_free(ssl) }
+    }
+
+    /// Frees the session (its record buffers, the peer's certificate) now,
+    /// before the object goes: a closed server connection may be referenced
+    /// for a while longer. Every later operation reports `closed`.
+    public func release() {
+        guard let ssl else { return }
+        self.ssl = nil
         SSL_free(ssl)
     }
 
@@ -107,6 +118,7 @@ public final class TLSConnection: @unchecked Sendable {
 
     /// Runs the handshake as far as the socket allows.
     public func handshake() -> TLSHandshakeResult {
+        guard let ssl else { return .closed }
         ERR_clear_error()
         let rc = SSL_do_handshake(ssl)
         if rc == 1 { return .complete }
@@ -120,13 +132,13 @@ public final class TLSConnection: @unchecked Sendable {
             if details.isEmpty && (rc == 0 || code == 0) { return .closed }
             return .error(OpenSSLError(operation: "TLS handshake", details: details + Self.errnoDetail(code)))
         default:
-            return .error(handshakeError())
+            return .error(handshakeError(ssl))
         }
     }
 
     /// The handshake error with the verification result spelled out when the
     /// certificate was the problem (OpenSSL's queue only says "certificate verify failed").
-    private func handshakeError() -> OpenSSLError {
+    private func handshakeError(_ ssl: OpaquePointer) -> OpenSSLError {
         var error = OpenSSLError.drain("TLS handshake")
         let verify = SSL_get_verify_result(ssl)
         if verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
@@ -138,31 +150,34 @@ public final class TLSConnection: @unchecked Sendable {
 
     /// Reads decrypted bytes into `buffer`.
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> TLSIOResult {
+        guard let ssl else { return .closed(zeroReturn: false) }
         guard let base = buffer.baseAddress, buffer.count > 0 else { return .bytes(0) }
         let rc = SSL_read(ssl, base, Int32(clamping: buffer.count))
         if rc > 0 { return .bytes(Int(rc)) }
-        return failure(rc, operation: "SSL_read")
+        return failure(ssl, rc, operation: "SSL_read")
     }
 
     /// Writes bytes; with partial writes enabled this may take only a prefix.
     /// After `.wantWrite` the next write must start with the same bytes.
     public func write(_ bytes: UnsafeRawBufferPointer) -> TLSIOResult {
+        guard let ssl else { return .closed(zeroReturn: false) }
         guard let base = bytes.baseAddress, bytes.count > 0 else { return .bytes(0) }
         let rc = SSL_write(ssl, base, Int32(clamping: bytes.count))
         if rc > 0 { return .bytes(Int(rc)) }
-        return failure(rc, operation: "SSL_write")
+        return failure(ssl, rc, operation: "SSL_write")
     }
 
     /// Sends close_notify (once). Does not wait for the peer's.
     /// - Returns: `.bytes(0)` when sent, `.wantWrite` when the socket was full.
     @discardableResult
     public func shutdown() -> TLSIOResult {
+        guard let ssl else { return .closed(zeroReturn: false) }
         let rc = SSL_shutdown(ssl)
         if rc >= 0 { return .bytes(0) }
-        return failure(rc, operation: "SSL_shutdown")
+        return failure(ssl, rc, operation: "SSL_shutdown")
     }
 
-    private func failure(_ rc: Int32, operation: String) -> TLSIOResult {
+    private func failure(_ ssl: OpaquePointer, _ rc: Int32, operation: String) -> TLSIOResult {
         switch SSL_get_error(ssl, rc) {
         case SSL_ERROR_WANT_READ: return .wantRead
         case SSL_ERROR_WANT_WRITE: return .wantWrite
@@ -192,6 +207,7 @@ public final class TLSConnection: @unchecked Sendable {
 
     /// The ALPN protocol both sides agreed on, nil if none.
     public var negotiatedProtocol: String? {
+        guard let ssl else { return nil }
         var data: UnsafePointer<UInt8>? = nil
         var length: UInt32 = 0
         // get0: points into `ssl`'s session; copied out at once.
@@ -203,19 +219,21 @@ public final class TLSConnection: @unchecked Sendable {
     /// "TLSv1.3" or "TLSv1.2".
     public var protocolVersion: String {
         // Static string owned by OpenSSL.
-        String(cString: SSL_get_version(ssl))
+        guard let ssl else { return "" }
+        return String(cString: SSL_get_version(ssl))
     }
 
     /// Whether the peer's certificate chain verified (the handshake would have
     /// failed otherwise when verification is on; this is a second check).
     public var peerVerified: Bool {
-        SSL_get_verify_result(ssl) == X509_V_OK
+        guard let ssl else { return false }
+        return SSL_get_verify_result(ssl) == X509_V_OK
     }
 
     /// The names of the peer's certificate, nil when it sent none.
     public func peerSubject() -> TLSPeerSubject? {
         // get1: a new reference (+1) that we release in the defer.
-        guard let cert = SSL_get1_peer_certificate(ssl) else { return nil }
+        guard let ssl, let cert = SSL_get1_peer_certificate(ssl) else { return nil }
         defer { X509_free(cert) }
         // get0: the name belongs to `cert`.
         guard let name = X509_get_subject_name(cert) else { return nil }

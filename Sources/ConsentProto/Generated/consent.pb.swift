@@ -2918,8 +2918,11 @@ public enum Consent_V1_ConsentService {
     /// the consumer it acts for); portal, for the consumer
     /// the query names in CoveredBy (seed 003's redirect flow: the consumer sends
     /// the user's browser to the portal with the query, and the portal submits
-    /// it with the logged-in user's metadata, which is required but not
-    /// recorded). Either way exactly the consumer's rules apply (authorised for
+    /// it with the logged-in user's metadata, which is required). Through the
+    /// portal the request can only ask that user: OfferedBy must be them or an
+    /// organisation they may sign for (PERMISSION_DENIED `offered_by_mismatch`),
+    /// a UserToken must be theirs (UNAUTHENTICATED `user_token_mismatch`), and
+    /// without OfferedBy the request asks them. Either way exactly the consumer's rules apply (authorised for
     /// every resource, RedirectUrl on one of its registered domains), the
     /// request is the consumer's, and idempotency keys are the consumer's; the
     /// feed shows who submitted it (PERFORMER_ROLE_PORTAL).

@@ -17,11 +17,17 @@ public struct Consent_V1_HealthCheckRequest: Sendable, Hashable {
 
 public struct Consent_V1_HealthCheckResponse: Sendable, Hashable {
     public var status: Consent_V1_HealthCheckResponse.ServingStatus = Consent_V1_HealthCheckResponse.ServingStatus(rawValue: 0)
+    public var role: Consent_V1_HealthCheckResponse.Role = Consent_V1_HealthCheckResponse.Role(rawValue: 0)
+    /// The active node's address (HOST:PORT) as this node knows it; empty when
+    /// no node is active or the node has its own store.
+    public var leader: String = ""
 
     public init() {}
 
-    public init(status: Consent_V1_HealthCheckResponse.ServingStatus = Consent_V1_HealthCheckResponse.ServingStatus(rawValue: 0)) {
+    public init(status: Consent_V1_HealthCheckResponse.ServingStatus = Consent_V1_HealthCheckResponse.ServingStatus(rawValue: 0), role: Consent_V1_HealthCheckResponse.Role = Consent_V1_HealthCheckResponse.Role(rawValue: 0), leader: String = "") {
         self.status = status
+        self.role = role
+        self.leader = leader
     }
 
     public enum ServingStatus: ProtoEnum, CaseIterable {
@@ -65,6 +71,53 @@ public struct Consent_V1_HealthCheckResponse: Sendable, Hashable {
             }
         }
     }
+
+    /// The node's role. A node with the embedded log is always ACTIVE. Nodes
+    /// sharing one PostgreSQL database: exactly one is ACTIVE and serves every
+    /// call (its status is SERVING); the others are STANDBY (NOT_SERVING; they
+    /// answer other calls UNAVAILABLE with the trailer x-consent-leader), or
+    /// RECOVERING while one rejoins after losing its lease or its session.
+    public enum Role: ProtoEnum, CaseIterable {
+        case unspecified  // ROLE_UNSPECIFIED = 0
+        case active  // ACTIVE = 1
+        case standby  // STANDBY = 2
+        case recovering  // RECOVERING = 3
+        /// A number this version of the contract does not know.
+        case unrecognized(Int32)
+
+        public static let allCases: [Role] = [.unspecified, .active, .standby, .recovering]
+
+        public init(rawValue: Int32) {
+            switch rawValue {
+            case 0: self = .unspecified
+            case 1: self = .active
+            case 2: self = .standby
+            case 3: self = .recovering
+            default: self = .unrecognized(rawValue)
+            }
+        }
+
+        public var rawValue: Int32 {
+            switch self {
+            case .unspecified: return 0
+            case .active: return 1
+            case .standby: return 2
+            case .recovering: return 3
+            case .unrecognized(let n): return n
+            }
+        }
+
+        /// The name the .proto file gives this value.
+        public var protoName: String {
+            switch self {
+            case .unspecified: return "ROLE_UNSPECIFIED"
+            case .active: return "ACTIVE"
+            case .standby: return "STANDBY"
+            case .recovering: return "RECOVERING"
+            case .unrecognized(let n): return String(n)
+            }
+        }
+    }
 }
 
 public struct Consent_V1_HealthStatsRequest: Sendable, Hashable {
@@ -96,14 +149,37 @@ public struct Consent_V1_HealthStatsResponse: Sendable, Hashable {
     public var callsCompleted: UInt64 = 0
     public var protocolErrors: UInt64 = 0
     public var methods: [Consent_V1_MethodStats] = []
-    /// Storage: "memory" until the durable log is enabled, then "log".
+    /// Storage: "log at DIR", "PostgreSQL host=… dbname=…" (never a password),
+    /// or "memory (events are lost on exit)".
     public var storage: String = ""
     public var eventsCommitted: UInt64 = 0
     public var residentBytes: UInt64 = 0
+    /// Bytes allocated for connections' input and output buffers (capacity).
+    public var connectionBufferBytes: UInt64 = 0
+    /// Connection objects alive: the open connections plus closed ones still
+    /// referenced (by a timer not yet fired), which hold no buffers.
+    public var connectionsRetained: UInt64 = 0
+    /// Accepted sockets whose TLS handshake has not finished.
+    public var handshakesPending: UInt64 = 0
+    /// Connections refused by a connection limit since start.
+    public var connectionsRefused: UInt64 = 0
+    /// Times the listener stopped accepting for a while (max-connections,
+    /// handshakes-per-second, out of descriptors).
+    public var acceptPauses: UInt64 = 0
+    /// Requests answered RESOURCE_EXHAUSTED by a call limit (per connection,
+    /// per principal: rate, open calls).
+    public var callsRefused: UInt64 = 0
+    /// The node's role and the active node's address, as Check reports them.
+    public var role: Consent_V1_HealthCheckResponse.Role = Consent_V1_HealthCheckResponse.Role(rawValue: 0)
+    public var leader: String = ""
+    /// On a standby: events committed to the shared database that this node
+    /// has not applied yet, and seconds since it last caught up (0 when current).
+    public var recordsBehind: UInt64 = 0
+    public var secondsBehind: Double = 0
 
     public init() {}
 
-    public init(uptimeMs: UInt64 = 0, eventLoops: UInt32 = 0, connectionsOpen: UInt64 = 0, connectionsAccepted: UInt64 = 0, callsInFlight: UInt64 = 0, callsCompleted: UInt64 = 0, protocolErrors: UInt64 = 0, methods: [Consent_V1_MethodStats] = [], storage: String = "", eventsCommitted: UInt64 = 0, residentBytes: UInt64 = 0) {
+    public init(uptimeMs: UInt64 = 0, eventLoops: UInt32 = 0, connectionsOpen: UInt64 = 0, connectionsAccepted: UInt64 = 0, callsInFlight: UInt64 = 0, callsCompleted: UInt64 = 0, protocolErrors: UInt64 = 0, methods: [Consent_V1_MethodStats] = [], storage: String = "", eventsCommitted: UInt64 = 0, residentBytes: UInt64 = 0, connectionBufferBytes: UInt64 = 0, connectionsRetained: UInt64 = 0, handshakesPending: UInt64 = 0, connectionsRefused: UInt64 = 0, acceptPauses: UInt64 = 0, callsRefused: UInt64 = 0, role: Consent_V1_HealthCheckResponse.Role = Consent_V1_HealthCheckResponse.Role(rawValue: 0), leader: String = "", recordsBehind: UInt64 = 0, secondsBehind: Double = 0) {
         self.uptimeMs = uptimeMs
         self.eventLoops = eventLoops
         self.connectionsOpen = connectionsOpen
@@ -115,6 +191,16 @@ public struct Consent_V1_HealthStatsResponse: Sendable, Hashable {
         self.storage = storage
         self.eventsCommitted = eventsCommitted
         self.residentBytes = residentBytes
+        self.connectionBufferBytes = connectionBufferBytes
+        self.connectionsRetained = connectionsRetained
+        self.handshakesPending = handshakesPending
+        self.connectionsRefused = connectionsRefused
+        self.acceptPauses = acceptPauses
+        self.callsRefused = callsRefused
+        self.role = role
+        self.leader = leader
+        self.recordsBehind = recordsBehind
+        self.secondsBehind = secondsBehind
     }
 }
 
@@ -170,6 +256,8 @@ extension Consent_V1_HealthCheckResponse: CBridgedMessage {
         self.init()
         let m = c.pointee
         self.status = Consent_V1_HealthCheckResponse.ServingStatus(rawValue: Int32(bitPattern: m.status.rawValue))
+        self.role = Consent_V1_HealthCheckResponse.Role(rawValue: Int32(bitPattern: m.role.rawValue))
+        self.leader = ProtoBridge.string(m.leader)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -177,6 +265,8 @@ extension Consent_V1_HealthCheckResponse: CBridgedMessage {
         let c = arena.allocate(Consent__V1__HealthCheckResponse.self)
         consent__v1__health_check_response__init(c)
         c.pointee.status = Consent__V1__HealthCheckResponse__ServingStatus(rawValue: UInt32(bitPattern: self.status.rawValue))
+        c.pointee.role = Consent__V1__HealthCheckResponse__Role(rawValue: UInt32(bitPattern: self.role.rawValue))
+        if !self.leader.isEmpty { c.pointee.leader = arena.cString(self.leader) }
         return c
     }
 
@@ -292,6 +382,16 @@ extension Consent_V1_HealthStatsResponse: CBridgedMessage {
         self.storage = ProtoBridge.string(m.storage)
         self.eventsCommitted = m.events_committed
         self.residentBytes = m.resident_bytes
+        self.connectionBufferBytes = m.connection_buffer_bytes
+        self.connectionsRetained = m.connections_retained
+        self.handshakesPending = m.handshakes_pending
+        self.connectionsRefused = m.connections_refused
+        self.acceptPauses = m.accept_pauses
+        self.callsRefused = m.calls_refused
+        self.role = Consent_V1_HealthCheckResponse.Role(rawValue: Int32(bitPattern: m.role.rawValue))
+        self.leader = ProtoBridge.string(m.leader)
+        self.recordsBehind = m.records_behind
+        self.secondsBehind = m.seconds_behind
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -314,6 +414,16 @@ extension Consent_V1_HealthStatsResponse: CBridgedMessage {
         if !self.storage.isEmpty { c.pointee.storage = arena.cString(self.storage) }
         c.pointee.events_committed = self.eventsCommitted
         c.pointee.resident_bytes = self.residentBytes
+        c.pointee.connection_buffer_bytes = self.connectionBufferBytes
+        c.pointee.connections_retained = self.connectionsRetained
+        c.pointee.handshakes_pending = self.handshakesPending
+        c.pointee.connections_refused = self.connectionsRefused
+        c.pointee.accept_pauses = self.acceptPauses
+        c.pointee.calls_refused = self.callsRefused
+        c.pointee.role = Consent__V1__HealthCheckResponse__Role(rawValue: UInt32(bitPattern: self.role.rawValue))
+        if !self.leader.isEmpty { c.pointee.leader = arena.cString(self.leader) }
+        c.pointee.records_behind = self.recordsBehind
+        c.pointee.seconds_behind = self.secondsBehind
         return c
     }
 

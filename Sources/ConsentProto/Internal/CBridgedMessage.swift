@@ -41,6 +41,11 @@ enum ProtoBridge {
     static func unpack<M: CBridgedMessage>(
         _ type: M.Type, from bytes: UnsafeRawBufferPointer
     ) throws(ProtoDecodingError) -> M {
+        // The strict rules libprotobuf-c does not apply (field numbers, 32-bit
+        // values, UTF-8): see ProtoWireCheck.
+        if ProtoWireCheck.check(bytes, descriptor: M.cDescriptor, strict: true, maxElements: nil) != nil {
+            throw ProtoDecodingError(messageName: String(describing: M.self))
+        }
         let decoded: M? = ProtoArena.withScratch { arena in
             arena.withCAllocator { allocator -> M? in
                 let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
@@ -58,7 +63,8 @@ enum ProtoBridge {
         return decoded
     }
 
-    /// A C string as a Swift string; invalid UTF-8 is repaired, as protobuf-c does not check it.
+    /// A C string as a Swift string (already checked to be valid UTF-8 by `unpack`;
+    /// a message built in Swift and packed is repaired if it was not).
     static func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
         guard let pointer else { return "" }
         return String(cString: pointer)

@@ -1,3 +1,4 @@
+import ConsentPostgres
 import ConsentStore
 
 extension ServerConfiguration {
@@ -13,6 +14,23 @@ extension ServerConfiguration {
         options.removeCoveredSegments = removeCoveredSegments
         options.keepSnapshotStateInMemory = snapshotKeepsState
         options.cutTornFinalBatch = cutTornFinalBatch
+        options.log = log
+        return options
+    }
+}
+
+extension ServerConfiguration {
+    /// Whether the events live in PostgreSQL (`--postgres`) rather than in the embedded log.
+    public var usesPostgres: Bool { !postgres.isEmpty }
+
+    /// The PostgreSQL store's options from `--postgres`, the lease and the
+    /// snapshot settings; snapshots go to `--data-dir`.
+    public func postgresOptions(log: @escaping @Sendable (String) -> Void) -> PostgresOptions {
+        var options = PostgresOptions(connection: postgres, snapshotDirectory: dataDirectory)
+        options.snapshotEveryRecords = snapshotEveryRecords == 0 ? nil : snapshotEveryRecords
+        options.snapshotsToKeep = snapshotsToKeep
+        options.keepSnapshotStateInMemory = snapshotKeepsState
+        options.leaseDuration = .milliseconds(Int64(leaseSeconds * 1000))
         options.log = log
         return options
     }

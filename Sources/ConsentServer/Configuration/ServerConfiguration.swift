@@ -18,17 +18,42 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxConcurrentCallsPerConnection = 1024
     public var handshakeTimeoutSeconds = 10.0
     public var idleTimeoutSeconds = 300.0
+    /// The longest one frame may take to arrive, first byte to last.
+    public var frameTimeoutSeconds = 30.0
+    // MARK: Connection limits (docs/PROTOCOL.md §9); the transport's defaults.
+    /// All connections together (never more than the descriptor limit allows).
+    public var maxConnections = 10_000
+    /// Accepted sockets whose TLS handshake has not finished, in total and per source address.
+    public var maxPendingHandshakes = 256
+    public var maxPendingHandshakesPerAddress = 64
+    /// Established connections per source address and per certificate principal.
+    public var maxConnectionsPerAddress = 256
+    public var maxConnectionsPerPrincipal = 256
+    /// Sockets accepted (TLS handshakes begun) per second.
+    public var handshakesPerSecond = 1000
+    /// Calls begun per second by one principal, over all its connections: a
+    /// ceiling by default (a bank at 100,000 calls/s is not throttled).
+    public var maxCallsPerSecondPerPrincipal = 1_000_000
+    /// Calls one principal has open at once, over all its connections.
+    public var maxConcurrentCallsPerPrincipal = 4096
     /// How long in-flight calls get to finish after SIGTERM before they are cancelled.
     public var shutdownTimeoutSeconds = 30.0
     /// Load the demo registry (NAV's and Skatteetaten's resources, one demo consumer) at start.
     public var demoRegistry = false
     public var logLevel: ServerLog.Level = .info
+    /// `text` (one line per event) or `json` (one JSON object per line).
+    public var logFormat: ServerLog.Format = .text
+    /// Where the Prometheus metrics endpoint listens (`HOST:PORT`; a bare
+    /// port means 127.0.0.1); empty: no endpoint (docs/OPERATIONS.md).
+    public var metricsListen = ""
     /// How long a consent request waits for the user's answer before it expires.
     public var requestTTLSeconds = 24 * 3600.0
     /// How long an authorization code works after the user accepts (at most an hour).
     public var codeLifetimeSeconds = 300.0
     /// Time between sweeps that record the expiry of unanswered requests and ended consents.
     public var expiryIntervalSeconds = 60.0
+    /// Open (unanswered) requests one consumer may have.
+    public var maxOpenRequestsPerConsumer = ConsentConfiguration().maximumOpenRequestsPerConsumer
     /// Seconds from a token's `iat` to its `exp` (`--token-lifetime`, 120 like
     /// Altinn 3); a token never outlives its consent's `validTo`.
     public var tokenLifetimeSeconds = 120
@@ -68,6 +93,17 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Cut a final write batch torn by power loss at start instead of refusing.
     public var cutTornFinalBatch = LogOptions().cutTornFinalBatch
 
+    // MARK: PostgreSQL (docs/STORAGE.md, "The PostgreSQL store")
+    /// A libpq connection string or URI; empty: the embedded log in
+    /// `dataDirectory`. With it, the events live in PostgreSQL and
+    /// `dataDirectory` holds this node's snapshots only.
+    public var postgres = ""
+    /// How long the lease holds without renewal (the active node renews it
+    /// with every write and every quarter of this while idle).
+    public var leaseSeconds = 4.0
+    /// `HOST:PORT` clients reach this node at, for the lease (empty: the listen address).
+    public var advertiseAddress = ""
+
     public init() {}
 
     /// The domain's settings that come from the server's options.
@@ -75,6 +111,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         var c = ConsentConfiguration()
         c.requestLifetime = .milliseconds(Int64(requestTTLSeconds * 1000))
         c.codeLifetime = .milliseconds(Int64(codeLifetimeSeconds * 1000))
+        c.maximumOpenRequestsPerConsumer = maxOpenRequestsPerConsumer
+        // Expiries free quota places only when the sweep records them.
+        c.openRequestsRetryAfter = .milliseconds(Int64(expiryIntervalSeconds * 1000))
         return c
     }
 

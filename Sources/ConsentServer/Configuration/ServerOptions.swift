@@ -17,8 +17,10 @@ public enum ServerCommand: Sendable, Equatable {
     case serve(ServerConfiguration)
     case help
     case version
-    /// `--verify-data`: check the data directory and exit.
+    /// `--verify-data`: check the data directory (or, with `--postgres`, the database) and exit.
     case verifyData(ServerConfiguration)
+    /// `migrate --from-data-dir DIR --to-postgres CONNINFO`: copy an embedded log into PostgreSQL.
+    case migrate(from: String, to: String)
 }
 
 public enum ServerOptions {
@@ -48,6 +50,16 @@ public enum ServerOptions {
         switchOption("cut-torn-final-batch", "at start, cut a last write batch that a power loss tore (damage followed only by records of the same batch) instead of refusing to start", { $0.cutTornFinalBatch ? "true" : "false" }) { c, v throws(ConfigurationError) in
             c.cutTornFinalBatch = try bool(v, "cut-torn-final-batch")
         },
+        option("postgres", "CONNINFO", "keep the events in PostgreSQL (a libpq connection string or URI) instead of the embedded log; --data-dir then holds this node's snapshots", { $0.postgres }) { c, v in c.postgres = v },
+        option("lease", "SECONDS", "with --postgres: how long the active node's lease holds without renewal", { format($0.leaseSeconds) }) { c, v throws(ConfigurationError) in
+            let n = try seconds(v, "lease")
+            guard n >= 0.5, n <= 60 else { throw ConfigurationError("lease must be from 0.5 to 60 seconds, not '\(v)'") }
+            c.leaseSeconds = n
+        },
+        option("advertise", "HOST:PORT", "with --postgres: the address clients reach this node at, named to them by standbys (default: --listen)", { $0.advertiseAddress }) { c, v throws(ConfigurationError) in
+            _ = try parseHostPort(v)
+            c.advertiseAddress = v
+        },
         option("cert", "FILE", "server certificate chain (PEM)", { $0.certificatePath }) { c, v in c.certificatePath = v },
         option("key", "FILE", "server private key (PEM)", { $0.privateKeyPath }) { c, v in c.privateKeyPath = v },
         option("client-ca", "FILE", "CA certificates that sign client certificates (PEM); a client certificate is mandatory", { $0.clientCAPath }) { c, v in c.clientCAPath = v },
@@ -61,11 +73,38 @@ public enum ServerOptions {
         option("max-concurrent-calls", "N", "open calls allowed per connection", { String($0.maxConcurrentCallsPerConnection) }) { c, v throws(ConfigurationError) in
             c.maxConcurrentCallsPerConnection = try int(v, "max-concurrent-calls", 1...1_000_000)
         },
+        option("max-connections", "N", "connections of every kind together (lowered to leave 128 of the process's descriptors free); at the limit new clients wait", { String($0.maxConnections) }) { c, v throws(ConfigurationError) in
+            c.maxConnections = try int(v, "max-connections", 1...10_000_000)
+        },
+        option("max-pending-handshakes", "N", "accepted sockets whose TLS handshake has not finished; more are closed at once", { String($0.maxPendingHandshakes) }) { c, v throws(ConfigurationError) in
+            c.maxPendingHandshakes = try int(v, "max-pending-handshakes", 1...1_000_000)
+        },
+        option("max-pending-handshakes-per-address", "N", "the same, from one source address", { String($0.maxPendingHandshakesPerAddress) }) { c, v throws(ConfigurationError) in
+            c.maxPendingHandshakesPerAddress = try int(v, "max-pending-handshakes-per-address", 1...1_000_000)
+        },
+        option("max-connections-per-address", "N", "established connections from one source address; one more answers RESOURCE_EXHAUSTED (connections_per_address) and is closed", { String($0.maxConnectionsPerAddress) }) { c, v throws(ConfigurationError) in
+            c.maxConnectionsPerAddress = try int(v, "max-connections-per-address", 1...10_000_000)
+        },
+        option("max-connections-per-principal", "N", "established connections of one client certificate principal (connections_per_principal)", { String($0.maxConnectionsPerPrincipal) }) { c, v throws(ConfigurationError) in
+            c.maxConnectionsPerPrincipal = try int(v, "max-connections-per-principal", 1...10_000_000)
+        },
+        option("max-calls-per-second-per-principal", "N", "calls begun per second by one principal over all its connections (bursts of as many); beyond it RESOURCE_EXHAUSTED (call_rate) with the wait", { String($0.maxCallsPerSecondPerPrincipal) }) { c, v throws(ConfigurationError) in
+            c.maxCallsPerSecondPerPrincipal = try int(v, "max-calls-per-second-per-principal", 1...1_000_000_000)
+        },
+        option("max-concurrent-calls-per-principal", "N", "calls one principal has open over all its connections; beyond it RESOURCE_EXHAUSTED (concurrent_calls)", { String($0.maxConcurrentCallsPerPrincipal) }) { c, v throws(ConfigurationError) in
+            c.maxConcurrentCallsPerPrincipal = try int(v, "max-concurrent-calls-per-principal", 1...100_000_000)
+        },
+        option("handshakes-per-second", "N", "TLS handshakes begun per second (bursts of as many); beyond it new sockets wait in the backlog", { String($0.handshakesPerSecond) }) { c, v throws(ConfigurationError) in
+            c.handshakesPerSecond = try int(v, "handshakes-per-second", 1...10_000_000)
+        },
         option("handshake-timeout", "SECONDS", "time a client gets to complete the TLS handshake", { format($0.handshakeTimeoutSeconds) }) { c, v throws(ConfigurationError) in
             c.handshakeTimeoutSeconds = try seconds(v, "handshake-timeout")
         },
         option("idle-timeout", "SECONDS", "a connection with no open call and no frame for this long is closed", { format($0.idleTimeoutSeconds) }) { c, v throws(ConfigurationError) in
             c.idleTimeoutSeconds = try seconds(v, "idle-timeout")
+        },
+        option("frame-timeout", "SECONDS", "the longest a frame may take to arrive, from its first byte to its last (a client trickling bytes is cut off)", { format($0.frameTimeoutSeconds) }) { c, v throws(ConfigurationError) in
+            c.frameTimeoutSeconds = try seconds(v, "frame-timeout")
         },
         option("shutdown-timeout", "SECONDS", "after SIGTERM, time in-flight calls get to finish", { format($0.shutdownTimeoutSeconds) }) { c, v throws(ConfigurationError) in
             c.shutdownTimeoutSeconds = try seconds(v, "shutdown-timeout")
@@ -73,6 +112,18 @@ public enum ServerOptions {
         option("log-level", "LEVEL", "debug, info, warning or error", { $0.logLevel.rawValue }) { c, v throws(ConfigurationError) in
             guard let level = ServerLog.Level(rawValue: v) else { throw ConfigurationError("log-level must be debug, info, warning or error, not '\(v)'") }
             c.logLevel = level
+        },
+        option("log-format", "FORMAT", "text (one line per event) or json (one JSON object per line: time, level, message)", { $0.logFormat.rawValue }) { c, v throws(ConfigurationError) in
+            guard let format = ServerLog.Format(rawValue: v) else { throw ConfigurationError("log-format must be text or json, not '\(v)'") }
+            c.logFormat = format
+        },
+        option("metrics-listen", "HOST:PORT", "serve Prometheus metrics at http://HOST:PORT/metrics (a bare PORT listens on 127.0.0.1; default: off)", { $0.metricsListen }) { c, v throws(ConfigurationError) in
+            if let port = UInt16(v) {
+                c.metricsListen = "127.0.0.1:\(port)"
+            } else {
+                _ = try parseHostPort(v)
+                c.metricsListen = v
+            }
         },
         option("request-ttl", "SECONDS", "how long a consent request waits for the user's answer before it expires", { format($0.requestTTLSeconds) }) { c, v throws(ConfigurationError) in
             c.requestTTLSeconds = try seconds(v, "request-ttl")
@@ -84,6 +135,9 @@ public enum ServerOptions {
         },
         option("expiry-interval", "SECONDS", "time between sweeps that record expired requests and consents in the events feed", { format($0.expiryIntervalSeconds) }) { c, v throws(ConfigurationError) in
             c.expiryIntervalSeconds = try seconds(v, "expiry-interval")
+        },
+        option("max-open-requests-per-consumer", "N", "unanswered consent requests one consumer may have; beyond it CreateRequest answers RESOURCE_EXHAUSTED (open_requests_quota) with a retry hint of one expiry interval", { String($0.maxOpenRequestsPerConsumer) }) { c, v throws(ConfigurationError) in
+            c.maxOpenRequestsPerConsumer = try int(v, "max-open-requests-per-consumer", 1...100_000_000)
         },
         option("token-lifetime", "SECONDS", "lifetime of a consent token (never beyond the consent's end; at most 3600)", { String($0.tokenLifetimeSeconds) }) { c, v throws(ConfigurationError) in
             c.tokenLifetimeSeconds = try int(v, "token-lifetime", 1...3600)
@@ -109,6 +163,7 @@ public enum ServerOptions {
     /// Parses `consentd`'s arguments (without the program name).
     /// - Throws: `ConfigurationError` saying which argument is wrong and why.
     public static func parse(_ arguments: [String]) throws(ConfigurationError) -> ServerCommand {
+        if arguments.first == "migrate" { return try parseMigrate(Array(arguments.dropFirst())) }
         var configPath: String?
         var verify = false
         var pairs: [(ServerOption, String, origin: String)] = []
@@ -168,6 +223,37 @@ public enum ServerOptions {
         return verify ? .verifyData(configuration) : .serve(configuration)
     }
 
+    /// `migrate --from-data-dir DIR --to-postgres CONNINFO`.
+    static func parseMigrate(_ arguments: [String]) throws(ConfigurationError) -> ServerCommand {
+        var from: String?
+        var to: String?
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if argument == "-h" || argument == "--help" { return .help }
+            var name = argument
+            var value: String?
+            if let eq = argument.firstIndex(of: "=") {
+                name = String(argument[..<eq])
+                value = String(argument[argument.index(after: eq)...])
+            }
+            guard name == "--from-data-dir" || name == "--to-postgres" else {
+                throw ConfigurationError("migrate: unexpected argument '\(argument)' (usage: consentd migrate --from-data-dir DIR --to-postgres CONNINFO)")
+            }
+            if value == nil {
+                guard index < arguments.count else { throw ConfigurationError("migrate: \(name) needs a value") }
+                value = arguments[index]
+                index += 1
+            }
+            if name == "--from-data-dir" { from = value } else { to = value }
+        }
+        guard let from, !from.isEmpty, let to, !to.isEmpty else {
+            throw ConfigurationError("migrate needs --from-data-dir DIR and --to-postgres CONNINFO (usage: consentd migrate --from-data-dir DIR --to-postgres CONNINFO)")
+        }
+        return .migrate(from: from, to: to)
+    }
+
     private static func applyOption(_ option: ServerOption, _ value: String, _ origin: String, to configuration: inout ServerConfiguration) throws(ConfigurationError) {
         do {
             try option.apply(&configuration, value)
@@ -208,7 +294,8 @@ public enum ServerOptions {
             "consentd — the ConsentHub server",
             "",
             "usage: consentd --cert FILE --key FILE --client-ca FILE --principals FILE [options]",
-            "       consentd --verify-data --data-dir DIR",
+            "       consentd --verify-data --data-dir DIR | --postgres CONNINFO [--data-dir DIR]",
+            "       consentd migrate --from-data-dir DIR --to-postgres CONNINFO",
             "",
             "options (each may also be set in a config file as 'name = value'):",
         ]
@@ -219,13 +306,16 @@ public enum ServerOptions {
             return (flag, option.help + shown)
         }
         rows.append(("--config FILE", "read options from FILE; flags given on the command line win"))
-        rows.append(("--verify-data", "check the data directory (records, checksums, snapshots) without starting; exit 0 healthy, 1 damaged, 2 unusable"))
+        rows.append(("--verify-data", "check the data directory (records, checksums, snapshots), or with --postgres the database's events and this node's snapshots, without starting; exit 0 healthy, 1 damaged, 2 unusable"))
         rows.append(("--version", "print the version and exit"))
         rows.append(("-h, --help", "print this text and exit"))
         let width = rows.map(\.0.count).max() ?? 0
         for (flag, help) in rows {
             lines.append("  " + flag.padding(toLength: width + 2, withPad: " ", startingAt: 0) + help)
         }
+        lines.append("")
+        lines.append("migrate --from-data-dir DIR --to-postgres CONNINFO: copy an embedded log into an empty PostgreSQL database and check that the")
+        lines.append("  state rebuilt from both is identical; exit 0 migrated, 1 failed or different, 2 unusable (see docs/OPERATIONS.md)")
         lines.append("")
         lines.append("signals: SIGTERM/SIGINT drain (GoAway, in-flight calls finish) and exit 0; SIGHUP reloads the principals file and the token keys\n(re-reading --config for signing-key and publish-keys).")
         return lines.joined(separator: "\n")

@@ -37,6 +37,11 @@ final class MethodEntry: Sendable {
 public struct RouterBuilder: Sendable {
     var entries: [String: MethodEntry] = [:]
     let commits: any CommitTracker
+    /// The most elements one repeated field of a request may hold (a batch,
+    /// a list): counted on the wire before the request is decoded, so a
+    /// frame of millions of empty entries costs a thousand tags, not
+    /// millions of strings. Set before registering methods.
+    public var maximumElementsPerField = 1000
 
     public init(commits: any CommitTracker = ImmediateCommits()) {
         self.commits = commits
@@ -53,7 +58,13 @@ public struct RouterBuilder: Sendable {
     ) {
         precondition(method.kind == .unary, "\(method.fullName) is not unary")
         let commits = self.commits
+        let elementLimit = Self.elementLimit(for: Request.self, maximum: maximumElementsPerField)
         add(MethodEntry(name: method.fullName, kind: .unary, roles: roles) { call, context, responder, entry in
+            if let elementLimit, let refusal = Router.tooManyElements(call.payload, as: Request.self, limit: elementLimit) {
+                entry.record(refusal.code)
+                responder.fail(refusal)
+                return
+            }
             let request: Request
             do {
                 request = try Request(serializedBytes: call.payload)
@@ -110,7 +121,13 @@ public struct RouterBuilder: Sendable {
         _ handler: @escaping @Sendable (Request, CallContext, ServerStream<Response>) -> Void
     ) {
         precondition(method.kind == .serverStreaming, "\(method.fullName) is not server-streaming")
+        let elementLimit = Self.elementLimit(for: Request.self, maximum: maximumElementsPerField)
         add(MethodEntry(name: method.fullName, kind: .serverStreaming, roles: roles) { call, context, responder, entry in
+            if let elementLimit, let refusal = Router.tooManyElements(call.payload, as: Request.self, limit: elementLimit) {
+                entry.record(refusal.code)
+                responder.fail(refusal)
+                return
+            }
             let request: Request
             do {
                 request = try Request(serializedBytes: call.payload)
@@ -121,6 +138,12 @@ public struct RouterBuilder: Sendable {
             }
             handler(request, context, ServerStream(responder: responder, entry: entry))
         })
+    }
+
+    /// The element limit to apply to requests of `type`; nil when it has no
+    /// repeated field at any depth (nothing to count).
+    private static func elementLimit<M: ProtoMessage>(for type: M.Type, maximum: Int) -> Int? {
+        ProtoWireCheck.hasRepeatedFields(type) ? maximum : nil
     }
 
     private mutating func add(_ entry: MethodEntry) {
@@ -146,15 +169,14 @@ public final class Router: CallDispatcher {
 
     public func dispatch(_ call: IncomingCall, responder: CallResponder) {
         guard let principal = principals.value[call.peer.principalID] else {
-            responder.fail(RPCError(
-                .unauthenticated,
-                "client certificate \(call.peer.principalID) is not a known principal of this hub; ask the operator to add it to the principals file"
-            ))
+            responder.fail(Self.unknownPrincipal(call.peer))
             return
         }
         guard let entry = entries[call.method] else {
             unknownMethods.add(1, ordering: .relaxed)
-            responder.fail(RPCError(.unimplemented, "unknown method \(call.method)"))
+            // A name is at most a frame long: quote only its start.
+            let name = call.method.unicodeScalars.count > 200 ? String(call.method.unicodeScalars.prefix(200)) + "…" : call.method
+            responder.fail(RPCError(.unimplemented, "unknown method \(name)"))
             return
         }
         guard !entry.roles.isDisjoint(with: principal.roles) else {
@@ -173,6 +195,20 @@ public final class Router: CallDispatcher {
         entry.invoke(call, context, responder, entry)
     }
 
+    /// The transport answers an unknown certificate's calls with this before
+    /// reading them (`dispatch` checks again: a reload may come in between).
+    public func admission(of peer: PeerIdentity) -> CallResult? {
+        principals.value[peer.principalID] == nil ? CallResult(Self.unknownPrincipal(peer)) : nil
+    }
+
+    public var admissionEpoch: UInt64 { principals.version }
+
+    static func unknownPrincipal(_ peer: PeerIdentity) -> RPCError {
+        RPCError(
+            .unauthenticated,
+            "client certificate \(peer.principalID) is not a known principal of this hub; ask the operator to add it to the principals file")
+    }
+
     /// Every registered method name, sorted.
     public var methodNames: [String] { entries.keys.sorted() }
 
@@ -184,6 +220,17 @@ public final class Router: CallDispatcher {
     /// Calls and errors per method since start, for `Health.Stats`.
     public var methodStats: [(method: String, calls: UInt64, errors: UInt64)] {
         entries.values.map { ($0.name, $0.counts.calls, $0.counts.errors) }.sorted { $0.method < $1.method }
+    }
+
+    /// RESOURCE_EXHAUSTED `batch_too_large` when a repeated field of the
+    /// payload holds more than `limit` elements (counted, not decoded).
+    static func tooManyElements<M: ProtoMessage>(_ payload: [UInt8], as type: M.Type, limit: Int) -> RPCError? {
+        guard case .tooManyElements(let field, _)? = ProtoWireCheck.check(payload, as: type, strict: false, maxElements: limit)
+        else { return nil }
+        return RPCError(
+            .resourceExhausted,
+            "A batch holds at most \(limit) items; field \(field) of this \(protoName(of: type)) has more than \(limit). Split it.",
+            trailers: [ErrorTrailers.reason: "batch_too_large"])
     }
 
     static func malformedRequest<M>(_ type: M.Type, method: String) -> RPCError {

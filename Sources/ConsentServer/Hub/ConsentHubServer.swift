@@ -7,6 +7,7 @@ import ConsentProto
 import ConsentRPC
 import ConsentStore
 import ConsentTransport
+import Dispatch
 import Synchronization
 
 /// A running ConsentHub: TLS, the event loops, the router with every service,
@@ -26,6 +27,13 @@ public final class ConsentHubServer: Sendable {
     private let eventFeed: ConsentEventFeed
     /// The token keys in force (`reloadTokenKeys` swaps them).
     public let tokenKeys: TokenKeys
+    /// Returns memory freed by connection churn to the system.
+    private let memoryTrimmer: MemoryTrimmer
+    /// The counters of `--metrics-listen` (nil without it: nothing is counted).
+    let metrics: HubMetrics?
+    /// The metrics endpoint, once started.
+    let metricsEndpoint = Mutex<MetricsEndpoint?>(nil)
+    let startedAt = MonotonicInstant.now()
 
     /// Loads the principals and the TLS material, recovers the state from the
     /// data directory (or takes `ledger`, for tests), and builds the services.
@@ -58,35 +66,74 @@ public final class ConsentHubServer: Sendable {
         } catch {
             throw ConfigurationError("cannot set up TLS with --cert \(configuration.certificatePath), --key \(configuration.privateKeyPath), --client-ca \(configuration.clientCAPath): \(error)")
         }
+        let metrics = configuration.metricsListen.isEmpty ? nil : HubMetrics()
+        self.metrics = metrics
         if let ledger {
             self.ledger = ledger
         } else {
             let residentBefore = HubStatus.residentBytes()
-            do {
-                let options = configuration.logOptions { ServerLog.info("store: \($0)") }
-                self.ledger = try ConsentLedger(
-                    directory: configuration.dataDirectory, options: options, configuration: configuration.consentConfiguration)
-            } catch {
-                throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
+            if configuration.usesPostgres {
+                do {
+                    var options = configuration.postgresOptions { ServerLog.info("store: \($0)") }
+                    options.syncObserver = metrics.map { $0.recordSync }
+                    self.ledger = try ConsentLedger(postgres: options, configuration: configuration.consentConfiguration)
+                } catch {
+                    throw ConfigurationError("cannot use PostgreSQL (--postgres) with snapshots in \(configuration.dataDirectory): \(error)")
+                }
+            } else {
+                do {
+                    var options = configuration.logOptions { ServerLog.info("store: \($0)") }
+                    options.syncObserver = metrics.map { $0.recordSync }
+                    self.ledger = try ConsentLedger(
+                        directory: configuration.dataDirectory, options: options, configuration: configuration.consentConfiguration)
+                } catch {
+                    throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
+                }
             }
             ServerLog.info(self.ledger.startupSummary(residentBefore: residentBefore, residentAfter: HubStatus.residentBytes()))
         }
         if configuration.demoRegistry {
-            try Self.loadDemoRegistry(into: self.ledger)
+            if self.ledger.shared == nil {
+                try Self.loadDemoRegistry(into: self.ledger)
+            } else {
+                // Only the active node writes: the registry is loaded by
+                // whichever node becomes active (a no-op once it is there),
+                // on the store's node thread before it commits anything else
+                // (the commands only append; the node commits them next).
+                let ledger = self.ledger
+                ledger.addRoleObserver { role in
+                    guard role.isActive else { return }
+                    do throws(ConfigurationError) { try Self.loadDemoRegistry(into: ledger) } catch {
+                        ServerLog.warning("demo registry: \(error.message)")
+                    }
+                }
+            }
         }
         let status = HubStatus(storage: self.ledger.storageDescription, ledger: self.ledger)
         self.status = status
 
         var builder = RouterBuilder(commits: self.ledger.commits)
+        builder.maximumElementsPerField = configuration.consentConfiguration.maximumBatchSize
         HealthService.register(into: &builder, reporter: status)
         RegistryService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
         eventFeed = ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock(),
                                             viewURL: configuration.portalURLTemplate)
-        expirySweeper = ConsentExpirySweeper(ledger: self.ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)))
+        var onSweep: (@Sendable (Int) -> Void)?
+        if let metrics { onSweep = { metrics.recordSweep(expired: $0) } }
+        expirySweeper = ConsentExpirySweeper(
+            ledger: self.ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)), onSweep: onSweep)
         TokenService.register(into: &builder, ledger: self.ledger, keys: tokenKeys)
         additionalServices(&builder, self.ledger)
         let router = Router(builder, principals: principals)
         self.router = router
+        let gate = ActiveNodeGate(next: router, ledger: self.ledger)
+        let dispatcher: any CallDispatcher
+        if let metrics {
+            metrics.register(methods: router.methodNames)
+            dispatcher = MetricsDispatcher(next: gate, metrics: metrics)
+        } else {
+            dispatcher = gate
+        }
         status.router.withLock { $0 = router }
 
         let transportConfiguration = TransportServer.Configuration(
@@ -98,15 +145,25 @@ public final class ConsentHubServer: Sendable {
             maxConcurrentCallsPerConnection: configuration.maxConcurrentCallsPerConnection,
             handshakeTimeout: .milliseconds(Int64(configuration.handshakeTimeoutSeconds * 1000)),
             idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)),
+            frameTimeout: .milliseconds(Int64(configuration.frameTimeoutSeconds * 1000)),
+            maxConnections: configuration.maxConnections,
+            maxPendingHandshakes: configuration.maxPendingHandshakes,
+            maxPendingHandshakesPerAddress: configuration.maxPendingHandshakesPerAddress,
+            maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+            maxConnectionsPerPrincipal: configuration.maxConnectionsPerPrincipal,
+            handshakesPerSecond: configuration.handshakesPerSecond,
+            maxCallsPerSecondPerPrincipal: configuration.maxCallsPerSecondPerPrincipal,
+            maxConcurrentCallsPerPrincipal: configuration.maxConcurrentCallsPerPrincipal,
             log: { ServerLog.info($0) }
         )
         let transport: TransportServer
         do {
-            transport = try TransportServer(configuration: transportConfiguration, dispatcher: router)
+            transport = try TransportServer(configuration: transportConfiguration, dispatcher: dispatcher)
         } catch {
             throw ConfigurationError("cannot create the server: \(error)")
         }
         self.transport = transport
+        self.memoryTrimmer = MemoryTrimmer(transport: transport)
         status.transport.withLock { $0 = transport }
     }
 
@@ -132,16 +189,43 @@ public final class ConsentHubServer: Sendable {
     /// - Throws: `ConfigurationError` when the address cannot be bound.
     @discardableResult
     public func start() throws(ConfigurationError) -> SocketAddress {
+        // The metrics endpoint first: a port taken stops the start before
+        // this node listens, competes for a lease or sweeps.
+        try startMetricsEndpoint()
+        let address: SocketAddress
         do {
-            let address = try transport.start()
-            expirySweeper.start()
-            return address
+            address = try transport.start()
         } catch {
+            metricsEndpoint.withLock { $0 }?.stop()
             throw ConfigurationError("cannot listen on \(configuration.listenAddress): \(error)")
         }
+        // Follow the shared store and compete for its lease only now,
+        // when the address standbys will name to clients is known.
+        let advertised = advertisedAddress(bound: address)
+        status.address.withLock { $0 = advertised }
+        ledger.startReplication(advertising: advertised)
+        expirySweeper.start()
+        memoryTrimmer.start()
+        return address
     }
 
     public var eventLoopCount: Int { transport.eventLoopCount }
+
+    /// The transport's counters, summed over the loops.
+    var transportStats: TransportServer.Stats { transport.stats }
+
+    /// `--advertise`, else the address bound (a wildcard listen address
+    /// becomes the host name: clients cannot connect to 0.0.0.0).
+    func advertisedAddress(bound: SocketAddress) -> String {
+        if !configuration.advertiseAddress.isEmpty { return configuration.advertiseAddress }
+        var host = configuration.listenHost
+        if host == "0.0.0.0" || host == "::" || host.isEmpty {
+            var buffer = [CChar](repeating: 0, count: 256)
+            gethostname(&buffer, buffer.count - 1)
+            host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return host.contains(":") ? "[\(host)]:\(bound.port)" : "\(host):\(bound.port)"
+    }
 
     /// Re-reads the principals file (SIGHUP). The old directory stays in use if the new one is broken.
     /// - Throws: `ConfigurationError` describing what is wrong with the file.
@@ -167,6 +251,8 @@ public final class ConsentHubServer: Sendable {
     public func shutdownGracefully(completion: @escaping @Sendable () -> Void) {
         status.draining.store(true, ordering: .releasing)
         expirySweeper.stop()
+        memoryTrimmer.stop()
+        metricsEndpoint.withLock { $0 }?.stop()
         // Watch streams never end by themselves: end them (with the cursor to resume from).
         eventFeed.close()
         transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger] in
@@ -215,6 +301,12 @@ final class HubStatus: HealthReporting {
             response.callsInFlight = UInt64(stats.callsInFlight)
             response.callsCompleted = UInt64(stats.callsCompleted)
             response.protocolErrors = UInt64(stats.protocolErrors)
+            response.connectionBufferBytes = UInt64(stats.connectionBufferBytes)
+            response.connectionsRetained = UInt64(stats.connectionsRetained)
+            response.handshakesPending = UInt64(stats.handshakesPending)
+            response.connectionsRefused = UInt64(stats.connectionsRefused)
+            response.acceptPauses = UInt64(stats.acceptPauses)
+            response.callsRefused = UInt64(stats.callsRefused)
         }
         if let router = router.withLock({ $0 }) {
             response.methods = router.methodStats.map { .init(method: $0.method, calls: $0.calls, errors: $0.errors) }
@@ -222,7 +314,24 @@ final class HubStatus: HealthReporting {
         response.storage = storage
         response.eventsCommitted = ledger.durableSequence
         response.residentBytes = Self.residentBytes()
+        (response.role, response.leader) = role
+        if let replica = ledger.replicaStatistics {
+            response.recordsBehind = replica.recordsBehind
+            response.secondsBehind = replica.secondsBehind
+        }
         return response
+    }
+
+    /// The advertised address of this node, once it is known (for `leader` on the active node).
+    let address = Mutex<String>("")
+
+    var role: (role: Consent_V1_HealthCheckResponse.Role, leader: String) {
+        switch ledger.role {
+        case .active: (.active, ledger.shared == nil ? "" : address.withLock { $0 })
+        case .standby(let leader): (.standby, leader ?? "")
+        case .starting, .promoting: (.standby, "")
+        case .fenced, .stopped: (.recovering, "")
+        }
     }
 
     /// Resident set size from /proc/self/statm (pages × page size).

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ConsentPostgres
 import ConsentStore
 import Foundation
 
@@ -35,7 +36,8 @@ public enum ServerProcess {
         _ configuration: ServerConfiguration,
         reread: (() throws(ConfigurationError) -> ServerConfiguration)? = nil
     ) -> Int32 {
-        ServerLog.configure(minimum: configuration.logLevel)
+        ServerLog.configure(minimum: configuration.logLevel, format: configuration.logFormat)
+        MemoryTrimmer.configureAllocator()
         // Block the signals in every thread (the loops inherit the mask) and
         // take them synchronously on this one, so no handler runs at an
         // arbitrary point of an event loop.
@@ -110,6 +112,7 @@ public enum DataVerification {
     /// as at start-up.
     /// - Returns: the verdict (its raw value is the exit code) and the report to print.
     public static func check(_ configuration: ServerConfiguration) -> (verdict: Verdict, text: String) {
+        if configuration.usesPostgres { return checkPostgres(configuration) }
         let directory = configuration.dataDirectory
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
@@ -125,6 +128,45 @@ public enum DataVerification {
         }
         let report = LogVerifier.verify(directory: directory, options: configuration.logOptions { _ in })
         return describe(report, directory: directory)
+    }
+
+    /// `--verify-data --postgres CONNINFO`: the events in the database (no
+    /// gap, each one replayed into a fresh state), the lease, and the
+    /// snapshots in `--data-dir` a start of this node would consider.
+    static func checkPostgres(_ configuration: ServerConfiguration) -> (verdict: Verdict, text: String) {
+        let report = PostgresVerifier.verify(LoggedConsentState.self, options: configuration.postgresOptions { _ in })
+        var lines = ["database: PostgreSQL \(report.database)"]
+        if let unusable = report.unusable {
+            lines.append("result: UNUSABLE: \(unusable) (exit 2)")
+            return (.unusable, lines.joined(separator: "\n"))
+        }
+        lines.append("identity: \(report.databaseID), format \(report.format)")
+        lines.append(report.records == 0 ? "events: 0" : "events: \(report.records), sequence \(report.firstSequence)...\(report.lastSequence), \(report.bytes) payload bytes, each replayed")
+        if let lease = report.lease {
+            lines.append("lease: epoch \(lease.epoch)" + (lease.held ? ", held by \(lease.node) serving at \(lease.leader)" : ", free (no node is active)"))
+        }
+        lines.append("snapshots in \(configuration.dataDirectory): \(report.snapshots.count)")
+        for snapshot in report.snapshots {
+            lines.append("  \(snapshot.file): covers sequence \(snapshot.sequence), "
+                + (snapshot.problem.map { (snapshot.damaged ? "DAMAGED: " : "not used: ") + $0 } ?? "ok"))
+        }
+        if report.problems.isEmpty {
+            lines.append("problems: none")
+        } else {
+            lines.append("problems: \(report.problems.count)")
+            lines.append(contentsOf: report.problems.map { "  \($0)" })
+        }
+        let skipped = report.snapshots.filter(\.damaged).count
+        if !report.problems.isEmpty {
+            lines.append("result: DAMAGED: a node would not start on this database (exit 1)")
+            return (.damaged, lines.joined(separator: "\n"))
+        }
+        if skipped > 0 {
+            lines.append("result: DAMAGED: \(skipped) damaged snapshot(s), which a start skips; the events are healthy (exit 1)")
+            return (.damaged, lines.joined(separator: "\n"))
+        }
+        lines.append("result: healthy (exit 0)")
+        return (.healthy, lines.joined(separator: "\n"))
     }
 
     /// Prints the report of `check` and returns the exit code.

@@ -30,7 +30,8 @@ extension ConsentLedger {
     /// Whether reads are answered: always while the log works; after a
     /// failure, once the durable state has been rebuilt.
     public var isReadable: Bool {
-        live.withLock { live in
+        if shared != nil { return servesCalls }
+        return live.withLock { live in
             switch live.reads {
             case .live: !failed.load(ordering: .acquiring)
             case .durable: true
@@ -44,6 +45,9 @@ extension ConsentLedger {
     /// the state lock) when the log is closed. So it takes only `failure`'s
     /// lock and hands the rebuild to a thread of its own.
     func recordFailure(_ error: StoreError) {
+        // A shared store's failures are its role's business: the node
+        // fences itself, rejoins and serves again (ConsentLedger+Replica.swift).
+        guard shared == nil else { return }
         let first = failure.withLock { reason -> Bool in
             guard reason == nil else { return false }
             reason = "\(error)"
@@ -59,11 +63,11 @@ extension ConsentLedger {
 
     /// Replaces the live state by the state of the durable records.
     func restoreDurableState() {
-        guard let log else { return }
+        guard let store else { return }
         let clock = ContinuousClock()
         let started = clock.now
         do throws(StoreError) {
-            let durable = try log.durableState()
+            let durable = try store.durableState()
             var state = durable.state.state
             state.configuration = configuration
             let dropped = live.withLock { live -> UInt64 in

@@ -9,11 +9,11 @@ extension ConsentLedger {
     /// - Throws: `StoreError` if it could not be written (the log is not affected).
     /// - Important: blocks; not for an event loop.
     public func snapshotNow() throws(StoreError) -> SnapshotInfo? {
-        guard let log else { return nil }
-        return try log.snapshotNow()
+        guard let store else { return nil }
+        return try store.snapshotNow()
     }
 
     /// The log's counters (syncs, batches, records and bytes written,
     /// snapshots); `nil` for the in-memory ledger.
-    public var logStatistics: LogStatistics? { log?.statistics }
+    public var logStatistics: LogStatistics? { store?.statistics }
 }

@@ -19,12 +19,13 @@ extension ConsentLedger {
             : "no consents yet"
         guard let recovery else { return "storage: memory only (events are lost on exit); \(memory)" }
         var parts = [
-            "recovery: log ends at sequence \(recovery.lastSequence)",
+            "recovery: \(recovery.recordSource == nil ? "log ends" : "events end") at sequence \(recovery.lastSequence)",
             recovery.snapshotFile.map { "snapshot \($0) (sequence \(recovery.snapshotSequence)) used" } ?? "no snapshot used",
-            "\(recovery.recordsReplayed) records replayed from \(recovery.segmentsRead) segments (\(Self.mebibytes(UInt64(max(0, recovery.bytesRead)))) read)",
+            recovery.recordSource.map { "\(recovery.recordsReplayed) records replayed from \($0) (\(Self.mebibytes(UInt64(max(0, recovery.bytesRead)))) read)" }
+                ?? "\(recovery.recordsReplayed) records replayed from \(recovery.segmentsRead) segments (\(Self.mebibytes(UInt64(max(0, recovery.bytesRead)))) read)",
             "in \(Self.seconds(recovery.duration))",
-            "torn bytes cut: \(recovery.tornBytesCut)",
         ]
+        if recovery.recordSource == nil { parts.append("torn bytes cut: \(recovery.tornBytesCut)") }
         if !recovery.skippedSnapshots.isEmpty {
             parts.append("damaged snapshots skipped: \(recovery.skippedSnapshots.joined(separator: "; "))")
         }

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentPostgres
 import ConsentRPC
 import ConsentStore
 import Dispatch
@@ -19,7 +20,7 @@ import Synchronization
 /// state holds them. The ledger then refuses every change (UNAVAILABLE), the
 /// calls waiting for the failed records get UNAVAILABLE from the router, and
 /// the live state is replaced by the state of the durable records, rebuilt by
-/// the store's snapshot thread (`EventLog.durableState()`), so reads go on
+/// the store (`EventStore.durableState()`), so reads go on
 /// being answered, from exactly what a restart will recover
 /// (see ConsentLedger+Failure.swift and docs/STORAGE.md).
 ///
@@ -29,7 +30,20 @@ import Synchronization
 public final class ConsentLedger: Sendable {
     /// The state and what reads may do with it, under the one lock.
     let live: Mutex<Live>
-    let log: EventLog<LoggedConsentState>?
+    /// The durable store: the embedded log or PostgreSQL (nil: memory only).
+    let store: (any EventStore<LoggedConsentState>)?
+    /// The same store when several nodes share it (PostgreSQL): then this
+    /// node serves only while it is the active one (ConsentLedger+Replica.swift).
+    let shared: (any SharedEventStore<LoggedConsentState>)?
+    /// Whether this node takes calls: always with a store of its own; with
+    /// a shared one only while active. Checked under `live`'s lock by every
+    /// command and read, so none is decided on a standby's or a fenced
+    /// node's state.
+    let accepting: Atomic<Bool>
+    /// The node's role in a shared store (`.active` otherwise).
+    let nodeRole = Mutex<NodeRole>(.active(epoch: 0))
+    /// Told each role change (after the ledger has taken it into account).
+    let roleObservers = Mutex<[@Sendable (NodeRole) -> Void]>([])
     /// The settings every decision uses; put back into a rebuilt state.
     let configuration: ConsentConfiguration
     /// Set by the first failed append, before anything reacts to it; checked
@@ -74,7 +88,9 @@ public final class ConsentLedger: Sendable {
     /// and tools; `consentd` always runs on the log.
     public init(configuration: ConsentConfiguration = ConsentConfiguration()) {
         live = Mutex(Live(state: ConsentState(configuration: configuration)))
-        log = nil
+        store = nil
+        shared = nil
+        accepting = Atomic(true)
         recovery = nil
         self.configuration = configuration
         logLine = { _ in }
@@ -90,27 +106,49 @@ public final class ConsentLedger: Sendable {
     /// - Throws: `StoreError` when the directory is locked by another consentd,
     ///   damaged, or cannot be read.
     /// - Important: call `close()` to sync and release the directory.
-    public init(
+    public convenience init(
         directory: String, options: LogOptions = LogOptions(), configuration: ConsentConfiguration = ConsentConfiguration(),
         fileSystem: any FileSystem = POSIXFileSystem()
     ) throws(StoreError) {
         let (log, recovered, report) = try EventLog<LoggedConsentState>.open(directory: directory, options: options, fileSystem: fileSystem)
+        self.init(store: log, recovered: recovered, report: report, configuration: configuration, logLine: options.log)
+    }
+
+    /// Connects to PostgreSQL, takes the lease and recovers the state from
+    /// this node's newest usable snapshot and the events after it.
+    /// - Throws: `StoreError` when the database cannot be reached, another
+    ///   node holds the lease, or the events cannot be replayed.
+    /// - Important: call `close()` to commit what was appended and give the lease up.
+    public convenience init(postgres options: PostgresOptions, configuration: ConsentConfiguration = ConsentConfiguration()) throws(StoreError) {
+        let (store, recovered, report) = try PostgresEventStore<LoggedConsentState>.open(options: options)
+        self.init(store: store, recovered: recovered, report: report, configuration: configuration, logLine: options.log)
+    }
+
+    /// A ledger on an opened store and the state it recovered.
+    init(
+        store: any EventStore<LoggedConsentState>, recovered: LoggedConsentState, report: RecoveryReport,
+        configuration: ConsentConfiguration, logLine: @escaping @Sendable (String) -> Void
+    ) {
         var restored = recovered.state
         restored.configuration = configuration
         live = Mutex(Live(state: restored))
-        self.log = log
+        self.store = store
+        shared = store as? any SharedEventStore<LoggedConsentState>
+        accepting = Atomic(shared == nil)
+        if shared != nil { nodeRole.withLock { $0 = .starting } }
         self.configuration = configuration
         recovery = report
-        logLine = options.log
+        self.logLine = logLine
     }
 
-    /// "log at DIR" or "memory (events are lost on exit)".
+    /// "log at DIR", "PostgreSQL …" or "memory (events are lost on exit)".
     public var storageDescription: String {
-        log.map { "log at \($0.directory)" } ?? "memory (events are lost on exit)"
+        store?.storeDescription ?? "memory (events are lost on exit)"
     }
 
-    /// Whether changes are accepted (false after the log failed).
-    public var isWritable: Bool { !failed.load(ordering: .acquiring) }
+    /// Whether changes are accepted (false after the log failed, and on a
+    /// node of a shared store that is not the active one).
+    public var isWritable: Bool { !failed.load(ordering: .acquiring) && servesCalls }
 
     /// Decides `command` as `actor` at `now`, then logs and applies its events.
     ///
@@ -123,6 +161,9 @@ public final class ConsentLedger: Sendable {
             // after the swap would put a never-durable event back in it.
             if failed.load(ordering: .acquiring) {
                 return Outcome(result: .failure(Self.unavailable(failureReason)), durableAfter: 0)
+            }
+            guard accepting.load(ordering: .acquiring) else {
+                return Outcome(result: .failure(notServing()), durableAfter: 0)
             }
             var random = SystemRandomNumberGenerator()
             let decision: Decision
@@ -140,17 +181,17 @@ public final class ConsentLedger: Sendable {
                 // Nothing changed, but the answer shows state that may not be durable yet.
                 return Outcome(result: result, durableAfter: live.state.lastSequence)
             }
-            if let log {
+            if let store {
                 let records = decision.events.map { (LoggedConsentState.eventRecordType, EventCodec.encode($0)) }
-                // Refused here, before the state changes: the log would refuse
+                // Refused here, before the state changes: the store would refuse
                 // the record, and that refusal would read as a storage failure
                 // and stop every write until a restart.
-                if let oversized = records.first(where: { $0.1.count > log.maxPayloadSize }) {
+                if let oversized = records.first(where: { $0.1.count > store.maxPayloadSize }) {
                     return Outcome(result: .failure(RPCError(
-                        .resourceExhausted, "the change takes \(oversized.1.count) bytes to record; the log takes at most \(log.maxPayloadSize) per event",
+                        .resourceExhausted, "the change takes \(oversized.1.count) bytes to record; the store takes at most \(store.maxPayloadSize) per event",
                         trailers: [DomainErrorMapping.reasonKey: "event_too_large"])), durableAfter: 0)
                 }
-                log.append(records) { result in
+                store.append(records) { result in
                     switch result {
                     case .success(let sequence): self.notifyCommitted(sequence)
                     case .failure(let error): self.recordFailure(error)
@@ -158,7 +199,7 @@ public final class ConsentLedger: Sendable {
                 }
             }
             for event in decision.events { live.state.apply(event) }
-            if log == nil { notifyCommitted(live.state.lastSequence) }
+            if store == nil { notifyCommitted(live.state.lastSequence) }
             return Outcome(result: result, durableAfter: live.state.lastSequence)
         }
     }
@@ -178,6 +219,8 @@ public final class ConsentLedger: Sendable {
                 return .failure(Self.rebuilding(failureReason))
             case .refused(let why):
                 return .failure(Self.unreadable(failureReason, why))
+            case .live where !servesCalls:
+                return .failure(notServing())
             case .live, .durable:
                 // A refused query waits for the sync of what it saw, as a value does.
                 let sequence = live.state.lastSequence
@@ -201,7 +244,7 @@ public final class ConsentLedger: Sendable {
         observers.withLock { $0.append(observer) }
     }
 
-    private func notifyCommitted(_ sequence: UInt64) {
+    func notifyCommitted(_ sequence: UInt64) {
         for observer in observers.withLock({ $0 }) { observer(sequence) }
     }
 
@@ -212,7 +255,7 @@ public final class ConsentLedger: Sendable {
     public var lastSequence: UInt64 { live.withLock { $0.state.lastSequence } }
 
     /// The sequence of the last event on disk (everything, for the in-memory ledger).
-    public var durableSequence: UInt64 { log?.durableSequence ?? lastSequence }
+    public var durableSequence: UInt64 { store?.durableSequence ?? lastSequence }
 
     /// The number of consent requests (and consents) in the state.
     public var consentCount: Int { live.withLock { $0.state.requestCount } }
@@ -220,7 +263,7 @@ public final class ConsentLedger: Sendable {
     /// Syncs what was appended and releases the data directory.
     public func close() {
         closed.store(true, ordering: .releasing)
-        log?.close()
+        store?.close()
     }
 }
 
@@ -229,11 +272,11 @@ struct LedgerCommits: CommitTracker {
     let ledger: ConsentLedger
 
     func whenDurable(_ sequence: UInt64, _ completion: @escaping @Sendable (Result<Void, RPCError>) -> Void) {
-        guard let log = ledger.log else {
+        guard let store = ledger.store else {
             completion(.success(()))
             return
         }
-        log.whenDurable(sequence) { [ledger] result in
+        store.whenDurable(sequence) { [ledger] result in
             switch result {
             case .success: completion(.success(()))
             case .failure(let error):

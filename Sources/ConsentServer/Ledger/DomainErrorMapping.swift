@@ -5,7 +5,7 @@ import ConsentRPC
 /// gRPC status of the same name, the domain's message, and its stable reason
 /// in the trailer `x-consent-reason` so programs need not parse messages.
 public enum DomainErrorMapping {
-    public static let reasonKey = "x-consent-reason"
+    public static let reasonKey = ErrorTrailers.reason
 
     public static func statusCode(_ code: DomainError.Code) -> StatusCode {
         switch code {
@@ -24,6 +24,8 @@ public enum DomainErrorMapping {
 extension RPCError {
     /// A domain refusal as an RPC error (see `DomainErrorMapping`).
     public init(_ error: DomainError) {
-        self.init(DomainErrorMapping.statusCode(error.code), error.message, trailers: [DomainErrorMapping.reasonKey: error.reason], cause: error)
+        var trailers: Metadata = [DomainErrorMapping.reasonKey: error.reason]
+        if let retry = error.retryAfterMilliseconds { trailers.add(ErrorTrailers.retryAfterMilliseconds, String(retry)) }
+        self.init(DomainErrorMapping.statusCode(error.code), error.message, trailers: trailers, cause: error)
     }
 }

@@ -22,10 +22,13 @@ final class ConsentExpirySweeper: Sendable {
     private let clock: any WallClock & Sendable
     private let queue = DispatchQueue(label: "consenthub.expiry")
     private let stopped = Atomic<Bool>(false)
+    /// Told the count of each sweep that ran (metrics).
+    let onSweep: (@Sendable (Int) -> Void)?
 
     /// - Parameters:
     ///   - interval: the time between sweeps.
-    init(ledger: ConsentLedger, interval: Duration, clock: any WallClock & Sendable = SystemClock()) {
+    init(ledger: ConsentLedger, interval: Duration, clock: any WallClock & Sendable = SystemClock(), onSweep: (@Sendable (Int) -> Void)? = nil) {
+        self.onSweep = onSweep
         self.ledger = ledger
         self.interval = interval
         self.clock = clock
@@ -45,7 +48,8 @@ final class ConsentExpirySweeper: Sendable {
         let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
         queue.asyncAfter(deadline: .now() + seconds) { [weak self] in
             guard let self, !self.stopped.load(ordering: .acquiring) else { return }
-            self.sweep()
+            let expired = self.sweep()
+            if self.ledger.shared == nil || self.ledger.servesCalls { self.onSweep?(expired) }
             self.scheduleNext()
         }
     }
@@ -54,6 +58,9 @@ final class ConsentExpirySweeper: Sendable {
     /// - Returns: how many requests and consents were marked expired.
     @discardableResult
     func sweep() -> Int {
+        // Only the active node of a shared store writes; the standbys' sweeps
+        // would only be refused.
+        guard ledger.shared == nil || ledger.servesCalls else { return 0 }
         var total = 0
         for _ in 0..<Self.maximumBatchesPerSweep {
             guard !stopped.load(ordering: .acquiring) else { break }

@@ -32,12 +32,13 @@ public enum ConsentService {
 
     /// Who submits an Altinn-2 query. The portal submits it only while a user
     /// is logged in (the end-user metadata is required, so nobody can create
-    /// requests through the portal anonymously), but the user is not recorded:
-    /// the request is the consumer's, and the event names the portal.
+    /// requests through the portal anonymously), and the request can then only
+    /// ask that user (ConsentCore: `NewConsentRequest.bound(to:)`). The request
+    /// is the consumer's; the event names the portal and the user.
     static func queryActor(_ context: CallContext) throws(RPCError) -> Actor {
         let (actor, role) = try context.actorWithRole(as: queryRoles)
-        guard role == .portal else { return actor }
-        return .portal(try context.organisation(for: .portal))
+        guard role == .portal, case .endUser(let user) = actor else { return actor }
+        return .portal(try context.organisation(for: .portal), user: user)
     }
 
     /// Registers the service's methods, and the events feed that serves WatchEvents.

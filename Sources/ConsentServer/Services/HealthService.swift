@@ -8,6 +8,12 @@ public protocol HealthReporting: Sendable {
     /// Whether a service name (e.g. `consent.v1.TokenService`) is served here.
     func serves(service: String) -> Bool
     func statistics() -> Consent_V1_HealthStatsResponse
+    /// The node's role and the active node's address (empty when unknown or not shared).
+    var role: (role: Consent_V1_HealthCheckResponse.Role, leader: String) { get }
+}
+
+extension HealthReporting {
+    public var role: (role: Consent_V1_HealthCheckResponse.Role, leader: String) { (.active, "") }
 }
 
 /// `consent.v1.Health`: open to every authenticated caller, so monitoring can
@@ -21,7 +27,8 @@ public enum HealthService {
             } else {
                 status = reporter.isServing ? .serving : .notServing
             }
-            return Reply(Consent_V1_HealthCheckResponse(status: status))
+            let (role, leader) = reporter.role
+            return Reply(Consent_V1_HealthCheckResponse(status: status, role: role, leader: leader))
         }
         // Hub-wide counters (calls per method, events committed) would show one
         // bank the others' volumes: operators only.

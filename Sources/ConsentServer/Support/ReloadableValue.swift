@@ -53,6 +53,10 @@ public final class ReloadableValue<Value: Sendable>: Sendable {
         return value
     }
 
+    /// Counts the replacements (starting at 1): a reader that remembers it
+    /// can tell cheaply whether the value has changed since.
+    public var version: UInt64 { generation.load(ordering: .acquiring) }
+
     /// Publishes a new value; every thread sees it on its next read.
     public func replace(with value: Value) {
         current.withLock { state in

@@ -23,9 +23,15 @@ public enum ServerLog {
         public static func < (a: Level, b: Level) -> Bool { a.rank < b.rank }
     }
 
+    /// How a line looks: `2026-11-23T17:47:00.123Z INFO message`, or one
+    /// JSON object `{"time":"…","level":"info","message":"…"}` for log shippers.
+    public enum Format: String, Sendable {
+        case text, json
+    }
+
     public typealias Sink = @Sendable (String) -> Void
 
-    private static let state = Mutex<(minimum: Level, sink: Sink)>((.info, ServerLog.standardError))
+    private static let state = Mutex<(minimum: Level, sink: Sink, format: Format)>((.info, ServerLog.standardError, .text))
 
     /// Writes the line with one `write(2)`, so lines from several threads never interleave.
     public static let standardError: Sink = { line in
@@ -42,14 +48,38 @@ public enum ServerLog {
     }
 
     /// Redirects the log (tests capture it) and sets the least severe level written.
-    public static func configure(minimum: Level = .info, sink: @escaping Sink = ServerLog.standardError) {
-        state.withLock { $0 = (minimum, sink) }
+    public static func configure(minimum: Level = .info, sink: @escaping Sink = ServerLog.standardError, format: Format = .text) {
+        state.withLock { $0 = (minimum, sink, format) }
     }
 
     public static func log(_ level: Level, _ message: @autoclosure () -> String) {
-        let (minimum, sink) = state.withLock { ($0.minimum, $0.sink) }
+        let (minimum, sink, format) = state.withLock { ($0.minimum, $0.sink, $0.format) }
         guard level >= minimum else { return }
-        sink("\(timestamp()) \(level.rawValue.uppercased()) \(message())")
+        switch format {
+        case .text:
+            sink("\(timestamp()) \(level.rawValue.uppercased()) \(message())")
+        case .json:
+            sink("{\"time\":\"\(timestamp())\",\"level\":\"\(level.rawValue)\",\"message\":\(jsonString(message()))}")
+        }
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 
     public static func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }

@@ -14,7 +14,7 @@ import Glibc
 /// Looked up with `dlsym` because Swift's Glibc module does not export it
 /// (the same way ConsentTransport reaches epoll); a C library without it
 /// makes this a no-op.
-enum FreeMemory {
+package enum FreeMemory {
     private typealias Trim = @convention(c) (Int) -> Int32
 
     private static let trim: Trim? = {
@@ -23,7 +23,7 @@ enum FreeMemory {
     }()
 
     /// Returns free heap pages to the kernel; takes a few milliseconds.
-    static func release() {
+    package static func release() {
         _ = trim?(0)
     }
 }

@@ -5,12 +5,12 @@
 ///
 /// flock locks belong to an open file description, so a second `open` of the
 /// same directory in the same process is refused too.
-struct LockFile: Sendable {
+package struct LockFile: Sendable {
     let file: OpenFile
 
     /// - Throws: ``StoreError/directoryInUse(directory:pid:)`` if someone holds
     ///   the lock, ``StoreError/io(_:)`` if the file cannot be opened or written.
-    static func acquire(directory: String, fileSystem: any FileSystem) throws(StoreError) -> LockFile {
+    package static func acquire(directory: String, fileSystem: any FileSystem) throws(StoreError) -> LockFile {
         let path = directory + "/" + FileNames.lock
         let file: OpenFile
         do throws(FileSystemError) {
@@ -45,7 +45,7 @@ struct LockFile: Sendable {
     /// of every descriptor until its `exec` closes the close-on-exec ones. A
     /// close alone would leave the lock held for that moment, and a reopen of
     /// the directory right after would be refused as "in use".
-    func release(fileSystem: any FileSystem) {
+    package func release(fileSystem: any FileSystem) {
         try? fileSystem.unlock(file)
         try? fileSystem.close(file)
     }

@@ -47,8 +47,13 @@ extension LogCore {
             var ready: [(sequence: UInt64, callback: DurableCallback)] = []
             if outcome == nil {
                 let records = last - context.lastDurable
+                let started = options.syncObserver == nil ? nil : ContinuousClock.now
                 do throws(FileSystemError) {
                     let rolled = try write(&batch, records: records, context: &context)
+                    if let started, let observer = options.syncObserver {
+                        let elapsed = ContinuousClock.now - started
+                        observer(records, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                    }
                     context.lastDurable = last
                     recordsWritten.add(records, ordering: .relaxed)
                     bytesWritten.add(UInt64(batch.count), ordering: .relaxed)

@@ -6,11 +6,11 @@ import Glibc
 /// snapshotter). A dedicated thread rather than a Dispatch queue because both
 /// block in `fdatasync` and in semaphores for their whole life, which would
 /// starve Dispatch's small pool on a 2-core machine.
-struct PosixThread: Sendable {
+package struct PosixThread: Sendable {
     private let handle: pthread_t
 
     /// Starts `body` on a new thread.
-    static func spawn(_ body: @escaping @Sendable () -> Void) -> PosixThread {
+    package static func spawn(_ body: @escaping @Sendable () -> Void) -> PosixThread {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var handle = pthread_t()
         let rc = pthread_create(&handle, nil, { argument in
@@ -23,15 +23,15 @@ struct PosixThread: Sendable {
     }
 
     /// Whether the caller runs on this thread.
-    var isCurrent: Bool { pthread_equal(pthread_self(), handle) != 0 }
+    package var isCurrent: Bool { pthread_equal(pthread_self(), handle) != 0 }
 
     /// Lets the thread clean up after itself when it ends (no join).
-    func detach() {
+    package func detach() {
         _ = pthread_detach(handle)
     }
 
     /// Waits until the thread's body has returned.
-    func join() {
+    package func join() {
         _ = pthread_join(handle, nil)
     }
 

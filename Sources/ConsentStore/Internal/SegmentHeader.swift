@@ -46,7 +46,7 @@ enum SegmentHeader {
 }
 
 /// Why a header did not decode.
-enum HeaderProblem: Error {
+package enum HeaderProblem: Error {
     /// Shorter than a header: a file created just before a crash.
     case truncated
     /// All zeros: a file extended but never written before a crash.

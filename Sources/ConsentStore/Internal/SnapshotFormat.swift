@@ -9,12 +9,12 @@
 /// 24  u64      payload length
 /// 32  …        payload (ReplayableState.encodeSnapshot())
 /// ```
-enum SnapshotFormat {
-    static let headerSize = 32
+package enum SnapshotFormat {
+    package static let headerSize = 32
     static let magic: [UInt8] = Array("CHSNAPSH".utf8)
     static let version: UInt16 = 1
 
-    static func encode(sequence: UInt64, payload: [UInt8]) -> [UInt8] {
+    package static func encode(sequence: UInt64, payload: [UInt8]) -> [UInt8] {
         var bytes = magic
         bytes.reserveCapacity(headerSize + payload.count)
         bytes.appendLittleEndian(version)
@@ -28,11 +28,29 @@ enum SnapshotFormat {
         return bytes
     }
 
+    /// The header alone for a payload written in parts after it (so a large
+    /// state need not be copied behind a header in one buffer).
+    package static func header(sequence: UInt64, payloadParts: [UnsafeRawBufferPointer]) -> [UInt8] {
+        var bytes = magic
+        bytes.appendLittleEndian(version)
+        bytes.appendLittleEndian(UInt16(0))
+        bytes.appendLittleEndian(UInt32(0))
+        bytes.appendLittleEndian(sequence)
+        bytes.appendLittleEndian(UInt64(payloadParts.reduce(0) { $0 + $1.count }))
+        let crc = bytes.withUnsafeBytes { checksum(header: $0, payloadParts: payloadParts) }
+        bytes.withUnsafeMutableBytes { $0.storeLittleEndian(crc, at: 12) }
+        return bytes
+    }
+
     private static func checksum(header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> UInt32 {
+        checksum(header: header, payloadParts: [payload])
+    }
+
+    private static func checksum(header: UnsafeRawBufferPointer, payloadParts: [UnsafeRawBufferPointer]) -> UInt32 {
         var crc = CRC32C()
         crc.update(UnsafeRawBufferPointer(rebasing: header[0..<12]))
         crc.update(UnsafeRawBufferPointer(rebasing: header[16..<headerSize]))
-        crc.update(payload)
+        for part in payloadParts { crc.update(part) }
         return crc.value
     }
 
@@ -41,7 +59,7 @@ enum SnapshotFormat {
     }
 
     /// The covered sequence number and the payload's range, or why the file is not valid.
-    static func decode(_ file: UnsafeRawBufferPointer) -> Result<(sequence: UInt64, payload: Range<Int>), HeaderProblem> {
+    package static func decode(_ file: UnsafeRawBufferPointer) -> Result<(sequence: UInt64, payload: Range<Int>), HeaderProblem> {
         guard file.count >= headerSize else { return .failure(.problem("shorter than a snapshot header (\(file.count) bytes)")) }
         return decode(header: UnsafeRawBufferPointer(rebasing: file[0..<headerSize]), payload: UnsafeRawBufferPointer(rebasing: file[headerSize...]))
             .map { ($0, headerSize..<file.count) }
@@ -50,16 +68,23 @@ enum SnapshotFormat {
     /// The covered sequence number, or why the file is not valid, from its
     /// header and its payload read apart (so the payload need not be copied
     /// out of a buffer holding the whole file).
-    static func decode(header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> Result<UInt64, HeaderProblem> {
+    package static func decode(header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> Result<UInt64, HeaderProblem> {
+        decode(header: header, payloadParts: [payload])
+    }
+
+    /// The same, with the payload read in consecutive parts (a prefix of
+    /// the payload and the rest, in separate buffers).
+    package static func decode(header: UnsafeRawBufferPointer, payloadParts: [UnsafeRawBufferPointer]) -> Result<UInt64, HeaderProblem> {
         guard header.count == headerSize else { return .failure(.problem("shorter than a snapshot header (\(header.count) bytes)")) }
         guard header[0..<8].elementsEqual(magic) else { return .failure(.problem("bad magic, not a ConsentHub snapshot")) }
         let version = header.loadLittleEndian(UInt16.self, at: 8)
         guard version == Self.version else { return .failure(.problem("unsupported snapshot format version \(version)")) }
         let length = header.loadLittleEndian(UInt64.self, at: 24)
-        guard length == UInt64(payload.count) else {
-            return .failure(.problem("header announces \(length) payload bytes, file has \(payload.count)"))
+        let count = payloadParts.reduce(0) { $0 + $1.count }
+        guard length == UInt64(count) else {
+            return .failure(.problem("header announces \(length) payload bytes, file has \(count)"))
         }
-        guard header.loadLittleEndian(UInt32.self, at: 12) == checksum(header: header, payload: payload) else {
+        guard header.loadLittleEndian(UInt32.self, at: 12) == checksum(header: header, payloadParts: payloadParts) else {
             return .failure(.problem("checksum mismatch"))
         }
         return .success(header.loadLittleEndian(UInt64.self, at: 16))

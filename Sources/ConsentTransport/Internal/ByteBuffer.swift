@@ -68,6 +68,15 @@ struct ByteBuffer: ~Copyable {
         writeIndex = 0
     }
 
+    /// Drops the contents and keeps only a minimal allocation (a closed connection).
+    mutating func releaseMemory() {
+        storage.deallocate()
+        capacity = 64
+        storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        readIndex = 0
+        writeIndex = 0
+    }
+
     mutating func removeAll() {
         readIndex = 0
         writeIndex = 0

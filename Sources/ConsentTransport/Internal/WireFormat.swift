@@ -10,6 +10,10 @@ import ConsentProto
 /// Decoding follows protobuf's rules: unknown fields are skipped, the last of
 /// a repeated scalar wins, a oneof takes its last member, and a message field
 /// that occurs twice is merged (rare: handled by parsing the concatenation).
+/// Where libprotobuf-c is lax, both this codec and ConsentProto's decoder
+/// apply the strict rules of `ProtoWireCheck` instead (docs/PROTOCOL.md §2):
+/// a field number above 2^29 − 1, a `uint32` wider than 32 bits, or a string
+/// that is not UTF-8 without NUL makes the frame undecodable.
 enum Wire {
     enum Kind: UInt8 {
         case request = 2
@@ -120,7 +124,26 @@ enum Wire {
             let tag = try varint()
             let field = tag >> 3
             guard field != 0 else { throw DecodeError(reason: "field number 0") }
+            guard field <= ProtoWireCheck.maximumFieldNumber else {
+                throw DecodeError(reason: "field number \(field) is above protobuf's maximum \(ProtoWireCheck.maximumFieldNumber)")
+            }
             return (field, tag & 7)
+        }
+
+        /// A `uint32` field's value: refused, not truncated, when wider.
+        @inline(__always)
+        mutating func uint32(_ what: StaticString) throws(DecodeError) -> UInt32 {
+            let value = try varint()
+            guard value <= UInt64(UInt32.max) else { throw DecodeError(reason: "\(what) does not fit in 32 bits (\(value))") }
+            return UInt32(value)
+        }
+
+        /// A `string` field's bytes: UTF-8 without NUL.
+        @inline(__always)
+        mutating func string(_ what: StaticString) throws(DecodeError) -> UnsafeRawBufferPointer {
+            let bytes = try lengthDelimited()
+            guard ProtoWireCheck.isCleanUTF8(bytes) else { throw DecodeError(reason: "\(what) is not valid UTF-8 without NUL") }
+            return bytes
         }
     }
 
@@ -145,7 +168,7 @@ enum Wire {
             switch field {
             case 1:
                 try expect(wireType, 0, "Frame.call_id")
-                callID = UInt32(truncatingIfNeeded: try reader.varint())
+                callID = try reader.uint32("Frame.call_id")
             case 2...8:
                 try expect(wireType, 2, "Frame.kind")
                 let sub = try reader.lengthDelimited()
@@ -184,10 +207,10 @@ enum Wire {
                 switch field {
                 case 1:
                     try expect(wireType, 2, "Request.method")
-                    view.method = try reader.lengthDelimited()
+                    view.method = try reader.string("Request.method")
                 case 2:
                     try expect(wireType, 0, "Request.deadline_ms")
-                    view.deadlineMs = UInt32(truncatingIfNeeded: try reader.varint())
+                    view.deadlineMs = try reader.uint32("Request.deadline_ms")
                 case 3:
                     try expect(wireType, 2, "Request.metadata")
                     let entry = try reader.lengthDelimited()
@@ -208,10 +231,10 @@ enum Wire {
                 switch field {
                 case 1:
                     try expect(wireType, 0, "Response.status_code")
-                    view.statusCode = UInt32(truncatingIfNeeded: try reader.varint())
+                    view.statusCode = try reader.uint32("Response.status_code")
                 case 2:
                     try expect(wireType, 2, "Response.status_message")
-                    view.message = try reader.lengthDelimited()
+                    view.message = try reader.string("Response.status_message")
                 case 3:
                     try expect(wireType, 2, "Response.payload")
                     view.payload = try reader.lengthDelimited()
@@ -264,7 +287,7 @@ enum Wire {
                     code = Int32(truncatingIfNeeded: try reader.varint())
                 case 2:
                     try expect(wireType, 2, "GoAway.reason")
-                    reason = try reader.lengthDelimited()
+                    reason = try reader.string("GoAway.reason")
                 default: try reader.skip(wireType: wireType)
                 }
             }
@@ -276,8 +299,12 @@ enum Wire {
         var reader = Reader(bytes)
         while !reader.atEnd {
             let (field, wireType) = try reader.tag()
-            if field == 1 || field == 2 { try expect(wireType, 2, "MetadataEntry field") }
-            try reader.skip(wireType: wireType)
+            if field == 1 || field == 2 {
+                try expect(wireType, 2, "MetadataEntry field")
+                _ = try reader.string(field == 1 ? "MetadataEntry.key" : "MetadataEntry.value")
+            } else {
+                try reader.skip(wireType: wireType)
+            }
         }
     }
 

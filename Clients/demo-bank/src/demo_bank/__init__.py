@@ -12,7 +12,10 @@ import time
 import urllib.parse
 
 from flask import Flask, render_template, request
+from flask.logging import default_handler
 from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from consenthub.masking import mask_national_ids_in
 
 from .altinn2 import OSLO
 from .hub import Hub, HubUnavailable
@@ -49,6 +52,9 @@ def create_app(test_config=None):
         raise RuntimeError("set " + ", ".join("BANK_" + name for name in missing))
 
     app.json.sort_keys = False  # claims in the hub's order
+    # Flask's handler writes to gunicorn's error stream without passing
+    # gunicorn's logger and its mask (gunicorn_conf.py): it masks national ids too.
+    mask_national_ids_in(app.logger, default_handler)
     app.extensions["demo_bank"] = Hub.from_config(app.config)
     csrf.init_app(app)
 
@@ -85,6 +91,16 @@ def create_app(test_config=None):
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         return render_template("error.html", reason="csrf_failed"), 400
+
+    # The bank's own page, in Norwegian, rather than the framework's English
+    # one: an unknown address, a wrong method, a form beyond Werkzeug's limits
+    # (a field over 500 kB, such as an enormous purpose).
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(413)
+    def not_served(error):
+        reason = {404: "page_not_found", 405: "method_not_allowed", 413: "request_too_large"}[error.code]
+        return render_template("error.html", reason=reason), error.code
 
     return app
 

@@ -1,8 +1,11 @@
 """The Altinn 2 way of asking (seed 004): send the browser to the portal
 with the whole request in the URL's query, and let the portal create it.
 
-The national identity number never goes into the URL: only its hex SHA-256
-as `UserToken`, which lets the portal check that the right person answers.
+The national identity number does not go into the URL in clear: only its
+hex SHA-256 as `UserToken` (seed 004), which lets the portal check that the
+right person answers. The hash hides nothing from someone who sees the URL
+(the few possible ids are tried in seconds): the API flow, where the bank
+knows the person, puts nothing in a URL.
 """
 
 import hashlib

@@ -39,6 +39,8 @@ def error_page(reason, status, message=""):
 def callback():
     args = request.args
     request_id, status = args.get("RequestId", ""), args.get("Status", "")
+    # Everything that makes an answer unusable is checked before the pending
+    # application is taken: a refused answer must not use it up.
     if not _REQUEST_ID.match(request_id) or status not in ("OK", "Failed"):
         return error_page("callback_malformed", 400)
     application_id = args.get("application", "")
@@ -50,23 +52,29 @@ def callback():
         return error_page("application_unknown", 400)
     if status == "Failed":
         return render_template("declined.html", message=args.get("ErrorMessage", ""))
-    code = args.get("AuthorizationCode", "")
-    if not code:
-        return error_page("callback_malformed", 400)
 
+    code = args.get("AuthorizationCode", "")
+    action = "new" if code else "answered_again"
     try:
-        grant = _hub().exchange_code(code)
+        if code:
+            grant = _hub().exchange_code(code)
+        else:
+            # The person answered twice (a double click on accept, or accept
+            # again after the portal timed out): the hub accepted the first
+            # time and sends no second code (already_answered). The consent
+            # exists, so a token is had by its id, as "gjenbruk av samtykke".
+            grant = _hub().issue_token(request_id)
     except HubUnavailable:
         applications.put_back(request_id, application_id, pending)
         raise
     except HubRefusal as refusal:
         # The consent may still be live (a code that expired in the browser): refresh can get a token.
         applications.set_current(request_id, pending["product"], pending["flow"], token=None)
-        return _result(applications.current(), "new", refusal=Refusal("hub", refusal.reason, refusal.message))
+        return _result(applications.current(), action, refusal=Refusal("hub", refusal.reason, refusal.message))
     if grant.consent_id != request_id:
         return error_page("code_for_another_request", 400)
     applications.set_current(request_id, pending["product"], pending["flow"], token=grant.token)
-    return _result(applications.current(), "new", token=grant.token)
+    return _result(applications.current(), action, token=grant.token)
 
 
 @bp.post("/application")

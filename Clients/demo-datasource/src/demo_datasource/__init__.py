@@ -12,6 +12,9 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, jsonify, request
+from flask.logging import default_handler
+
+from consenthub.masking import mask_national_ids_in
 
 from .hub import Hub
 from .keys import SigningKeys
@@ -55,8 +58,10 @@ def create_app(test_config=None):
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.json.sort_keys = False
     # A line per answer (served or refused) is part of the job; Flask's
-    # handler writes it to gunicorn's error log.
+    # handler writes it to gunicorn's error stream, without passing gunicorn's
+    # logger and its mask (gunicorn_conf.py): it masks national ids too.
     app.logger.setLevel(logging.INFO)
+    mask_national_ids_in(app.logger, default_handler)
 
     hub = Hub.from_config(app.config)
     app.extensions["demo_datasource"] = State(

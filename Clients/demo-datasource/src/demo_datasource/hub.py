@@ -2,13 +2,11 @@
 
 Each agency talks to the hub as itself (its own client certificate): NAV for
 5252_1, Skatteetaten for 4629_2 and 4630_1. A process holds one connection
-per agency, opened at the first call — after gunicorn has forked, since a
-connection's I/O thread does not survive a fork — and opened again when the
-hub closed it (idle timeout, restart). Every call has a deadline.
+per agency (a `consenthub.LazyConnection`), opened at the first call — after
+gunicorn has forked, since a connection's I/O thread does not survive a fork —
+and opened again when the hub closed it (idle timeout, restart). Every call
+has a deadline.
 """
-
-import os
-import threading
 
 import consenthub
 from consent.v1 import token_pb2
@@ -30,50 +28,24 @@ class HubRefusal(Exception):
 
 
 class HubLink:
-    """One lazily opened connection to consentd as one principal."""
+    """Calls to consentd as one principal, on one lazily opened connection."""
 
     def __init__(self, address, ca, cert, key, timeout, connect_timeout):
-        self.address, self.ca, self.cert, self.key = address, ca, cert, key
-        self.timeout, self.connect_timeout = timeout, connect_timeout
-        self._lock = threading.Lock()
-        self._connection = None
-        self._pid = None
-
-    def _open(self):
-        with self._lock:
-            connection = self._connection
-            if connection is not None and self._pid == os.getpid():
-                if not connection.closed and not connection.going_away:
-                    return connection
-                connection.close()
-            # A connection inherited through fork has no I/O thread here: forget it.
-            self._connection = None
-            try:
-                connection = consenthub.connect(self.address, self.ca, self.cert, self.key,
-                                                connect_timeout=self.connect_timeout)
-            except consenthub.ConnectError as error:
-                raise HubUnavailable(str(error)) from error
-            self._connection, self._pid = connection, os.getpid()
-            return connection
-
-    def _discard(self, connection):
-        with self._lock:
-            if self._connection is connection:
-                self._connection = None
-        connection.close()
+        self.timeout = timeout
+        self._connection = consenthub.LazyConnection(address, ca, cert, key, connect_timeout=connect_timeout)
 
     def call(self, client_class, method, retry=False, **fields):
         """Calls `method` of `client_class` with `fields`. `retry`: the call
-        may safely be made twice (a read), so a connection found broken is
-        replaced and the call made once more."""
+        may safely be made twice (a read), so after a connection that broke
+        the call is made once more, on a new one."""
         for attempt in (1, 2):
-            connection = self._open()
-            client = client_class(connection, timeout=self.timeout)
             try:
+                client = client_class(self._connection.get(), timeout=self.timeout)
                 return getattr(client, method)(**fields)
+            except consenthub.ConnectError as error:
+                raise HubUnavailable(str(error)) from error
             except RpcError as error:
                 if error.code == StatusCode.UNAVAILABLE:
-                    self._discard(connection)
                     if retry and attempt == 1:
                         continue
                     raise HubUnavailable(str(error)) from error
@@ -82,10 +54,7 @@ class HubLink:
                 raise HubRefusal(error.code, dict(error.trailers).get("x-consent-reason", ""), error.message) from error
 
     def close(self):
-        with self._lock:
-            if self._connection is not None and self._pid == os.getpid():
-                self._connection.close()
-            self._connection = None
+        self._connection.close()
 
 
 class Hub:

@@ -11,7 +11,10 @@ import datetime
 import os
 
 from flask import Flask, redirect, url_for
+from flask.logging import default_handler
 from flask_wtf.csrf import CSRFProtect
+
+from consenthub.masking import mask_national_ids_in
 
 from . import auth, consent, errors, filters, i18n, profile
 from .hub import Hub
@@ -51,8 +54,12 @@ def create_app(test_config=None):
     # from_prefixed_env reads values as JSON where they parse: a key of digits would be a number.
     app.secret_key = str(app.config["SECRET_KEY"])
     # The portal's modules log under the app's logger ("consent_portal"), whose
-    # handler Flask writes to wsgi.errors: gunicorn's error log.
+    # handler Flask writes to wsgi.errors: gunicorn's error log, but not through
+    # gunicorn's logger and its mask (gunicorn_conf.py). So that handler masks
+    # national ids too, and so does the app's logger, for the records Flask
+    # makes on it ("Exception on /consent/<…>").
     app.logger.setLevel(str(app.config["LOG_LEVEL"]).upper())
+    mask_national_ids_in(app.logger, default_handler)
 
     app.extensions["consent_hub"] = Hub(
         str(app.config["HUB_ADDRESS"]), str(app.config["HUB_CA"]), str(app.config["HUB_CERT"]),

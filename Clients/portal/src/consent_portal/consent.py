@@ -107,7 +107,17 @@ def altinn_request():
         query = session.pop("altinn_query", "")
     else:
         session.pop("altinn_query", None)
-    created = hub().create_request_from_query(g.user, query, _idempotency_key(g.user, query))
+    try:
+        created = hub().create_request_from_query(g.user, query, _idempotency_key(g.user, query))
+    except HubError as error:
+        if error.reason not in WRONG_PERSON:
+            raise
+        # The link is for someone else (its OfferedBy or UserToken): through
+        # the portal a query can only ask the person logged in. Offer to log
+        # in as that person, and keep the query for them (not in a URL).
+        session["altinn_query"] = query
+        remember_target(request.path)
+        return render_template("auth/wrong_person.html", reason=error.reason), 403
     log.info("created request %s from an Altinn 2 query for %s", created.id, created.consumer_org_number)
     target = url_for("consent.show", request_id=created.id, **({"lang": created.language} if created.language else {}))
     return redirect(target, 303)
@@ -119,8 +129,15 @@ def _raw_query():
     return quote_from_bytes(request.query_string, safe="!#$%&'()*+,-./:;=?@[]_~")
 
 
+# The label of the key derived from the portal's secret for idempotency keys.
+IDEMPOTENCY_KEY_LABEL = b"altinn2-idempotency"
+
+
 def _idempotency_key(user, query):
     """The same person opening the same link again gets the same request,
-    not a second one (a reload, the back button)."""
+    not a second one (a reload, the back button). Keyed with a key of its
+    own, derived from the secret that signs the session cookies: one key,
+    one job (the hub sees these keys; the secret never keys anything else)."""
     secret = str(current_app.secret_key).encode()
-    return hmac.new(secret, (user.pid + query).encode(), hashlib.sha256).hexdigest()
+    key = hmac.new(secret, IDEMPOTENCY_KEY_LABEL, hashlib.sha256).digest()
+    return hmac.new(key, (user.pid + query).encode(), hashlib.sha256).hexdigest()

@@ -4,7 +4,8 @@ reason code kept visible for support.
 
 The hub's reasons (the `x-consent-reason` trailer: docs/DOMAIN.md, docs/TOKENS.md)
 are grouped by what the person can do about them. A reason not listed falls
-back to its gRPC status.
+back to its gRPC status. Every reason listed is one the hub sends (a test
+checks them against Sources/).
 """
 
 from flask import Blueprint, render_template
@@ -38,7 +39,7 @@ FALLBACK = (502, "portal_fault")  # INTERNAL, UNKNOWN, UNIMPLEMENTED, DATA_LOSS,
 # The consumer's link (an Altinn 2 query, or a request it registered) is broken.
 _BAD_LINK = (
     "query_percent_encoding", "query_parameter_unknown", "query_parameter_repeated", "query_parameter_missing",
-    "covered_by_missing", "covered_by_not_caller", "resource_id_malformed", "resources_missing", "too_many_resources",
+    "covered_by_not_caller", "resource_id_malformed", "resources_missing", "too_many_resources",
     "resource_repeated", "resource_unknown", "metadata_key_unknown", "metadata_key_repeated", "metadata_missing",
     "metadata_malformed", "metadata_too_long", "metadata_range_reversed", "metadata_for_unlisted_resource",
     "valid_to_date_malformed", "valid_to_in_past", "valid_to_beyond_maximum", "purpose_missing", "purpose_too_long",
@@ -85,6 +86,11 @@ REASONS = {
 def http_status_and_text(code, reason):
     """(HTTP status, text key) for a refusal with this gRPC status and reason."""
     status, text = BY_STATUS.get(code, FALLBACK)
+    if code == StatusCode.RESOURCE_EXHAUSTED:
+        # One of the hub's limits (calls at once, a call rate, a consumer's
+        # open requests), whichever the reason: try again later. The page
+        # keeps the reason for support.
+        return status, text
     if reason in REASONS:
         text, override = REASONS[reason]
         status = override or status
@@ -120,6 +126,13 @@ def csrf_error(error):
 @bp.app_errorhandler(400)
 def bad_request(error):
     return portal_error_page(400, "invalid_form", "bad_request")
+
+
+@bp.app_errorhandler(413)
+def too_large(error):
+    # A form beyond Werkzeug's limits (a field over 500 kB, too many parts):
+    # the portal's page in the person's language, not the framework's.
+    return portal_error_page(413, "too_large", "request_too_large")
 
 
 @bp.app_errorhandler(404)

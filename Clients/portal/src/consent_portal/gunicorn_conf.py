@@ -2,15 +2,17 @@
 
 The access log names the path only, never the query string: an Altinn 2
 link carries the request in its query, and `OfferedBy` may be a national
-identity number. No Referer either (it is a URL with a query too). gunicorn's
-own error log can quote a request line (a malformed request, an error in the
-app); a filter masks any eleven-digit number there.
+identity number. No Referer either (it is a URL with a query too). A path can
+still hold one (someone opening /consent/<a national id>), and gunicorn's own
+error log can quote a request line (a malformed request): a filter masks any
+eleven-digit number in both logs. The app's own log (Flask's handler, which
+writes to gunicorn's error stream without passing gunicorn's logger) is
+masked by create_app.
 """
 
-import logging
-import re
-
 from gunicorn.glogging import Logger
+
+from consenthub.masking import mask_national_ids_in
 
 accesslog = "-"
 errorlog = "-"
@@ -23,24 +25,12 @@ worker_class = "gthread"
 control_socket_disable = True
 
 
-_ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
-
-
-class _MaskNationalIds(logging.Filter):
-    def filter(self, record):
-        message = record.getMessage()
-        masked = _ELEVEN_DIGITS.sub("***********", message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
-
-
 class PortalLogger(Logger):
-    """gunicorn's logger with national ids masked in the error log."""
+    """gunicorn's logger with national ids masked in the error and access logs."""
 
     def setup(self, cfg):
         super().setup(cfg)
-        self.error_log.addFilter(_MaskNationalIds())
+        mask_national_ids_in(self.error_log, self.access_log)
 
 
 logger_class = PortalLogger

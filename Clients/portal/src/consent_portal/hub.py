@@ -1,10 +1,11 @@
 """The portal's only way to consentd: every hub call the pages make is here.
 
 The portal holds the `portal` client certificate and states the logged-in
-person in the metadata of every call (DESIGN §6). One connection per process:
-opened on first use (so after gunicorn has forked its workers), shared by all
-threads (a `consenthub.Connection` takes calls from many threads at once),
-and replaced when it broke or the hub said GoAway. Every call has a deadline.
+person in the metadata of every call (DESIGN §6). One connection per process
+(a `consenthub.LazyConnection`): opened on first use (so after gunicorn has
+forked its workers), shared by all threads, and replaced when it broke or the
+hub said GoAway; while the hub is unreachable, requests do not queue behind
+each other's connect timeouts. Every call has a deadline.
 
 A refusal or a failure is a `HubError` with the gRPC status and the hub's
 `x-consent-reason`; errors.py turns it into a page.
@@ -12,8 +13,6 @@ A refusal or a failure is a `HubError` with the gRPC status and the hub's
 
 import concurrent.futures
 import logging
-import os
-import threading
 
 import consenthub
 from consenthub import ConnectError, RpcError, StatusCode
@@ -53,9 +52,7 @@ class Hub:
         self.address, self.ca, self.cert, self.key = address, ca, cert, key
         self.timeout = timeout
         self.connect_timeout = connect_timeout
-        self._lock = threading.Lock()
-        self._connection = None
-        self._pid = None  # the process that opened _connection
+        self._connection = consenthub.LazyConnection(address, ca, cert, key, connect_timeout=connect_timeout)
 
     # -- the pages' calls ----------------------------------------------------
 
@@ -100,7 +97,7 @@ class Hub:
 
     def _call(self, method, user, body):
         try:
-            client = consenthub.ConsentClient(self._connect(), timeout=self.timeout, metadata=_metadata(user))
+            client = consenthub.ConsentClient(self._connection.get(), timeout=self.timeout, metadata=_metadata(user))
             return body(client)
         except ConnectError as error:
             # Not reached (UNAVAILABLE), or the portal's certificate files are
@@ -112,27 +109,14 @@ class Hub:
         except RpcError as error:
             failure = HubError.from_rpc_error(method, error)
             level = logging.WARNING if failure.code in (StatusCode.UNAVAILABLE, StatusCode.DEADLINE_EXCEEDED) else logging.INFO
-            # The hub's messages never contain a national id (consent.proto), so they may be logged.
-            log.log(level, "%s refused: %s %s: %s", method, _status_name(failure.code), failure.reason, failure.message)
+            # The status and the reason only: the hub's message may quote what
+            # the caller sent (an Altinn 2 query's Resources or RedirectUrl can
+            # hold a national id), and support needs no more than the reason.
+            log.log(level, "%s refused: %s %s", method, _status_name(failure.code), failure.reason)
             raise failure from None
 
-    def _connect(self):
-        with self._lock:
-            connection = self._connection
-            if connection is None or self._pid != os.getpid() or connection.closed or connection.going_away:
-                # A connection inherited over fork() is the parent's: leave it alone.
-                # One that is going away finishes its calls and closes by itself.
-                connection = consenthub.connect(self.address, self.ca, self.cert, self.key,
-                                                connect_timeout=self.connect_timeout)
-                self._connection, self._pid = connection, os.getpid()
-                log.info("connected to the hub at %s", self.address)
-            return connection
-
     def close(self):
-        with self._lock:
-            if self._connection is not None and self._pid == os.getpid():
-                self._connection.close()
-            self._connection = None
+        self._connection.close()
 
 
 def _metadata(user):

@@ -14,13 +14,16 @@ from consent.v1 import health_pb2
 from .client import (ServiceClient, all_service_clients, client_class_name, connect, portal_metadata, service_client,
                      snake_case, vendor_metadata)
 from .connection import CallFuture, Connection, Stream
+from .failover import ActiveNodeConnection
 from .framing import FrameDecoder, FrameTooLarge, encode_frame
+from .lazy import LazyConnection
 from .status import ConnectError, RpcError, StatusCode, status_name
 
 HealthClient = service_client(health_pb2.DESCRIPTOR.services_by_name["Health"])
 
 __all__ = [
-    "CallFuture", "ConnectError", "Connection", "FrameDecoder", "FrameTooLarge", "HealthClient", "RpcError",
+    "ActiveNodeConnection", "CallFuture", "ConnectError", "Connection", "FrameDecoder", "FrameTooLarge", "HealthClient",
+    "LazyConnection", "RpcError",
     "ServiceClient", "StatusCode", "Stream", "all_service_clients", "client_class_name", "connect", "encode_frame",
     "portal_metadata", "service_client", "snake_case", "status_name", "vendor_metadata",
 ]

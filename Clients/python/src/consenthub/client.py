@@ -22,6 +22,7 @@ from google.protobuf.message_factory import GetMessageClass
 import consent.v1
 
 from .connection import Connection
+from .failover import ActiveNodeConnection, parse_addresses
 from .status import RpcError, StatusCode
 
 
@@ -204,5 +205,13 @@ def vendor_metadata(consumer):
 
 def connect(address, ca, cert, key, **kw):
     """Opens a Connection (see Connection for the keyword options); use it
-    with the service clients, and close it (or use it in a `with` block)."""
-    return Connection(address, ca, cert, key, **kw)
+    with the service clients, and close it (or use it in a `with` block).
+
+    `address` is "HOST:PORT", or several ("a:7443,b:7443" or a list) for a
+    hub that runs as nodes sharing one PostgreSQL database: then an
+    ActiveNodeConnection, which finds the active node and follows the
+    standbys' hint (consenthub.failover; `failover_timeout` seconds)."""
+    addresses = parse_addresses(address)
+    if len(addresses) > 1:
+        return ActiveNodeConnection(addresses, ca, cert, key, **kw)
+    return Connection(addresses[0], ca, cert, key, **kw)

@@ -302,7 +302,39 @@ const ProtobufCEnumDescriptor consent__v1__health_check_response__serving_status
   consent__v1__health_check_response__serving_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor consent__v1__health_check_response__field_descriptors[1] =
+static const ProtobufCEnumValue consent__v1__health_check_response__role__enum_values_by_number[4] =
+{
+  { "ROLE_UNSPECIFIED", "CONSENT__V1__HEALTH_CHECK_RESPONSE__ROLE__ROLE_UNSPECIFIED", 0 },
+  { "ACTIVE", "CONSENT__V1__HEALTH_CHECK_RESPONSE__ROLE__ACTIVE", 1 },
+  { "STANDBY", "CONSENT__V1__HEALTH_CHECK_RESPONSE__ROLE__STANDBY", 2 },
+  { "RECOVERING", "CONSENT__V1__HEALTH_CHECK_RESPONSE__ROLE__RECOVERING", 3 },
+};
+static const ProtobufCIntRange consent__v1__health_check_response__role__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex consent__v1__health_check_response__role__enum_values_by_name[4] =
+{
+  { "ACTIVE", 1 },
+  { "RECOVERING", 3 },
+  { "ROLE_UNSPECIFIED", 0 },
+  { "STANDBY", 2 },
+};
+const ProtobufCEnumDescriptor consent__v1__health_check_response__role__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "consent.v1.HealthCheckResponse.Role",
+  "Role",
+  "Consent__V1__HealthCheckResponse__Role",
+  "consent.v1",
+  4,
+  consent__v1__health_check_response__role__enum_values_by_number,
+  4,
+  consent__v1__health_check_response__role__enum_values_by_name,
+  1,
+  consent__v1__health_check_response__role__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCFieldDescriptor consent__v1__health_check_response__field_descriptors[3] =
 {
   {
     "status",
@@ -316,14 +348,40 @@ static const ProtobufCFieldDescriptor consent__v1__health_check_response__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "role",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthCheckResponse, role),
+    &consent__v1__health_check_response__role__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leader",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthCheckResponse, leader),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__health_check_response__field_indices_by_name[] = {
+  2,   /* field[2] = leader */
+  1,   /* field[1] = role */
   0,   /* field[0] = status */
 };
 static const ProtobufCIntRange consent__v1__health_check_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor consent__v1__health_check_response__descriptor =
 {
@@ -333,7 +391,7 @@ const ProtobufCMessageDescriptor consent__v1__health_check_response__descriptor 
   "Consent__V1__HealthCheckResponse",
   "consent.v1",
   sizeof(Consent__V1__HealthCheckResponse),
-  1,
+  3,
   consent__v1__health_check_response__field_descriptors,
   consent__v1__health_check_response__field_indices_by_name,
   1,  consent__v1__health_check_response__number_ranges,
@@ -422,7 +480,7 @@ const ProtobufCMessageDescriptor consent__v1__method_stats__descriptor =
   (ProtobufCMessageInit) consent__v1__method_stats__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_descriptors[11] =
+static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_descriptors[21] =
 {
   {
     "uptime_ms",
@@ -556,24 +614,154 @@ static const ProtobufCFieldDescriptor consent__v1__health_stats_response__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "connection_buffer_bytes",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, connection_buffer_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "connections_retained",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, connections_retained),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "handshakes_pending",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, handshakes_pending),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "connections_refused",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, connections_refused),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "accept_pauses",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, accept_pauses),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "calls_refused",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, calls_refused),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "role",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, role),
+    &consent__v1__health_check_response__role__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leader",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, leader),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "records_behind",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, records_behind),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "seconds_behind",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__HealthStatsResponse, seconds_behind),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__health_stats_response__field_indices_by_name[] = {
+  15,   /* field[15] = accept_pauses */
   5,   /* field[5] = calls_completed */
   4,   /* field[4] = calls_in_flight */
+  16,   /* field[16] = calls_refused */
+  11,   /* field[11] = connection_buffer_bytes */
   3,   /* field[3] = connections_accepted */
   2,   /* field[2] = connections_open */
+  14,   /* field[14] = connections_refused */
+  12,   /* field[12] = connections_retained */
   1,   /* field[1] = event_loops */
   9,   /* field[9] = events_committed */
+  13,   /* field[13] = handshakes_pending */
+  18,   /* field[18] = leader */
   7,   /* field[7] = methods */
   6,   /* field[6] = protocol_errors */
+  19,   /* field[19] = records_behind */
   10,   /* field[10] = resident_bytes */
+  17,   /* field[17] = role */
+  20,   /* field[20] = seconds_behind */
   8,   /* field[8] = storage */
   0,   /* field[0] = uptime_ms */
 };
 static const ProtobufCIntRange consent__v1__health_stats_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor consent__v1__health_stats_response__descriptor =
 {
@@ -583,7 +771,7 @@ const ProtobufCMessageDescriptor consent__v1__health_stats_response__descriptor 
   "Consent__V1__HealthStatsResponse",
   "consent.v1",
   sizeof(Consent__V1__HealthStatsResponse),
-  11,
+  21,
   consent__v1__health_stats_response__field_descriptors,
   consent__v1__health_stats_response__field_indices_by_name,
   1,  consent__v1__health_stats_response__number_ranges,

@@ -31,6 +31,20 @@ typedef enum _Consent__V1__HealthCheckResponse__ServingStatus {
   CONSENT__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS)
 } Consent__V1__HealthCheckResponse__ServingStatus;
+/*
+ * The node's role. A node with the embedded log is always ACTIVE. Nodes
+ * sharing one PostgreSQL database: exactly one is ACTIVE and serves every
+ * call (its status is SERVING); the others are STANDBY (NOT_SERVING; they
+ * answer other calls UNAVAILABLE with the trailer x-consent-leader), or
+ * RECOVERING while one rejoins after losing its lease or its session.
+ */
+typedef enum _Consent__V1__HealthCheckResponse__Role {
+  CONSENT__V1__HEALTH_CHECK_RESPONSE__ROLE__ROLE_UNSPECIFIED = 0,
+  CONSENT__V1__HEALTH_CHECK_RESPONSE__ROLE__ACTIVE = 1,
+  CONSENT__V1__HEALTH_CHECK_RESPONSE__ROLE__STANDBY = 2,
+  CONSENT__V1__HEALTH_CHECK_RESPONSE__ROLE__RECOVERING = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__HEALTH_CHECK_RESPONSE__ROLE)
+} Consent__V1__HealthCheckResponse__Role;
 
 /* --- messages --- */
 
@@ -52,10 +66,16 @@ struct  Consent__V1__HealthCheckResponse
 {
   ProtobufCMessage base;
   Consent__V1__HealthCheckResponse__ServingStatus status;
+  Consent__V1__HealthCheckResponse__Role role;
+  /*
+   * The active node's address (HOST:PORT) as this node knows it; empty when
+   * no node is active or the node has its own store.
+   */
+  char *leader;
 };
 #define CONSENT__V1__HEALTH_CHECK_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__health_check_response__descriptor) \
-    , CONSENT__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__UNKNOWN }
+    , CONSENT__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__UNKNOWN, CONSENT__V1__HEALTH_CHECK_RESPONSE__ROLE__ROLE_UNSPECIFIED, (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__HealthStatsRequest
@@ -95,15 +115,54 @@ struct  Consent__V1__HealthStatsResponse
   size_t n_methods;
   Consent__V1__MethodStats **methods;
   /*
-   * Storage: "memory" until the durable log is enabled, then "log".
+   * Storage: "log at DIR", "PostgreSQL host=… dbname=…" (never a password),
+   * or "memory (events are lost on exit)".
    */
   char *storage;
   uint64_t events_committed;
   uint64_t resident_bytes;
+  /*
+   * Bytes allocated for connections' input and output buffers (capacity).
+   */
+  uint64_t connection_buffer_bytes;
+  /*
+   * Connection objects alive: the open connections plus closed ones still
+   * referenced (by a timer not yet fired), which hold no buffers.
+   */
+  uint64_t connections_retained;
+  /*
+   * Accepted sockets whose TLS handshake has not finished.
+   */
+  uint64_t handshakes_pending;
+  /*
+   * Connections refused by a connection limit since start.
+   */
+  uint64_t connections_refused;
+  /*
+   * Times the listener stopped accepting for a while (max-connections,
+   * handshakes-per-second, out of descriptors).
+   */
+  uint64_t accept_pauses;
+  /*
+   * Requests answered RESOURCE_EXHAUSTED by a call limit (per connection,
+   * per principal: rate, open calls).
+   */
+  uint64_t calls_refused;
+  /*
+   * The node's role and the active node's address, as Check reports them.
+   */
+  Consent__V1__HealthCheckResponse__Role role;
+  char *leader;
+  /*
+   * On a standby: events committed to the shared database that this node
+   * has not applied yet, and seconds since it last caught up (0 when current).
+   */
+  uint64_t records_behind;
+  double seconds_behind;
 };
 #define CONSENT__V1__HEALTH_STATS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__health_stats_response__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, CONSENT__V1__HEALTH_CHECK_RESPONSE__ROLE__ROLE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /* Consent__V1__HealthCheckRequest methods */
@@ -257,6 +316,7 @@ void consent__v1__health__stats(ProtobufCService *service,
 extern const ProtobufCMessageDescriptor consent__v1__health_check_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__health_check_response__descriptor;
 extern const ProtobufCEnumDescriptor    consent__v1__health_check_response__serving_status__descriptor;
+extern const ProtobufCEnumDescriptor    consent__v1__health_check_response__role__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__health_stats_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__method_stats__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__health_stats_response__descriptor;

@@ -14,7 +14,7 @@ extension CallContext {
     ///   whether it may is the domain's rule (`vendor_not_authorised`).
     /// - Throws: `PERMISSION_DENIED` when the principal id is not an organisation
     ///   number; for the portal, `UNAUTHENTICATED` when no user is stated and
-    ///   `INVALID_ARGUMENT` naming the metadata key that is malformed.
+    ///   `INVALID_ARGUMENT` naming the metadata key that is malformed or repeated.
     func actor(as roles: [Role]) throws(RPCError) -> Actor {
         try actorWithRole(as: roles).actor
     }
@@ -44,9 +44,16 @@ extension CallContext {
     }
 
     /// The consumer a vendor names in `x-consent-acting-for`.
-    /// - Throws: INVALID_ARGUMENT `acting_for_missing` when it is absent, or
-    ///   naming the key when it is not an organisation number.
+    /// - Throws: INVALID_ARGUMENT `acting_for_missing` when it is absent,
+    ///   `metadata_repeated` when it is given twice (as for the portal's
+    ///   keys: no first-one-wins for whose name a call acts in), or naming the
+    ///   key when it is not an organisation number.
     func actingFor() throws(RPCError) -> OrganisationNumber {
+        let count = metadata.occurrences(of: VendorMetadata.actingFor)
+        guard count <= 1 else {
+            throw ProtoField.invalid(VendorMetadata.actingFor, reason: "metadata_repeated",
+                                     "is given \(count) times; a vendor acts for one consumer per call")
+        }
         guard let text = metadata[VendorMetadata.actingFor], !text.isEmpty else {
             throw ProtoField.invalid(VendorMetadata.actingFor, reason: "acting_for_missing",
                                      "is required from a vendor: the 9-digit organisation number of the consumer it acts for")
@@ -75,6 +82,13 @@ extension CallContext {
     /// A missing user id means nobody is logged in (`UNAUTHENTICATED`); anything
     /// present but malformed is the portal's mistake (`INVALID_ARGUMENT`).
     func endUser() throws(RPCError) -> EndUser {
+        for key in PortalMetadata.identityKeys {
+            let count = metadata.occurrences(of: key)
+            guard count <= 1 else {
+                throw ProtoField.invalid(key, reason: "metadata_repeated",
+                                         "is given \(count) times; the portal states one user, and each of their attributes once")
+            }
+        }
         guard let idText = metadata[PortalMetadata.userID], !idText.isEmpty else {
             throw RPCError(
                 .unauthenticated,

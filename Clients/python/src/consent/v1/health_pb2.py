@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x63onsent/v1/health.proto\x12\nconsent.v1\"%\n\x12HealthCheckRequest\x12\x0f\n\x07service\x18\x01 \x01(\t\"\xa5\x01\n\x13HealthCheckResponse\x12=\n\x06status\x18\x01 \x01(\x0e\x32-.consent.v1.HealthCheckResponse.ServingStatus\"O\n\rServingStatus\x12\x0b\n\x07UNKNOWN\x10\x00\x12\x0b\n\x07SERVING\x10\x01\x12\x0f\n\x0bNOT_SERVING\x10\x02\x12\x13\n\x0fSERVICE_UNKNOWN\x10\x03\"\x14\n\x12HealthStatsRequest\"<\n\x0bMethodStats\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\r\n\x05\x63\x61lls\x18\x02 \x01(\x04\x12\x0e\n\x06\x65rrors\x18\x03 \x01(\x04\"\xad\x02\n\x13HealthStatsResponse\x12\x11\n\tuptime_ms\x18\x01 \x01(\x04\x12\x13\n\x0b\x65vent_loops\x18\x02 \x01(\r\x12\x18\n\x10\x63onnections_open\x18\x03 \x01(\x04\x12\x1c\n\x14\x63onnections_accepted\x18\x04 \x01(\x04\x12\x17\n\x0f\x63\x61lls_in_flight\x18\x05 \x01(\x04\x12\x17\n\x0f\x63\x61lls_completed\x18\x06 \x01(\x04\x12\x17\n\x0fprotocol_errors\x18\x07 \x01(\x04\x12(\n\x07methods\x18\x08 \x03(\x0b\x32\x17.consent.v1.MethodStats\x12\x0f\n\x07storage\x18\t \x01(\t\x12\x18\n\x10\x65vents_committed\x18\n \x01(\x04\x12\x16\n\x0eresident_bytes\x18\x0b \x01(\x04\x32\x9c\x01\n\x06Health\x12H\n\x05\x43heck\x12\x1e.consent.v1.HealthCheckRequest\x1a\x1f.consent.v1.HealthCheckResponse\x12H\n\x05Stats\x12\x1e.consent.v1.HealthStatsRequest\x1a\x1f.consent.v1.HealthStatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x63onsent/v1/health.proto\x12\nconsent.v1\"%\n\x12HealthCheckRequest\x12\x0f\n\x07service\x18\x01 \x01(\t\"\xb0\x02\n\x13HealthCheckResponse\x12=\n\x06status\x18\x01 \x01(\x0e\x32-.consent.v1.HealthCheckResponse.ServingStatus\x12\x32\n\x04role\x18\x02 \x01(\x0e\x32$.consent.v1.HealthCheckResponse.Role\x12\x0e\n\x06leader\x18\x03 \x01(\t\"O\n\rServingStatus\x12\x0b\n\x07UNKNOWN\x10\x00\x12\x0b\n\x07SERVING\x10\x01\x12\x0f\n\x0bNOT_SERVING\x10\x02\x12\x13\n\x0fSERVICE_UNKNOWN\x10\x03\"E\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\n\n\x06\x41\x43TIVE\x10\x01\x12\x0b\n\x07STANDBY\x10\x02\x12\x0e\n\nRECOVERING\x10\x03\"\x14\n\x12HealthStatsRequest\"<\n\x0bMethodStats\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\r\n\x05\x63\x61lls\x18\x02 \x01(\x04\x12\x0e\n\x06\x65rrors\x18\x03 \x01(\x04\"\xc7\x04\n\x13HealthStatsResponse\x12\x11\n\tuptime_ms\x18\x01 \x01(\x04\x12\x13\n\x0b\x65vent_loops\x18\x02 \x01(\r\x12\x18\n\x10\x63onnections_open\x18\x03 \x01(\x04\x12\x1c\n\x14\x63onnections_accepted\x18\x04 \x01(\x04\x12\x17\n\x0f\x63\x61lls_in_flight\x18\x05 \x01(\x04\x12\x17\n\x0f\x63\x61lls_completed\x18\x06 \x01(\x04\x12\x17\n\x0fprotocol_errors\x18\x07 \x01(\x04\x12(\n\x07methods\x18\x08 \x03(\x0b\x32\x17.consent.v1.MethodStats\x12\x0f\n\x07storage\x18\t \x01(\t\x12\x18\n\x10\x65vents_committed\x18\n \x01(\x04\x12\x16\n\x0eresident_bytes\x18\x0b \x01(\x04\x12\x1f\n\x17\x63onnection_buffer_bytes\x18\x0c \x01(\x04\x12\x1c\n\x14\x63onnections_retained\x18\r \x01(\x04\x12\x1a\n\x12handshakes_pending\x18\x0e \x01(\x04\x12\x1b\n\x13\x63onnections_refused\x18\x0f \x01(\x04\x12\x15\n\raccept_pauses\x18\x10 \x01(\x04\x12\x15\n\rcalls_refused\x18\x11 \x01(\x04\x12\x32\n\x04role\x18\x12 \x01(\x0e\x32$.consent.v1.HealthCheckResponse.Role\x12\x0e\n\x06leader\x18\x13 \x01(\t\x12\x16\n\x0erecords_behind\x18\x14 \x01(\x04\x12\x16\n\x0eseconds_behind\x18\x15 \x01(\x01\x32\x9c\x01\n\x06Health\x12H\n\x05\x43heck\x12\x1e.consent.v1.HealthCheckRequest\x1a\x1f.consent.v1.HealthCheckResponse\x12H\n\x05Stats\x12\x1e.consent.v1.HealthStatsRequest\x1a\x1f.consent.v1.HealthStatsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,15 +34,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_HEALTHCHECKREQUEST']._serialized_start=39
   _globals['_HEALTHCHECKREQUEST']._serialized_end=76
   _globals['_HEALTHCHECKRESPONSE']._serialized_start=79
-  _globals['_HEALTHCHECKRESPONSE']._serialized_end=244
-  _globals['_HEALTHCHECKRESPONSE_SERVINGSTATUS']._serialized_start=165
-  _globals['_HEALTHCHECKRESPONSE_SERVINGSTATUS']._serialized_end=244
-  _globals['_HEALTHSTATSREQUEST']._serialized_start=246
-  _globals['_HEALTHSTATSREQUEST']._serialized_end=266
-  _globals['_METHODSTATS']._serialized_start=268
-  _globals['_METHODSTATS']._serialized_end=328
-  _globals['_HEALTHSTATSRESPONSE']._serialized_start=331
-  _globals['_HEALTHSTATSRESPONSE']._serialized_end=632
-  _globals['_HEALTH']._serialized_start=635
-  _globals['_HEALTH']._serialized_end=791
+  _globals['_HEALTHCHECKRESPONSE']._serialized_end=383
+  _globals['_HEALTHCHECKRESPONSE_SERVINGSTATUS']._serialized_start=233
+  _globals['_HEALTHCHECKRESPONSE_SERVINGSTATUS']._serialized_end=312
+  _globals['_HEALTHCHECKRESPONSE_ROLE']._serialized_start=314
+  _globals['_HEALTHCHECKRESPONSE_ROLE']._serialized_end=383
+  _globals['_HEALTHSTATSREQUEST']._serialized_start=385
+  _globals['_HEALTHSTATSREQUEST']._serialized_end=405
+  _globals['_METHODSTATS']._serialized_start=407
+  _globals['_METHODSTATS']._serialized_end=467
+  _globals['_HEALTHSTATSRESPONSE']._serialized_start=470
+  _globals['_HEALTHSTATSRESPONSE']._serialized_end=1053
+  _globals['_HEALTH']._serialized_start=1056
+  _globals['_HEALTH']._serialized_end=1212
 # @@protoc_insertion_point(module_scope)

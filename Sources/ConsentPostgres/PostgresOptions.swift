@@ -1,0 +1,59 @@
+import ConsentStore
+
+/// How a ``PostgresEventStore`` reaches its database, keeps its lease and
+/// snapshots its state.
+public struct PostgresOptions: Sendable {
+    /// A libpq connection string (`host=db1 dbname=consent user=consentd`)
+    /// or URI (`postgresql://consentd@db1/consent`). A password belongs in
+    /// `~/.pgpass` or `PGPASSFILE`, not here: this string is shown in logs
+    /// with any password removed, but command lines are visible to `ps`.
+    public var connection: String
+
+    /// Where this node keeps its snapshots (files, as the embedded log does)
+    /// and its `LOCK`. Created if missing.
+    public var snapshotDirectory: String
+
+    /// Take a snapshot in the background after this many new durable
+    /// records (`nil`: not by count). Default 1,000,000.
+    public var snapshotEveryRecords: UInt64? = 1_000_000
+
+    /// Snapshots kept; at least 1. Default 2.
+    public var snapshotsToKeep = 2
+
+    /// Whether the snapshot thread keeps its copy of the state between
+    /// snapshots (see ``LogOptions/keepSnapshotStateInMemory``). Default true.
+    public var keepSnapshotStateInMemory = true
+
+    /// How long the lease holds without renewal, by the database's clock.
+    /// The active node renews it with every write and at least every
+    /// quarter of this while idle; a standby takes over once it expired,
+    /// or at once when the holder's database session is gone. Default 4 s.
+    public var leaseDuration: Duration = .seconds(4)
+
+    /// A name for this node in the lease and in `pg_stat_activity`
+    /// (default: the host name and process id).
+    public var nodeName = ""
+
+    /// The largest record payload `append` takes. Default 16 MiB.
+    public var maxPayloadSize = 16 << 20
+
+    /// A write batch larger than this is split into several transactions. Default 32 MiB.
+    public var maxTransactionBytes = 32 << 20
+
+    /// Records read per query when replaying or following. Default 10,000.
+    public var readBatchSize = 10_000
+
+    /// Told the records and the seconds of each committed transaction
+    /// (BEGIN … COMMIT), on the node thread: for metrics (records per
+    /// commit, commit latency). Keep it cheap. Default nil.
+    public var syncObserver: (@Sendable (_ records: UInt64, _ seconds: Double) -> Void)?
+
+    /// Receives connection, lease, recovery and snapshot lines (never
+    /// payloads, never a password). Default: standard error.
+    public var log: @Sendable (String) -> Void = { writeLineToStandardError("consent-postgres: " + $0) }
+
+    public init(connection: String, snapshotDirectory: String) {
+        self.connection = connection
+        self.snapshotDirectory = snapshotDirectory
+    }
+}

@@ -1,0 +1,245 @@
+import ConsentPostgres
+import ConsentStore
+import ConsentTesting
+import Dispatch
+import Foundation
+import Synchronization
+import Testing
+
+/// The PostgreSQL event store on a real PostgreSQL (TestPostgres): what is
+/// acknowledged is committed, recovered, snapshotted and fenced.
+@Suite struct PostgresStoreTests {
+    @Test func appendedRecordsAreCommittedInOrderAndRecoveredByTheNextOpen() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        let node = try TestNode(database.open())
+        #expect(node.report.lastSequence == 0)
+        try node.waitUntilActive()
+        #expect(try node.write([record("a"), record("b", type: 7)]).get() == 2)
+        #expect(try node.write([record("c")]).get() == 3)
+        #expect(node.store.durableSequence == 3)
+        #expect(try database.sql("SELECT string_agg(seq || ':' || type || ':' || convert_from(payload, 'UTF8'), ',' ORDER BY seq) FROM consent_events") == "1:1:a,2:7:b,3:1:c")
+        node.close()
+
+        let again = try TestNode(database.open())
+        defer { again.close() }
+        #expect(again.records == [[1] + Array("a".utf8), [7] + Array("b".utf8), [1] + Array("c".utf8)])
+        #expect(again.report.lastSequence == 3)
+        #expect(again.report.recordsReplayed == 3)
+        try again.waitUntilActive()
+        #expect(try again.write([record("d")]).get() == 4, "sequence numbers continue after a restart")
+    }
+
+    @Test func aNodeThatIsNotActiveRefusesAppends() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        let (store, _, _) = try database.open()
+        defer { store.close() }
+        // Opened but not started: it holds no lease.
+        #expect(store.role == .starting)
+        guard case .failure(.unavailable(let message)) = appendAndWait(store, [record("x")]) else {
+            Issue.record("an append to a node without the lease must fail")
+            return
+        }
+        #expect(message.contains("does not hold the lease"), "\(message)")
+        #expect(try database.sql("SELECT count(*) FROM consent_events") == "0")
+    }
+
+    @Test func manyConcurrentAppendsShareTransactions() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        let node = try TestNode(database.open())
+        defer { node.close() }
+        try node.waitUntilActive()
+        let total = 2000
+        let done = DispatchSemaphore(value: 0)
+        let failures = Atomic<Int>(0)
+        let remaining = Atomic<Int>(total)
+        for index in 0..<total {
+            node.store.append([record("r\(index)")]) { result in
+                if case .failure = result { failures.add(1, ordering: .relaxed) }
+                if remaining.subtract(1, ordering: .relaxed).newValue == 0 { done.signal() }
+            }
+        }
+        done.wait()
+        #expect(failures.load(ordering: .relaxed) == 0)
+        let statistics = node.store.statistics
+        #expect(statistics.recordsWritten == UInt64(total))
+        #expect(statistics.syncs < UInt64(total / 2), "group commit: \(statistics.syncs) commits for \(total) appends")
+        #expect(try database.sql("SELECT count(*), min(seq), max(seq) FROM consent_events") == "\(total)|1|\(total)")
+    }
+
+    @Test func aBatchOverTheTransactionLimitIsSplitAndEveryPartCommitted() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        var options = database.options()
+        options.maxTransactionBytes = 4096
+        let node = try TestNode(database.open(options))
+        defer { node.close() }
+        try node.waitUntilActive()
+        let records = (0..<100).map { record(String(repeating: "x", count: 200) + "\($0)") }
+        #expect(try node.write(records).get() == 100)
+        #expect(node.store.statistics.syncs >= 5, "split into transactions of at most 4 KiB")
+        #expect(try database.sql("SELECT count(*), max(seq) FROM consent_events") == "100|100")
+    }
+
+    @Test func aSecondNodeFollowsAsAStandbyNamingTheActiveOneAndTakesOverWhenItStops() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        let first = try TestNode(database.open(), address: "10.0.0.1:7443")
+        try first.waitUntilActive()
+        let otherSnapshots = TestHub.makeTemporaryDirectory("pg-snapshots")
+        defer { try? FileManager.default.removeItem(atPath: otherSnapshots) }
+        let second = try TestNode(database.open(database.options(snapshots: otherSnapshots, node: "second")), address: "10.0.0.2:7443")
+        defer { second.close() }
+        try second.waitUntil("a standby naming the active node") { $0 == .standby(leader: "10.0.0.1:7443") }
+        #expect(!second.store.mayServe)
+        guard case .failure = appendAndWait(second.store, [record("not here")]) else {
+            Issue.record("a standby takes no appends")
+            return
+        }
+        for index in 0..<50 { _ = try first.write([record("one \(index)")]).get() }
+        for _ in 0..<3000 where second.store.durableSequence < 50 { usleep(10_000) }
+        #expect(second.records == first.records, "the standby applied every committed record, in order")
+        #expect(second.store.replicaStatistics.recordsBehind == 0)
+
+        first.close()
+        try second.waitUntilActive()
+        #expect(try second.write([record("two")]).get() == 51, "the new active node continues the sequence")
+        #expect(try database.sql("SELECT epoch, leader FROM consent_lease") == "2|10.0.0.2:7443")
+        #expect(second.store.replicaStatistics.promotions == 1)
+    }
+
+    @Test func aStandbyWhoseDatabaseWentBackInTimeRebuildsItsStateFromWhatTheDatabaseHolds() throws {
+        // As after a restore to an earlier point, or an asynchronous replica
+        // promoted without the last events: the standby applied more than
+        // the database now holds.
+        let database = try TestDatabase()
+        defer { database.remove() }
+        let first = try TestNode(database.open(), address: "10.0.0.1:7443")
+        try first.waitUntilActive()
+        for index in 0..<10 { _ = try first.write([record("r\(index)")]).get() }
+        let otherSnapshots = TestHub.makeTemporaryDirectory("pg-snapshots")
+        defer { try? FileManager.default.removeItem(atPath: otherSnapshots) }
+        let second = try TestNode(database.open(database.options(snapshots: otherSnapshots, node: "second")), address: "10.0.0.2:7443")
+        defer { second.close() }
+        try second.waitUntil("a standby") { $0 == .standby(leader: "10.0.0.1:7443") }
+        #expect(second.records.count == 10)
+        first.close()
+        try database.sql("DELETE FROM consent_events WHERE seq > 6")
+        try second.waitUntilActive()
+        #expect(second.roles.withLock { $0 }.contains { if case .fenced = $0 { true } else { false } }, "\(second.roles.withLock { $0 })")
+        #expect(second.records.count == 6, "the state holds what the database holds")
+        #expect(try second.write([record("after the restore")]).get() == 7)
+        #expect(try database.sql("SELECT count(*), max(seq) FROM consent_events") == "7|7")
+    }
+
+    @Test func aNodeWhoseLeaseWasTakenOverCommitsNothingMoreAndRejoins() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        let node = try TestNode(database.open())
+        defer { node.close() }
+        try node.waitUntilActive()
+        #expect(try node.write([record("before")]).get() == 1)
+        // Another node's takeover, as the database sees it: a new epoch.
+        try database.sql("UPDATE consent_lease SET epoch = epoch + 1, node = 'usurper'")
+        let refused = node.write([record("after")])
+        guard case .failure(.unavailable(let message)) = refused else {
+            Issue.record("a fenced write must fail, got \(refused)")
+            return
+        }
+        #expect(message.contains("no longer holds the lease"), "\(message)")
+        #expect(try database.sql("SELECT count(*) FROM consent_events") == "1", "nothing was committed under the old epoch")
+        // The usurper's session (really this node's old one) is gone once the
+        // node drops it: the node rebuilds its state (without "after"),
+        // takes the lease again and serves.
+        try node.waitUntilActive()
+        #expect(node.records == [[1] + Array("before".utf8)], "the record that was never committed left the state")
+        #expect(node.roles.withLock { $0 }.contains { if case .fenced = $0 { true } else { false } })
+        #expect(try node.write([record("again")]).get() == 2)
+        #expect(try database.sql("SELECT string_agg(convert_from(payload, 'UTF8'), ',' ORDER BY seq) FROM consent_events") == "before,again")
+    }
+
+    @Test func aLostSessionFailsTheWaitingAppendsAndTheNodeRejoinsByItself() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        let node = try TestNode(database.open())
+        defer { node.close() }
+        try node.waitUntilActive()
+        #expect(try node.write([record("one")]).get() == 1)
+        #expect(try database.server.terminateSessions(database: database.name, applicationName: "consentd test-node") >= 1)
+        let result = node.write([record("two")])
+        guard case .failure(.unavailable(let message)) = result else {
+            Issue.record("expected UNAVAILABLE, got \(result)")
+            return
+        }
+        #expect(message.contains("PostgreSQL"), "\(message)")
+        try node.waitUntilActive()
+        #expect(try node.write([record("three")]).get() == 2)
+        #expect(node.records.count == 2)
+    }
+
+    @Test func aRestartUsesTheNewestSnapshotAndReplaysOnlyWhatFollowsIt() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        let node = try TestNode(database.open())
+        try node.waitUntilActive()
+        let store = node.store
+        for index in 0..<10 { _ = try node.write([record("r\(index)")]).get() }
+        let snapshot = try store.snapshotNow()
+        #expect(snapshot.isNew)
+        #expect(snapshot.sequence == 10)
+        #expect(snapshot.file == "pgsnap-00000000000000000010.snap")
+        _ = try node.write([record("after")]).get()
+        let durable = try store.durableState()
+        #expect(durable.sequence == 11)
+        store.close()
+
+        let (again, state, report) = try database.open()
+        defer { again.close() }
+        #expect(report.snapshotFile == "pgsnap-00000000000000000010.snap")
+        #expect(report.recordsReplayed == 1)
+        #expect(state == durable.state, "snapshot plus replay gives the same state as a full replay")
+    }
+
+    @Test func aSnapshotOfAnotherDatabaseOrHistoryIsSkipped() throws {
+        let first = try TestDatabase()
+        defer { first.remove() }
+        let node = try TestNode(first.open())
+        try node.waitUntilActive()
+        for index in 0..<5 { _ = try node.write([record("first \(index)")]).get() }
+        _ = try node.store.snapshotNow()
+        node.close()
+
+        // The same snapshot directory pointed at another database with as many records.
+        let second = try TestDatabase()
+        defer { second.remove() }
+        let other = try TestNode(second.open(second.options(snapshots: first.snapshots)))
+        try other.waitUntilActive()
+        for index in 0..<6 { _ = try other.write([record("second \(index)")]).get() }
+        other.close()
+        let (reopened, state, report) = try second.open(second.options(snapshots: first.snapshots))
+        defer { reopened.close() }
+        #expect(report.snapshotFile == nil)
+        #expect(report.skippedSnapshots.first?.contains("belongs to another database") == true, "\(report.skippedSnapshots)")
+        #expect(state.records.first == [1] + Array("second 0".utf8))
+        #expect(state.lastSequence == 6)
+    }
+
+    @Test func aPasswordInTheConnectionStringNeverReachesTheDescription() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        let (store, _, _) = try database.open()
+        defer { store.close() }
+        #expect(!store.storeDescription.contains("password"))
+        #expect(store.storeDescription.contains("dbname=\(database.name)"))
+        var options = database.options(snapshots: TestHub.makeTemporaryDirectory("pg-snapshots"))
+        options.connection = "host=127.0.0.1 port=1 dbname=x user=y password=s3cret connect_timeout=2"
+        #expect {
+            try PostgresEventStore<Tally>.open(options: options)
+        } throws: { error in
+            let text = "\(error)"
+            return !text.contains("s3cret") && text.contains("cannot connect to PostgreSQL")
+        }
+    }
+}
