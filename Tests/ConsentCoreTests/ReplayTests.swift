@@ -141,6 +141,7 @@ struct Scenario {
         s.run(.acceptRequest(s.ids.last!, code: CodeGrant(codeHash: codeHash(s.codeCounter), expiresAt: nil), onBehalfOf: nil),
               by: .endUser(Fixture.haakonUser))
         s.lifecycle()
+        s.organisationAuthority()
         return s
     }
 
@@ -218,6 +219,29 @@ struct Scenario {
         run(.logUse(UseReport(consent: counted, resource: Fixture.nav5252, usedAt: hub.now)), by: .consumer(Fixture.bank))
         run(.logUse(UseReport(consent: counted, resource: Fixture.nav5252, usedAt: hub.now)), by: .consumer(Fixture.bank))
     }
+
+    /// Issue 12, point 3, last: NAV requires a general manager or chair for an
+    /// organisation; a request names its required delegator; refusals, an
+    /// acceptance and a rejection by role.
+    mutating func organisationAuthority() {
+        run(.registerResource(AuthorityTests.navForManagers), by: .dataSource(Fixture.nav))
+        var request = AuthorityTests.orgRequest(delegator: Fixture.ingrid)
+        request.validTo = hub.now + .days(30)
+        var open = request
+        open.requiredDelegator = nil
+        let before = hub.state.requestCount
+        run(.createRequest(request), by: .consumer(Fixture.bank))
+        run(.createRequest(open), by: .consumer(Fixture.bank))
+        guard hub.state.requestCount == before + 2 else { Issue.record("no organisation requests: \(refusalMessages.suffix(2))"); return }
+        let named = hub.state.tables.records[hub.state.requestCount - 2].id, declined = hub.state.tables.records.last!.id
+        ids += [named, declined]
+        for (id, user) in [(named, AuthorityTests.member(["DAGL"], id: Fixture.haakon)), (named, AuthorityTests.member(["MEDL"])),
+                           (named, AuthorityTests.member(["SIGN", "DAGL"])), (declined, AuthorityTests.member(["LEDE"]))] {
+            codeCounter += 1
+            let command: Command = id == declined ? .rejectRequest(id) : .acceptRequest(id, code: CodeGrant(codeHash: codeHash(codeCounter)))
+            run(command, by: .endUser(user))
+        }
+    }
 }
 
 @Suite("Rebuilding state from events")
@@ -234,6 +258,9 @@ struct ReplayTests {
         #expect(Self.scenario.events.contains { $0.actor == VendorTests.forBank && $0.kind == .consentRevoked })
         #expect(Self.scenario.refusalMessages.contains { $0.contains("uses of resource 5252_1 per day") })
         #expect(!Self.scenario.hub.state.tables.dailyUses.isEmpty && !Self.scenario.hub.state.tables.statistics.isEmpty)
+        #expect(Self.scenario.hub.state.tables.requiredDelegators.count == 1 && Self.scenario.hub.state.tables.answerAuthorities.count == 2)
+        #expect(Self.scenario.refusalMessages.contains { $0.contains("must hold one of the roles DAGL, LEDE") })
+        #expect(Self.scenario.refusalMessages.contains { $0.contains("(requiredDelegator)") })
         #expect(Self.scenario.hub.state.requestCount > 200)
     }
 

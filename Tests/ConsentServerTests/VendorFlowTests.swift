@@ -112,6 +112,10 @@ import Testing
             _ = try await vendor.unary(Service.listRequests, .init(), options: CallOptions(metadata: [VendorMetadata.actingFor: "12345"]))
         }
         #expect(garbage?.code == .invalidArgument && garbage?.message.hasPrefix(VendorMetadata.actingFor) == true)
+        var twice = TestHub.actingFor()
+        twice.add(VendorMetadata.actingFor, Flow.organisation(91122334))
+        let repeated = await Flow.refusal { _ = try await vendor.unary(Service.listRequests, .init(), options: CallOptions(metadata: twice)) }
+        #expect(repeated?.code == .invalidArgument && Flow.reason(repeated) == "metadata_repeated")
         // What its role never allows: the feed, the person's side, registering itself.
         for refused in [
             await Flow.refusal { _ = try await vendor.unary(Service.listEvents, .init(), options: Self.forBank) },

@@ -43,6 +43,7 @@ enum ConsentCommands {
                 .value("user-token", "HEX", "hex SHA-256 of the expected user's national id (UserToken)"),
                 .value("idempotency-key", "KEY", "makes a retry return the same request"),
                 .value("uses-per-day", "N", "uses per Norwegian day the consent allows, per resource (Berlin Group frequencyPerDay)"),
+                .value("required-delegator", "ID", "the one person (11-digit national id) who may answer for the organisation in --offered-by"),
             ],
             run: createRequest
         ),
@@ -414,7 +415,8 @@ enum ConsentCommands {
             resources: asked, offeredBy: args["offered-by"] ?? "", redirectUrl: try args.required("redirect"),
             validToMs: try parseTime(try args.required("valid-to"), option: "valid-to"), language: args["language"] ?? "",
             purpose: try args.required("purpose"), userToken: args["user-token"] ?? "", idempotencyKey: args["idempotency-key"] ?? "",
-            usesPerDay: UInt32(try args.int("uses-per-day", default: 0, range: 0...10_000)))
+            usesPerDay: UInt32(try args.int("uses-per-day", default: 0, range: 0...10_000)),
+            requiredDelegator: args["required-delegator"] ?? "")
         let response = try invocation.call(Service.createRequest, request)
         invocation.output.emit(response) { r in r.request.map(describe) ?? "" }
     }
@@ -570,6 +572,8 @@ enum ConsentCommands {
         if r.decidedAtMs != 0 { lines.append("answered    \(timeText(r.decidedAtMs))") }
         if r.endedAtMs != 0 { lines.append("ended       \(timeText(r.endedAtMs))") }
         if !r.handledByOrgNumber.isEmpty { lines.append("handled by  \(r.handledByOrgNumber) (vendor)") }
+        if !r.requiredDelegator.isEmpty { lines.append("answered by \(r.requiredDelegator) only (required delegator)") }
+        if !r.answerAuthority.isEmpty { lines.append("authority   \(r.answerAuthority.joined(separator: ", "))") }
         if !r.viewUrl.isEmpty { lines.append("answer at   \(r.viewUrl)") }
         return lines.joined(separator: "\n")
     }

@@ -59,7 +59,8 @@ enum RegistryCommands {
                     "kind": "time-limited",
                     "maximumValidity": {"years": 1},
                     "assuranceLevel": 4,
-                    "usesPerDay": 4
+                    "usesPerDay": 4,
+                    "organisationAuthority": ["DAGL", "LEDE"]
                   }
 
                 texts: "nb-NO" required, "nn-NO" and "en" optional, at most 1,000 characters each, with
@@ -67,7 +68,11 @@ enum RegistryCommands {
                 metadata format: "date" (dd.mm.yyyy), "year" (yyyy) or "text"; "required" defaults to true.
                 kind: "one-time" (engangssamtykke) or "time-limited". maximumValidity: {"days": N} or {"years": N}.
                 usesPerDay: how many uses per Norwegian day a consent allows (Berlin Group's frequencyPerDay).
-                "dateRanges", "metadata" and "usesPerDay" (no limit) may be left out.
+                organisationAuthority: the roles (Enhetsregisteret's codes: DAGL general manager, LEDE chair,
+                SIGN signing right, PROK procuration, …) of which someone answering for an organisation must
+                hold one there, as the portal states them.
+                "dateRanges", "metadata", "usesPerDay" (no limit) and "organisationAuthority" (any signatory)
+                may be left out.
 
                 example:
                   consentctl --profile datasource resource register --file sykepenger.json
@@ -183,6 +188,10 @@ enum RegistryCommands {
             lines.append("metadata      \(m.key) (\(format)\(m.required ? ", required" : ", optional"))")
         }
         for d in r.dateRanges { lines.append("date range    \(d.fromKey) ≤ \(d.toKey)") }
+        if r.usesPerDay != 0 { lines.append("uses per day  at most \(r.usesPerDay)") }
+        if !r.organisationAuthority.isEmpty {
+            lines.append("authority     for an organisation, one of the roles \(r.organisationAuthority.joined(separator: ", "))")
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -233,6 +242,7 @@ struct ResourceFile: Decodable {
     var maximumValidity: Validity
     var assuranceLevel: UInt32
     var usesPerDay: UInt32?
+    var organisationAuthority: [String]?
 
     /// Reads and converts the file.
     /// - Throws: `CLIError.local` naming the file and what is wrong with it.
@@ -281,6 +291,7 @@ struct ResourceFile: Decodable {
             text: .init(nbNo: text.nb ?? "", nnNo: text.nn ?? "", en: text.en ?? ""),
             metadata: fields,
             dateRanges: (dateRanges ?? []).map { .init(fromKey: $0.from, toKey: $0.to) },
-            kind: consentKind, maximumValidity: validity, requiredAssuranceLevel: assuranceLevel, usesPerDay: usesPerDay ?? 0)
+            kind: consentKind, maximumValidity: validity, requiredAssuranceLevel: assuranceLevel, usesPerDay: usesPerDay ?? 0,
+            organisationAuthority: organisationAuthority ?? [])
     }
 }

@@ -59,6 +59,7 @@ extension ConnectionSettings {
         if let v = assuranceLevel { metadata.add(PortalMetadata.assuranceLevel, v) }
         if let v = userName { metadata.add(PortalMetadata.userName, v) }
         if let v = signsFor { metadata.add(PortalMetadata.signsFor, v) }
+        if let v = orgRoles { metadata.add(PortalMetadata.organisationRoles, v) }
         if let v = actingFor { metadata.add(VendorMetadata.actingFor, v) }
         return CallOptions(timeout: .milliseconds(Int64(timeout * 1000)), metadata: metadata)
     }

@@ -75,21 +75,35 @@ public struct EndUser: Hashable, Sendable {
     public var maySignFor: [OrganisationNumber]
     /// The person's name for display (seed 002: "fikk samtykke fra HÅKON TRANA").
     public var name: String?
+    /// The roles the person holds in organisations they may act for, as the
+    /// portal looked them up (`x-consent-user-org-roles`): what a resource's
+    /// ``Resource/organisationAuthority`` is checked against. An organisation
+    /// named here is one the person may act for, like those in ``maySignFor``.
+    /// Each list sorted, without repeats, when made by the initialiser.
+    public var organisationRoles: [OrganisationNumber: [RoleCode]]
 
     /// Creates an end user.
     public init(nationalId: NationalIdentityNumber, assuranceLevel: AssuranceLevel,
-                maySignFor: [OrganisationNumber] = [], name: String? = nil) {
+                maySignFor: [OrganisationNumber] = [], name: String? = nil,
+                organisationRoles: [OrganisationNumber: [RoleCode]] = [:]) {
         self.nationalId = nationalId
         self.assuranceLevel = assuranceLevel
         self.maySignFor = maySignFor
         self.name = name
+        self.organisationRoles = organisationRoles.mapValues { Array(Set($0)).sorted() }
     }
 
-    /// Whether the person may act for a party: themselves, or an organisation they may sign for.
+    /// Whether the person may act for a party: themselves, or an organisation
+    /// they may sign for or hold roles in.
     public func mayActFor(_ party: PartyID) -> Bool {
         switch party {
         case .person(let id): return id == nationalId
-        case .organisation(let org): return maySignFor.contains(org)
+        case .organisation(let org): return maySignFor.contains(org) || organisationRoles[org] != nil
         }
+    }
+
+    /// The roles the person holds in an organisation, sorted (none stated: empty).
+    public func roles(in org: OrganisationNumber) -> [RoleCode] {
+        organisationRoles[org].map { Array(Set($0)).sorted() } ?? []
     }
 }

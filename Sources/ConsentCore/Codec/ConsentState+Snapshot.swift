@@ -1,9 +1,10 @@
 extension ConsentState {
     /// The bytes a snapshot starts with: `CHSNAP` and the format version.
     static let snapshotMagic: [UInt8] = Array("CHSNAP".utf8)
-    /// The snapshot format version written; version 1 (before issue 12's
-    /// vendors, limits and statistics) is still read.
-    public static let snapshotVersion: UInt8 = 2
+    /// The snapshot format version written; versions 1 (before issue 12's
+    /// vendors, limits and statistics) and 2 (before organisation authority)
+    /// are still read.
+    public static let snapshotVersion: UInt8 = 3
 
     /// Encodes the whole state, so that a restart can load it instead of
     /// replaying every event. Replaying the events after ``lastSequence`` on the
@@ -98,6 +99,12 @@ extension ConsentState {
             w.resourceID(key.resource); w.zigzag(Int64(key.day))
             for n in [c.given, c.rejected, c.withdrawn, c.ended, c.used] { w.varint(UInt64(n)) }
         }
+        // Version 3: required delegators and the roles answers were given by
+        // (and, above, each resource's organisation authority).
+        w.varint(UInt64(t.requiredDelegators.count))
+        for (id, person) in t.requiredDelegators.sorted(by: { $0.key < $1.key }) { w.requestID(id); w.varint(person.value) }
+        w.varint(UInt64(t.answerAuthorities.count))
+        for (id, roles) in t.answerAuthorities.sorted(by: { $0.key < $1.key }) { w.requestID(id); EventCodec.encode(roles, into: &w) }
         return w.bytes
     }
 
@@ -121,8 +128,8 @@ extension Tables {
             guard try r.u8("snapshot magic") == expected else { throw r.fail("not a ConsentHub snapshot (bad magic)") }
         }
         let version = try r.u8("snapshot version")
-        guard version == 1 || version == ConsentState.snapshotVersion else {
-            throw r.fail("unsupported snapshot version \(version) (this build reads version \(ConsentState.snapshotVersion))")
+        guard (1...ConsentState.snapshotVersion).contains(version) else {
+            throw r.fail("unsupported snapshot version \(version) (this build reads versions 1 to \(ConsentState.snapshotVersion))")
         }
         var t = Tables()
         t.lastSequence = try r.varint("last sequence")
@@ -305,6 +312,20 @@ extension Tables {
                 c.given = try r.uint32("given"); c.rejected = try r.uint32("rejected"); c.withdrawn = try r.uint32("withdrawn")
                 c.ended = try r.uint32("ended"); c.used = try r.uint32("used")
                 t.statistics[StatisticsKey(resource: resource, day: day32)] = c
+            }
+        }
+        if version >= 3 {
+            for _ in 0..<(try r.count("required delegator count", elementSize: 17)) {
+                let id = try r.requestID()
+                guard t.slotByID[id] != nil else { throw r.fail("required delegator of unknown request \(id)") }
+                let person = try r.varint("required delegator")
+                guard person <= 99_999_999_999 else { throw r.fail("required delegator has more than 11 digits") }
+                t.requiredDelegators[id] = NationalIdentityNumber(unchecked: person)
+            }
+            for _ in 0..<(try r.count("answer authority count", elementSize: 17)) {
+                let id = try r.requestID()
+                guard t.slotByID[id] != nil else { throw r.fail("answer authority of unknown request \(id)") }
+                t.answerAuthorities[id] = try EventCodec.decodeRoles(&r, "answer authority")
             }
         }
         guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after the snapshot") }

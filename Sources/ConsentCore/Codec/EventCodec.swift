@@ -5,15 +5,23 @@
 public enum EventCodec {
     /// The first version byte: every event type still reads it.
     public static let version: UInt8 = 1
-    /// The latest version byte, written for the types whose layout grew in it:
-    /// `resourceRegistered` and `requestCreated` gained the daily use limit
-    /// (issue 12). Every other type is written as version 1, byte for byte as
-    /// before; a version-2 byte on any of them is refused.
-    public static let latestVersion: UInt8 = 2
+    /// The latest version byte, written for the types whose layout grew:
+    /// in version 2 `resourceRegistered` and `requestCreated` gained the daily
+    /// use limit; in version 3 (organisation authority, issue 12 point 3)
+    /// `resourceRegistered` gained the authority roles, `requestCreated` the
+    /// required delegator, `requestAccepted` and `requestRejected` the roles
+    /// the person answered by, and these and `consentRevoked` (the types a
+    /// person or the portal performs) the roles the person holds per
+    /// organisation in their actor. Every other type is written as version 1,
+    /// byte for byte as before; a newer byte than its type has is refused.
+    public static let latestVersion: UInt8 = 3
 
-    /// The version an event of `kind` is written in.
+    /// The version an event of `kind` is written in (and the newest it is read in).
     static func writtenVersion(_ kind: EventKind) -> UInt8 {
-        kind == .resourceRegistered || kind == .requestCreated ? latestVersion : version
+        switch kind {
+        case .resourceRegistered, .requestCreated, .requestAccepted, .requestRejected, .consentRevoked: return latestVersion
+        default: return version
+        }
     }
 
     /// Encodes an event.
@@ -23,7 +31,7 @@ public enum EventCodec {
         w.u8(event.kind.rawValue)
         w.varint(event.sequence)
         w.zigzag(event.time.millisecondsSinceEpoch)
-        encode(event.actor, into: &w)
+        encode(event.actor, into: &w, encoding: writtenVersion(event.kind))
         switch event.payload {
         case .resourceRegistered(let resource):
             encode(resource, into: &w)
@@ -46,14 +54,17 @@ public enum EventCodec {
             w.optionalString(c.idempotencyKey)
             w.fixed64(c.fingerprint)
             w.u8(c.kind.rawValue)
+            w.varint(c.requiredDelegator?.value ?? 0)  // version 3
         case .requestAccepted(let a):
             w.requestID(a.id)
             w.varint(a.party.key)
             w.digest(a.codeHash)
             w.zigzag(a.codeExpiresAt.millisecondsSinceEpoch)
-        case .requestRejected(let id, let party):
+            encode(a.authority, into: &w)  // version 3
+        case .requestRejected(let id, let party, let authority):
             w.requestID(id)
             w.varint(party.key)
+            encode(authority, into: &w)  // version 3
         case .consentRevoked(let id), .requestExpired(let id), .consentExpired(let id), .requestDeleted(let id):
             w.requestID(id)
         case .codeExchanged(let id, let hash), .codeReuseAttempted(let id, let hash):
@@ -93,17 +104,17 @@ public enum EventCodec {
 
     static func decode(_ r: inout ByteReader) throws(CodecError) -> Event {
         let v = try r.u8("version")
-        guard v == version || v == latestVersion else {
-            throw CodecError("unsupported event encoding version \(v) (this build reads versions \(version) and \(latestVersion))", offset: 0)
+        guard (version...latestVersion).contains(v) else {
+            throw CodecError("unsupported event encoding version \(v) (this build reads versions \(version) to \(latestVersion))", offset: 0)
         }
         let rawKind = try r.u8("event type")
         guard let kind = EventKind(rawValue: rawKind) else { throw CodecError("unknown event type \(rawKind)", offset: 1) }
         guard v <= writtenVersion(kind) else {
-            throw CodecError("unsupported event encoding version \(v) for a \(kind) event (it has only version \(version))", offset: 0)
+            throw CodecError("unsupported event encoding version \(v) for a \(kind) event (it has versions up to \(writtenVersion(kind)))", offset: 0)
         }
         let sequence = try r.varint("sequence")
         let time = Timestamp(millisecondsSinceEpoch: try r.zigzag("time"))
-        let actor = try decodeActor(&r)
+        let actor = try decodeActor(&r, encoding: v)
         let payload: EventPayload
         switch kind {
         case .resourceRegistered:
@@ -131,20 +142,24 @@ public enum EventCodec {
             let key = try r.optionalString("idempotency key")
             let fingerprint = try r.fixed64("fingerprint")
             let consentKind = try r.enumeration(ConsentKind.self, "consent kind")
+            let delegator = v >= 3 ? try r.varint("required delegator") : 0
+            guard delegator <= 99_999_999_999 else { throw r.fail("required delegator has more than 11 digits") }
             payload = .requestCreated(RequestCreated(
                 id: id, consumer: consumer, offeredBy: offeredBy, grants: grants, redirectURL: redirect,
                 validTo: validTo, answerBy: answerBy, language: language, purpose: purpose, userToken: token,
-                idempotencyKey: key, fingerprint: fingerprint, kind: consentKind))
+                idempotencyKey: key, fingerprint: fingerprint, kind: consentKind,
+                requiredDelegator: delegator == 0 ? nil : NationalIdentityNumber(unchecked: delegator)))
         case .requestAccepted:
             let id = try r.requestID()
             guard let party = try r.party("party") else { throw r.fail("an acceptance must name its party") }
             let hash = try r.digest("code hash")
             let expires = Timestamp(millisecondsSinceEpoch: try r.zigzag("code expiry"))
-            payload = .requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expires))
+            let authority = v >= 3 ? try decodeRoles(&r, "answer authority") : []
+            payload = .requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expires, authority: authority))
         case .requestRejected:
             let id = try r.requestID()
             guard let party = try r.party("party") else { throw r.fail("a rejection must name its party") }
-            payload = .requestRejected(id: id, party: party)
+            payload = .requestRejected(id: id, party: party, authority: v >= 3 ? try decodeRoles(&r, "answer authority") : [])
         case .consentRevoked:
             payload = .consentRevoked(try r.requestID())
         case .requestExpired:
@@ -173,46 +188,70 @@ public enum EventCodec {
 
     // MARK: Parts
 
-    static func encode(_ actor: Actor, into w: inout ByteWriter) {
+    /// - Parameter encoding: the event's version: from 3 an end user carries their organisation roles.
+    static func encode(_ actor: Actor, into w: inout ByteWriter, encoding: UInt8) {
         w.u8(ActorRole(actor).rawValue)
         switch actor {
         case .consumer(let org), .dataSource(let org), .admin(let org):
             w.varint(UInt64(org.value))
         case .portal(let org, let user):
             w.varint(UInt64(org.value))
-            encode(user, into: &w)
+            encode(user, into: &w, encoding: encoding)
         case .vendor(let vendor, let consumer):
             w.varint(UInt64(vendor.value))
             w.varint(UInt64(consumer.value))
         case .endUser(let user):
-            encode(user, into: &w)
+            encode(user, into: &w, encoding: encoding)
         case .system:
             break
         }
     }
 
-    static func encode(_ user: EndUser, into w: inout ByteWriter) {
+    static func encode(_ user: EndUser, into w: inout ByteWriter, encoding: UInt8) {
         w.varint(user.nationalId.value)
         w.u8(user.assuranceLevel.value)
         w.varint(UInt64(user.maySignFor.count))
         for org in user.maySignFor { w.varint(UInt64(org.value)) }
         w.optionalString(user.name)
+        guard encoding >= 3 else { return }
+        w.varint(UInt64(user.organisationRoles.count))
+        for org in user.organisationRoles.keys.sorted(by: { $0.value < $1.value }) {
+            w.varint(UInt64(org.value))
+            encode(user.organisationRoles[org]!, into: &w)
+        }
     }
 
-    static func decodeActor(_ r: inout ByteReader) throws(CodecError) -> Actor {
+    static func encode(_ roles: [RoleCode], into w: inout ByteWriter) {
+        w.varint(UInt64(roles.count))
+        for role in roles { w.string(role.code) }
+    }
+
+    static func decodeRoles(_ r: inout ByteReader, _ field: StaticString) throws(CodecError) -> [RoleCode] {
+        let n = try r.count(field, elementSize: 3)
+        var roles: [RoleCode] = []
+        roles.reserveCapacity(n)
+        for _ in 0..<n {
+            let text = try r.string(field)
+            guard let role = try? RoleCode(validating: text), role.code == text else { throw r.fail("'\(text.prefix(20))' is not a role code") }
+            roles.append(role)
+        }
+        return roles
+    }
+
+    static func decodeActor(_ r: inout ByteReader, encoding: UInt8) throws(CodecError) -> Actor {
         let role = try r.enumeration(ActorRole.self, "actor role")
         switch role {
         case .consumer: return .consumer(try r.organisation("actor organisation"))
         case .dataSource: return .dataSource(try r.organisation("actor organisation"))
         case .admin: return .admin(try r.organisation("actor organisation"))
-        case .portal: return .portal(try r.organisation("actor organisation"), user: try decodeEndUser(&r))
+        case .portal: return .portal(try r.organisation("actor organisation"), user: try decodeEndUser(&r, encoding: encoding))
         case .vendor: return .vendor(try r.organisation("actor organisation"), for: try r.organisation("actor's consumer"))
         case .system: return .system
-        case .endUser: return .endUser(try decodeEndUser(&r))
+        case .endUser: return .endUser(try decodeEndUser(&r, encoding: encoding))
         }
     }
 
-    static func decodeEndUser(_ r: inout ByteReader) throws(CodecError) -> EndUser {
+    static func decodeEndUser(_ r: inout ByteReader, encoding: UInt8) throws(CodecError) -> EndUser {
         let id = try r.varint("national id")
         guard id <= 99_999_999_999 else { throw r.fail("national id has more than 11 digits") }
         let level = try r.u8("assurance level")
@@ -222,8 +261,16 @@ public enum EventCodec {
         orgs.reserveCapacity(n)
         for _ in 0..<n { orgs.append(try r.organisation("signatory organisation")) }
         let name = try r.optionalString("user name")
-        return EndUser(nationalId: NationalIdentityNumber(unchecked: id),
-                       assuranceLevel: AssuranceLevel(unchecked: level), maySignFor: orgs, name: name)
+        var roles: [OrganisationNumber: [RoleCode]] = [:]
+        if encoding >= 3 {
+            for _ in 0..<(try r.count("role organisation count", elementSize: 5)) {
+                roles[try r.organisation("role organisation")] = try decodeRoles(&r, "organisation role")
+            }
+        }
+        var user = EndUser(nationalId: NationalIdentityNumber(unchecked: id),
+                           assuranceLevel: AssuranceLevel(unchecked: level), maySignFor: orgs, name: name)
+        user.organisationRoles = roles  // as recorded, in the recorded order
+        return user
     }
 
     static func encode(_ text: LocalizedText, into w: inout ByteWriter) {
@@ -270,9 +317,10 @@ public enum EventCodec {
         }
         w.u8(resource.requiredAssuranceLevel.value)
         w.varint(UInt64(resource.usesPerDay ?? 0))  // version 2
+        encode(resource.organisationAuthority, into: &w)  // version 3
     }
 
-    /// - Parameter encoding: the event version: 1 (no daily limit) or 2.
+    /// - Parameter encoding: the event version: 1 (no daily limit), 2, or 3 (organisation authority).
     static func decodeResource(_ r: inout ByteReader, encoding: UInt8) throws(CodecError) -> Resource {
         let id = try r.resourceID("resource id")
         let owner = try r.organisation("resource owner")
@@ -304,9 +352,11 @@ public enum EventCodec {
         let level = try r.u8("assurance level")
         guard (1...4).contains(level) else { throw r.fail("assurance level \(level) is not 1 to 4") }
         let usesPerDay = encoding >= 2 ? try r.uint32("uses per day") : 0
+        let authority = encoding >= 3 ? try decodeRoles(&r, "organisation authority") : []
         return Resource(id: id, owner: owner, ownerName: ownerName, title: title, text: text, metadata: fields,
                         dateRanges: ranges, kind: kind, maximumValidity: validity,
-                        requiredAssuranceLevel: AssuranceLevel(unchecked: level), usesPerDay: usesPerDay == 0 ? nil : usesPerDay)
+                        requiredAssuranceLevel: AssuranceLevel(unchecked: level), usesPerDay: usesPerDay == 0 ? nil : usesPerDay,
+                        organisationAuthority: authority)
     }
 
     static func encode(_ a: ConsumerAuthorisation, into w: inout ByteWriter) {

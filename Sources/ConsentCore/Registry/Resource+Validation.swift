@@ -42,6 +42,12 @@ enum ResourceRules {
         }
         guard r.maximumValidity.isSensible else { throw .maximumValidityOutOfRange(r.id, r.maximumValidity) }
         if let limit = r.usesPerDay, !usesPerDay.contains(limit) { throw .usesPerDayOutOfRange(limit, maximum: usesPerDay.upperBound) }
+        guard r.organisationAuthority.count <= maximumListLength else {
+            throw .tooManyAuthorityRoles(r.id, r.organisationAuthority.count, maximum: maximumListLength)
+        }
+        guard Set(r.organisationAuthority).count == r.organisationAuthority.count else {
+            throw .authorityRoleRepeated(r.id, r.organisationAuthority)
+        }
     }
 
     /// Checks an authorisation and returns it with domains lowercased, trimmed and without repeats.

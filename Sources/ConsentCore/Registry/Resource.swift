@@ -30,13 +30,20 @@ public struct Resource: Hashable, Sendable {
     /// resource (Berlin Group's `frequencyPerDay`); nil for no limit. A request
     /// may lower it, never raise it.
     public var usesPerDay: UInt32?
+    /// The authority needed to consent for an organisation (Altinn 3's
+    /// authority per resource): the person must hold at least one of these
+    /// roles in it, as the portal states them. Empty: whoever the portal says
+    /// may sign for the organisation. Sorted, without repeats once registered.
+    public var organisationAuthority: [RoleCode]
 
     /// Creates a resource definition.
     public init(id: ResourceID, owner: OrganisationNumber, ownerName: String,
                 title: LocalizedText, text: LocalizedText,
                 metadata: [MetadataField] = [], dateRanges: [DateRange] = [],
                 kind: ConsentKind, maximumValidity: MaximumValidity,
-                requiredAssuranceLevel: AssuranceLevel, usesPerDay: UInt32? = nil) {
+                requiredAssuranceLevel: AssuranceLevel, usesPerDay: UInt32? = nil,
+                organisationAuthority: [RoleCode] = []) {
+        self.organisationAuthority = organisationAuthority
         self.id = id
         self.owner = owner
         self.ownerName = ownerName

@@ -25,11 +25,16 @@ public struct NewConsentRequest: Hashable, Sendable {
     /// `frequencyPerDay`), for each resource; at most each resource's own
     /// limit. Nil: the resources' limits, if any.
     public var usesPerDay: UInt32?
+    /// The one person who may answer (Altinn 3's `requiredDelegator`), for a
+    /// request offered by an organisation: nobody else who may sign for it may.
+    public var requiredDelegator: NationalIdentityNumber?
 
     /// Creates a request.
     public init(resources: [ResourceRequest], offeredBy: PartyID? = nil, redirectURL: String,
                 validTo: Timestamp, language: Language? = nil, purpose: String,
-                userToken: String? = nil, idempotencyKey: String? = nil, usesPerDay: UInt32? = nil) {
+                userToken: String? = nil, idempotencyKey: String? = nil, usesPerDay: UInt32? = nil,
+                requiredDelegator: NationalIdentityNumber? = nil) {
+        self.requiredDelegator = requiredDelegator
         self.resources = resources
         self.offeredBy = offeredBy
         self.redirectURL = redirectURL

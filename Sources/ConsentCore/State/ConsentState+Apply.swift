@@ -110,6 +110,7 @@ extension Tables {
                     IdempotencyEntry(slot: slot, fingerprint: created.fingerprint)
             }
             if let token = created.userToken { pendingUserTokens[slot] = token }
+            if let delegator = created.requiredDelegator { requiredDelegators[created.id] = delegator }
             dropStaleDeadlines(at: time)
             deadlines.push(.init(deadline: record.answerBy, slot: slot, kind: DeadlineHeap.answer))
             appendRequestEvent(&entry, index, slot)
@@ -128,6 +129,7 @@ extension Tables {
                 link(slot, party: accepted.party.key)
             }
             pendingUserTokens[slot] = nil
+            if !accepted.authority.isEmpty { answerAuthorities[accepted.id] = accepted.authority }
             codes[accepted.codeHash] = CodeEntry(slot: slot, expiresAt: accepted.codeExpiresAt.millisecondsSinceEpoch, exchanged: false)
             codeQueue.append(accepted.codeHash)
             forgetCodes(at: time)
@@ -135,7 +137,7 @@ extension Tables {
             deadlines.push(.init(deadline: records[s].validTo, slot: slot, kind: DeadlineHeap.validity))
             appendRequestEvent(&entry, index, slot)
 
-        case .requestRejected(let id, let party):
+        case .requestRejected(let id, let party, let authority):
             guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
             let s = Int(slot)
             closeOpenRequest(s)
@@ -149,6 +151,7 @@ extension Tables {
                 link(slot, party: party.key)
             }
             pendingUserTokens[slot] = nil
+            if !authority.isEmpty { answerAuthorities[id] = authority }
             appendRequestEvent(&entry, index, slot)
 
         case .consentRevoked(let id):

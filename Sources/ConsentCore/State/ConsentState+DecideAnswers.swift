@@ -26,14 +26,17 @@ extension ConsentState {
         }
 
         let party = try answeringParty(user, slot: slot, record: record, onBehalfOf: onBehalfOf)
+        let authority = try answerAuthority(user, party: party, record: record)
         var after = record
         after.decidedAt = now.millisecondsSinceEpoch
         after.offeredBy = party.key
 
         guard accept else {
-            out.add(.requestRejected(id: id, party: party))
+            out.add(.requestRejected(id: id, party: party, authority: authority))
             after.stored = .rejected
-            return .answer(ConsentAnswer(request: view(of: after, at: now), accepted: false, isRepeat: false))
+            var answered = view(of: after, at: now)
+            answered.answerAuthority = authority
+            return .answer(ConsentAnswer(request: answered, accepted: false, isRepeat: false))
         }
 
         // Seed 003: NAV requires login at level 4 to consent.
@@ -47,9 +50,11 @@ extension ConsentState {
         guard expiresAt > now, expiresAt <= now + configuration.maximumCodeLifetime else {
             throw .codeExpiryOutOfRange(expiresAt, maximum: configuration.maximumCodeLifetime)
         }
-        out.add(.requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expiresAt)))
+        out.add(.requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expiresAt, authority: authority)))
         after.stored = .accepted
-        return .answer(ConsentAnswer(request: view(of: after, at: now), accepted: true, isRepeat: false))
+        var answered = view(of: after, at: now)
+        answered.answerAuthority = authority
+        return .answer(ConsentAnswer(request: answered, accepted: true, isRepeat: false))
     }
 
     /// Withdraw (seed 000: "Bruker har mulighet for å trekke et samtykke som

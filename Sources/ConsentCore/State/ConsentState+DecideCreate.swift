@@ -105,6 +105,11 @@ extension ConsentState {
             userToken = digest
         }
 
+        // requiredDelegator (Altinn 3): who must answer for the organisation asked.
+        if request.requiredDelegator != nil {
+            guard case .organisation = request.offeredBy else { throw .requiredDelegatorWithoutOrganisation() }
+        }
+
         var id = RequestID(using: &random)
         while tables.slotByID[id] != nil { id = RequestID(using: &random) }
         let answerBy = min(now + configuration.requestLifetime, request.validTo)
@@ -112,13 +117,14 @@ extension ConsentState {
             id: id, consumer: consumer, offeredBy: request.offeredBy, grants: grants,
             redirectURL: request.redirectURL, validTo: request.validTo, answerBy: answerBy,
             language: request.language, purpose: purpose, userToken: userToken,
-            idempotencyKey: request.idempotencyKey, fingerprint: fingerprint, kind: kind)
+            idempotencyKey: request.idempotencyKey, fingerprint: fingerprint, kind: kind,
+            requiredDelegator: request.requiredDelegator)
         out.add(.requestCreated(created))
         return .request(RequestView(
             id: id, status: .created, consumer: consumer, offeredBy: request.offeredBy, resources: grants,
             redirectURL: request.redirectURL, purpose: purpose, language: request.language, kind: kind,
             createdAt: now, answerBy: answerBy, validTo: request.validTo, decidedAt: nil, endedAt: nil,
-            handledBy: acting.vendor))
+            handledBy: acting.vendor, requiredDelegator: request.requiredDelegator))
     }
 }
 
@@ -142,6 +148,8 @@ enum RequestFingerprint {
         // Only when given, so that requests without a limit keep the
         // fingerprints they had before limits existed (their retries still match).
         if let limit = request.usesPerDay { w.u8(1); w.varint(UInt64(limit)) }
+        // Likewise, only when given.
+        if let delegator = request.requiredDelegator { w.u8(2); w.varint(delegator.value) }
         return FNV1a.hash(w.bytes)
     }
 }

@@ -54,7 +54,7 @@ extension ConsentState {
             return offered
         }
         if let org = onBehalfOf {
-            guard user.maySignFor.contains(org) else { throw .notSignatory(org) }
+            guard user.mayActFor(.organisation(org)) else { throw .notSignatory(org) }
             return .organisation(org)
         }
         return .person(user.nationalId)

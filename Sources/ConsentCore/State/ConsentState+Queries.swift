@@ -34,7 +34,9 @@ extension ConsentState {
             validTo: Timestamp(millisecondsSinceEpoch: record.validTo),
             decidedAt: record.decidedAt == RequestRecord.none ? nil : Timestamp(millisecondsSinceEpoch: record.decidedAt),
             endedAt: record.endedAt == RequestRecord.none ? nil : Timestamp(millisecondsSinceEpoch: record.endedAt),
-            handledBy: record.handledBy == 0 ? nil : OrganisationNumber(unchecked: record.handledBy))
+            handledBy: record.handledBy == 0 ? nil : OrganisationNumber(unchecked: record.handledBy),
+            requiredDelegator: tables.requiredDelegators[record.id],
+            answerAuthority: tables.answerAuthorities[record.id] ?? [])
     }
 
     // MARK: Tokens

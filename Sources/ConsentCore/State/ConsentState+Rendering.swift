@@ -22,7 +22,8 @@ extension ConsentState {
         }
         if case .endUser(let user) = actor, record.stored == .created {
             // Same checks as for answering, so the page is never shown to the wrong person.
-            _ = try answeringParty(user, slot: slot, record: record, onBehalfOf: nil)
+            let party = try answeringParty(user, slot: slot, record: record, onBehalfOf: nil)
+            _ = try answerAuthority(user, party: party, record: record)
             viewerName = user.name
         } else {
             try requireReadable(record, actor: actor)

@@ -109,6 +109,15 @@ struct Tables: Sendable, Equatable {
     var dailyUses: [UInt64: DailyUses] = [:]
     /// Given, rejected, withdrawn, ended and used, per resource per Norwegian day.
     var statistics: [StatisticsKey: StatisticsCounts] = [:]
+
+    // MARK: Organisation authority (issue 12, point 3)
+    /// The one person who may answer, for the few requests whose consumer named
+    /// one: a side table, so the other consents pay nothing for it.
+    var requiredDelegators: [RequestID: NationalIdentityNumber] = [:]
+    /// The roles by which a person answered for an organisation (accepted or
+    /// rejected), for the Samtykkelogg and the consumer's view; only answers
+    /// for organisations where the person holds a role have an entry.
+    var answerAuthorities: [RequestID: [RoleCode]] = [:]
 }
 
 /// The uses of one consent resource on the latest day it was used (``Tables/dailyUses``).

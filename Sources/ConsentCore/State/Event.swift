@@ -80,8 +80,9 @@ public enum EventPayload: Hashable, Sendable {
     indirect case requestCreated(RequestCreated)
     /// The user accepted: the consent exists, with an authorization code (by hash).
     case requestAccepted(RequestAccepted)
-    /// The user rejected, answering for `party`.
-    case requestRejected(id: RequestID, party: PartyID)
+    /// The user rejected, answering for `party` (for an organisation, by
+    /// `authority`: the roles that counted, see ``RequestAccepted/authority``).
+    case requestRejected(id: RequestID, party: PartyID, authority: [RoleCode] = [])
     /// The consent was withdrawn: by the user, the support desk (admin), or
     /// its consumer, which no longer needs it (the actor says who).
     case consentRevoked(RequestID)
@@ -129,7 +130,7 @@ public enum EventPayload: Hashable, Sendable {
         case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .vendorAuthorised, .vendorDeauthorised: return nil
         case .requestCreated(let c): return c.id
         case .requestAccepted(let a): return a.id
-        case .requestRejected(let id, _), .consentRevoked(let id), .codeExchanged(let id, _),
+        case .requestRejected(let id, _, _), .consentRevoked(let id), .codeExchanged(let id, _),
              .codeReuseAttempted(let id, _), .requestExpired(let id), .consentExpired(let id), .requestDeleted(let id):
             return id
         case .consentUsed(let u): return u.id
@@ -157,11 +158,15 @@ public struct RequestCreated: Hashable, Sendable {
     public var fingerprint: UInt64
     /// One-time if any resource is one-time.
     public var kind: ConsentKind
+    /// The one person who may answer for the organisation in `offeredBy`
+    /// (Altinn 3's `requiredDelegator`), when the consumer named one.
+    public var requiredDelegator: NationalIdentityNumber?
 
     public init(id: RequestID, consumer: OrganisationNumber, offeredBy: PartyID?, grants: [ResourceGrant],
                 redirectURL: String, validTo: Timestamp, answerBy: Timestamp, language: Language?,
                 purpose: String, userToken: SHA256Digest?, idempotencyKey: String?, fingerprint: UInt64,
-                kind: ConsentKind) {
+                kind: ConsentKind, requiredDelegator: NationalIdentityNumber? = nil) {
+        self.requiredDelegator = requiredDelegator
         self.id = id
         self.consumer = consumer
         self.offeredBy = offeredBy
@@ -187,8 +192,13 @@ public struct RequestAccepted: Hashable, Sendable {
     public var codeHash: CodeHash
     /// When the code stops working.
     public var codeExpiresAt: Timestamp
+    /// For a consent given for an organisation: the roles in it by which the
+    /// person answered (those the resources accept; all they hold when no
+    /// resource names an authority). Empty for a person's own consent.
+    public var authority: [RoleCode]
 
-    public init(id: RequestID, party: PartyID, codeHash: CodeHash, codeExpiresAt: Timestamp) {
+    public init(id: RequestID, party: PartyID, codeHash: CodeHash, codeExpiresAt: Timestamp, authority: [RoleCode] = []) {
+        self.authority = authority
         self.id = id
         self.party = party
         self.codeHash = codeHash

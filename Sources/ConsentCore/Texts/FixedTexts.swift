@@ -165,6 +165,14 @@ struct FixedTexts {
     /// Who gave the consent, when no name is known.
     var you: String { pick("deg", "deg", "you") }
 
+    /// Who answered for an organisation, and by which roles (issue 12, point 3):
+    /// "organisasjonen 910 000 001 ved HÅKON TRANA (daglig leder)".
+    func organisationAnswer(_ organisation: String, person: String?, roles: [String]) -> String {
+        let by = person ?? pick("en person", "ein person", "a person")
+        let role = roles.isEmpty ? "" : " (\(roles.joined(separator: ", ")))"
+        return pick("\(organisation) ved \(by)\(role)", "\(organisation) ved \(by)\(role)", "\(organisation), by \(by)\(role)")
+    }
+
     func organisationParty(_ org: OrganisationNumber) -> String {
         pick("organisasjonen \(org.grouped)", "organisasjonen \(org.grouped)", "the organisation \(org.grouped)")
     }

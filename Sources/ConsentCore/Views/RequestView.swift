@@ -31,12 +31,19 @@ public struct RequestView: Hashable, Sendable {
     public var endedAt: Timestamp?
     /// The vendor that created the request for its consumer (Altinn 3's `handledBy`).
     public var handledBy: OrganisationNumber?
+    /// The one person who may answer for the organisation (Altinn 3's `requiredDelegator`), if named.
+    public var requiredDelegator: NationalIdentityNumber?
+    /// For an answer given for an organisation: the roles by which the person answered.
+    public var answerAuthority: [RoleCode] = []
 
     /// Creates a view.
     public init(id: RequestID, status: ConsentStatus, consumer: OrganisationNumber, offeredBy: PartyID?,
                 resources: [ResourceGrant], redirectURL: String, purpose: String, language: Language?,
                 kind: ConsentKind, createdAt: Timestamp, answerBy: Timestamp, validTo: Timestamp,
-                decidedAt: Timestamp?, endedAt: Timestamp?, handledBy: OrganisationNumber? = nil) {
+                decidedAt: Timestamp?, endedAt: Timestamp?, handledBy: OrganisationNumber? = nil,
+                requiredDelegator: NationalIdentityNumber? = nil, answerAuthority: [RoleCode] = []) {
+        self.requiredDelegator = requiredDelegator
+        self.answerAuthority = answerAuthority
         self.id = id
         self.status = status
         self.consumer = consumer

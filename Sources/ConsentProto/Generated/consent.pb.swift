@@ -440,10 +440,18 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
     /// The vendor that created the request for the consumer (Altinn 3's
     /// `handledBy`); empty when the consumer created it itself.
     public var handledByOrgNumber: String = ""
+    /// The one person who may answer for the organisation in offered_by (Altinn
+    /// 3's `requiredDelegator`), as the consumer named them; empty if none.
+    public var requiredDelegator: String = ""
+    /// For a request answered for an organisation: the roles (Enhetsregisteret's
+    /// codes, e.g. "DAGL") by which the person answered: those the resources'
+    /// organisation_authority accepts, or all the portal stated for that
+    /// organisation when no resource names an authority. Empty otherwise.
+    public var answerAuthority: [String] = []
 
     public init() {}
 
-    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0, viewUrl: String = "", handledByOrgNumber: String = "") {
+    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0, viewUrl: String = "", handledByOrgNumber: String = "", requiredDelegator: String = "", answerAuthority: [String] = []) {
         self.id = id
         self.status = status
         self.consumerOrgNumber = consumerOrgNumber
@@ -460,6 +468,8 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
         self.endedAtMs = endedAtMs
         self.viewUrl = viewUrl
         self.handledByOrgNumber = handledByOrgNumber
+        self.requiredDelegator = requiredDelegator
+        self.answerAuthority = answerAuthority
     }
 }
 
@@ -500,10 +510,18 @@ public struct Consent_V1_CreateRequestRequest: Sendable, Hashable {
     /// use past it is refused RESOURCE_EXHAUSTED `daily_use_limit_reached`, and
     /// VerifyToken says so for the rest of that day.
     public var usesPerDay: UInt32 = 0
+    /// The one person who must answer for the organisation in offered_by
+    /// (Altinn 3's `requiredDelegator`): an 11-digit national identity number.
+    /// Requires offered_by to be an organisation (INVALID_ARGUMENT
+    /// `required_delegator_without_organisation`). Anyone else, even one who may
+    /// sign for the organisation, is refused PERMISSION_DENIED
+    /// `required_delegator_mismatch` (the page too). Empty: whoever may answer
+    /// for the organisation.
+    public var requiredDelegator: String = ""
 
     public init() {}
 
-    public init(resources: [Consent_V1_RequestedResource] = [], offeredBy: String = "", redirectUrl: String = "", validToMs: Int64 = 0, language: String = "", purpose: String = "", userToken: String = "", idempotencyKey: String = "", usesPerDay: UInt32 = 0) {
+    public init(resources: [Consent_V1_RequestedResource] = [], offeredBy: String = "", redirectUrl: String = "", validToMs: Int64 = 0, language: String = "", purpose: String = "", userToken: String = "", idempotencyKey: String = "", usesPerDay: UInt32 = 0, requiredDelegator: String = "") {
         self.resources = resources
         self.offeredBy = offeredBy
         self.redirectUrl = redirectUrl
@@ -513,6 +531,7 @@ public struct Consent_V1_CreateRequestRequest: Sendable, Hashable {
         self.userToken = userToken
         self.idempotencyKey = idempotencyKey
         self.usesPerDay = usesPerDay
+        self.requiredDelegator = requiredDelegator
     }
 }
 
@@ -1313,6 +1332,11 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
         self.endedAtMs = m.ended_at_ms
         self.viewUrl = ProtoBridge.string(m.view_url)
         self.handledByOrgNumber = ProtoBridge.string(m.handled_by_org_number)
+        self.requiredDelegator = ProtoBridge.string(m.required_delegator)
+        if m.n_answer_authority > 0, let items = m.answer_authority {
+            self.answerAuthority.reserveCapacity(m.n_answer_authority)
+            for i in 0..<m.n_answer_authority { self.answerAuthority.append(ProtoBridge.string(items[i])) }
+        }
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1340,6 +1364,13 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
         c.pointee.ended_at_ms = self.endedAtMs
         if !self.viewUrl.isEmpty { c.pointee.view_url = arena.cString(self.viewUrl) }
         if !self.handledByOrgNumber.isEmpty { c.pointee.handled_by_org_number = arena.cString(self.handledByOrgNumber) }
+        if !self.requiredDelegator.isEmpty { c.pointee.required_delegator = arena.cString(self.requiredDelegator) }
+        if !self.answerAuthority.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<CChar>?.self, count: self.answerAuthority.count)
+            for (i, item) in self.answerAuthority.enumerated() { items[i] = arena.cString(item) }
+            c.pointee.n_answer_authority = self.answerAuthority.count
+            c.pointee.answer_authority = items
+        }
         return c
     }
 
@@ -1380,6 +1411,7 @@ extension Consent_V1_CreateRequestRequest: CBridgedMessage {
         self.userToken = ProtoBridge.string(m.user_token)
         self.idempotencyKey = ProtoBridge.string(m.idempotency_key)
         self.usesPerDay = m.uses_per_day
+        self.requiredDelegator = ProtoBridge.string(m.required_delegator)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1400,6 +1432,7 @@ extension Consent_V1_CreateRequestRequest: CBridgedMessage {
         if !self.userToken.isEmpty { c.pointee.user_token = arena.cString(self.userToken) }
         if !self.idempotencyKey.isEmpty { c.pointee.idempotency_key = arena.cString(self.idempotencyKey) }
         c.pointee.uses_per_day = self.usesPerDay
+        if !self.requiredDelegator.isEmpty { c.pointee.required_delegator = arena.cString(self.requiredDelegator) }
         return c
     }
 

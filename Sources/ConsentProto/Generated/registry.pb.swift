@@ -240,10 +240,19 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
     /// A request may lower it (CreateRequestRequest.uses_per_day), never raise
     /// it. A use past it is RESOURCE_EXHAUSTED `daily_use_limit_reached`.
     public var usesPerDay: UInt32 = 0
+    /// The authority needed to consent for an organisation (Altinn 3's
+    /// authority per resource): role codes from Enhetsregisteret (DAGL general
+    /// manager, LEDE chair, SIGN signing right, PROK procuration, …; 2 to 8
+    /// letters or digits, upper-cased), at most 20, no repeats. Someone
+    /// answering for an organisation must hold at least one of them there, as
+    /// the portal states (`x-consent-user-org-roles`); otherwise
+    /// PERMISSION_DENIED `organisation_authority_missing`. Empty: whoever the
+    /// portal says may sign for the organisation. Returned sorted.
+    public var organisationAuthority: [String] = []
 
     public init() {}
 
-    public init(resourceId: String = "", ownerOrgNumber: String = "", ownerName: String = "", title: Consent_V1_LocalizedText? = nil, text: Consent_V1_LocalizedText? = nil, metadata: [Consent_V1_MetadataField] = [], dateRanges: [Consent_V1_DateRange] = [], kind: Consent_V1_ConsentKind = Consent_V1_ConsentKind(rawValue: 0), maximumValidity: Consent_V1_MaximumValidity? = nil, requiredAssuranceLevel: UInt32 = 0, usesPerDay: UInt32 = 0) {
+    public init(resourceId: String = "", ownerOrgNumber: String = "", ownerName: String = "", title: Consent_V1_LocalizedText? = nil, text: Consent_V1_LocalizedText? = nil, metadata: [Consent_V1_MetadataField] = [], dateRanges: [Consent_V1_DateRange] = [], kind: Consent_V1_ConsentKind = Consent_V1_ConsentKind(rawValue: 0), maximumValidity: Consent_V1_MaximumValidity? = nil, requiredAssuranceLevel: UInt32 = 0, usesPerDay: UInt32 = 0, organisationAuthority: [String] = []) {
         self.resourceId = resourceId
         self.ownerOrgNumber = ownerOrgNumber
         self.ownerName = ownerName
@@ -255,6 +264,7 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
         self.maximumValidity = maximumValidity
         self.requiredAssuranceLevel = requiredAssuranceLevel
         self.usesPerDay = usesPerDay
+        self.organisationAuthority = organisationAuthority
     }
 }
 
@@ -701,6 +711,10 @@ extension Consent_V1_ResourceDefinition: CBridgedMessage {
         if let p = m.maximum_validity { self.maximumValidity = Consent_V1_MaximumValidity(cMessage: p) }
         self.requiredAssuranceLevel = m.required_assurance_level
         self.usesPerDay = m.uses_per_day
+        if m.n_organisation_authority > 0, let items = m.organisation_authority {
+            self.organisationAuthority.reserveCapacity(m.n_organisation_authority)
+            for i in 0..<m.n_organisation_authority { self.organisationAuthority.append(ProtoBridge.string(items[i])) }
+        }
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -728,6 +742,12 @@ extension Consent_V1_ResourceDefinition: CBridgedMessage {
         if let value = self.maximumValidity { c.pointee.maximum_validity = value.cMessage(in: arena) }
         c.pointee.required_assurance_level = self.requiredAssuranceLevel
         c.pointee.uses_per_day = self.usesPerDay
+        if !self.organisationAuthority.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<CChar>?.self, count: self.organisationAuthority.count)
+            for (i, item) in self.organisationAuthority.enumerated() { items[i] = arena.cString(item) }
+            c.pointee.n_organisation_authority = self.organisationAuthority.count
+            c.pointee.organisation_authority = items
+        }
         return c
     }
 

@@ -1845,7 +1845,7 @@ const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor =
   (ProtobufCMessageInit) consent__v1__requested_resource__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[16] =
+static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[18] =
 {
   {
     "id",
@@ -2039,8 +2039,33 @@ static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "required_delegator",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, required_delegator),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answer_authority",
+    18,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Consent__V1__ConsentRequest, n_answer_authority),
+    offsetof(Consent__V1__ConsentRequest, answer_authority),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
+  17,   /* field[17] = answer_authority */
   10,   /* field[10] = answer_by_ms */
   2,   /* field[2] = consumer_org_number */
   9,   /* field[9] = created_at_ms */
@@ -2053,6 +2078,7 @@ static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
   8,   /* field[8] = one_time */
   6,   /* field[6] = purpose */
   5,   /* field[5] = redirect_url */
+  16,   /* field[16] = required_delegator */
   4,   /* field[4] = resources */
   1,   /* field[1] = status */
   11,   /* field[11] = valid_to_ms */
@@ -2061,7 +2087,7 @@ static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
 static const ProtobufCIntRange consent__v1__consent_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
 {
@@ -2071,14 +2097,14 @@ const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
   "Consent__V1__ConsentRequest",
   "consent.v1",
   sizeof(Consent__V1__ConsentRequest),
-  16,
+  18,
   consent__v1__consent_request__field_descriptors,
   consent__v1__consent_request__field_indices_by_name,
   1,  consent__v1__consent_request__number_ranges,
   (ProtobufCMessageInit) consent__v1__consent_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__create_request_request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor consent__v1__create_request_request__field_descriptors[10] =
 {
   {
     "resources",
@@ -2188,6 +2214,18 @@ static const ProtobufCFieldDescriptor consent__v1__create_request_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "required_delegator",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__CreateRequestRequest, required_delegator),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__create_request_request__field_indices_by_name[] = {
   7,   /* field[7] = idempotency_key */
@@ -2195,6 +2233,7 @@ static const unsigned consent__v1__create_request_request__field_indices_by_name
   1,   /* field[1] = offered_by */
   5,   /* field[5] = purpose */
   2,   /* field[2] = redirect_url */
+  9,   /* field[9] = required_delegator */
   0,   /* field[0] = resources */
   6,   /* field[6] = user_token */
   8,   /* field[8] = uses_per_day */
@@ -2203,7 +2242,7 @@ static const unsigned consent__v1__create_request_request__field_indices_by_name
 static const ProtobufCIntRange consent__v1__create_request_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor consent__v1__create_request_request__descriptor =
 {
@@ -2213,7 +2252,7 @@ const ProtobufCMessageDescriptor consent__v1__create_request_request__descriptor
   "Consent__V1__CreateRequestRequest",
   "consent.v1",
   sizeof(Consent__V1__CreateRequestRequest),
-  9,
+  10,
   consent__v1__create_request_request__field_descriptors,
   consent__v1__create_request_request__field_indices_by_name,
   1,  consent__v1__create_request_request__number_ranges,

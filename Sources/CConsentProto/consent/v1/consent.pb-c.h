@@ -400,10 +400,23 @@ struct  Consent__V1__ConsentRequest
    * `handledBy`); empty when the consumer created it itself.
    */
   char *handled_by_org_number;
+  /*
+   * The one person who may answer for the organisation in offered_by (Altinn
+   * 3's `requiredDelegator`), as the consumer named them; empty if none.
+   */
+  char *required_delegator;
+  /*
+   * For a request answered for an organisation: the roles (Enhetsregisteret's
+   * codes, e.g. "DAGL") by which the person answered: those the resources'
+   * organisation_authority accepts, or all the portal stated for that
+   * organisation when no resource names an authority. Empty otherwise.
+   */
+  size_t n_answer_authority;
+  char **answer_authority;
 };
 #define CONSENT__V1__CONSENT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_request__descriptor) \
-    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 struct  Consent__V1__CreateRequestRequest
@@ -464,10 +477,20 @@ struct  Consent__V1__CreateRequestRequest
    * VerifyToken says so for the rest of that day.
    */
   uint32_t uses_per_day;
+  /*
+   * The one person who must answer for the organisation in offered_by
+   * (Altinn 3's `requiredDelegator`): an 11-digit national identity number.
+   * Requires offered_by to be an organisation (INVALID_ARGUMENT
+   * `required_delegator_without_organisation`). Anyone else, even one who may
+   * sign for the organisation, is refused PERMISSION_DENIED
+   * `required_delegator_mismatch` (the page too). Empty: whoever may answer
+   * for the organisation.
+   */
+  char *required_delegator;
 };
 #define CONSENT__V1__CREATE_REQUEST_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__create_request_request__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__CreateRequestResponse

@@ -1362,7 +1362,7 @@ const ProtobufCMessageDescriptor consent__v1__maximum_validity__descriptor =
   (ProtobufCMessageInit) consent__v1__maximum_validity__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_descriptors[11] =
+static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_descriptors[12] =
 {
   {
     "resource_id",
@@ -1496,12 +1496,25 @@ static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "organisation_authority",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Consent__V1__ResourceDefinition, n_organisation_authority),
+    offsetof(Consent__V1__ResourceDefinition, organisation_authority),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__resource_definition__field_indices_by_name[] = {
   6,   /* field[6] = date_ranges */
   7,   /* field[7] = kind */
   8,   /* field[8] = maximum_validity */
   5,   /* field[5] = metadata */
+  11,   /* field[11] = organisation_authority */
   2,   /* field[2] = owner_name */
   1,   /* field[1] = owner_org_number */
   9,   /* field[9] = required_assurance_level */
@@ -1513,7 +1526,7 @@ static const unsigned consent__v1__resource_definition__field_indices_by_name[] 
 static const ProtobufCIntRange consent__v1__resource_definition__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor consent__v1__resource_definition__descriptor =
 {
@@ -1523,7 +1536,7 @@ const ProtobufCMessageDescriptor consent__v1__resource_definition__descriptor =
   "Consent__V1__ResourceDefinition",
   "consent.v1",
   sizeof(Consent__V1__ResourceDefinition),
-  11,
+  12,
   consent__v1__resource_definition__field_descriptors,
   consent__v1__resource_definition__field_indices_by_name,
   1,  consent__v1__resource_definition__number_ranges,

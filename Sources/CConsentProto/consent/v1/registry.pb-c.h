@@ -261,10 +261,22 @@ struct  Consent__V1__ResourceDefinition
    * it. A use past it is RESOURCE_EXHAUSTED `daily_use_limit_reached`.
    */
   uint32_t uses_per_day;
+  /*
+   * The authority needed to consent for an organisation (Altinn 3's
+   * authority per resource): role codes from Enhetsregisteret (DAGL general
+   * manager, LEDE chair, SIGN signing right, PROK procuration, …; 2 to 8
+   * letters or digits, upper-cased), at most 20, no repeats. Someone
+   * answering for an organisation must hold at least one of them there, as
+   * the portal states (`x-consent-user-org-roles`); otherwise
+   * PERMISSION_DENIED `organisation_authority_missing`. Empty: whoever the
+   * portal says may sign for the organisation. Returned sorted.
+   */
+  size_t n_organisation_authority;
+  char **organisation_authority;
 };
 #define CONSENT__V1__RESOURCE_DEFINITION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__resource_definition__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, CONSENT__V1__CONSENT_KIND__CONSENT_KIND_UNSPECIFIED, NULL, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, CONSENT__V1__CONSENT_KIND__CONSENT_KIND_UNSPECIFIED, NULL, 0, 0, 0,NULL }
 
 
 struct  Consent__V1__RegisterResourceRequest

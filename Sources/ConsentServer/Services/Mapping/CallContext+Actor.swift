@@ -128,7 +128,48 @@ extension CallContext {
                 })
             }
         }
-        return EndUser(nationalId: id, assuranceLevel: level, maySignFor: signsFor, name: name)
+        let roles = try organisationRoles()
+        return EndUser(nationalId: id, assuranceLevel: level, maySignFor: signsFor, name: name, organisationRoles: roles)
+    }
+
+    /// `x-consent-user-org-roles`: `910000001=DAGL,SIGN;912345678=LEDE`
+    /// (spaces around the parts allowed, empty parts skipped).
+    /// - Throws: `INVALID_ARGUMENT` naming the key: `org_roles_malformed` for
+    ///   the shape, a repeated organisation or too many entries; the domain's
+    ///   reason for a bad organisation number or role code.
+    func organisationRoles() throws(RPCError) -> [OrganisationNumber: [RoleCode]] {
+        let key = PortalMetadata.organisationRoles
+        guard let text = metadata[key] else { return [:] }
+        var roles: [OrganisationNumber: [RoleCode]] = [:]
+        for entry in text.split(separator: ";") {
+            let trimmed = entry.trimmingWhitespace()
+            if trimmed.isEmpty { continue }
+            let parts = trimmed.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else {
+                throw ProtoField.invalid(key, reason: "org_roles_malformed",
+                                         "each entry is an organisation number, '=' and its role codes separated by commas, e.g. 910000001=DAGL,SIGN; entries separated by ';'")
+            }
+            let org = try ProtoField.parse(key) { () throws(DomainError) in try OrganisationNumber(validating: parts[0].trimmingWhitespace()) }
+            guard roles[org] == nil else {
+                throw ProtoField.invalid(key, reason: "org_roles_malformed", "names organisation \(org) twice; give all its roles in one entry")
+            }
+            var codes: [RoleCode] = []
+            for code in parts[1].split(separator: ",") {
+                let c = code.trimmingWhitespace()
+                if c.isEmpty { continue }
+                codes.append(try ProtoField.parse(key) { () throws(DomainError) in try RoleCode(validating: c) })
+            }
+            guard !codes.isEmpty, codes.count <= PortalMetadata.maximumRolesPerOrganisation else {
+                throw ProtoField.invalid(key, reason: "org_roles_malformed",
+                                         "names 1 to \(PortalMetadata.maximumRolesPerOrganisation) roles per organisation; \(codes.count) for \(org)")
+            }
+            roles[org] = codes
+            guard roles.count <= PortalMetadata.maximumRoleOrganisations else {
+                throw ProtoField.invalid(key, reason: "org_roles_malformed",
+                                         "names at most \(PortalMetadata.maximumRoleOrganisations) organisations")
+            }
+        }
+        return roles
     }
 
     /// The longest user name the portal may state (the domain's limit for names).

@@ -17,7 +17,8 @@ extension Consent_V1_ConsentRequest {
             createdAtMs: v.createdAt.millisecondsSinceEpoch, answerByMs: v.answerBy.millisecondsSinceEpoch,
             validToMs: v.validTo.millisecondsSinceEpoch,
             decidedAtMs: v.decidedAt?.millisecondsSinceEpoch ?? 0, endedAtMs: v.endedAt?.millisecondsSinceEpoch ?? 0,
-            viewUrl: viewURL?.url(for: v.id) ?? "", handledByOrgNumber: v.handledBy?.description ?? "")
+            viewUrl: viewURL?.url(for: v.id) ?? "", handledByOrgNumber: v.handledBy?.description ?? "",
+            requiredDelegator: v.requiredDelegator?.digits ?? "", answerAuthority: v.answerAuthority.map(\.code))
     }
 }
 
@@ -71,7 +72,10 @@ extension Consent_V1_CreateRequestRequest {
             purpose: purpose,
             userToken: ProtoField.optionalText(userToken),
             idempotencyKey: ProtoField.optionalText(idempotencyKey),
-            usesPerDay: usesPerDay == 0 ? nil : usesPerDay)
+            usesPerDay: usesPerDay == 0 ? nil : usesPerDay,
+            requiredDelegator: requiredDelegator.isEmpty ? nil : try ProtoField.parse("required_delegator") { () throws(DomainError) in
+                try NationalIdentityNumber(validating: requiredDelegator)
+            })
     }
 }
 

@@ -127,7 +127,7 @@ class RequestedResource(_message.Message):
     def __init__(self, resource_id: _Optional[str] = ..., metadata: _Optional[_Iterable[_Union[ResourceMetadataValue, _Mapping]]] = ..., version: _Optional[int] = ..., uses_per_day: _Optional[int] = ...) -> None: ...
 
 class ConsentRequest(_message.Message):
-    __slots__ = ("id", "status", "consumer_org_number", "offered_by", "resources", "redirect_url", "purpose", "language", "one_time", "created_at_ms", "answer_by_ms", "valid_to_ms", "decided_at_ms", "ended_at_ms", "view_url", "handled_by_org_number")
+    __slots__ = ("id", "status", "consumer_org_number", "offered_by", "resources", "redirect_url", "purpose", "language", "one_time", "created_at_ms", "answer_by_ms", "valid_to_ms", "decided_at_ms", "ended_at_ms", "view_url", "handled_by_org_number", "required_delegator", "answer_authority")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -144,6 +144,8 @@ class ConsentRequest(_message.Message):
     ENDED_AT_MS_FIELD_NUMBER: _ClassVar[int]
     VIEW_URL_FIELD_NUMBER: _ClassVar[int]
     HANDLED_BY_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_DELEGATOR_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_AUTHORITY_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: ConsentRequestStatus
     consumer_org_number: str
@@ -160,10 +162,12 @@ class ConsentRequest(_message.Message):
     ended_at_ms: int
     view_url: str
     handled_by_org_number: str
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., consumer_org_number: _Optional[str] = ..., offered_by: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., redirect_url: _Optional[str] = ..., purpose: _Optional[str] = ..., language: _Optional[str] = ..., one_time: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., answer_by_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., decided_at_ms: _Optional[int] = ..., ended_at_ms: _Optional[int] = ..., view_url: _Optional[str] = ..., handled_by_org_number: _Optional[str] = ...) -> None: ...
+    required_delegator: str
+    answer_authority: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., consumer_org_number: _Optional[str] = ..., offered_by: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., redirect_url: _Optional[str] = ..., purpose: _Optional[str] = ..., language: _Optional[str] = ..., one_time: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., answer_by_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., decided_at_ms: _Optional[int] = ..., ended_at_ms: _Optional[int] = ..., view_url: _Optional[str] = ..., handled_by_org_number: _Optional[str] = ..., required_delegator: _Optional[str] = ..., answer_authority: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CreateRequestRequest(_message.Message):
-    __slots__ = ("resources", "offered_by", "redirect_url", "valid_to_ms", "language", "purpose", "user_token", "idempotency_key", "uses_per_day")
+    __slots__ = ("resources", "offered_by", "redirect_url", "valid_to_ms", "language", "purpose", "user_token", "idempotency_key", "uses_per_day", "required_delegator")
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     OFFERED_BY_FIELD_NUMBER: _ClassVar[int]
     REDIRECT_URL_FIELD_NUMBER: _ClassVar[int]
@@ -173,6 +177,7 @@ class CreateRequestRequest(_message.Message):
     USER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     USES_PER_DAY_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_DELEGATOR_FIELD_NUMBER: _ClassVar[int]
     resources: _containers.RepeatedCompositeFieldContainer[RequestedResource]
     offered_by: str
     redirect_url: str
@@ -182,7 +187,8 @@ class CreateRequestRequest(_message.Message):
     user_token: str
     idempotency_key: str
     uses_per_day: int
-    def __init__(self, resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., offered_by: _Optional[str] = ..., redirect_url: _Optional[str] = ..., valid_to_ms: _Optional[int] = ..., language: _Optional[str] = ..., purpose: _Optional[str] = ..., user_token: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., uses_per_day: _Optional[int] = ...) -> None: ...
+    required_delegator: str
+    def __init__(self, resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., offered_by: _Optional[str] = ..., redirect_url: _Optional[str] = ..., valid_to_ms: _Optional[int] = ..., language: _Optional[str] = ..., purpose: _Optional[str] = ..., user_token: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., uses_per_day: _Optional[int] = ..., required_delegator: _Optional[str] = ...) -> None: ...
 
 class CreateRequestResponse(_message.Message):
     __slots__ = ("request",)
