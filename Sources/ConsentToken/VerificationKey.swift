@@ -21,7 +21,7 @@ public struct VerificationKey: Hashable, Sendable {
     /// - Throws: `KeyFileError` or `OpenSSLError`.
     public init(pemFile path: String, keyID: String? = nil) throws {
         let pem = try KeyFile.read(path)
-        let publicKey = pem.contains("PRIVATE KEY")
+        let publicKey = KeyFile.holdsPrivateKey(pem)
             ? try P256.PrivateKey(pemRepresentation: pem).publicKey
             : try P256.PublicKey(pemRepresentation: pem)
         self.init(publicKey: publicKey, keyID: keyID)

@@ -48,3 +48,21 @@ struct HexTests {
         #expect(Hex.decode(text) == nil)
     }
 }
+
+/// HMAC-SHA-256 against RFC 4231's test vectors.
+@Suite struct HMACSHA256Tests {
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+
+    @Test func rfc4231TestCases() {
+        // Test case 1: a 20-byte key.
+        #expect(Self.hex(SHA256.hmac(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8)))
+                == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        // Test case 2: a key shorter than the output.
+        #expect(Self.hex(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        // Test case 6: a 131-byte key, hashed first.
+        #expect(Self.hex(SHA256.hmac(key: [UInt8](repeating: 0xaa, count: 131),
+                                     message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    }
+}

@@ -13,12 +13,12 @@ import Testing
     typealias Service = Consent_V1_ConsentService
 
     /// The connection still works: a refusal never costs a caller its connection.
-    static func stillServing(_ client: ConsentClient) async throws -> Bool {
+    static func stillServing(_ client: some ClientTransport) async throws -> Bool {
         try await client.unary(Consent_V1_Health.check, .init()).status == .serving
     }
 
     @Test func eachRoleIsRefusedWhatItMayNotDo() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let nav = try hub.client("datasource")
         let portal = try hub.client("portal")
@@ -59,7 +59,8 @@ import Testing
     }
 
     @Test func aConsumerCannotReadAnotherConsumersRequest() async throws {
-        let (hub, otherBank) = try Flow.hubWithSecondBank()
+        let hub = try InProcessHub()
+        let otherBank = try hub.client("consumer-2")
         let bank = try hub.client("consumer")
         let id = try await bank.unary(Service.createRequest, Flow.navRequest()).request!.id
 
@@ -83,7 +84,7 @@ import Testing
     }
 
     @Test func thePortalMustStateTheUser() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let id = try await bank.unary(Service.createRequest, Flow.navRequest()).request!.id
@@ -138,7 +139,7 @@ import Testing
     }
 
     @Test func malformedFieldsAreInvalidArgumentNamingTheField() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
 
@@ -202,7 +203,7 @@ import Testing
     }
 
     @Test func createIsIdempotentByKey() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let retried = Flow.navRequest(idempotencyKey: "soknad-4711")
         let first = try await bank.unary(Service.createRequest, retried).request!
@@ -226,7 +227,7 @@ import Testing
     }
 
     @Test func repeatedAcceptCarriesNoNewCode() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let id = try await bank.unary(Service.createRequest, Flow.navRequest()).request!.id

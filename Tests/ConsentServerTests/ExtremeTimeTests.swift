@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func everyTimeFieldRefusesTimesOutsideTheYears1970To9999() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let nav = try hub.client("datasource")
         let portal = try hub.client("portal")

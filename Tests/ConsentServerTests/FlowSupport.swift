@@ -70,27 +70,6 @@ enum Flow {
         let check = OrganisationNumber.checkDigit(forFirstEightDigits: firstEight)!
         return String(firstEight * 10 + UInt32(check))
     }
-
-    /// A hub whose principals file also knows a second bank, FINANSIERING AS,
-    /// with the consumer role; returns the hub and a client for that bank.
-    static func hubWithSecondBank() throws -> (TestHub, ConsentClient) {
-        let certificates = TestHub.certificates
-        let directory = TestHub.makeTemporaryDirectory("second-bank")
-        let org = organisation(91122334)
-        let issued = try certificates.authority.issueClientCertificate(organizationNumber: org, name: "FINANSIERING AS")
-        try issued.write(certificateTo: directory + "/bank2.pem", keyTo: directory + "/bank2.key")
-        let data = try Data(contentsOf: URL(fileURLWithPath: certificates.path("principals.json")))
-        var file = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-        var principals = file["principals"] as! [[String: Any]]
-        principals.append(["id": org, "name": "FINANSIERING AS", "roles": ["consumer"]])
-        file["principals"] = principals
-        try JSONSerialization.data(withJSONObject: file).write(to: URL(fileURLWithPath: directory + "/principals.json"))
-        let hub = try TestHub { $0.principalsPath = directory + "/principals.json" }
-        let client = try ConsentClient(configuration: .init(
-            host: "127.0.0.1", port: hub.port, caFile: certificates.path("ca.pem"),
-            certificateFile: directory + "/bank2.pem", keyFile: directory + "/bank2.key"))
-        return (hub, client)
-    }
 }
 
 extension TestHub {

@@ -16,7 +16,7 @@ import Testing
     /// with the bank's live feed open all along.
     @Test(arguments: TestStorage.allCases)
     func figureOneFromRequestToWithdrawal(_ storage: TestStorage) async throws {
-        let hub = try TestHub(storage: storage)
+        let hub = try InProcessHub(storage: storage)
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
 
@@ -112,7 +112,7 @@ import Testing
     /// Seed 004: the same request as an Altinn 2 query string, with a UserToken
     /// and a language; the page then comes in the request's language.
     @Test func altinnQueryStringCreatesTheSameRequest() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let year = Calendar(identifier: .gregorian).component(.year, from: Date()) + 1
@@ -147,7 +147,7 @@ import Testing
     /// Seed 003's redirect flow: the bank sends the browser to the portal with
     /// its query; the portal submits it for the bank while a user is logged in.
     @Test func portalSubmitsTheBanksQueryForIt() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let nav = try hub.client("datasource")
@@ -213,7 +213,7 @@ import Testing
 
     /// Step 3, the other answer: Altinn 2's `Status=Failed&ErrorMessage=…`, and "Samtykke avslått" in the log.
     @Test func rejectSendsTheUserBackWithStatusFailed() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let id = try await bank.unary(Service.createRequest, Flow.navRequest()).request!.id
@@ -242,7 +242,7 @@ import Testing
     /// Seed 003: NAV needs login level 4. At level 3 the user is told to log in
     /// again, nothing is recorded, and a later accept at level 4 works.
     @Test func assuranceLevelThreeCannotAcceptNAVsResource() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let id = try await bank.unary(Service.createRequest, Flow.navRequest()).request!.id
@@ -264,7 +264,7 @@ import Testing
     /// A one-time Skatteetaten consent (engangssamtykke) cannot be withdrawn;
     /// the user is told why, and it stays accepted.
     @Test func oneTimeConsentCannotBeRevoked() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let request = try await bank.unary(Service.createRequest, Flow.taxRequest()).request!
@@ -287,24 +287,25 @@ import Testing
         await hub.stop()
     }
 
-    /// An unanswered request expires after the request TTL; the sweep records
-    /// it, so the bank's feed shows REQUEST_EXPIRED.
+    /// An unanswered request expires after the request TTL: its status says so
+    /// at once, and the sweep records it, so the bank's feed shows REQUEST_EXPIRED.
     @Test(arguments: TestStorage.allCases)
     func unansweredRequestExpiresAndTheFeedShowsIt(_ storage: TestStorage) async throws {
-        let hub = try TestHub(storage: storage) {
-            $0.requestTTLSeconds = 0.05
-            $0.expiryIntervalSeconds = 0.05
-        }
+        let hub = try InProcessHub(storage: storage) { $0.requestTTLSeconds = 3600 }
         let bank = try hub.client("consumer")
         let id = try await bank.unary(Service.createRequest, Flow.navRequest()).request!.id
         let expiry = Consent_V1_ListEventsRequest(after: 0, types: [.requestExpired])
-        var expired: [Consent_V1_ConsentEvent] = []
-        for _ in 0..<400 where expired.isEmpty {
-            try await Task.sleep(for: .milliseconds(25))
-            expired = try await bank.unary(Service.listEvents, expiry).events.filter { $0.requestId == id }
-        }
-        #expect(expired.map(\.performedBy) == [.system])
+
+        hub.advance(by: .seconds(3599))
+        #expect(hub.sweepExpiries() == 0)
+        #expect(try await bank.unary(Service.getRequestStatus, .init(requestId: id)).request?.status == .created)
+
+        hub.advance(by: .seconds(1))
         #expect(try await bank.unary(Service.getRequestStatus, .init(requestId: id)).request?.status == .expired)
+        #expect(try await bank.unary(Service.listEvents, expiry).events.isEmpty, "recorded only by the sweep")
+        #expect(hub.sweepExpiries() == 1)
+        let expired = try await bank.unary(Service.listEvents, expiry).events.filter { $0.requestId == id }
+        #expect(expired.map(\.performedBy) == [.system])
 
         bank.close()
         await hub.stop()

@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func aConsumerAtItsOpenRequestQuotaIsRefusedUntilOneIsAnswered() async throws {
-        let hub = try TestHub { c in
+        let hub = try InProcessHub { c in
             c.maxOpenRequestsPerConsumer = 2
             c.expiryIntervalSeconds = 30
         }

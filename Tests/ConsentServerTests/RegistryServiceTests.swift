@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func eachCallerSeesItsOwnPartOfTheRegistry() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let nav = try hub.client("datasource")
         let skatt = try hub.client("datasource-skatt")
         let bank = try hub.client("consumer")
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func aDataSourceRegistersAResourceAndAuthorisesABank() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let nav = try hub.client("datasource")
         let bank = try hub.client("consumer")
 
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func ownershipAndMalformedDefinitionsAreRefused() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let skatt = try hub.client("datasource-skatt")
         let admin = try hub.client("admin")
 

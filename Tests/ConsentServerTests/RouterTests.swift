@@ -64,6 +64,7 @@ struct StaticHealth: HealthReporting {
         call(router(), sink, id: 1, method: "/no.Such/Method", from: "123456785")
         #expect(sink.result(1)?.code == .unauthenticated)
         #expect(sink.result(1)?.message.contains("123456785 is not a known principal") == true)
+        #expect(sink.result(1)?.trailers[ErrorTrailers.reason] == "principal_unknown", "programs tell it apart by its reason")
     }
 
     @Test func unknownMethodIsUnimplemented() {
@@ -71,6 +72,7 @@ struct StaticHealth: HealthReporting {
         call(router(), sink, id: 1, method: "/consent.v1.Health/Nope", from: "910000009")
         #expect(sink.result(1)?.code == .unimplemented)
         #expect(sink.result(1)?.message == "unknown method /consent.v1.Health/Nope")
+        #expect(sink.result(1)?.trailers[ErrorTrailers.reason] == "method_unknown")
     }
 
     @Test func callerWithoutTheRoleIsPermissionDenied() {
@@ -78,6 +80,7 @@ struct StaticHealth: HealthReporting {
         call(router(), sink, id: 1, method: "/test.Portal/Only", from: "910000009")
         #expect(sink.result(1)?.code == .permissionDenied)
         #expect(sink.result(1)?.message == "BANKEN AS (910000009) has role consumer; /test.Portal/Only requires portal")
+        #expect(sink.result(1)?.trailers[ErrorTrailers.reason] == "role_not_allowed", "as ConsentCore names a role refusal")
     }
 
     @Test func undecodablePayloadIsInvalidArgument() {

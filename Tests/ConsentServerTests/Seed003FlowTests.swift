@@ -18,7 +18,7 @@ import Testing
 
     @Test(arguments: TestStorage.allCases)
     func requestAcceptExchangeVerifyLogUseReuseAndWithdraw(_ storage: TestStorage) async throws {
-        let hub = try TestHub(storage: storage)
+        let hub = try InProcessHub(storage: storage)
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let nav = try hub.client("datasource")
@@ -75,7 +75,7 @@ import Testing
 
     @Test(arguments: TestStorage.allCases)
     func oneTimeConsentEndsAtItsFirstUseAndRefusesASecondToken(_ storage: TestStorage) async throws {
-        let hub = try TestHub(storage: storage)
+        let hub = try InProcessHub(storage: storage)
         let bank = try hub.client("consumer")
         let portal = try hub.client("portal")
         let skatt = try hub.client("datasource-skatt")

@@ -11,7 +11,7 @@ import Testing
 /// ExchangeCode, ExchangeCodes and IssueToken over the wire (DESIGN §2 steps 4 and 7).
 @Suite struct TokenExchangeTests {
     @Test func exchangedTokenVerifiesWithNothingButThePublishedJWKS() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let consent = try hub.giveNAVConsent()
         let bank = try hub.client("consumer")
         let grant = try await bank.exchange(consent.code)
@@ -34,24 +34,24 @@ import Testing
     }
 
     @Test func secondExchangeIsRefusedHandsOutNothingAndIsOnDiskBeforeTheAnswer() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub(storage: .embedded)
         let consent = try hub.giveNAVConsent()
         let bank = try hub.client("consumer")
         _ = try await bank.exchange(consent.code)
-        let before = hub.server.ledger.lastSequence
+        let before = hub.ledger.lastSequence
 
         let error = await #expect(throws: RPCError.self) { try await bank.unary(Consent_V1_TokenService.exchangeCode, .init(code: consent.code)) }
         #expect(error.map(Refusal.init) == Refusal(.failedPrecondition, "code_already_used"))
         #expect(error?.message.contains("recorded") == true)
         // The attempt is an event, and it was durable when the refusal arrived.
-        #expect(hub.server.ledger.lastSequence == before + 1)
-        #expect(hub.server.ledger.durableSequence >= before + 1)
+        #expect(hub.ledger.lastSequence == before + 1)
+        #expect(hub.ledger.durableSequence >= before + 1)
         bank.close()
         await hub.stop()
     }
 
     @Test func expiredCodeIsRefused() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         // Accepted ten minutes ago with a code that lived five.
         let tenMinutesAgo = hub.now - .seconds(600)
         let consent = try hub.give(Demo.navRequest(validTo: hub.now + .seconds(86_400)), at: tenMinutesAgo, codeExpiresAt: tenMinutesAgo + .seconds(300))
@@ -62,20 +62,20 @@ import Testing
     }
 
     @Test func malformedCodeIsRefusedWithoutTouchingTheLedger() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
-        let before = hub.server.ledger.lastSequence
+        let before = hub.ledger.lastSequence
         for code in ["", "short", String(repeating: "A", count: 42) + "!", String(repeating: "A", count: 44)] {
             #expect(await refusal { try await bank.exchange(code) } == Refusal(.invalidArgument, "code_malformed"), "\(code)")
         }
         #expect(await refusal { try await bank.exchange(AuthorizationCode.generate().code) } == Refusal(.notFound, "code_unknown"))
-        #expect(hub.server.ledger.lastSequence == before)
+        #expect(hub.ledger.lastSequence == before)
         bank.close()
         await hub.stop()
     }
 
     @Test func anotherConsumersCodeAndConsentAreRefused() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         try hub.authoriseSecondConsumer()
         let theirs = try hub.give(Demo.navRequest(validTo: hub.now + .seconds(86_400), redirect: "https://finansiering.example/svar"), by: Demo.finansiering)
         let bank = try hub.client("consumer")
@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func batchAnswersEveryCodeInOrderAndOneBadCodeFailsNoOther() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let first = try hub.giveNAVConsent()
         let second = try hub.giveTaxConsent()
         let tenMinutesAgo = hub.now - .seconds(600)
@@ -102,8 +102,8 @@ import Testing
         #expect(response.results.map { $0.grant != nil } == [true, false, false, false, false, true])
         let verifier = try TokenVerifier(jwks: try await hub.jwks())
         let now = hub.now.millisecondsSinceEpoch / 1000
-        let firstClaims = try verifier.verify(response.results[0].grant!.token, now: now, expectedIssuer: hub.server.configuration.issuer)
-        let secondClaims = try verifier.verify(response.results[5].grant!.token, now: now, expectedIssuer: hub.server.configuration.issuer)
+        let firstClaims = try verifier.verify(response.results[0].grant!.token, now: now, expectedIssuer: hub.configuration.issuer)
+        let secondClaims = try verifier.verify(response.results[5].grant!.token, now: now, expectedIssuer: hub.configuration.issuer)
         #expect(firstClaims.consent.consentID == first.id.description)
         #expect(secondClaims.consent.consentID == second.id.description)
         #expect(secondClaims.isOneTime && response.results[5].grant!.oneTime, "Skatteetaten's 4629_2 is one-time")
@@ -112,7 +112,7 @@ import Testing
     }
 
     @Test func batchOverTheLimitIsRefusedWhole() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let bank = try hub.client("consumer")
         let codes = (0..<1001).map { _ in AuthorizationCode.generate().code }
         #expect(await refusal { try await bank.unary(Consent_V1_TokenService.exchangeCodes, .init(codes: codes)) } == Refusal(.resourceExhausted, "batch_too_large"))
@@ -121,14 +121,14 @@ import Testing
     }
 
     @Test func issueTokenGivesAFreshTokenForALiveConsent() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let consent = try hub.giveNAVConsent()
         let bank = try hub.client("consumer")
         let exchanged = try await bank.exchange(consent.code)
         let fresh = try await bank.issueToken(consent.id)
         #expect(fresh.tokenId != exchanged.tokenId)
         #expect(fresh.consentId == consent.id.description)
-        let claims = try TokenVerifier(jwks: try await hub.jwks()).verify(fresh.token, now: hub.now.millisecondsSinceEpoch / 1000, expectedIssuer: hub.server.configuration.issuer)
+        let claims = try TokenVerifier(jwks: try await hub.jwks()).verify(fresh.token, now: hub.now.millisecondsSinceEpoch / 1000, expectedIssuer: hub.configuration.issuer)
         #expect(claims.consent.consentID == consent.id.description)
         #expect(await refusal { try await bank.unary(Consent_V1_TokenService.issueToken, .init(consentId: "nope")) } == Refusal(.invalidArgument, "request_id_malformed"))
         #expect(await refusal { try await bank.issueToken(RequestID(high: 1, low: 2)) } == Refusal(.notFound, "request_unknown"))
@@ -137,7 +137,7 @@ import Testing
     }
 
     @Test func revokedConsentGetsNoTokenAndItsTokensFailOnline() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let consent = try hub.giveNAVConsent()
         let bank = try hub.client("consumer")
         let nav = try hub.client("datasource")
@@ -153,7 +153,7 @@ import Testing
     }
 
     @Test func tokenLifetimeIsConfigurableButNeverOutlivesTheConsent() async throws {
-        let hub = try TestHub { $0.tokenLifetimeSeconds = 30 }
+        let hub = try InProcessHub { $0.tokenLifetimeSeconds = 30 }
         let bank = try hub.client("consumer")
         let long = try hub.giveNAVConsent()
         let grant = try await bank.exchange(long.code)
@@ -168,7 +168,7 @@ import Testing
     }
 
     @Test func wrongRolesAreRefused() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let consent = try hub.giveNAVConsent()
         let nav = try hub.client("datasource")
         let portal = try hub.client("portal")

@@ -15,8 +15,8 @@ import Testing
 /// rotate: several may be published, one signs").
 @Suite struct TokenKeyTests {
     @Test func everyRoleGetsTheSameKeysAsJWKSAndAsMessages() async throws {
-        let hub = try TestHub()
-        let keySet = hub.server.tokenKeys.keySet
+        let hub = try InProcessHub()
+        let keySet = hub.tokenKeys.keySet
         for principal in ["consumer", "datasource", "portal", "admin"] {
             let client = try hub.client(principal)
             let response = try await client.unary(Consent_V1_TokenService.getSigningKeys, .init())
@@ -35,7 +35,7 @@ import Testing
         let directory = TestHub.makeTemporaryDirectory("token-keys")
         let a = try writeTokenKey(in: directory, name: "a.key")
         let b = try writeTokenKey(in: directory, name: "b.key")
-        let hub = try TestHub { $0.signingKeyPath = a.path }
+        let hub = try InProcessHub { $0.signingKeyPath = a.path }
         let consent = try hub.giveNAVConsent()
         let bank = try hub.client("consumer")
         let nav = try hub.client("datasource")
@@ -43,16 +43,16 @@ import Testing
         #expect(old.keyId == a.keyID)
 
         // Switch: B signs, A stays published.
-        var rotated = hub.server.configuration
+        var rotated = hub.configuration
         rotated.signingKeyPath = b.path
         rotated.publishKeyPaths = [a.path]
-        try hub.server.reloadTokenKeys(from: rotated)
+        try hub.hub.reloadTokenKeys(from: rotated)
         let keys = try await nav.unary(Consent_V1_TokenService.getSigningKeys, .init())
         #expect(keys.keys.map(\.keyId) == [b.keyID, a.keyID])
         #expect(keys.keys.map(\.status) == [.active, .published])
         #expect(try await nav.verify(old.token).claims?.keyId == a.keyID, "a token signed before the rotation still verifies online")
         let offline = try TokenVerifier(jwks: keys.jwks)
-        _ = try offline.verify(old.token, now: hub.now.millisecondsSinceEpoch / 1000, expectedIssuer: hub.server.configuration.issuer)
+        _ = try offline.verify(old.token, now: hub.now.millisecondsSinceEpoch / 1000, expectedIssuer: hub.configuration.issuer)
         let fresh = try await bank.issueToken(consent.id)
         #expect(fresh.keyId == b.keyID)
         #expect(TokenText.keyID(of: fresh.token) == b.keyID)
@@ -60,10 +60,10 @@ import Testing
 
         // Retire A: its tokens stop verifying; a broken file changes nothing.
         rotated.publishKeyPaths = []
-        try hub.server.reloadTokenKeys(from: rotated)
+        try hub.hub.reloadTokenKeys(from: rotated)
         #expect(await refusal { try await nav.verify(old.token) } == Refusal(.unauthenticated, "token_key_unknown"))
         rotated.signingKeyPath = directory + "/missing.key"
-        #expect(throws: ConfigurationError.self) { try hub.server.reloadTokenKeys(from: rotated) }
+        #expect(throws: ConfigurationError.self) { try hub.hub.reloadTokenKeys(from: rotated) }
         #expect(try await nav.verify(fresh.token).valid)
         bank.close()
         nav.close()

@@ -30,7 +30,7 @@ enum Demo {
     static let user = EndUser(
         nationalId: try! NationalIdentityNumber(validating: TestHub.demoUserID), assuranceLevel: .high, name: "HÅKON TRANA")
     static let bank = DemoRegistry.bankenAS
-    /// Another consumer, authorised for 5252_1 by `TestHub.authoriseSecondConsumer()`.
+    /// Another consumer, authorised for 5252_1 by `InProcessHub.authoriseSecondConsumer()`.
     static let finansiering = try! OrganisationNumber(validating: "91122334" + checkDigit("91122334"))
     static let redirect = "https://banken.example/samtykke/svar"
 
@@ -53,15 +53,16 @@ enum Demo {
     }
 }
 
-extension TestHub {
-    var now: Timestamp { SystemClock().now() }
+extension InProcessHub {
+    /// The hub's time (its test clock).
+    var now: Timestamp { clock.now() }
 
     /// Creates `request` as `consumer` and accepts it as the demo user, at
     /// `time` (default now), with a fresh code valid until `codeExpiresAt`
     /// (default five minutes after `time`).
     func give(_ request: NewConsentRequest, by consumer: OrganisationNumber = Demo.bank,
               at time: Timestamp? = nil, codeExpiresAt: Timestamp? = nil) throws -> GivenConsent {
-        let ledger = server.ledger
+        let ledger = ledger
         let at = time ?? now
         let created = ledger.execute(.createRequest(request), by: .consumer(consumer), at: at)
         guard case .success(.request(let view)) = created.result else { throw SetupError("create: \(created.result)") }
@@ -84,7 +85,7 @@ extension TestHub {
 
     /// The user withdraws the consent.
     func revoke(_ id: RequestID) throws {
-        let outcome = server.ledger.execute(.revokeConsent(id), by: .endUser(Demo.user), at: now)
+        let outcome = ledger.execute(.revokeConsent(id), by: .endUser(Demo.user), at: now)
         guard case .success = outcome.result else { throw SetupError("revoke: \(outcome.result)") }
     }
 
@@ -93,14 +94,14 @@ extension TestHub {
         let authorisation = ConsumerAuthorisation(
             resource: DemoRegistry.disabilityBenefits, consumer: Demo.finansiering, consumerName: "FINANSIERING AS",
             redirectDomains: ["finansiering.example"])
-        let outcome = server.ledger.execute(.authoriseConsumer(authorisation), by: .dataSource(DemoRegistry.nav), at: now)
+        let outcome = ledger.execute(.authoriseConsumer(authorisation), by: .dataSource(DemoRegistry.nav), at: now)
         guard case .success = outcome.result else { throw SetupError("authorise: \(outcome.result)") }
     }
 
     /// The consent's Samtykkelogg as the user reads it, in Bokmål.
     func consentLog(_ id: RequestID) throws -> [ConsentLogLine] {
         let at = now
-        return try server.ledger.read { state throws(DomainError) in try state.consentLog(id, by: .endUser(Demo.user), at: at) }.value
+        return try ledger.read { state throws(DomainError) in try state.consentLog(id, by: .endUser(Demo.user), at: at) }.value
     }
 
     /// The JWK Set as GetSigningKeys serves it, asked as `principal`.
@@ -111,7 +112,7 @@ extension TestHub {
     }
 }
 
-extension ConsentClient {
+extension ClientTransport {
     /// ExchangeCode; the grant, or the refusal thrown.
     func exchange(_ code: String) async throws(RPCError) -> Consent_V1_TokenGrant {
         let response = try await unary(Consent_V1_TokenService.exchangeCode, .init(code: code))

@@ -73,7 +73,7 @@ import Testing
         .enabled(if: joserfcAvailable, "SKIPPED: python3 with joserfc is not installed (make test installs it)")
     )
     func joserfcVerifiesAHubIssuedToken() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let consent = try hub.giveNAVConsent()
         let bank = try hub.client("consumer")
         let grant = try await bank.exchange(consent.code)
@@ -84,7 +84,7 @@ import Testing
         let files = [
             "verify.py": Self.script,
             "jwks.json": jwks,
-            "issuer.txt": hub.server.configuration.issuer,
+            "issuer.txt": hub.configuration.issuer,
             "caller.txt": "910203045",
             "token.txt": grant.token,
             "tampered.txt": TokenText.changingOneCharacter(of: grant.token, part: 2),

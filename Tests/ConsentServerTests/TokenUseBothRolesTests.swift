@@ -12,11 +12,9 @@ import Testing
 /// as the data source it is for them, one by one and in a batch.
 @Suite(.serialized) struct TokenUseBothRolesTests {
     @Test func aDataSourceThatIsAlsoAConsumerLogsUsesOfOthersConsents() async throws {
-        let principals = TestHub.makeTemporaryDirectory("principals") + "/principals.json"
-        try TestHub.writePrincipals(to: principals) { all in
-            for i in all.indices where all[i].id == DemoRegistry.nav.description { all[i].roles = [.consumer, .datasource] }
-        }
-        let hub = try TestHub { $0.principalsPath = principals }
+        var principals = InProcessHub.defaultPrincipals
+        principals["datasource"]!.roles = [.consumer, .datasource]
+        let hub = try InProcessHub(principals: principals)
         let nav = try hub.client("datasource")
         let consent = try hub.giveNAVConsent()  // BANKEN AS's
 

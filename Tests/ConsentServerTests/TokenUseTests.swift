@@ -11,7 +11,7 @@ import Testing
 /// LogUse and LogUses (DESIGN §2 step 6, seed 002's Samtykkelogg).
 @Suite struct TokenUseTests {
     @Test func loggedUseAppearsInTheUsersConsentLog() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub(storage: .embedded)
         // Given ten minutes ago; the bank fetched the data a minute ago and logs it now.
         let consent = try hub.give(Demo.navRequest(validTo: hub.now + .seconds(86_400)), at: hub.now - .seconds(600))
         let bank = try hub.client("consumer")
@@ -26,13 +26,13 @@ import Testing
         let used = try #require(log.first { $0.kind == .used })
         #expect(used.title == "Samtykke benyttet")
         #expect(used.text.hasPrefix("BANKEN AS har hentet data om HÅKON TRANA."), "\(used.text)")
-        #expect(hub.server.ledger.durableSequence >= hub.server.ledger.lastSequence, "durable before the answer")
+        #expect(hub.ledger.durableSequence >= hub.ledger.lastSequence, "durable before the answer")
         bank.close()
         await hub.stop()
     }
 
     @Test func firstUseEndsAOneTimeConsent() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let consent = try hub.giveTaxConsent()
         let skatt = try hub.client("datasource-skatt")
         let receipt = try #require(try await skatt.logUse(consent.id, resource: DemoRegistry.incomeAndTaxBase))
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func useCanBeLoggedByTheTokenItWasFetchedWith() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let consent = try hub.giveNAVConsent()
         let bank = try hub.client("consumer")
         let nav = try hub.client("datasource")
@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func batchAnswersEveryUseInOrder() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let nav = try hub.giveNAVConsent()
         let tax = try hub.giveTaxConsent()
         let bank = try hub.client("consumer")

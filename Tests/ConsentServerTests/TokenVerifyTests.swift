@@ -14,13 +14,13 @@ import Testing
 @Suite struct TokenVerifyTests {
     /// A hub with a NAV consent whose code was exchanged by the bank.
     struct Setup {
-        let hub: TestHub
+        let hub: InProcessHub
         let consent: GivenConsent
         let token: String
-        let nav: ConsentClient
+        let nav: InProcessClient
 
         init() async throws {
-            hub = try TestHub()
+            hub = try InProcessHub()
             consent = try hub.giveNAVConsent()
             let bank = try hub.client("consumer")
             token = try await bank.exchange(consent.code).token
@@ -44,7 +44,7 @@ import Testing
         #expect(claims.consumerOrganisationNumber == "910203045")
         #expect(claims.from == "urn:altinn:person:identifier-no:\(TestHub.demoUserID)")
         #expect(claims.issuer == "https://consenthub.example")
-        #expect(claims.keyId == s.hub.server.tokenKeys.keySet.active.keyID)
+        #expect(claims.keyId == s.hub.tokenKeys.keySet.active.keyID)
         #expect(claims.rights == [Consent_V1_TokenResourceRight(resource: "5252_1", metadata: [
             .init(key: "fraOgMed", value: "01.01.2020"), .init(key: "tilOgMed", value: "31.12.2024"),
         ])])
@@ -70,11 +70,22 @@ import Testing
         let s = try await Setup()
         // Signed by the hub's own key, as if ten minutes ago: it expired eight minutes ago.
         let now = s.hub.now.millisecondsSinceEpoch / 1000
-        let old = try s.hub.server.tokenKeys.signer.issue(for: ConsentAuthorizationDetail(
+        let old = try s.hub.tokenKeys.signer.issue(for: ConsentAuthorizationDetail(
             consentID: s.consent.id.description, from: .person(identifier: TestHub.demoUserID), consumerOrganizationNumber: "910203045",
             consentedAt: now - 3600, validTo: now + 3600, rights: [ConsentRight(resource: "5252_1")]), isOneTime: false, now: now - 600)
         let refused = await refusal { try await s.nav.verify(old) }
         #expect(refused == Refusal(.unauthenticated, "token_expired"))
+        await s.stop()
+    }
+
+    /// The hub's own token, checked as its 120 s pass on the hub's clock:
+    /// valid up to its last second, expired at `exp`.
+    @Test func theExchangedTokenExpiresOnTheHubsClock() async throws {
+        let s = try await Setup()
+        s.hub.advance(by: .seconds(119))
+        #expect(try await s.nav.verify(s.token).valid)
+        s.hub.advance(by: .seconds(1))
+        #expect(await refusal { try await s.nav.verify(s.token) } == Refusal(.unauthenticated, "token_expired"))
         await s.stop()
     }
 
@@ -84,7 +95,7 @@ import Testing
         let consent = ConsentAuthorizationDetail(
             consentID: s.consent.id.description, from: .person(identifier: TestHub.demoUserID), consumerOrganizationNumber: "910203045",
             consentedAt: now - 10, validTo: now + 3600, rights: [ConsentRight(resource: "5252_1")])
-        let impostor = TokenSigner(keySet: s.hub.server.tokenKeys.keySet, issuer: "https://impostor.example")
+        let impostor = TokenSigner(keySet: s.hub.tokenKeys.keySet, issuer: "https://impostor.example")
         #expect(await refusal { try await s.nav.verify(try! impostor.issue(for: consent, isOneTime: false, now: now)) }
             == Refusal(.unauthenticated, "token_issuer_wrong"))
         let stranger = TokenSigner(keySet: try TokenKeySet(active: SigningKey(privateKey: try P256.PrivateKey())), issuer: "https://consenthub.example")
@@ -112,7 +123,7 @@ import Testing
     }
 
     @Test func usedOneTimeConsentFailsOnlineAndGetsNoNewToken() async throws {
-        let hub = try TestHub()
+        let hub = try InProcessHub()
         let consent = try hub.giveTaxConsent()
         let bank = try hub.client("consumer")
         let skatt = try hub.client("datasource-skatt")

@@ -26,8 +26,52 @@ public struct KeyFileError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// A private key file that someone besides its owner may read or change.
+public struct KeyFilePermissionError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The file.
+    public var path: String
+    /// Its permission bits, e.g. `0o644`.
+    public var mode: UInt32
+
+    public init(path: String, mode: UInt32) {
+        self.path = path
+        self.mode = mode
+    }
+
+    /// `0644`
+    public var octalMode: String {
+        let digits = String(mode & 0o7777, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    public var description: String {
+        let who = [(mode & 0o070 != 0, "its group"), (mode & 0o007 != 0, "other users")].filter(\.0).map(\.1).joined(separator: " and ")
+        return "private key file \(path) has mode \(octalMode): \(who) may read or change it; "
+            + "a private key must be for its owner only (chmod 600 \(path))"
+    }
+}
+
 /// Reading and writing PEM files with the permissions keys need.
 public enum KeyFile {
+    /// The permission bits a private key file may not have: any for the
+    /// group or others (as OpenSSH refuses such keys).
+    public static let forbiddenPrivateKeyBits: UInt32 = 0o077
+
+    /// Checks that only its owner may read or change the private key at `path`.
+    /// - Throws: `KeyFilePermissionError` naming the file and its mode;
+    ///   `KeyFileError` if the file cannot be examined.
+    public static func checkOwnerOnly(_ path: String) throws {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw KeyFileError(path: path, operation: "stat", code: errno) }
+        let mode = UInt32(status.st_mode) & 0o7777
+        if mode & forbiddenPrivateKeyBits != 0 { throw KeyFilePermissionError(path: path, mode: mode) }
+    }
+
+    /// Whether the PEM text holds a private key (of any kind, encrypted or not).
+    public static func holdsPrivateKey(_ pem: String) -> Bool {
+        pem.contains("PRIVATE KEY-----")
+    }
+
     /// Reads a whole file as UTF-8 text.
     /// - Throws: `KeyFileError` if it cannot be opened or read.
     public static func read(_ path: String) throws -> String {

@@ -176,16 +176,18 @@ public final class Router: CallDispatcher {
             unknownMethods.add(1, ordering: .relaxed)
             // A name is at most a frame long: quote only its start.
             let name = call.method.unicodeScalars.count > 200 ? String(call.method.unicodeScalars.prefix(200)) + "…" : call.method
-            responder.fail(RPCError(.unimplemented, "unknown method \(name)"))
+            responder.fail(RPCError(.unimplemented, "unknown method \(name)", trailers: [ErrorTrailers.reason: "method_unknown"]))
             return
         }
         guard !entry.roles.isDisjoint(with: principal.roles) else {
             entry.record(.permissionDenied)
             let has = principal.roles.sorted().map(\.rawValue).joined(separator: ", ")
             let needs = entry.roles.sorted().map(\.rawValue).joined(separator: " or ")
+            // The reason ConsentCore gives a role refusal too: one name for one rule.
             responder.fail(RPCError(
                 .permissionDenied,
-                "\(principal.name) (\(principal.id)) has role \(has); \(call.method) requires \(needs)"
+                "\(principal.name) (\(principal.id)) has role \(has); \(call.method) requires \(needs)",
+                trailers: [ErrorTrailers.reason: "role_not_allowed"]
             ))
             return
         }
@@ -206,7 +208,8 @@ public final class Router: CallDispatcher {
     static func unknownPrincipal(_ peer: PeerIdentity) -> RPCError {
         RPCError(
             .unauthenticated,
-            "client certificate \(peer.principalID) is not a known principal of this hub; ask the operator to add it to the principals file")
+            "client certificate \(peer.principalID) is not a known principal of this hub; ask the operator to add it to the principals file",
+            trailers: [ErrorTrailers.reason: "principal_unknown"])
     }
 
     /// Every registered method name, sorted.

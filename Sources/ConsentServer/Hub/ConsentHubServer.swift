@@ -10,23 +10,13 @@ import ConsentTransport
 import Dispatch
 import Synchronization
 
-/// A running ConsentHub: TLS, the event loops, the router with every service,
-/// and the principals it knows. `consentd` is a thin shell around this; tests
-/// start one in process (ConsentTesting).
+/// A running ConsentHub: the hub's services (`ConsentHub`) behind the TLS
+/// transport and its event loops. `consentd` is a thin shell around this;
+/// tests start one in process (ConsentTesting's `TestHub`).
 public final class ConsentHubServer: Sendable {
-    public let configuration: ServerConfiguration
-    private let principals: ReloadableValue<PrincipalDirectory>
-    private let router: Router
+    /// The services, the ledger and the keys, without the network.
+    public let hub: ConsentHub
     private let transport: TransportServer
-    private let status: HubStatus
-    /// The consent state and its durable log.
-    public let ledger: ConsentLedger
-    /// Records expiries in the log every `--expiry-interval`.
-    private let expirySweeper: ConsentExpirySweeper
-    /// Serves WatchEvents; closed first at shutdown.
-    private let eventFeed: ConsentEventFeed
-    /// The token keys in force (`reloadTokenKeys` swaps them).
-    public let tokenKeys: TokenKeys
     /// Returns memory freed by connection churn to the system.
     private let memoryTrimmer: MemoryTrimmer
     /// The counters of `--metrics-listen` (nil without it: nothing is counted).
@@ -35,6 +25,12 @@ public final class ConsentHubServer: Sendable {
     let metricsEndpoint = Mutex<MetricsEndpoint?>(nil)
     let startedAt = MonotonicInstant.now()
 
+    public var configuration: ServerConfiguration { hub.configuration }
+    /// The consent state and its durable log.
+    public var ledger: ConsentLedger { hub.ledger }
+    /// The token keys in force (`reloadTokenKeys` swaps them).
+    public var tokenKeys: TokenKeys { hub.tokenKeys }
+
     /// Loads the principals and the TLS material, recovers the state from the
     /// data directory (or takes `ledger`, for tests), and builds the services.
     /// Nothing listens until `start()`.
@@ -42,21 +38,19 @@ public final class ConsentHubServer: Sendable {
     ///   - ledger: an open ledger to serve instead of opening `--data-dir`
     ///     (tests: one on a fault-injecting file system). The server closes it
     ///     when it shuts down.
-    ///   - additionalServices: registers extra methods beside the hub's own.
-    ///     For tests and test helpers only (a write path over the wire before
-    ///     the real services exist, the crash test's child); the product
-    ///     registers nothing here.
+    ///   - additionalServices: registers extra methods beside the hub's own
+    ///     (see `ConsentHub.init`); the product registers nothing here.
     /// - Throws: `ConfigurationError` naming the file or option that is wrong,
     ///   or why the data directory cannot be used.
     public init(
         configuration: ServerConfiguration, ledger: ConsentLedger? = nil,
         additionalServices: (inout RouterBuilder, ConsentLedger) -> Void = { _, _ in }
     ) throws(ConfigurationError) {
-        self.configuration = try configuration.validated()
-        let principals = ReloadableValue(try PrincipalDirectory.load(path: configuration.principalsPath))
-        self.principals = principals
+        let configuration = try configuration.validated()
+        let principals = try PrincipalDirectory.load(path: configuration.principalsPath)
         // Before the data directory: a bad key file stops the start without touching it.
-        self.tokenKeys = try TokenKeys(configuration: self.configuration)
+        let tokenKeys = try TokenKeys(configuration: configuration)
+        try PrivateKeyPermissions.check(configuration.privateKeyPath, option: "--key")
         let tls: TLSContext
         do {
             tls = try TLSContext(configuration: .server(
@@ -68,15 +62,16 @@ public final class ConsentHubServer: Sendable {
         }
         let metrics = configuration.metricsListen.isEmpty ? nil : HubMetrics()
         self.metrics = metrics
+        let openLedger: ConsentLedger
         if let ledger {
-            self.ledger = ledger
+            openLedger = ledger
         } else {
             let residentBefore = HubStatus.residentBytes()
             if configuration.usesPostgres {
                 do {
                     var options = configuration.postgresOptions { ServerLog.info("store: \($0)") }
                     options.syncObserver = metrics.map { $0.recordSync }
-                    self.ledger = try ConsentLedger(postgres: options, configuration: configuration.consentConfiguration)
+                    openLedger = try ConsentLedger(postgres: options, configuration: configuration.consentConfiguration)
                 } catch {
                     throw ConfigurationError("cannot use PostgreSQL (--postgres) with snapshots in \(configuration.dataDirectory): \(error)")
                 }
@@ -84,57 +79,30 @@ public final class ConsentHubServer: Sendable {
                 do {
                     var options = configuration.logOptions { ServerLog.info("store: \($0)") }
                     options.syncObserver = metrics.map { $0.recordSync }
-                    self.ledger = try ConsentLedger(
+                    openLedger = try ConsentLedger(
                         directory: configuration.dataDirectory, options: options, configuration: configuration.consentConfiguration)
                 } catch {
                     throw ConfigurationError("cannot use data directory \(configuration.dataDirectory): \(error)")
                 }
             }
-            ServerLog.info(self.ledger.startupSummary(residentBefore: residentBefore, residentAfter: HubStatus.residentBytes()))
+            ServerLog.info(openLedger.startupSummary(residentBefore: residentBefore, residentAfter: HubStatus.residentBytes()))
         }
-        if configuration.demoRegistry {
-            if self.ledger.shared == nil {
-                try Self.loadDemoRegistry(into: self.ledger)
-            } else {
-                // Only the active node writes: the registry is loaded by
-                // whichever node becomes active (a no-op once it is there),
-                // on the store's node thread before it commits anything else
-                // (the commands only append; the node commits them next).
-                let ledger = self.ledger
-                ledger.addRoleObserver { role in
-                    guard role.isActive else { return }
-                    do throws(ConfigurationError) { try Self.loadDemoRegistry(into: ledger) } catch {
-                        ServerLog.warning("demo registry: \(error.message)")
-                    }
-                }
-            }
-        }
-        let status = HubStatus(storage: self.ledger.storageDescription, ledger: self.ledger)
-        self.status = status
-
-        var builder = RouterBuilder(commits: self.ledger.commits)
-        builder.maximumElementsPerField = configuration.consentConfiguration.maximumBatchSize
-        HealthService.register(into: &builder, reporter: status)
-        RegistryService.register(into: &builder, ledger: self.ledger, clock: SystemClock())
-        eventFeed = ConsentService.register(into: &builder, ledger: self.ledger, clock: SystemClock(),
-                                            viewURL: configuration.portalURLTemplate)
         var onSweep: (@Sendable (Int) -> Void)?
         if let metrics { onSweep = { metrics.recordSweep(expired: $0) } }
-        expirySweeper = ConsentExpirySweeper(
-            ledger: self.ledger, interval: .milliseconds(Int64(configuration.expiryIntervalSeconds * 1000)), onSweep: onSweep)
-        TokenService.register(into: &builder, ledger: self.ledger, keys: tokenKeys)
-        additionalServices(&builder, self.ledger)
-        let router = Router(builder, principals: principals)
-        self.router = router
-        let gate = ActiveNodeGate(next: router, ledger: self.ledger)
+        let hub = try ConsentHub(
+            configuration: configuration, principals: principals, tokenKeys: tokenKeys, ledger: openLedger,
+            onSweep: onSweep, additionalServices: additionalServices)
+        self.hub = hub
+        if hub.demoRegistrationsAdded > 0 { ServerLog.info("demo registry: \(hub.demoRegistrationsAdded) registrations added") }
+        // A standby of a shared store answers UNAVAILABLE naming the active node.
+        let gate = ActiveNodeGate(next: hub.router, ledger: openLedger)
         let dispatcher: any CallDispatcher
         if let metrics {
-            metrics.register(methods: router.methodNames)
+            metrics.register(methods: hub.router.methodNames)
             dispatcher = MetricsDispatcher(next: gate, metrics: metrics)
         } else {
             dispatcher = gate
         }
-        status.router.withLock { $0 = router }
 
         let transportConfiguration = TransportServer.Configuration(
             host: configuration.listenHost,
@@ -164,24 +132,7 @@ public final class ConsentHubServer: Sendable {
         }
         self.transport = transport
         self.memoryTrimmer = MemoryTrimmer(transport: transport)
-        status.transport.withLock { $0 = transport }
-    }
-
-    /// Registers the demo resources and consumer that are not already there
-    /// (so a restart with `--demo-registry` changes nothing).
-    static func loadDemoRegistry(into ledger: ConsentLedger) throws(ConfigurationError) {
-        let missing: [DemoRegistry.SeedCommand]
-        do {
-            missing = try ledger.read { DemoRegistry.missing(in: $0) }.value
-        } catch {
-            throw ConfigurationError("cannot read the registry: \(error)")
-        }
-        for seed in missing {
-            if case .failure(let error) = ledger.execute(seed.command, by: seed.actor, at: SystemClock().now()).result {
-                throw ConfigurationError("cannot load the demo registry: \(error)")
-            }
-        }
-        if !missing.isEmpty { ServerLog.info("demo registry: \(missing.count) registrations added") }
+        hub.status.transport.withLock { $0 = transport }
     }
 
     /// Binds and starts accepting.
@@ -202,9 +153,9 @@ public final class ConsentHubServer: Sendable {
         // Follow the shared store and compete for its lease only now,
         // when the address standbys will name to clients is known.
         let advertised = advertisedAddress(bound: address)
-        status.address.withLock { $0 = advertised }
+        hub.status.address.withLock { $0 = advertised }
         ledger.startReplication(advertising: advertised)
-        expirySweeper.start()
+        hub.startBackgroundWork()
         memoryTrimmer.start()
         return address
     }
@@ -230,9 +181,7 @@ public final class ConsentHubServer: Sendable {
     /// Re-reads the principals file (SIGHUP). The old directory stays in use if the new one is broken.
     /// - Throws: `ConfigurationError` describing what is wrong with the file.
     public func reloadPrincipals() throws(ConfigurationError) {
-        let fresh = try PrincipalDirectory.load(path: configuration.principalsPath)
-        principals.replace(with: fresh)
-        eventFeed.endStreams(notAllowedBy: fresh)
+        hub.replacePrincipals(with: try PrincipalDirectory.load(path: configuration.principalsPath))
     }
 
     /// Re-reads the token key files (SIGHUP) named by `configuration` (by
@@ -242,19 +191,16 @@ public final class ConsentHubServer: Sendable {
     /// - Throws: `ConfigurationError` naming the file that cannot be used.
     @discardableResult
     public func reloadTokenKeys(from configuration: ServerConfiguration? = nil) throws(ConfigurationError) -> String {
-        try tokenKeys.reload(from: configuration ?? self.configuration)
+        try hub.reloadTokenKeys(from: configuration)
     }
 
     /// Stops taking calls (GoAway to every connection), lets in-flight calls
     /// finish for up to `configuration.shutdownTimeoutSeconds`, then closes and
     /// runs `completion` on another thread.
     public func shutdownGracefully(completion: @escaping @Sendable () -> Void) {
-        status.draining.store(true, ordering: .releasing)
-        expirySweeper.stop()
+        hub.beginShutdown()
         memoryTrimmer.stop()
         metricsEndpoint.withLock { $0 }?.stop()
-        // Watch streams never end by themselves: end them (with the cursor to resume from).
-        eventFeed.close()
         transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger] in
             ledger.close()
             completion()

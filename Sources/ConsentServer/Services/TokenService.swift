@@ -19,7 +19,7 @@ import ConsentToken
 public struct TokenService: Sendable {
     let ledger: ConsentLedger
     let keys: TokenKeys
-    let clock: SystemClock
+    let clock: any WallClock & Sendable
     /// The most items in one ExchangeCodes or LogUses call (the domain's limit).
     let maximumBatchSize: Int
 
@@ -34,9 +34,12 @@ public struct TokenService: Sendable {
     /// - Parameters:
     ///   - ledger: the consent state and its durable log.
     ///   - keys: the token keys in force (reloaded on SIGHUP).
-    public static func register(into router: inout RouterBuilder, ledger: ConsentLedger, keys: TokenKeys) {
+    ///   - clock: the time codes are exchanged, tokens signed and checked, and uses logged at.
+    public static func register(
+        into router: inout RouterBuilder, ledger: ConsentLedger, keys: TokenKeys, clock: any WallClock & Sendable = SystemClock()
+    ) {
         let limit = (try? ledger.read { $0.configuration.maximumBatchSize }.value) ?? ConsentConfiguration().maximumBatchSize
-        let service = TokenService(ledger: ledger, keys: keys, clock: SystemClock(), maximumBatchSize: limit)
+        let service = TokenService(ledger: ledger, keys: keys, clock: clock, maximumBatchSize: limit)
         router.unary(Consent_V1_TokenService.exchangeCode, roles: Set(consumerRoles)) { request, context throws(RPCError) in
             try service.exchangeCode(request, context)
         }

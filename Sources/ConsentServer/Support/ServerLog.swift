@@ -7,6 +7,9 @@ import Synchronization
 ///
 /// - Important: never log a national identity number, an authorization code, a
 ///   token or a request payload. Organisation numbers and consent ids are fine.
+///   As a last line of defence every line passes through `LogRedaction`,
+///   which rewrites any eleven-digit number as a keyed tag; where a person
+///   must be correlated, log `LogRedaction.tag(id)`.
 public enum ServerLog {
     public enum Level: String, Sendable, Comparable {
         case debug, info, warning, error
@@ -55,11 +58,13 @@ public enum ServerLog {
     public static func log(_ level: Level, _ message: @autoclosure () -> String) {
         let (minimum, sink, format) = state.withLock { ($0.minimum, $0.sink, $0.format) }
         guard level >= minimum else { return }
+        // Every line, whatever its format, passes through the redaction.
+        let redacted = LogRedaction.redact(message())
         switch format {
         case .text:
-            sink("\(timestamp()) \(level.rawValue.uppercased()) \(message())")
+            sink("\(timestamp()) \(level.rawValue.uppercased()) \(redacted)")
         case .json:
-            sink("{\"time\":\"\(timestamp())\",\"level\":\"\(level.rawValue)\",\"message\":\(jsonString(message()))}")
+            sink("{\"time\":\"\(timestamp())\",\"level\":\"\(level.rawValue)\",\"message\":\(jsonString(redacted))}")
         }
     }
 

@@ -77,6 +77,7 @@ public final class TokenKeys: Sendable {
     private static func keySet(_ configuration: ServerConfiguration, ephemeralKey: SigningKey?) throws(ConfigurationError) -> TokenKeySet {
         var published: [VerificationKey] = []
         for path in configuration.publishKeyPaths {
+            try PrivateKeyPermissions.checkIfPrivate(path, option: "--publish-keys")
             do {
                 published.append(try VerificationKey(pemFile: path))
             } catch {
@@ -87,6 +88,7 @@ public final class TokenKeys: Sendable {
         if let ephemeralKey {
             active = ephemeralKey
         } else {
+            try PrivateKeyPermissions.check(configuration.signingKeyPath, option: "--signing-key")
             do {
                 active = try SigningKey(pemFile: configuration.signingKeyPath)
             } catch {

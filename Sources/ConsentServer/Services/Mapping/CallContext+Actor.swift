@@ -28,7 +28,8 @@ extension CallContext {
         }
         guard let role = roles.first(where: { principal.has($0) }) else {
             // The router refuses such calls before the handler runs; this keeps the handler honest.
-            throw RPCError(.permissionDenied, "\(principal.name) (\(principal.id)) has none of the roles \(roles.map(\.rawValue).joined(separator: ", "))")
+            throw RPCError(.permissionDenied, "\(principal.name) (\(principal.id)) has none of the roles \(roles.map(\.rawValue).joined(separator: ", "))",
+                           trailers: [DomainErrorMapping.reasonKey: "role_not_allowed"])
         }
         return (try actor(in: role), role)
     }
