@@ -6,7 +6,7 @@ import urllib.parse
 import pytest
 
 import consenthub
-from conftest import HAKON, INGRID, OLA, ORG, REDIRECT, csrf_token_in, unique_purpose
+from conftest import AMIR, HAKON, INGRID, OLA, ORG, REDIRECT, csrf_token_in, unique_purpose
 from consent.v1 import consent_pb2
 
 CREATED = consent_pb2.CONSENT_REQUEST_STATUS_CREATED
@@ -218,6 +218,39 @@ def test_a_request_for_an_organisation_is_answered_by_someone_who_signs_for_it(c
     assert "BANKEN AS ønsker å hente opplysninger om organisasjonen 315 612 349" in html
     response = answer(client, request_id, "accept")
     assert response.status_code == 303 and "Status=OK" in response.headers["Location"]
+
+
+def test_an_organisation_consent_needs_the_role_the_data_source_asks_for(client, bank, nav_connection):
+    """Issue 12, point 3: NAV asks for a general manager or chair to consent
+    for an organisation; the portal passes the roles its persons hold."""
+    registry = consenthub.RegistryClient(nav_connection)
+    resource = registry.get_resource(resource_id="5252_1").resource
+    resource.organisation_authority[:] = ["DAGL", "LEDE"]
+    registry.register_resource(resource=resource)
+    try:
+        request_id = bank.create(offered_by=ORG, purpose=unique_purpose())
+        client.login(AMIR.pid)  # a board member (MEDL) who may act for the organisation
+        response = client.get("/consent/%s" % request_id)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 403 and "organisation_authority_missing" in html
+        assert "må du ha en bestemt rolle i den" in html
+        refused = client.submit("/consent/%s" % request_id, {"decision": "accept"})
+        assert refused.status_code == 403 and "organisation_authority_missing" in refused.get_data(as_text=True)
+        assert bank.status(request_id) == CREATED
+
+        client.login(INGRID.pid)  # the general manager
+        assert "Status=OK" in answer(client, request_id, "accept").headers["Location"]
+        log = client.get("/profile/consents?party=%s" % ORG).get_data(as_text=True)
+        assert "organisasjonen 315 612 349 ved INGRID FJELLHEIM (daglig leder)" in log
+
+        # The bank names the one person who must answer: the general manager is not them.
+        named = bank.create(offered_by=ORG, purpose=unique_purpose(), required_delegator=HAKON.pid)
+        response = client.get("/consent/%s" % named)
+        assert response.status_code == 403 and "required_delegator_mismatch" in response.get_data(as_text=True)
+        assert bank.status(named) == CREATED
+    finally:
+        resource.organisation_authority[:] = []
+        registry.register_resource(resource=resource)
 
 
 def test_unknown_and_malformed_request_ids(logged_in):

@@ -120,7 +120,8 @@ class Hub:
 
 
 def _metadata(user):
-    return consenthub.portal_metadata(user.pid, user.level, user.name or None, list(user.signs_for) or None)
+    return consenthub.portal_metadata(user.pid, user.level, user.name or None, list(user.signs_for) or None,
+                                      {org: list(codes) for org, codes in user.roles} or None)
 
 
 def _result(future):

@@ -11,7 +11,7 @@ generated descriptors: `consenthub.TokenClient` exists as soon as token_pb2 does
 
 from consent.v1 import health_pb2
 
-from .client import (ServiceClient, all_service_clients, client_class_name, connect, portal_metadata, service_client,
+from .client import (ServiceClient, all_service_clients, client_class_name, connect, org_roles_text, portal_metadata, service_client,
                      snake_case, vendor_metadata)
 from .connection import CallFuture, Connection, Stream
 from .failover import ActiveNodeConnection
@@ -25,7 +25,7 @@ __all__ = [
     "ActiveNodeConnection", "CallFuture", "ConnectError", "Connection", "FrameDecoder", "FrameTooLarge", "HealthClient",
     "LazyConnection", "RpcError",
     "ServiceClient", "StatusCode", "Stream", "all_service_clients", "client_class_name", "connect", "encode_frame",
-    "portal_metadata", "service_client", "snake_case", "status_name", "vendor_metadata",
+    "org_roles_text", "portal_metadata", "service_client", "snake_case", "status_name", "vendor_metadata",
 ]
 
 _generated = None
