@@ -31,8 +31,6 @@ extension TokenCommands {
         case "not_yours", "code_not_yours": "the consent is another consumer's, or includes none of this data source's resources"
         case "vendor_not_authorised": "the consumer must register this vendor for every resource of the consent: `consentctl vendor authorise`"
         case "daily_use_limit_reached": "the consent allows no more uses of this resource today (Norwegian time); it does again tomorrow"
-        case "required_delegator_mismatch": "only the person the consumer named (requiredDelegator) may answer for the organisation"
-        case "organisation_authority_missing": "the person must hold, in the organisation, one of the roles `consentctl resource show` lists under authority"
         default: nil
         }
         guard let hint else {
