@@ -24,6 +24,7 @@ struct CodecTests {
         open.offeredBy = nil; open.userToken = nil; open.idempotencyKey = nil; open.language = nil; open.kind = .oneTime
         open.offeredBy = .organisation(Fixture.brreg)
         open.requiredDelegator = Fixture.haakon
+        open.purposeTexts = LocalizedText(bokmal: nil, nynorsk: "Formål på nynorsk", english: "Purpose in English")
         let payloads: [(Actor, EventPayload)] = [
             (.dataSource(Fixture.nav), .resourceRegistered(DemoRegistry.navResource)),
             (.admin(Fixture.brreg), .resourceRegistered(DemoRegistry.taxResource)),
@@ -33,9 +34,10 @@ struct CodecTests {
             (.consumer(Fixture.bank), .requestCreated(open)),
             (.portal(Fixture.brreg, user: Fixture.haakonUser), .requestCreated(open)),
             (.endUser(signer), .requestAccepted(RequestAccepted(id: id, party: .organisation(Fixture.brreg), codeHash: hash, codeExpiresAt: t + .minutes(5),
-                                                               authority: [RoleCode(unchecked: "DAGL")]))),
+                                                               authority: [RoleCode(unchecked: "DAGL")], language: .nynorsk))),
             (.endUser(Fixture.haakonUser), .requestAccepted(RequestAccepted(id: id, party: .person(Fixture.haakon), codeHash: hash, codeExpiresAt: t + .minutes(5)))),
-            (.endUser(signer), .requestRejected(id: id, party: .organisation(Fixture.brreg), authority: [RoleCode(unchecked: "DAGL"), RoleCode(unchecked: "SIGN")])),
+            (.endUser(signer), .requestRejected(id: id, party: .organisation(Fixture.brreg), authority: [RoleCode(unchecked: "DAGL"), RoleCode(unchecked: "SIGN")],
+                                                language: .english)),
             (.admin(Fixture.brreg), .resourceRegistered(AuthorityTests.navForManagers)),
             (.endUser(EndUser(nationalId: Fixture.dNumber, assuranceLevel: .substantial)), .requestRejected(id: id, party: .person(Fixture.dNumber))),
             (.endUser(Fixture.haakonUser), .consentRevoked(id)),
@@ -93,12 +95,12 @@ struct CodecTests {
         one[0] = 1
         one.removeLast()
         #expect(try EventCodec.decode(one) == registered)
-        // A request written before required delegators (version 2): no delegator varint at the end.
+        // A request written before required delegators and purpose texts (version 2): no delegator varint, no text mask at the end.
         var created = Self.samples.first { $0.kind == .requestCreated && $0.actor == .consumer(Fixture.bank) }!
         if case .requestCreated(var c) = created.payload { c.requiredDelegator = nil; created.payload = .requestCreated(c) }
         var createdTwo = EventCodec.encode(created)
         createdTwo[0] = 2
-        createdTwo.removeLast()
+        createdTwo.removeLast(2)
         #expect(try EventCodec.decode(createdTwo) == created)
         // An acceptance of version 1, by a person without roles: no role count in the actor, no authority.
         let accepted = Self.samples.first { $0.kind == .requestAccepted && $0.actor == .endUser(Fixture.haakonUser) }!
@@ -107,7 +109,7 @@ struct CodecTests {
         EventCodec.encode(accepted.actor, into: &w, encoding: 1)
         w.requestID(Self.id); w.varint(PartyID.person(Fixture.haakon).key); w.digest(Self.hash); w.zigzag((Self.t + .minutes(5)).millisecondsSinceEpoch)
         #expect(try EventCodec.decode(w.bytes) == accepted)
-        #expect(w.bytes.count + 2 == EventCodec.encode(accepted).count)
+        #expect(w.bytes.count + 3 == EventCodec.encode(accepted).count, "a role count in the actor, none answered by, no language")
         // With a limit, version 2 carries it.
         var limited = registered
         if case .resourceRegistered(var resource) = limited.payload { resource.usesPerDay = 4; limited.payload = .resourceRegistered(resource) }

@@ -227,6 +227,7 @@ struct Scenario {
         run(.registerResource(AuthorityTests.navForManagers), by: .dataSource(Fixture.nav))
         var request = AuthorityTests.orgRequest(delegator: Fixture.ingrid)
         request.validTo = hub.now + .days(30)
+        request.purposeTexts = LocalizedText(bokmal: nil, english: "A loan for the company")
         var open = request
         open.requiredDelegator = nil
         let before = hub.state.requestCount
@@ -238,7 +239,8 @@ struct Scenario {
         for (id, user) in [(named, AuthorityTests.member(["DAGL"], id: Fixture.haakon)), (named, AuthorityTests.member(["MEDL"])),
                            (named, AuthorityTests.member(["SIGN", "DAGL"])), (declined, AuthorityTests.member(["LEDE"]))] {
             codeCounter += 1
-            let command: Command = id == declined ? .rejectRequest(id) : .acceptRequest(id, code: CodeGrant(codeHash: codeHash(codeCounter)))
+            let command: Command = id == declined ? .rejectRequest(id, language: .english)
+                : .acceptRequest(id, code: CodeGrant(codeHash: codeHash(codeCounter)), language: .nynorsk)
             run(command, by: .endUser(user))
         }
     }
@@ -259,6 +261,9 @@ struct ReplayTests {
         #expect(Self.scenario.refusalMessages.contains { $0.contains("uses of resource 5252_1 per day") })
         #expect(!Self.scenario.hub.state.tables.dailyUses.isEmpty && !Self.scenario.hub.state.tables.statistics.isEmpty)
         #expect(Self.scenario.hub.state.tables.requiredDelegators.count == 1 && Self.scenario.hub.state.tables.answerAuthorities.count == 2)
+        #expect(Self.scenario.hub.state.tables.purposeTexts.count == 2)
+        #expect(Self.scenario.hub.state.tables.records.contains { $0.answerLanguage == .nynorsk }
+                && Self.scenario.hub.state.tables.records.contains { $0.answerLanguage == .english })
         #expect(Self.scenario.refusalMessages.contains { $0.contains("must hold one of the roles DAGL, LEDE") })
         #expect(Self.scenario.refusalMessages.contains { $0.contains("(requiredDelegator)") })
         #expect(Self.scenario.hub.state.requestCount > 200)

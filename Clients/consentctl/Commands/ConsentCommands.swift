@@ -44,6 +44,9 @@ enum ConsentCommands {
                 .value("idempotency-key", "KEY", "makes a retry return the same request"),
                 .value("uses-per-day", "N", "uses per Norwegian day the consent allows, per resource (Berlin Group frequencyPerDay)"),
                 .value("required-delegator", "ID", "the one person (11-digit national id) who may answer for the organisation in --offered-by"),
+                .value("purpose-nb", "TEXT", "the purpose in Bokmål, shown to a person reading the page in Bokmål"),
+                .value("purpose-nn", "TEXT", "the purpose in Nynorsk"),
+                .value("purpose-en", "TEXT", "the purpose in English"),
             ],
             run: createRequest
         ),
@@ -86,7 +89,7 @@ enum ConsentCommands {
         Command(
             name: "request accept",
             summary: "accept a request as the logged-in user (ConsentService.AcceptRequest; portal)",
-            usage: "request accept REQUEST_ID [--on-behalf-of ORGNO]",
+            usage: "request accept REQUEST_ID [--on-behalf-of ORGNO] [--language LANG]",
             details: """
                 prints the redirect that sends the user back to the consumer with RequestId, Status=OK and
                 a one-time AuthorizationCode (exchange it with TokenService.ExchangeCode within minutes).
@@ -94,10 +97,12 @@ enum ConsentCommands {
                 example:
                   consentctl --profile portal request accept 3f2504e0-4f89-41d3-9a0c-0305e82c3301
                 """,
-            options: [.value("on-behalf-of", "ORGNO", "accept an open request for an organisation the user signs for")],
+            options: [.value("on-behalf-of", "ORGNO", "accept an open request for an organisation the user signs for"),
+                      .value("language", "LANG", "the language the user read the page in (en, nb-NO, nn-NO), recorded with the answer")],
             run: { invocation throws(CLIError) in
                 let request = Consent_V1_AcceptRequestRequest(
-                    requestId: try invocation.arguments.positional(0, "REQUEST_ID"), onBehalfOf: invocation.arguments["on-behalf-of"] ?? "")
+                    requestId: try invocation.arguments.positional(0, "REQUEST_ID"), onBehalfOf: invocation.arguments["on-behalf-of"] ?? "",
+                    language: invocation.arguments["language"] ?? "")
                 let response = try invocation.call(Service.acceptRequest, request)
                 invocation.output.emit(response) { r in answerText(r, verb: "accepted") }
             }
@@ -105,17 +110,19 @@ enum ConsentCommands {
         Command(
             name: "request reject",
             summary: "reject a request as the logged-in user (ConsentService.RejectRequest; portal)",
-            usage: "request reject REQUEST_ID [--on-behalf-of ORGNO]",
+            usage: "request reject REQUEST_ID [--on-behalf-of ORGNO] [--language LANG]",
             details: """
                 prints the redirect that sends the user back with Status=Failed and ErrorMessage.
 
                 example:
                   consentctl --profile portal request reject 3f2504e0-4f89-41d3-9a0c-0305e82c3301
                 """,
-            options: [.value("on-behalf-of", "ORGNO", "reject an open request for an organisation the user signs for")],
+            options: [.value("on-behalf-of", "ORGNO", "reject an open request for an organisation the user signs for"),
+                      .value("language", "LANG", "the language the user read the page in (en, nb-NO, nn-NO), recorded with the answer")],
             run: { invocation throws(CLIError) in
                 let request = Consent_V1_RejectRequestRequest(
-                    requestId: try invocation.arguments.positional(0, "REQUEST_ID"), onBehalfOf: invocation.arguments["on-behalf-of"] ?? "")
+                    requestId: try invocation.arguments.positional(0, "REQUEST_ID"), onBehalfOf: invocation.arguments["on-behalf-of"] ?? "",
+                    language: invocation.arguments["language"] ?? "")
                 let response = try invocation.call(Service.rejectRequest, request)
                 invocation.output.emit(response) { r in answerText(r, verb: "rejected") }
             }
@@ -411,12 +418,15 @@ enum ConsentCommands {
             }
             asked[index].metadata.append(.init(key: key, value: value))
         }
-        let request = Consent_V1_CreateRequestRequest(
+        var request = Consent_V1_CreateRequestRequest(
             resources: asked, offeredBy: args["offered-by"] ?? "", redirectUrl: try args.required("redirect"),
             validToMs: try parseTime(try args.required("valid-to"), option: "valid-to"), language: args["language"] ?? "",
             purpose: try args.required("purpose"), userToken: args["user-token"] ?? "", idempotencyKey: args["idempotency-key"] ?? "",
             usesPerDay: UInt32(try args.int("uses-per-day", default: 0, range: 0...10_000)),
             requiredDelegator: args["required-delegator"] ?? "")
+        if args["purpose-nb"] != nil || args["purpose-nn"] != nil || args["purpose-en"] != nil {
+            request.purposeTexts = Consent_V1_PurposeTexts(nbNo: args["purpose-nb"] ?? "", nnNo: args["purpose-nn"] ?? "", en: args["purpose-en"] ?? "")
+        }
         let response = try invocation.call(Service.createRequest, request)
         invocation.output.emit(response) { r in r.request.map(describe) ?? "" }
     }
@@ -574,6 +584,12 @@ enum ConsentCommands {
         if !r.handledByOrgNumber.isEmpty { lines.append("handled by  \(r.handledByOrgNumber) (vendor)") }
         if !r.requiredDelegator.isEmpty { lines.append("answered by \(r.requiredDelegator) only (required delegator)") }
         if !r.answerAuthority.isEmpty { lines.append("authority   \(r.answerAuthority.joined(separator: ", "))") }
+        if let texts = r.purposeTexts {
+            for (code, text) in [("nb-NO", texts.nbNo), ("nn-NO", texts.nnNo), ("en", texts.en)] where !text.isEmpty {
+                lines.append("purpose \(code)".padding(toLength: 12, withPad: " ", startingAt: 0) + text)
+            }
+        }
+        if !r.answerLanguage.isEmpty { lines.append("answered in \(r.answerLanguage)") }
         if !r.viewUrl.isEmpty { lines.append("answer at   \(r.viewUrl)") }
         return lines.joined(separator: "\n")
     }

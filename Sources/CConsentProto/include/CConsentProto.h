@@ -16,6 +16,9 @@ static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__consent_request(void) {
     return &consent__v1__consent_request__descriptor;
 }
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__purpose_texts(void) {
+    return &consent__v1__purpose_texts__descriptor;
+}
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__create_request_request(void) {
     return &consent__v1__create_request_request__descriptor;
 }

@@ -105,6 +105,8 @@ extension ConsentState {
         for (id, person) in t.requiredDelegators.sorted(by: { $0.key < $1.key }) { w.requestID(id); w.varint(person.value) }
         w.varint(UInt64(t.answerAuthorities.count))
         for (id, roles) in t.answerAuthorities.sorted(by: { $0.key < $1.key }) { w.requestID(id); EventCodec.encode(roles, into: &w) }
+        w.varint(UInt64(t.purposeTexts.count))
+        for (id, texts) in t.purposeTexts.sorted(by: { $0.key < $1.key }) { w.requestID(id); EventCodec.encode(texts, into: &w) }
         return w.bytes
     }
 
@@ -187,7 +189,8 @@ extension Tables {
             let previousOfParty = try optionalIndex(&r, "previous of party", below: recordCount)
             let stored = try r.enumeration(ConsentStatus.self, "stored status")
             let language = try r.u8("language")
-            guard language <= 3 else { throw r.fail("unknown language \(language)") }
+            // Low four bits the request's language, high four the answer's (v3).
+            guard language & 0x0F <= 3, language >> 4 <= 3 else { throw r.fail("unknown language \(language)") }
             let kind = try r.enumeration(ConsentKind.self, "consent kind")
             let linked = try r.bool("linked")
             t.records.append(RequestRecord(
@@ -326,6 +329,11 @@ extension Tables {
                 let id = try r.requestID()
                 guard t.slotByID[id] != nil else { throw r.fail("answer authority of unknown request \(id)") }
                 t.answerAuthorities[id] = try EventCodec.decodeRoles(&r, "answer authority")
+            }
+            for _ in 0..<(try r.count("purpose texts count", elementSize: 17)) {
+                let id = try r.requestID()
+                guard t.slotByID[id] != nil else { throw r.fail("purpose texts of unknown request \(id)") }
+                t.purposeTexts[id] = try EventCodec.decodeText(&r, "purpose texts")
             }
         }
         guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after the snapshot") }

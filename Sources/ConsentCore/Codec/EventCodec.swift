@@ -55,16 +55,19 @@ public enum EventCodec {
             w.fixed64(c.fingerprint)
             w.u8(c.kind.rawValue)
             w.varint(c.requiredDelegator?.value ?? 0)  // version 3
+            encode(c.purposeTexts, into: &w)  // version 3
         case .requestAccepted(let a):
             w.requestID(a.id)
             w.varint(a.party.key)
             w.digest(a.codeHash)
             w.zigzag(a.codeExpiresAt.millisecondsSinceEpoch)
             encode(a.authority, into: &w)  // version 3
-        case .requestRejected(let id, let party, let authority):
+            w.u8(a.language?.rawValue ?? 0)
+        case .requestRejected(let id, let party, let authority, let language):
             w.requestID(id)
             w.varint(party.key)
             encode(authority, into: &w)  // version 3
+            w.u8(language?.rawValue ?? 0)
         case .consentRevoked(let id), .requestExpired(let id), .consentExpired(let id), .requestDeleted(let id):
             w.requestID(id)
         case .codeExchanged(let id, let hash), .codeReuseAttempted(let id, let hash):
@@ -144,22 +147,26 @@ public enum EventCodec {
             let consentKind = try r.enumeration(ConsentKind.self, "consent kind")
             let delegator = v >= 3 ? try r.varint("required delegator") : 0
             guard delegator <= 99_999_999_999 else { throw r.fail("required delegator has more than 11 digits") }
+            let purposes = v >= 3 ? try decodeText(&r, "purpose texts") : LocalizedText(bokmal: nil)
             payload = .requestCreated(RequestCreated(
                 id: id, consumer: consumer, offeredBy: offeredBy, grants: grants, redirectURL: redirect,
                 validTo: validTo, answerBy: answerBy, language: language, purpose: purpose, userToken: token,
                 idempotencyKey: key, fingerprint: fingerprint, kind: consentKind,
-                requiredDelegator: delegator == 0 ? nil : NationalIdentityNumber(unchecked: delegator)))
+                requiredDelegator: delegator == 0 ? nil : NationalIdentityNumber(unchecked: delegator), purposeTexts: purposes))
         case .requestAccepted:
             let id = try r.requestID()
             guard let party = try r.party("party") else { throw r.fail("an acceptance must name its party") }
             let hash = try r.digest("code hash")
             let expires = Timestamp(millisecondsSinceEpoch: try r.zigzag("code expiry"))
             let authority = v >= 3 ? try decodeRoles(&r, "answer authority") : []
-            payload = .requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expires, authority: authority))
+            let language = v >= 3 ? try decodeLanguage(&r) : nil
+            payload = .requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expires, authority: authority,
+                                                       language: language))
         case .requestRejected:
             let id = try r.requestID()
             guard let party = try r.party("party") else { throw r.fail("a rejection must name its party") }
-            payload = .requestRejected(id: id, party: party, authority: v >= 3 ? try decodeRoles(&r, "answer authority") : [])
+            let authority = v >= 3 ? try decodeRoles(&r, "answer authority") : []
+            payload = .requestRejected(id: id, party: party, authority: authority, language: v >= 3 ? try decodeLanguage(&r) : nil)
         case .consentRevoked:
             payload = .consentRevoked(try r.requestID())
         case .requestExpired:
@@ -224,6 +231,14 @@ public enum EventCodec {
     static func encode(_ roles: [RoleCode], into w: inout ByteWriter) {
         w.varint(UInt64(roles.count))
         for role in roles { w.string(role.code) }
+    }
+
+    /// A `u8` language, 0 for none.
+    static func decodeLanguage(_ r: inout ByteReader, _ field: StaticString = "answer language") throws(CodecError) -> Language? {
+        let raw = try r.u8(field)
+        if raw == 0 { return nil }
+        guard let language = Language(rawValue: raw) else { throw r.fail("unknown language \(raw)") }
+        return language
     }
 
     static func decodeRoles(_ r: inout ByteReader, _ field: StaticString) throws(CodecError) -> [RoleCode] {

@@ -28,6 +28,9 @@ public struct NewConsentRequest: Hashable, Sendable {
     /// The one person who may answer (Altinn 3's `requiredDelegator`), for a
     /// request offered by an organisation: nobody else who may sign for it may.
     public var requiredDelegator: NationalIdentityNumber?
+    /// The purpose in the languages the consumer writes it in (issue 12): the
+    /// page shows the one in the person's language, else `purpose`.
+    public var purposeTexts = LocalizedText(bokmal: nil)
 
     /// Creates a request.
     public init(resources: [ResourceRequest], offeredBy: PartyID? = nil, redirectURL: String,

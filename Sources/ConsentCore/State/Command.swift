@@ -26,9 +26,10 @@ public enum Command: Hashable, Sendable {
     /// Accepts a request: the consent is given. `code` carries the SHA-256 of the
     /// authorization code the server will put in the redirect.
     /// `onBehalfOf` answers an open request for an organisation the user may sign for.
-    case acceptRequest(RequestID, code: CodeGrant, onBehalfOf: OrganisationNumber? = nil)
+    /// `language` is the one the person read the page in, recorded with the answer.
+    case acceptRequest(RequestID, code: CodeGrant, onBehalfOf: OrganisationNumber? = nil, language: Language? = nil)
     /// Rejects a request.
-    case rejectRequest(RequestID, onBehalfOf: OrganisationNumber? = nil)
+    case rejectRequest(RequestID, onBehalfOf: OrganisationNumber? = nil, language: Language? = nil)
     /// Withdraws a consent (trekke samtykke): by the end user or an admin (not
     /// possible for a one-time consent), or ends it for its consumer, which no
     /// longer needs it (also an unused one-time consent).

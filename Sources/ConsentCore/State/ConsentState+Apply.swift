@@ -111,6 +111,7 @@ extension Tables {
             }
             if let token = created.userToken { pendingUserTokens[slot] = token }
             if let delegator = created.requiredDelegator { requiredDelegators[created.id] = delegator }
+            if !created.purposeTexts.present.isEmpty { purposeTexts[created.id] = created.purposeTexts }
             dropStaleDeadlines(at: time)
             deadlines.push(.init(deadline: record.answerBy, slot: slot, kind: DeadlineHeap.answer))
             appendRequestEvent(&entry, index, slot)
@@ -130,6 +131,7 @@ extension Tables {
             }
             pendingUserTokens[slot] = nil
             if !accepted.authority.isEmpty { answerAuthorities[accepted.id] = accepted.authority }
+            records[s].answerLanguage = accepted.language
             codes[accepted.codeHash] = CodeEntry(slot: slot, expiresAt: accepted.codeExpiresAt.millisecondsSinceEpoch, exchanged: false)
             codeQueue.append(accepted.codeHash)
             forgetCodes(at: time)
@@ -137,7 +139,7 @@ extension Tables {
             deadlines.push(.init(deadline: records[s].validTo, slot: slot, kind: DeadlineHeap.validity))
             appendRequestEvent(&entry, index, slot)
 
-        case .requestRejected(let id, let party, let authority):
+        case .requestRejected(let id, let party, let authority, let language):
             guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
             let s = Int(slot)
             closeOpenRequest(s)
@@ -152,6 +154,7 @@ extension Tables {
             }
             pendingUserTokens[slot] = nil
             if !authority.isEmpty { answerAuthorities[id] = authority }
+            records[s].answerLanguage = language
             appendRequestEvent(&entry, index, slot)
 
         case .consentRevoked(let id):

@@ -56,10 +56,10 @@ extension ConsentState {
             result = try decideCreate(request, acting: try queryActing(coveredBy, submitter: submitter),
                                       now: now, random: &random, out: &out)
 
-        case .acceptRequest(let id, let code, let onBehalfOf):
-            result = try decideAnswer(id, accept: true, code: code, onBehalfOf: onBehalfOf, actor: actor, now: now, out: &out)
-        case .rejectRequest(let id, let onBehalfOf):
-            result = try decideAnswer(id, accept: false, code: nil, onBehalfOf: onBehalfOf, actor: actor, now: now, out: &out)
+        case .acceptRequest(let id, let code, let onBehalfOf, let language):
+            result = try decideAnswer(id, accept: true, code: code, onBehalfOf: onBehalfOf, language: language, actor: actor, now: now, out: &out)
+        case .rejectRequest(let id, let onBehalfOf, let language):
+            result = try decideAnswer(id, accept: false, code: nil, onBehalfOf: onBehalfOf, language: language, actor: actor, now: now, out: &out)
         case .revokeConsent(let id):
             result = try decideRevoke(id, actor: actor, now: now, out: &out)
         case .deleteRequest(let id):

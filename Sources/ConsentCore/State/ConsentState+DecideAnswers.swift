@@ -1,6 +1,6 @@
 extension ConsentState {
     /// Accept or reject (seed 002 step 3: "Lånesøker logger inn i Altinn og gir samtykke").
-    func decideAnswer(_ id: RequestID, accept: Bool, code: CodeGrant?, onBehalfOf: OrganisationNumber?,
+    func decideAnswer(_ id: RequestID, accept: Bool, code: CodeGrant?, onBehalfOf: OrganisationNumber?, language: Language? = nil,
                       actor: Actor, now: Timestamp, out: inout EventBuffer) throws(DomainError) -> CommandResult {
         guard case .endUser(let user) = actor else {
             throw .roleNotAllowed(actor, action: accept ? "accept a consent request" : "reject a consent request")
@@ -30,9 +30,10 @@ extension ConsentState {
         var after = record
         after.decidedAt = now.millisecondsSinceEpoch
         after.offeredBy = party.key
+        after.answerLanguage = language
 
         guard accept else {
-            out.add(.requestRejected(id: id, party: party, authority: authority))
+            out.add(.requestRejected(id: id, party: party, authority: authority, language: language))
             after.stored = .rejected
             var answered = view(of: after, at: now)
             answered.answerAuthority = authority
@@ -50,7 +51,7 @@ extension ConsentState {
         guard expiresAt > now, expiresAt <= now + configuration.maximumCodeLifetime else {
             throw .codeExpiryOutOfRange(expiresAt, maximum: configuration.maximumCodeLifetime)
         }
-        out.add(.requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expiresAt, authority: authority)))
+        out.add(.requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expiresAt, authority: authority, language: language)))
         after.stored = .accepted
         var answered = view(of: after, at: now)
         answered.answerAuthority = authority

@@ -92,6 +92,21 @@ extension ConsentState {
             throw .purposeTooLong(purpose.limitLength, maximum: ResourceRules.maximumTextLength)
         }
 
+        // The purpose per language (issue 12): each trimmed, 1 to 1,000 when given.
+        var purposeTexts = LocalizedText(bokmal: nil)
+        for (language, raw) in request.purposeTexts.present {
+            let text = raw.trimmingASCIIWhitespace()
+            if text.isEmpty { continue }
+            guard text.limitLength <= ResourceRules.maximumTextLength else {
+                throw .purposeTooLong(text.limitLength, maximum: ResourceRules.maximumTextLength, language: language)
+            }
+            switch language {
+            case .bokmal: purposeTexts.bokmal = text
+            case .nynorsk: purposeTexts.nynorsk = text
+            case .english: purposeTexts.english = text
+            }
+        }
+
         // UserToken: hex SHA-256 of the expected user's id (seed 004), any case.
         var userToken: SHA256Digest? = nil
         if let text = request.userToken {
@@ -118,13 +133,13 @@ extension ConsentState {
             redirectURL: request.redirectURL, validTo: request.validTo, answerBy: answerBy,
             language: request.language, purpose: purpose, userToken: userToken,
             idempotencyKey: request.idempotencyKey, fingerprint: fingerprint, kind: kind,
-            requiredDelegator: request.requiredDelegator)
+            requiredDelegator: request.requiredDelegator, purposeTexts: purposeTexts)
         out.add(.requestCreated(created))
         return .request(RequestView(
             id: id, status: .created, consumer: consumer, offeredBy: request.offeredBy, resources: grants,
             redirectURL: request.redirectURL, purpose: purpose, language: request.language, kind: kind,
             createdAt: now, answerBy: answerBy, validTo: request.validTo, decidedAt: nil, endedAt: nil,
-            handledBy: acting.vendor, requiredDelegator: request.requiredDelegator))
+            handledBy: acting.vendor, requiredDelegator: request.requiredDelegator, purposeTexts: purposeTexts))
     }
 }
 
@@ -150,6 +165,7 @@ enum RequestFingerprint {
         if let limit = request.usesPerDay { w.u8(1); w.varint(UInt64(limit)) }
         // Likewise, only when given.
         if let delegator = request.requiredDelegator { w.u8(2); w.varint(delegator.value) }
+        if !request.purposeTexts.present.isEmpty { w.u8(3); EventCodec.encode(request.purposeTexts, into: &w) }
         return FNV1a.hash(w.bytes)
     }
 }

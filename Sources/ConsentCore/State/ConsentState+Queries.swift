@@ -27,7 +27,7 @@ extension ConsentState {
             resources: tables.scopes[record.scope],
             redirectURL: tables.strings[record.redirect].value,
             purpose: tables.strings[record.purpose].value,
-            language: Language(rawValue: record.language),
+            language: record.requestLanguage,
             kind: record.kind,
             createdAt: Timestamp(millisecondsSinceEpoch: record.createdAt),
             answerBy: Timestamp(millisecondsSinceEpoch: record.answerBy),
@@ -36,7 +36,9 @@ extension ConsentState {
             endedAt: record.endedAt == RequestRecord.none ? nil : Timestamp(millisecondsSinceEpoch: record.endedAt),
             handledBy: record.handledBy == 0 ? nil : OrganisationNumber(unchecked: record.handledBy),
             requiredDelegator: tables.requiredDelegators[record.id],
-            answerAuthority: tables.answerAuthorities[record.id] ?? [])
+            answerAuthority: tables.answerAuthorities[record.id] ?? [],
+            purposeTexts: tables.purposeTexts[record.id] ?? LocalizedText(bokmal: nil),
+            answerLanguage: record.answerLanguage)
     }
 
     // MARK: Tokens

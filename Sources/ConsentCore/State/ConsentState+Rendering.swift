@@ -28,7 +28,7 @@ extension ConsentState {
         } else {
             try requireReadable(record, actor: actor)
         }
-        let lang = language ?? Language(rawValue: record.language) ?? .bokmal
+        let lang = language ?? record.requestLanguage ?? .bokmal
         let texts = FixedTexts(language: lang)
         let consumer = OrganisationNumber(unchecked: record.consumer)
         let consumerName = self.consumerName(record.consumer)
@@ -62,7 +62,7 @@ extension ConsentState {
             consumerName: consumerName,
             consumerOrganisationNumber: consumer,
             purposeHeading: texts.purposeHeading,
-            purpose: tables.strings[record.purpose].value,
+            purpose: purpose(of: record, in: lang),
             resourcesHeading: texts.resourcesHeading(consumer: consumerName),
             resources: rendered,
             validity: validity,
@@ -93,6 +93,13 @@ extension ConsentState {
             case nil: return grant.value(for: name) ?? ""
             }
         }
+    }
+
+    /// The consumer's purpose in `language` if it gave one there (issue 12),
+    /// else the purpose as sent (`DelegationContext`).
+    func purpose(of record: RequestRecord, in language: Language) -> String {
+        if let text = tables.purposeTexts[record.id]?[language], !text.isEmpty { return text }
+        return tables.strings[record.purpose].value
     }
 
     /// The name a consumer was authorised under, or its number if it has none.

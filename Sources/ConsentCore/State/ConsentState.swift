@@ -118,6 +118,8 @@ struct Tables: Sendable, Equatable {
     /// rejected), for the Samtykkelogg and the consumer's view; only answers
     /// for organisations where the person holds a role have an entry.
     var answerAuthorities: [RequestID: [RoleCode]] = [:]
+    /// The consumer's purpose in other languages, for the requests that have them (issue 12, point 4).
+    var purposeTexts: [RequestID: LocalizedText] = [:]
 }
 
 /// The uses of one consent resource on the latest day it was used (``Tables/dailyUses``).

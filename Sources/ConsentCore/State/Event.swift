@@ -82,7 +82,8 @@ public enum EventPayload: Hashable, Sendable {
     case requestAccepted(RequestAccepted)
     /// The user rejected, answering for `party` (for an organisation, by
     /// `authority`: the roles that counted, see ``RequestAccepted/authority``).
-    case requestRejected(id: RequestID, party: PartyID, authority: [RoleCode] = [])
+    /// `language`: the one the person read the page in, if the portal said.
+    case requestRejected(id: RequestID, party: PartyID, authority: [RoleCode] = [], language: Language? = nil)
     /// The consent was withdrawn: by the user, the support desk (admin), or
     /// its consumer, which no longer needs it (the actor says who).
     case consentRevoked(RequestID)
@@ -130,7 +131,7 @@ public enum EventPayload: Hashable, Sendable {
         case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .vendorAuthorised, .vendorDeauthorised: return nil
         case .requestCreated(let c): return c.id
         case .requestAccepted(let a): return a.id
-        case .requestRejected(let id, _, _), .consentRevoked(let id), .codeExchanged(let id, _),
+        case .requestRejected(let id, _, _, _), .consentRevoked(let id), .codeExchanged(let id, _),
              .codeReuseAttempted(let id, _), .requestExpired(let id), .consentExpired(let id), .requestDeleted(let id):
             return id
         case .consentUsed(let u): return u.id
@@ -161,11 +162,15 @@ public struct RequestCreated: Hashable, Sendable {
     /// The one person who may answer for the organisation in `offeredBy`
     /// (Altinn 3's `requiredDelegator`), when the consumer named one.
     public var requiredDelegator: NationalIdentityNumber?
+    /// The purpose in other languages (each trimmed, 1 to 1,000 characters), if the consumer gave them.
+    public var purposeTexts: LocalizedText
 
     public init(id: RequestID, consumer: OrganisationNumber, offeredBy: PartyID?, grants: [ResourceGrant],
                 redirectURL: String, validTo: Timestamp, answerBy: Timestamp, language: Language?,
                 purpose: String, userToken: SHA256Digest?, idempotencyKey: String?, fingerprint: UInt64,
-                kind: ConsentKind, requiredDelegator: NationalIdentityNumber? = nil) {
+                kind: ConsentKind, requiredDelegator: NationalIdentityNumber? = nil,
+                purposeTexts: LocalizedText = LocalizedText(bokmal: nil)) {
+        self.purposeTexts = purposeTexts
         self.requiredDelegator = requiredDelegator
         self.id = id
         self.consumer = consumer
@@ -196,8 +201,12 @@ public struct RequestAccepted: Hashable, Sendable {
     /// person answered (those the resources accept; all they hold when no
     /// resource names an authority). Empty for a person's own consent.
     public var authority: [RoleCode]
+    /// The language the person read the page in, if the portal said.
+    public var language: Language?
 
-    public init(id: RequestID, party: PartyID, codeHash: CodeHash, codeExpiresAt: Timestamp, authority: [RoleCode] = []) {
+    public init(id: RequestID, party: PartyID, codeHash: CodeHash, codeExpiresAt: Timestamp, authority: [RoleCode] = [],
+                language: Language? = nil) {
+        self.language = language
         self.authority = authority
         self.id = id
         self.party = party

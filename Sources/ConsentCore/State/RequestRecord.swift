@@ -34,8 +34,19 @@ struct RequestRecord: Hashable, Sendable {
     var previousOfParty: UInt32 = RequestRecord.noSlot
     /// The stored status; `created` and `accepted` turn into `expired` on read when their deadline passes.
     var stored: ConsentStatus = .created
-    /// ``Language`` raw value, 0 for none.
+    /// Two ``Language`` raw values in one byte (0 for none): the low four
+    /// bits the request's language, the high four the language the person
+    /// answered in (issue 12; the record has no spare byte).
     var language: UInt8
+
+    /// The language the consumer asked the page to be in.
+    var requestLanguage: Language? { Language(rawValue: language & 0x0F) }
+
+    /// The language the person read the page in when they answered.
+    var answerLanguage: Language? {
+        get { Language(rawValue: language >> 4) }
+        set { language = (language & 0x0F) | ((newValue?.rawValue ?? 0) << 4) }
+    }
     var kind: ConsentKind
     /// Whether the record is linked into its party's list.
     var linked: Bool = false

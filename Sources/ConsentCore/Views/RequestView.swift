@@ -35,13 +35,20 @@ public struct RequestView: Hashable, Sendable {
     public var requiredDelegator: NationalIdentityNumber?
     /// For an answer given for an organisation: the roles by which the person answered.
     public var answerAuthority: [RoleCode] = []
+    /// The purpose in other languages, as the consumer gave it.
+    public var purposeTexts = LocalizedText(bokmal: nil)
+    /// The language the person read the page in when they answered.
+    public var answerLanguage: Language?
 
     /// Creates a view.
     public init(id: RequestID, status: ConsentStatus, consumer: OrganisationNumber, offeredBy: PartyID?,
                 resources: [ResourceGrant], redirectURL: String, purpose: String, language: Language?,
                 kind: ConsentKind, createdAt: Timestamp, answerBy: Timestamp, validTo: Timestamp,
                 decidedAt: Timestamp?, endedAt: Timestamp?, handledBy: OrganisationNumber? = nil,
-                requiredDelegator: NationalIdentityNumber? = nil, answerAuthority: [RoleCode] = []) {
+                requiredDelegator: NationalIdentityNumber? = nil, answerAuthority: [RoleCode] = [],
+                purposeTexts: LocalizedText = LocalizedText(bokmal: nil), answerLanguage: Language? = nil) {
+        self.purposeTexts = purposeTexts
+        self.answerLanguage = answerLanguage
         self.requiredDelegator = requiredDelegator
         self.answerAuthority = answerAuthority
         self.id = id

@@ -448,10 +448,17 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
     /// organisation_authority accepts, or all the portal stated for that
     /// organisation when no resource names an authority. Empty otherwise.
     public var answerAuthority: [String] = []
+    /// The purpose in other languages, as the consumer gave it; empty fields
+    /// where it gave none (`purpose` is then shown).
+    public var purposeTexts: Consent_V1_PurposeTexts? = nil
+    /// The language the person read the page in when they answered ("en",
+    /// "nb-NO", "nn-NO"), as the portal stated it; empty if not stated or not
+    /// answered yet.
+    public var answerLanguage: String = ""
 
     public init() {}
 
-    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0, viewUrl: String = "", handledByOrgNumber: String = "", requiredDelegator: String = "", answerAuthority: [String] = []) {
+    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0, viewUrl: String = "", handledByOrgNumber: String = "", requiredDelegator: String = "", answerAuthority: [String] = [], purposeTexts: Consent_V1_PurposeTexts? = nil, answerLanguage: String = "") {
         self.id = id
         self.status = status
         self.consumerOrgNumber = consumerOrgNumber
@@ -470,6 +477,24 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
         self.handledByOrgNumber = handledByOrgNumber
         self.requiredDelegator = requiredDelegator
         self.answerAuthority = answerAuthority
+        self.purposeTexts = purposeTexts
+        self.answerLanguage = answerLanguage
+    }
+}
+
+/// The consumer's purpose per language (issue 12, point 4): each optional,
+/// 1 to 1,000 characters when given.
+public struct Consent_V1_PurposeTexts: Sendable, Hashable {
+    public var nbNo: String = ""
+    public var nnNo: String = ""
+    public var en: String = ""
+
+    public init() {}
+
+    public init(nbNo: String = "", nnNo: String = "", en: String = "") {
+        self.nbNo = nbNo
+        self.nnNo = nnNo
+        self.en = en
     }
 }
 
@@ -518,10 +543,15 @@ public struct Consent_V1_CreateRequestRequest: Sendable, Hashable {
     /// `required_delegator_mismatch` (the page too). Empty: whoever may answer
     /// for the organisation.
     public var requiredDelegator: String = ""
+    /// The purpose in each language the consumer can write it in: the page
+    /// shows the one in the person's language, else `purpose`. Each 1 to 1,000
+    /// characters when given (INVALID_ARGUMENT `purpose_too_long` naming the
+    /// language). Optional.
+    public var purposeTexts: Consent_V1_PurposeTexts? = nil
 
     public init() {}
 
-    public init(resources: [Consent_V1_RequestedResource] = [], offeredBy: String = "", redirectUrl: String = "", validToMs: Int64 = 0, language: String = "", purpose: String = "", userToken: String = "", idempotencyKey: String = "", usesPerDay: UInt32 = 0, requiredDelegator: String = "") {
+    public init(resources: [Consent_V1_RequestedResource] = [], offeredBy: String = "", redirectUrl: String = "", validToMs: Int64 = 0, language: String = "", purpose: String = "", userToken: String = "", idempotencyKey: String = "", usesPerDay: UInt32 = 0, requiredDelegator: String = "", purposeTexts: Consent_V1_PurposeTexts? = nil) {
         self.resources = resources
         self.offeredBy = offeredBy
         self.redirectUrl = redirectUrl
@@ -532,6 +562,7 @@ public struct Consent_V1_CreateRequestRequest: Sendable, Hashable {
         self.idempotencyKey = idempotencyKey
         self.usesPerDay = usesPerDay
         self.requiredDelegator = requiredDelegator
+        self.purposeTexts = purposeTexts
     }
 }
 
@@ -693,12 +724,17 @@ public struct Consent_V1_AcceptRequestRequest: Sendable, Hashable {
     /// accept for the user themselves. If the request names its party, empty or
     /// that organisation.
     public var onBehalfOf: String = ""
+    /// The language the person read the page in ("en", "nb-NO", "nn-NO"),
+    /// recorded with the answer (ConsentRequest.answer_language); empty if
+    /// unknown.
+    public var language: String = ""
 
     public init() {}
 
-    public init(requestId: String = "", onBehalfOf: String = "") {
+    public init(requestId: String = "", onBehalfOf: String = "", language: String = "") {
         self.requestId = requestId
         self.onBehalfOf = onBehalfOf
+        self.language = language
     }
 }
 
@@ -707,12 +743,15 @@ public struct Consent_V1_RejectRequestRequest: Sendable, Hashable {
     public var requestId: String = ""
     /// As AcceptRequestRequest.on_behalf_of.
     public var onBehalfOf: String = ""
+    /// As AcceptRequestRequest.language.
+    public var language: String = ""
 
     public init() {}
 
-    public init(requestId: String = "", onBehalfOf: String = "") {
+    public init(requestId: String = "", onBehalfOf: String = "", language: String = "") {
         self.requestId = requestId
         self.onBehalfOf = onBehalfOf
+        self.language = language
     }
 }
 
@@ -1337,6 +1376,8 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
             self.answerAuthority.reserveCapacity(m.n_answer_authority)
             for i in 0..<m.n_answer_authority { self.answerAuthority.append(ProtoBridge.string(items[i])) }
         }
+        if let p = m.purpose_texts { self.purposeTexts = Consent_V1_PurposeTexts(cMessage: p) }
+        self.answerLanguage = ProtoBridge.string(m.answer_language)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1371,6 +1412,8 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
             c.pointee.n_answer_authority = self.answerAuthority.count
             c.pointee.answer_authority = items
         }
+        if let value = self.purposeTexts { c.pointee.purpose_texts = value.cMessage(in: arena) }
+        if !self.answerLanguage.isEmpty { c.pointee.answer_language = arena.cString(self.answerLanguage) }
         return c
     }
 
@@ -1381,6 +1424,46 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
 
     static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
         UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ConsentRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_PurposeTexts: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_PurposeTexts: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__purpose_texts() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__PurposeTexts>) {
+        self.init()
+        let m = c.pointee
+        self.nbNo = ProtoBridge.string(m.nb_no)
+        self.nnNo = ProtoBridge.string(m.nn_no)
+        self.en = ProtoBridge.string(m.en)
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__PurposeTexts> {
+        let c = arena.allocate(Consent__V1__PurposeTexts.self)
+        consent__v1__purpose_texts__init(c)
+        if !self.nbNo.isEmpty { c.pointee.nb_no = arena.cString(self.nbNo) }
+        if !self.nnNo.isEmpty { c.pointee.nn_no = arena.cString(self.nnNo) }
+        if !self.en.isEmpty { c.pointee.en = arena.cString(self.en) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__PurposeTexts.self, capacity: 1) { Self(cMessage: $0) }
     }
 }
 
@@ -1412,6 +1495,7 @@ extension Consent_V1_CreateRequestRequest: CBridgedMessage {
         self.idempotencyKey = ProtoBridge.string(m.idempotency_key)
         self.usesPerDay = m.uses_per_day
         self.requiredDelegator = ProtoBridge.string(m.required_delegator)
+        if let p = m.purpose_texts { self.purposeTexts = Consent_V1_PurposeTexts(cMessage: p) }
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1433,6 +1517,7 @@ extension Consent_V1_CreateRequestRequest: CBridgedMessage {
         if !self.idempotencyKey.isEmpty { c.pointee.idempotency_key = arena.cString(self.idempotencyKey) }
         c.pointee.uses_per_day = self.usesPerDay
         if !self.requiredDelegator.isEmpty { c.pointee.required_delegator = arena.cString(self.requiredDelegator) }
+        if let value = self.purposeTexts { c.pointee.purpose_texts = value.cMessage(in: arena) }
         return c
     }
 
@@ -1735,6 +1820,7 @@ extension Consent_V1_AcceptRequestRequest: CBridgedMessage {
         let m = c.pointee
         self.requestId = ProtoBridge.string(m.request_id)
         self.onBehalfOf = ProtoBridge.string(m.on_behalf_of)
+        self.language = ProtoBridge.string(m.language)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1743,6 +1829,7 @@ extension Consent_V1_AcceptRequestRequest: CBridgedMessage {
         consent__v1__accept_request_request__init(c)
         if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
         if !self.onBehalfOf.isEmpty { c.pointee.on_behalf_of = arena.cString(self.onBehalfOf) }
+        if !self.language.isEmpty { c.pointee.language = arena.cString(self.language) }
         return c
     }
 
@@ -1773,6 +1860,7 @@ extension Consent_V1_RejectRequestRequest: CBridgedMessage {
         let m = c.pointee
         self.requestId = ProtoBridge.string(m.request_id)
         self.onBehalfOf = ProtoBridge.string(m.on_behalf_of)
+        self.language = ProtoBridge.string(m.language)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1781,6 +1869,7 @@ extension Consent_V1_RejectRequestRequest: CBridgedMessage {
         consent__v1__reject_request_request__init(c)
         if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
         if !self.onBehalfOf.isEmpty { c.pointee.on_behalf_of = arena.cString(self.onBehalfOf) }
+        if !self.language.isEmpty { c.pointee.language = arena.cString(self.language) }
         return c
     }
 

@@ -12,10 +12,11 @@ extension ConsentService {
         let actor = try context.actor(as: portalRoles)
         let id = try ProtoField.requestID(request.requestId, field: "request_id")
         let onBehalfOf = try ProtoField.optionalOrganisation(request.onBehalfOf, field: "on_behalf_of")
+        let language = try ProtoField.optionalLanguage(request.language, field: "language")
         let code = AuthorizationCode.generate()
         // expiresAt nil: the configured code lifetime (--code-lifetime, 5 minutes by default).
         let grant = CodeGrant(codeHash: code.hash, expiresAt: nil)
-        let (result, sequence) = try ledger.run(.acceptRequest(id, code: grant, onBehalfOf: onBehalfOf), by: actor, at: now)
+        let (result, sequence) = try ledger.run(.acceptRequest(id, code: grant, onBehalfOf: onBehalfOf, language: language), by: actor, at: now)
         guard case .answer(let answer) = result else { throw ConsentLedger.unexpected(result, for: "AcceptRequest") }
         // A repeated accept recorded no code: the redirect then carries none (DOMAIN.md §7).
         let redirect = answer.redirectURL(authorizationCode: answer.needsAuthorizationCode ? code.code : nil)
@@ -29,7 +30,8 @@ extension ConsentService {
         let actor = try context.actor(as: portalRoles)
         let id = try ProtoField.requestID(request.requestId, field: "request_id")
         let onBehalfOf = try ProtoField.optionalOrganisation(request.onBehalfOf, field: "on_behalf_of")
-        let (result, sequence) = try ledger.run(.rejectRequest(id, onBehalfOf: onBehalfOf), by: actor, at: now)
+        let language = try ProtoField.optionalLanguage(request.language, field: "language")
+        let (result, sequence) = try ledger.run(.rejectRequest(id, onBehalfOf: onBehalfOf, language: language), by: actor, at: now)
         guard case .answer(let answer) = result else { throw ConsentLedger.unexpected(result, for: "RejectRequest") }
         return Reply(Consent_V1_AnswerResponse(request: wire(answer.request), redirectUrl: answer.redirectURL(authorizationCode: nil),
                                                alreadyAnswered: answer.isRepeat),

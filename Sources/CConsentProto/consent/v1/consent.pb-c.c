@@ -142,6 +142,51 @@ void   consent__v1__consent_request__free_unpacked
   assert(message->base.descriptor == &consent__v1__consent_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   consent__v1__purpose_texts__init
+                     (Consent__V1__PurposeTexts         *message)
+{
+  static const Consent__V1__PurposeTexts init_value = CONSENT__V1__PURPOSE_TEXTS__INIT;
+  *message = init_value;
+}
+size_t consent__v1__purpose_texts__get_packed_size
+                     (const Consent__V1__PurposeTexts *message)
+{
+  assert(message->base.descriptor == &consent__v1__purpose_texts__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__purpose_texts__pack
+                     (const Consent__V1__PurposeTexts *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__purpose_texts__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__purpose_texts__pack_to_buffer
+                     (const Consent__V1__PurposeTexts *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__purpose_texts__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__PurposeTexts *
+       consent__v1__purpose_texts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__PurposeTexts *)
+     protobuf_c_message_unpack (&consent__v1__purpose_texts__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__purpose_texts__free_unpacked
+                     (Consent__V1__PurposeTexts *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__purpose_texts__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   consent__v1__create_request_request__init
                      (Consent__V1__CreateRequestRequest         *message)
 {
@@ -1845,7 +1890,7 @@ const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor =
   (ProtobufCMessageInit) consent__v1__requested_resource__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[18] =
+static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[20] =
 {
   {
     "id",
@@ -2063,10 +2108,35 @@ static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "purpose_texts",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, purpose_texts),
+    &consent__v1__purpose_texts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answer_language",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, answer_language),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
   17,   /* field[17] = answer_authority */
   10,   /* field[10] = answer_by_ms */
+  19,   /* field[19] = answer_language */
   2,   /* field[2] = consumer_org_number */
   9,   /* field[9] = created_at_ms */
   12,   /* field[12] = decided_at_ms */
@@ -2077,6 +2147,7 @@ static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
   3,   /* field[3] = offered_by */
   8,   /* field[8] = one_time */
   6,   /* field[6] = purpose */
+  18,   /* field[18] = purpose_texts */
   5,   /* field[5] = redirect_url */
   16,   /* field[16] = required_delegator */
   4,   /* field[4] = resources */
@@ -2087,7 +2158,7 @@ static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
 static const ProtobufCIntRange consent__v1__consent_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 18 }
+  { 0, 20 }
 };
 const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
 {
@@ -2097,14 +2168,78 @@ const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
   "Consent__V1__ConsentRequest",
   "consent.v1",
   sizeof(Consent__V1__ConsentRequest),
-  18,
+  20,
   consent__v1__consent_request__field_descriptors,
   consent__v1__consent_request__field_indices_by_name,
   1,  consent__v1__consent_request__number_ranges,
   (ProtobufCMessageInit) consent__v1__consent_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__create_request_request__field_descriptors[10] =
+static const ProtobufCFieldDescriptor consent__v1__purpose_texts__field_descriptors[3] =
+{
+  {
+    "nb_no",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__PurposeTexts, nb_no),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "nn_no",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__PurposeTexts, nn_no),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "en",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__PurposeTexts, en),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__purpose_texts__field_indices_by_name[] = {
+  2,   /* field[2] = en */
+  0,   /* field[0] = nb_no */
+  1,   /* field[1] = nn_no */
+};
+static const ProtobufCIntRange consent__v1__purpose_texts__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor consent__v1__purpose_texts__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.PurposeTexts",
+  "PurposeTexts",
+  "Consent__V1__PurposeTexts",
+  "consent.v1",
+  sizeof(Consent__V1__PurposeTexts),
+  3,
+  consent__v1__purpose_texts__field_descriptors,
+  consent__v1__purpose_texts__field_indices_by_name,
+  1,  consent__v1__purpose_texts__number_ranges,
+  (ProtobufCMessageInit) consent__v1__purpose_texts__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__create_request_request__field_descriptors[11] =
 {
   {
     "resources",
@@ -2226,12 +2361,25 @@ static const ProtobufCFieldDescriptor consent__v1__create_request_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "purpose_texts",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__CreateRequestRequest, purpose_texts),
+    &consent__v1__purpose_texts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__create_request_request__field_indices_by_name[] = {
   7,   /* field[7] = idempotency_key */
   4,   /* field[4] = language */
   1,   /* field[1] = offered_by */
   5,   /* field[5] = purpose */
+  10,   /* field[10] = purpose_texts */
   2,   /* field[2] = redirect_url */
   9,   /* field[9] = required_delegator */
   0,   /* field[0] = resources */
@@ -2242,7 +2390,7 @@ static const unsigned consent__v1__create_request_request__field_indices_by_name
 static const ProtobufCIntRange consent__v1__create_request_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor consent__v1__create_request_request__descriptor =
 {
@@ -2252,7 +2400,7 @@ const ProtobufCMessageDescriptor consent__v1__create_request_request__descriptor
   "Consent__V1__CreateRequestRequest",
   "consent.v1",
   sizeof(Consent__V1__CreateRequestRequest),
-  10,
+  11,
   consent__v1__create_request_request__field_descriptors,
   consent__v1__create_request_request__field_indices_by_name,
   1,  consent__v1__create_request_request__number_ranges,
@@ -2799,7 +2947,7 @@ const ProtobufCMessageDescriptor consent__v1__get_request_response__descriptor =
   (ProtobufCMessageInit) consent__v1__get_request_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__accept_request_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor consent__v1__accept_request_request__field_descriptors[3] =
 {
   {
     "request_id",
@@ -2825,15 +2973,28 @@ static const ProtobufCFieldDescriptor consent__v1__accept_request_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "language",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__AcceptRequestRequest, language),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__accept_request_request__field_indices_by_name[] = {
+  2,   /* field[2] = language */
   1,   /* field[1] = on_behalf_of */
   0,   /* field[0] = request_id */
 };
 static const ProtobufCIntRange consent__v1__accept_request_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor consent__v1__accept_request_request__descriptor =
 {
@@ -2843,14 +3004,14 @@ const ProtobufCMessageDescriptor consent__v1__accept_request_request__descriptor
   "Consent__V1__AcceptRequestRequest",
   "consent.v1",
   sizeof(Consent__V1__AcceptRequestRequest),
-  2,
+  3,
   consent__v1__accept_request_request__field_descriptors,
   consent__v1__accept_request_request__field_indices_by_name,
   1,  consent__v1__accept_request_request__number_ranges,
   (ProtobufCMessageInit) consent__v1__accept_request_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__reject_request_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor consent__v1__reject_request_request__field_descriptors[3] =
 {
   {
     "request_id",
@@ -2876,15 +3037,28 @@ static const ProtobufCFieldDescriptor consent__v1__reject_request_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "language",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__RejectRequestRequest, language),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__reject_request_request__field_indices_by_name[] = {
+  2,   /* field[2] = language */
   1,   /* field[1] = on_behalf_of */
   0,   /* field[0] = request_id */
 };
 static const ProtobufCIntRange consent__v1__reject_request_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor consent__v1__reject_request_request__descriptor =
 {
@@ -2894,7 +3068,7 @@ const ProtobufCMessageDescriptor consent__v1__reject_request_request__descriptor
   "Consent__V1__RejectRequestRequest",
   "consent.v1",
   sizeof(Consent__V1__RejectRequestRequest),
-  2,
+  3,
   consent__v1__reject_request_request__field_descriptors,
   consent__v1__reject_request_request__field_indices_by_name,
   1,  consent__v1__reject_request_request__number_ranges,

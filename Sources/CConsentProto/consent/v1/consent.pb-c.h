@@ -18,6 +18,7 @@ PROTOBUF_C__BEGIN_DECLS
 typedef struct Consent__V1__ResourceMetadataValue Consent__V1__ResourceMetadataValue;
 typedef struct Consent__V1__RequestedResource Consent__V1__RequestedResource;
 typedef struct Consent__V1__ConsentRequest Consent__V1__ConsentRequest;
+typedef struct Consent__V1__PurposeTexts Consent__V1__PurposeTexts;
 typedef struct Consent__V1__CreateRequestRequest Consent__V1__CreateRequestRequest;
 typedef struct Consent__V1__CreateRequestResponse Consent__V1__CreateRequestResponse;
 typedef struct Consent__V1__CreateRequestFromQueryRequest Consent__V1__CreateRequestFromQueryRequest;
@@ -413,10 +414,37 @@ struct  Consent__V1__ConsentRequest
    */
   size_t n_answer_authority;
   char **answer_authority;
+  /*
+   * The purpose in other languages, as the consumer gave it; empty fields
+   * where it gave none (`purpose` is then shown).
+   */
+  Consent__V1__PurposeTexts *purpose_texts;
+  /*
+   * The language the person read the page in when they answered ("en",
+   * "nb-NO", "nn-NO"), as the portal stated it; empty if not stated or not
+   * answered yet.
+   */
+  char *answer_language;
 };
 #define CONSENT__V1__CONSENT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_request__descriptor) \
-    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * The consumer's purpose per language (issue 12, point 4): each optional,
+ * 1 to 1,000 characters when given.
+ */
+struct  Consent__V1__PurposeTexts
+{
+  ProtobufCMessage base;
+  char *nb_no;
+  char *nn_no;
+  char *en;
+};
+#define CONSENT__V1__PURPOSE_TEXTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__purpose_texts__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__CreateRequestRequest
@@ -487,10 +515,17 @@ struct  Consent__V1__CreateRequestRequest
    * for the organisation.
    */
   char *required_delegator;
+  /*
+   * The purpose in each language the consumer can write it in: the page
+   * shows the one in the person's language, else `purpose`. Each 1 to 1,000
+   * characters when given (INVALID_ARGUMENT `purpose_too_long` naming the
+   * language). Optional.
+   */
+  Consent__V1__PurposeTexts *purpose_texts;
 };
 #define CONSENT__V1__CREATE_REQUEST_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__create_request_request__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL }
 
 
 struct  Consent__V1__CreateRequestResponse
@@ -698,10 +733,16 @@ struct  Consent__V1__AcceptRequestRequest
    * that organisation.
    */
   char *on_behalf_of;
+  /*
+   * The language the person read the page in ("en", "nb-NO", "nn-NO"),
+   * recorded with the answer (ConsentRequest.answer_language); empty if
+   * unknown.
+   */
+  char *language;
 };
 #define CONSENT__V1__ACCEPT_REQUEST_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__accept_request_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__RejectRequestRequest
@@ -715,10 +756,14 @@ struct  Consent__V1__RejectRequestRequest
    * As AcceptRequestRequest.on_behalf_of.
    */
   char *on_behalf_of;
+  /*
+   * As AcceptRequestRequest.language.
+   */
+  char *language;
 };
 #define CONSENT__V1__REJECT_REQUEST_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__reject_request_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -1406,6 +1451,25 @@ Consent__V1__ConsentRequest *
 void   consent__v1__consent_request__free_unpacked
                      (Consent__V1__ConsentRequest *message,
                       ProtobufCAllocator *allocator);
+/* Consent__V1__PurposeTexts methods */
+void   consent__v1__purpose_texts__init
+                     (Consent__V1__PurposeTexts         *message);
+size_t consent__v1__purpose_texts__get_packed_size
+                     (const Consent__V1__PurposeTexts   *message);
+size_t consent__v1__purpose_texts__pack
+                     (const Consent__V1__PurposeTexts   *message,
+                      uint8_t             *out);
+size_t consent__v1__purpose_texts__pack_to_buffer
+                     (const Consent__V1__PurposeTexts   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__PurposeTexts *
+       consent__v1__purpose_texts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__purpose_texts__free_unpacked
+                     (Consent__V1__PurposeTexts *message,
+                      ProtobufCAllocator *allocator);
 /* Consent__V1__CreateRequestRequest methods */
 void   consent__v1__create_request_request__init
                      (Consent__V1__CreateRequestRequest         *message);
@@ -2082,6 +2146,9 @@ typedef void (*Consent__V1__RequestedResource_Closure)
 typedef void (*Consent__V1__ConsentRequest_Closure)
                  (const Consent__V1__ConsentRequest *message,
                   void *closure_data);
+typedef void (*Consent__V1__PurposeTexts_Closure)
+                 (const Consent__V1__PurposeTexts *message,
+                  void *closure_data);
 typedef void (*Consent__V1__CreateRequestRequest_Closure)
                  (const Consent__V1__CreateRequestRequest *message,
                   void *closure_data);
@@ -2348,6 +2415,7 @@ extern const ProtobufCEnumDescriptor    consent__v1__statistics_period__descript
 extern const ProtobufCMessageDescriptor consent__v1__resource_metadata_value__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__purpose_texts__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__create_request_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__create_request_response__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__create_request_from_query_request__descriptor;

@@ -18,7 +18,10 @@ extension Consent_V1_ConsentRequest {
             validToMs: v.validTo.millisecondsSinceEpoch,
             decidedAtMs: v.decidedAt?.millisecondsSinceEpoch ?? 0, endedAtMs: v.endedAt?.millisecondsSinceEpoch ?? 0,
             viewUrl: viewURL?.url(for: v.id) ?? "", handledByOrgNumber: v.handledBy?.description ?? "",
-            requiredDelegator: v.requiredDelegator?.digits ?? "", answerAuthority: v.answerAuthority.map(\.code))
+            requiredDelegator: v.requiredDelegator?.digits ?? "", answerAuthority: v.answerAuthority.map(\.code),
+            purposeTexts: v.purposeTexts == LocalizedText(bokmal: nil) ? nil : Consent_V1_PurposeTexts(
+                nbNo: v.purposeTexts.bokmal ?? "", nnNo: v.purposeTexts.nynorsk ?? "", en: v.purposeTexts.english ?? ""),
+            answerLanguage: v.answerLanguage?.code ?? "")
     }
 }
 
@@ -63,7 +66,7 @@ extension Consent_V1_CreateRequestRequest {
         guard validToMs != 0 else {
             throw ProtoField.missing("valid_to_ms", "when the consent ends, in Unix epoch milliseconds")
         }
-        return NewConsentRequest(
+        var request = NewConsentRequest(
             resources: asked,
             offeredBy: try ProtoField.optionalParty(offeredBy, field: "offered_by"),
             redirectURL: redirectUrl,
@@ -76,6 +79,11 @@ extension Consent_V1_CreateRequestRequest {
             requiredDelegator: requiredDelegator.isEmpty ? nil : try ProtoField.parse("required_delegator") { () throws(DomainError) in
                 try NationalIdentityNumber(validating: requiredDelegator)
             })
+        if let texts = purposeTexts {
+            request.purposeTexts = LocalizedText(bokmal: texts.nbNo.isEmpty ? nil : texts.nbNo, nynorsk: texts.nnNo.isEmpty ? nil : texts.nnNo,
+                                                 english: texts.en.isEmpty ? nil : texts.en)
+        }
+        return request
     }
 }
 

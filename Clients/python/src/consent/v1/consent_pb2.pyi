@@ -127,7 +127,7 @@ class RequestedResource(_message.Message):
     def __init__(self, resource_id: _Optional[str] = ..., metadata: _Optional[_Iterable[_Union[ResourceMetadataValue, _Mapping]]] = ..., version: _Optional[int] = ..., uses_per_day: _Optional[int] = ...) -> None: ...
 
 class ConsentRequest(_message.Message):
-    __slots__ = ("id", "status", "consumer_org_number", "offered_by", "resources", "redirect_url", "purpose", "language", "one_time", "created_at_ms", "answer_by_ms", "valid_to_ms", "decided_at_ms", "ended_at_ms", "view_url", "handled_by_org_number", "required_delegator", "answer_authority")
+    __slots__ = ("id", "status", "consumer_org_number", "offered_by", "resources", "redirect_url", "purpose", "language", "one_time", "created_at_ms", "answer_by_ms", "valid_to_ms", "decided_at_ms", "ended_at_ms", "view_url", "handled_by_org_number", "required_delegator", "answer_authority", "purpose_texts", "answer_language")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -146,6 +146,8 @@ class ConsentRequest(_message.Message):
     HANDLED_BY_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_DELEGATOR_FIELD_NUMBER: _ClassVar[int]
     ANSWER_AUTHORITY_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_TEXTS_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: ConsentRequestStatus
     consumer_org_number: str
@@ -164,10 +166,22 @@ class ConsentRequest(_message.Message):
     handled_by_org_number: str
     required_delegator: str
     answer_authority: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., consumer_org_number: _Optional[str] = ..., offered_by: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., redirect_url: _Optional[str] = ..., purpose: _Optional[str] = ..., language: _Optional[str] = ..., one_time: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., answer_by_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., decided_at_ms: _Optional[int] = ..., ended_at_ms: _Optional[int] = ..., view_url: _Optional[str] = ..., handled_by_org_number: _Optional[str] = ..., required_delegator: _Optional[str] = ..., answer_authority: _Optional[_Iterable[str]] = ...) -> None: ...
+    purpose_texts: PurposeTexts
+    answer_language: str
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., consumer_org_number: _Optional[str] = ..., offered_by: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., redirect_url: _Optional[str] = ..., purpose: _Optional[str] = ..., language: _Optional[str] = ..., one_time: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., answer_by_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., decided_at_ms: _Optional[int] = ..., ended_at_ms: _Optional[int] = ..., view_url: _Optional[str] = ..., handled_by_org_number: _Optional[str] = ..., required_delegator: _Optional[str] = ..., answer_authority: _Optional[_Iterable[str]] = ..., purpose_texts: _Optional[_Union[PurposeTexts, _Mapping]] = ..., answer_language: _Optional[str] = ...) -> None: ...
+
+class PurposeTexts(_message.Message):
+    __slots__ = ("nb_no", "nn_no", "en")
+    NB_NO_FIELD_NUMBER: _ClassVar[int]
+    NN_NO_FIELD_NUMBER: _ClassVar[int]
+    EN_FIELD_NUMBER: _ClassVar[int]
+    nb_no: str
+    nn_no: str
+    en: str
+    def __init__(self, nb_no: _Optional[str] = ..., nn_no: _Optional[str] = ..., en: _Optional[str] = ...) -> None: ...
 
 class CreateRequestRequest(_message.Message):
-    __slots__ = ("resources", "offered_by", "redirect_url", "valid_to_ms", "language", "purpose", "user_token", "idempotency_key", "uses_per_day", "required_delegator")
+    __slots__ = ("resources", "offered_by", "redirect_url", "valid_to_ms", "language", "purpose", "user_token", "idempotency_key", "uses_per_day", "required_delegator", "purpose_texts")
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     OFFERED_BY_FIELD_NUMBER: _ClassVar[int]
     REDIRECT_URL_FIELD_NUMBER: _ClassVar[int]
@@ -178,6 +192,7 @@ class CreateRequestRequest(_message.Message):
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     USES_PER_DAY_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_DELEGATOR_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_TEXTS_FIELD_NUMBER: _ClassVar[int]
     resources: _containers.RepeatedCompositeFieldContainer[RequestedResource]
     offered_by: str
     redirect_url: str
@@ -188,7 +203,8 @@ class CreateRequestRequest(_message.Message):
     idempotency_key: str
     uses_per_day: int
     required_delegator: str
-    def __init__(self, resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., offered_by: _Optional[str] = ..., redirect_url: _Optional[str] = ..., valid_to_ms: _Optional[int] = ..., language: _Optional[str] = ..., purpose: _Optional[str] = ..., user_token: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., uses_per_day: _Optional[int] = ..., required_delegator: _Optional[str] = ...) -> None: ...
+    purpose_texts: PurposeTexts
+    def __init__(self, resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., offered_by: _Optional[str] = ..., redirect_url: _Optional[str] = ..., valid_to_ms: _Optional[int] = ..., language: _Optional[str] = ..., purpose: _Optional[str] = ..., user_token: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., uses_per_day: _Optional[int] = ..., required_delegator: _Optional[str] = ..., purpose_texts: _Optional[_Union[PurposeTexts, _Mapping]] = ...) -> None: ...
 
 class CreateRequestResponse(_message.Message):
     __slots__ = ("request",)
@@ -275,20 +291,24 @@ class GetRequestResponse(_message.Message):
     def __init__(self, page: _Optional[_Union[ConsentPage, _Mapping]] = ...) -> None: ...
 
 class AcceptRequestRequest(_message.Message):
-    __slots__ = ("request_id", "on_behalf_of")
+    __slots__ = ("request_id", "on_behalf_of", "language")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ON_BEHALF_OF_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     on_behalf_of: str
-    def __init__(self, request_id: _Optional[str] = ..., on_behalf_of: _Optional[str] = ...) -> None: ...
+    language: str
+    def __init__(self, request_id: _Optional[str] = ..., on_behalf_of: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
 
 class RejectRequestRequest(_message.Message):
-    __slots__ = ("request_id", "on_behalf_of")
+    __slots__ = ("request_id", "on_behalf_of", "language")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ON_BEHALF_OF_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     on_behalf_of: str
-    def __init__(self, request_id: _Optional[str] = ..., on_behalf_of: _Optional[str] = ...) -> None: ...
+    language: str
+    def __init__(self, request_id: _Optional[str] = ..., on_behalf_of: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
 
 class AnswerResponse(_message.Message):
     __slots__ = ("request", "redirect_url", "already_answered")
