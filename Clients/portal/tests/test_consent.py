@@ -253,6 +253,27 @@ def test_an_organisation_consent_needs_the_role_the_data_source_asks_for(client,
         registry.register_resource(resource=resource)
 
 
+def test_the_purpose_in_the_chosen_language_and_the_language_answered_in(logged_in, bank):
+    """Issue 12, point 4: the bank writes its purpose in three languages; the
+    page shows the one the person chose, and the hub records the language
+    the person answered in."""
+    purpose = unique_purpose()
+    request_id = bank.create(offered_by=HAKON.pid, purpose=purpose,
+                             purpose_texts={"en": "Process your loan application", "nn_no": "Handsame lånesøknaden din"})
+    english = logged_in.get("/consent/%s?lang=en" % request_id).get_data(as_text=True)
+    assert "Process your loan application" in english and purpose not in english
+    nynorsk = logged_in.get("/consent/%s?lang=nn-NO" % request_id).get_data(as_text=True)
+    assert "Handsame lånesøknaden din" in nynorsk
+    bokmal = logged_in.get("/consent/%s?lang=nb-NO" % request_id).get_data(as_text=True)
+    assert purpose in bokmal, "no Bokmål text given: the purpose as sent"
+
+    logged_in.get("/consent/%s?lang=nn-NO" % request_id)
+    response = answer(logged_in, request_id, "accept")
+    assert response.status_code == 303 and "Status=OK" in response.headers["Location"]
+    status = bank.client.get_request_status(request_id=request_id).request
+    assert status.answer_language == "nn-NO"
+
+
 def test_unknown_and_malformed_request_ids(logged_in):
     response = logged_in.get("/consent/7f1c0a52-3d6b-4c55-9a43-0d1e2f3a4b5c")
     html = response.get_data(as_text=True)
