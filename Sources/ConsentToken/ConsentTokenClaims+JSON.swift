@@ -44,7 +44,12 @@ extension ConsentTokenClaims {
         writer.raw(#","consentRights":["#)
         for (position, right) in consent.rights.enumerated() {
             if position > 0 { writer.raw(",") }
-            writer.raw(#"{"action":["consent"],"resource":[{"type":"urn:altinn:resource","value":"#)
+            writer.raw(#"{"action":["consent""#)
+            for action in right.actions {
+                writer.raw(",")
+                writer.string(action)
+            }
+            writer.raw(#"],"resource":[{"type":"urn:altinn:resource","value":"#)
             writer.string(right.resource)
             writer.raw(#"}],"metadata":{"#)
             if right.metadata.count <= 1 {

@@ -87,6 +87,12 @@ extension ConsentRight {
                 metadata[member.key] = value
             }
         }
-        self.init(resource: resource, metadata: metadata)
+        // Every action but `consent`, in order: what the consumer may do beyond reading.
+        var extra: [String] = []
+        for action in actions where action != .string("consent") {
+            guard let name = action.stringValue else { throw .malformed("a consentRights action is not a string") }
+            extra.append(name)
+        }
+        self.init(resource: resource, metadata: metadata, actions: extra)
     }
 }

@@ -12,6 +12,7 @@ struct AuthorityTests {
     static let navForManagers: Resource = {
         var r = DemoRegistry.navResource
         r.organisationAuthority = roles("DAGL", "LEDE")
+        r.actions = ["submit-application"]  // issue 12, point 4: in the codec samples and the replay scenario too
         return r
     }()
 

@@ -84,12 +84,12 @@ struct CodecTests {
                 #expect((#expect(throws: CodecError.self) { try EventCodec.decode(two) })?.message.contains("for a \(event.kind) event") == true)
             }
         }
-        // A resource written before authority existed (version 2: no role count
-        // at the end) and before limits (version 1: no uses-per-day varint either).
+        // A resource written before authority and actions existed (version 2:
+        // no role or action count at the end) and before limits (version 1: no uses-per-day varint either).
         let registered = Self.samples.first { $0.kind == .resourceRegistered }!
         var two = EventCodec.encode(registered)
         two[0] = 2
-        two.removeLast()
+        two.removeLast(2)  // no authority roles, no actions
         #expect(try EventCodec.decode(two) == registered)
         var one = two
         one[0] = 1
@@ -114,7 +114,7 @@ struct CodecTests {
         var limited = registered
         if case .resourceRegistered(var resource) = limited.payload { resource.usesPerDay = 4; limited.payload = .resourceRegistered(resource) }
         #expect(try EventCodec.decode(EventCodec.encode(limited)) == limited)
-        #expect(Array(EventCodec.encode(limited).suffix(2)) == [4, 0], "uses per day, then no authority roles")
+        #expect(Array(EventCodec.encode(limited).suffix(3)) == [4, 0, 0], "uses per day, then no authority roles, no actions")
     }
 
     @Test("The documented layout of a small event")

@@ -42,3 +42,33 @@ import Testing
         await hub.stop()
     }
 }
+
+/// Issue 12, point 4 (part), through the router: NAV's resource grants an
+/// action beyond reading; the page lists it and the token carries it.
+@Suite struct ActionFlowTests {
+    typealias Service = Consent_V1_ConsentService
+    typealias Registry = Consent_V1_RegistryService
+    typealias Token = Consent_V1_TokenService
+
+    @Test func anActionBeyondReadingIsOnThePageAndInTheToken() async throws {
+        let hub = try InProcessHub()
+        let bank = try hub.client("consumer"), nav = try hub.client("datasource"), portal = try hub.client("portal")
+        var resource = try await nav.unary(Registry.getResource, .init(resourceId: "5252_1")).resource!
+        resource.actions = ["submit-application"]
+        #expect(try await nav.unary(Registry.registerResource, .init(resource: resource)).resource?.actions == ["submit-application"])
+
+        let request = try await bank.unary(Service.createRequest, Flow.navRequest()).request!
+        let page = try await portal.unary(Service.getRequest, .init(requestId: request.id), options: Flow.user()).page!
+        #expect(page.resources.first?.actions == ["submit-application"])
+        _ = try await portal.unary(Service.acceptRequest, .init(requestId: request.id), options: Flow.user())
+        let token = try await bank.unary(Token.issueToken, .init(consentId: request.id)).grant!.token
+        let verified = try await nav.unary(Token.verifyToken, .init(token: token, resource: "5252_1"))
+        #expect(verified.valid && verified.claims?.rights.first?.actions == ["submit-application"])
+
+        resource.actions = ["Submit"]
+        let refused = await Flow.refusal { _ = try await nav.unary(Registry.registerResource, .init(resource: resource)) }
+        #expect(refused?.code == .invalidArgument && Flow.reason(refused) == "action_malformed")
+        #expect(try await nav.unary(Registry.getResource, .init(resourceId: "5252_1")).resource?.actions == ["submit-application"])
+        await hub.stop()
+    }
+}

@@ -53,6 +53,21 @@ struct ClaimsEncodingTests {
         }
     }
 
+    @Test("actions beyond reading follow consent in consentRights.action (issue 12); without them the bytes are as before")
+    func actions() throws {
+        var claims = Self.fixedClaims
+        claims.consent.rights[0].actions = ["submit-application", "sign"]
+        let json = claims.json
+        #expect(json.contains(#""consentRights":[{"action":["consent","submit-application","sign"],"resource":"#))
+        #expect(try ConsentTokenClaims(payload: JSONParser.parse(Array(json.utf8))) == claims)
+        #expect(Self.fixedClaims.json == Self.expectedJSON)
+        // An action list without consent, or with a non-string, is no consent right.
+        for bad in [#""action":["submit-application"]"#, #""action":["consent",7]"#] {
+            let text = json.replacingOccurrences(of: #""action":["consent","submit-application","sign"]"#, with: bad)
+            #expect(throws: TokenError.self) { try ConsentTokenClaims(payload: JSONParser.parse(Array(text.utf8))) }
+        }
+    }
+
     @Test("claims survive parsing, with awkward metadata")
     func parseBack() throws {
         var claims = Self.fixedClaims

@@ -60,7 +60,8 @@ enum RegistryCommands {
                     "maximumValidity": {"years": 1},
                     "assuranceLevel": 4,
                     "usesPerDay": 4,
-                    "organisationAuthority": ["DAGL", "LEDE"]
+                    "organisationAuthority": ["DAGL", "LEDE"],
+                    "actions": ["submit-application"]
                   }
 
                 texts: "nb-NO" required, "nn-NO" and "en" optional, at most 1,000 characters each, with
@@ -71,8 +72,10 @@ enum RegistryCommands {
                 organisationAuthority: the roles (Enhetsregisteret's codes: DAGL general manager, LEDE chair,
                 SIGN signing right, PROK procuration, …) of which someone answering for an organisation must
                 hold one there, as the portal states them.
-                "dateRanges", "metadata", "usesPerDay" (no limit) and "organisationAuthority" (any signatory)
-                may be left out.
+                actions: what a consent lets the consumer do beyond reading (lower-case names), carried in the
+                token's consentRights.action after "consent".
+                "dateRanges", "metadata", "usesPerDay" (no limit), "organisationAuthority" (any signatory) and
+                "actions" (reading only) may be left out.
 
                 example:
                   consentctl --profile datasource resource register --file sykepenger.json
@@ -189,6 +192,7 @@ enum RegistryCommands {
         }
         for d in r.dateRanges { lines.append("date range    \(d.fromKey) ≤ \(d.toKey)") }
         if r.usesPerDay != 0 { lines.append("uses per day  at most \(r.usesPerDay)") }
+        if !r.actions.isEmpty { lines.append("actions       beyond reading: \(r.actions.joined(separator: ", "))") }
         if !r.organisationAuthority.isEmpty {
             lines.append("authority     for an organisation, one of the roles \(r.organisationAuthority.joined(separator: ", "))")
         }
@@ -243,6 +247,7 @@ struct ResourceFile: Decodable {
     var assuranceLevel: UInt32
     var usesPerDay: UInt32?
     var organisationAuthority: [String]?
+    var actions: [String]?
 
     /// Reads and converts the file.
     /// - Throws: `CLIError.local` naming the file and what is wrong with it.
@@ -292,6 +297,6 @@ struct ResourceFile: Decodable {
             metadata: fields,
             dateRanges: (dateRanges ?? []).map { .init(fromKey: $0.from, toKey: $0.to) },
             kind: consentKind, maximumValidity: validity, requiredAssuranceLevel: assuranceLevel, usesPerDay: usesPerDay ?? 0,
-            organisationAuthority: organisationAuthority ?? [])
+            organisationAuthority: organisationAuthority ?? [], actions: actions ?? [])
     }
 }

@@ -274,6 +274,25 @@ def test_the_purpose_in_the_chosen_language_and_the_language_answered_in(logged_
     assert status.answer_language == "nn-NO"
 
 
+def test_the_page_lists_what_the_consumer_may_do_beyond_reading(logged_in, bank, nav_connection):
+    """Issue 12, point 4: NAV's resource grants an action on the person's behalf."""
+    registry = consenthub.RegistryClient(nav_connection)
+    resource = registry.get_resource(resource_id="5252_1").resource
+    resource.actions[:] = ["submit-application"]
+    registry.register_resource(resource=resource)
+    try:
+        request_id = bank.create(offered_by=HAKON.pid, purpose=unique_purpose())
+        html = logged_in.get("/consent/%s?lang=nb-NO" % request_id).get_data(as_text=True)
+        assert "BANKEN AS får også lov til å gjøre dette på dine vegne: submit-application" in html
+        english = logged_in.get("/consent/%s?lang=en" % request_id).get_data(as_text=True)
+        assert "BANKEN AS may also do this on your behalf: submit-application" in english
+    finally:
+        resource.actions[:] = []
+        registry.register_resource(resource=resource)
+    plain = bank.create(offered_by=HAKON.pid, purpose=unique_purpose())
+    assert "actions-granted" not in logged_in.get("/consent/%s" % plain).get_data(as_text=True)
+
+
 def test_unknown_and_malformed_request_ids(logged_in):
     response = logged_in.get("/consent/7f1c0a52-3d6b-4c55-9a43-0d1e2f3a4b5c")
     html = response.get_data(as_text=True)

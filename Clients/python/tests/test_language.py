@@ -36,3 +36,20 @@ def test_bad_languages_and_long_purposes_are_refused(bank, portal):
         ConsentClient(portal, metadata=portal_metadata(USER, 4)).reject_request(request_id=request.id, language="sv")
     assert unknown.value.code == StatusCode.INVALID_ARGUMENT and reason(unknown.value) == "language_unknown"
     assert ConsentClient(bank).get_request_status(request_id=request.id).request.status == consent_pb2.CONSENT_REQUEST_STATUS_CREATED
+
+
+def test_an_action_beyond_reading_is_in_the_token(private_hub):
+    """Issue 12, point 4: on a hub of its own (it changes NAV's resource)."""
+    from consenthub import RegistryClient, TokenClient
+
+    server = private_hub()
+    nav = server.connect("datasource")
+    resource = RegistryClient(nav).get_resource(resource_id="5252_1").resource
+    resource.actions[:] = ["submit-application"]
+    assert list(RegistryClient(nav).register_resource(resource=resource).resource.actions) == ["submit-application"]
+    bank = server.connect("consumer")
+    request = ConsentClient(bank).create_request(nav_request()).request
+    ConsentClient(server.connect("portal"), metadata=portal_metadata(USER, 4)).accept_request(request_id=request.id)
+    token = TokenClient(bank).issue_token(consent_id=request.id).grant.token
+    verified = TokenClient(nav).verify_token(token=token, resource="5252_1")
+    assert verified.valid and list(verified.claims.rights[0].actions) == ["submit-application"]

@@ -18,6 +18,20 @@ extension DomainError {
                            message: "Resource \(id) names the role \(repeated) twice in organisationAuthority.")
     }
 
+    static func tooManyActions(_ id: ResourceID, _ count: Int, maximum: Int) -> DomainError {
+        DomainError(.invalidArgument, reason: "too_many_actions",
+                    message: "Resource \(id) names \(count) actions; at most \(maximum).")
+    }
+
+    static func actionMalformed(_ id: ResourceID, _ action: String) -> DomainError {
+        DomainError(.invalidArgument, reason: "action_malformed",
+                    message: "Resource \(id): '\(action.prefix(40))' is not an action: a lower-case letter, then lower-case letters, digits and '-', at most 32 (and not 'consent', which every right has).")
+    }
+
+    static func actionRepeated(_ id: ResourceID, _ action: String) -> DomainError {
+        DomainError(.invalidArgument, reason: "action_repeated", message: "Resource \(id) names the action \(action) twice.")
+    }
+
     static func requiredDelegatorWithoutOrganisation() -> DomainError {
         DomainError(.invalidArgument, reason: "required_delegator_without_organisation",
                     message: "requiredDelegator names who must answer for an organisation: give OfferedBy as that organisation's number (for a person's own consent, OfferedBy is already the only one who may answer).")

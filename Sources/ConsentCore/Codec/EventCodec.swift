@@ -333,6 +333,8 @@ public enum EventCodec {
         w.u8(resource.requiredAssuranceLevel.value)
         w.varint(UInt64(resource.usesPerDay ?? 0))  // version 2
         encode(resource.organisationAuthority, into: &w)  // version 3
+        w.varint(UInt64(resource.actions.count))  // version 3
+        for action in resource.actions { w.string(action) }
     }
 
     /// - Parameter encoding: the event version: 1 (no daily limit), 2, or 3 (organisation authority).
@@ -368,10 +370,14 @@ public enum EventCodec {
         guard (1...4).contains(level) else { throw r.fail("assurance level \(level) is not 1 to 4") }
         let usesPerDay = encoding >= 2 ? try r.uint32("uses per day") : 0
         let authority = encoding >= 3 ? try decodeRoles(&r, "organisation authority") : []
+        var actions: [String] = []
+        if encoding >= 3 {
+            for _ in 0..<(try r.count("action count", elementSize: 2)) { actions.append(try r.string("action")) }
+        }
         return Resource(id: id, owner: owner, ownerName: ownerName, title: title, text: text, metadata: fields,
                         dateRanges: ranges, kind: kind, maximumValidity: validity,
                         requiredAssuranceLevel: AssuranceLevel(unchecked: level), usesPerDay: usesPerDay == 0 ? nil : usesPerDay,
-                        organisationAuthority: authority)
+                        organisationAuthority: authority, actions: actions)
     }
 
     static func encode(_ a: ConsumerAuthorisation, into w: inout ByteWriter) {

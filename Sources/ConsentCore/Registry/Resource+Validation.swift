@@ -48,6 +48,12 @@ enum ResourceRules {
         guard Set(r.organisationAuthority).count == r.organisationAuthority.count else {
             throw .authorityRoleRepeated(r.id, r.organisationAuthority)
         }
+        guard r.actions.count <= maximumActions else { throw .tooManyActions(r.id, r.actions.count, maximum: maximumActions) }
+        var actions = Set<String>()
+        for action in r.actions {
+            guard isAction(action) else { throw .actionMalformed(r.id, action) }
+            guard actions.insert(action).inserted else { throw .actionRepeated(r.id, action) }
+        }
     }
 
     /// Checks an authorisation and returns it with domains lowercased, trimmed and without repeats.
@@ -75,6 +81,17 @@ enum ResourceRules {
         guard trimmed.limitLength <= maximumNameLength else {
             throw .nameTooLong(field: field, reason: reasonPrefix + "_too_long", count: trimmed.limitLength, maximum: maximumNameLength)
         }
+    }
+
+    /// The most actions a resource grants beyond reading.
+    static let maximumActions = 10
+
+    /// A lower-case letter, then lower-case letters, digits and '-', at most
+    /// 32; not `consent`, which every right has.
+    static func isAction(_ action: String) -> Bool {
+        let bytes = Array(action.utf8)
+        guard (1...32).contains(bytes.count), action != "consent", (0x61...0x7A).contains(bytes[0]) else { return false }
+        return bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
     }
 
     /// A letter, then letters and digits, at most 64: fits in a query parameter

@@ -35,6 +35,11 @@ public struct Resource: Hashable, Sendable {
     /// roles in it, as the portal states them. Empty: whoever the portal says
     /// may sign for the organisation. Sorted, without repeats once registered.
     public var organisationAuthority: [RoleCode]
+    /// What a consent to this resource lets the consumer do beyond reading
+    /// (issue 12, seed 002: an action on the person's behalf, e.g.
+    /// `submit-application`), carried after `consent` in the token's
+    /// `consentRights.action`. Empty: reading only.
+    public var actions: [String]
 
     /// Creates a resource definition.
     public init(id: ResourceID, owner: OrganisationNumber, ownerName: String,
@@ -42,8 +47,9 @@ public struct Resource: Hashable, Sendable {
                 metadata: [MetadataField] = [], dateRanges: [DateRange] = [],
                 kind: ConsentKind, maximumValidity: MaximumValidity,
                 requiredAssuranceLevel: AssuranceLevel, usesPerDay: UInt32? = nil,
-                organisationAuthority: [RoleCode] = []) {
+                organisationAuthority: [RoleCode] = [], actions: [String] = []) {
         self.organisationAuthority = organisationAuthority
+        self.actions = actions
         self.id = id
         self.owner = owner
         self.ownerName = ownerName

@@ -49,7 +49,7 @@ extension ConsentState {
     }
 
     func facts(of record: RequestRecord, handledBy: OrganisationNumber? = nil) -> TokenFacts {
-        TokenFacts(
+        var facts = TokenFacts(
             consentID: record.id,
             consumer: OrganisationNumber(unchecked: record.consumer),
             offeredBy: record.party ?? .organisation(OrganisationNumber(unchecked: 0)),
@@ -58,5 +58,11 @@ extension ConsentState {
             validTo: Timestamp(millisecondsSinceEpoch: record.validTo),
             isOneTime: record.kind == .oneTime,
             handledBy: handledBy)
+        // The actions of the definition version the person consented to.
+        let grants = tables.scopes[record.scope]
+        if grants.contains(where: { tables.resource($0.resource, version: $0.version)?.actions.isEmpty == false }) {
+            facts.actions = grants.map { tables.resource($0.resource, version: $0.version)?.actions ?? [] }
+        }
+        return facts
     }
 }

@@ -45,7 +45,7 @@ extension ConsentState {
             let body = fill(text.text, in: text.language, grant: grant, record: record, giver: giver, now: now)
             let heading = fill(title.text, in: title.language, grant: grant, record: record, giver: giver, now: now)
             rendered.append(RenderedResource(id: resource.id, dataSourceName: resource.ownerName,
-                                             title: heading, text: body, language: text.language))
+                                             title: heading, text: body, language: text.language, actions: resource.actions))
         }
 
         let aboutOrganisation: OrganisationNumber?

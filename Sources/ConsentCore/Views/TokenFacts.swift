@@ -17,6 +17,9 @@ public struct TokenFacts: Hashable, Sendable {
     public var isOneTime: Bool
     /// The vendor the token is issued to, acting for the consumer (`handledBy`); nil when the consumer got it itself.
     public var handledBy: OrganisationNumber?
+    /// Per resource (in `resources`' order), the actions beyond reading its
+    /// definition grants (issue 12; the token's `consentRights.action`).
+    public var actions: [[String]] = []
 
     /// Creates facts.
     public init(consentID: RequestID, consumer: OrganisationNumber, offeredBy: PartyID, resources: [ResourceGrant],

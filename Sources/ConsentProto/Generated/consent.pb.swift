@@ -625,15 +625,19 @@ public struct Consent_V1_PageResource: Sendable, Hashable {
     public var text: String = ""
     /// The language of title and text (nb-NO when the asked one was missing).
     public var language: String = ""
+    /// What the consumer may do beyond reading, as the resource names them
+    /// (issue 12, e.g. "submit-application"): show them to the person.
+    public var actions: [String] = []
 
     public init() {}
 
-    public init(resourceId: String = "", dataSourceName: String = "", title: String = "", text: String = "", language: String = "") {
+    public init(resourceId: String = "", dataSourceName: String = "", title: String = "", text: String = "", language: String = "", actions: [String] = []) {
         self.resourceId = resourceId
         self.dataSourceName = dataSourceName
         self.title = title
         self.text = text
         self.language = language
+        self.actions = actions
     }
 }
 
@@ -1663,6 +1667,10 @@ extension Consent_V1_PageResource: CBridgedMessage {
         self.title = ProtoBridge.string(m.title)
         self.text = ProtoBridge.string(m.text)
         self.language = ProtoBridge.string(m.language)
+        if m.n_actions > 0, let items = m.actions {
+            self.actions.reserveCapacity(m.n_actions)
+            for i in 0..<m.n_actions { self.actions.append(ProtoBridge.string(items[i])) }
+        }
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1674,6 +1682,12 @@ extension Consent_V1_PageResource: CBridgedMessage {
         if !self.title.isEmpty { c.pointee.title = arena.cString(self.title) }
         if !self.text.isEmpty { c.pointee.text = arena.cString(self.text) }
         if !self.language.isEmpty { c.pointee.language = arena.cString(self.language) }
+        if !self.actions.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<CChar>?.self, count: self.actions.count)
+            for (i, item) in self.actions.enumerated() { items[i] = arena.cString(item) }
+            c.pointee.n_actions = self.actions.count
+            c.pointee.actions = items
+        }
         return c
     }
 

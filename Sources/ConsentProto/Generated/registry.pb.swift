@@ -249,10 +249,18 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
     /// PERMISSION_DENIED `organisation_authority_missing`. Empty: whoever the
     /// portal says may sign for the organisation. Returned sorted.
     public var organisationAuthority: [String] = []
+    /// What a consent lets the consumer do beyond reading (issue 12, seed 002:
+    /// an action on the person's behalf): lower-case names, a letter then
+    /// letters, digits and '-', at most 32 characters, at most 10, no repeats,
+    /// not "consent" (INVALID_ARGUMENT `action_malformed`, `action_repeated`,
+    /// `too_many_actions`). Tokens carry them in `consentRights.action` after
+    /// "consent", for the definition version the person consented to; the
+    /// consent page lists them. Empty: reading only.
+    public var actions: [String] = []
 
     public init() {}
 
-    public init(resourceId: String = "", ownerOrgNumber: String = "", ownerName: String = "", title: Consent_V1_LocalizedText? = nil, text: Consent_V1_LocalizedText? = nil, metadata: [Consent_V1_MetadataField] = [], dateRanges: [Consent_V1_DateRange] = [], kind: Consent_V1_ConsentKind = Consent_V1_ConsentKind(rawValue: 0), maximumValidity: Consent_V1_MaximumValidity? = nil, requiredAssuranceLevel: UInt32 = 0, usesPerDay: UInt32 = 0, organisationAuthority: [String] = []) {
+    public init(resourceId: String = "", ownerOrgNumber: String = "", ownerName: String = "", title: Consent_V1_LocalizedText? = nil, text: Consent_V1_LocalizedText? = nil, metadata: [Consent_V1_MetadataField] = [], dateRanges: [Consent_V1_DateRange] = [], kind: Consent_V1_ConsentKind = Consent_V1_ConsentKind(rawValue: 0), maximumValidity: Consent_V1_MaximumValidity? = nil, requiredAssuranceLevel: UInt32 = 0, usesPerDay: UInt32 = 0, organisationAuthority: [String] = [], actions: [String] = []) {
         self.resourceId = resourceId
         self.ownerOrgNumber = ownerOrgNumber
         self.ownerName = ownerName
@@ -265,6 +273,7 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
         self.requiredAssuranceLevel = requiredAssuranceLevel
         self.usesPerDay = usesPerDay
         self.organisationAuthority = organisationAuthority
+        self.actions = actions
     }
 }
 
@@ -715,6 +724,10 @@ extension Consent_V1_ResourceDefinition: CBridgedMessage {
             self.organisationAuthority.reserveCapacity(m.n_organisation_authority)
             for i in 0..<m.n_organisation_authority { self.organisationAuthority.append(ProtoBridge.string(items[i])) }
         }
+        if m.n_actions > 0, let items = m.actions {
+            self.actions.reserveCapacity(m.n_actions)
+            for i in 0..<m.n_actions { self.actions.append(ProtoBridge.string(items[i])) }
+        }
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -747,6 +760,12 @@ extension Consent_V1_ResourceDefinition: CBridgedMessage {
             for (i, item) in self.organisationAuthority.enumerated() { items[i] = arena.cString(item) }
             c.pointee.n_organisation_authority = self.organisationAuthority.count
             c.pointee.organisation_authority = items
+        }
+        if !self.actions.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<CChar>?.self, count: self.actions.count)
+            for (i, item) in self.actions.enumerated() { items[i] = arena.cString(item) }
+            c.pointee.n_actions = self.actions.count
+            c.pointee.actions = items
         }
         return c
     }

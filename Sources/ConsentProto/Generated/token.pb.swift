@@ -299,12 +299,17 @@ public struct Consent_V1_TokenResourceRight: Sendable, Hashable {
     public var resource: String = ""
     /// Its metadata, sorted by key.
     public var metadata: [Consent_V1_TokenMetadataValue] = []
+    /// What the consumer may do beyond reading (issue 12): the token's
+    /// `consentRights.action` after "consent", e.g. "submit-application";
+    /// empty for reading only.
+    public var actions: [String] = []
 
     public init() {}
 
-    public init(resource: String = "", metadata: [Consent_V1_TokenMetadataValue] = []) {
+    public init(resource: String = "", metadata: [Consent_V1_TokenMetadataValue] = [], actions: [String] = []) {
         self.resource = resource
         self.metadata = metadata
+        self.actions = actions
     }
 }
 
@@ -1022,6 +1027,10 @@ extension Consent_V1_TokenResourceRight: CBridgedMessage {
             self.metadata.reserveCapacity(m.n_metadata)
             for i in 0..<m.n_metadata { self.metadata.append(Consent_V1_TokenMetadataValue(cMessage: items[i]!)) }
         }
+        if m.n_actions > 0, let items = m.actions {
+            self.actions.reserveCapacity(m.n_actions)
+            for i in 0..<m.n_actions { self.actions.append(ProtoBridge.string(items[i])) }
+        }
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1034,6 +1043,12 @@ extension Consent_V1_TokenResourceRight: CBridgedMessage {
             for (i, item) in self.metadata.enumerated() { items[i] = item.cMessage(in: arena) }
             c.pointee.n_metadata = self.metadata.count
             c.pointee.metadata = items
+        }
+        if !self.actions.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<CChar>?.self, count: self.actions.count)
+            for (i, item) in self.actions.enumerated() { items[i] = arena.cString(item) }
+            c.pointee.n_actions = self.actions.count
+            c.pointee.actions = items
         }
         return c
     }

@@ -2547,7 +2547,7 @@ const ProtobufCMessageDescriptor consent__v1__get_request_request__descriptor =
   (ProtobufCMessageInit) consent__v1__get_request_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__page_resource__field_descriptors[5] =
+static const ProtobufCFieldDescriptor consent__v1__page_resource__field_descriptors[6] =
 {
   {
     "resource_id",
@@ -2609,8 +2609,21 @@ static const ProtobufCFieldDescriptor consent__v1__page_resource__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "actions",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Consent__V1__PageResource, n_actions),
+    offsetof(Consent__V1__PageResource, actions),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__page_resource__field_indices_by_name[] = {
+  5,   /* field[5] = actions */
   1,   /* field[1] = data_source_name */
   4,   /* field[4] = language */
   0,   /* field[0] = resource_id */
@@ -2620,7 +2633,7 @@ static const unsigned consent__v1__page_resource__field_indices_by_name[] = {
 static const ProtobufCIntRange consent__v1__page_resource__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor consent__v1__page_resource__descriptor =
 {
@@ -2630,7 +2643,7 @@ const ProtobufCMessageDescriptor consent__v1__page_resource__descriptor =
   "Consent__V1__PageResource",
   "consent.v1",
   sizeof(Consent__V1__PageResource),
-  5,
+  6,
   consent__v1__page_resource__field_descriptors,
   consent__v1__page_resource__field_indices_by_name,
   1,  consent__v1__page_resource__number_ranges,

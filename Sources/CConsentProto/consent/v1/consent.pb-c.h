@@ -609,10 +609,16 @@ struct  Consent__V1__PageResource
    * The language of title and text (nb-NO when the asked one was missing).
    */
   char *language;
+  /*
+   * What the consumer may do beyond reading, as the resource names them
+   * (issue 12, e.g. "submit-application"): show them to the person.
+   */
+  size_t n_actions;
+  char **actions;
 };
 #define CONSENT__V1__PAGE_RESOURCE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__page_resource__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*

@@ -1362,7 +1362,7 @@ const ProtobufCMessageDescriptor consent__v1__maximum_validity__descriptor =
   (ProtobufCMessageInit) consent__v1__maximum_validity__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_descriptors[12] =
+static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_descriptors[13] =
 {
   {
     "resource_id",
@@ -1508,8 +1508,21 @@ static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "actions",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Consent__V1__ResourceDefinition, n_actions),
+    offsetof(Consent__V1__ResourceDefinition, actions),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__resource_definition__field_indices_by_name[] = {
+  12,   /* field[12] = actions */
   6,   /* field[6] = date_ranges */
   7,   /* field[7] = kind */
   8,   /* field[8] = maximum_validity */
@@ -1526,7 +1539,7 @@ static const unsigned consent__v1__resource_definition__field_indices_by_name[] 
 static const ProtobufCIntRange consent__v1__resource_definition__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor consent__v1__resource_definition__descriptor =
 {
@@ -1536,7 +1549,7 @@ const ProtobufCMessageDescriptor consent__v1__resource_definition__descriptor =
   "Consent__V1__ResourceDefinition",
   "consent.v1",
   sizeof(Consent__V1__ResourceDefinition),
-  12,
+  13,
   consent__v1__resource_definition__field_descriptors,
   consent__v1__resource_definition__field_indices_by_name,
   1,  consent__v1__resource_definition__number_ranges,

@@ -273,10 +273,21 @@ struct  Consent__V1__ResourceDefinition
    */
   size_t n_organisation_authority;
   char **organisation_authority;
+  /*
+   * What a consent lets the consumer do beyond reading (issue 12, seed 002:
+   * an action on the person's behalf): lower-case names, a letter then
+   * letters, digits and '-', at most 32 characters, at most 10, no repeats,
+   * not "consent" (INVALID_ARGUMENT `action_malformed`, `action_repeated`,
+   * `too_many_actions`). Tokens carry them in `consentRights.action` after
+   * "consent", for the definition version the person consented to; the
+   * consent page lists them. Empty: reading only.
+   */
+  size_t n_actions;
+  char **actions;
 };
 #define CONSENT__V1__RESOURCE_DEFINITION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__resource_definition__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, CONSENT__V1__CONSENT_KIND__CONSENT_KIND_UNSPECIFIED, NULL, 0, 0, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, CONSENT__V1__CONSENT_KIND__CONSENT_KIND_UNSPECIFIED, NULL, 0, 0, 0,NULL, 0,NULL }
 
 
 struct  Consent__V1__RegisterResourceRequest

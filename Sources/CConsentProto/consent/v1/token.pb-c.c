@@ -1862,7 +1862,7 @@ const ProtobufCMessageDescriptor consent__v1__token_claims_summary__descriptor =
   (ProtobufCMessageInit) consent__v1__token_claims_summary__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__token_resource_right__field_descriptors[2] =
+static const ProtobufCFieldDescriptor consent__v1__token_resource_right__field_descriptors[3] =
 {
   {
     "resource",
@@ -1888,15 +1888,28 @@ static const ProtobufCFieldDescriptor consent__v1__token_resource_right__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "actions",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Consent__V1__TokenResourceRight, n_actions),
+    offsetof(Consent__V1__TokenResourceRight, actions),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__token_resource_right__field_indices_by_name[] = {
+  2,   /* field[2] = actions */
   1,   /* field[1] = metadata */
   0,   /* field[0] = resource */
 };
 static const ProtobufCIntRange consent__v1__token_resource_right__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor consent__v1__token_resource_right__descriptor =
 {
@@ -1906,7 +1919,7 @@ const ProtobufCMessageDescriptor consent__v1__token_resource_right__descriptor =
   "Consent__V1__TokenResourceRight",
   "consent.v1",
   sizeof(Consent__V1__TokenResourceRight),
-  2,
+  3,
   consent__v1__token_resource_right__field_descriptors,
   consent__v1__token_resource_right__field_indices_by_name,
   1,  consent__v1__token_resource_right__number_ranges,

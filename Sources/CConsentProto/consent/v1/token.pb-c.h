@@ -402,10 +402,17 @@ struct  Consent__V1__TokenResourceRight
    */
   size_t n_metadata;
   Consent__V1__TokenMetadataValue **metadata;
+  /*
+   * What the consumer may do beyond reading (issue 12): the token's
+   * `consentRights.action` after "consent", e.g. "submit-application";
+   * empty for reading only.
+   */
+  size_t n_actions;
+  char **actions;
 };
 #define CONSENT__V1__TOKEN_RESOURCE_RIGHT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__token_resource_right__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
 
 
 /*

@@ -111,7 +111,7 @@ extension Consent_V1_ConsentPage {
             purposeHeading: r.purposeHeading, purpose: r.purpose, resourcesHeading: r.resourcesHeading,
             resources: r.resources.map {
                 Consent_V1_PageResource(resourceId: $0.id.description, dataSourceName: $0.dataSourceName,
-                                        title: $0.title, text: $0.text, language: $0.language.code)
+                                        title: $0.title, text: $0.text, language: $0.language.code, actions: $0.actions)
             },
             validity: r.validity, voluntaryNote: r.voluntaryNote, oneTime: r.isOneTime,
             validFromMs: r.validFrom.millisecondsSinceEpoch, validToMs: r.validTo.millisecondsSinceEpoch,

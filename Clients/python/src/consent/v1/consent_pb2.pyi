@@ -229,18 +229,20 @@ class GetRequestRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
 
 class PageResource(_message.Message):
-    __slots__ = ("resource_id", "data_source_name", "title", "text", "language")
+    __slots__ = ("resource_id", "data_source_name", "title", "text", "language", "actions")
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     DATA_SOURCE_NAME_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
     resource_id: str
     data_source_name: str
     title: str
     text: str
     language: str
-    def __init__(self, resource_id: _Optional[str] = ..., data_source_name: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
+    actions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, resource_id: _Optional[str] = ..., data_source_name: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., language: _Optional[str] = ..., actions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ConsentPage(_message.Message):
     __slots__ = ("request_id", "status", "language", "heading", "intro", "consumer_name", "consumer_org_number", "purpose_heading", "purpose", "resources_heading", "resources", "validity", "voluntary_note", "one_time", "valid_from_ms", "valid_to_ms", "accept_label", "reject_label", "required_assurance_level")

@@ -73,7 +73,7 @@ class MaximumValidity(_message.Message):
     def __init__(self, unit: _Optional[_Union[ValidityUnit, str]] = ..., amount: _Optional[int] = ...) -> None: ...
 
 class ResourceDefinition(_message.Message):
-    __slots__ = ("resource_id", "owner_org_number", "owner_name", "title", "text", "metadata", "date_ranges", "kind", "maximum_validity", "required_assurance_level", "uses_per_day", "organisation_authority")
+    __slots__ = ("resource_id", "owner_org_number", "owner_name", "title", "text", "metadata", "date_ranges", "kind", "maximum_validity", "required_assurance_level", "uses_per_day", "organisation_authority", "actions")
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
     OWNER_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -86,6 +86,7 @@ class ResourceDefinition(_message.Message):
     REQUIRED_ASSURANCE_LEVEL_FIELD_NUMBER: _ClassVar[int]
     USES_PER_DAY_FIELD_NUMBER: _ClassVar[int]
     ORGANISATION_AUTHORITY_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
     resource_id: str
     owner_org_number: str
     owner_name: str
@@ -98,7 +99,8 @@ class ResourceDefinition(_message.Message):
     required_assurance_level: int
     uses_per_day: int
     organisation_authority: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, resource_id: _Optional[str] = ..., owner_org_number: _Optional[str] = ..., owner_name: _Optional[str] = ..., title: _Optional[_Union[LocalizedText, _Mapping]] = ..., text: _Optional[_Union[LocalizedText, _Mapping]] = ..., metadata: _Optional[_Iterable[_Union[MetadataField, _Mapping]]] = ..., date_ranges: _Optional[_Iterable[_Union[DateRange, _Mapping]]] = ..., kind: _Optional[_Union[ConsentKind, str]] = ..., maximum_validity: _Optional[_Union[MaximumValidity, _Mapping]] = ..., required_assurance_level: _Optional[int] = ..., uses_per_day: _Optional[int] = ..., organisation_authority: _Optional[_Iterable[str]] = ...) -> None: ...
+    actions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, resource_id: _Optional[str] = ..., owner_org_number: _Optional[str] = ..., owner_name: _Optional[str] = ..., title: _Optional[_Union[LocalizedText, _Mapping]] = ..., text: _Optional[_Union[LocalizedText, _Mapping]] = ..., metadata: _Optional[_Iterable[_Union[MetadataField, _Mapping]]] = ..., date_ranges: _Optional[_Iterable[_Union[DateRange, _Mapping]]] = ..., kind: _Optional[_Union[ConsentKind, str]] = ..., maximum_validity: _Optional[_Union[MaximumValidity, _Mapping]] = ..., required_assurance_level: _Optional[int] = ..., uses_per_day: _Optional[int] = ..., organisation_authority: _Optional[_Iterable[str]] = ..., actions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RegisterResourceRequest(_message.Message):
     __slots__ = ("resource",)

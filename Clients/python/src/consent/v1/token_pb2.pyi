@@ -144,12 +144,14 @@ class TokenClaimsSummary(_message.Message):
     def __init__(self, issuer: _Optional[str] = ..., issued_at_ms: _Optional[int] = ..., expires_at_ms: _Optional[int] = ..., token_id: _Optional[str] = ..., key_id: _Optional[str] = ..., consent_id: _Optional[str] = ..., to: _Optional[str] = ..., consumer_organisation_number: _Optional[str] = ..., consented_at_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., rights: _Optional[_Iterable[_Union[TokenResourceRight, _Mapping]]] = ..., one_time: _Optional[bool] = ..., handled_by: _Optional[str] = ..., handled_by_organisation_number: _Optional[str] = ..., **kwargs) -> None: ...
 
 class TokenResourceRight(_message.Message):
-    __slots__ = ("resource", "metadata")
+    __slots__ = ("resource", "metadata", "actions")
     RESOURCE_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
     resource: str
     metadata: _containers.RepeatedCompositeFieldContainer[TokenMetadataValue]
-    def __init__(self, resource: _Optional[str] = ..., metadata: _Optional[_Iterable[_Union[TokenMetadataValue, _Mapping]]] = ...) -> None: ...
+    actions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, resource: _Optional[str] = ..., metadata: _Optional[_Iterable[_Union[TokenMetadataValue, _Mapping]]] = ..., actions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TokenMetadataValue(_message.Message):
     __slots__ = ("key", "value")
