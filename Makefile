@@ -6,9 +6,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SYSTEM_PKGS := libssl-dev libprotobuf-c-dev libpq-dev pkg-config openssl
 PROTO_PKGS := protobuf-c-compiler
+# For check-proto-other-languages only: Debian's protoc (its Java and C#
+# generators), the protobuf runtime for Java and a JDK to compile against it.
+OTHER_LANGUAGE_PKGS := protobuf-compiler libprotobuf-java default-jdk-headless
 # The tests and benchmarks start a throwaway PostgreSQL server of their own
 # (initdb, pg_ctl; pgbench for make bench).
 TEST_PKGS := postgresql
+# make bench pins the server and the load generator to their own cores
+# (taskset); make profile counts instructions and allocations (callgrind).
+BENCH_PKGS := util-linux
+PROFILE_PKGS := valgrind binutils
 # Python packages for the generators and the Python client's tests. grpcio-tools
 # is pinned: its protoc decides the _pb2 code that is committed.
 GRPC_TOOLS := grpcio-tools==1.85.1
@@ -28,12 +35,18 @@ LISTEN ?= 127.0.0.1:7443
 DATA_DIR ?= ./data
 CERT_DIR ?= ./dev-certs
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
+# make fuzz: seconds per target, targets at once (two on this 2-core machine).
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 2
+# make test-fuzz-short: seconds per target (nine targets, two at a time).
+FUZZ_SHORT_SECONDS ?= 5
 
 DEMO_DIR ?= ./demo-data
 TEST_BIN = $${CONSENTHUB_BIN:-$$($(SWIFT) build --show-bin-path)}
 
 .PHONY: all deps deps-test deps-proto deps-web deps-browser build release test test-swift test-python test-portal test-demo-apps \
-	test-browser test-failover proto check-proto run demo screenshots bench bench-postgres clean
+	test-browser test-failover test-fuzz-short fuzz fuzz-corpus test-sanitizers proto check-proto check-proto-other-languages run demo \
+	screenshots bench bench-hot bench-postgres profile clean
 
 all: build
 
@@ -84,6 +97,18 @@ proto: deps-proto
 check-proto: deps-proto
 	Tools/check-generated.sh
 
+# What a bank writing Java or .NET does with Proto/: generates code with the
+# options the files set (java_package no.consenthub.v1, csharp_namespace
+# ConsentHub.V1) and compiles the Java against the protobuf runtime. Not part
+# of `make test` (it needs a JDK); run it after changing Proto/.
+check-proto-other-languages:
+	$(call apt_install,$(OTHER_LANGUAGE_PKGS))
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; mkdir -p "$$tmp/java" "$$tmp/cs" "$$tmp/classes"; \
+	(cd Proto && protoc -I . --java_out="$$tmp/java" --csharp_out="$$tmp/cs" consent/v1/*.proto) && \
+	test -f "$$tmp/java/no/consenthub/v1/Frame.java" && grep -q "namespace ConsentHub.V1" "$$tmp/cs/Rpc.cs" && \
+	javac -nowarn -d "$$tmp/classes" -cp /usr/share/java/protobuf.jar $$(find "$$tmp/java" -name '*.java') && \
+	echo "Proto/ generates Java (no.consenthub.v1, $$(find "$$tmp/java" -name '*.java' | wc -l) files, compiled) and C# (ConsentHub.V1)"
+
 test: deps-test check-proto
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -91,6 +116,31 @@ test: deps-test check-proto
 	$(MAKE) --no-print-directory test-portal
 	$(MAKE) --no-print-directory test-demo-apps
 	$(MAKE) --no-print-directory test-browser
+	$(MAKE) --no-print-directory test-fuzz-short
+
+# The libFuzzer targets of FuzzTesting/ (docs/FUZZING.md), built with
+# AddressSanitizer into .build-fuzz (the normal build stays plain). The short
+# run replays every fail case, then fuzzes each target a few seconds from its
+# seed corpus with a fixed seed; `make fuzz` fuzzes each FUZZ_SECONDS (default
+# 10 minutes), keeps crashing inputs in FuzzTesting/FailCases/<target>/ and
+# prints executions, coverage and crashes per target.
+test-fuzz-short: deps
+	Tools/fuzz.sh short $(FUZZ_SHORT_SECONDS) $(FUZZ_JOBS)
+
+fuzz: deps
+	Tools/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_JOBS)
+
+# The Swift test suite under AddressSanitizer (with LeakSanitizer), then under
+# ThreadSanitizer, each in a scratch path of its own (.build-asan, .build-tsan).
+# Not part of `make test`: docs/FUZZING.md says how long each takes.
+test-sanitizers: deps-test
+	Tools/sanitizers.sh address
+	Tools/sanitizers.sh thread
+
+# Writes the seed corpora (FuzzTesting/Corpus) again from a hub's real traffic.
+fuzz-corpus: deps
+	$(SWIFT) build --product consent-fuzz-corpus
+	"$$($(SWIFT) build --show-bin-path)/consent-fuzz-corpus" FuzzTesting/Corpus
 
 # The Python client, installed as a user would (`pip install ./Clients/python`;
 # its dependencies come from `deps`), tested against a live consentd from the
@@ -141,7 +191,21 @@ screenshots: build deps-browser
 	$(PYTHON) -m consent_demo.screenshots --bin "$$($(SWIFT) build --show-bin-path)" --out docs/screenshots
 
 bench: deps-test release
+	$(call apt_install,$(BENCH_PKGS))
 	Tools/bench.sh "$(RELEASE_BIN)"
+
+# Only issue 13's table of the hot calls (BENCHMARKS.md, "The hot calls"):
+# consentd pinned to core 0, consent-load on core 1, references in every
+# round; rewrites its block of BENCHMARKS.md. make bench runs it too.
+bench-hot: deps-test release
+	$(call apt_install,$(BENCH_PKGS))
+	$(PYTHON) Tools/bench_hot.py "$(RELEASE_BIN)" --threads 1 --write BENCHMARKS.md
+
+# Instructions and allocations per hot call under callgrind; fails when a
+# call allocates more than Benchmarks/allocation-limits.json allows.
+profile: deps release
+	$(call apt_install,$(PROFILE_PKGS))
+	$(PYTHON) Tools/profile_hot.py "$(RELEASE_BIN)" --check
 
 # Only the PostgreSQL block of make bench: ratios to the embedded log and to
 # pgbench, failover time over 20 trials.
@@ -154,4 +218,4 @@ test-failover: deps-test
 	CONSENTHUB_FAILOVER_ROUNDS=20 $(SWIFT) test --skip-build --filter FailoverTests
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-asan .build-tsan

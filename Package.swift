@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "consent-load", targets: ["consent-load"]),
         .library(name: "ConsentClient", targets: ["ConsentClient"]),
         .library(name: "ConsentLoad", targets: ["ConsentLoad"]),
+        // For FuzzTesting/ (a package of its own, built with libFuzzer): the fuzz targets' checks.
+        .library(name: "ConsentFuzzing", targets: ["ConsentFuzzing"]),
     ],
     targets: [
         // MARK: C libraries
@@ -119,6 +121,21 @@ let package = Package(
             path: "Benchmarks/ExchangeBench",
             swiftSettings: optimise
         ),
+        // What each libFuzzer target checks (FuzzTesting/ runs them, the
+        // regression tests replay their corpora and fail cases), through the
+        // `package` fuzzing seams of the modules they reach (docs/FUZZING.md).
+        .target(
+            name: "ConsentFuzzing",
+            dependencies: ["ConsentRPC", "ConsentProto", "ConsentTransport", "ConsentCore", "ConsentToken", "ConsentServer", "ConsentOpenSSL"]
+        ),
+
+        // Writes the fuzz targets' seed corpora from real traffic (make fuzz-corpus).
+        .executableTarget(
+            name: "consent-fuzz-corpus",
+            dependencies: ["ConsentFuzzing", "ConsentTesting", "ConsentClient", "ConsentCore", "ConsentProto", "ConsentRPC", "ConsentStore", "ConsentTransport"],
+            path: "Tools/FuzzCorpus"
+        ),
+
         // What abusive clients cost a well-behaved one: latency and the server's memory (make bench).
         .executableTarget(
             name: "consent-abusebench",
@@ -153,6 +170,7 @@ let package = Package(
             name: "ConsentctlTests",
             dependencies: ["ConsentCLI", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"]
         ),
+        .testTarget(name: "ConsentFuzzingTests", dependencies: ["ConsentFuzzing", "ConsentProto"]),
         .testTarget(
             name: "ConsentLoadTests",
             dependencies: ["ConsentLoad", "ConsentCLI", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto"]

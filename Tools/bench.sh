@@ -67,6 +67,16 @@ trap - EXIT
 "$(dirname "$0")/bench-tokens.sh" "$bin" "$out"
 # ---- end of the token and use-log block ----
 
+# ---- The hot calls of issue 13: consentd pinned to core 0, consent-load on core 1 ----
+# Rewrites the "bench_hot" blocks of BENCHMARKS.md (one event loop, then two).
+section "the hot calls (issue 13): consentd --threads 1 pinned to core 0, consent-load on core 1, references in every round"
+python3 "$(dirname "$0")/bench_hot.py" "$bin" --out "$out/hot-threads1" --threads 1 --write BENCHMARKS.md | tee -a "$out/summary.txt"
+section "the hot calls with consentd --threads 2 (both cores, shared with the generator)"
+python3 "$(dirname "$0")/bench_hot.py" "$bin" --out "$out/hot-threads2" --threads 2 --no-open --write BENCHMARKS.md | tee -a "$out/summary.txt"
+section "10,000 idle mutual-TLS connections: resident memory per connection, then every one called"
+python3 "$(dirname "$0")/bench_idle.py" "$bin" --out "$out/idle" --connections 10000 --write BENCHMARKS.md | tee -a "$out/summary.txt"
+# ---- end of the hot calls ----
+
 section "abusive clients: a good client's latency idle and under abuse, the server's memory before and after (consentd: 2 event loops)"
 # Every abuser of ConsentTesting.AbusiveClients over and over on its own thread
 # while a good client (the bank) calls Health.Check one at a time; ratios are

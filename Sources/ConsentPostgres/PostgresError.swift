@@ -10,6 +10,10 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         case statement
         /// A write transaction found that this node no longer holds the lease.
         case fenced
+        /// The server answered, but with a warning that leaves the
+        /// statement's effect in doubt: a COMMIT whose wait for a synchronous
+        /// standby was cancelled is committed on the primary only.
+        case outcomeUnknown
     }
 
     public var kind: Kind
@@ -31,4 +35,6 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
     static let fencedState = "CH001"
     /// SQLSTATE raised by `consent_append` when a batch does not continue the sequence.
     static let sequenceGapState = "CH002"
+    /// SQLSTATE raised by `consent_append` when the writer's last record is not the table's.
+    static let historyMismatchState = "CH003"
 }

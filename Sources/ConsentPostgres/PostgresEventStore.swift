@@ -35,26 +35,30 @@ public final class PostgresEventStore<State: ReplayableState>: SharedEventStore 
     private struct NodeStart: @unchecked Sendable {  // the connection moves to the node thread once
         var thread: PosixThread?
         var connection: PGConnection?
-        var recovered: UInt64 = 0
-        var recoveredEpoch: Int64 = 0
+        var recovered: HistoryPoint
     }
 
+    /// The mark of an unfinished `consentd migrate` found at open (only a
+    /// store opened with ``PostgresOptions/continuesUnfinishedMigration`` gets this far with one).
+    public let unfinishedMigration: String?
+
     private init(core: StoreCore, lock: LockFile, fileSystem: any FileSystem, files: SnapshotFiles,
-                 newest: (name: String?, sequence: UInt64), connection: PGConnection, recovered: UInt64, recoveredEpoch: Int64) {
+                 newest: (name: String?, sequence: UInt64), connection: PGConnection, recovered: HistoryPoint, unfinishedMigration: String?) {
         self.core = core
         self.lock = lock
         self.fileSystem = fileSystem
-        node = Mutex(NodeStart(connection: connection, recovered: recovered, recoveredEpoch: recoveredEpoch))
+        self.unfinishedMigration = unfinishedMigration
+        node = Mutex(NodeStart(connection: connection, recovered: recovered))
         snapshotThread = PosixThread.spawn { SnapshotWorker<State>(core: core, files: files, newest: newest).run() }
     }
 
     public func start(advertising address: String, hooks: ReplicaHooks<State>) {
         node.withLock { start in
             guard start.thread == nil, !closed.load(ordering: .acquiring) else { return }
-            let (core, connection, applied, epoch) = (core, start.connection, start.recovered, start.recoveredEpoch)
+            let (core, connection, recovered) = (core, start.connection, start.recovered)
             start.connection = nil
             start.thread = PosixThread.spawn {
-                NodeLoop<State>(core: core, hooks: hooks, address: address, writer: connection, applied: applied, appliedEpoch: epoch).run()
+                NodeLoop<State>(core: core, hooks: hooks, address: address, writer: connection, applied: recovered).run()
             }
         }
     }
@@ -71,7 +75,7 @@ public final class PostgresEventStore<State: ReplayableState>: SharedEventStore 
         if role.isActive || committed <= applied {
             behind = 0
         } else {
-            behind = Double(Monotonic.nanoseconds() &- core.caughtUpAt.load(ordering: .relaxed)) / 1e9
+            behind = Double(LeaseClock.nanoseconds() &- core.caughtUpAt.load(ordering: .relaxed)) / 1e9
         }
         return ReplicaStatistics(
             role: role, committedSequence: committed, appliedSequence: applied, secondsBehind: behind,
@@ -145,7 +149,9 @@ public final class PostgresEventStore<State: ReplayableState>: SharedEventStore 
         let request = StateRequest()
         core.requestState(request)
         switch request.wait() {
-        case .success(let value): return value as! DurableState<State>
+        case .success(let value):
+            let rebuilt = value as! RebuiltState<State>
+            return DurableState(state: rebuilt.state, sequence: rebuilt.point.sequence)
         case .failure(let error): throw error
         }
     }
@@ -173,15 +179,64 @@ public final class PostgresEventStore<State: ReplayableState>: SharedEventStore 
     }
 }
 
+// MARK: Migration mark (consentd migrate)
+
+extension PostgresEventStore {
+    /// Marks the database as being migrated (`consent_meta.migrating =
+    /// note`) while this node holds the lease: from then on no node opens
+    /// it, none takes its lease, and `--verify-data` calls it damaged,
+    /// until ``finishMigration(options:)`` clears the mark after the copy
+    /// was verified. A crashed migration so leaves a database nobody serves.
+    /// - Throws: ``StoreError/unavailable(_:)`` when this node does not hold
+    ///   the lease or the database cannot be reached.
+    public func beginMigration(note: String) throws(StoreError) {
+        guard case .active(let epoch) = role else { throw .unavailable("only the node holding the lease may mark the database") }
+        let connection = try Self.connect(core.options, purpose: "migrate", displayName: core.displayName)
+        do throws(PostgresError) {
+            let marked = try connection.query(Schema.markMigrating, [.text(note), .int64(epoch)], deadline: .now + core.options.leaseDuration)
+            guard marked.rowCount == 1 else { throw PostgresError(.fenced, "the lease of epoch \(epoch) was taken over") }
+        } catch {
+            throw .unavailable("cannot mark \(core.displayName) as being migrated: \(error)")
+        }
+    }
+
+    /// Clears the migration mark: the copy is complete and verified.
+    public static func finishMigration(options: PostgresOptions) throws(StoreError) {
+        let displayName: String
+        switch PGConnection.describe(options.connection) {
+        case .success(let text): displayName = text
+        case .failure(let error): throw .invalidArgument(error.message)
+        }
+        let connection = try connect(options, purpose: "migrate", displayName: displayName)
+        do throws(PostgresError) {
+            try connection.query(Schema.clearMigrating, deadline: .now + options.leaseDuration * 4)
+        } catch {
+            throw .unavailable("cannot clear the migration mark of \(displayName): \(error)")
+        }
+    }
+
+    private static func connect(_ options: PostgresOptions, purpose: String, displayName: String) throws(StoreError) -> PGConnection {
+        do throws(PostgresError) {
+            return try PGConnection(conninfo: options.connection, applicationName: "consentd \(options.nodeName) \(purpose)")
+        } catch {
+            throw .unavailable("\(error) (\(displayName))")
+        }
+    }
+}
+
 // MARK: Opening
 
 extension PostgresEventStore {
-    /// Connects, creates the tables on first use, and rebuilds the state
-    /// from this node's newest usable snapshot plus the events after it. It
-    /// takes no lease: ``start(advertising:hooks:)`` does.
+    /// Connects, creates the tables on first use (or upgrades them from an
+    /// older format), and rebuilds the state from this node's newest usable
+    /// snapshot plus the events after it. It takes no lease:
+    /// ``start(advertising:hooks:)`` does.
     ///
     /// - Returns: the store, the recovered state, and what recovery did.
     /// - Throws: ``StoreError/unavailable(_:)`` when the database cannot be reached;
+    ///   ``StoreError/invalidArgument(_:)`` for a connection string that does
+    ///   not parse, tables of an unknown format, or a database that an
+    ///   unfinished `consentd migrate` left behind;
     ///   ``StoreError/directoryInUse(directory:pid:)`` when another process
     ///   uses the snapshot directory; ``StoreError/corrupted(file:offset:reason:)``
     ///   for a gap in the events; ``StoreError/replayFailed(file:sequence:reason:)``
@@ -213,7 +268,10 @@ extension PostgresEventStore {
                 throw .unavailable("\(error) (\(displayName))")
             }
             let timeout = options.leaseDuration * 4
-            let databaseID = try Self.prepareSchema(connection, timeout: timeout, displayName: displayName)
+            let meta = try Self.prepareSchema(connection, timeout: timeout, displayName: displayName, log: options.log)
+            if let mark = meta.migrating, !options.continuesUnfinishedMigration {
+                throw .invalidArgument(Self.unfinishedMigrationMessage(mark, displayName: displayName))
+            }
 
             let files = SnapshotFiles(directory: directory, fileSystem: fileSystem)
             files.removeTemporaries()
@@ -224,123 +282,99 @@ extension PostgresEventStore {
             }
             var report = RecoveryReport()
             report.recordSource = "PostgreSQL"
-            var (state, newest) = try Self.loadSnapshot(files: files, reader: reader, databaseID: databaseID, last: last, report: &report, log: options.log)
+            // Applied to in place: a copy of a large state would be held twice.
+            var loaded: (state: State, point: HistoryPoint, name: String?) = try files.newestUsable(
+                databaseID: meta.databaseID, end: last, connection: connection, timeout: timeout, report: &report, log: options.log)
+            let (from, name) = (loaded.point, loaded.name)
             var bytesRead: Int64 = 0
-            var lastEpoch = try Self.epoch(of: newest.sequence, reader: reader)
-            try reader.forEach(after: newest.sequence, upTo: last) { (sequence, epoch, type, payload) throws(StoreError) in
-                lastEpoch = epoch
+            let recovered = try reader.forEach(after: from, upTo: last) { (sequence, type, payload) throws(StoreError) in
                 do {
-                    try state.apply(recordType: type, payload: payload, sequence: sequence)
+                    try loaded.state.apply(recordType: type, payload: payload, sequence: sequence)
                 } catch {
                     throw .replayFailed(file: "consent_events", sequence: sequence, reason: "\(error)")
                 }
                 bytesRead += Int64(payload.count)
             }
-            report.recordsReplayed = last - newest.sequence
+            report.recordsReplayed = last - from.sequence
             report.bytesRead += bytesRead
             report.lastSequence = last
             report.duration = clock.now - started
             options.log(report.description)
             FreeMemory.release()
-            let core = StoreCore(options: options, displayName: displayName, databaseID: databaseID, lastSequence: last, snapshotSequence: newest.sequence)
+            let core = StoreCore(options: options, displayName: displayName, databaseID: meta.databaseID, lastSequence: last, snapshotSequence: from.sequence)
             let store = PostgresEventStore(
-                core: core, lock: lock, fileSystem: fileSystem, files: files, newest: newest, connection: connection, recovered: last,
-                recoveredEpoch: lastEpoch)
-            return (store, state, report)
+                core: core, lock: lock, fileSystem: fileSystem, files: files, newest: (name, from.sequence), connection: connection,
+                recovered: recovered, unfinishedMigration: meta.migrating)
+            return (store, loaded.state, report)
         } catch {
             lock.release(fileSystem: fileSystem)
             throw error
         }
     }
 
-    /// Creates the tables and the function when they are missing (serialised
-    /// between nodes by an advisory lock) and checks the format.
-    /// - Returns: the database's identity.
-    static func prepareSchema(_ connection: PGConnection, timeout: Duration, displayName: String) throws(StoreError) -> String {
+    /// What `consent_meta` says.
+    struct Meta {
+        var databaseID: String
+        /// The mark of a `consentd migrate` that has not finished (or is running).
+        var migrating: String?
+    }
+
+    /// Creates the tables and the functions when they are missing, upgrades
+    /// tables of format 1 (both serialised between nodes by an advisory
+    /// lock), and checks the format.
+    static func prepareSchema(
+        _ connection: PGConnection, timeout: Duration, displayName: String, log: @Sendable (String) -> Void
+    ) throws(StoreError) -> Meta {
         do throws(PostgresError) {
             let exists = try connection.query(Schema.exists, deadline: .now + timeout)
             let present = exists.withBytes(0, 0) { $0.first == 1 } && exists.withBytes(0, 1) { $0.first == 1 }
             if !present {
                 try connection.execute(script: Schema.create, deadline: .now + timeout)
             }
-            let meta = try connection.query(Schema.meta, deadline: .now + timeout)
-            guard meta.rowCount == 1, let format = meta.integer(0, 0, binary: true), let id = meta.text(0, 1) else {
+            let found = try connection.query(Schema.formatOnly, deadline: .now + timeout)
+            guard found.rowCount == 1, let format = found.integer(0, 0, binary: true) else {
                 throw PostgresError(.statement, "consent_meta holds no row")
             }
-            guard format == Schema.format else {
-                throw PostgresError(.statement, "the tables are in format \(format); this consentd reads format \(Schema.format)")
+            if format == 1 {
+                try upgradeFromFormat1(connection, displayName: displayName, log: log)
+            } else if format != Schema.format {
+                throw PostgresError(.statement, "the tables are in format \(format); this consentd reads format \(Schema.format) (and upgrades format 1)")
             }
-            return id
+            let meta = try connection.query(Schema.meta, deadline: .now + timeout)
+            guard meta.rowCount == 1, let id = meta.text(0, 1) else { throw PostgresError(.statement, "consent_meta holds no database id") }
+            return Meta(databaseID: id, migrating: meta.text(0, 2))
         } catch {
             throw .unavailable("cannot use the ConsentHub tables in \(displayName): \(error)")
         }
     }
 
-    /// The newest snapshot that belongs to this database's history, decoded;
-    /// or the empty state. Skipped snapshots are logged and listed in `report`.
-    static func loadSnapshot(
-        files: SnapshotFiles, reader: EventReader, databaseID: String, last: UInt64, report: inout RecoveryReport,
-        log: @Sendable (String) -> Void
-    ) throws(StoreError) -> (State, (name: String?, sequence: UInt64)) {
-        for candidate in try files.list().reversed() {
-            let skip: String
-            do throws(StoreError) {
-                let (sequence, identity, bytes) = try files.read(candidate.name)
-                if identity.databaseID != databaseID {
-                    skip = "it belongs to another database (\(identity.databaseID))"
-                } else if sequence > last {
-                    skip = "it covers sequence \(sequence) but the database ends at \(last) (restored from an older backup?)"
-                } else if let mismatch = try Self.recordMismatch(reader: reader, sequence: sequence, identity: identity) {
-                    skip = mismatch
-                } else {
-                    do {
-                        let state = try State(snapshot: bytes)
-                        report.snapshotFile = candidate.name
-                        report.snapshotSequence = sequence
-                        report.bytesRead += Int64(bytes.count)
-                        return (state, (candidate.name, sequence))
-                    } catch {
-                        skip = "the state could not decode it: \(error)"
-                        files.setAside(candidate.name)
-                    }
-                }
-            } catch {
-                if case .corrupted = error { files.setAside(candidate.name) }
-                skip = "\(error)"
+    /// Format 1 → 2 in one transaction that holds every table (docs/OPERATIONS.md,
+    /// "Upgrading"); a node that finds it done meanwhile by another does nothing.
+    private static func upgradeFromFormat1(
+        _ connection: PGConnection, displayName: String, log: @Sendable (String) -> Void
+    ) throws(PostgresError) {
+        // Hashing every event once takes its time on a long history: no
+        // deadline but the session's keepalives.
+        let patient = ContinuousClock.now + .seconds(24 * 3600)
+        let started = ContinuousClock.now
+        do throws(PostgresError) {
+            try connection.execute(script: Schema.lockForUpgrade, deadline: patient)
+            guard try connection.query(Schema.formatOnly, deadline: patient).integer(0, 0, binary: true) == 1 else {
+                try connection.execute(script: "COMMIT", deadline: patient)
+                return
             }
-            log("skipping snapshot \(candidate.name): \(skip); falling back to an older snapshot or a full replay")
-            report.skippedSnapshots.append("\(candidate.name): \(skip)")
-        }
-        return (State(), (nil, 0))
-    }
-
-    /// The epoch record `sequence` was written under (0 for sequence 0 or a missing record).
-    static func epoch(of sequence: UInt64, reader: EventReader) throws(StoreError) -> Int64 {
-        guard sequence > 0 else { return 0 }
-        do throws(PostgresError) {
-            let row = try reader.connection.query(Schema.record, [.int64(Int64(sequence))], deadline: .now + reader.timeout)
-            return row.rowCount == 1 ? row.integer(0, 0, binary: true) ?? 0 : 0
+            let events = try connection.query(Schema.lastSequence, deadline: patient).integer(0, 0, binary: true) ?? 0
+            log("upgrading the tables in \(displayName) from format 1 to \(Schema.format): the history hash of \(events) events, the migration mark, the serving window")
+            try connection.execute(script: Schema.upgradeFromFormat1, deadline: patient)
+            log("upgraded the tables to format \(Schema.format) in \(ContinuousClock.now - started); consentd nodes of older versions can no longer write to them")
         } catch {
-            throw .unavailable("cannot read the events from PostgreSQL: \(error)")
+            if !connection.isBroken { _ = try? connection.execute(script: "ROLLBACK", deadline: .now + .seconds(5)) }
+            throw error
         }
     }
 
-    /// Why the record a snapshot ends with is not the database's, or nil when it is.
-    private static func recordMismatch(reader: EventReader, sequence: UInt64, identity: SnapshotFiles.Identity) throws(StoreError) -> String? {
-        let row: PGResult
-        do throws(PostgresError) {
-            row = try reader.connection.query(Schema.record, [.int64(Int64(sequence))], deadline: .now + reader.timeout)
-        } catch {
-            throw .unavailable("cannot read the events from PostgreSQL: \(error)")
-        }
-        guard row.rowCount == 1 else { return "the database has no record \(sequence)" }
-        let epoch = row.integer(0, 0, binary: true)
-        let type = row.integer(0, 1, binary: true).map { UInt8(truncatingIfNeeded: $0) } ?? 0
-        let checksum = row.withBytes(0, 2) { SnapshotFiles.recordChecksum(type: type, payload: $0) }
-        if epoch != identity.epoch || checksum != identity.recordChecksum {
-            return "record \(sequence) in the database is not the one it was built from (a different history)"
-        }
-        return nil
+    static func unfinishedMigrationMessage(_ mark: String, displayName: String) -> String {
+        "the database \(displayName) is marked as being migrated (\(mark)): that consentd migrate has not finished, so its events may be incomplete and no node serves them. Run the same consentd migrate again (it continues where the copy stopped and verifies the whole copy); only it clears the mark"
     }
 
     /// `host:pid`, and `#n` for the n-th store of the same process (tests run several nodes in one).

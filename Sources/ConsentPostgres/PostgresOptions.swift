@@ -25,9 +25,11 @@ public struct PostgresOptions: Sendable {
     public var keepSnapshotStateInMemory = true
 
     /// How long the lease holds without renewal, by the database's clock.
-    /// The active node renews it with every write and at least every
-    /// quarter of this while idle; a standby takes over once it expired,
-    /// or at once when the holder's database session is gone. Default 4 s.
+    /// The active node renews it with every write and every eighth of this
+    /// while idle, and answers calls only for half of it after its last
+    /// confirmed renewal (``servingWindow``); a standby takes over once the
+    /// lease expired, or once the holder's database session is gone and its
+    /// serving window (plus a margin) has passed. Default 4 s.
     public var leaseDuration: Duration = .seconds(4)
 
     /// A name for this node in the lease and in `pg_stat_activity`
@@ -52,8 +54,39 @@ public struct PostgresOptions: Sendable {
     /// payloads, never a password). Default: standard error.
     public var log: @Sendable (String) -> Void = { writeLineToStandardError("consent-postgres: " + $0) }
 
+    /// For `consentd migrate` only: open, and take the lease of, a database
+    /// that an unfinished migration marked (`consent_meta.migrating`), which
+    /// every node refuses. Default false.
+    public var continuesUnfinishedMigration = false
+
     public init(connection: String, snapshotDirectory: String) {
         self.connection = connection
         self.snapshotDirectory = snapshotDirectory
     }
+}
+
+// MARK: Lease timing (docs/STORAGE.md, "One writer, standbys, failover")
+
+extension PostgresOptions {
+    /// How often the active node renews the lease while it writes nothing.
+    var idleRenewal: Duration { leaseDuration / 8 }
+
+    /// How long after a renewal was sent (once it is confirmed) the active
+    /// node may answer calls, counted on its own clock.
+    var servingWindow: Duration { leaseDuration / 2 }
+
+    /// What the holder writes into the lease row (`serves_for`): a standby
+    /// takes over from a dead session only this long after the holder's last
+    /// renewal, by the database's clock. The renewal ran after it was sent,
+    /// so this outlasts the holder's serving window; the margin covers clock
+    /// rate differences between the two machines.
+    var takeoverWindow: Duration { servingWindow + leaseDuration / 16 }
+}
+
+extension Duration {
+    /// Whole milliseconds (for the lease row's intervals).
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+
+    /// Whole nanoseconds (for deadlines kept in atomics).
+    var nanoseconds: UInt64 { UInt64(max(0, components.seconds)) * 1_000_000_000 + UInt64(max(0, components.attoseconds) / 1_000_000_000) }
 }

@@ -19,6 +19,9 @@ public enum PostgresVerifier {
         public var bytes: Int64 = 0
         /// The lease: epoch, the active node's address and name, whether it holds now.
         public var lease: (epoch: Int64, leader: String, node: String, held: Bool)?
+        /// The mark of a `consentd migrate` that has not finished (or is
+        /// running): its events may be incomplete, and no node serves them.
+        public var migrating: String?
         /// Each snapshot file in the snapshot directory, its sequence, why a
         /// start would skip it, and whether that is damage (a bad checksum, a
         /// state that does not decode) rather than a snapshot of another
@@ -32,7 +35,8 @@ public enum PostgresVerifier {
 
     /// Replays every event into a fresh `State` (so a record the state
     /// rejects is found, with its sequence), checks that the sequence has no
-    /// gap, reads the lease, and checks each snapshot in
+    /// gap and that every history hash follows from the one before, reads
+    /// the lease and the migration mark, and checks each snapshot in
     /// `options.snapshotDirectory` (if it exists) against the database.
     public static func verify<State: ReplayableState>(_: State.Type, options: PostgresOptions, fileSystem: any FileSystem = POSIXFileSystem()) -> Report {
         var report = Report()
@@ -51,9 +55,18 @@ public enum PostgresVerifier {
                 report.unusable = "the database has no ConsentHub tables (consent_meta, consent_events): nothing was ever written to it"
                 return report
             }
+            report.format = try connection.query(Schema.formatOnly, deadline: .now + timeout).integer(0, 0, binary: true) ?? 0
+            if report.format == 1 {
+                report.unusable = "the tables are in format 1 (written by an older consentd); this one checks format \(Schema.format), and its first node upgrades them when it starts (docs/OPERATIONS.md, \"Upgrading\")"
+                return report
+            }
+            guard report.format == Schema.format else {
+                report.problems.append("the tables are in format \(report.format); this consentd reads format \(Schema.format)")
+                return report
+            }
             let meta = try connection.query(Schema.meta, deadline: .now + timeout)
-            report.format = meta.integer(0, 0, binary: true) ?? 0
             report.databaseID = meta.text(0, 1) ?? ""
+            report.migrating = meta.text(0, 2)
             let lease = try connection.query(Schema.lease, deadline: .now + timeout)
             if lease.rowCount == 1 {
                 report.lease = (
@@ -64,9 +77,8 @@ public enum PostgresVerifier {
             report.unusable = "\(error) (\(report.database))"
             return report
         }
-        if report.format != Schema.format {
-            report.problems.append("the tables are in format \(report.format); this consentd reads format \(Schema.format)")
-            return report
+        if let mark = report.migrating {
+            report.problems.append(PostgresEventStore<State>.unfinishedMigrationMessage(mark, displayName: report.database))
         }
         let reader = EventReader(connection: connection, pageSize: options.readBatchSize, timeout: timeout)
         do throws(StoreError) {
@@ -75,7 +87,7 @@ public enum PostgresVerifier {
             var state = State()
             var bytes: Int64 = 0
             var first: UInt64 = 0
-            report.lastSequence = try reader.forEach(after: 0, upTo: last) { (sequence, _, type, payload) throws(StoreError) in
+            report.lastSequence = try reader.forEach(after: .origin, upTo: last) { (sequence, type, payload) throws(StoreError) in
                 if first == 0 { first = sequence }
                 do {
                     try state.apply(recordType: type, payload: payload, sequence: sequence)
@@ -83,10 +95,17 @@ public enum PostgresVerifier {
                     throw .replayFailed(file: "consent_events", sequence: sequence, reason: "\(error)")
                 }
                 bytes += Int64(payload.count)
-            }
+            }.sequence
             report.firstSequence = first
             report.records = report.lastSequence
             report.bytes = bytes
+            let links: PGResult
+            do throws(PostgresError) { links = try connection.query(Schema.brokenLinks, deadline: .now + timeout * 16) } catch {
+                throw .unavailable("\(error)")
+            }
+            if let broken = links.integer(0, 0, binary: true), broken > 0 {
+                report.problems.append("the history hash of \(broken) event(s), the first at sequence \(links.integer(0, 1, binary: true) ?? 0), does not follow from the event before: the table was changed other than by consent_append (nodes compare these hashes to find out whether the database still holds what they applied)")
+            }
         } catch {
             report.problems.append("\(error)")
         }
@@ -96,23 +115,14 @@ public enum PostgresVerifier {
             for candidate in list {
                 do throws(StoreError) {
                     let (sequence, identity, bytes) = try files.read(candidate.name)
-                    var problem: String?
+                    var problem = try SnapshotFiles.problem(
+                        sequence: sequence, identity: identity, databaseID: report.databaseID, end: report.lastSequence,
+                        connection: connection, timeout: timeout).map { $0 + "; a start skips it" }
                     var damaged = false
-                    if identity.databaseID != report.databaseID {
-                        problem = "it belongs to another database (\(identity.databaseID)); a start skips it"
-                    } else if sequence > report.lastSequence {
-                        problem = "it covers sequence \(sequence) but the database ends at \(report.lastSequence); a start skips it"
-                    } else {
-                        let row = try? connection.query(Schema.record, [.int64(Int64(sequence))], deadline: .now + timeout)
-                        let type = row?.integer(0, 1, binary: true).map { UInt8(truncatingIfNeeded: $0) } ?? 0
-                        let checksum = row.map { $0.rowCount == 1 ? $0.withBytes(0, 2) { SnapshotFiles.recordChecksum(type: type, payload: $0) } : 0 }
-                        if row?.rowCount != 1 || row?.integer(0, 0, binary: true) != identity.epoch || checksum != identity.recordChecksum {
-                            problem = "record \(sequence) in the database is not the one it was built from; a start skips it"
-                        } else {
-                            do { _ = try State(snapshot: bytes) } catch {
-                                problem = "the state could not decode it: \(error); a start skips it"
-                                damaged = true
-                            }
+                    if problem == nil {
+                        do { _ = try State(snapshot: bytes) } catch {
+                            problem = "the state could not decode it: \(error); a start skips it"
+                            damaged = true
                         }
                     }
                     report.snapshots.append((candidate.name, sequence, problem, damaged))

@@ -100,51 +100,81 @@ public enum Base64URL {
     /// Decodes the base64url characters in `input`; see `decode(_:)`.
     static func decode(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
         let count = input.count
-        let remainder = count % 4
-        if remainder == 1 { return nil }
-        let outputCount = count / 4 * 3 + [0, 0, 1, 2][remainder]
-        return values.withUnsafeBufferPointer { values -> [UInt8]? in
-            var failed = false
-            let result = [UInt8](unsafeUninitializedCapacity: outputCount) { output, initialised in
-                var written = 0
-                var index = 0
-                var accumulator: UInt32 = 0
-                var pending = 0
-                while index < count {
-                    let value = values[Int(input[index])]
-                    if value == 0xFF { failed = true; break }
-                    accumulator = accumulator << 6 | UInt32(value)
-                    pending += 1
-                    if pending == 4 {
-                        output[written] = UInt8(truncatingIfNeeded: accumulator >> 16)
-                        output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 8)
-                        output[written + 2] = UInt8(truncatingIfNeeded: accumulator)
-                        written += 3
-                        pending = 0
-                        accumulator = 0
-                    }
-                    index += 1
-                }
-                if !failed {
-                    switch pending {
-                    case 2:
-                        // 12 bits: one byte and 4 unused bits that must be zero.
-                        if accumulator & 0xF != 0 { failed = true; break }
-                        output[written] = UInt8(truncatingIfNeeded: accumulator >> 4)
-                        written += 1
-                    case 3:
-                        // 18 bits: two bytes and 2 unused bits that must be zero.
-                        if accumulator & 0x3 != 0 { failed = true; break }
-                        output[written] = UInt8(truncatingIfNeeded: accumulator >> 10)
-                        output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
-                        written += 2
-                    default:
-                        break
-                    }
-                }
-                initialised = failed ? 0 : written
+        if count % 4 == 1 { return nil }
+        var failed = false
+        let result = [UInt8](unsafeUninitializedCapacity: decodedCount(count)) { output, initialised in
+            let written = decode(input, into: UnsafeMutableRawBufferPointer(output))
+            failed = written == nil
+            initialised = written ?? 0
+        }
+        return failed ? nil : result
+    }
+
+    /// The bytes `count` characters decode to (for a valid length).
+    static func decodedCount(_ count: Int) -> Int {
+        count / 4 * 3 + [0, 0, 1, 2][count % 4]
+    }
+
+    /// Decodes `input` strictly (see `decode(_:)`) into `output`, which must
+    /// hold `decodedCount(input.count)` bytes; nothing is allocated.
+    /// - Returns: the bytes written, or nil if the text is not canonical base64url.
+    static func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int? {
+        let count = input.count
+        if count % 4 == 1 { return nil }
+        precondition(output.count >= decodedCount(count), "base64url output buffer too small")
+        return values.withUnsafeBufferPointer { values -> Int? in
+            var written = 0
+            var index = 0
+            // Whole groups of 4 characters: 3 bytes each, validity checked
+            // once at the end (an invalid character's 0xFF sets the high bit;
+            // valid values are below 64), half the instructions of one
+            // character at a time.
+            var invalid: UInt8 = 0
+            while index + 4 <= count {
+                let a = values[Int(input[index])], b = values[Int(input[index + 1])]
+                let c = values[Int(input[index + 2])], d = values[Int(input[index + 3])]
+                invalid |= a | b | c | d
+                let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                output[written] = UInt8(truncatingIfNeeded: group >> 16)
+                output[written + 1] = UInt8(truncatingIfNeeded: group >> 8)
+                output[written + 2] = UInt8(truncatingIfNeeded: group)
+                written += 3
+                index += 4
             }
-            return failed ? nil : result
+            if invalid & 0x80 != 0 { return nil }
+            var accumulator: UInt32 = 0
+            var pending = 0
+            while index < count {
+                let value = values[Int(input[index])]
+                if value == 0xFF { return nil }
+                accumulator = accumulator << 6 | UInt32(value)
+                pending += 1
+                if pending == 4 {
+                    output[written] = UInt8(truncatingIfNeeded: accumulator >> 16)
+                    output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 8)
+                    output[written + 2] = UInt8(truncatingIfNeeded: accumulator)
+                    written += 3
+                    pending = 0
+                    accumulator = 0
+                }
+                index += 1
+            }
+            switch pending {
+            case 2:
+                // 12 bits: one byte and 4 unused bits that must be zero.
+                if accumulator & 0xF != 0 { return nil }
+                output[written] = UInt8(truncatingIfNeeded: accumulator >> 4)
+                written += 1
+            case 3:
+                // 18 bits: two bytes and 2 unused bits that must be zero.
+                if accumulator & 0x3 != 0 { return nil }
+                output[written] = UInt8(truncatingIfNeeded: accumulator >> 10)
+                output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
+                written += 2
+            default:
+                break
+            }
+            return written
         }
     }
 }

@@ -71,7 +71,9 @@ public struct TokenKeySet: Sendable {
     public var jwks: String { JWKS.encode(published) }
 
     /// A verifier that accepts tokens signed by any published key.
-    public func verifier(leeway: Int64 = TokenVerifier.defaultLeeway) -> TokenVerifier {
-        TokenVerifier(keys: published, leeway: leeway)
+    /// - Parameter issued: the table the hub's signer records its tokens in:
+    ///   a token found there unaltered skips the signature check (see `IssuedTokens`).
+    public func verifier(leeway: Int64 = TokenVerifier.defaultLeeway, issued: IssuedTokens? = nil) -> TokenVerifier {
+        TokenVerifier(keys: published, leeway: leeway, issued: issued)
     }
 }

@@ -14,12 +14,19 @@ public struct TokenSigner: Sendable {
     public let issuer: String
     /// Seconds from `iat` to `exp` (shortened to the consent's `validTo`).
     public let lifetime: Int64
+    /// Where every token signed is remembered, for verifiers given the same
+    /// table (`TokenKeySet.verifier(leeway:issued:)`); nil: nowhere.
+    public let issued: IssuedTokens?
+    /// `issued.keyIndex(for:)` of the active key.
+    private let activeKeyIndex: UInt32
 
-    public init(keySet: TokenKeySet, issuer: String, lifetime: Int64 = TokenSigner.defaultLifetime) {
+    public init(keySet: TokenKeySet, issuer: String, lifetime: Int64 = TokenSigner.defaultLifetime, issued: IssuedTokens? = nil) {
         precondition(lifetime > 0, "a token lifetime must be positive")
         self.keySet = keySet
         self.issuer = issuer
         self.lifetime = lifetime
+        self.issued = issued
+        activeKeyIndex = issued?.keyIndex(for: keySet.active.privateKey.publicKey) ?? 0
     }
 
     /// The claims of a new token for `consent`, issued at `now`: `exp` is
@@ -44,6 +51,8 @@ public struct TokenSigner: Sendable {
     /// straight into the result string's storage; the claims JSON is written
     /// on the stack. One heap allocation (the string) besides OpenSSL's own.
     /// The `jti` is drawn when the claims are made (see `claims(for:isOneTime:now:)`).
+    /// With an `issued` table the token is remembered there (see `IssuedTokens`
+    /// for the digest that stands for it).
     /// - Returns: the token.
     /// - Throws: `TokenError.malformed` if the claims fail `validate()`;
     ///   `OpenSSLError` if signing fails.
@@ -61,10 +70,19 @@ public struct TokenSigner: Sendable {
                 header.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: $0.count) }
                 base[header.count] = UInt8(ascii: ".")
                 payload.withBytes { _ = Base64URL.encode($0, into: base + header.count + 1) }
-                let signature = try key.privateKey.sign(UnsafeRawBufferPointer(start: base, count: signingInputCount))
-                base[signingInputCount] = UInt8(ascii: ".")
-                signature.withUnsafeBytes { _ = Base64URL.encode($0, into: base + signingInputCount + 1) }
-                return total
+                // The digest once: signed, and remembered with the signature in `issued`.
+                return try withUnsafeTemporaryAllocation(byteCount: SHA256.digestCount, alignment: 8) { digest in
+                    SHA256.hash(UnsafeRawBufferPointer(start: base, count: signingInputCount), into: digest)
+                    let signature = try key.privateKey.sign(digest: UnsafeRawBufferPointer(digest))
+                    base[signingInputCount] = UInt8(ascii: ".")
+                    signature.withUnsafeBytes { signature in
+                        _ = Base64URL.encode(signature, into: base + signingInputCount + 1)
+                        issued?.record(
+                            signingInputDigest: UnsafeRawBufferPointer(digest), signature: signature, tokenID: claims.tokenID,
+                            expiresAt: claims.expiresAt, now: claims.issuedAt, key: activeKeyIndex)
+                    }
+                    return total
+                }
             }
         }
     }

@@ -13,15 +13,24 @@ public struct TokenVerifier: Sendable {
     private let keys: [String: VerificationKey]
     /// Seconds of clock skew tolerated for `exp`, `iat` and `nbf`.
     public let leeway: Int64
+    /// The tokens the hub signed (see `IssuedTokens`); nil: every token is checked in full.
+    private let issued: IssuedTokens?
+    /// `issued.keyIndex(for:)` of each key, by `kid`.
+    private let keyIndices: [String: UInt32]
 
     /// - Parameters:
     ///   - keys: the published keys (from `JWKS.decode` or a `TokenKeySet`).
     ///   - leeway: clock-skew allowance in seconds.
-    public init(keys: [VerificationKey], leeway: Int64 = TokenVerifier.defaultLeeway) {
+    ///   - issued: the hub's table of the tokens it signed: one found there
+    ///     unaltered, and signed by the key its `kid` names now, needs no
+    ///     signature check. Every other check is the same with or without it.
+    public init(keys: [VerificationKey], leeway: Int64 = TokenVerifier.defaultLeeway, issued: IssuedTokens? = nil) {
         var byID: [String: VerificationKey] = [:]
         for key in keys where byID[key.keyID] == nil { byID[key.keyID] = key }
         self.keys = byID
         self.leeway = leeway
+        self.issued = issued
+        keyIndices = issued.map { table in byID.mapValues { table.keyIndex(for: $0.publicKey) } } ?? [:]
     }
 
     /// A verifier for the keys of a JWK Set.
@@ -58,17 +67,44 @@ public struct TokenVerifier: Sendable {
         guard let keyID = keyIDValue.stringValue else { throw .malformed("kid is not a string") }
         guard let key = keys[keyID] else { throw .unknownKeyID(keyID) }
 
-        // Low S only: the hub signs that way, and the high twin of a signature
-        // would make a second valid string of the same token.
-        guard let signature = parts.signature(), signature.count == P256.rawSignatureCount, P256.isLowS(signature) else {
-            throw .badSignature
-        }
-        let valid = parts.signingInput.withUnsafeBytes { input in
-            signature.withUnsafeBytes { key.publicKey.isValidSignature($0, for: input) }
-        }
-        guard valid else { throw .badSignature }
+        // The signature's bytes and the digest of `header.payload`: both the
+        // table and ECDSA use them (the token is hashed once).
+        let signature = parts.signature()
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { output in parts.signingInput.withUnsafeBytes { SHA256.hash($0, into: output) } }
 
-        let payload = try parts.payload()
+        // The hub's own token, unaltered and signed by the key `kid` names
+        // now: its signature is one the hub made (valid, low S). Looked up
+        // only when the payload parses and has a jti; any other token, and
+        // any error, takes the full path below, in the full path's order.
+        var parsed: JSONValue? = nil
+        var trusted = false
+        if let issued, let signature, signature.count == P256.rawSignatureCount {
+            parsed = try? parts.payload()
+            if let tokenID = parsed?["jti"]?.stringValue, let keyIndex = keyIndices[keyID] {
+                trusted = withUnsafeBytes(of: digest) { digest in
+                    signature.withUnsafeBytes {
+                        issued.contains(signingInputDigest: digest, signature: $0, tokenID: tokenID, signedBy: keyIndex)
+                    }
+                }
+            }
+        }
+        if !trusted {
+            // Low S only: the hub signs that way, and the high twin of a signature
+            // would make a second valid string of the same token.
+            guard let signature, signature.count == P256.rawSignatureCount, P256.isLowS(signature) else {
+                throw .badSignature
+            }
+            let valid = withUnsafeBytes(of: digest) { digest in
+                signature.withUnsafeBytes { key.publicKey.isValidSignature($0, digest: digest) }
+            }
+            guard valid else { throw .badSignature }
+        }
+
+        // Parsed above when there is a table (a payload that did not parse is
+        // parsed again here, after the signature, for the full path's error).
+        let payload: JSONValue
+        if let parsed { payload = parsed } else { payload = try parts.payload() }
         let claims = try ConsentTokenClaims(payload: payload)
         guard claims.issuer == expectedIssuer else { throw .wrongIssuer(found: claims.issuer, expected: expectedIssuer) }
         guard now < claims.expiresAt + leeway else { throw .expired(expiresAt: claims.expiresAt, now: now) }

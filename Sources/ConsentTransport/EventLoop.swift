@@ -372,6 +372,17 @@ public final class EventLoop: @unchecked Sendable {
         Posix.close(wakeFD)
         Posix.close(epfd)
         finished.store(true, ordering: .releasing)
+        // Let go of the handlers and timer targets still here: each holds its
+        // loop (a connection keeps its loop context), so keeping them would
+        // keep a stopped server or client alive. Emptied first, released
+        // after, so a handler's deinit finds the tables empty.
+        var held = (registrations, timers, endOfTurn, endOfTurnSpare)
+        registrations = []
+        timers = []
+        endOfTurn = []
+        endOfTurnSpare = []
+        held = ([], [], [], [])
+        _ = held
     }
 
     /// Local tasks and end-of-turn work may add more of each; run them until

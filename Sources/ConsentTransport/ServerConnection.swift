@@ -81,6 +81,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private let published: PublishedCallSequences
     /// The buffer bytes last added to `LoopStats.connectionBufferBytes`.
     private var accountedBufferBytes = 0
+    /// The buffers were given back while the connection was quiet; the next
+    /// read allocates them again and arms the quiet timer anew.
+    private var buffersReleased = false
 
     private static let timerHandshake: UInt64 = 1
     private static let timerIdle: UInt64 = 2
@@ -90,9 +93,12 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private static let timerClosing: UInt64 = 4
     /// Bounds the arrival of one frame (`Configuration.frameTimeout`).
     private static let timerFrame: UInt64 = 5
+    /// Gives the buffers back once the connection has been quiet for
+    /// `Configuration.idleBufferRelease`.
+    private static let timerQuiet: UInt64 = 6
     /// The largest payload of a connection timer; deadline timers use call sequences, all above.
-    private static let lastConnectionTimer = timerFrame
-    private static let connectionTimers: [UInt64] = [timerHandshake, timerIdle, timerLinger, timerClosing, timerFrame]
+    private static let lastConnectionTimer = timerQuiet
+    private static let connectionTimers: [UInt64] = [timerHandshake, timerIdle, timerLinger, timerClosing, timerFrame, timerQuiet]
     private static let readChunk = 16 * 1024
     /// SSL_reads per readable event before yielding to the other connections.
     private static let readBudget = 64
@@ -199,6 +205,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             }
             lastActivity = loop.now
             armIdleTimer(at: lastActivity)
+            armQuietTimer(at: lastActivity)
             if let limitRefusal {
                 log(.refused, "over a connection limit: \(limitRefusal.message)")
                 // It answers the calls that come at once, then goes; one that
@@ -224,6 +231,10 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         defer {
             notePartialFrame()
             accountBuffers()
+        }
+        if buffersReleased {
+            buffersReleased = false
+            armQuietTimer(at: loop.now)
         }
         var reads = 0
         while machine.acceptsInput && !readPaused {
@@ -356,7 +367,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         case .dispatch:
             break
         case .refuseShuttingDown:
-            writeResponse(callID, CallResult(code: .unavailable, message: "server is shutting down"))
+            writeResponse(callID, CallResult(
+                code: .unavailable, message: "server is shutting down",
+                trailers: [ErrorTrailers.reason: "server_shutting_down"]))
             return
         case .ignore:
             return
@@ -427,7 +440,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private func handleCancel(_ callID: UInt32) {
         // A Cancel for a call that is not open raced with its answer: nothing to do.
         guard callID != 0, let slot = calls.find(callID) else { return }
-        endCall(slot, result: CallResult(code: .cancelled, message: "cancelled by the client"), byTransport: .cancelled)
+        endCall(
+            slot, result: CallResult(
+                code: .cancelled, message: "cancelled by the client",
+                trailers: [ErrorTrailers.reason: "cancelled_by_client"]),
+            byTransport: .cancelled)
     }
 
     // MARK: Calls
@@ -640,6 +657,17 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             } else {
                 armIdleTimer(at: lastActivity)
             }
+        case Self.timerQuiet:
+            guard machine.acceptsInput else { return }
+            let due = lastActivity.adding(nanoseconds: config.idleBufferRelease.nanosecondsClamped)
+            let quiet = calls.openCount == 0 && output.isEmpty && decoder.bufferedByteCount == 0
+                && inboxBytes.load(ordering: .relaxed) == 0 && !writeInterest
+            if quiet && loop.now >= due {
+                releaseIdleBuffers()
+            } else {
+                // Busy, or active since: look again one period after the last frame (or from now).
+                armQuietTimer(at: loop.now >= due ? loop.now : lastActivity)
+            }
         case Self.timerClosing:
             guard machine.state == .closing else { return }
             log(.io, "closed with \(output.readableBytes) bytes of final output unwritten: the peer does not read")
@@ -667,7 +695,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             calls[s].hasDeadlineTimer = false
             let ms = calls[s].deadlineMs
             endCall(
-                s, result: CallResult(code: .deadlineExceeded, message: "deadline of \(ms) ms exceeded"),
+                s, result: CallResult(
+                    code: .deadlineExceeded, message: "deadline of \(ms) ms exceeded",
+                    trailers: [ErrorTrailers.reason: "deadline_exceeded"]),
                 byTransport: .deadlineExceeded)
         }
     }
@@ -688,6 +718,19 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         guard partialFrameSince == nil || newFrame else { return }
         partialFrameSince = loop.now
         armTimer(Self.timerFrame, at: loop.now.adding(nanoseconds: config.frameTimeout.nanosecondsClamped))
+    }
+
+    private func armQuietTimer(at from: MonotonicInstant) {
+        armTimer(Self.timerQuiet, at: from.adding(nanoseconds: config.idleBufferRelease.nanosecondsClamped))
+    }
+
+    /// A quiet connection's buffers go back (see `Configuration.idleBufferRelease`).
+    private func releaseIdleBuffers() {
+        decoder.releaseMemory()
+        output.releaseMemory()
+        tls.releaseIdleBuffers()
+        buffersReleased = true
+        accountBuffers()
     }
 
     private func armIdleTimer(at from: MonotonicInstant) {
@@ -861,8 +904,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         switch action {
         case .send(let code, let endCalls, _):
             if endCalls {
+                // Responses are written only after a GoAway NO_ERROR, and that
+                // ends calls only at the shutdown timeout (forceClose): CANCELLED.
                 let message = endCode == .cancelled ? "server shutdown timeout: call cancelled" : "connection closing: \(reason)"
-                endAllCalls(code: endCode, message: message, writeResponses: code == .noError)
+                let trailers: Metadata = [ErrorTrailers.reason: "shutdown_timeout"]
+                endAllCalls(code: endCode, message: message, trailers: trailers, writeResponses: code == .noError)
             }
             Wire.writeGoAway(code: code, reason: reason, into: &output)
             scheduleFlush()
@@ -880,7 +926,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     }
 
     /// Ends every open call with `code` (termination handlers run).
-    private func endAllCalls(code: StatusCode, message: String, writeResponses: Bool) {
+    private func endAllCalls(code: StatusCode, message: String, trailers: Metadata = Metadata(), writeResponses: Bool) {
         for slot in calls.openSlots {
             let callID = calls[slot].callID
             cancelDeadlineTimer(slot)
@@ -889,7 +935,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             budget?.closeCall()
             LoopStats.bump(stats.callsInFlight, by: -1)
             LoopStats.bump(stats.callsCompleted)
-            if writeResponses { Wire.writeResponse(callID: callID, result: CallResult(code: code, message: message), into: &output) }
+            if writeResponses {
+                Wire.writeResponse(callID: callID, result: CallResult(code: code, message: message, trailers: trailers), into: &output)
+            }
             handler?(code)
         }
     }

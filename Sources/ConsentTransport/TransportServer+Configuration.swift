@@ -26,6 +26,12 @@ extension TransportServer {
         /// A client trickling a frame (slowloris) cannot hold a connection
         /// and its buffer for longer.
         public var frameTimeout: Duration
+        /// A connection with no open call, no output waiting and no partial
+        /// frame for this long (default 2 s) gives its buffers back: its frame
+        /// decoder's and output's (32 KiB) and OpenSSL's record buffers (about
+        /// 34 KiB), allocated again with its next frame. Idle connections then
+        /// cost a few KiB each; a busy one never pays the malloc and free.
+        public var idleBufferRelease: Duration
         /// `output_high_water` (default 1 MiB): above this much unwritten output a
         /// connection stops reading and `CallSink.send` returns false.
         public var outputHighWaterMark: Int
@@ -89,6 +95,7 @@ extension TransportServer {
             handshakeTimeout: Duration = .seconds(10),
             idleTimeout: Duration = .seconds(300),
             frameTimeout: Duration = .seconds(30),
+            idleBufferRelease: Duration = .seconds(2),
             outputHighWaterMark: Int = 1 << 20,
             outputLowWaterMark: Int = 256 << 10,
             lingerTimeout: Duration = .seconds(2),
@@ -114,6 +121,7 @@ extension TransportServer {
             self.handshakeTimeout = handshakeTimeout
             self.idleTimeout = idleTimeout
             self.frameTimeout = frameTimeout
+            self.idleBufferRelease = idleBufferRelease
             self.outputHighWaterMark = outputHighWaterMark
             self.outputLowWaterMark = outputLowWaterMark
             self.lingerTimeout = lingerTimeout

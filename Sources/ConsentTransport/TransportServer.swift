@@ -39,6 +39,14 @@ public final class TransportServer: Sendable {
         self.shared = shared
     }
 
+    /// The loop contexts and `shared` hold each other, so that a server
+    /// dropped while running keeps running. Once it has shut down nothing
+    /// runs on its loops any more: let them go with the last handle, or the
+    /// loops, the dispatcher and everything it holds stay allocated.
+    deinit {
+        if shared.isShutDown { shared.loopContexts = [] }
+    }
+
     /// Binds, listens and starts accepting.
     /// - Returns: the bound address (with the real port when 0 was asked for).
     /// - Throws: `IOError` (e.g. "bind: Address already in use").
@@ -165,6 +173,9 @@ final class ServerShared: @unchecked Sendable {  // loopContexts is set once in 
     }
 
     var isShuttingDown: Bool { shutdownState.withLock { $0.started } }
+
+    /// Every loop has finished its part of the shutdown.
+    var isShutDown: Bool { shutdownState.withLock { $0.finished } }
 
     /// - Returns: false when shutdown had already begun; `completion` then
     ///   runs when that shutdown is over (at once if it is).

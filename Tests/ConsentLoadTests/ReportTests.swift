@@ -89,4 +89,23 @@ import Testing
         let line = "1234 (consent d (x)) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 100 0 0"
         #expect(CPUUsage.parseProcStat(line, ticksPerSecond: 100) == 3.0)
     }
+
+    @Test func coreTicksSplitBusyIdleAndStolenTimeOfTheAskedCores() throws {
+        let text = """
+            cpu  500 0 300 9000 100 0 20 30 0 0
+            cpu0 200 0 100 4000 50 0 10 10 0 0
+            cpu1 300 0 200 5000 50 0 10 20 0 0
+            intr 12345
+            """
+        let ticks = try #require(CPUUsage.parseCoreTicks(text, cores: [1]))
+        #expect(ticks == [CPUUsage.CoreTicks(busy: 510, idle: 5050, steal: 20)])
+        #expect(CPUUsage.parseCoreTicks(text, cores: [0, 2]) == nil)
+
+        let before = [CPUUsage.CoreTicks(busy: 100, idle: 100, steal: 0)]
+        let after = [CPUUsage.CoreTicks(busy: 180, idle: 110, steal: 10)]
+        // 100 ticks: 80 busy, of which the server's 0.6 s at 100 ticks/s = 60.
+        let usage = LoadRunner.coreUsage(cores: [0], from: before, to: after, serverSeconds: 0.6 * 100 / Double(sysconf(Int32(_SC_CLK_TCK))))
+        #expect(usage.busyPercent == 80 && usage.idlePercent == 10 && usage.stealPercent == 10)
+        #expect(usage.serverPercent == 60 && usage.othersPercent == 20)
+    }
 }

@@ -47,6 +47,25 @@ struct P256KeyTests {
         #expect(key.publicKey.isValidSignature(again, for: message))
     }
 
+    @Test("signing and verifying a digest taken beforehand agree with the message forms")
+    func digestForms() throws {
+        let key = try P256.PrivateKey()
+        let message = Array("header.payload of a consent token".utf8)
+        let digest = SHA256.hash(message)
+        let signature = try digest.withUnsafeBytes { try key.sign(digest: $0) }
+        #expect(signature.count == 64)
+        #expect(key.publicKey.isValidSignature(signature, for: message))
+        let fromMessage = try key.sign(message)
+        #expect(signature.withUnsafeBytes { s in digest.withUnsafeBytes { key.publicKey.isValidSignature(s, digest: $0) } })
+        #expect(fromMessage.withUnsafeBytes { s in digest.withUnsafeBytes { key.publicKey.isValidSignature(s, digest: $0) } })
+        // Another digest, a short digest, another key: refused.
+        let other = SHA256.hash(message + [0])
+        #expect(!signature.withUnsafeBytes { s in other.withUnsafeBytes { key.publicKey.isValidSignature(s, digest: $0) } })
+        #expect(!signature.withUnsafeBytes { s in digest.dropLast().withUnsafeBytes { key.publicKey.isValidSignature(s, digest: $0) } })
+        let stranger = try P256.PrivateKey().publicKey
+        #expect(!signature.withUnsafeBytes { s in digest.withUnsafeBytes { stranger.isValidSignature(s, digest: $0) } })
+    }
+
     @Test("every single-bit change of a signature is rejected")
     func bitFlips() throws {
         let key = try P256.PrivateKey()

@@ -69,7 +69,7 @@ import Testing
         #expect(try database.sql("SELECT count(*), min(seq), max(seq) FROM consent_events") == "\(total)|1|\(total)")
     }
 
-    @Test func aBatchOverTheTransactionLimitIsSplitAndEveryPartCommitted() throws {
+    @Test func aBatchOverTheTransactionLimitIsSplitBetweenAppendsNeverInsideOne() throws {
         let database = try TestDatabase()
         defer { database.remove() }
         var options = database.options()
@@ -77,10 +77,42 @@ import Testing
         let node = try TestNode(database.open(options))
         defer { node.close() }
         try node.waitUntilActive()
-        let records = (0..<100).map { record(String(repeating: "x", count: 200) + "\($0)") }
-        #expect(try node.write(records).get() == 100)
-        #expect(node.store.statistics.syncs >= 5, "split into transactions of at most 4 KiB")
+        // Appends of 5 records of about 250 bytes (three fit in 4 KiB). The
+        // first one's completion runs on the writer thread and holds it until
+        // the other 19 are pending, so the writer takes them as one batch of
+        // about 24 KiB, which it must split.
+        let appends = 20
+        let release = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        let failures = Atomic<Int>(0)
+        func records(_ append: Int) -> [(UInt8, [UInt8])] {
+            (0..<5).map { record("append \(append) record \($0) " + String(repeating: "x", count: 220)) }
+        }
+        node.store.append(records(0)) { result in
+            if case .failure = result { failures.add(1, ordering: .relaxed) }
+            release.wait()
+            done.signal()
+        }
+        for append in 1..<appends {
+            node.store.append(records(append)) { result in
+                if case .failure = result { failures.add(1, ordering: .relaxed) }
+                done.signal()
+            }
+        }
+        release.signal()
+        for _ in 0..<appends { done.wait() }
+        #expect(failures.load(ordering: .relaxed) == 0)
         #expect(try database.sql("SELECT count(*), max(seq) FROM consent_events") == "100|100")
+        // xmin: the transaction that wrote each row.
+        #expect(try database.sql("SELECT count(DISTINCT xmin::text) >= 7 FROM consent_events") == "t", "split into transactions of at most 4 KiB")
+        #expect(try database.sql("""
+            SELECT count(*) FROM (SELECT (seq - 1) / 5 FROM consent_events GROUP BY 1 HAVING count(DISTINCT xmin::text) > 1) split
+            """) == "0", "every append's records are committed in one transaction")
+
+        // One append larger than the limit commits whole.
+        let large = (0..<100).map { record(String(repeating: "y", count: 200) + "\($0)") }
+        #expect(try node.write(large).get() == 200)
+        #expect(try database.sql("SELECT count(DISTINCT xmin::text) FROM consent_events WHERE seq > 100") == "1")
     }
 
     @Test func aSecondNodeFollowsAsAStandbyNamingTheActiveOneAndTakesOverWhenItStops() throws {
@@ -112,26 +144,39 @@ import Testing
 
     @Test func aStandbyWhoseDatabaseWentBackInTimeRebuildsItsStateFromWhatTheDatabaseHolds() throws {
         // As after a restore to an earlier point, or an asynchronous replica
-        // promoted without the last events: the standby applied more than
-        // the database now holds.
+        // promoted without the last events, and a writer since: the standby
+        // applied records 7...10 that the database no longer holds, and its
+        // snapshot (a file, and the state its snapshot thread keeps) covers
+        // them too. The database now holds as many records and more, of
+        // another history.
         let database = try TestDatabase()
         defer { database.remove() }
         let first = try TestNode(database.open(), address: "10.0.0.1:7443")
         try first.waitUntilActive()
-        for index in 0..<10 { _ = try first.write([record("r\(index)")]).get() }
+        for index in 1...10 { _ = try first.write([record("r\(index)")]).get() }
         let otherSnapshots = TestHub.makeTemporaryDirectory("pg-snapshots")
         defer { try? FileManager.default.removeItem(atPath: otherSnapshots) }
         let second = try TestNode(database.open(database.options(snapshots: otherSnapshots, node: "second")), address: "10.0.0.2:7443")
         defer { second.close() }
         try second.waitUntil("a standby") { $0 == .standby(leader: "10.0.0.1:7443") }
         #expect(second.records.count == 10)
+        #expect(try second.store.snapshotNow().file == "pgsnap-00000000000000000010.snap")
         first.close()
-        try database.sql("DELETE FROM consent_events WHERE seq > 6")
+        try database.rewriteHistory(keeping: 6, through: 12)
         try second.waitUntilActive()
         #expect(second.roles.withLock { $0 }.contains { if case .fenced = $0 { true } else { false } }, "\(second.roles.withLock { $0 })")
-        #expect(second.records.count == 6, "the state holds what the database holds")
-        #expect(try second.write([record("after the restore")]).get() == 7)
-        #expect(try database.sql("SELECT count(*), max(seq) FROM consent_events") == "7|7")
+        let history = try database.payloads()
+        #expect(history == "r1,r2,r3,r4,r5,r6,new7,new8,new9,new10,new11,new12")
+        #expect(second.records.map { String(decoding: $0.dropFirst(), as: UTF8.self) }.joined(separator: ",") == history,
+                "the state holds exactly what the database holds")
+        #expect(try second.write([record("after the restore")]).get() == 13)
+        second.close()
+        // Its snapshot of the lost history is not used by a restart either.
+        let (again, state, report) = try database.open(database.options(snapshots: otherSnapshots, node: "second"))
+        defer { again.close() }
+        #expect(report.snapshotFile == nil, "\(report.skippedSnapshots)")
+        #expect(state.records.count == 13)
+        #expect(state.records[10] == [1] + Array("new11".utf8))
     }
 
     @Test func aNodeWhoseLeaseWasTakenOverCommitsNothingMoreAndRejoins() throws {
@@ -226,20 +271,42 @@ import Testing
         #expect(state.lastSequence == 6)
     }
 
-    @Test func aPasswordInTheConnectionStringNeverReachesTheDescription() throws {
+    @Test func aPasswordInTheConnectionStringNeverReachesTheDescriptionAnErrorOrALogLine() throws {
         let database = try TestDatabase()
         defer { database.remove() }
-        let (store, _, _) = try database.open()
-        defer { store.close() }
+        // The test server trusts every connection: the password is ignored.
+        var options = database.options()
+        options.connection = database.conninfo + " password=s3cret"
+        let (store, _, _) = try PostgresEventStore<Tally>.open(options: options)
+        #expect(!store.storeDescription.contains("s3cret"))
         #expect(!store.storeDescription.contains("password"))
         #expect(store.storeDescription.contains("dbname=\(database.name)"))
-        var options = database.options(snapshots: TestHub.makeTemporaryDirectory("pg-snapshots"))
-        options.connection = "host=127.0.0.1 port=1 dbname=x user=y password=s3cret connect_timeout=2"
-        #expect {
-            try PostgresEventStore<Tally>.open(options: options)
-        } throws: { error in
-            let text = "\(error)"
-            return !text.contains("s3cret") && text.contains("cannot connect to PostgreSQL")
+        store.close()
+        #expect(!database.lines.all.isEmpty)
+        #expect(!database.lines.contains("s3cret"), "\(database.lines.all)")
+
+        // Strings that do not parse or name a wrong host: libpq's own
+        // messages would quote a piece of the password.
+        let wrong = [
+            "host=127.0.0.1 port=1 dbname=x user=y password=s3cret connect_timeout=2",  // cannot connect
+            "host=127.0.0.1 port=1 dbname=x user=y password=my s3cret connect_timeout=2",  // a space: missing "=" after "s3cret"
+            "postgresql://y:50%s3cret@127.0.0.1:1/x",  // not percent-encoded: invalid percent-encoded token
+            "postgresql://y:pa@s3cret@127.0.0.1:1/x?connect_timeout=2",  // an '@': host "s3cret@127.0.0.1"
+            "host=y:s3cret@127.0.0.1 port=1 dbname=x connect_timeout=2",
+        ]
+        for connection in wrong {
+            var options = database.options(snapshots: TestHub.makeTemporaryDirectory("pg-snapshots"))
+            options.connection = connection
+            #expect {
+                try PostgresEventStore<Tally>.open(options: options)
+            } throws: { error in
+                let text = "\(error)"
+                return !text.contains("s3cret") && (text.contains("cannot connect to PostgreSQL") || text.contains("not a valid PostgreSQL connection string"))
+            }
+            let report = PostgresVerifier.verify(Tally.self, options: options)
+            #expect(report.unusable != nil)
+            #expect(!"\(report.unusable ?? "") \(report.database)".contains("s3cret"), "\(report.unusable ?? "")")
         }
+        #expect(!database.lines.contains("s3cret"))
     }
 }

@@ -95,6 +95,27 @@ struct TestDatabase {
     func remove() {
         try? FileManager.default.removeItem(atPath: snapshots)
     }
+
+    /// The payloads of every record, in order, comma-separated.
+    func payloads() throws -> String {
+        try sql("SELECT string_agg(convert_from(payload, 'UTF8'), ',' ORDER BY seq) FROM consent_events")
+    }
+
+    /// What a restore to sequence `kept` followed by a new writer (epoch + 1)
+    /// leaves: records `kept + 1 ... end` of another history (`prefix` and
+    /// the sequence), written through consent_append as a node would, under
+    /// a lease no live session holds.
+    func rewriteHistory(keeping kept: Int, through end: Int, prefix: String = "new") throws {
+        try sql("""
+            BEGIN;
+            DELETE FROM consent_events WHERE seq > \(kept);
+            UPDATE consent_lease SET epoch = epoch + 1, holder_pid = NULL, expires_at = '-infinity';
+            SELECT last_seq FROM consent_append((SELECT epoch FROM consent_lease), \(kept + 1), array_fill(1::smallint, ARRAY[\(end - kept)]),
+                ARRAY(SELECT convert_to('\(prefix)' || s, 'UTF8') FROM generate_series(\(kept + 1), \(end)) s),
+                coalesce((SELECT chain FROM consent_events WHERE seq = \(kept)), ''::bytea));
+            COMMIT;
+            """)
+    }
 }
 
 /// Appends and waits for the completion.

@@ -39,6 +39,22 @@ import Testing
         await hub.stop()
     }
 
+    /// Found by AddressSanitizer's leak check (make test-sanitizers): the
+    /// router's Health handlers held the hub's status and the status the
+    /// router, so a hub that had shut down kept its ledger and state.
+    @Test func aHubThatHasShutDownFreesItsLedger() async throws {
+        weak var ledger: ConsentLedger?
+        do {
+            let hub = try TestHub()
+            let client = try hub.client("consumer")
+            #expect(try await client.unary(Consent_V1_Health.check, .init()).status == .serving)
+            ledger = hub.server.ledger
+            client.close()
+            await hub.stop()
+        }
+        #expect(ledger == nil, "the ledger (state and log) of a hub that has shut down is still in memory")
+    }
+
     @Test func unknownMethodIsUnimplementedAndTheConnectionStaysUp() async throws {
         let hub = try TestHub(demoRegistry: false)
         let client = try hub.client("datasource")

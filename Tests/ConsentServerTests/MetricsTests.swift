@@ -7,6 +7,7 @@ import ConsentRPC
 import ConsentServer
 import ConsentTesting
 import Foundation
+import Synchronization
 import Testing
 
 /// `--metrics-listen`: the Prometheus endpoint an operator scrapes, and
@@ -14,18 +15,8 @@ import Testing
 @Suite struct MetricsTests {
     /// One HTTP request over a plain TCP socket; returns the status line and the body.
     static func http(_ address: String, _ request: String) throws -> (status: String, body: String) {
-        let colon = address.lastIndex(of: ":")!
-        let port = UInt16(address[address.index(after: colon)...])!
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try connect(address)
         defer { close(fd) }
-        var target = sockaddr_in()
-        target.sin_family = sa_family_t(AF_INET)
-        target.sin_port = port.bigEndian
-        target.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &target) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw DurabilityTestError("cannot connect to \(address)") }
         _ = request.withCString { write(fd, $0, strlen($0)) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -37,6 +28,28 @@ import Testing
         let text = String(decoding: response, as: UTF8.self)
         let parts = text.components(separatedBy: "\r\n\r\n")
         return (text.components(separatedBy: "\r\n").first ?? "", parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+
+    /// A TCP connection to `address` (an IPv4 HOST:PORT), with a 20 s receive
+    /// timeout: a bound against a hang, not a measurement.
+    static func connect(_ address: String) throws -> Int32 {
+        let colon = address.lastIndex(of: ":")!
+        let port = UInt16(address[address.index(after: colon)...])!
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var target = sockaddr_in()
+        target.sin_family = sa_family_t(AF_INET)
+        target.sin_port = port.bigEndian
+        target.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &target) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw DurabilityTestError("cannot connect to \(address)")
+        }
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
     }
 
     static func value(_ body: String, _ series: String) -> Double? {
@@ -116,5 +129,49 @@ import Testing
             #expect(object?["time"] is String && object?["level"] is String && object?["message"] is String, "not a JSON log line: \(line)")
         }
         #expect(server.log.contains("\"message\":\"consentd stopped\""), "\(server.log)")
+    }
+
+    /// A client that connects and sends nothing, and one that sends its
+    /// request a byte at a time and never finishes it, must not keep a
+    /// scrape from being answered; the endpoint drops both in the end.
+    @Test func slowClientsHoldNeitherTheEndpointNorAScrapeAndAreDisconnected() throws {
+        let endpoint = try MetricsEndpoint(host: "127.0.0.1", port: 0) { "consenthub_up 1\n" }
+        defer { endpoint.stop() }
+        let silent = try Self.connect(endpoint.address)
+        defer { close(silent) }
+        let trickler = try Self.connect(endpoint.address)
+        defer { close(trickler) }
+        _ = "GET /metrics HTTP/1.1\r\nX-Slow: ".withCString { send(trickler, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        let stopTrickling = Atomic<Bool>(false)
+        let trickling = DispatchSemaphore(value: 0)
+        let cutOff = Atomic<Bool>(false)
+        DispatchQueue.global().async {
+            defer { trickling.signal() }
+            while !stopTrickling.load(ordering: .relaxed) {
+                // One byte every 100 ms: each read of a per-read timeout succeeds.
+                if "a".withCString({ send(trickler, $0, 1, Int32(MSG_NOSIGNAL)) }) < 0 {
+                    cutOff.store(true, ordering: .relaxed)
+                    return
+                }
+                usleep(100_000)
+            }
+        }
+        defer {
+            stopTrickling.store(true, ordering: .relaxed)
+            trickling.wait()
+        }
+
+        let (status, body) = try Self.http(endpoint.address, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(status == "HTTP/1.1 200 OK", "a scrape is answered while two slow clients are connected")
+        #expect(body == "consenthub_up 1\n")
+
+        // Both slow clients are cut off once their time is up (a bound against a hang, not a measurement).
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var silentRead = 0
+        repeat { silentRead = read(silent, &buffer, buffer.count) } while silentRead > 0
+        #expect(silentRead == 0, "the silent client was disconnected (errno \(errno))")
+        for _ in 0..<2000 where !cutOff.load(ordering: .relaxed) { usleep(10_000) }
+        let trickleCutOff = cutOff.load(ordering: .relaxed)
+        #expect(trickleCutOff, "the trickling client was disconnected")
     }
 }

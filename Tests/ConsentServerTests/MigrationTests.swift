@@ -7,6 +7,7 @@ import ConsentRPC
 import ConsentStore
 import ConsentTesting
 import Foundation
+import Synchronization
 import Testing
 @testable import ConsentServer
 
@@ -162,5 +163,54 @@ import Testing
         let unusable = DataVerification.check(configuration)
         #expect(unusable.verdict == .unusable)
         #expect(unusable.text.contains("cannot connect to PostgreSQL"), "\(unusable.text)")
+    }
+
+    /// A `consentd migrate` that stops half-way (here: the database refuses
+    /// the third transaction; a crash leaves the same) must leave a database
+    /// that no node serves and `--verify-data` calls damaged, until the same
+    /// migration, run again, finishes the copy and verifies it.
+    @Test func aMigrationThatStopsHalfWayLeavesADatabaseNoNodeServesUntilItIsRunAgain() async throws {
+        let directory = TestHub.makeTemporaryDirectory("migrate-half") + "/data"
+        let fromLog = try Self.logWithEveryKindOfEvent(directory)
+        let database = try TestPostgres.shared.createDatabase()
+        let name = TestPostgres.databaseName(of: database)
+        // The tables exist (a node started once); then the database refuses record 8.
+        await (try TestHub(demoRegistry: false, postgres: database)).stop()
+        try TestPostgres.shared.psql("""
+            CREATE FUNCTION refuse_eighth() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.seq = 8 THEN RAISE EXCEPTION 'could not extend file: No space left on device'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER refuse_eighth BEFORE INSERT ON consent_events FOR EACH ROW EXECUTE FUNCTION refuse_eighth();
+            """, database: name)
+        let lines = Mutex<[String]>([])
+        let stopped = Migration.run(from: directory, to: database, lease: .seconds(1), batchRecords: 3) { line in lines.withLock { $0.append(line) } }
+        #expect(stopped.verdict != .migrated, "\(stopped.text)")
+        #expect(stopped.text.contains("No space left on device"), "\(stopped.text)")
+        #expect(try TestPostgres.shared.psql("SELECT count(*) FROM consent_events", database: name) == "6", "two of the transactions were committed")
+
+        // No node serves the partial copy, and it says why.
+        #expect {
+            _ = try TestHub(demoRegistry: false, postgres: database, waitUntilActive: false)
+        } throws: { error in
+            "\(error)".contains("is marked as being migrated (consentd migrate from \(directory)")
+                && "\(error)".contains("Run the same consentd migrate again")
+        }
+        var postgres = ServerConfiguration()
+        postgres.postgres = database
+        postgres.dataDirectory = TestHub.makeTemporaryDirectory("verify")
+        let verified = DataVerification.check(postgres)
+        #expect(verified.verdict == .damaged, "\(verified.text)")
+        #expect(verified.text.contains("is marked as being migrated"), "\(verified.text)")
+
+        // Run again, it continues after the 6 records, verifies the whole copy and clears the mark.
+        try TestPostgres.shared.psql("DROP TRIGGER refuse_eighth ON consent_events", database: name)
+        let again = Self.consentd(["migrate", "--from-data-dir", directory, "--to-postgres", database])
+        #expect(again.status == 0, "\(again.output)")
+        #expect(again.output.contains("continuing an unfinished migration"), "\(again.output)")
+        #expect(again.output.contains("copied \(fromLog.lastSequence - 6) events (sequence 7...\(fromLog.lastSequence))"), "\(again.output)")
+        #expect(try TestPostgres.shared.psql("SELECT migrating IS NULL FROM consent_meta", database: name) == "t")
+        #expect(DataVerification.check(postgres).verdict == .healthy)
+        let hub = try TestHub(demoRegistry: false, postgres: database)
+        #expect(try hub.server.ledger.read { $0 }.value == fromLog)
+        await hub.stop()
     }
 }

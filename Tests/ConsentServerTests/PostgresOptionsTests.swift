@@ -53,4 +53,27 @@ struct PostgresOptionsTests {
         }
         #expect(ServerOptions.helpText().contains("consentd migrate --from-data-dir DIR --to-postgres CONNINFO"))
     }
+
+    /// A connection string the shell split at a space (not quoted) leaves a
+    /// piece that may hold the password: the refusal never quotes it.
+    @Test func anUnquotedConnectionStringIsRefusedWithoutQuotingAPieceOfIt() {
+        for arguments in [
+            ["--postgres", "host=db1", "password=s3cret", "dbname=consent"],
+            ["migrate", "--from-data-dir", "/d", "--to-postgres", "host=db1", "password=s3cret"],
+            ["migrate", "--from-data-dir", "/d", "--to-postgres", "postgresql://consentd:s3cret@db1/consent", "x:s3cret@db2"],
+        ] {
+            #expect {
+                _ = try ServerOptions.parse(arguments)
+            } throws: { error in
+                let message = (error as? ConfigurationError)?.message ?? ""
+                return message.contains("unexpected argument (not shown: it looks like a piece of a connection string")
+                    && !message.contains("s3cret")
+            }
+        }
+        #expect {
+            _ = try ServerOptions.parse(["serve"])
+        } throws: { error in
+            (error as? ConfigurationError)?.message == "unexpected argument 'serve' (see consentd --help)"
+        }
+    }
 }

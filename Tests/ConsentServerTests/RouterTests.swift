@@ -88,6 +88,7 @@ struct StaticHealth: HealthReporting {
         call(router(), sink, id: 1, method: "/consent.v1.Health/Check", from: "910000009", payload: [0x0A, 0x09])
         #expect(sink.result(1)?.code == .invalidArgument)
         #expect(sink.result(1)?.message == "the payload of /consent.v1.Health/Check is not a valid consent.v1.HealthCheckRequest message")
+        #expect(sink.result(1)?.trailers[ErrorTrailers.reason] == "payload_malformed")
     }
 
     @Test func handlerErrorsKeepTheirCodeAndMessage() {

@@ -29,6 +29,18 @@ struct Base64URLTests {
         }
     }
 
+    @Test("a character outside the alphabet is refused at every position (groups of 4 are checked together)")
+    func invalidAtEveryPosition() {
+        let text = Array(Base64URL.encode((0..<60).map { UInt8($0) }).utf8)
+        for position in text.indices {
+            for bad in ["+", "/", "=", ".", " ", "\u{0}", "\u{FF}"] as [Character] {
+                var changed = text
+                changed[position] = bad.asciiValue ?? 0xFF
+                #expect(changed.withUnsafeBytes { Base64URL.decode($0) } == nil, "\(bad) at \(position)")
+            }
+        }
+    }
+
     @Test("padding, whitespace, bad length and non-canonical endings are refused", arguments: [
         "Zg==", "Zm8=", "Zm 9v", "Zm9v\n", "Z", "Zm9vY", "Zh", "Zm9", "Zm-", "é", "Zm9v.",
     ])

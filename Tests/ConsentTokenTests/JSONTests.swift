@@ -70,6 +70,25 @@ struct JSONTests {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8)) }
     }
 
+    @Test("a duplicate member name is refused in small objects (compared directly) and big ones (hashed)", arguments: [2, 15, 16, 17, 40])
+    func duplicates(members: Int) throws {
+        let names = (0..<members).map { "k\($0)" }
+        let unique = "{" + names.map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+        #expect(try JSONParser.parse(Array(unique.utf8)).objectValue?.count == members)
+        for repeated in [names[0], names[members / 2], names[members - 1]] {
+            let text = "{" + (names + [repeated]).map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+            #expect(throws: JSONParser.Failure(message: "duplicate member \"\(repeated)\"", offset: text.utf8.count - 3)) {
+                try JSONParser.parse(Array(text.utf8))
+            }
+        }
+    }
+
+    @Test("literals are read exactly", arguments: ["true", "false", "null", "tru", "falsy", "nul", "truex", "nulll"])
+    func literals(text: String) {
+        let expected: JSONValue? = ["true": .bool(true), "false": .bool(false), "null": .null][text]
+        #expect((try? JSONParser.parse(Array(text.utf8))) == expected)
+    }
+
     @Test("invalid UTF-8 inside a string is refused")
     func invalidUTF8() {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }

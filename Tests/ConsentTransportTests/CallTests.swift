@@ -93,6 +93,7 @@ struct CallTests {
         #expect(frames.first?.callId == 7)
         #expect(response.statusCode == StatusCode.deadlineExceeded.rawValue)
         #expect(response.statusMessage == "deadline of 50 ms exceeded")
+        #expect(reason(response) == "deadline_exceeded")
         #expect(server.recorder.waitForTerminations(count: 1) == [.deadlineExceeded])
         // A late answer from the handler is dropped.
         server.recorder.neverResponders.withLock { $0 }.first?.succeed([1])
@@ -131,6 +132,7 @@ struct CallTests {
         semaphore.wait()
         #expect(finished.withLock { $0 }?.code == .cancelled)
         #expect(server.recorder.waitForTerminations(count: 1) == [.cancelled])
+        // (The client ends the call itself at once: its own result has no reason.)
         server.recorder.neverResponders.withLock { $0 }.first?.succeed([9])
         #expect(client.call(TestMethod.echo, [4]).payload == [4])
         // Through the raw protocol: the server answers the Cancel itself.
@@ -141,10 +143,28 @@ struct CallTests {
         let frames = raw.readFrames(1)
         if case .response(let response)? = frames.first?.kind {
             #expect(response.statusCode == StatusCode.cancelled.rawValue)
+            #expect(reason(response) == "cancelled_by_client")
         } else {
             Issue.record("no CANCELLED response")
         }
         client.close()
+        await server.shutdown()
+    }
+
+    @Test("metadata keys reach the handler in lower case, whatever case the client sent; values as sent")
+    func metadataKeysAreCaseInsensitive() async throws {
+        let server = try TestServer()
+        let raw = try RawTLSClient(port: server.port, context: server.clientTLS(TestServer.certs.bank))
+        let entries = [("X-Consent-User-Id", "Value ONE"), ("x-consent-user-id", "two"), ("X-CONSENT-ASSURANCE-LEVEL", "4")]
+        raw.send(Consent_V1_Frame(callId: 5, kind: .request(Consent_V1_Request(
+            method: TestMethod.metadata, metadata: entries.map { Consent_V1_MetadataEntry(key: $0.0, value: $0.1) }))))
+        guard case .response(let response)? = raw.readFrames(1).first?.kind else {
+            Issue.record("no response")
+            return
+        }
+        #expect(String(decoding: response.payload, as: UTF8.self)
+            == "x-consent-user-id=Value ONE\nx-consent-user-id=two\nx-consent-assurance-level=4",
+            "so a key repeated in another case counts as repeated (metadata_repeated)")
         await server.shutdown()
     }
 

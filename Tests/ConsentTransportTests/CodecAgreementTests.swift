@@ -6,7 +6,8 @@ import ConsentRPC
 /// The cases where the hand-written `Frame` codec and libprotobuf-c used to
 /// differ, each decided once (docs/PROTOCOL.md §2, "Decoding rules") and held
 /// by both codecs: `Wire.withFrame` and `Consent_V1_Frame(serializedBytes:)`
-/// accept or refuse every body below alike.
+/// accept or refuse every body in `cases` alike. The one deliberate
+/// difference, a `kind` set twice, is `kindTwice`.
 @Suite("Frame codecs agree on the edge cases")
 struct CodecAgreementTests {
     static func varint(_ value: UInt64) -> [UInt8] {
@@ -50,6 +51,16 @@ struct CodecAgreementTests {
         ("Response.status_message of invalid UTF-8", field(1, wireType: 0, [1]) + field(3, wireType: 2, field(2, wireType: 2, [0xE2, 0x82])), false),
         ("GoAway.reason of invalid UTF-8", field(8, wireType: 2, field(2, wireType: 2, [0xC0, 0x80])), false),
         ("GoAway.code wider than 32 bits is an enum: truncated by both, as protobuf says", field(8, wireType: 2, field(1, wireType: 0, varint(1 << 40))), true),
+        // libprotobuf-c reads a tag or a length in at most 5 bytes; the hand
+        // codec took longer ones padded with 0x80s (FuzzFrameCodec's first run).
+        ("a tag padded to 5 bytes", request(method, frameFields: [0xC8, 0x80, 0x80, 0x80, 0x00, 0x01]), true),
+        ("a tag padded to 6 bytes", request(method, frameFields: [0xC8, 0x80, 0x80, 0x80, 0x80, 0x00, 0x01]), false),
+        ("a tag padded to 6 bytes inside the Request (deadline_ms)", request(method + [0x90, 0x80, 0x80, 0x80, 0x80, 0x00, 0x05]), false),
+        ("a length padded to 5 bytes (method)", request([0x0A, 0x90, 0x80, 0x80, 0x80, 0x00] + Array("/test.Echo/Unary".utf8)), true),
+        ("a length padded to 6 bytes (method)", request([0x0A, 0x90, 0x80, 0x80, 0x80, 0x80, 0x00] + Array("/test.Echo/Unary".utf8)), false),
+        ("a length padded to 6 bytes (an unknown field)", request(method, frameFields: [0x4A, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00, 0x61]), false),
+        ("a 10-byte varint of 64 bits", request(method, frameFields: [0x48] + Array(repeating: 0xFF, count: 9) + [0x01]), true),
+        ("a 10-byte varint wider than 64 bits", request(method, frameFields: [0x48] + Array(repeating: 0xFF, count: 9) + [0x02]), false),
     ]
 
     @Test("each edge case is accepted or refused by both codecs alike", arguments: 0..<cases.count)
@@ -66,11 +77,50 @@ struct CodecAgreementTests {
         let server = try TestServer(loops: 1)
         let bystander = try server.client()
         let refusedRequests = Self.cases.filter { !$0.2 && !$0.0.hasPrefix("Response") && !$0.0.hasPrefix("GoAway") }
-        #expect(refusedRequests.count == 9)
+        #expect(refusedRequests.count == 14)
         for (_, body, _) in refusedRequests {
             try ProtocolErrorTests.expectGoAway(ProtocolErrorTests.frame(body), code: .protocolError, server: server)
         }
         #expect(server.recorder.dispatched.load(ordering: .relaxed) == 0, "none of them reached the dispatcher")
+        #expect(bystander.call(TestMethod.echo, [1]).payload == [1])
+        bystander.close()
+        await server.shutdown()
+    }
+
+    /// A Frame that sets `kind` twice: protobuf merges two occurrences of the
+    /// same member and lets a later member replace an earlier one unread;
+    /// libprotobuf-c keeps the last occurrence alone. The hand codec refuses
+    /// it (the one deliberate difference, PROTOCOL.md §2): each body below was
+    /// read one way by the hand codec and another by libprotobuf-c.
+    static let kindTwice: [(String, [UInt8])] = [
+        ("Request twice (the halves merged would be one call)",
+         request(method) + field(2, wireType: 2, field(2, wireType: 0, varint(9)))),
+        ("Response twice (status 767, then none)", [0x1A, 0x05, 0x08, 0xFF, 0x05, 0x48, 0x1A, 0x1A, 0x00]),
+        ("Ping twice, each half malformed", [0x2A, 0x02, 0x2A, 0x02, 0x2A, 0x02, 0x7A, 0x02]),
+        ("a malformed Pong replaced by a Cancel", [0x3A, 0x01, 0x00, 0x2A, 0x00]),
+        ("a Request replaced by a Cancel", request(method) + field(5, wireType: 2, [])),
+    ]
+
+    @Test("a Frame that sets kind more than once is refused", arguments: 0..<kindTwice.count)
+    func kindSetTwice(_ index: Int) {
+        let (name, body) = Self.kindTwice[index]
+        let byWire = body.withUnsafeBytes { bytes in Result { () throws(Wire.DecodeError) in try Wire.withFrame(bytes) { _, _ in () } } }
+        guard case .failure(let error) = byWire else {
+            Issue.record("Wire took \(name)")
+            return
+        }
+        #expect(error.reason == "Frame.kind set more than once", "\(name)")
+    }
+
+    @Test("on the wire: a Request whose kind is set twice is a protocol error, not a call")
+    func kindSetTwiceOnTheWire() async throws {
+        let server = try TestServer(loops: 1)
+        let bystander = try server.client()
+        for (_, body) in Self.kindTwice where body.first == 0x08 {
+            try ProtocolErrorTests.expectGoAway(ProtocolErrorTests.frame(body), code: .protocolError, server: server,
+                                                reason: "undecodable frame: Frame.kind set more than once")
+        }
+        #expect(server.recorder.dispatched.load(ordering: .relaxed) == 0, "neither reached the dispatcher")
         #expect(bystander.call(TestMethod.echo, [1]).payload == [1])
         bystander.close()
         await server.shutdown()

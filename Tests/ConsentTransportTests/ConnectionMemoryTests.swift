@@ -86,6 +86,38 @@ struct ConnectionMemoryTests {
         await server.shutdown()
     }
 
+    @Test("a quiet connection gives its buffers back, is served again at once, and a busy one keeps them")
+    func quietConnectionsGiveTheirBuffersBack() async throws {
+        let server = try TestServer(loops: 1) { $0.idleBufferRelease = .milliseconds(100) }
+        var clients: [RawTLSClient] = []
+        for i in 0..<10 {
+            let raw = try RawTLSClient(port: server.port, context: server.clientTLS(TestServer.certs.bank))
+            #expect(Self.call(raw, UInt32(i + 1), method: TestMethod.echo)?.payload == [1, 2, 3])
+            clients.append(raw)
+        }
+        // Quiet: each keeps a few bytes of bookkeeping (the decoder's 4, the output's 64).
+        #expect(Self.eventually { server.server.stats.connectionBufferBytes <= 10 * 128 },
+                "\(server.server.stats.connectionBufferBytes) bytes still held by 10 quiet connections")
+        // Every one is served again, and again gives its buffers back.
+        for (i, raw) in clients.enumerated() {
+            #expect(Self.call(raw, UInt32(100 + i), method: TestMethod.echo)?.payload == [1, 2, 3], "connection \(i)")
+            raw.send(Consent_V1_Frame(callId: 0, kind: .ping(Consent_V1_Ping(data: 5))))
+            guard case .pong(let pong)? = raw.readFrames(1).first?.kind else {
+                Issue.record("connection \(i): no pong after its buffers were given back")
+                continue
+            }
+            #expect(pong.data == 5)
+        }
+        #expect(Self.eventually { server.server.stats.connectionBufferBytes <= 10 * 128 })
+        // A call still open keeps its connection's buffers, however long it lasts.
+        let waiting = clients[0]
+        waiting.send(requestFrame(callID: 500, method: TestMethod.never, payload: [1], deadlineMs: .max))
+        server.recorder.waitForNever(count: 1)
+        usleep(500_000)
+        #expect(server.server.stats.connectionBufferBytes > 4 * 1024, "the connection with an open call kept its buffers")
+        await server.shutdown()
+    }
+
     @Test("an unfinished frame costs the bytes that arrived, not the length it announced")
     func unfinishedFramesCostWhatArrived() async throws {
         let server = try TestServer(loops: 1)

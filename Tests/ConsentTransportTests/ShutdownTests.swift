@@ -65,6 +65,7 @@ struct ShutdownTests {
         await server.shutdown(timeout: .milliseconds(100))
         done.wait()
         #expect(result.withLock { $0 }?.code == .cancelled)
+        #expect(result.withLock { $0 }?.trailers[ErrorTrailers.reason] == "shutdown_timeout")
         #expect(server.recorder.waitForTerminations(count: 1) == [.cancelled])
         client.close()
     }
@@ -85,6 +86,7 @@ struct ShutdownTests {
             #expect(second.first?.callId == 2)
             #expect(r.statusCode == StatusCode.unavailable.rawValue)
             #expect(r.statusMessage == "server is shutting down")
+            #expect(reason(r) == "server_shutting_down")
         } else {
             Issue.record("no UNAVAILABLE response: \(second)")
         }

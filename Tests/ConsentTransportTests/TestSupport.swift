@@ -21,6 +21,8 @@ enum TestMethod {
     static let peer = "/test.Echo/Peer"
     /// Finishes twice: the second must be ignored.
     static let twice = "/test.Echo/Twice"
+    /// Answers with the call's metadata as the dispatcher sees it, one `key=value` per line.
+    static let metadata = "/test.Echo/Metadata"
     /// Streams `HealthCheckRequest.service.count` typed HealthCheckResponses, then OK.
     static let healthStream = ProtoMethod<Consent_V1_HealthCheckRequest, Consent_V1_HealthCheckResponse>(
         fullName: "/test.Echo/HealthStream", kind: .serverStreaming)
@@ -59,7 +61,7 @@ struct TestDispatcher: CallDispatcher {
     }
 
     var methodNames: [String] {
-        [TestMethod.echo, TestMethod.slow, TestMethod.stream, TestMethod.never, TestMethod.big, TestMethod.peer, TestMethod.twice,
+        [TestMethod.echo, TestMethod.slow, TestMethod.stream, TestMethod.never, TestMethod.big, TestMethod.peer, TestMethod.twice, TestMethod.metadata,
          TestMethod.healthStream.fullName, Consent_V1_Health.check.fullName]
     }
 
@@ -83,6 +85,8 @@ struct TestDispatcher: CallDispatcher {
             responder.succeed([UInt8](repeating: 7, count: 4 * 1024 * 1024 + 1))
         case TestMethod.peer:
             responder.succeed(Array(call.peer.principalID.utf8))
+        case TestMethod.metadata:
+            responder.succeed(Array(call.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: "\n").utf8))
         case TestMethod.twice:
             responder.succeed([1])
             responder.succeed([2])
@@ -175,6 +179,18 @@ final class TestServer: Sendable {
 
     func shutdown(timeout: Duration = .seconds(5)) async {
         await server.shutdownGracefully(timeout: timeout)
+    }
+
+    /// A test that ends without shutting its server down gets it shut down
+    /// here: a running server keeps itself alive by design, and would stay in
+    /// memory (LeakSanitizer reports it under make test-sanitizers). The
+    /// responders of `never` calls hold the server through their connection,
+    /// and the server's dispatcher holds them: let them go too.
+    deinit {
+        let done = DispatchSemaphore(value: 0)
+        server.shutdownGracefully(timeout: .milliseconds(200)) { done.signal() }
+        done.wait()
+        recorder.neverResponders.withLock { $0 = [] }
     }
 }
 
@@ -295,4 +311,9 @@ func goAwayCode(_ frames: [Consent_V1_Frame]) -> Consent_V1_GoAwayCode? {
         if case .goAway(let g)? = frame.kind { return g.code }
     }
     return nil
+}
+
+/// The `x-consent-reason` trailer of a Response, as a client reads it (keys in any case).
+func reason(_ response: Consent_V1_Response) -> String? {
+    response.trailers.first { $0.key.lowercased() == ErrorTrailers.reason }?.value
 }

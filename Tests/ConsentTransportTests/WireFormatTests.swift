@@ -124,14 +124,13 @@ struct WireFormatTests {
         }
     }
 
-    @Test("a oneof member given twice is merged, as the protobuf spec says")
-    func mergedMember() throws {
-        // protobuf-c keeps only the last occurrence here; the spec (and Google's
-        // libraries) merge, and so does Wire. Nobody sends this; it must not crash.
+    @Test("a oneof member given twice is refused, not merged (PROTOCOL.md §2)")
+    func memberTwice() throws {
+        // The spec (and Google's libraries) would merge these into one call,
+        // protobuf-c keeps only the last; nobody sends it, so the transport refuses it.
         let a = Consent_V1_Frame(callId: 3, kind: .request(Consent_V1_Request(method: "/a/B", payload: [1]))).serializedBytes()
         let b = Consent_V1_Frame(callId: 3, kind: .request(Consent_V1_Request(deadlineMs: 9))).serializedBytes()
-        let merged = try Self.wireDecode(a + b)
-        #expect(merged == Consent_V1_Frame(callId: 3, kind: .request(Consent_V1_Request(method: "/a/B", deadlineMs: 9, payload: [1]))))
+        #expect(throws: Wire.DecodeError.self) { try Self.wireDecode(a + b) }
     }
 
     @Test("malformed bodies are rejected, never crash")

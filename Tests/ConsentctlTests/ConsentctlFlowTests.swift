@@ -28,6 +28,11 @@ import Testing
             environment["CONSENT_ASSURANCE_LEVEL"] = "4"
             environment["CONSENT_USER_NAME"] = "HÅKON TRANA"
         }
+        // Under `make test-sanitizers` the child is a sanitized build too and
+        // needs the same options (suppressions, no Swift backtracer).
+        for key in ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "SWIFT_BACKTRACE"] {
+            environment[key] = ProcessInfo.processInfo.environment[key]
+        }
         process.environment = environment
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
@@ -36,8 +41,13 @@ import Testing
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
+        // Both pipes at once: a child that fills one while we wait on the
+        // other (a sanitizer report on stderr) would otherwise never exit.
+        let stderrRead = DispatchGroup()
+        nonisolated(unsafe) var stderr = Data()
+        DispatchQueue.global().async(group: stderrRead) { stderr = err.fileHandleForReading.readDataToEndOfFile() }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        stderrRead.wait()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }

@@ -47,6 +47,49 @@ public enum CPUUsage {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
+    /// Jiffies of one core from `/proc/stat`: busy (everything but idle,
+    /// iowait and steal), idle (idle + iowait: nobody wanted the core) and
+    /// steal (the hypervisor gave it to another machine).
+    public struct CoreTicks: Sendable, Equatable {
+        public var busy: UInt64 = 0
+        public var idle: UInt64 = 0
+        public var steal: UInt64 = 0
+
+        public var total: UInt64 { busy + idle + steal }
+    }
+
+    /// The ticks of each of `cores` since boot; nil when `/proc/stat` cannot
+    /// be read or lacks one of them.
+    public static func cores(_ cores: [Int]) -> [CoreTicks]? {
+        let fd = open("/proc/stat", O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var text: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            text.append(contentsOf: buffer[0..<n])
+        }
+        return parseCoreTicks(String(decoding: text, as: UTF8.self), cores: cores)
+    }
+
+    /// The `cpuN` lines of a `/proc/stat` text: user nice system idle iowait
+    /// irq softirq steal [guest guest_nice] (guest time is already in user).
+    static func parseCoreTicks(_ text: String, cores: [Int]) -> [CoreTicks]? {
+        var byCore: [Int: CoreTicks] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("cpu") {
+            let fields = line.split(separator: " ")
+            guard let core = Int(fields[0].dropFirst(3)), fields.count >= 9 else { continue }
+            let values = fields[1...].prefix(8).compactMap { UInt64($0) }
+            guard values.count == 8 else { continue }
+            byCore[core] = CoreTicks(
+                busy: values[0] + values[1] + values[2] + values[5] + values[6], idle: values[3] + values[4], steal: values[7])
+        }
+        let ticks = cores.compactMap { byCore[$0] }
+        return ticks.count == cores.count ? ticks : nil
+    }
+
     /// Cores this process may run on now.
     public static var onlineCores: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 

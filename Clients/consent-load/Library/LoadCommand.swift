@@ -22,6 +22,8 @@ public enum LoadCommand {
         .value("rate", "CALLS_PER_S", "open loop: start calls at this total rate whatever the server does; latency counts from when each call was due"),
         .value("warmup", "SECONDS", "load before measuring, not counted (default 1; 0 with --count)"),
         .value("server-pid", "PID", "report this process's CPU time (a consentd on this machine)"),
+        .value("server-cores", "LIST", "the cores the server is pinned to (taskset -c), e.g. 0 or 0,1: report how they spent the run (busy, idle, stolen, the server's share)"),
+        .value("start-file", "FILE", "after preparing, wait until FILE exists before the warm-up (a profiler attached to the server starts there)"),
         .value("json", "FILE", "also write the report as JSON to FILE ('-': JSON on standard output instead of text)"),
         .flag("quiet", "no progress lines"),
         .flag("help", "show help"),
@@ -77,14 +79,23 @@ public enum LoadCommand {
             guard let pid = Int32(text), pid > 0 else { throw .usage("--server-pid must be a process id, not '\(text)'") }
             return pid
         }
+        let serverCores = try parsed["server-cores"].map { text throws(CLIError) -> [Int] in
+            let cores = text.split(separator: ",").compactMap { Int($0) }
+            guard !cores.isEmpty, cores.count == text.split(separator: ",").count, cores.allSatisfy({ $0 >= 0 }) else {
+                throw .usage("--server-cores must list core numbers like 0 or 0,1, not '\(text)'")
+            }
+            return cores
+        }
         let scenario = try descriptor.make(parsed)
         // Second principals (the portal, the data source) come from the same profile file as the run's own.
         let defaultProfileFile = ProfileFile.defaultPath(environment: environment)
         let profileFile = parsed["profile-file"] ?? environment["CONSENT_PROFILE_FILE"]
             ?? (FileManager.default.fileExists(atPath: defaultProfileFile) ? defaultProfileFile : nil)
-        let runner = LoadRunner(
+        var runner = LoadRunner(
             scenarioName: descriptor.name, scenario: scenario, plan: plan, settings: settings, serverPID: serverPID,
             profileFile: profileFile, progress: parsed.has("quiet") ? nil : standardError)
+        runner.serverCores = serverCores
+        runner.startFile = parsed["start-file"]
         let report = try runner.run()
 
         let jsonPath = parsed["json"]

@@ -35,6 +35,8 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var latency: Latency
     public var clientCPU: ClientCPU
     public var serverCPU: ServerCPU?
+    /// With `--server-cores`: how the cores the server was pinned to spent the measured time.
+    public var serverCores: ServerCores? = nil
     public var generator: GeneratorVerdict
     /// Why a run ended early, or other things a reader must know.
     public var notes: [String]
@@ -93,6 +95,28 @@ public struct LoadReport: Codable, Sendable, Equatable {
         }
     }
 
+    /// The cores the server runs on (`--server-cores`), over the measured
+    /// window, each share in percent of all those cores' time: whether the
+    /// server had them to itself, and whether it wanted them all.
+    public struct ServerCores: Codable, Sendable, Equatable {
+        public var cores: [Int]
+        /// Busy with anything: the server, other processes, interrupts.
+        public var busyPercent: Double
+        /// Nobody wanted the core (idle + iowait).
+        public var idlePercent: Double
+        /// Taken by the hypervisor for other machines.
+        public var stealPercent: Double
+        /// The server's own CPU (from `--server-pid`) as a share of the cores; nil without it.
+        public var serverPercent: Double?
+        /// Busy with something other than the server: the server did not have the cores to itself.
+        public var othersPercent: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case cores, busyPercent = "busy_percent", idlePercent = "idle_percent", stealPercent = "steal_percent"
+            case serverPercent = "server_percent", othersPercent = "others_percent"
+        }
+    }
+
     public struct GeneratorVerdict: Codable, Sendable, Equatable {
         /// True when the figures measure consent-load, not the server.
         public var bottleneck: Bool
@@ -110,7 +134,7 @@ public struct LoadReport: Codable, Sendable, Equatable {
         case scenario, method, unit, pacing, rate, connections, threads, calls, ok, failed, errors, latency, generator, notes
         case inFlight = "in_flight", warmupSeconds = "warmup_s", durationSeconds = "duration_s", notSent = "not_sent", heldBack = "held_back"
         case callsPerSecond = "calls_per_s", itemsPerCall = "items_per_call", itemsPerSecond = "items_per_s"
-        case clientCPU = "client_cpu", serverCPU = "server_cpu"
+        case clientCPU = "client_cpu", serverCPU = "server_cpu", serverCores = "server_cores"
     }
 
     /// The report as pretty JSON with sorted keys (latency keys end in µs: `latency.p99` is microseconds).

@@ -33,6 +33,12 @@ public enum LoadReportText {
         if let s = r.serverCPU {
             lines.append("  server  \(String(format: "%.2f", s.seconds)) s = \(Int(s.percentOfCore.rounded())) % of a core → \(number(s.callsPerCPUSecond)) \(units) per server CPU-second (pid \(s.pid))")
         }
+        if let k = r.serverCores {
+            let list = k.cores.map(String.init).joined(separator: ",")
+            var line = "  server cores \(list): busy \(trim(k.busyPercent)) %, idle \(trim(k.idlePercent)) %, stolen \(trim(k.stealPercent)) %"
+            if let own = k.serverPercent, let others = k.othersPercent { line += " (the server \(trim(own)) %, others \(trim(others)) %)" }
+            lines.append(line)
+        }
         if let lag = r.generator.sendLagP99 {
             lines.append("  send lag p99 \(duration(lag)) (how late consent-load itself sent calls)")
         }

@@ -17,6 +17,12 @@ public struct LoadRunner {
     public var settings: ConnectionSettings
     /// The server's process id, for its CPU time (same machine only).
     public var serverPID: Int32?
+    /// The cores the server is pinned to (`taskset`), for how they spent the run.
+    public var serverCores: [Int]?
+    /// Wait after preparing until this file exists, before the warm-up: a
+    /// profiler attached to the server starts counting there, so that what
+    /// it counts is the measured calls and nothing of the preparation.
+    public var startFile: String?
     /// The profile file second principals (`--portal-profile`…) are read from.
     public var profileFile: String?
     /// Where progress lines go (standard error); nil: nowhere.
@@ -65,6 +71,7 @@ public struct LoadRunner {
             settings: settings, clients: clients, plan: plan, plannedCalls: planned, profileFile: profileFile, log: progress ?? { _ in })
         defer { context.closeOpened() }
         try scenario.prepare(context)
+        if let startFile { try Self.waitForFile(startFile, progress: progress) }
 
         let loops = group.loops
         let threadClocks = loops.map { loop in Self.onLoop(loop) { CPUUsage.currentThreadClock() } }
@@ -105,7 +112,7 @@ public struct LoadRunner {
         }
 
         // Wait, with a progress line a second; CPU is counted from the end of the warm-up.
-        var marks: CPUMarks? = plan.warmup == 0 ? CPUMarks.take(threadClocks, serverPID) : nil
+        var marks: CPUMarks? = plan.warmup == 0 ? CPUMarks.take(threadClocks, serverPID, serverCores) : nil
         var lastTick = start
         var lastAnswered = 0
         let safetyStop = hardStop(start: start)
@@ -115,7 +122,7 @@ public struct LoadRunner {
                 break
             }
             let now = MonotonicClock.now()
-            if marks == nil && now >= run.measureFrom { marks = CPUMarks.take(threadClocks, serverPID) }
+            if marks == nil && now >= run.measureFrom { marks = CPUMarks.take(threadClocks, serverPID, serverCores) }
             if let safetyStop, now > safetyStop {
                 // Calls without a deadline (pings) on a server that stopped answering,
                 // or an open loop whose queue ran far past its timetable.
@@ -136,7 +143,7 @@ public struct LoadRunner {
         }
         let end = MonotonicClock.now()
         waker?.stop()
-        let endMarks = CPUMarks.take(threadClocks, serverPID)
+        let endMarks = CPUMarks.take(threadClocks, serverPID, serverCores)
         let result = Self.collect(recorders, loops)
         return report(result, run: run, scenario: frozen, from: marks ?? endMarks, to: endMarks, end: end)
     }
@@ -187,6 +194,12 @@ public struct LoadRunner {
                 "\(LoadReportText.number(result.heldBack)) calls (\(Int((Double(result.heldBack) * 100 / Double(calls)).rounded())) %) waited for one of the \(slots) in-flight slots; "
                     + "the wait is part of their latency. Unless the server was saturated (see its CPU), raise --in-flight or --connections.")
         }
+        var coresReport: LoadReport.ServerCores?
+        if let cores = serverCores, let a = from.cores, let b = to.cores {
+            coresReport = Self.coreUsage(cores: cores, from: a, to: b, serverSeconds: server?.seconds)
+        } else if serverCores != nil {
+            notes.append("the server cores' time could not be read from /proc/stat")
+        }
         if serverPID != nil && server == nil { notes.append("the server's CPU could not be read from /proc/\(serverPID!)/stat") }
         let rate: Double? = if case .openLoop(let r) = plan.pacing { r } else { nil }
         return LoadReport(
@@ -202,10 +215,39 @@ public struct LoadRunner {
                 percentOfCore: wall > 0 ? ((user + system) / wall * 1000).rounded() / 10 : 0,
                 busiestThreadPercent: wall > 0 ? (busiest / wall * 1000).rounded() / 10 : 0, cores: cores),
             serverCPU: server,
+            serverCores: coresReport,
             generator: limits.judge(
                 busiestThread: busiest, processCPU: user + system, wall: wall, usableThreads: usable,
                 sendLag: plan.isOpenLoop ? result.sendLag : nil, latencyP99: result.latency.value(atPercentile: 99)),
             notes: notes)
+    }
+
+    /// How the server's cores spent the window between two readings.
+    static func coreUsage(cores: [Int], from: [CPUUsage.CoreTicks], to: [CPUUsage.CoreTicks], serverSeconds: Double?) -> LoadReport.ServerCores {
+        var busy: UInt64 = 0, idle: UInt64 = 0, steal: UInt64 = 0
+        for (a, b) in zip(from, to) {
+            busy += b.busy &- a.busy
+            idle += b.idle &- a.idle
+            steal += b.steal &- a.steal
+        }
+        let total = Double(max(busy + idle + steal, 1))
+        func percent(_ x: Double) -> Double { (x / total * 1000).rounded() / 10 }
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let serverTicks = serverSeconds.map { $0 * ticksPerSecond }
+        return LoadReport.ServerCores(
+            cores: cores, busyPercent: percent(Double(busy)), idlePercent: percent(Double(idle)), stealPercent: percent(Double(steal)),
+            serverPercent: serverTicks.map { percent($0) }, othersPercent: serverTicks.map { percent(max(0, Double(busy) - $0)) })
+    }
+
+    /// Blocks until `path` exists (polling every 10 ms).
+    static func waitForFile(_ path: String, progress: (@Sendable (String) -> Void)?) throws(CLIError) {
+        progress?("prepared; waiting for \(path) before measuring")
+        var waited = 0
+        while access(path, F_OK) != 0 {
+            usleep(10_000)
+            waited += 1
+            if waited > 60 * 60 * 100 { throw .local("waited an hour for --start-file \(path)") }
+        }
     }
 
     /// Every loop's recorder, copied on its own thread and summed.
@@ -243,11 +285,13 @@ struct CPUMarks {
     var system: Double
     var threads: [Double]
     var server: Double?
+    var cores: [CPUUsage.CoreTicks]?
 
-    static func take(_ threadClocks: [clockid_t], _ serverPID: Int32?) -> CPUMarks {
+    static func take(_ threadClocks: [clockid_t], _ serverPID: Int32?, _ serverCores: [Int]?) -> CPUMarks {
         let own = CPUUsage.ownProcess()
         return CPUMarks(
             wall: MonotonicClock.now(), user: own.user, system: own.system,
-            threads: threadClocks.map(CPUUsage.seconds(of:)), server: serverPID.flatMap(CPUUsage.process))
+            threads: threadClocks.map(CPUUsage.seconds(of:)), server: serverPID.flatMap(CPUUsage.process),
+            cores: serverCores.flatMap(CPUUsage.cores))
     }
 }

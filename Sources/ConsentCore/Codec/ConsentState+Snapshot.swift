@@ -274,8 +274,13 @@ extension Tables {
                 list.reserveCapacity(n)
                 var index: UInt64 = 0
                 for _ in 0..<n {
-                    index += try r.varint("feed entry")
-                    guard index < UInt64(logCount) else { throw r.fail("feed entry \(index) beyond the \(logCount) events") }
+                    // Entries are steps from the previous one; a step past the
+                    // last event (one near 2^64 would wrap the sum) points nowhere.
+                    let step = try r.varint("feed entry")
+                    guard step < UInt64(logCount) - index else {
+                        throw r.fail("feed entry \(index) + \(step) beyond the \(logCount) events")
+                    }
+                    index += step
                     list.append(UInt32(index))
                 }
                 feed[org] = list

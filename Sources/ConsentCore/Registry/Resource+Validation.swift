@@ -12,7 +12,7 @@ enum ResourceRules {
     /// Checks a resource definition.
     /// - Throws: the first rule broken, each with its own reason (see DOMAIN.md).
     static func validate(_ r: Resource) throws(DomainError) {
-        try checkName(r.ownerName, field: "ownerName", reasonPrefix: "owner_name")
+        try checkName(r.ownerName, field: "ownerName", missingReason: "owner_name_missing", tooLongReason: "owner_name_too_long")
         guard r.title.bokmal.map({ !$0.isEmpty }) == true else { throw .textMissingBokmal(r.id, field: "title") }
         guard r.text.bokmal.map({ !$0.isEmpty }) == true else { throw .textMissingBokmal(r.id, field: "text") }
 
@@ -58,7 +58,7 @@ enum ResourceRules {
 
     /// Checks an authorisation and returns it with domains lowercased, trimmed and without repeats.
     static func normalise(_ a: ConsumerAuthorisation) throws(DomainError) -> ConsumerAuthorisation {
-        try checkName(a.consumerName, field: "consumerName", reasonPrefix: "consumer_name")
+        try checkName(a.consumerName, field: "consumerName", missingReason: "consumer_name_missing", tooLongReason: "consumer_name_too_long")
         guard !a.redirectDomains.isEmpty else { throw .redirectDomainsMissing(a.consumer) }
         guard a.redirectDomains.count <= maximumListLength else {
             throw .tooManyRedirectDomains(a.redirectDomains.count, maximum: maximumListLength)
@@ -75,11 +75,14 @@ enum ResourceRules {
         return out
     }
 
-    static func checkName(_ name: String, field: String, reasonPrefix: String) throws(DomainError) {
+    /// Checks a name shown to users. The reasons are written out whole at the
+    /// call sites, so that every reason the hub sends is a literal in the
+    /// sources (docs/REASONS.md is checked against them).
+    static func checkName(_ name: String, field: String, missingReason: String, tooLongReason: String) throws(DomainError) {
         let trimmed = name.trimmingASCIIWhitespace()
-        guard !trimmed.isEmpty else { throw .nameMissing(field: field, reason: reasonPrefix + "_missing") }
+        guard !trimmed.isEmpty else { throw .nameMissing(field: field, reason: missingReason) }
         guard trimmed.limitLength <= maximumNameLength else {
-            throw .nameTooLong(field: field, reason: reasonPrefix + "_too_long", count: trimmed.limitLength, maximum: maximumNameLength)
+            throw .nameTooLong(field: field, reason: tooLongReason, count: trimmed.limitLength, maximum: maximumNameLength)
         }
     }
 

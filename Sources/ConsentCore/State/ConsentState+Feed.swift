@@ -75,6 +75,10 @@ extension ConsentState {
     /// of its business.
     func usesVisible(_ e: LoggedEvent, to actor: Actor) -> Bool {
         guard e.kind == .consentUsed, case .dataSource(let org) = actor else { return true }
+        // A use logged for an unknown request (`apply` keeps it without a
+        // subject) names no resource of anyone's; a snapshot may list it in
+        // a data source's feed (found by FuzzSnapshot: it indexed past the records).
+        guard e.subject != RequestRecord.noSlot else { return false }
         let grants = tables.scopes[tables.records[Int(e.subject)].scope]
         guard Int(e.detail) < grants.count else { return false }
         return tables.currentResource(grants[Int(e.detail)].resource)?.owner == org

@@ -77,10 +77,21 @@ extension P256 {
         /// - Returns: the 64-byte raw signature `r‖s`.
         /// - Throws: `OpenSSLError` if OpenSSL fails to sign.
         public func sign(_ message: UnsafeRawBufferPointer) throws -> [UInt8] {
-            try withUnsafeTemporaryAllocation(byteCount: SHA256.digestCount + P256.maximumDERSignatureCount, alignment: 1) { scratch in
-                let digest = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<SHA256.digestCount])
-                let der = UnsafeMutableRawBufferPointer(rebasing: scratch[SHA256.digestCount...])
+            try withUnsafeTemporaryAllocation(byteCount: SHA256.digestCount, alignment: 1) { digest in
                 SHA256.hash(message, into: digest)
+                return try sign(digest: UnsafeRawBufferPointer(digest))
+            }
+        }
+
+        /// Signs a message whose SHA-256 digest the caller has already taken
+        /// (`SHA256.hash(_:into:)`): the same signature as `sign(_:)` of the
+        /// message, for a caller that needs the digest for something else too.
+        /// - Parameter digest: exactly 32 bytes.
+        /// - Returns: the 64-byte raw signature `r‖s`.
+        /// - Throws: `OpenSSLError` if OpenSSL fails to sign.
+        public func sign(digest: UnsafeRawBufferPointer) throws -> [UInt8] {
+            precondition(digest.count == SHA256.digestCount, "an ES256 digest has 32 bytes")
+            return try withUnsafeTemporaryAllocation(byteCount: P256.maximumDERSignatureCount, alignment: 1) { der in
                 let derCount = try signingContexts.withContext { context in
                     var length = der.count
                     guard EVP_PKEY_sign(

@@ -102,25 +102,32 @@ extension P256 {
         ///   64 bytes, r or s outside [1, n-1], and every OpenSSL failure give
         ///   `false` (the error queue is emptied).
         public func isValidSignature(_ signature: UnsafeRawBufferPointer, for message: UnsafeRawBufferPointer) -> Bool {
-            guard let der = P256.derSignature(fromRaw: signature) else { return false }
-            return withUnsafeTemporaryAllocation(byteCount: SHA256.digestCount, alignment: 1) { digest in
+            withUnsafeTemporaryAllocation(byteCount: SHA256.digestCount, alignment: 1) { digest in
                 SHA256.hash(message, into: digest)
-                let status = try? verifyingContexts.withContext { context in
-                    der.withUnsafeBufferPointer { der in
-                        EVP_PKEY_verify(
-                            context, der.baseAddress, der.count,
-                            digest.baseAddress!.assumingMemoryBound(to: UInt8.self), digest.count
-                        )
-                    }
-                }
-                if status != 1 {
-                    // 0 is a plain mismatch; <0 an error. Either way the queue
-                    // must not leak into a later, unrelated failure report.
-                    _ = OpenSSLError.drainErrorQueue()
-                    return false
-                }
-                return true
+                return isValidSignature(signature, digest: UnsafeRawBufferPointer(digest))
             }
+        }
+
+        /// Checks a raw `r‖s` signature over a message whose SHA-256 digest
+        /// the caller has already taken; the same answer as `isValidSignature(_:for:)`.
+        /// - Parameter digest: exactly 32 bytes (any other length: `false`).
+        public func isValidSignature(_ signature: UnsafeRawBufferPointer, digest: UnsafeRawBufferPointer) -> Bool {
+            guard digest.count == SHA256.digestCount, let der = P256.derSignature(fromRaw: signature) else { return false }
+            let status = try? verifyingContexts.withContext { context in
+                der.withUnsafeBufferPointer { der in
+                    EVP_PKEY_verify(
+                        context, der.baseAddress, der.count,
+                        digest.baseAddress!.assumingMemoryBound(to: UInt8.self), digest.count
+                    )
+                }
+            }
+            if status != 1 {
+                // 0 is a plain mismatch; <0 an error. Either way the queue
+                // must not leak into a later, unrelated failure report.
+                _ = OpenSSLError.drainErrorQueue()
+                return false
+            }
+            return true
         }
 
         /// Checks a raw `r‖s` signature over `message`; see the buffer form.

@@ -33,7 +33,7 @@ public enum SHA256 {
     /// Hashes `bytes` into the first 32 bytes of `output`, without allocating.
     ///
     /// - Important: `output` must hold at least 32 bytes.
-    static func hash(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
+    public static func hash(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
         precondition(output.count >= digestCount, "a SHA-256 digest needs 32 bytes")
         var length: UInt32 = 0
         // EVP_Digest can fail only if memory runs out inside OpenSSL; a digest

@@ -14,20 +14,19 @@ struct EventReader {
         return UInt64(max(0, result.integer(0, 0, binary: true) ?? 0))
     }
 
-    /// Hands every record after `after` up to `upTo` to `body`, in order.
-    /// - Parameter body: the sequence, epoch, type and payload (valid only
-    ///   during the call).
-    /// - Returns: the last sequence number handed over (`after` if none).
+    /// Hands every record after `from` up to `upTo` to `body`, in order.
+    /// - Parameter body: the sequence, type and payload (valid only during the call).
+    /// - Returns: the history point of the last record handed over (`from` if none).
     /// - Throws: `StoreError.unavailable` when the database cannot be read,
     ///   `.corrupted` for a gap or a bad type, or what `body` throws.
     @discardableResult
     func forEach(
-        after: UInt64, upTo: UInt64,
-        _ body: (_ sequence: UInt64, _ epoch: Int64, _ type: UInt8, _ payload: UnsafeRawBufferPointer) throws(StoreError) -> Void
-    ) throws(StoreError) -> UInt64 {
-        var last = after
-        while last < upTo {
-            let rows = try page(after: last, upTo: upTo)
+        after from: HistoryPoint, upTo: UInt64,
+        _ body: (_ sequence: UInt64, _ type: UInt8, _ payload: UnsafeRawBufferPointer) throws(StoreError) -> Void
+    ) throws(StoreError) -> HistoryPoint {
+        var last = from
+        while last.sequence < upTo {
+            let rows = try page(after: last.sequence, upTo: upTo)
             last = try Self.visit(rows, after: last, body)
         }
         return last
@@ -52,40 +51,28 @@ struct EventReader {
     }
 
     /// Hands a page's records to `body` in order, checking they continue `after`.
-    /// - Returns: the last sequence in the page.
+    /// - Returns: the history point of the last record in the page.
     static func visit(
-        _ rows: PGResult, after: UInt64,
-        _ body: (_ sequence: UInt64, _ epoch: Int64, _ type: UInt8, _ payload: UnsafeRawBufferPointer) throws(StoreError) -> Void
-    ) throws(StoreError) -> UInt64 {
-        var last = after
+        _ rows: PGResult, after start: HistoryPoint,
+        _ body: (_ sequence: UInt64, _ type: UInt8, _ payload: UnsafeRawBufferPointer) throws(StoreError) -> Void
+    ) throws(StoreError) -> HistoryPoint {
+        guard rows.rowCount > 0 else { return start }
+        var last = start.sequence
         for row in 0..<rows.rowCount {
             let sequence = UInt64(rows.integer(row, 0, binary: true) ?? 0)
             guard sequence == last + 1 else {
                 throw .corrupted(file: "consent_events", offset: Int64(sequence), reason: "found sequence \(sequence) where \(last + 1) was expected (a gap in the events)")
             }
-            let epoch = rows.integer(row, 1, binary: true) ?? 0
             guard let type = rows.integer(row, 2, binary: true), (0...255).contains(type) else {
                 throw .corrupted(file: "consent_events", offset: Int64(sequence), reason: "record \(sequence) has no valid type")
             }
             try rows.withValue(row, 3) { (payload) throws(StoreError) in
-                try body(sequence, epoch, UInt8(type), payload)
+                try body(sequence, UInt8(type), payload)
             }
             last = sequence
         }
-        return last
-    }
-
-    /// Applies every record after `after` up to `upTo` to `state`.
-    /// - Returns: the last sequence applied.
-    @discardableResult
-    func replay<State: ReplayableState>(into state: inout State, after: UInt64, upTo: UInt64) throws(StoreError) -> UInt64 {
-        try forEach(after: after, upTo: upTo) { (sequence, _, type, payload) throws(StoreError) in
-            do {
-                try state.apply(recordType: type, payload: payload, sequence: sequence)
-            } catch {
-                throw .replayFailed(file: "consent_events", sequence: sequence, reason: "\(error)")
-            }
-        }
+        // Only the last row's history hash is needed: it covers the others.
+        return HistoryPoint(sequence: last, chain: rows.bytes(rows.rowCount - 1, 1))
     }
 }
 

@@ -11,15 +11,17 @@ import ConsentStore
 ///   missed), reads the records after the last it applied, a page at a
 ///   time, and applies each page to the live state under the node's lock.
 ///   Every poll it reads the lease: the active node's address becomes the
-///   clients' hint; if the lease expired or its holder's session is gone it
-///   tries to take it (a new epoch).
+///   clients' hint; if the lease expired, or its holder's session is gone
+///   and the holder's serving window has passed, it tries to take it (a
+///   new epoch).
 /// - **promoting**: applies what was committed before the new epoch (no
 ///   other node can commit any more), then opens writes.
-/// - **active**: the writer (``StoreCore/runActive(epoch:connection:)``).
-/// - **fenced**: reconnects; if everything this node appended was committed
-///   (or nothing was pending) its state is exact, otherwise the snapshot
-///   thread rebuilds the state of the committed records and it replaces the
-///   live one; then standby again.
+/// - **active**: the writer (``StoreCore/runActive(epoch:start:connection:)``).
+/// - **fenced**: reconnects; if the database holds everything this node
+///   applied, as it applied it (the history hash of its last record, or of
+///   the failed transaction's records after its last confirmed one), its
+///   state is exact; otherwise the snapshot thread rebuilds the state of the
+///   committed records and it replaces the live one; then standby again.
 final class NodeLoop<State: ReplayableState> {
     private let core: StoreCore
     private let hooks: ReplicaHooks<State>
@@ -29,35 +31,38 @@ final class NodeLoop<State: ReplayableState> {
     private var writer: PGConnection?
     /// The session that LISTENs and reads the events and the lease.
     private var follower: PGConnection?
-    /// The last sequence applied to the live state, and the epoch it was
-    /// written under (what the database must still hold for the state to be exact).
-    private var applied: UInt64
-    private var appliedEpoch: Int64
-    /// Where this node's current term as the active node began: records
-    /// after it are its own (epoch `lastEpoch`).
-    private var promotedFrom: UInt64 = .max
-    /// The epoch of this node's last term as the active node.
-    private var lastEpoch: Int64 = 0
+    /// The last record applied to the live state that this node knows the
+    /// database holds (a standby's last applied record, the active node's
+    /// last committed one), with its history hash: what the database must
+    /// still hold for the live state to be exact.
+    private var confirmed: HistoryPoint
+    /// The records of the active node's last transaction whose outcome is
+    /// unknown (applied to the live state, maybe committed), until it rejoins.
+    private var unconfirmed: UnconfirmedBatch?
     /// Where a standby last asked for a snapshot.
     private var recordsAtSnapshotRequest: UInt64
-    /// A node that was just fenced competes for the lease only after this:
-    /// a healthy standby (which polls every `pollInterval`) takes over
-    /// first, rather than the node whose session or link just failed.
-    private var takeoverNotBefore = ContinuousClock.now
+    /// A node that was just fenced competes for the lease only after this
+    /// (``LeaseClock`` nanoseconds): a healthy standby takes over first,
+    /// rather than the node whose session or link just failed.
+    private var takeoverNotBefore: UInt64 = 0
+    /// Whether the migration mark was logged (once per sighting).
+    private var reportedMigrationMark = false
     private var options: PostgresOptions { core.options }
 
     static var pollInterval: Duration { .milliseconds(200) }
     static var reconnectInterval: Duration { .milliseconds(500) }
 
-    init(core: StoreCore, hooks: ReplicaHooks<State>, address: String, writer: PGConnection?, applied: UInt64, appliedEpoch: Int64) {
-        self.appliedEpoch = appliedEpoch
+    init(core: StoreCore, hooks: ReplicaHooks<State>, address: String, writer: PGConnection?, applied: HistoryPoint) {
         self.core = core
         self.hooks = hooks
         self.address = address
         self.writer = writer
-        self.applied = applied
+        confirmed = applied
         recordsAtSnapshotRequest = core.lastSnapshotSequence.load(ordering: .relaxed)
     }
+
+    /// The last record applied to the live state.
+    private var applied: UInt64 { confirmed.sequence }
 
     private var timeout: Duration { options.leaseDuration * 4 }
 
@@ -66,6 +71,7 @@ final class NodeLoop<State: ReplayableState> {
         while true {
             if core.isClosing {
                 if case .active(let epoch) = machine.state, let writer, !writer.isBroken {
+                    core.stopServing()
                     _ = try? writer.query(Schema.release, [.int64(epoch)], deadline: .now + .seconds(2))
                 }
                 perform(machine.closed())
@@ -88,9 +94,11 @@ final class NodeLoop<State: ReplayableState> {
                     perform(machine.lost("no database session"))
                     continue
                 }
-                switch core.runActive(epoch: epoch, connection: writer) {
-                case .lost(let error, let pending):
+                switch core.runActive(epoch: epoch, start: confirmed, connection: writer) {
+                case .lost(let error, let pending, let committed, let inDoubt):
                     options.log("lost the lease of epoch \(epoch): \(error)")
+                    confirmed = committed
+                    unconfirmed = inDoubt
                     perform(machine.lost("\(error)"))
                     for entry in pending { entry.callback(.failure(error)) }
                 case .closed:
@@ -160,14 +168,10 @@ final class NodeLoop<State: ReplayableState> {
                         try follower.query("LISTEN \(Schema.channel)", deadline: .now + timeout)
                     } catch { throw .unavailable("LISTEN failed: \(error)") }
                     listening = true
-                    // A new session may reach another database server (a
-                    // promoted replica, a restore): it must still hold
-                    // what this node applied.
-                    if try !holds(applied, epoch: appliedEpoch, using: follower) {
-                        perform(machine.rewound("the database no longer holds event \(applied) as this node applied it (restored, or a replica that lacks the last events): rebuilding"))
-                        return nil
-                    }
                 }
+                // A new session may reach another database server (a
+                // promoted replica, a restore): each catch-up checks that it
+                // still holds what this node applied.
                 if let rewound = try catchUp(using: follower) {
                     perform(machine.rewound("\(rewound)"))
                     return nil
@@ -189,23 +193,15 @@ final class NodeLoop<State: ReplayableState> {
         return nil
     }
 
-    /// The database ends before what this node applied.
+    /// The database no longer holds what this node applied: it ends before
+    /// it, or its record there ends another history.
     struct Rewound: CustomStringConvertible {
         var applied: UInt64
         var end: UInt64
         var description: String {
-            "the database ends at event \(end) but this node applied up to \(applied) (restored, or a replica that lacks the last events): rebuilding"
-        }
-    }
-
-    /// Whether the database holds record `sequence` under `epoch` (trivially for 0).
-    private func holds(_ sequence: UInt64, epoch: Int64, using connection: PGConnection) throws(StoreError) -> Bool {
-        guard sequence > 0 else { return true }
-        do throws(PostgresError) {
-            let row = try connection.query(Schema.record, [.int64(Int64(sequence))], deadline: .now + timeout)
-            return row.rowCount == 1 && row.integer(0, 0, binary: true) == epoch
-        } catch {
-            throw .unavailable("cannot read the events from PostgreSQL: \(error)")
+            end < applied
+                ? "the database ends at event \(end) but this node applied up to \(applied) (restored, or a replica that lacks the last events): rebuilding"
+                : "the database's event \(applied) is not the one this node applied (restored to an earlier point and written again, or a replica that lacked the last events): rebuilding"
         }
     }
 
@@ -214,32 +210,37 @@ final class NodeLoop<State: ReplayableState> {
     @discardableResult
     private func catchUp(using connection: PGConnection) throws(StoreError) -> Rewound? {
         let reader = EventReader(connection: connection, pageSize: options.readBatchSize, timeout: timeout)
+        // The table's end and, in the same round trip, whether it still
+        // holds the last record applied as this node applied it: each
+        // catch-up checks the history it continues.
         let end: UInt64
-        do throws(PostgresError) { end = try reader.lastSequence() } catch {
+        let chain: [UInt8]?
+        do throws(PostgresError) {
+            let row = try connection.query(Schema.endAndChain, [.int64(Int64(applied))], deadline: .now + timeout)
+            end = UInt64(max(0, row.integer(0, 0, binary: true) ?? 0))
+            chain = applied == 0 ? [] : row.isNull(0, 1) ? nil : row.bytes(0, 1)
+        } catch {
             throw .unavailable("cannot read the events from PostgreSQL: \(error)")
         }
         core.committedSeen.store(end, ordering: .relaxed)
-        if end < applied { return Rewound(applied: applied, end: end) }
+        if end < applied || chain != confirmed.chain { return Rewound(applied: applied, end: end) }
         while applied < end {
             let page = try reader.page(after: applied, upTo: end)
-            let from = applied
+            let from = confirmed
             var last = from
-            var lastEpoch = appliedEpoch
             try hooks.update { (state) throws(StoreError) in
-                last = try EventReader.visit(page, after: from) { (sequence, epoch, type, payload) throws(StoreError) in
+                last = try EventReader.visit(page, after: from) { (sequence, type, payload) throws(StoreError) in
                     do {
                         try state.apply(recordType: type, payload: payload, sequence: sequence)
                     } catch {
                         throw .replayFailed(file: "consent_events", sequence: sequence, reason: "\(error)")
                     }
-                    lastEpoch = epoch
                 }
             }
-            applied = last
-            appliedEpoch = lastEpoch
+            confirmed = last
             core.followed(upTo: applied)
         }
-        core.caughtUpAt.store(Monotonic.nanoseconds(), ordering: .relaxed)
+        core.caughtUpAt.store(LeaseClock.nanoseconds(), ordering: .relaxed)
         // A standby snapshots what it follows, so its own restart is quick too.
         if let every = options.snapshotEveryRecords, applied >= recordsAtSnapshotRequest + every {
             recordsAtSnapshotRequest = applied
@@ -256,14 +257,22 @@ final class NodeLoop<State: ReplayableState> {
         } catch { throw .unavailable("cannot read the lease: \(error)") }
         guard lease.rowCount == 1 else { throw .unavailable("consent_lease holds no row") }
         let leader = lease.text(0, 1) ?? ""
-        let valid = lease.withBytes(0, 3) { $0.first == 1 }
-        let holderAlive = lease.withBytes(0, 4) { $0.first == 1 }
+        let valid = lease.bool(0, 3) == true
+        let holderAlive = lease.bool(0, 4) == true
         if valid && holderAlive {
             perform(machine.leaderSeen(leader.isEmpty ? nil : leader))
             return nil
         }
         perform(machine.leaderSeen(nil))
-        guard ContinuousClock.now >= takeoverNotBefore else { return nil }
+        if let mark = lease.text(0, 5), !options.continuesUnfinishedMigration {
+            if !reportedMigrationMark {
+                options.log("standby: not taking the lease: \(PostgresEventStore<State>.unfinishedMigrationMessage(mark, displayName: core.displayName))")
+            }
+            reportedMigrationMark = true
+            return nil
+        }
+        reportedMigrationMark = false
+        guard LeaseClock.nanoseconds() >= takeoverNotBefore else { return nil }
         return takeOver()
     }
 
@@ -271,12 +280,22 @@ final class NodeLoop<State: ReplayableState> {
     /// when another node was quicker (or the database cannot be reached).
     private func takeOver() -> Int64? {
         guard let writer = session(&writer, purpose: "writer") else { return nil }
-        let milliseconds = options.leaseDuration.components.seconds * 1000 + options.leaseDuration.components.attoseconds / 1_000_000_000_000_000
-        let sent = Monotonic.nanoseconds()
+        let sent = LeaseClock.nanoseconds()
         do throws(PostgresError) {
-            let taken = try writer.query(
-                Schema.takeOver, [.text(address), .text(options.nodeName), .int64(milliseconds)], deadline: .now + timeout)
+            writer.discardWarnings()
+            let taken = try writer.query(Schema.takeOver, [
+                .text(address), .text(options.nodeName), .int64(options.leaseDuration.milliseconds),
+                .int64(options.takeoverWindow.milliseconds), .bool(options.continuesUnfinishedMigration),
+            ], deadline: .now + timeout)
             guard taken.rowCount == 1, let epoch = taken.integer(0, 0, binary: true) else { return nil }
+            if let warning = writer.takeWarnings().first {
+                // The takeover may be on the primary only (a cancelled wait
+                // for a synchronous standby): end the session, so the lease
+                // it may hold passes on once its window is over.
+                options.log("taking the lease: PostgreSQL warned: \(warning); giving it up")
+                self.writer = nil
+                return nil
+            }
             core.leaseConfirmed(sentAt: sent)
             return epoch
         } catch {
@@ -297,8 +316,6 @@ final class NodeLoop<State: ReplayableState> {
         do throws(PostgresError) {
             if !writer.inPipelineMode { try writer.enterPipelineMode() }
         } catch { throw .unavailable("cannot use pipeline mode: \(error)") }
-        lastEpoch = epoch
-        promotedFrom = applied
         core.promotions.add(1, ordering: .relaxed)
         options.log("took the lease as epoch \(epoch); serving from sequence \(applied) (advertised as \(address))")
     }
@@ -308,7 +325,6 @@ final class NodeLoop<State: ReplayableState> {
     /// Makes the live state equal to the committed events again. Returns
     /// false if the store is closing or the database cannot be reached yet.
     private func recover() -> Bool {
-        if let writer, writer.isBroken { self.writer = nil }
         // A pipelined session cannot run the plain statements below: start afresh.
         self.writer = nil
         while !core.isClosing {
@@ -318,7 +334,9 @@ final class NodeLoop<State: ReplayableState> {
             }
             do throws(StoreError) {
                 let appendedUpTo = core.appended.load(ordering: .acquiring)
-                if try !stateIsCommitted(upTo: appendedUpTo, using: connection) {
+                if let exact = try committedPoint(upTo: appendedUpTo, using: connection) {
+                    confirmed = exact
+                } else {
                     let reader = EventReader(connection: connection, pageSize: options.readBatchSize, timeout: timeout)
                     let end: UInt64
                     do throws(PostgresError) { end = try reader.lastSequence() } catch {
@@ -328,21 +346,26 @@ final class NodeLoop<State: ReplayableState> {
                     core.requestState(request)
                     switch request.wait() {
                     case .success(let value):
-                        let rebuilt = value as! DurableState<State>
+                        let rebuilt = value as! RebuiltState<State>
+                        guard rebuilt.point.sequence <= end else {
+                            throw .unavailable("the rebuilt state covers sequence \(rebuilt.point.sequence), beyond the database's end \(end)")
+                        }
                         try hooks.update { (state) throws(StoreError) in state = rebuilt.state }
-                        options.log("rebuilt the state of the committed events (up to sequence \(rebuilt.sequence); \(appendedUpTo > rebuilt.sequence ? appendedUpTo - rebuilt.sequence : 0) records this node applied but never saw committed left out)")
-                        applied = rebuilt.sequence
-                        appliedEpoch = try PostgresEventStore<State>.epoch(of: applied, reader: reader)
+                        options.log("rebuilt the state of the committed events up to sequence \(rebuilt.point.sequence), replacing the live state, which had applied up to \(appendedUpTo) (what the database does not hold as this node applied it is gone from the state)")
+                        confirmed = rebuilt.point
                     case .failure(let error):
                         throw error
                     }
-                } else {
-                    appliedEpoch = epochOf(appendedUpTo)
-                    applied = appendedUpTo
                 }
-                promotedFrom = .max
+                unconfirmed = nil
                 core.followed(upTo: applied)
-                takeoverNotBefore = ContinuousClock.now + options.leaseDuration / 4
+                // Compete only after the holder's window (this node's own,
+                // if it was the holder) and a quarter lease more: a healthy
+                // standby polling every 200 ms takes over first.
+                let now = LeaseClock.nanoseconds()
+                let quarter = (options.leaseDuration / 4).nanoseconds
+                let lastRenewal = core.lastRenewalSent.load(ordering: .relaxed)
+                takeoverNotBefore = max(now + quarter, lastRenewal == 0 ? 0 : lastRenewal + options.takeoverWindow.nanoseconds + quarter)
                 return true
             } catch {
                 options.log("fenced: cannot rejoin yet: \(error)")
@@ -353,20 +376,21 @@ final class NodeLoop<State: ReplayableState> {
         return false
     }
 
-    /// Whether every record up to `sequence` that this node applied is in
-    /// the database as it applied it: nothing was pending, or its last
-    /// record is there under this node's epoch (epochs write contiguous
-    /// runs, so then all of them are).
-    private func stateIsCommitted(upTo sequence: UInt64, using connection: PGConnection) throws(StoreError) -> Bool {
-        // The database must hold the record as this node knows it: it may be
-        // another server now (a promoted replica) that lacks the last events.
-        try holds(sequence, epoch: epochOf(sequence), using: connection)
-    }
-
-    /// The epoch of a record this node applied: its own term's for records
-    /// after its promotion, else the one it followed.
-    private func epochOf(_ sequence: UInt64) -> Int64 {
-        sequence > promotedFrom ? lastEpoch : appliedEpoch
+    /// The history point up to which the live state is exactly the
+    /// database's, when that is all of it (every record up to
+    /// `appended`); nil when the state must be rebuilt. Records appended
+    /// after the last confirmed one are in the database only if they are
+    /// the failed transaction's, all of them, and its COMMIT went through
+    /// after all (the chain the database holds at its end is the one those
+    /// records make); records never sent cannot be.
+    private func committedPoint(upTo appended: UInt64, using connection: PGConnection) throws(StoreError) -> HistoryPoint? {
+        guard try History.holds(confirmed, connection: connection, timeout: timeout) else { return nil }
+        if appended == confirmed.sequence { return confirmed }
+        guard let batch = unconfirmed, batch.first == confirmed.sequence + 1, batch.last == appended,
+              try History.holds(batch, after: confirmed, connection: connection, timeout: timeout),
+              let chain = try History.chain(at: appended, connection: connection, timeout: timeout)
+        else { return nil }
+        return HistoryPoint(sequence: appended, chain: chain)
     }
 
     private func sleep(_ duration: Duration) {

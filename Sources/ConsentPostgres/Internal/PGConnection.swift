@@ -15,6 +15,8 @@ internal import CPostgreSQL
 final class PGConnection: @unchecked Sendable {  // one thread at a time: handed over, never shared
     private let handle: OpaquePointer
     private(set) var isBroken = false
+    /// The warnings the server sent (libpq's notice receiver fills it).
+    private let notices = Notices()
 
     /// The server process serving this session (`pg_backend_pid()`).
     let backendPID: Int32
@@ -27,6 +29,9 @@ final class PGConnection: @unchecked Sendable {  // one thread at a time: handed
     ///     string names one.
     /// - Throws: ``PostgresError`` of kind `.connection` with libpq's reason.
     init(conninfo: String, applicationName: String) throws(PostgresError) {
+        // libpq's connect errors quote what they could not use: refuse what
+        // could put a password there first (``describe(_:)``).
+        if case .failure(let refusal) = Self.describe(conninfo) { throw PostgresError(.connection, refusal.message) }
         // Defaults first: later keywords win, and the expanded connection
         // string (dbname) comes after them. Keepalives and a TCP user timeout
         // find a dead server or a broken network in seconds rather than the
@@ -60,10 +65,29 @@ final class PGConnection: @unchecked Sendable {  // one thread at a time: handed
         }
         handle = connection
         backendPID = PQbackendPID(connection)
-        // CREATE … IF NOT EXISTS and friends send notices; libpq would print
-        // them on standard error.
-        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        // libpq would print notices on standard error (CREATE … IF NOT
+        // EXISTS sends some). Warnings are kept instead: one during a COMMIT
+        // means its outcome is in doubt (``takeWarnings()``). The receiver
+        // runs on this connection's thread, inside libpq's calls; `notices`
+        // outlives the PGconn (PQfinish runs first in deinit).
+        PQsetNoticeReceiver(connection, { argument, result in
+            guard let argument, let result else { return }
+            let severity = PQresultErrorField(result, cpq_diag_severity_nonlocalized()).map { String(cString: $0) }
+            guard severity == "WARNING" else { return }
+            let message = PQresultErrorField(result, cpq_diag_message_primary()).map { String(cString: $0) } ?? "a warning without text"
+            Unmanaged<Notices>.fromOpaque(argument).takeUnretainedValue().warnings.append(message)
+        }, Unmanaged.passUnretained(notices).toOpaque())
         PQsetnonblocking(connection, 1)
+    }
+
+    /// The warnings received since the last call (or ``discardWarnings()``).
+    func takeWarnings() -> [String] {
+        defer { notices.warnings.removeAll() }
+        return notices.warnings
+    }
+
+    func discardWarnings() {
+        notices.warnings.removeAll()
     }
 
     deinit { PQfinish(handle) }
@@ -272,16 +296,28 @@ final class PGConnection: @unchecked Sendable {  // one thread at a time: handed
     }
 }
 
+/// Collects a connection's warnings; written by libpq's notice receiver on
+/// the connection's thread.
+private final class Notices {
+    var warnings: [String] = []
+}
+
 extension PGConnection {
     /// A connection string as logs may show it: host, port, database and
     /// user only (never a password), e.g. `host=db1 port=5432 dbname=consent user=consentd`.
-    /// - Returns: the description, or libpq's reason why the string does not parse.
+    ///
+    /// Every text that reaches a log is checked here, once, before any
+    /// connection is tried: libpq's own messages quote what they could not
+    /// parse (`missing "=" after "s3cret"` for a password with a space) or
+    /// the host they could not find, so a string that does not parse gets a
+    /// message of ours, and a host with an `@` (a URI whose password holds
+    /// an `@`: libpq takes the rest of the password for the host) is refused.
+    /// - Returns: the description, or why the string is refused (never quoting it).
     static func describe(_ conninfo: String) -> Result<String, PostgresError> {
         var message: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(conninfo, &message) else {
-            let reason = message.map { String(cString: $0).trimmingNewlines } ?? "it does not parse"
             if let message { PQfreemem(message) }
-            return .failure(PostgresError(.statement, "not a valid PostgreSQL connection string: \(reason)"))
+            return .failure(PostgresError(.statement, "not a valid PostgreSQL connection string: it must be key=value pairs (host=db1 dbname=consent user=consentd) or a URI (postgresql://consentd@db1/consent), values with spaces in single quotes, a URI's special characters percent-encoded; put a password in ~/.pgpass or PGPASSFILE, not in the string"))
         }
         defer { PQconninfoFree(options) }
         var parts: [String] = []
@@ -290,7 +326,11 @@ extension PGConnection {
         while let keyword = entry.pointee.keyword {
             let name = String(cString: keyword)
             if shown.contains(name), let value = entry.pointee.val {
-                parts.append("\(name)=\(String(cString: value))")
+                let text = String(cString: value)
+                if (name == "host" || name == "hostaddr"), text.contains("@") {
+                    return .failure(PostgresError(.statement, "not a valid PostgreSQL connection string: its \(name) contains '@' (in a URI an '@' in the password must be percent-encoded as %40: libpq ends the user and password at the first '@' and takes the rest for the host); put a password in ~/.pgpass or PGPASSFILE, not in the string"))
+                }
+                parts.append("\(name)=\(text)")
             }
             entry += 1
         }

@@ -11,6 +11,7 @@ struct PGParameter {
     static let byteaArrayOID: UInt32 = 1001
     static let int2OID: UInt32 = 21
     static let byteaOID: UInt32 = 17
+    static let boolOID: UInt32 = 16
 
     static func int64(_ value: Int64) -> PGParameter {
         PGParameter(type: int8OID, bytes: withUnsafeBytes(of: value.bigEndian) { Array($0) })
@@ -18,6 +19,14 @@ struct PGParameter {
 
     static func int32(_ value: Int32) -> PGParameter {
         PGParameter(type: int4OID, bytes: withUnsafeBytes(of: value.bigEndian) { Array($0) })
+    }
+
+    static func bool(_ value: Bool) -> PGParameter {
+        PGParameter(type: boolOID, bytes: [value ? 1 : 0])
+    }
+
+    static func bytea(_ value: [UInt8]) -> PGParameter {
+        PGParameter(type: byteaOID, bytes: value)
     }
 
     /// Text is sent in binary format as its UTF-8 bytes.

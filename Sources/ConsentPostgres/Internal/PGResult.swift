@@ -55,6 +55,16 @@ final class PGResult {
         return try body(UnsafeRawBufferPointer(start: pointer, count: length))
     }
 
+    /// A value's bytes, copied (a `bytea` in binary format).
+    func bytes(_ row: Int, _ column: Int) -> [UInt8] {
+        withBytes(row, column) { Array($0) }
+    }
+
+    /// A `bool` in binary format; nil for NULL.
+    func bool(_ row: Int, _ column: Int) -> Bool? {
+        isNull(row, column) ? nil : withBytes(row, column) { $0.first == 1 }
+    }
+
     /// A value in text format.
     func text(_ row: Int, _ column: Int) -> String? {
         isNull(row, column) ? nil : withBytes(row, column) { String(decoding: $0, as: UTF8.self) }

@@ -10,27 +10,32 @@ import ConsentStore
 /// limit of a `bytea`). Losing one costs start-up time only: the database
 /// holds every event. Because the database can change under a file (another
 /// database, a restore from backup, a rewound history), each snapshot names
-/// what it was built from, and a start uses it only if the database still
-/// holds exactly that:
+/// what it was built from, and it is used only if the database still holds
+/// exactly that history (``problem(sequence:identity:databaseID:end:connection:timeout:)``):
 ///
 /// ```
-/// payload = "CHPGSNAP" | database id (36 ASCII) | epoch (u64) | CRC-32C of the
-///           last record's type and payload (u32) | the state's bytes
+/// payload = "CHPGSNP2" | database id (36 ASCII) | history hash of the last
+///           record (`consent_events.chain`, 32 bytes) | the state's bytes
 /// ```
+///
+/// Files of format 1 (`CHPGSNAP`: the last record's epoch and CRC-32C, which
+/// do not prove the history before it) are skipped, not trusted.
 struct SnapshotFiles {
     static let prefix = "pgsnap-"
     static let suffix = ".snap"
-    static let magic: [UInt8] = Array("CHPGSNAP".utf8)
-    static let identityLength = 8 + 36 + 8 + 4
+    static let magic: [UInt8] = Array("CHPGSNP2".utf8)
+    static let format1Magic: [UInt8] = Array("CHPGSNAP".utf8)
+    static let chainLength = 32
+    static let identityLength = 8 + 36 + chainLength
 
     let directory: String
     let fileSystem: any FileSystem
 
-    /// What a snapshot says it was built from.
+    /// What a snapshot says it was built from: the database and the
+    /// history up to its last record.
     struct Identity: Equatable {
         var databaseID: String
-        var epoch: Int64
-        var recordChecksum: UInt32
+        var chain: [UInt8]
     }
 
     static func name(sequence: UInt64) -> String {
@@ -45,14 +50,6 @@ struct SnapshotFiles {
         return UInt64(digits)
     }
 
-    /// The checksum a snapshot keeps of the record it ends with.
-    static func recordChecksum(type: UInt8, payload: UnsafeRawBufferPointer) -> UInt32 {
-        var crc = CRC32C()
-        withUnsafeBytes(of: type) { crc.update($0) }
-        crc.update(payload)
-        return crc.value
-    }
-
     /// Snapshot file names with their sequence numbers, oldest first.
     func list() throws(StoreError) -> [(sequence: UInt64, name: String)] {
         let names: [String]
@@ -60,9 +57,11 @@ struct SnapshotFiles {
         return names.compactMap { name in Self.sequence(of: name).map { ($0, name) } }.sorted { $0.sequence < $1.sequence }
     }
 
-    /// Reads and checks one snapshot: its sequence, identity and state bytes.
+    /// Reads and checks one snapshot: its sequence, identity and state
+    /// bytes; the identity is nil for a file of format 1, which names no
+    /// history hash.
     /// - Throws: `StoreError.corrupted` for a damaged file, `.io` if unreadable.
-    func read(_ name: String) throws(StoreError) -> (sequence: UInt64, identity: Identity, state: [UInt8]) {
+    func read(_ name: String) throws(StoreError) -> (sequence: UInt64, identity: Identity?, state: [UInt8]) {
         // Header, identity and state in separate buffers: copying the state
         // out of a whole-file buffer would hold it twice while it is decoded.
         let header: [UInt8]
@@ -90,15 +89,12 @@ struct SnapshotFiles {
         guard Self.sequence(of: name) == sequence else {
             throw .corrupted(file: name, offset: 16, reason: "the header covers sequence \(sequence), the file name says otherwise")
         }
+        // The checksum covered the whole payload, however it was split above.
+        if prefix.count >= 8, prefix[0..<8].elementsEqual(Self.format1Magic) { return (sequence, nil, []) }
         guard prefix.count == Self.identityLength, prefix[0..<8].elementsEqual(Self.magic) else {
             throw .corrupted(file: name, offset: Int64(SnapshotFormat.headerSize), reason: "not a snapshot of a PostgreSQL-backed state")
         }
-        let identity = prefix.withUnsafeBytes { raw in
-            Identity(
-                databaseID: String(decoding: raw[8..<44], as: UTF8.self),
-                epoch: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 44, as: Int64.self)),
-                recordChecksum: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 52, as: UInt32.self)))
-        }
+        let identity = Identity(databaseID: String(decoding: prefix[8..<44], as: UTF8.self), chain: Array(prefix[44...]))
         return (sequence, identity, state)
     }
 
@@ -106,11 +102,11 @@ struct SnapshotFiles {
     /// of the directory. Returns the file name and its size.
     func write(sequence: UInt64, identity: Identity, state: [UInt8]) throws(StoreError) -> (name: String, bytes: Int) {
         var prefix = Self.magic
+        precondition(identity.chain.count == Self.chainLength, "a history hash is 32 bytes")
         var id = Array(identity.databaseID.utf8.prefix(36))
         id += [UInt8](repeating: 0x20, count: 36 - id.count)
         prefix += id
-        withUnsafeBytes(of: identity.epoch.littleEndian) { prefix.append(contentsOf: $0) }
-        withUnsafeBytes(of: identity.recordChecksum.littleEndian) { prefix.append(contentsOf: $0) }
+        prefix += identity.chain
         let header = prefix.withUnsafeBytes { p in state.withUnsafeBytes { s in SnapshotFormat.header(sequence: sequence, payloadParts: [p, s]) } }
         let name = Self.name(sequence: sequence)
         let temporary = directory + "/" + name + ".tmp"
@@ -161,5 +157,65 @@ struct SnapshotFiles {
         for name in names where name.hasPrefix(Self.prefix) && name.hasSuffix(".tmp") {
             try? fileSystem.unlink(directory + "/" + name)
         }
+    }
+
+    // MARK: Which snapshot a node may use
+
+    /// Why a snapshot cannot stand for the database's history up to `end`
+    /// (the table's end, or the sequence a rebuild stops at), or nil when it
+    /// can: the same database, not beyond `end`, and the database's record at
+    /// its sequence has the history hash it names. The one rule behind a
+    /// start, a rebuild and `--verify-data`.
+    static func problem(
+        sequence: UInt64, identity: Identity?, databaseID: String, end: UInt64, connection: PGConnection, timeout: Duration
+    ) throws(StoreError) -> String? {
+        guard let identity else {
+            return "it was written by an older consentd (format 1, which names no history hash) and is not trusted"
+        }
+        if identity.databaseID != databaseID { return "it belongs to another database (\(identity.databaseID))" }
+        if sequence > end {
+            return "it covers sequence \(sequence) but the database ends at \(end) (restored from an older backup?)"
+        }
+        if try !History.holds(HistoryPoint(sequence: sequence, chain: identity.chain), connection: connection, timeout: timeout) {
+            return "record \(sequence) in the database ends another history than the one it was built from"
+        }
+        return nil
+    }
+
+    /// The newest snapshot that stands for the database's history up to
+    /// `end`, decoded; or the empty state at the origin. Skipped snapshots
+    /// are logged and listed in `report`; damaged ones are set aside.
+    func newestUsable<State: ReplayableState>(
+        databaseID: String, end: UInt64, connection: PGConnection, timeout: Duration, report: inout RecoveryReport,
+        log: @Sendable (String) -> Void
+    ) throws(StoreError) -> (state: State, point: HistoryPoint, name: String?) {
+        for candidate in try list().reversed() {
+            let skip: String
+            do throws(StoreError) {
+                let (sequence, identity, bytes) = try read(candidate.name)
+                if let problem = try Self.problem(
+                    sequence: sequence, identity: identity, databaseID: databaseID, end: end, connection: connection, timeout: timeout) {
+                    skip = problem
+                } else {
+                    do {
+                        let state = try State(snapshot: bytes)
+                        report.snapshotFile = candidate.name
+                        report.snapshotSequence = sequence
+                        report.bytesRead += Int64(bytes.count)
+                        return (state, HistoryPoint(sequence: sequence, chain: identity!.chain), candidate.name)
+                    } catch {
+                        skip = "the state could not decode it: \(error)"
+                        setAside(candidate.name)
+                    }
+                }
+            } catch {
+                if case .unavailable = error { throw error }
+                if case .corrupted = error { setAside(candidate.name) }
+                skip = "\(error)"
+            }
+            log("skipping snapshot \(candidate.name): \(skip); falling back to an older snapshot or a full replay")
+            report.skippedSnapshots.append("\(candidate.name): \(skip)")
+        }
+        return (State(), .origin, nil)
     }
 }

@@ -7,36 +7,41 @@ import Dispatch
 /// the next one.
 ///
 /// Each transaction is one round trip in libpq's pipeline mode: `BEGIN`,
-/// `SELECT consent_append(epoch, first, types[], payloads[])` (one statement
-/// inserting every record: a multi-row insert from two arrays), `COMMIT`,
-/// sync. An answer goes out only after the `COMMIT` carrying its records
-/// returned; if anything fails (the session is lost, the lease was taken,
-/// the database refuses, no answer within the lease), every call waiting on
-/// that transaction gets UNAVAILABLE, never OK, and the node gives up its role.
+/// `SELECT … FROM consent_append(epoch, first, types[], payloads[], prev)`
+/// (one statement inserting every record: a multi-row insert from two
+/// arrays), `COMMIT`, sync. An answer goes out only after the `COMMIT`
+/// carrying its records returned without a warning; if anything fails (the
+/// session is lost, the lease was taken, the database refuses, no answer
+/// within the lease, a warning that the COMMIT's wait for a synchronous
+/// standby was cancelled), every call waiting on that transaction gets
+/// UNAVAILABLE, never OK, and the node gives up its role.
 extension StoreCore {
     enum ActiveOutcome {
-        /// The lease or the session is lost: the reason, and the appends of
-        /// the failed transaction, which the node fails (UNAVAILABLE) once it
+        /// The lease or the session is lost: the reason; the appends of the
+        /// failed transaction, which the node fails (UNAVAILABLE) once it
         /// has announced that it no longer serves, so that nobody told
-        /// UNAVAILABLE finds the node still claiming to be active.
-        case lost(StoreError, pending: [(sequence: UInt64, callback: AppendCompletion)])
+        /// UNAVAILABLE finds the node still claiming to be active; the last
+        /// record this node saw committed; and the failed transaction's
+        /// records, whose outcome is unknown (nil when none was in flight).
+        case lost(StoreError, pending: [(sequence: UInt64, callback: AppendCompletion)], committed: HistoryPoint, unconfirmed: UnconfirmedBatch?)
         /// The store is closing; the lease was given up.
         case closed
     }
 
-    /// Runs the writer while this node holds the lease of `epoch`.
-    func runActive(epoch: Int64, connection: PGConnection) -> ActiveOutcome {
+    /// Runs the writer while this node holds the lease of `epoch`; the
+    /// table ends at `start` (the node caught up with it when it took the lease).
+    func runActive(epoch: Int64, start: HistoryPoint, connection: PGConnection) -> ActiveOutcome {
         var types = PGBinaryArray.empty()
         var payloads = PGBinaryArray.empty()
         var count = 0
         var callbacks: [(sequence: UInt64, callback: AppendCompletion)] = []
-        var lastCommitted = durable.load(ordering: .acquiring)
+        var committed = start
         var recordsAtSnapshotRequest = lastSnapshotSequence.load(ordering: .relaxed)
         var lastRenewal = ContinuousClock.now
-        let renewEvery = options.leaseDuration / 4
+        let renewEvery = options.idleRenewal
 
         while true {
-            enum Step { case sleep, exit, write(last: UInt64) }
+            enum Step { case sleep, exit, write }
             let step = shared.withLock { s -> Step in
                 if s.completions.isEmpty {
                     if s.closing { return .exit }
@@ -47,43 +52,52 @@ extension StoreCore {
                 swap(&s.payloads, &payloads)
                 swap(&s.count, &count)
                 swap(&s.completions, &callbacks)
-                return .write(last: s.nextSequence - 1)
+                return .write
             }
             switch step {
             case .sleep:
                 let wait = ContinuousClock.now.duration(to: lastRenewal + renewEvery)
-                let nanoseconds = max(0, wait.components.seconds * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000)
-                guard writerWake.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .timedOut else { continue }
+                guard writerWake.wait(timeout: .now() + .nanoseconds(Int(wait.nanoseconds))) == .timedOut else { continue }
                 shared.withLock { $0.writerSleeping = false }
                 let sent = ContinuousClock.now
-                let sentNanoseconds = Monotonic.nanoseconds()
+                let sentNanoseconds = LeaseClock.nanoseconds()
                 do throws(PostgresError) {
+                    connection.discardWarnings()
                     let renewed = try connection.query(Schema.renew, [.int64(epoch)], deadline: sent + options.leaseDuration)
                     guard renewed.rowCount == 1 else {
                         throw PostgresError(.fenced, "the lease of epoch \(epoch) was taken over by another node")
                     }
+                    // A renewal that may be on the primary only would let a
+                    // promoted standby hand the lease out early.
+                    if let warning = connection.takeWarnings().first {
+                        throw PostgresError(.outcomeUnknown, "PostgreSQL warned while renewing the lease: \(warning)")
+                    }
                     lastRenewal = sent
                     leaseConfirmed(sentAt: sentNanoseconds)
                 } catch {
-                    return .lost(Self.unavailable(error), pending: [])
+                    return .lost(Self.unavailable(error), pending: [], committed: committed, unconfirmed: nil)
                 }
             case .exit:
+                // Stop answering before the lease can pass to another node.
+                stopServing()
                 if !connection.isBroken {
                     // A clean stop hands the lease over at once.
                     _ = try? connection.query(Schema.release, [.int64(epoch)], deadline: .now + .seconds(2))
                 }
                 return .closed
-            case .write(let last):
+            case .write:
+                // The last append taken, not `nextSequence`: appends refused
+                // while the store closes are numbered too, but never sent.
+                let last = callbacks[callbacks.count - 1].sequence
                 let sent = ContinuousClock.now
-                let sentNanoseconds = Monotonic.nanoseconds()
-                do throws(PostgresError) {
+                let sentNanoseconds = LeaseClock.nanoseconds()
+                do throws(CommitFailure) {
                     try commit(
-                        types: &types, payloads: &payloads, count: count, first: lastCommitted + 1, last: last,
-                        epoch: epoch, connection: connection, callbacks: &callbacks)
+                        types: &types, payloads: &payloads, count: count, last: last,
+                        epoch: epoch, connection: connection, committed: &committed, callbacks: &callbacks)
                 } catch {
-                    return .lost(Self.unavailable(error), pending: callbacks)
+                    return .lost(Self.unavailable(error.error), pending: callbacks, committed: committed, unconfirmed: error.unconfirmed)
                 }
-                lastCommitted = last
                 lastRenewal = sent
                 leaseConfirmed(sentAt: sentNanoseconds)
                 callbacks.removeAll(keepingCapacity: true)
@@ -91,110 +105,147 @@ extension StoreCore {
                 payloads.removeSubrange(PGBinaryArray.headerSize...)
                 if payloads.capacity > 64 << 20 { payloads = PGBinaryArray.empty() }
                 count = 0
-                if let every = options.snapshotEveryRecords, lastCommitted - recordsAtSnapshotRequest >= every {
-                    recordsAtSnapshotRequest = lastCommitted
+                if let every = options.snapshotEveryRecords, committed.sequence - recordsAtSnapshotRequest >= every {
+                    recordsAtSnapshotRequest = committed.sequence
                     requestSnapshot(nil)
                 }
             }
         }
     }
 
-    /// Commits records `first...last` in one transaction, or in several when
-    /// they exceed `maxTransactionBytes`; after each commit publishes the
-    /// durable sequence and completes the appends it covers.
+    /// A transaction failed: why, and the records it sent.
+    struct CommitFailure: Error {
+        var error: PostgresError
+        var unconfirmed: UnconfirmedBatch
+    }
+
+    /// Commits records `committed.sequence + 1 ... last` in one transaction,
+    /// or in several when they exceed `maxTransactionBytes`; after each
+    /// commit advances `committed`, publishes the durable sequence and
+    /// completes the appends it covers.
+    ///
+    /// A split falls only between two appends, never inside one: each
+    /// `append` call (a ledger command's events) commits whole, so no
+    /// failure can leave part of a command's events in the table. An append
+    /// larger than the limit gets a transaction of its own.
     private func commit(
-        types: inout [UInt8], payloads: inout [UInt8], count: Int, first: UInt64, last: UInt64, epoch: Int64,
-        connection: PGConnection, callbacks: inout [(sequence: UInt64, callback: AppendCompletion)]
-    ) throws(PostgresError) {
+        types: inout [UInt8], payloads: inout [UInt8], count: Int, last: UInt64, epoch: Int64,
+        connection: PGConnection, committed: inout HistoryPoint, callbacks: inout [(sequence: UInt64, callback: AppendCompletion)]
+    ) throws(CommitFailure) {
+        let first = committed.sequence + 1
         precondition(UInt64(count) == last - first + 1, "pending records and sequence numbers disagree")
+        precondition(callbacks.last?.sequence == last, "every pending record belongs to an append")
         if payloads.count <= options.maxTransactionBytes {
             PGBinaryArray.sealHeader(&types, count: count, elementType: PGParameter.int2OID)
             PGBinaryArray.sealHeader(&payloads, count: count, elementType: PGParameter.byteaOID)
-            try transaction(types: types, payloads: payloads, first: first, last: last, epoch: epoch, connection: connection)
+            try transaction(UnconfirmedBatch(first: first, last: last, types: types, payloads: payloads), epoch: epoch, connection: connection, committed: &committed)
             published(upTo: last, bytes: payloads.count, records: UInt64(count), callbacks: &callbacks)
             return
         }
-        // Split at record boundaries; each part is a transaction of its own.
-        var index = 0
+        var part = (types: PGBinaryArray.empty(), payloads: PGBinaryArray.empty(), count: 0)
         var payloadOffset = PGBinaryArray.headerSize
+        var typeOffset = PGBinaryArray.headerSize
         var sequence = first
-        while index < count {
-            var partTypes = PGBinaryArray.empty()
-            var partPayloads = PGBinaryArray.empty()
-            let start = index
-            while index < count {
-                let length = payloads.withUnsafeBytes { Int(UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: payloadOffset, as: UInt32.self))) }
-                if index > start, partPayloads.count + 4 + length > options.maxTransactionBytes { break }
-                partPayloads += payloads[payloadOffset..<payloadOffset + 4 + length]
-                let typeOffset = PGBinaryArray.headerSize + 6 * index
-                partTypes += types[typeOffset..<typeOffset + 6]
-                payloadOffset += 4 + length
-                index += 1
-            }
-            let partCount = index - start
-            let partLast = sequence + UInt64(partCount) - 1
-            PGBinaryArray.sealHeader(&partTypes, count: partCount, elementType: PGParameter.int2OID)
-            PGBinaryArray.sealHeader(&partPayloads, count: partCount, elementType: PGParameter.byteaOID)
-            try transaction(types: partTypes, payloads: partPayloads, first: sequence, last: partLast, epoch: epoch, connection: connection)
-            published(upTo: partLast, bytes: partPayloads.count, records: UInt64(partCount), callbacks: &callbacks)
-            sequence = partLast + 1
+        func send() throws(CommitFailure) {
+            let partFirst = committed.sequence + 1
+            let partLast = partFirst + UInt64(part.count) - 1
+            PGBinaryArray.sealHeader(&part.types, count: part.count, elementType: PGParameter.int2OID)
+            PGBinaryArray.sealHeader(&part.payloads, count: part.count, elementType: PGParameter.byteaOID)
+            let batch = UnconfirmedBatch(first: partFirst, last: partLast, types: part.types, payloads: part.payloads)
+            try transaction(batch, epoch: epoch, connection: connection, committed: &committed)
+            published(upTo: partLast, bytes: part.payloads.count, records: UInt64(part.count), callbacks: &callbacks)
+            part = (PGBinaryArray.empty(), PGBinaryArray.empty(), 0)
         }
+        // The appends' last sequences are the places a split may fall.
+        for boundary in callbacks.map(\.sequence) {
+            let records = Int(boundary - sequence + 1)
+            var end = payloadOffset
+            for _ in 0..<records {
+                let length = payloads.withUnsafeBytes { Int(UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: end, as: UInt32.self))) }
+                end += 4 + length
+            }
+            if part.count > 0, part.payloads.count + (end - payloadOffset) > options.maxTransactionBytes { try send() }
+            part.payloads += payloads[payloadOffset..<end]
+            part.types += types[typeOffset..<typeOffset + 6 * records]
+            part.count += records
+            payloadOffset = end
+            typeOffset += 6 * records
+            sequence = boundary + 1
+        }
+        if part.count > 0 { try send() }
     }
 
     /// BEGIN, consent_append, COMMIT and a sync in one round trip; returns
-    /// once the COMMIT returned. Gives up after twice the lease: while the
-    /// transaction runs it holds the lease row, so no takeover can pass it,
-    /// and reads stop anyway once the last confirmed renewal is too old
+    /// once the COMMIT returned, having advanced `committed` to the batch's
+    /// last record. Gives up after twice the lease: while the transaction
+    /// runs it holds the lease row, so no takeover can pass it, and reads
+    /// stop anyway once the last confirmed renewal is too old
     /// (`servesUntil`); a database that does not answer for that long is
     /// gone, and the node gives up its role.
-    private func transaction(types: [UInt8], payloads: [UInt8], first: UInt64, last: UInt64, epoch: Int64, connection: PGConnection) throws(PostgresError) {
+    private func transaction(_ batch: UnconfirmedBatch, epoch: Int64, connection: PGConnection, committed: inout HistoryPoint) throws(CommitFailure) {
         let started = ContinuousClock.now
         let deadline = started + options.leaseDuration * 2
-        try connection.send("BEGIN")
-        try connection.send(Schema.append, [
-            .int64(epoch), .int64(Int64(first)),
-            PGParameter(type: PGParameter.int2ArrayOID, bytes: types),
-            PGParameter(type: PGParameter.byteaArrayOID, bytes: payloads),
-        ])
-        try connection.send("COMMIT")
-        try connection.pipelineSync(until: deadline)
         var failure: PostgresError?
-        var committed = false
-        var appendedUpTo: Int64?
+        var wasCommitted = false
+        var appended: HistoryPoint?
         var ends = 0
-        while true {
-            guard let result = try connection.nextResult(until: deadline) else {
-                ends += 1
-                if ends > 4 { throw PostgresError(.connection, "PostgreSQL ended the pipeline without a sync") }
-                continue
+        do throws(PostgresError) {
+            connection.discardWarnings()
+            try connection.send("BEGIN")
+            try connection.send(Schema.append, [
+                .int64(epoch), .int64(Int64(batch.first)),
+                PGParameter(type: PGParameter.int2ArrayOID, bytes: batch.types),
+                PGParameter(type: PGParameter.byteaArrayOID, bytes: batch.payloads),
+                .bytea(committed.chain),
+            ])
+            try connection.send("COMMIT")
+            try connection.pipelineSync(until: deadline)
+            while true {
+                guard let result = try connection.nextResult(until: deadline) else {
+                    ends += 1
+                    if ends > 4 { throw PostgresError(.connection, "PostgreSQL ended the pipeline without a sync") }
+                    continue
+                }
+                switch result.status {
+                case .pipelineSync:
+                    if let failure { throw failure }
+                    guard wasCommitted else { throw PostgresError(.statement, "the transaction did not commit") }
+                    // With synchronous replication, a COMMIT whose wait for
+                    // the standby was cancelled (pg_cancel_backend, a
+                    // statement timeout) still answers COMMIT, after a
+                    // WARNING: the records are on the primary only.
+                    if let warning = connection.takeWarnings().first {
+                        throw PostgresError(.outcomeUnknown, "PostgreSQL answered the COMMIT with a warning: \(warning) (with synchronous replication: the events may be on the primary only)")
+                    }
+                    guard let appended, appended.sequence == batch.last, appended.chain.count == SnapshotFiles.chainLength else {
+                        throw PostgresError(.statement, "consent_append stored up to \(appended.map { String($0.sequence) } ?? "nothing"), expected \(batch.last)")
+                    }
+                    committed = appended
+                    commits.add(1, ordering: .relaxed)
+                    if let observer = options.syncObserver {
+                        let elapsed = ContinuousClock.now - started
+                        observer(batch.last - batch.first + 1, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                    }
+                    return
+                case .failed:
+                    failure = failure ?? result.error
+                case .tuplesOK:
+                    if result.rowCount == 1, let sequence = result.integer(0, 0, binary: true) {
+                        appended = HistoryPoint(sequence: UInt64(sequence), chain: result.bytes(0, 1))
+                    }
+                case .commandOK:
+                    let tag = result.commandStatus
+                    if tag == "COMMIT" {
+                        wasCommitted = true
+                    } else if tag == "ROLLBACK" {
+                        failure = failure ?? PostgresError(.statement, "the transaction was rolled back")
+                    }
+                case .pipelineAborted, .other:
+                    continue
+                }
             }
-            switch result.status {
-            case .pipelineSync:
-                if let failure { throw failure }
-                guard committed else { throw PostgresError(.statement, "the transaction did not commit") }
-                guard appendedUpTo == Int64(last) else {
-                    throw PostgresError(.statement, "consent_append stored up to \(appendedUpTo.map(String.init) ?? "nothing"), expected \(last)")
-                }
-                commits.add(1, ordering: .relaxed)
-                if let observer = options.syncObserver {
-                    let elapsed = ContinuousClock.now - started
-                    observer(last - first + 1, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-                }
-                return
-            case .failed:
-                failure = failure ?? result.error
-            case .tuplesOK:
-                appendedUpTo = result.integer(0, 0, binary: true)
-            case .commandOK:
-                let tag = result.commandStatus
-                if tag == "COMMIT" {
-                    committed = true
-                } else if tag == "ROLLBACK" {
-                    failure = failure ?? PostgresError(.statement, "the transaction was rolled back")
-                }
-            case .pipelineAborted, .other:
-                continue
-            }
+        } catch {
+            throw CommitFailure(error: error, unconfirmed: batch)
         }
     }
 

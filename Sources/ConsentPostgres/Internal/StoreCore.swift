@@ -33,14 +33,17 @@ final class StoreCore: Sendable {
 
     // MARK: Role
     let role = Mutex<NodeRole>(.starting)
-    /// Until when (monotonic nanoseconds) the active node may answer: a
-    /// safe margin inside its lease, counted from when the last renewal was
+    /// Until when (``LeaseClock`` nanoseconds) the active node may answer:
+    /// its serving window, counted from when the last confirmed renewal was
     /// sent. 0 while not active.
     let servesUntil = Atomic<UInt64>(0)
+    /// When (``LeaseClock`` nanoseconds) the last confirmed renewal or
+    /// takeover was sent; 0 if never.
+    let lastRenewalSent = Atomic<UInt64>(0)
     /// The last sequence seen in the database (standby lag).
     let committedSeen: Atomic<UInt64>
-    /// When a standby last caught up with the database (monotonic nanoseconds).
-    let caughtUpAt = Atomic<UInt64>(Monotonic.nanoseconds())
+    /// When a standby last caught up with the database (``LeaseClock`` nanoseconds).
+    let caughtUpAt = Atomic<UInt64>(LeaseClock.nanoseconds())
     let promotions = Atomic<UInt64>(0)
 
     struct Shared {
@@ -147,7 +150,7 @@ final class StoreCore: Sendable {
     /// Fails everything pending and every later append with `refusal`
     /// (UNAVAILABLE, never OK); returns the completions the writer had not taken.
     func refuseWrites(_ refusal: StoreError) {
-        servesUntil.store(0, ordering: .releasing)
+        stopServing()
         let (completions, waiters) = shared.withLock { s in
             if s.refusal == nil || s.closing { s.refusal = refusal }
             defer {
@@ -196,16 +199,21 @@ final class StoreCore: Sendable {
         for entry in completions { entry.callback(.failure(Self.closedError)) }
     }
 
-    var mayServe: Bool { Monotonic.nanoseconds() < servesUntil.load(ordering: .acquiring) }
+    var mayServe: Bool { LeaseClock.nanoseconds() < servesUntil.load(ordering: .acquiring) }
 
     /// Marks a lease renewal (or takeover) sent at `sent` as confirmed: the
-    /// node may answer until three quarters of the lease after it was sent
-    /// (the database's clock counts the lease from a later instant, and the
-    /// margin covers clock rate differences).
+    /// node may answer for its serving window after it was sent. The
+    /// database counts the window from a later instant (when the renewal
+    /// ran) and no standby takes over from a dead session before it passed
+    /// by the database's clock (plus a margin), so the two never overlap.
     func leaseConfirmed(sentAt sent: UInt64) {
-        let lease = UInt64(options.leaseDuration.components.seconds) * 1_000_000_000
-            + UInt64(options.leaseDuration.components.attoseconds / 1_000_000_000)
-        servesUntil.store(sent + lease * 3 / 4, ordering: .releasing)
+        lastRenewalSent.store(sent, ordering: .relaxed)
+        servesUntil.store(sent + options.servingWindow.nanoseconds, ordering: .releasing)
+    }
+
+    /// Stops answering at once (before the lease is given up or lost).
+    func stopServing() {
+        servesUntil.store(0, ordering: .releasing)
     }
 
     /// Whether the node is fenced (lost its lease or session and is rejoining).
@@ -220,6 +228,8 @@ final class StoreCore: Sendable {
             .unavailable("the events could not be committed to PostgreSQL: \(error.message)")
         case .statement:
             .unavailable("PostgreSQL refused to commit the events: \(error)")
+        case .outcomeUnknown:
+            .unavailable("the events' outcome is unknown: \(error.message)")
         }
     }
 
@@ -292,11 +302,15 @@ final class StateRequest: @unchecked Sendable {
     }
 }
 
-/// CLOCK_MONOTONIC in nanoseconds, for deadlines kept in atomics.
-enum Monotonic {
+/// The node's clock for its serving window and lag, in nanoseconds:
+/// CLOCK_BOOTTIME, which keeps counting while the machine is suspended
+/// (CLOCK_MONOTONIC stops then, and a node resumed from a suspend would
+/// believe its window still open although the lease has long passed to
+/// another node).
+enum LeaseClock {
     static func nanoseconds() -> UInt64 {
         var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
+        clock_gettime(CLOCK_BOOTTIME, &now)
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 }

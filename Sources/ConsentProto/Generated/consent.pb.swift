@@ -376,8 +376,9 @@ public struct Consent_V1_ResourceMetadataValue: Sendable, Hashable {
 public struct Consent_V1_RequestedResource: Sendable, Hashable {
     /// The resource, e.g. "5252_1". Required.
     public var resourceId: String = ""
-    /// Its metadata values; each key at most once. The resource says which keys
-    /// are required and how they are written (GetResource).
+    /// Its metadata values; each key at most once, each value at most 1,000
+    /// characters. The resource says which keys are required and how they are
+    /// written (GetResource).
     public var metadata: [Consent_V1_ResourceMetadataValue] = []
     /// Output only: the version of the resource definition whose texts the
     /// user sees and consents to (1 for the first registration).
@@ -482,8 +483,8 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
     }
 }
 
-/// The consumer's purpose per language (issue 12, point 4): each optional,
-/// 1 to 1,000 characters when given.
+/// The consumer's purpose per language (the person reads their own language):
+/// each optional, 1 to 1,000 characters when given.
 public struct Consent_V1_PurposeTexts: Sendable, Hashable {
     public var nbNo: String = ""
     public var nnNo: String = ""
@@ -579,7 +580,7 @@ public struct Consent_V1_CreateRequestResponse: Sendable, Hashable {
 }
 
 public struct Consent_V1_CreateRequestFromQueryRequest: Sendable, Hashable {
-    /// The Altinn 2 query string of seed 004, with or without a leading "?", or
+    /// The Altinn 2 query string (Altinn's "Samtykke URL parametere"), with or without a leading "?", or
     /// a whole URL: Resources, CoveredBy (a consumer: the caller itself; the
     /// portal: the consumer it submits for), OfferedBy,
     /// RedirectUrl, ValidToDate (`YYYY-MM-DD hh:mm:ss`, Norwegian time),
@@ -626,7 +627,7 @@ public struct Consent_V1_PageResource: Sendable, Hashable {
     /// The language of title and text (nb-NO when the asked one was missing).
     public var language: String = ""
     /// What the consumer may do beyond reading, as the resource names them
-    /// (issue 12, e.g. "submit-application"): show them to the person.
+    /// (e.g. "submit-application"): show them to the person.
     public var actions: [String] = []
 
     public init() {}
@@ -641,7 +642,8 @@ public struct Consent_V1_PageResource: Sendable, Hashable {
     }
 }
 
-/// The consent page (seed 003, "Samtykkeprosess trinn for trinn"): who gets
+/// The consent page (as Altinn shows it; DSOP's guide to NAV's sickness and
+/// disability data, "Samtykkeprosess trinn for trinn"): who gets
 /// access, to which data, for what purpose, for how long or once only. Show
 /// the text fields in this order.
 public struct Consent_V1_ConsentPage: Sendable, Hashable {
@@ -820,7 +822,7 @@ public struct Consent_V1_ListConsentsRequest: Sendable, Hashable {
     }
 }
 
-/// One line of the user's list of consents (seed 002, "Se/trekk samtykke").
+/// One line of the user's list of consents (Altinn's "Se/trekk samtykke").
 public struct Consent_V1_ConsentSummary: Sendable, Hashable {
     /// The consent (request) id.
     public var id: String = ""
@@ -899,7 +901,7 @@ public struct Consent_V1_GetConsentLogRequest: Sendable, Hashable {
     }
 }
 
-/// One line of the Samtykkelogg (seed 002), e.g.
+/// One line of Altinn's Samtykkelogg, e.g.
 /// `25.10.2017  Samtykke gitt  BANKEN AS fikk samtykke fra HÅKON TRANA (Opphører 30.10.2017 10:30:00)`.
 public struct Consent_V1_ConsentLogLine: Sendable, Hashable {
     /// The consent.
@@ -1079,7 +1081,9 @@ public struct Consent_V1_ListEventsRequest: Sendable, Hashable {
     public var fromMs: Int64 = 0
     /// Only events recorded before this time; 0 for no upper bound.
     public var toMs: Int64 = 0
-    /// The most events to return, 1 to 1,000; 0 for 100.
+    /// The most events to return, 1 to 1,000; 0 for 100; more than 1,000 is
+    /// read as 1,000. A page whose answer would exceed the frame size is
+    /// RESOURCE_EXHAUSTED `response_too_large`: ask for fewer.
     public var limit: UInt32 = 0
 
     public init() {}
@@ -3035,24 +3039,29 @@ extension Consent_V1_CountConsentsResponse: CBridgedMessage {
     }
 }
 
-/// Roles (DESIGN §6), per method below. A principal with several roles acts in
-/// the first of the method's roles (in the order listed) that it has.
+/// Roles, per method below (docs/SECURITY.md has the whole matrix). A principal
+/// with several roles acts in the first of the method's roles (in the order
+/// listed) that it has.
 public enum Consent_V1_ConsentService {
     public static let serviceName = "consent.v1.ConsentService"
 
     /// Step 1: the consumer registers a consent request (structured). The
     /// consumer (CoveredBy) is always the caller, or the consumer its vendor
     /// acts for (the request then names the vendor in handled_by_org_number).
+    /// A consumer may have at most 100,000 requests waiting for an answer
+    /// (`max-open-requests-per-consumer`); beyond it RESOURCE_EXHAUSTED
+    /// `open_requests_quota` with a retry hint.
     /// Roles: consumer, vendor.
     public static let createRequest = ProtoMethod<Consent_V1_CreateRequestRequest, Consent_V1_CreateRequestResponse>(
         fullName: "/consent.v1.ConsentService/CreateRequest", kind: .unary
     )
 
-    /// Step 1, Altinn 2 style: the same request as the URL query string of seed
-    /// 004 (`Resources=5252_1&CoveredBy=…&RedirectUrl=…&ValidToDate=…&…`).
+    /// Step 1, Altinn 2 style: the same request as the URL query string of
+    /// Altinn 2's consent URL ("Samtykke URL parametere" in Altinn's guide for
+    /// data consumers): `Resources=5252_1&CoveredBy=…&RedirectUrl=…&ValidToDate=…&…`.
     /// Roles: consumer (CoveredBy must be the caller); vendor (CoveredBy must be
     /// the consumer it acts for); portal, for the consumer
-    /// the query names in CoveredBy (seed 003's redirect flow: the consumer sends
+    /// the query names in CoveredBy (Altinn 2's redirect flow: the consumer sends
     /// the user's browser to the portal with the query, and the portal submits
     /// it with the logged-in user's metadata, which is required). Through the
     /// portal the request can only ask that user: OfferedBy must be them or an
@@ -3091,7 +3100,7 @@ public enum Consent_V1_ConsentService {
     )
 
     /// Step 5: the consumer polls a request's status ("banken vil kunne sjekke
-    /// status på samtykket uavhengig av redirect", seed 002).
+    /// status på samtykket uavhengig av redirect", as Altinn describes it).
     /// Roles: consumer (its own requests), vendor (the requests it may handle for
     /// its consumer), datasource (requests including one of its resources), admin.
     public static let getRequestStatus = ProtoMethod<Consent_V1_GetRequestStatusRequest, Consent_V1_GetRequestStatusResponse>(
@@ -3105,8 +3114,9 @@ public enum Consent_V1_ConsentService {
         fullName: "/consent.v1.ConsentService/ListConsents", kind: .unary
     )
 
-    /// Step 8: the Samtykkelogg — given, used, withdrawn, ended, expired, declined — in
-    /// the user's language with seed 002's wording, oldest first.
+    /// Step 8: the Samtykkelogg — given, used, withdrawn, ended, expired,
+    /// declined — in the user's language with Altinn's wording (docs/DOMAIN.md),
+    /// oldest first.
     /// Roles: portal (the user's own), admin (one consent by id).
     public static let getConsentLog = ProtoMethod<Consent_V1_GetConsentLogRequest, Consent_V1_GetConsentLogResponse>(
         fullName: "/consent.v1.ConsentService/GetConsentLog", kind: .unary
@@ -3151,8 +3161,8 @@ public enum Consent_V1_ConsentService {
         fullName: "/consent.v1.ConsentService/ListRequests", kind: .unary
     )
 
-    /// Statistics from the events (seed 002 promises service owners
-    /// statistics): consents given, rejected, withdrawn (by the person or the
+    /// Statistics from the events (Altinn's data-sharing presentation promises
+    /// service owners statistics): consents given, rejected, withdrawn (by the person or the
     /// support desk), ended (by the consumer) and uses, per resource per
     /// Norwegian day or month. Counts only: no person, consumer or request.
     /// At most 10,000 rows (OUT_OF_RANGE `statistics_too_many_rows`: narrow
@@ -3180,7 +3190,9 @@ public enum Consent_V1_ConsentService {
     )
 
     /// The same feed as a live stream: the events after a cursor, then each new
-    /// event as soon as it is durable. It ends only when the client cancels or
+    /// event as soon as it is durable. One organisation may hold at most 16
+    /// streams in one role (consumer, datasource, admin); the 17th is refused
+    /// RESOURCE_EXHAUSTED `too_many_watch_streams` (no retry hint: close one). It ends only when the client cancels or
     /// its deadline passes, or when the server shuts down: then with UNAVAILABLE
     /// (reason `server_shutting_down`) and a message naming the cursor; resume
     /// with `after` = the last `next_cursor` received.

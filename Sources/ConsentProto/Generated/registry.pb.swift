@@ -7,7 +7,7 @@ internal import CProtobufC
 public enum Consent_V1_MetadataFormat: ProtoEnum, CaseIterable {
     /// Not set: refused with INVALID_ARGUMENT.
     case unspecified  // METADATA_FORMAT_UNSPECIFIED = 0
-    /// dd.mm.yyyy, a real calendar date (seed 004: `5252_1_fraOgMed`).
+    /// dd.mm.yyyy, a real calendar date (as Altinn 2's `5252_1_fraOgMed`).
     case date  // METADATA_FORMAT_DATE = 1
     /// yyyy, e.g. an income year.
     case year  // METADATA_FORMAT_YEAR = 2
@@ -190,7 +190,7 @@ public struct Consent_V1_DateRange: Sendable, Hashable {
 }
 
 /// How far ahead of its creation a request's validity may end
-/// (NAV: three years, seed 003 "Samtykket gjelder i tre år").
+/// (NAV: three years, "Samtykket gjelder i tre år").
 public struct Consent_V1_MaximumValidity: Sendable, Hashable {
     /// Required.
     public var unit: Consent_V1_ValidityUnit = Consent_V1_ValidityUnit(rawValue: 0)
@@ -233,7 +233,7 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
     /// The longest validity a request may ask for. Required.
     public var maximumValidity: Consent_V1_MaximumValidity? = nil
     /// The ID-porten login level a user needs to accept: 3 (substantial) or 4
-    /// (high; NAV, seed 003). 1 to 4.
+    /// (high; NAV requires it). 1 to 4.
     public var requiredAssuranceLevel: UInt32 = 0
     /// How many uses per Norwegian calendar day a consent to this resource
     /// allows (Berlin Group's `frequencyPerDay`): 1 to 10,000; 0 for no limit.
@@ -249,10 +249,10 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
     /// PERMISSION_DENIED `organisation_authority_missing`. Empty: whoever the
     /// portal says may sign for the organisation. Returned sorted.
     public var organisationAuthority: [String] = []
-    /// What a consent lets the consumer do beyond reading (issue 12, seed 002:
-    /// an action on the person's behalf): lower-case names, a letter then
-    /// letters, digits and '-', at most 32 characters, at most 10, no repeats,
-    /// not "consent" (INVALID_ARGUMENT `action_malformed`, `action_repeated`,
+    /// What a consent lets the consumer do beyond reading (Altinn's data-sharing
+    /// presentation: leave to carry out an action on the person's behalf):
+    /// lower-case names, a letter then letters, digits and '-', at most 32
+    /// characters, at most 10, no repeats, not "consent" (INVALID_ARGUMENT `action_malformed`, `action_repeated`,
     /// `too_many_actions`). Tokens carry them in `consentRights.action` after
     /// "consent", for the definition version the person consented to; the
     /// consent page lists them. Empty: reading only.
@@ -339,14 +339,14 @@ public struct Consent_V1_ListResourcesResponse: Sendable, Hashable {
 }
 
 /// One entry of the rettighetsregister: a consumer may ask for consent to a
-/// resource and send users back to these domains (seed 004: "virksomhetsnummer
+/// resource and send users back to these domains (Altinn: "virksomhetsnummer
 /// og retur domene").
 public struct Consent_V1_ConsumerAuthorisation: Sendable, Hashable {
     /// The resource, e.g. "5252_1".
     public var resourceId: String = ""
     /// The consumer's organisation number.
     public var consumerOrgNumber: String = ""
-    /// The consumer's name, shown to the user on the consent page (seed 004:
+    /// The consumer's name, shown to the user on the consent page (Altinn:
     /// "det er navnet som er knyttet til organisasjonsnummeret som
     /// presenteres"); 1 to 200 characters.
     public var consumerName: String = ""
@@ -1555,9 +1555,9 @@ extension Consent_V1_ListVendorsResponse: CBridgedMessage {
 }
 
 /// Data sources define their resources and decide who may ask for them
-/// (seed 000: "Datakilden styrer hvem som får lov å spørre om å få data").
+/// (Altinn: "Datakilden styrer hvem som får lov å spørre om å få data").
 ///
-/// Roles (DESIGN §6): changes are for `datasource` (its own resources only)
+/// Roles (docs/SECURITY.md has the whole matrix): changes are for `datasource` (its own resources only)
 /// and `admin` (any resource). Reads are also open to `consumer`, which sees the
 /// resources it is authorised for and its own authorisations, so that a bank
 /// can find the metadata keys it must send.

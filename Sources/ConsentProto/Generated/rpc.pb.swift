@@ -6,7 +6,7 @@ internal import CProtobufC
 /// Why a connection is going away.
 public enum Consent_V1_GoAwayCode: ProtoEnum, CaseIterable {
     /// The server is shutting down or draining: calls already received are
-    /// completed, later ones are answered UNAVAILABLE.
+    /// completed, later ones are answered UNAVAILABLE (`server_shutting_down`).
     case noError  // GO_AWAY_CODE_NO_ERROR = 0
     /// The peer sent something that is not a valid frame sequence.
     case protocolError  // GO_AWAY_CODE_PROTOCOL_ERROR = 1
@@ -77,8 +77,10 @@ public struct Consent_V1_Frame: Sendable, Hashable {
     }
 }
 
-/// A key/value pair of call metadata or trailers. Keys are lower-case ASCII;
-/// several entries may share a key.
+/// A key/value pair of call metadata or trailers. Keys are ASCII; the server
+/// compares them case-insensitively (it lower-cases them) and writes its
+/// trailers in lower case. Several entries may share a key, except the
+/// portal's identity keys (consent.proto: INVALID_ARGUMENT `metadata_repeated`).
 public struct Consent_V1_MetadataEntry: Sendable, Hashable {
     public var key: String = ""
     public var value: String = ""
@@ -96,10 +98,13 @@ public struct Consent_V1_Request: Sendable, Hashable {
     /// Full method name, e.g. "/consent.v1.TokenService/ExchangeCode".
     public var method: String = ""
     /// Time the client is willing to wait, in milliseconds, counted from when the
-    /// server reads this frame. 0 means no deadline.
+    /// server reads this frame. 0 means no deadline. When it passes the call
+    /// ends DEADLINE_EXCEEDED (`deadline_exceeded`).
     public var deadlineMs: UInt32 = 0
+    /// At most 64 entries and 16 KiB in all.
     public var metadata: [Consent_V1_MetadataEntry] = []
-    /// The serialized request message of the method.
+    /// The serialized request message of the method; one that does not decode is
+    /// INVALID_ARGUMENT `payload_malformed`.
     public var payload: [UInt8] = []
 
     public init() {}
@@ -125,6 +130,9 @@ public struct Consent_V1_Response: Sendable, Hashable {
     /// The serialized response message of a unary call when status_code is 0;
     /// empty otherwise and at the end of a server-streaming call.
     public var payload: [UInt8] = []
+    /// On every refusal: `x-consent-reason`, a stable reason (docs/REASONS.md);
+    /// with some RESOURCE_EXHAUSTED, `x-consent-retry-after-ms`; from a standby
+    /// node, `x-consent-leader`.
     public var trailers: [Consent_V1_MetadataEntry] = []
 
     public init() {}
@@ -149,8 +157,8 @@ public struct Consent_V1_StreamMessage: Sendable, Hashable {
 }
 
 /// Client -> server: the client no longer wants the answer to call `call_id`.
-/// The server stops work where it can and answers CANCELLED unless the call has
-/// already completed.
+/// The server stops work where it can and answers CANCELLED
+/// (`cancelled_by_client`) unless the call has already completed.
 public struct Consent_V1_Cancel: Sendable, Hashable {
 
     public init() {}

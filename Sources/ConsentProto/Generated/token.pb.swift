@@ -299,7 +299,7 @@ public struct Consent_V1_TokenResourceRight: Sendable, Hashable {
     public var resource: String = ""
     /// Its metadata, sorted by key.
     public var metadata: [Consent_V1_TokenMetadataValue] = []
-    /// What the consumer may do beyond reading (issue 12): the token's
+    /// What the consumer may do beyond reading: the token's
     /// `consentRights.action` after "consent", e.g. "submit-application";
     /// empty for reading only.
     public var actions: [String] = []
@@ -1516,9 +1516,10 @@ public enum Consent_V1_TokenService {
         fullName: "/consent.v1.TokenService/ExchangeCodes", kind: .unary
     )
 
-    /// A fresh token for a live consent, without asking the user again (seed 003
-    /// figure 2, "gjenbruk av samtykke"). Roles: consumer (its own consents
-    /// only), vendor (its consumer's, within its resources; `handledBy` names it).
+    /// A fresh token for a live consent, without asking the user again
+    /// ("gjenbruk av samtykke" in Altinn 2's flow). Roles: consumer (its own
+    /// consents only), vendor (its consumer's, within its resources; `handledBy`
+    /// names it).
     /// A read: nothing is recorded. Refusals: INVALID_ARGUMENT for a malformed id;
     /// NOT_FOUND; PERMISSION_DENIED `not_yours`; FAILED_PRECONDITION when the
     /// consent is not live (`consent_revoked`, `consent_expired`,
@@ -1527,7 +1528,7 @@ public enum Consent_V1_TokenService {
         fullName: "/consent.v1.TokenService/IssueToken", kind: .unary
     )
 
-    /// The online check of a data source (seed 003 step 7): is this token valid
+    /// The online check of a data source (step 7 of the flow): is this token valid
     /// now, for me, for this resource and metadata? Roles: datasource, admin.
     /// Checks the token as an offline validator does (signature with a published
     /// key, alg ES256, kid, exp, iss), then the hub's state: the consent is still
@@ -1558,7 +1559,7 @@ public enum Consent_V1_TokenService {
         fullName: "/consent.v1.TokenService/VerifyToken", kind: .unary
     )
 
-    /// Logs one use of a consent (Altinn 2's logUse; seed 003 step 8). Roles:
+    /// Logs one use of a consent (Altinn 2's logUse; step 8 of the flow). Roles:
     /// consumer (its own consents), vendor (its consumer's) or datasource
     /// (consents including one of its resources, for its own resource).
     /// Durable before the answer. The first use of a one-time consent ends it

@@ -142,6 +142,9 @@ public enum ServerOptions {
         option("token-lifetime", "SECONDS", "lifetime of a consent token (never beyond the consent's end; at most 3600)", { String($0.tokenLifetimeSeconds) }) { c, v throws(ConfigurationError) in
             c.tokenLifetimeSeconds = try int(v, "token-lifetime", 1...3600)
         },
+        option("issued-token-table", "N", "tokens this process signed that VerifyToken and LogUse recognise without an ECDSA check (100-200 bytes each; at the bound the oldest are dropped first and then verified in full); 0 = off", { String($0.issuedTokenTableSize) }) { c, v throws(ConfigurationError) in
+            c.issuedTokenTableSize = try int(v, "issued-token-table", 0...1 << 28)
+        },
         option("issuer", "URL", "the iss claim of every consent token", { $0.issuer }) { c, v throws(ConfigurationError) in
             guard !v.isEmpty, !v.contains(where: { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "\\" }) else {
                 throw ConfigurationError("issuer must be a non-empty URL without spaces, quotes or backslashes, not '\(v)'")
@@ -180,7 +183,7 @@ public enum ServerOptions {
             default: break
             }
             guard argument.hasPrefix("--") else {
-                throw ConfigurationError("unexpected argument '\(argument)' (see consentd --help)")
+                throw ConfigurationError("unexpected argument \(Self.quoted(argument)) (see consentd --help)")
             }
             var name = String(argument.dropFirst(2))
             var inlineValue: String?
@@ -239,7 +242,7 @@ public enum ServerOptions {
                 value = String(argument[argument.index(after: eq)...])
             }
             guard name == "--from-data-dir" || name == "--to-postgres" else {
-                throw ConfigurationError("migrate: unexpected argument '\(argument)' (usage: consentd migrate --from-data-dir DIR --to-postgres CONNINFO)")
+                throw ConfigurationError("migrate: unexpected argument \(Self.quoted(argument)) (usage: consentd migrate --from-data-dir DIR --to-postgres CONNINFO)")
             }
             if value == nil {
                 guard index < arguments.count else { throw ConfigurationError("migrate: \(name) needs a value") }
@@ -254,7 +257,9 @@ public enum ServerOptions {
         return .migrate(from: from, to: to)
     }
 
-    private static func applyOption(_ option: ServerOption, _ value: String, _ origin: String, to configuration: inout ServerConfiguration) throws(ConfigurationError) {
+    /// Sets one option, naming `origin` (the flag or `path:line`) in the error.
+    /// `package` for the fuzzing seam, as `parseConfigFile`.
+    package static func applyOption(_ option: ServerOption, _ value: String, _ origin: String, to configuration: inout ServerConfiguration) throws(ConfigurationError) {
         do {
             try option.apply(&configuration, value)
         } catch {
@@ -262,11 +267,29 @@ public enum ServerOptions {
         }
     }
 
+    /// An argument as an error may quote it: not at all when it may be a
+    /// piece of a connection string that the shell split at a space
+    /// (`--postgres host=db1 password=…` unquoted), which could hold a password.
+    static func quoted(_ argument: String) -> String {
+        let lowered = argument.lowercased()
+        if argument.contains("=") || argument.contains("@") || lowered.contains("password") || lowered.contains("://") {
+            return "(not shown: it looks like a piece of a connection string; quote the whole CONNINFO as one argument, and keep a password in ~/.pgpass or PGPASSFILE)"
+        }
+        return "'\(argument)'"
+    }
+
     /// Reads `key = value` lines; `#` starts a comment; keys are the option names.
     static func readConfigFile(_ path: String) throws(ConfigurationError) -> [(ServerOption, String, String)] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError("cannot read config file \(path)")
         }
+        return try parseConfigFile(text, path: path)
+    }
+
+    /// The options of a config file's text, each with its value and origin
+    /// (`path:line`). `package` for the fuzzing seam (ConsentFuzzing's config
+    /// target parses text without a file).
+    package static func parseConfigFile(_ text: String, path: String) throws(ConfigurationError) -> [(ServerOption, String, String)] {
         var result: [(ServerOption, String, String)] = []
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""

@@ -237,7 +237,8 @@ public final class Router: CallDispatcher {
     }
 
     static func malformedRequest<M>(_ type: M.Type, method: String) -> RPCError {
-        RPCError(.invalidArgument, "the payload of \(method) is not a valid \(protoName(of: type)) message")
+        RPCError(.invalidArgument, "the payload of \(method) is not a valid \(protoName(of: type)) message",
+                 trailers: [ErrorTrailers.reason: "payload_malformed"])
     }
 
     /// `Consent_V1_HealthCheckRequest` → `consent.v1.HealthCheckRequest`.

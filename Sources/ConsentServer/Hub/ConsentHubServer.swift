@@ -201,8 +201,12 @@ public final class ConsentHubServer: Sendable {
         hub.beginShutdown()
         memoryTrimmer.stop()
         metricsEndpoint.withLock { $0 }?.stop()
-        transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger] in
+        transport.shutdownGracefully(timeout: .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))) { [ledger, status = hub.status] in
             ledger.close()
+            // The router's Health handlers hold `status`, which holds the
+            // router: let go, or a stopped hub keeps its state in memory.
+            status.router.withLock { $0 = nil }
+            status.transport.withLock { $0 = nil }
             completion()
         }
     }
@@ -221,7 +225,8 @@ final class HubStatus: HealthReporting {
     let draining = Atomic<Bool>(false)
     let storage: String
     let ledger: ConsentLedger
-    // Set once during ConsentHubServer.init, before the server accepts a call.
+    // Set once during ConsentHubServer.init, before the server accepts a
+    // call; emptied when it has shut down.
     let router = Mutex<Router?>(nil)
     let transport = Mutex<TransportServer?>(nil)
 

@@ -10,16 +10,28 @@ import Synchronization
 
 /// `consentd migrate --from-data-dir DIR --to-postgres CONNINFO`: copies an
 /// embedded log into an empty PostgreSQL database and checks that the state
-/// rebuilt from both is identical (docs/OPERATIONS.md, "Moving to PostgreSQL").
+/// rebuilt from both is identical (docs/OPERATIONS.md, "Moving from one
+/// machine to a service").
 ///
 /// 1. Locks the data directory (no consentd may run on it) and checks it
 ///    with the start-up rules (`--verify-data`): a damaged log is not copied.
 /// 2. Opens the database through the PostgreSQL store and takes its lease
-///    (no node may write meanwhile); refuses a database that holds events.
-/// 3. Copies every record, in order, in transactions of a few thousand
+///    (no node may write meanwhile); refuses a database that holds events,
+///    unless an unfinished migration left them (below).
+/// 3. Marks the database as being migrated (`consent_meta.migrating`):
+///    until the mark is cleared no node opens it or takes its lease, and
+///    `--verify-data` calls it damaged, so a migration that crashes or fails
+///    half-way leaves a database nobody serves.
+/// 4. Copies every record, in order, in transactions of a few thousand
 ///    records (the store's group commit), while replaying them into a state.
-/// 4. Rebuilds the state from PostgreSQL alone, with a fresh node's full
-///    replay, and compares it with the state of the log.
+/// 5. Rebuilds the state from PostgreSQL alone, with a fresh node's full
+///    replay, compares it with the state of the log, and only if they are
+///    identical clears the mark.
+///
+/// A database that an unfinished migration marked is continued, not started
+/// over: the records it holds are kept (each batch committed whole), the
+/// copy goes on after them, and step 5 checks the whole copy, so records of
+/// another log are found there (the states differ and the mark stays).
 ///
 /// Exit codes: 0 migrated and identical; 1 the copy failed or the states
 /// differ; 2 unusable (no such directory, in use, damaged, the database
@@ -38,16 +50,17 @@ public enum Migration {
 
     /// Records per transaction: big enough for a fast copy, small enough that
     /// the pending buffer stays small.
-    static let batchRecords = 5_000
+    public static let batchRecords = 5_000
     static let batchBytes = 4 << 20
 
     /// Runs the migration, printing progress lines through `say`.
     /// - Returns: the verdict (its raw value is the exit code) and the last line.
+    /// - Parameter batchRecords: records per transaction (tests make it small).
     public static func run(
-        from directory: String, to connection: String, lease: Duration = .seconds(4),
+        from directory: String, to connection: String, lease: Duration = .seconds(4), batchRecords: Int = Migration.batchRecords,
         say: @escaping @Sendable (String) -> Void = { print($0) }
     ) -> (verdict: Verdict, text: String) {
-        let outcome = migrate(from: directory, to: connection, lease: lease, say: say)
+        let outcome = migrate(from: directory, to: connection, lease: lease, batchRecords: max(1, batchRecords), say: say)
         switch outcome {
         case .success(let text):
             say(text)
@@ -60,7 +73,9 @@ public enum Migration {
         }
     }
 
-    private static func migrate(from directory: String, to connection: String, lease: Duration, say: @escaping @Sendable (String) -> Void) -> Result<String, Failure> {
+    private static func migrate(
+        from directory: String, to connection: String, lease: Duration, batchRecords: Int, say: @escaping @Sendable (String) -> Void
+    ) -> Result<String, Failure> {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             return .failure(Failure(verdict: .unusable, message: "--from-data-dir \(directory): no such directory"))
@@ -71,7 +86,7 @@ public enum Migration {
                 guard report.isHealthy else {
                     throw .invalidArgument("the log in \(directory) is damaged and is not copied (consentd --verify-data --data-dir \(directory) lists it): \(report.problems.map { "\($0)" }.joined(separator: "; "))")
                 }
-                return try copy(from: directory, records: report.records, to: connection, lease: lease, say: say)
+                return try copy(from: directory, records: report.records, to: connection, lease: lease, batchRecords: batchRecords, say: say)
             }
         }
         return result.mapError { error in
@@ -83,7 +98,8 @@ public enum Migration {
     }
 
     private static func copy(
-        from directory: String, records expected: UInt64, to connection: String, lease: Duration, say: @escaping @Sendable (String) -> Void
+        from directory: String, records expected: UInt64, to connection: String, lease: Duration, batchRecords: Int,
+        say: @escaping @Sendable (String) -> Void
     ) throws(StoreError) -> String {
         let scratch = NSTemporaryDirectory() + "consentd-migrate-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -92,11 +108,17 @@ public enum Migration {
         options.snapshotEveryRecords = nil
         options.leaseDuration = lease
         options.nodeName = "migrate:\(getpid())"
+        options.continuesUnfinishedMigration = true
         options.log = { _ in }
         let (store, _, opened) = try PostgresEventStore<LoggedConsentState>.open(options: options)
         defer { store.close() }
-        guard opened.lastSequence == 0 else {
-            throw .invalidArgument("\(store.storeDescription) already holds \(opened.lastSequence) events: migrate only into an empty database")
+        let kept = opened.lastSequence
+        if let mark = store.unfinishedMigration {
+            guard kept <= expected else {
+                throw .invalidArgument("\(store.storeDescription) holds \(kept) events from an unfinished migration (\(mark)), more than the \(expected) of the log in \(directory): it was being migrated from another log; drop its tables (consent_events, consent_lease, consent_meta) to start over")
+            }
+        } else if kept > 0 {
+            throw .invalidArgument("\(store.storeDescription) already holds \(kept) events: migrate only into an empty database")
         }
         let target = LockedState()
         store.start(advertising: "migration (consentd migrate)", hooks: ReplicaHooks(
@@ -109,10 +131,16 @@ public enum Migration {
             }
             usleep(20_000)
         }
-        guard store.durableSequence == 0 else {
-            throw .invalidArgument("\(store.storeDescription) received \(store.durableSequence) events from another node meanwhile: migrate only into an empty database that no node uses")
+        guard store.durableSequence == kept else {
+            throw .invalidArgument("\(store.storeDescription) received \(store.durableSequence - kept) events from another node meanwhile: migrate only into an empty database that no node uses")
         }
-        say("migrating \(expected) events from the log in \(directory) into \(store.storeDescription)")
+        let startedAt = ISO8601DateFormatter().string(from: Date())
+        try store.beginMigration(note: "consentd migrate from \(directory), process \(getpid()), started \(startedAt)")
+        if let mark = store.unfinishedMigration {
+            say("continuing an unfinished migration (\(mark)): the database holds \(kept) of the \(expected) events of the log in \(directory); copying the rest into \(store.storeDescription)")
+        } else {
+            say("migrating \(expected) events from the log in \(directory) into \(store.storeDescription)")
+        }
 
         let clock = ContinuousClock()
         let started = clock.now
@@ -138,9 +166,10 @@ public enum Migration {
             } catch {
                 throw .replayFailed(file: directory, sequence: sequence, reason: "\(error)")
             }
+            guard sequence > kept else { return }  // committed by the unfinished migration
             batch.append((type, Array(payload)))
             batchBytes += payload.count
-            if batch.count >= Self.batchRecords || batchBytes >= Self.batchBytes { try flush() }
+            if batch.count >= batchRecords || batchBytes >= Self.batchBytes { try flush() }
         }
         try flush()
         let copied = clock.now - started
@@ -155,11 +184,12 @@ public enum Migration {
             throw .replayFailed(file: "consent_events", sequence: rebuilt.lastSequence, reason: "PostgreSQL holds \(rebuilt.lastSequence) events, the log \(last)")
         }
         guard fromPostgres.state == fromLog.state else {
-            throw .replayFailed(file: "consent_events", sequence: last, reason: "the state rebuilt from PostgreSQL differs from the state rebuilt from the log")
+            throw .replayFailed(file: "consent_events", sequence: last, reason: "the state rebuilt from PostgreSQL differs from the state rebuilt from the log; the database stays marked as being migrated, so no node serves it")
         }
+        try PostgresEventStore<LoggedConsentState>.finishMigration(options: options)
         let seconds = Double(copied.components.seconds) + Double(copied.components.attoseconds) / 1e18
-        return "copied \(last) events (sequence 1...\(last)) in \(String(format: "%.2f", seconds)) s"
-            + (seconds > 0 ? " (\(Int(Double(last) / seconds)) events/s)" : "")
+        return "copied \(last - kept) events (sequence \(kept + 1)...\(last)) in \(String(format: "%.2f", seconds)) s"
+            + (seconds > 0 ? " (\(Int(Double(last - kept) / seconds)) events/s)" : "")
             + "; the states rebuilt from the log and from PostgreSQL are identical: \(fromLog.state.requestCount) consent requests, \(fromLog.state.resources(visibleTo: .system).count) resources, last sequence \(last)"
     }
 }

@@ -5,9 +5,12 @@ import ConsentStore
 import Synchronization
 
 /// The HTTP endpoint of `--metrics-listen`: answers `GET /metrics` with the
-/// Prometheus text format, one connection at a time on a thread of its own
-/// (a scrape every few seconds needs no event loop). Anything else gets 404
-/// or 405; a client gets 2 s to send its request line. No TLS and no
+/// Prometheus text format, on a thread of its own that serves every client
+/// at once with `poll` (a scrape every few seconds needs no event loop of
+/// the hub's). One client cannot hold the endpoint: sockets are
+/// non-blocking, a client gets 2 s for the whole exchange (request and
+/// answer), and at most 64 are served at once (more wait in the listen
+/// queue). Anything but `GET /metrics` gets 404 or 405. No TLS and no
 /// authentication: bind it to loopback (the default host) or a management
 /// network. It shows counts and roles, never personal data.
 public final class MetricsEndpoint: Sendable {
@@ -54,37 +57,91 @@ public final class MetricsEndpoint: Sendable {
         PosixThread.spawn { [self] in serve() }.detach()
     }
 
-    /// Stops serving and closes the socket.
+    /// Stops serving; the serving thread closes the socket and every client
+    /// (closing it here could close a descriptor number the process reused).
     public func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(socket, Int32(SHUT_RDWR))
-        close(socket)
+    }
+
+    /// How long a client has for its whole exchange, and how many are served at once.
+    static let exchangeTime: Duration = .seconds(2)
+    static let maxClients = 64
+    static let maxRequestBytes = 16 << 10
+
+    /// One client's exchange: the request read so far, then the answer left to send.
+    private struct Exchange {
+        let fd: Int32
+        let deadline: ContinuousClock.Instant
+        var request: [UInt8] = []
+        var answer: ArraySlice<UInt8>?
     }
 
     private func serve() {
+        var exchanges: [Exchange] = []
+        _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
         while !stopped.load(ordering: .acquiring) {
-            var pfd = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 500) > 0 else { continue }
-            let client = accept(socket, nil, nil)
-            guard client >= 0 else { continue }
-            answer(client)
-            close(client)
+            let now = ContinuousClock.now
+            // Clients past their time are dropped, whatever they were doing.
+            exchanges.removeAll { exchange in
+                guard exchange.deadline <= now else { return false }
+                close(exchange.fd)
+                return true
+            }
+            var descriptors = exchanges.map { pollfd(fd: $0.fd, events: Int16($0.answer == nil ? POLLIN : POLLOUT), revents: 0) }
+            let accepting = exchanges.count < Self.maxClients
+            if accepting { descriptors.append(pollfd(fd: socket, events: Int16(POLLIN), revents: 0)) }
+            let soonest = exchanges.map(\.deadline).min().map { now.duration(to: $0) } ?? .milliseconds(500)
+            let wait = min(soonest, .milliseconds(500))
+            let milliseconds = Int32(clamping: wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000 + 1)
+            guard poll(&descriptors, nfds_t(descriptors.count), milliseconds) > 0 else { continue }
+            var finished: Set<Int32> = []
+            for index in exchanges.indices where descriptors[index].revents != 0 {
+                if step(&exchanges[index]) { finished.insert(exchanges[index].fd) }
+            }
+            exchanges.removeAll { exchange in
+                guard finished.contains(exchange.fd) else { return false }
+                close(exchange.fd)
+                return true
+            }
+            if accepting, descriptors[descriptors.count - 1].revents != 0 {
+                while exchanges.count < Self.maxClients {
+                    let client = accept(socket, nil, nil)
+                    guard client >= 0 else { break }
+                    _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+                    _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+                    exchanges.append(Exchange(fd: client, deadline: .now + Self.exchangeTime))
+                }
+            }
         }
+        for exchange in exchanges { close(exchange.fd) }
+        close(socket)
     }
 
-    private func answer(_ client: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var request: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while request.count < 16 << 10 {
-            let n = read(client, &buffer, buffer.count)
-            if n <= 0 { break }
-            request += buffer[..<n]
-            if request.count >= 4, request.suffix(4).elementsEqual([13, 10, 13, 10]) { break }
-            if request.contains(10) && !request.contains(13) { break }  // a bare-LF client
+    /// Reads what the client sent, or sends what it can of the answer,
+    /// without blocking. Returns true when the exchange is over.
+    private func step(_ exchange: inout Exchange) -> Bool {
+        if var answer = exchange.answer {
+            let n = answer.withUnsafeBytes { send(exchange.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 { return errno != EAGAIN && errno != EINTR }
+            answer = answer.dropFirst(n)
+            exchange.answer = answer
+            return answer.isEmpty
         }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = read(exchange.fd, &buffer, buffer.count)
+        if n < 0 { return errno != EAGAIN && errno != EINTR }
+        exchange.request += buffer[..<n]
+        let request = exchange.request
+        let complete = n == 0 || request.count >= Self.maxRequestBytes
+            || (request.count >= 4 && request.suffix(4).elementsEqual([13, 10, 13, 10]))
+            || (request.contains(10) && !request.contains(13))  // a bare-LF client
+        guard complete else { return false }
+        exchange.answer = ArraySlice(respond(to: request))
+        return step(&exchange)
+    }
+
+    private func respond(to request: [UInt8]) -> [UInt8] {
         let line = String(decoding: request.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
         let parts = line.split(separator: " ")
         let status: String
@@ -106,11 +163,6 @@ public final class MetricsEndpoint: Sendable {
         }
         if parts.first == "HEAD" { body = "" }
         let response = "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
-        var bytes = Array(response.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            bytes = bytes.dropFirst(n)
-        }
+        return Array(response.utf8)
     }
 }

@@ -15,7 +15,9 @@ extension ConsentLedger {
     /// The error for a command result of a shape its command never produces.
     static func unexpected(_ result: CommandResult, for command: String) -> RPCError {
         ServerLog.warning("\(command): unexpected command result \(result.caseName)")
-        return RPCError(.internalError, "the hub produced an unexpected result for \(command); this is a bug, reported in the server log")
+        return RPCError(
+            .internalError, "the hub produced an unexpected result for \(command); this is a bug, reported in the server log",
+            trailers: [ErrorTrailers.reason: "internal_error"])
     }
 }
 

@@ -94,6 +94,6 @@ extension TokenService {
     /// A command answered with a result of the wrong kind: a bug, logged, INTERNAL.
     static func unexpected(_ result: CommandResult, for command: String) -> RPCError {
         ServerLog.error("TokenService: \(command) answered with an unexpected result kind")
-        return RPCError(.internalError, "internal error (see the hub's log)")
+        return RPCError(.internalError, "internal error (see the hub's log)", trailers: [ErrorTrailers.reason: "internal_error"])
     }
 }

@@ -16,6 +16,10 @@ public final class TokenKeys: Sendable {
     /// Seconds from `iat` to `exp`.
     public let lifetimeSeconds: Int64
     private let material: ReloadableValue<TokenMaterial>
+    /// The tokens this process signed and that are still live (nil when
+    /// `--issued-token-table 0`): kept across reloads; each reload's
+    /// verifiers look a token up with the keys in force then.
+    public let issued: IssuedTokens?
     /// The key generated at start when none is configured; kept across
     /// reloads, so tokens stay verifiable for the life of the process.
     private let ephemeralKey: SigningKey?
@@ -41,9 +45,10 @@ public final class TokenKeys: Sendable {
         } else {
             ephemeralKey = nil
         }
+        issued = configuration.issuedTokenTableSize > 0 ? IssuedTokens(capacity: configuration.issuedTokenTableSize) : nil
         let keySet = try Self.keySet(configuration, ephemeralKey: ephemeralKey)
         material = ReloadableValue(TokenMaterial(
-            keySet: keySet, issuer: issuer, lifetime: lifetimeSeconds, isEphemeral: ephemeralKey != nil))
+            keySet: keySet, issuer: issuer, lifetime: lifetimeSeconds, isEphemeral: ephemeralKey != nil, issued: issued))
     }
 
     /// The keys and the signer, verifiers and JWKS derived from them.
@@ -70,7 +75,7 @@ public final class TokenKeys: Sendable {
         }
         let keySet = try Self.keySet(configuration, ephemeralKey: useEphemeral ? ephemeralKey : nil)
         material.replace(with: TokenMaterial(
-            keySet: keySet, issuer: issuer, lifetime: lifetimeSeconds, isEphemeral: useEphemeral))
+            keySet: keySet, issuer: issuer, lifetime: lifetimeSeconds, isEphemeral: useEphemeral, issued: issued))
         return "token keys: active \(keySet.active.keyID), \(keySet.published.count) published"
     }
 

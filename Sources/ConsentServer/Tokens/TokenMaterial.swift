@@ -23,10 +23,10 @@ final class TokenMaterial: Sendable {
     /// A leeway no token reaches: time is not checked.
     private static let unlimitedLeeway: Int64 = 1 << 40
 
-    init(keySet: TokenKeySet, issuer: String, lifetime: Int64, isEphemeral: Bool) {
-        signer = TokenSigner(keySet: keySet, issuer: issuer, lifetime: lifetime)
-        verifier = keySet.verifier(leeway: 0)
-        useVerifier = keySet.verifier(leeway: Self.unlimitedLeeway)
+    init(keySet: TokenKeySet, issuer: String, lifetime: Int64, isEphemeral: Bool, issued: IssuedTokens?) {
+        signer = TokenSigner(keySet: keySet, issuer: issuer, lifetime: lifetime, issued: issued)
+        verifier = keySet.verifier(leeway: 0, issued: issued)
+        useVerifier = keySet.verifier(leeway: Self.unlimitedLeeway, issued: issued)
         self.isEphemeral = isEphemeral
 
         var response = Consent_V1_GetSigningKeysResponse()

@@ -16,6 +16,8 @@ struct JSONParser {
     private var index = 0
     private var depth = 0
     private let maximumDepth = 32
+    /// Objects up to this many members find duplicate names by comparing them.
+    private static let directlyComparedMembers = 16
 
     /// Parses one JSON text.
     /// - Throws: `Failure` with the reason and byte offset.
@@ -61,10 +63,13 @@ struct JSONParser {
 
     private mutating func expectLiteral(_ literal: StaticString) throws(Failure) {
         let count = literal.utf8CodeUnitCount
-        guard index + count <= bytes.count,
-              literal.withUTF8Buffer({ Array($0) }) == Array(bytes[index..<index + count]) else {
-            throw failure("invalid literal")
+        // Byte by byte: making arrays of both sides cost two allocations per boolean.
+        let matches = index + count <= bytes.count && literal.withUTF8Buffer { expected in
+            var offset = 0
+            while offset < count, expected[offset] == bytes[index + offset] { offset += 1 }
+            return offset == count
         }
+        guard matches else { throw failure("invalid literal") }
         index += count
     }
 
@@ -78,7 +83,10 @@ struct JSONParser {
         defer { depth -= 1 }
         index += 1 // {
         var members: [JSONMember] = []
-        var keys = Set<String>()
+        // Duplicate names: a token's objects have a handful of members, which
+        // are compared directly; a set (hashing every name) only for big ones,
+        // so a hostile object of many members still costs linear time.
+        var keys: Set<String>? = nil
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -88,7 +96,9 @@ struct JSONParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
             let key = try parseString()
-            guard keys.insert(key).inserted else { throw failure("duplicate member \"\(key)\"") }
+            if keys == nil, members.count >= Self.directlyComparedMembers { keys = Set(members.map(\.key)) }
+            let isNew = keys?.insert(key).inserted ?? !members.contains { $0.key == key }
+            guard isNew else { throw failure("duplicate member \"\(key)\"") }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1
@@ -155,11 +165,19 @@ struct JSONParser {
         index += 1 // opening quote
         var runStart = index
         // Most strings in a token have no escapes: make them from the input directly.
+        var highBits: UInt8 = 0
         while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 {
+            highBits |= bytes[index]
             index += 1
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
             defer { index += 1 }
+            // ASCII is valid UTF-8 as it stands; String(validating:as:) is not
+            // specialised and looked up two generic types per string (a tenth of VerifyToken).
+            if highBits & 0x80 == 0 {
+                let run = runStart..<index
+                return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[run]), as: UTF8.self) }
+            }
             guard let text = String(validating: bytes[runStart..<index], as: UTF8.self) else {
                 throw failure("invalid UTF-8 in a string")
             }

@@ -8,12 +8,15 @@ import ConsentProto
 /// output buffer. Tests check it against libprotobuf-c (ConsentProto) both ways.
 ///
 /// Decoding follows protobuf's rules: unknown fields are skipped, the last of
-/// a repeated scalar wins, a oneof takes its last member, and a message field
-/// that occurs twice is merged (rare: handled by parsing the concatenation).
-/// Where libprotobuf-c is lax, both this codec and ConsentProto's decoder
-/// apply the strict rules of `ProtoWireCheck` instead (docs/PROTOCOL.md §2):
-/// a field number above 2^29 − 1, a `uint32` wider than 32 bits, or a string
-/// that is not UTF-8 without NUL makes the frame undecodable.
+/// a repeated scalar wins. Where libprotobuf-c is lax, both this codec and
+/// ConsentProto's decoder apply the strict rules of `ProtoWireCheck` instead
+/// (docs/PROTOCOL.md §2): a field number above 2^29 − 1, a `uint32` wider than
+/// 32 bits, or a string that is not UTF-8 without NUL makes the frame
+/// undecodable. Where libprotobuf-c is stricter than protobuf, this codec
+/// follows it: a tag or a length written in more than 5 bytes, and a varint
+/// wider than 64 bits, make the frame undecodable (`Reader`). One rule is this
+/// codec's own: a Frame that sets `kind` more than once is undecodable
+/// (protobuf merges or takes the last member; no client sends it).
 enum Wire {
     enum Kind: UInt8 {
         case request = 2
@@ -94,9 +97,20 @@ enum Wire {
             throw DecodeError(reason: "truncated varint")
         }
 
+        /// A tag or a length: libprotobuf-c reads at most 5 bytes of either
+        /// (a `uint32` tag, a length below 2^31) and refuses a longer one,
+        /// even when the value would fit (padded with `80`s); so does this codec.
+        @inline(__always)
+        mutating func shortVarint(_ what: StaticString) throws(DecodeError) -> UInt64 {
+            let start = index
+            let value = try varint()
+            guard index - start <= 5 else { throw DecodeError(reason: "\(what) written in more than 5 bytes") }
+            return value
+        }
+
         @inline(__always)
         mutating func lengthDelimited() throws(DecodeError) -> UnsafeRawBufferPointer {
-            let length = try varint()
+            let length = try shortVarint("length")
             guard length <= UInt64(end - index) else { throw DecodeError(reason: "length-delimited field runs past the end") }
             let slice = UnsafeRawBufferPointer(start: base.map { $0 + index }, count: Int(length))
             index += Int(length)
@@ -121,7 +135,7 @@ enum Wire {
         /// The next tag as (field number, wire type).
         @inline(__always)
         mutating func tag() throws(DecodeError) -> (UInt64, UInt64) {
-            let tag = try varint()
+            let tag = try shortVarint("tag")
             let field = tag >> 3
             guard field != 0 else { throw DecodeError(reason: "field number 0") }
             guard field <= ProtoWireCheck.maximumFieldNumber else {
@@ -162,7 +176,6 @@ enum Wire {
         var callID: UInt32 = 0
         var kind: Kind? = nil
         var kindBytes = UnsafeRawBufferPointer(start: nil, count: 0)
-        var merged: [UInt8]? = nil
         while !reader.atEnd {
             let (field, wireType) = try reader.tag()
             switch field {
@@ -171,29 +184,18 @@ enum Wire {
                 callID = try reader.uint32("Frame.call_id")
             case 2...8:
                 try expect(wireType, 2, "Frame.kind")
-                let sub = try reader.lengthDelimited()
-                let newKind = Kind(rawValue: UInt8(field))!
-                if newKind == kind {
-                    // The same member twice: protobuf merges them, which is
-                    // what parsing their concatenation gives.
-                    var joined = merged ?? Array(kindBytes)
-                    joined.append(contentsOf: sub)
-                    merged = joined
-                } else {
-                    kind = newKind
-                    kindBytes = sub
-                    merged = nil
-                }
+                // Protobuf would merge a member given twice and let a later
+                // member replace an earlier one unread; libprotobuf-c keeps
+                // the last occurrence alone. No client sends either, and each
+                // reading lets bytes mean two things: refused (PROTOCOL.md §2).
+                guard kind == nil else { throw DecodeError(reason: "Frame.kind set more than once") }
+                kindBytes = try reader.lengthDelimited()
+                kind = Kind(rawValue: UInt8(field))!
             default:
                 try reader.skip(wireType: wireType)
             }
         }
         guard let kind else { return body(callID, .empty) }
-        if let merged {
-            return try merged.withUnsafeBytes { joined in
-                Result { () throws(DecodeError) in body(callID, try parseKind(kind, joined)) }
-            }.get()
-        }
         return try body(callID, parseKind(kind, kindBytes))
     }
 

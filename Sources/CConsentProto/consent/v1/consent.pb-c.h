@@ -299,8 +299,9 @@ struct  Consent__V1__RequestedResource
    */
   char *resource_id;
   /*
-   * Its metadata values; each key at most once. The resource says which keys
-   * are required and how they are written (GetResource).
+   * Its metadata values; each key at most once, each value at most 1,000
+   * characters. The resource says which keys are required and how they are
+   * written (GetResource).
    */
   size_t n_metadata;
   Consent__V1__ResourceMetadataValue **metadata;
@@ -432,8 +433,8 @@ struct  Consent__V1__ConsentRequest
 
 
 /*
- * The consumer's purpose per language (issue 12, point 4): each optional,
- * 1 to 1,000 characters when given.
+ * The consumer's purpose per language (the person reads their own language):
+ * each optional, 1 to 1,000 characters when given.
  */
 struct  Consent__V1__PurposeTexts
 {
@@ -546,7 +547,7 @@ struct  Consent__V1__CreateRequestFromQueryRequest
 {
   ProtobufCMessage base;
   /*
-   * The Altinn 2 query string of seed 004, with or without a leading "?", or
+   * The Altinn 2 query string (Altinn's "Samtykke URL parametere"), with or without a leading "?", or
    * a whole URL: Resources, CoveredBy (a consumer: the caller itself; the
    * portal: the consumer it submits for), OfferedBy,
    * RedirectUrl, ValidToDate (`YYYY-MM-DD hh:mm:ss`, Norwegian time),
@@ -611,7 +612,7 @@ struct  Consent__V1__PageResource
   char *language;
   /*
    * What the consumer may do beyond reading, as the resource names them
-   * (issue 12, e.g. "submit-application"): show them to the person.
+   * (e.g. "submit-application"): show them to the person.
    */
   size_t n_actions;
   char **actions;
@@ -622,7 +623,8 @@ struct  Consent__V1__PageResource
 
 
 /*
- * The consent page (seed 003, "Samtykkeprosess trinn for trinn"): who gets
+ * The consent page (as Altinn shows it; DSOP's guide to NAV's sickness and
+ * disability data, "Samtykkeprosess trinn for trinn"): who gets
  * access, to which data, for what purpose, for how long or once only. Show
  * the text fields in this order.
  */
@@ -847,7 +849,7 @@ struct  Consent__V1__ListConsentsRequest
 
 
 /*
- * One line of the user's list of consents (seed 002, "Se/trekk samtykke").
+ * One line of the user's list of consents (Altinn's "Se/trekk samtykke").
  */
 struct  Consent__V1__ConsentSummary
 {
@@ -950,7 +952,7 @@ struct  Consent__V1__GetConsentLogRequest
 
 
 /*
- * One line of the Samtykkelogg (seed 002), e.g.
+ * One line of Altinn's Samtykkelogg, e.g.
  * `25.10.2017  Samtykke gitt  BANKEN AS fikk samtykke fra HÅKON TRANA (Opphører 30.10.2017 10:30:00)`.
  */
 struct  Consent__V1__ConsentLogLine
@@ -1186,7 +1188,9 @@ struct  Consent__V1__ListEventsRequest
    */
   int64_t to_ms;
   /*
-   * The most events to return, 1 to 1,000; 0 for 100.
+   * The most events to return, 1 to 1,000; 0 for 100; more than 1,000 is
+   * read as 1,000. A page whose answer would exceed the frame size is
+   * RESOURCE_EXHAUSTED `response_too_large`: ask for fewer.
    */
   uint32_t limit;
 };

@@ -53,7 +53,7 @@ typedef enum _Consent__V1__MetadataFormat {
    */
   CONSENT__V1__METADATA_FORMAT__METADATA_FORMAT_UNSPECIFIED = 0,
   /*
-   * dd.mm.yyyy, a real calendar date (seed 004: `5252_1_fraOgMed`).
+   * dd.mm.yyyy, a real calendar date (as Altinn 2's `5252_1_fraOgMed`).
    */
   CONSENT__V1__METADATA_FORMAT__METADATA_FORMAT_DATE = 1,
   /*
@@ -179,7 +179,7 @@ struct  Consent__V1__DateRange
 
 /*
  * How far ahead of its creation a request's validity may end
- * (NAV: three years, seed 003 "Samtykket gjelder i tre år").
+ * (NAV: three years, "Samtykket gjelder i tre år").
  */
 struct  Consent__V1__MaximumValidity
 {
@@ -251,7 +251,7 @@ struct  Consent__V1__ResourceDefinition
   Consent__V1__MaximumValidity *maximum_validity;
   /*
    * The ID-porten login level a user needs to accept: 3 (substantial) or 4
-   * (high; NAV, seed 003). 1 to 4.
+   * (high; NAV requires it). 1 to 4.
    */
   uint32_t required_assurance_level;
   /*
@@ -274,10 +274,10 @@ struct  Consent__V1__ResourceDefinition
   size_t n_organisation_authority;
   char **organisation_authority;
   /*
-   * What a consent lets the consumer do beyond reading (issue 12, seed 002:
-   * an action on the person's behalf): lower-case names, a letter then
-   * letters, digits and '-', at most 32 characters, at most 10, no repeats,
-   * not "consent" (INVALID_ARGUMENT `action_malformed`, `action_repeated`,
+   * What a consent lets the consumer do beyond reading (Altinn's data-sharing
+   * presentation: leave to carry out an action on the person's behalf):
+   * lower-case names, a letter then letters, digits and '-', at most 32
+   * characters, at most 10, no repeats, not "consent" (INVALID_ARGUMENT `action_malformed`, `action_repeated`,
    * `too_many_actions`). Tokens carry them in `consentRights.action` after
    * "consent", for the definition version the person consented to; the
    * consent page lists them. Empty: reading only.
@@ -368,7 +368,7 @@ struct  Consent__V1__ListResourcesResponse
 
 /*
  * One entry of the rettighetsregister: a consumer may ask for consent to a
- * resource and send users back to these domains (seed 004: "virksomhetsnummer
+ * resource and send users back to these domains (Altinn: "virksomhetsnummer
  * og retur domene").
  */
 struct  Consent__V1__ConsumerAuthorisation
@@ -383,7 +383,7 @@ struct  Consent__V1__ConsumerAuthorisation
    */
   char *consumer_org_number;
   /*
-   * The consumer's name, shown to the user on the consent page (seed 004:
+   * The consumer's name, shown to the user on the consent page (Altinn:
    * "det er navnet som er knyttet til organisasjonsnummeret som
    * presenteres"); 1 to 200 characters.
    */

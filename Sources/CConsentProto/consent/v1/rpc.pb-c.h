@@ -34,7 +34,7 @@ typedef struct Consent__V1__GoAway Consent__V1__GoAway;
 typedef enum _Consent__V1__GoAwayCode {
   /*
    * The server is shutting down or draining: calls already received are
-   * completed, later ones are answered UNAVAILABLE.
+   * completed, later ones are answered UNAVAILABLE (`server_shutting_down`).
    */
   CONSENT__V1__GO_AWAY_CODE__GO_AWAY_CODE_NO_ERROR = 0,
   /*
@@ -94,8 +94,10 @@ struct  Consent__V1__Frame
 
 
 /*
- * A key/value pair of call metadata or trailers. Keys are lower-case ASCII;
- * several entries may share a key.
+ * A key/value pair of call metadata or trailers. Keys are ASCII; the server
+ * compares them case-insensitively (it lower-cases them) and writes its
+ * trailers in lower case. Several entries may share a key, except the
+ * portal's identity keys (consent.proto: INVALID_ARGUMENT `metadata_repeated`).
  */
 struct  Consent__V1__MetadataEntry
 {
@@ -120,13 +122,18 @@ struct  Consent__V1__Request
   char *method;
   /*
    * Time the client is willing to wait, in milliseconds, counted from when the
-   * server reads this frame. 0 means no deadline.
+   * server reads this frame. 0 means no deadline. When it passes the call
+   * ends DEADLINE_EXCEEDED (`deadline_exceeded`).
    */
   uint32_t deadline_ms;
+  /*
+   * At most 64 entries and 16 KiB in all.
+   */
   size_t n_metadata;
   Consent__V1__MetadataEntry **metadata;
   /*
-   * The serialized request message of the method.
+   * The serialized request message of the method; one that does not decode is
+   * INVALID_ARGUMENT `payload_malformed`.
    */
   ProtobufCBinaryData payload;
 };
@@ -158,6 +165,11 @@ struct  Consent__V1__Response
    * empty otherwise and at the end of a server-streaming call.
    */
   ProtobufCBinaryData payload;
+  /*
+   * On every refusal: `x-consent-reason`, a stable reason (docs/REASONS.md);
+   * with some RESOURCE_EXHAUSTED, `x-consent-retry-after-ms`; from a standby
+   * node, `x-consent-leader`.
+   */
   size_t n_trailers;
   Consent__V1__MetadataEntry **trailers;
 };
@@ -181,8 +193,8 @@ struct  Consent__V1__StreamMessage
 
 /*
  * Client -> server: the client no longer wants the answer to call `call_id`.
- * The server stops work where it can and answers CANCELLED unless the call has
- * already completed.
+ * The server stops work where it can and answers CANCELLED
+ * (`cancelled_by_client`) unless the call has already completed.
  */
 struct  Consent__V1__Cancel
 {

@@ -403,7 +403,7 @@ struct  Consent__V1__TokenResourceRight
   size_t n_metadata;
   Consent__V1__TokenMetadataValue **metadata;
   /*
-   * What the consumer may do beyond reading (issue 12): the token's
+   * What the consumer may do beyond reading: the token's
    * `consentRights.action` after "consent", e.g. "submit-application";
    * empty for reading only.
    */
