@@ -14,7 +14,7 @@ extension ConsentState {
     func decideAuthoriseVendor(_ authorisation: VendorAuthorisation, actor: Actor, out: inout EventBuffer) throws(DomainError) -> CommandResult {
         try requireVendorRegistrar(actor, consumer: authorisation.consumer, action: "register vendors for a consumer")
         guard authorisation.vendor != authorisation.consumer else { throw .vendorIsConsumer(authorisation.vendor) }
-        try ResourceRules.checkName(authorisation.vendorName, field: "vendorName", reasonPrefix: "vendor_name")
+        try ResourceRules.checkName(authorisation.vendorName, field: "vendorName", missingReason: "vendor_name_missing", tooLongReason: "vendor_name_too_long")
         guard !authorisation.resources.isEmpty else { throw .resourcesMissing() }
         guard authorisation.resources.count <= ResourceRules.maximumListLength else {
             throw .tooManyResources(authorisation.resources.count, maximum: ResourceRules.maximumListLength)
