@@ -149,6 +149,12 @@ let package = Package(
             dependencies: ["ConsentTesting", "ConsentClient"],
             path: "Benchmarks/FailoverBench"
         ),
+        // Recovery time over repeated kill -9 under load (issue 11; make bench).
+        .executableTarget(
+            name: "consent-crashbench",
+            dependencies: ["ConsentTesting", "ConsentClient"],
+            path: "Benchmarks/CrashBench"
+        ),
         // Test helper, not a product: consentd plus a test-only write, for the kill -9 test.
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),

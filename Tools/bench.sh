@@ -107,6 +107,12 @@ section "durable log: appends per second against the raw fdatasync rate of the s
 mkdir -p "$out/store"
 "$bin/consent-storebench" --dir "$out/store" --seconds 3 | tee -a "$out/summary.txt"
 
+section "pre-zeroed log space: LogUse and LogUses with --pre-zero 1M and 0, beside the raw fdatasync rate"
+"$(dirname "$0")/bench-prezero.sh" "$bin" "$out/prezero" 3 | tee -a "$out/summary.txt"
+
+section "recovery over 100 kill -9 cycles under load (issue 11): records replayed and recovery time per start"
+"$bin/consent-crashbench" --cycles 100 --consentd "$bin/consentd" --dir "$out" | tail -5 | tee -a "$out/summary.txt"
+
 section "restart and memory: 1,000,000 loan-flow consents through the ledger (DESIGN 10: 10 M restored in < 10 s, < 400 bytes each)"
 # Builds its data directory under $out (removed when done); each restart runs in a fresh child process.
 "$bin/consent-restartbench" --dir "$out" --consents 1000000 --tail 10000 | tee -a "$out/summary.txt"

@@ -90,11 +90,20 @@ func removeTree(_ path: String) {
     rmdir(path)
 }
 
-/// write 100 bytes + fdatasync in a loop: what one durable write costs on this disk.
-func rawSyncRate(directory: String, name: String, seconds: Double) throws -> Double {
+/// write 100 bytes + fdatasync in a loop: what one durable write costs on this
+/// disk. The file grows with each write (each sync also commits its length),
+/// or, with `preZeroed`, the writes go over 64 MiB of zeros written and synced
+/// first (each sync flushes data only): the floor the log's pre-zeroed space
+/// aims at.
+func rawSyncRate(directory: String, name: String, seconds: Double, preZeroed: Bool = false) throws -> Double {
     let fs = POSIXFileSystem()
     let file = try fs.open(directory + "/" + name, mode: .createNew)
     defer { try? fs.close(file) }
+    if preZeroed {
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        for index in 0..<64 { try fs.writeAll(file, zeros, at: Int64(index) << 20) }
+        try fs.fsync(file)
+    }
     let bytes = [UInt8](repeating: 0x5A, count: 100)
     let clock = ContinuousClock()
     let start = clock.now
@@ -137,17 +146,25 @@ func benchmark(parent: String, seconds: Double) throws {
     // rates measured right before and right after it.
     print("raw = write(100 B) + fdatasync in a loop on a file in \(root), measured before and after each case (mean)")
     print("")
-    print(pad("case", 26, left: true) + pad("records/s", 12) + pad("syncs/s", 10) + pad("rec/sync", 10) + pad("raw/s", 8) + pad("÷ raw", 9))
+    print("pre-zero: the log's pre-zeroed space (LogOptions.preZeroBytes) of 1 MiB, or none (the default); each case runs both ways, one after the other")
+    let rawPreZeroed = try rawSyncRate(directory: root, name: "raw-prezeroed", seconds: min(1, seconds), preZeroed: true)
+    let rawGrowing = try rawSyncRate(directory: root, name: "raw-growing", seconds: min(1, seconds))
+    print("raw write(100 B) + fdatasync over pre-zeroed space: \(format(rawPreZeroed))/s; growing the file: \(format(rawGrowing))/s (same minute)")
+    print("")
+    print(pad("case", 26, left: true) + pad("pre-zero", 9) + pad("records/s", 12) + pad("syncs/s", 10) + pad("rec/sync", 10) + pad("raw/s", 8) + pad("÷ raw", 9))
     let cases: [(String, Int, Int)] = [
         ("1 writer", 1, 1), ("16 writers", 16, 1), ("256 writers", 256, 1),
         ("1 writer × 1,000/append", 1, 1000), ("4 writers × 1,000/append", 4, 1000),
     ]
     let record = [UInt8](repeating: 0x5A, count: 100)
     for (index, (name, writers, batch)) in cases.enumerated() {
+      for preZero in [1 << 20, 0] {
         var options = LogOptions()
         options.snapshotEveryRecords = nil
         options.snapshotEveryBytes = nil
+        options.preZeroBytes = preZero
         options.log = { _ in }
+        let index = preZero == 0 ? index : index + 100
         let rawBefore = try rawSyncRate(directory: root, name: "raw-\(index)-before", seconds: min(1, seconds))
         let (log, _, _) = try EventLog<Counter>.open(directory: root + "/case-\(index)", options: options)
         let records = (0..<batch).map { _ in (UInt8(1), record) }
@@ -162,9 +179,10 @@ func benchmark(parent: String, seconds: Double) throws {
         let raw = (rawBefore + rawAfter) / 2
         let perSecond = Double(stats.recordsWritten) / elapsed
         let syncs = Double(stats.syncs) / elapsed
-        print(pad(name, 26, left: true) + pad(format(perSecond), 12) + pad(format(syncs), 10)
+        print(pad(name, 26, left: true) + pad(preZero == 0 ? "off" : "\(preZero >> 20) MiB", 9) + pad(format(perSecond), 12) + pad(format(syncs), 10)
               + pad(String(format1: Double(stats.recordsWritten) / Double(max(1, stats.syncs))), 10)
               + pad(format(raw), 8) + pad(String(format1: perSecond / raw) + "×", 9))
+      }
     }
 
     // Recovery: reopen the biggest log and replay it (the state only counts,
@@ -199,6 +217,8 @@ extension String {
 func writeForever(directory: String) throws -> Never {
     var options = LogOptions()
     options.segmentSize = 64 << 10
+    // Pre-zeroed space (off by default), so kills land inside the zeros too.
+    options.preZeroBytes = 16 << 10
     options.snapshotEveryRecords = 500
     options.snapshotEveryBytes = nil
     options.log = { _ in }

@@ -296,14 +296,24 @@ extension PostgresEventStore {
                 bytesRead += Int64(payload.count)
             }
             report.recordsReplayed = last - from.sequence
+            report.recordBytesReplayed = bytesRead
             report.bytesRead += bytesRead
             report.lastSequence = last
             report.duration = clock.now - started
+            var newest: (name: String?, sequence: UInt64) = (name, from.sequence)
+            if options.snapshotAtOpen, recovered.sequence > from.sequence, let reason = SnapshotAtOpen.reason(
+                report, everyRecords: options.snapshotEveryRecords, everyBytes: nil, minimumBytes: options.snapshotAtOpenMinimumBytes) {
+                if let written = Self.writeSnapshotAtOpen(
+                    loaded.state, at: recovered, reason: reason, files: files, keep: options.snapshotsToKeep,
+                    databaseID: meta.databaseID, report: &report, log: options.log) {
+                    newest = written
+                }
+            }
             options.log(report.description)
             FreeMemory.release()
-            let core = StoreCore(options: options, displayName: displayName, databaseID: meta.databaseID, lastSequence: last, snapshotSequence: from.sequence)
+            let core = StoreCore(options: options, displayName: displayName, databaseID: meta.databaseID, lastSequence: last, snapshotSequence: newest.sequence)
             let store = PostgresEventStore(
-                core: core, lock: lock, fileSystem: fileSystem, files: files, newest: (name, from.sequence), connection: connection,
+                core: core, lock: lock, fileSystem: fileSystem, files: files, newest: newest, connection: connection,
                 recovered: recovered, unfinishedMigration: meta.migrating)
             return (store, loaded.state, report)
         } catch {
@@ -345,6 +355,31 @@ extension PostgresEventStore {
             return Meta(databaseID: id, migrating: meta.text(0, 2))
         } catch {
             throw .unavailable("cannot use the ConsentHub tables in \(displayName): \(error)")
+        }
+    }
+
+    /// Writes a snapshot of the state recovery rebuilt, before the node
+    /// serves, so the next start (however soon) begins from it
+    /// (``PostgresOptions/snapshotAtOpen``, `SnapshotAtOpen`). A failure is
+    /// logged and changes nothing else.
+    /// - Parameter point: the last record replayed and its history hash,
+    ///   which the snapshot carries as its identity.
+    /// - Returns: the snapshot written, or nil.
+    static func writeSnapshotAtOpen(
+        _ state: State, at point: HistoryPoint, reason: String, files: SnapshotFiles, keep: Int, databaseID: String,
+        report: inout RecoveryReport, log: @Sendable (String) -> Void
+    ) -> (name: String?, sequence: UInt64)? {
+        let clock = ContinuousClock()
+        let started = clock.now
+        do throws(StoreError) {
+            let identity = SnapshotFiles.Identity(databaseID: databaseID, chain: point.chain)
+            let (name, bytes) = try files.write(sequence: point.sequence, identity: identity, state: state.encodeSnapshot())
+            report.snapshotWrittenAtOpen = (name, bytes, reason, clock.now - started)
+            for removed in (try? files.retain(keep: keep)) ?? [] { log("removed old snapshot \(removed)") }
+            return (name, point.sequence)
+        } catch {
+            log("could not write a snapshot at start (the store is not affected): \(error)")
+            return nil
         }
     }
 

@@ -17,6 +17,14 @@ public struct PostgresOptions: Sendable {
     /// records (`nil`: not by count). Default 1,000,000.
     public var snapshotEveryRecords: UInt64? = 1_000_000
 
+    /// Whether `open` writes a snapshot of the state it recovered when the
+    /// replay was long (the embedded log's ``LogOptions/snapshotAtOpen``,
+    /// by the same rule). Default `true`.
+    public var snapshotAtOpen = true
+
+    /// See ``LogOptions/snapshotAtOpenMinimumBytes`` (here: payload bytes). Default 1 MiB.
+    public var snapshotAtOpenMinimumBytes: Int64 = 1 << 20
+
     /// Snapshots kept; at least 1. Default 2.
     public var snapshotsToKeep = 2
 

@@ -41,14 +41,17 @@ extension EventLog {
         let lock = try LockFile.acquire(directory: directory, fileSystem: fileSystem)
         var recovery = Recovery<State>(directory: directory, fileSystem: fileSystem, options: options)
         let state: State
-        let layout: Recovery<State>.Layout
+        var layout: Recovery<State>.Layout
         do throws(StoreError) {
             (state, layout) = try recovery.run()
         } catch {
             lock.release(fileSystem: fileSystem)
             throw error
         }
-        let report = recovery.report
+        var report = recovery.report
+        if options.snapshotAtOpen, let reason = snapshotDueAtOpen(report, options: options) {
+            writeSnapshotAtOpen(state, reason: reason, directory: directory, fileSystem: fileSystem, options: options, report: &report, layout: &layout)
+        }
         options.log(report.description)
         // A replay grows the state's tables by doubling and reads whole
         // segments into buffers: return what that left free to the kernel.
@@ -58,8 +61,54 @@ extension EventLog {
             lastSequence: report.lastSequence, segments: layout.segments,
             durableEnd: (layout.activeSegment, layout.activeSize), snapshotSequence: layout.base.sequence
         )
-        let writer = LogCore.WriterContext(file: layout.active, segment: layout.activeSegment, size: layout.activeSize, lastDurable: report.lastSequence)
+        // The records since the snapshot count towards the next one: counting
+        // from zero at every start, a hub killed more often than it writes
+        // `snapshotEveryRecords` would never snapshot again (issue 11).
+        let tailBytes = layout.base.sequence == report.snapshotSequence ? UInt64(max(0, report.recordBytesReplayed)) : 0
+        var writer = LogCore.WriterContext(
+            file: layout.active, segment: layout.activeSegment, size: layout.activeSize, lastDurable: report.lastSequence,
+            zeroedEnd: layout.activeSize)
+        writer.recordsSinceSnapshot = report.lastSequence - layout.base.sequence
+        writer.bytesSinceSnapshot = tailBytes
         let log = EventLog(core: core, lock: lock, writer: writer, snapshotBase: layout.base)
         return (log, state, report)
+    }
+}
+
+extension EventLog {
+    /// Why `open` should snapshot the state it just recovered, or nil
+    /// (``LogOptions/snapshotAtOpen``).
+    static func snapshotDueAtOpen(_ report: RecoveryReport, options: LogOptions) -> String? {
+        SnapshotAtOpen.reason(
+            report, everyRecords: options.snapshotEveryRecords, everyBytes: options.snapshotEveryBytes,
+            minimumBytes: options.snapshotAtOpenMinimumBytes)
+    }
+
+    /// Writes a snapshot of the recovered state before the log serves: the
+    /// next start then loads it instead of replaying the same records again,
+    /// however soon the process is killed. A failure is logged and changes
+    /// nothing else (the log and the state are whole without it).
+    static func writeSnapshotAtOpen(
+        _ state: State, reason: String, directory: String, fileSystem: any FileSystem, options: LogOptions,
+        report: inout RecoveryReport, layout: inout Recovery<State>.Layout
+    ) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let sequence = report.lastSequence
+        let written: (name: String, bytes: Int)
+        do throws(StoreError) {
+            written = try SnapshotWriting.write(sequence: sequence, payload: state.encodeSnapshot(), directory: directory, fileSystem: fileSystem)
+        } catch {
+            options.log("could not write a snapshot at start (the log is not affected): \(error)")
+            return
+        }
+        layout.base = SnapshotBase(file: written.name, sequence: sequence)
+        report.snapshotWrittenAtOpen = (written.name, written.bytes, reason, clock.now - started)
+        do throws(StoreError) {
+            let removed = try SnapshotWriting.retain(directory: directory, fileSystem: fileSystem, options: options, segments: layout.segments)
+            layout.segments.removeAll { removed.contains($0) }
+        } catch {
+            options.log("retention after the snapshot at start failed (the log is not affected): \(error)")
+        }
     }
 }

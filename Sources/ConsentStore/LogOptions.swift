@@ -5,6 +5,19 @@ public struct LogOptions: Sendable {
     /// exceed this by one batch. Default 64 MiB.
     public var segmentSize: Int = 64 << 20
 
+    /// Zeros the writer keeps written and synced ahead of its records in the
+    /// active segment (at most up to ``segmentSize``). A batch that fits in
+    /// them overwrites allocated blocks of a file whose length does not
+    /// change, so its `fdatasync` flushes data and no metadata; the batch
+    /// that crosses their end writes the next stretch of zeros with it (one
+    /// size change per this many bytes of log). 0: off, the file grows with
+    /// every batch. Default 0: measured on the shared VM disk this project
+    /// runs on, it did not raise the sync rate and every byte of log is
+    /// written twice (BENCHMARKS.md); 1 MiB is the size to try on a disk where
+    /// a journal commit costs a flush of its own. See docs/STORAGE.md,
+    /// "Pre-zeroed space".
+    public var preZeroBytes: Int = 0
+
     /// The largest payload one record may carry. Recovery also uses it to tell
     /// a garbage length from a real one. Default 16 MiB.
     public var maxPayloadSize: Int = 16 << 20
@@ -16,6 +29,22 @@ public struct LogOptions: Sendable {
     /// Take a snapshot in the background after this many new durable log bytes
     /// (`nil`: not by size). Default 256 MiB.
     public var snapshotEveryBytes: UInt64? = 256 << 20
+
+    /// Whether `open` writes a snapshot of the state it recovered, before it
+    /// returns, when the replay was long: when the records replayed reached
+    /// ``snapshotEveryRecords`` or ``snapshotEveryBytes`` (a snapshot was due
+    /// and the process stopped before one completed), or when their bytes
+    /// exceed both ``snapshotAtOpenMinimumBytes`` and the snapshot recovery
+    /// started from (writing the state then costs less than replaying those
+    /// records again at every start). Without it, a hub killed more often than
+    /// a background snapshot takes replays a longer tail at every start
+    /// (issue 11). Default `true`.
+    public var snapshotAtOpen: Bool = true
+
+    /// The smallest replay, in log bytes, that makes `open` write a snapshot
+    /// because it exceeds the snapshot recovery started from. Default 1 MiB
+    /// (about 10,000 records, a few milliseconds of replay).
+    public var snapshotAtOpenMinimumBytes: Int64 = 1 << 20
 
     /// How many snapshots to keep; older ones are removed after a new one is
     /// written. At least 1. Default 2 (one to fall back to).

@@ -19,6 +19,9 @@ public enum LogVerifier {
         public var lastSequence: UInt64 = 0
         /// Bytes of torn tail that `open` would cut.
         public var tornBytes: Int64 = 0
+        /// Pre-zeroed space after the last record (not data; `open` cuts it
+        /// and the writer zeroes afresh).
+        public var preZeroedBytes: Int64 = 0
         /// Each snapshot file, its covered sequence, and its problem if any.
         public var snapshots: [(file: String, sequence: UInt64, problem: String?)] = []
         /// Damage that would stop `open` (or, for a snapshot, make it fall back).
@@ -33,6 +36,7 @@ public enum LogVerifier {
         public var description: String {
             var lines = ["\(segments) segments, \(records) records (sequence \(firstSequence)...\(lastSequence)), \(bytes) bytes"]
             if tornBytes > 0 { lines.append("torn tail: \(tornBytes) bytes would be cut on open") }
+            if preZeroedBytes > 0 { lines.append("pre-zeroed space: \(preZeroedBytes) bytes after the last record") }
             for snapshot in snapshots {
                 lines.append("snapshot \(snapshot.file) (sequence \(snapshot.sequence)): \(snapshot.problem ?? "ok")")
             }
@@ -55,13 +59,16 @@ public enum LogVerifier {
         /// Where a torn tail starts (the end of the last valid record), and
         /// how many bytes `open` would cut there; `nil` if the file ends cleanly.
         public var tornTail: (offset: Int64, bytes: Int64)?
+        /// Zeros after the records (and any torn tail) to the end of the
+        /// file: space the writer pre-zeroed; 0 if none.
+        public var preZeroedBytes: Int64 = 0
         /// Why `open` would refuse this segment, if it would.
         public var problem: StoreError?
 
         public static func == (lhs: SegmentSummary, rhs: SegmentSummary) -> Bool {
             lhs.file == rhs.file && lhs.firstSequence == rhs.firstSequence && lhs.records == rhs.records
                 && lhs.bytes == rhs.bytes && lhs.tornTail?.offset == rhs.tornTail?.offset
-                && lhs.tornTail?.bytes == rhs.tornTail?.bytes && lhs.problem == rhs.problem
+                && lhs.tornTail?.bytes == rhs.tornTail?.bytes && lhs.preZeroedBytes == rhs.preZeroedBytes && lhs.problem == rhs.problem
         }
     }
 
@@ -125,6 +132,8 @@ public enum LogVerifier {
                     expected = outcome.nextSequence
                     summary.records = outcome.records
                     if outcome.tornBytes > 0 { summary.tornTail = (Int64(outcome.validEnd), Int64(outcome.tornBytes)) }
+                    summary.preZeroedBytes = Int64(outcome.zeroTail)
+                    report.preZeroedBytes += Int64(outcome.zeroTail)
                 case .failure:
                     report.tornBytes += Int64(bytes.count)
                     summary.tornTail = (0, Int64(bytes.count))

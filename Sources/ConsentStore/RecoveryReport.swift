@@ -8,6 +8,15 @@ public struct RecoveryReport: Sendable, CustomStringConvertible {
     public var skippedSnapshots: [String] = []
     /// Records applied after the snapshot.
     public var recordsReplayed: UInt64 = 0
+    /// Their bytes in the log (headers included; payloads only for a store
+    /// that reads them from elsewhere): what the next start replays again
+    /// unless a snapshot covers them.
+    public var recordBytesReplayed: Int64 = 0
+    /// The size of the snapshot's state as stored (0 without one).
+    public var snapshotBytes: Int64 = 0
+    /// The snapshot written at the end of recovery from the state it rebuilt,
+    /// when the replay was long (``LogOptions/snapshotAtOpen``), and why.
+    public var snapshotWrittenAtOpen: (file: String, bytes: Int, reason: String, duration: Duration)?
     /// Segment files read.
     public var segmentsRead: Int = 0
     /// Bytes read from segments and the snapshot.
@@ -34,6 +43,9 @@ public struct RecoveryReport: Sendable, CustomStringConvertible {
         }
         if tornBytesCut > 0 { text += ", \(tornBytesCut) torn bytes cut" }
         if !skippedSnapshots.isEmpty { text += ", skipped damaged snapshots: \(skippedSnapshots.joined(separator: "; "))" }
+        if let written = snapshotWrittenAtOpen {
+            text += "; then wrote snapshot \(written.file) (\(written.bytes) bytes) in \(written.duration) because \(written.reason)"
+        }
         return text
     }
 }

@@ -136,17 +136,7 @@ public final class FailoverCluster: @unchecked Sendable {  // driven by one test
     public func createdRequests() throws -> [String] {
         let bank = try client("consumer")
         defer { bank.close() }
-        var ids: [String] = []
-        var cursor: UInt64 = 0
-        while true {
-            let page = try bank.unaryBlocking(
-                Consent_V1_ConsentService.listEvents, .init(after: cursor, types: [.requestCreated], limit: 1000),
-                options: CallOptions(timeout: .seconds(60)))
-            ids += page.events.map(\.requestId)
-            cursor = page.nextCursor
-            if page.reachedEnd { break }
-        }
-        return ids
+        return try RequestWriters.createdRequests(through: bank)
     }
 }
 
@@ -221,6 +211,21 @@ public final class RequestWriters: Sendable {
             self.finished.add(1, ordering: .relaxed)
             self.launch(client)
         }
+    }
+
+    /// Every request id the bank's feed shows as created, in feed order.
+    public static func createdRequests(through bank: ConsentClient) throws -> [String] {
+        var ids: [String] = []
+        var cursor: UInt64 = 0
+        while true {
+            let page = try bank.unaryBlocking(
+                Consent_V1_ConsentService.listEvents, .init(after: cursor, types: [.requestCreated], limit: 1000),
+                options: CallOptions(timeout: .seconds(60)))
+            ids += page.events.map(\.requestId)
+            cursor = page.nextCursor
+            if page.reachedEnd { break }
+        }
+        return ids
     }
 
     /// The bank's request for NAV's 5252_1 (seed 003's figure 1).

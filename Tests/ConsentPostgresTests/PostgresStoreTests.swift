@@ -247,6 +247,63 @@ import Testing
         #expect(state == durable.state, "snapshot plus replay gives the same state as a full replay")
     }
 
+    /// Issue 11: a node killed before any background snapshot completed
+    /// replayed the same (growing) tail at every start.
+    @Test func aStartThatReplayedALongTailWritesASnapshotSoTheNextStartReplaysNothing() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        var options = database.options()
+        options.snapshotEveryRecords = 30
+        // No background snapshot: the node stops (as if killed) before one.
+        var first = options
+        first.snapshotEveryRecords = nil
+        let node = try TestNode(database.open(first))
+        try node.waitUntilActive()
+        for index in 0..<40 { _ = try node.write([record("r\(index)")]).get() }
+        let expected = node.records
+        node.close()
+
+        var off = options
+        off.snapshotAtOpen = false
+        let (plain, _, plainReport) = try database.open(off)
+        plain.close()
+        #expect(plainReport.recordsReplayed == 40)
+        #expect(plainReport.snapshotWrittenAtOpen == nil, "off: nothing written")
+
+        let (opened, state, report) = try database.open(options)
+        opened.close()
+        #expect(report.recordsReplayed == 40)
+        #expect(state.records == expected)
+        let written = try #require(report.snapshotWrittenAtOpen, "\(report)")
+        #expect(written.file == "pgsnap-00000000000000000040.snap")
+        #expect(written.reason.contains("40 records were replayed"), "\(written.reason)")
+        #expect(database.lines.contains("then wrote snapshot pgsnap-00000000000000000040.snap"))
+
+        let (again, againState, againReport) = try database.open(options)
+        defer { again.close() }
+        #expect(againReport.snapshotFile == "pgsnap-00000000000000000040.snap")
+        #expect(againReport.recordsReplayed == 0)
+        #expect(againReport.snapshotWrittenAtOpen == nil)
+        #expect(againState == state, "the snapshot holds exactly the state the replay built")
+    }
+
+    /// A short replay writes nothing: below a snapshot's worth and below the
+    /// minimum, a snapshot would cost more than it saves.
+    @Test func aShortReplayWritesNoSnapshotAtStart() throws {
+        let database = try TestDatabase()
+        defer { database.remove() }
+        var options = database.options()
+        options.snapshotEveryRecords = 1000
+        let node = try TestNode(database.open(options))
+        try node.waitUntilActive()
+        for index in 0..<5 { _ = try node.write([record("r\(index)")]).get() }
+        node.close()
+        let (opened, _, report) = try database.open(options)
+        opened.close()
+        #expect(report.recordsReplayed == 5)
+        #expect(report.snapshotWrittenAtOpen == nil)
+    }
+
     @Test func aSnapshotOfAnotherDatabaseOrHistoryIsSkipped() throws {
         let first = try TestDatabase()
         defer { first.remove() }

@@ -32,12 +32,15 @@ import Testing
         #expect(options.removeCoveredSegments == false, "segments are audit data: kept unless asked")
         #expect(options.keepSnapshotStateInMemory == false, "consentd keeps one copy of the state: 400 bytes per consent")
         #expect(options.cutTornFinalBatch == false, "an operator decides")
+        #expect(options.snapshotAtOpen, "a start that replayed a long tail snapshots before serving (issue 11)")
+        #expect(options.preZeroBytes == 0, "pre-zeroed space is off unless asked (BENCHMARKS.md)")
     }
 
     @Test func flagsReachTheLogOptions() throws {
         let configuration = try serve([
             "--segment-size", "8M", "--snapshot-every-records", "5000", "--snapshot-every-bytes=1G",
             "--snapshots-to-keep", "3", "--remove-covered-segments", "--snapshot-keeps-state", "true", "--cut-torn-final-batch",
+            "--snapshot-at-start", "false", "--pre-zero", "1M",
         ])
         let options = configuration.logOptions { _ in }
         #expect(options.segmentSize == 8 << 20)
@@ -47,6 +50,8 @@ import Testing
         #expect(options.removeCoveredSegments)
         #expect(options.keepSnapshotStateInMemory)
         #expect(options.cutTornFinalBatch)
+        #expect(options.snapshotAtOpen == false)
+        #expect(options.preZeroBytes == 1 << 20)
     }
 
     @Test func zeroTurnsAutomaticSnapshotsOffByThatMeasure() throws {

@@ -20,6 +20,9 @@ import Testing
         let directory = TestHub.makeTemporaryDirectory("verify") + "/data"
         var options = LogOptions()
         options.segmentSize = 4096
+        // Zeros ahead of the records in the last segment (pre-zeroed space),
+        // which --verify-data reports and a start cuts.
+        options.preZeroBytes = 1024
         options.snapshotEveryRecords = nil
         options.snapshotEveryBytes = nil
         options.log = { _ in }
@@ -97,11 +100,17 @@ import Testing
         defer { Self.remove(directory) }
         let last = try #require(try Self.segments(directory).last)
         let path = directory + "/" + last
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        let fileSize = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        // The writer keeps zeros ahead of its records (pre-zeroed space):
+        // the next write would have gone where they start.
+        let zeros = try #require(LogVerifier.verify(directory: directory).segmentFiles.last).preZeroedBytes
+        #expect(zeros > 0, "the last segment ends with pre-zeroed space")
+        #expect(Self.check(directory).text.contains("; pre-zeroed space: \(zeros) bytes"))
+        let size = fileSize - Int(zeros)
         // Ten bytes of a record header: a write cut short by a crash.
         let handle = try #require(FileHandle(forWritingAtPath: path))
-        handle.seekToEndOfFile()
-        handle.write(Data([0x30, 0, 0, 0, 0x11, 0x22, 0x33, 0x44, 41, 0]))
+        try handle.seek(toOffset: UInt64(size))
+        handle.write(Data([0x30, 0, 0, 0, 0x11, 0x22, 0x33, 0x44, 41, 1]))
         try handle.close()
 
         let (verdict, text) = Self.check(directory)

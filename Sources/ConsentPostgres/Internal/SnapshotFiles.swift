@@ -202,6 +202,7 @@ struct SnapshotFiles {
                         report.snapshotFile = candidate.name
                         report.snapshotSequence = sequence
                         report.bytesRead += Int64(bytes.count)
+                        report.snapshotBytes = Int64(bytes.count)
                         return (state, HistoryPoint(sequence: sequence, chain: identity!.chain), candidate.name)
                     } catch {
                         skip = "the state could not decode it: \(error)"

@@ -8,12 +8,14 @@ extension ServerConfiguration {
     public func logOptions(log: @escaping @Sendable (String) -> Void) -> LogOptions {
         var options = LogOptions()
         options.segmentSize = segmentSize
+        options.preZeroBytes = preZeroBytes
         options.snapshotEveryRecords = snapshotEveryRecords == 0 ? nil : snapshotEveryRecords
         options.snapshotEveryBytes = snapshotEveryBytes == 0 ? nil : snapshotEveryBytes
         options.snapshotsToKeep = snapshotsToKeep
         options.removeCoveredSegments = removeCoveredSegments
         options.keepSnapshotStateInMemory = snapshotKeepsState
         options.cutTornFinalBatch = cutTornFinalBatch
+        options.snapshotAtOpen = snapshotAtStart
         options.log = log
         return options
     }
@@ -30,6 +32,7 @@ extension ServerConfiguration {
         options.snapshotEveryRecords = snapshotEveryRecords == 0 ? nil : snapshotEveryRecords
         options.snapshotsToKeep = snapshotsToKeep
         options.keepSnapshotStateInMemory = snapshotKeepsState
+        options.snapshotAtOpen = snapshotAtStart
         options.leaseDuration = .milliseconds(Int64(leaseSeconds * 1000))
         options.log = log
         return options

@@ -79,6 +79,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     // MARK: Storage (the event log, docs/STORAGE.md); defaults are the store's.
     /// A segment is closed and the next one started once it reaches this size.
     public var segmentSize = LogOptions().segmentSize
+    /// Zeros kept written ahead of the log's records (``LogOptions/preZeroBytes``).
+    public var preZeroBytes = LogOptions().preZeroBytes
     /// A background snapshot after this many new durable records; 0: not by count.
     public var snapshotEveryRecords: UInt64 = LogOptions().snapshotEveryRecords ?? 0
     /// A background snapshot after this many new durable log bytes; 0: not by size.
@@ -96,6 +98,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// one) and a longer pause of reads after a storage failure (seconds
     /// rather than milliseconds at a million consents). See docs/STORAGE.md.
     public var snapshotKeepsState = false
+    /// Write a snapshot at start, before serving, when recovery replayed a
+    /// long tail (``LogOptions/snapshotAtOpen``, the same for PostgreSQL), so
+    /// a hub killed more often than a background snapshot takes still starts
+    /// quickly (issue 11).
+    public var snapshotAtStart = LogOptions().snapshotAtOpen
     /// Cut a final write batch torn by power loss at start instead of refusing.
     public var cutTornFinalBatch = LogOptions().cutTornFinalBatch
 

@@ -32,6 +32,9 @@ public enum ServerOptions {
         option("segment-size", "BYTES", "start a new log segment once the current one reaches this size (suffix K, M or G)", { formatBytes($0.segmentSize) }) { c, v throws(ConfigurationError) in
             c.segmentSize = try bytes(v, "segment-size", 4096...(1 << 40))
         },
+        option("pre-zero", "BYTES", "zeros the log writer keeps written ahead of its records, so a sync flushes data and no file-size change (suffix K, M or G; 0: off)", { formatBytes($0.preZeroBytes) }) { c, v throws(ConfigurationError) in
+            c.preZeroBytes = try bytes(v, "pre-zero", 0...(1 << 30))
+        },
         option("snapshot-every-records", "N", "snapshot in the background after N new records; 0 = not by count", { String($0.snapshotEveryRecords) }) { c, v throws(ConfigurationError) in
             c.snapshotEveryRecords = UInt64(try int(v, "snapshot-every-records", 0...1_000_000_000_000))
         },
@@ -46,6 +49,9 @@ public enum ServerOptions {
         },
         option("snapshot-keeps-state", "BOOL", "true: the snapshot thread keeps its copy of the state between snapshots (quick snapshots, twice the memory); false: it reloads the last snapshot each time", { $0.snapshotKeepsState ? "true" : "false" }) { c, v throws(ConfigurationError) in
             c.snapshotKeepsState = try bool(v, "snapshot-keeps-state")
+        },
+        option("snapshot-at-start", "BOOL", "true: when recovery replayed a long tail (a snapshot's worth, or more log bytes than the snapshot it started from), write a snapshot before serving, so the next start need not replay it again", { $0.snapshotAtStart ? "true" : "false" }) { c, v throws(ConfigurationError) in
+            c.snapshotAtStart = try bool(v, "snapshot-at-start")
         },
         switchOption("cut-torn-final-batch", "at start, cut a last write batch that a power loss tore (damage followed only by records of the same batch) instead of refusing to start", { $0.cutTornFinalBatch ? "true" : "false" }) { c, v throws(ConfigurationError) in
             c.cutTornFinalBatch = try bool(v, "cut-torn-final-batch")

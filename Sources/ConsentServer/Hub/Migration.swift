@@ -106,6 +106,9 @@ public enum Migration {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var options = PostgresOptions(connection: connection, snapshotDirectory: scratch + "/copy")
         options.snapshotEveryRecords = nil
+        // Its snapshots go to a scratch directory that is removed: writing
+        // one after the verifying replay would only cost time.
+        options.snapshotAtOpen = false
         options.leaseDuration = lease
         options.nodeName = "migrate:\(getpid())"
         options.continuesUnfinishedMigration = true

@@ -197,6 +197,9 @@ public enum DataVerification {
                 if let torn = segment.tornTail {
                     line += "; torn tail: \(torn.bytes) bytes at offset \(torn.offset)"
                 }
+                if segment.preZeroedBytes > 0 {
+                    line += "; pre-zeroed space: \(segment.preZeroedBytes) bytes"
+                }
             }
             lines.append(line)
         }

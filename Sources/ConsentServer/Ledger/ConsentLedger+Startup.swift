@@ -25,6 +25,9 @@ extension ConsentLedger {
                 ?? "\(recovery.recordsReplayed) records replayed from \(recovery.segmentsRead) segments (\(Self.mebibytes(UInt64(max(0, recovery.bytesRead)))) read)",
             "in \(Self.seconds(recovery.duration))",
         ]
+        if let written = recovery.snapshotWrittenAtOpen {
+            parts.append("then wrote snapshot \(written.file) (\(Self.mebibytes(UInt64(written.bytes)))) in \(Self.seconds(written.duration)), so the next start need not replay them")
+        }
         if recovery.recordSource == nil { parts.append("torn bytes cut: \(recovery.tornBytesCut)") }
         if !recovery.skippedSnapshots.isEmpty {
             parts.append("damaged snapshots skipped: \(recovery.skippedSnapshots.joined(separator: "; "))")

@@ -9,14 +9,21 @@ extension LogCore {
         var segment: UInt64
         var size: Int64
         var lastDurable: UInt64
+        /// The file's durable length: `size..<zeroedEnd` holds zeros written
+        /// and synced ahead of the records (``LogOptions/preZeroBytes``).
+        var zeroedEnd: Int64
+        /// Durable records and their bytes since the last snapshot was
+        /// requested (or, at start, since the snapshot recovery used).
+        var recordsSinceSnapshot: UInt64 = 0
+        var bytesSinceSnapshot: UInt64 = 0
     }
 
     func runWriter(_ start: WriterContext) {
         var context = start
         var batch: [UInt8] = []
         var callbacks: [(sequence: UInt64, callback: AppendCompletion)] = []
-        var recordsSinceSnapshot: UInt64 = 0
-        var bytesSinceSnapshot: UInt64 = 0
+        var recordsSinceSnapshot = start.recordsSinceSnapshot
+        var bytesSinceSnapshot = start.bytesSinceSnapshot
 
         while true {
             enum Step { case sleep, exit, write(last: UInt64, failure: StoreError?) }
@@ -103,6 +110,12 @@ extension LogCore {
         batch.withUnsafeMutableBytes { RecordFormat.seal($0) }
         var rolled = false
         if context.size >= Int64(options.segmentSize) && context.size > Int64(SegmentHeader.size) {
+            if context.zeroedEnd > context.size {
+                // Only the last segment may end with pre-zeroed space: cut it
+                // off, durably, before a later segment exists.
+                try fileSystem.ftruncate(context.file, to: context.size)
+                try fileSystem.fdatasync(context.file)
+            }
             let first = context.lastDurable + 1
             let name = FileNames.segment(firstSequence: first)
             let file = try fileSystem.open(path(name), mode: .createNew)
@@ -114,11 +127,26 @@ extension LogCore {
             }
             // The old segment's data was synced with its last batch.
             try? fileSystem.close(context.file)
-            context = WriterContext(file: file, segment: first, size: Int64(SegmentHeader.size), lastDurable: context.lastDurable)
+            context = WriterContext(
+                file: file, segment: first, size: Int64(SegmentHeader.size), lastDurable: context.lastDurable,
+                zeroedEnd: Int64(SegmentHeader.size))
             rolled = true
         }
         try fileSystem.writeAll(context.file, batch, at: context.size)
         context.size += Int64(batch.count)
+        if context.size > context.zeroedEnd {
+            // This batch grows the file, so its sync commits a new length
+            // anyway: write the next stretch of zeros with it, and the
+            // batches that follow overwrite them with data-only syncs.
+            let target = min(context.size + Int64(options.preZeroBytes), max(Int64(options.segmentSize), context.size))
+            var offset = context.size
+            while offset < target {
+                let count = Int(min(target - offset, Int64(Self.zeros.count)))
+                try fileSystem.writeAll(context.file, count == Self.zeros.count ? Self.zeros : [UInt8](repeating: 0, count: count), at: offset)
+                offset += Int64(count)
+            }
+            context.zeroedEnd = max(target, context.size)
+        }
         if rolled {
             // A new file: its size and its directory entry must be durable too.
             try fileSystem.fsync(context.file)
@@ -130,6 +158,9 @@ extension LogCore {
         batches.add(1, ordering: .relaxed)
         return rolled
     }
+
+    /// What pre-zeroed space is written from (256 KiB at a time).
+    private static let zeros = [UInt8](repeating: 0, count: 256 << 10)
 
     private func snapshotDue(records: UInt64, bytes: UInt64) -> Bool {
         if let every = options.snapshotEveryRecords, records >= every { return true }

@@ -58,6 +58,7 @@ struct Recovery<State: ReplayableState> {
                 }
                 base = SnapshotBase(file: snapshot.name, sequence: sequence)
                 report.bytesRead += Int64(SnapshotFormat.headerSize + payload.count)
+                report.snapshotBytes = Int64(payload.count)
                 break
             } catch {
                 skip(snapshot.name, "\(error)")
@@ -82,7 +83,7 @@ struct Recovery<State: ReplayableState> {
         var segments = listing.segments
         let start = segments.lastIndex { $0.sequence <= base.sequence } ?? 0
         var expected: UInt64? = nil
-        var tail: (index: Int, validEnd: Int, tornBytes: Int)?
+        var tail: (index: Int, validEnd: Int, tornBytes: Int, zeroTail: Int)?
         var index = start
         while index < segments.count {
             let segment = segments[index]
@@ -93,6 +94,7 @@ struct Recovery<State: ReplayableState> {
             let scanner = SegmentScanner(name: segment.name, isLast: isLast, maxPayload: options.maxPayloadSize, cutTornFinalBatch: options.cutTornFinalBatch)
             let baseSequence = base.sequence
             var replayed: UInt64 = 0
+            var replayedBytes = 0
             let result = try withBytes(bytes) { (raw) throws(StoreError) in
                 try scanner.scan(raw, nameSequence: segment.sequence, expectedFirst: expected) { (record) throws(StoreError) in
                     guard record.sequence > baseSequence else { return }
@@ -102,13 +104,15 @@ struct Recovery<State: ReplayableState> {
                         throw .replayFailed(file: segment.name, sequence: record.sequence, reason: "\(error)")
                     }
                     replayed += 1
+                    replayedBytes += RecordFormat.headerSize + record.payload.count
                 }
             }
             report.recordsReplayed += replayed
+            report.recordBytesReplayed += Int64(replayedBytes)
             switch result {
             case .success(let outcome):
                 expected = outcome.nextSequence
-                tail = (index, outcome.validEnd, outcome.tornBytes)
+                tail = (index, outcome.validEnd, outcome.tornBytes, outcome.zeroTail)
                 index += 1
             case .failure:
                 // A last segment whose header never reached the disk held no
@@ -134,8 +138,13 @@ struct Recovery<State: ReplayableState> {
             let segment = segments[tail.index]
             let file = try io { () throws(FileSystemError) in try fileSystem.open(path(segment.name), mode: .readWrite(create: false)) }
             do throws(FileSystemError) {
-                if tail.tornBytes > 0 {
+                if tail.tornBytes + tail.zeroTail > 0 {
+                    // The pre-zeroed space goes too: the writer starts at the
+                    // end of the file and writes fresh zeros ahead of itself,
+                    // so no byte of a torn write is ever left beyond it.
                     try fileSystem.ftruncate(file, to: Int64(tail.validEnd))
+                }
+                if tail.tornBytes > 0 {
                     options.log("cut \(tail.tornBytes) torn bytes at offset \(tail.validEnd) of \(segment.name): the end of a write that was never acknowledged")
                     report.tornBytesCut += Int64(tail.tornBytes)
                 }

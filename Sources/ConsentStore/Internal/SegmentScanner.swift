@@ -17,8 +17,13 @@ struct SegmentScanner {
         var records: UInt64 = 0
         /// The offset just past the last valid record: where a torn tail starts.
         var validEnd: Int
-        /// Bytes after `validEnd` that recovery cuts (a torn tail).
+        /// Bytes after `validEnd` that recovery cuts as a torn tail: up to
+        /// the last byte that is not zero.
         var tornBytes: Int = 0
+        /// Zeros after them, to the end of the file: space the writer
+        /// pre-zeroed ahead of its records (or a file extended before a
+        /// crash). Recovery cuts them too; they are not data.
+        var zeroTail: Int = 0
     }
 
     /// The header of a last segment was never completely written: a crash
@@ -84,7 +89,9 @@ struct SegmentScanner {
                 problem = "record checksum mismatch"
             }
             try judgeDamage(bytes, at: offset, expected: outcome.nextSequence, problem: problem)
-            outcome.tornBytes = bytes.count - offset
+            let nonZeroEnd = Self.endOfNonZero(bytes, from: offset)
+            outcome.tornBytes = nonZeroEnd - offset
+            outcome.zeroTail = bytes.count - nonZeroEnd
             break
         }
         return .success(outcome)
@@ -105,6 +112,16 @@ struct SegmentScanner {
         case .laterBatch(let sequence, let at):
             throw .corrupted(file: name, offset: Int64(offset), reason: "\(problem) \(position), followed by a valid record of a later write batch (sequence \(sequence) at offset \(at)): data that was acknowledged is damaged")
         }
+    }
+
+    /// The offset just past the last byte at or after `offset` that is not
+    /// zero (`offset` itself when all of them are zero).
+    static func endOfNonZero(_ bytes: UnsafeRawBufferPointer, from offset: Int) -> Int {
+        var end = bytes.count
+        // Eight bytes at a time over the (usually long) zero run.
+        while end - 8 >= offset && bytes.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self) == 0 { end -= 8 }
+        while end > offset && bytes[end - 1] == 0 { end -= 1 }
+        return end
     }
 
     enum Following: Equatable {

@@ -121,15 +121,13 @@ final class SnapshotWorker<State: ReplayableState> {
         }
         let (current, replayedFrom) = try catchUp()
 
-        let name = FileNames.snapshot(sequence: covered)
-        let bytes = SnapshotFormat.encode(sequence: covered, payload: current.encodeSnapshot())
-        try write(bytes, name: name)
+        let (name, bytes) = try SnapshotWriting.write(sequence: covered, payload: current.encodeSnapshot(), directory: core.directory, fileSystem: fileSystem)
         newest = SnapshotBase(file: name, sequence: covered)
         core.snapshotsWritten.add(1, ordering: .relaxed)
         core.lastSnapshotSequence.store(covered, ordering: .relaxed)
-        options.log("wrote snapshot \(name): covers sequence \(covered), \(bytes.count) bytes, \(covered - replayedFrom) records replayed, in \(clock.now - started)")
+        options.log("wrote snapshot \(name): covers sequence \(covered), \(bytes) bytes, \(covered - replayedFrom) records replayed, in \(clock.now - started)")
         try retain()
-        return SnapshotInfo(file: name, sequence: covered, bytes: bytes.count, isNew: true)
+        return SnapshotInfo(file: name, sequence: covered, bytes: bytes, isNew: true)
     }
 
     /// Reads durable records after `covered` up to `target` and applies them.
@@ -184,57 +182,12 @@ final class SnapshotWorker<State: ReplayableState> {
         }
     }
 
-    /// Temp file, write, fsync, rename, fsync the directory: a snapshot is
-    /// either whole under its final name or not there at all.
-    private func write(_ bytes: [UInt8], name: String) throws(StoreError) {
-        let temporary = core.path(name + FileNames.temporarySuffix)
-        do throws(FileSystemError) {
-            let file = try fileSystem.open(temporary, mode: .readWrite(create: true))
-            do throws(FileSystemError) {
-                try fileSystem.ftruncate(file, to: 0)
-                try fileSystem.writeAll(file, bytes, at: 0)
-                try fileSystem.fsync(file)
-            } catch {
-                try? fileSystem.close(file)
-                throw error
-            }
-            try? fileSystem.close(file)
-            try fileSystem.rename(temporary, to: core.path(name))
-            try fileSystem.syncDirectory(core.directory)
-        } catch {
-            try? fileSystem.unlink(temporary)
-            throw .io(error)
-        }
-    }
-
-    /// Removes snapshots beyond the newest K and, if asked, the segments the
-    /// oldest kept snapshot covers entirely (so every kept snapshot can still
-    /// be replayed from).
+    /// Applies retention and drops the removed segments from the writer's list.
     private func retain() throws(StoreError) {
-        let listing = try DirectoryListing(directory: core.directory, fileSystem: fileSystem)
-        let keep = max(1, options.snapshotsToKeep)
-        var changed = false
-        for old in listing.snapshots.dropLast(keep) {
-            try io { () throws(FileSystemError) in try fileSystem.unlink(core.path(old.name)) }
-            options.log("removed old snapshot \(old.name)")
-            changed = true
-        }
-        if options.removeCoveredSegments, let oldestKept = listing.snapshots.suffix(keep).first?.sequence {
-            let segments = core.shared.withLock { $0.segments }
-            var removed: [UInt64] = []
-            for index in segments.indices.dropLast() where segments[index + 1] - 1 <= oldestKept {
-                let name = FileNames.segment(firstSequence: segments[index])
-                try io { () throws(FileSystemError) in try fileSystem.unlink(core.path(name)) }
-                options.log("removed \(name): every record in it is covered by snapshot sequence \(oldestKept)")
-                removed.append(segments[index])
-            }
-            if !removed.isEmpty {
-                core.shared.withLock { s in s.segments.removeAll { removed.contains($0) } }
-                changed = true
-            }
-        }
-        if changed {
-            try io { () throws(FileSystemError) in try fileSystem.syncDirectory(core.directory) }
+        let segments = core.shared.withLock { $0.segments }
+        let removed = try SnapshotWriting.retain(directory: core.directory, fileSystem: fileSystem, options: options, segments: segments)
+        if !removed.isEmpty {
+            core.shared.withLock { s in s.segments.removeAll { removed.contains($0) } }
         }
     }
 }
