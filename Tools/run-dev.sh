@@ -26,4 +26,5 @@ exec "$bin/consentd" --listen "$listen" --data-dir "$data" \
     --cert "$certs/server.pem" --key "$certs/server.key" \
     --client-ca "$certs/ca.pem" --principals "$certs/principals.json" \
     --signing-key "$certs/token-signing.key" \
+    --portal-url-template "https://localhost:8443/consent/{id}" \
     --demo-registry

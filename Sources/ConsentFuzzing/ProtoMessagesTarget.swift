@@ -29,8 +29,8 @@ struct ProtoMethodMessages: Sendable {
         checkResponse = { bytes throws(FuzzFailure) in try Self.roundTrip(Res.self, bytes) }
     }
 
-    /// Every RPC of Proto/consent/v1, service by service (a test checks that
-    /// none is missing).
+    /// Every RPC of Proto/consent/v1, service by service, then those added
+    /// since (a test checks that none is missing).
     static let all: [ProtoMethodMessages] = [
         ProtoMethodMessages(Consent_V1_Health.check),
         ProtoMethodMessages(Consent_V1_Health.stats),
@@ -58,6 +58,14 @@ struct ProtoMethodMessages: Sendable {
         ProtoMethodMessages(Consent_V1_TokenService.logUse),
         ProtoMethodMessages(Consent_V1_TokenService.logUses),
         ProtoMethodMessages(Consent_V1_TokenService.getSigningKeys),
+        // Added later, at the end: a corpus input's selector keeps naming its method.
+        ProtoMethodMessages(Consent_V1_RegistryService.authoriseVendor),
+        ProtoMethodMessages(Consent_V1_RegistryService.deauthoriseVendor),
+        ProtoMethodMessages(Consent_V1_RegistryService.listVendors),
+        ProtoMethodMessages(Consent_V1_ConsentService.deleteRequest),
+        ProtoMethodMessages(Consent_V1_ConsentService.listRequests),
+        ProtoMethodMessages(Consent_V1_ConsentService.getStatistics),
+        ProtoMethodMessages(Consent_V1_ConsentService.countConsents),
     ]
 
     static func roundTrip<M: ProtoMessage>(_ type: M.Type, _ bytes: UnsafeRawBufferPointer) throws(FuzzFailure) {

@@ -11,8 +11,15 @@ public enum PortalMetadata {
     /// Organisation numbers the user may sign for, comma-separated, as the portal
     /// has established them (for OfferedBy an organisation).
     public static let signsFor = "x-consent-user-signs-for"
+    /// The roles the user holds in organisations they may act for, as
+    /// Enhetsregisteret's role codes: `910000001=DAGL,SIGN;912345678=LEDE`
+    /// (what a resource's organisation authority is checked against).
+    public static let organisationRoles = "x-consent-user-org-roles"
+    /// The most organisations, and roles per organisation, in `organisationRoles`.
+    public static let maximumRoleOrganisations = 50
+    public static let maximumRolesPerOrganisation = 20
 
     /// Every key that says who the user is: each may be given at most once
     /// (a repeated key is refused, never resolved by taking the first).
-    public static let identityKeys = [userID, assuranceLevel, userName, signsFor]
+    public static let identityKeys = [userID, assuranceLevel, userName, signsFor, organisationRoles]
 }

@@ -87,7 +87,7 @@ public final class TestHub: Sendable {
     }
 
     /// A client connected with the certificate of `principal` (`consumer`,
-    /// `datasource`, `datasource-skatt`, `portal`, `admin`).
+    /// `datasource`, `datasource-skatt`, `portal`, `admin`, `vendor`).
     /// - Important: the caller closes it.
     public func client(_ principal: String) throws(RPCError) -> ConsentClient {
         try ConsentClient(configuration: .init(
@@ -104,6 +104,11 @@ public final class TestHub: Sendable {
     /// The demo end user's metadata as the portal states it (assurance level 4 by default).
     public static func portalUser(_ id: String = TestHub.demoUserID, level: Int = 4, name: String = "HÅKON TRANA") -> Metadata {
         [PortalMetadata.userID: id, PortalMetadata.assuranceLevel: String(level), PortalMetadata.userName: name]
+    }
+
+    /// The metadata by which the development vendor names the consumer it acts for (the demo bank by default).
+    public static func actingFor(_ consumer: String = DevPrincipal.consumer.organizationNumber) -> Metadata {
+        [VendorMetadata.actingFor: consumer]
     }
 
     /// A synthetic national id with valid check digits (not a real person).

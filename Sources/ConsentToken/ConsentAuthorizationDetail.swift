@@ -15,6 +15,11 @@ public struct ConsentAuthorizationDetail: Hashable, Sendable {
     public var validTo: Int64
     /// What it covers (`consentRights`), at least one resource.
     public var rights: [ConsentRight]
+    /// The vendor acting for the consumer that the token was issued to
+    /// (`handledBy`, Altinn 3's party URN of an organisation); nil when the
+    /// consumer got the token itself. A data source accepts the token from
+    /// the consumer or from this vendor.
+    public var handledByOrganizationNumber: String?
 
     public init(
         consentID: String,
@@ -22,7 +27,8 @@ public struct ConsentAuthorizationDetail: Hashable, Sendable {
         consumerOrganizationNumber: String,
         consentedAt: Int64,
         validTo: Int64,
-        rights: [ConsentRight]
+        rights: [ConsentRight],
+        handledByOrganizationNumber: String? = nil
     ) {
         self.consentID = consentID
         self.from = from
@@ -30,8 +36,14 @@ public struct ConsentAuthorizationDetail: Hashable, Sendable {
         self.consentedAt = consentedAt
         self.validTo = validTo
         self.rights = rights
+        self.handledByOrganizationNumber = handledByOrganizationNumber
     }
 
     /// `0192:<consumerOrganizationNumber>`, the value of `to.ID`.
     public var consumerID: String { "0192:" + consumerOrganizationNumber }
+
+    /// `urn:altinn:organization:identifier-no:<9 digits>`, the value of `handledBy`.
+    public var handledBy: String? {
+        handledByOrganizationNumber.map { ConsentParty.organization(identifier: $0).urn }
+    }
 }

@@ -30,14 +30,26 @@ extension ConsentTokenClaims {
         }
         writer.raw(#"","to":{"authority":"iso6523-actorid-upis","ID":"0192:"#)
         writer.appendEscapedContents(of: consent.consumerOrganizationNumber)
-        writer.raw(#""},"consented":"#)
+        writer.raw(#""}"#)
+        if let vendor = consent.handledByOrganizationNumber {
+            // Altinn 3's `handledBy`: the vendor acting for the consumer, as a party URN.
+            writer.raw(#","handledBy":"urn:altinn:organization:identifier-no:"#)
+            writer.appendEscapedContents(of: vendor)
+            writer.raw("\"")
+        }
+        writer.raw(#","consented":"#)
         RFC3339.format(consent.consentedAt, into: &writer)
         writer.raw(#","validTo":"#)
         RFC3339.format(consent.validTo, into: &writer)
         writer.raw(#","consentRights":["#)
         for (position, right) in consent.rights.enumerated() {
             if position > 0 { writer.raw(",") }
-            writer.raw(#"{"action":["consent"],"resource":[{"type":"urn:altinn:resource","value":"#)
+            writer.raw(#"{"action":["consent""#)
+            for action in right.actions {
+                writer.raw(",")
+                writer.string(action)
+            }
+            writer.raw(#"],"resource":[{"type":"urn:altinn:resource","value":"#)
             writer.string(right.resource)
             writer.raw(#"}],"metadata":{"#)
             if right.metadata.count <= 1 {

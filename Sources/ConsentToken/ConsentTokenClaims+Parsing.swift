@@ -40,6 +40,13 @@ extension ConsentAuthorizationDetail {
               ConsentParty.isDigits(String(toID.dropFirst(5)), count: 9) else {
             throw .malformed("to is not {authority: iso6523-actorid-upis, ID: 0192:<9 digits>}")
         }
+        var handledBy: String? = nil
+        if let member = detail["handledBy"] {
+            guard let urn = member.stringValue, case .organization(let vendor)? = ConsentParty(urn: urn) else {
+                throw .malformed("handledBy is not an organisation URN")
+            }
+            handledBy = vendor
+        }
         guard let consentedText = detail["consented"]?.stringValue, let consentedAt = RFC3339.parse(consentedText) else {
             throw .malformed("consented is missing or not an RFC 3339 time")
         }
@@ -55,7 +62,7 @@ extension ConsentAuthorizationDetail {
         }
         self.init(
             consentID: consentID, from: from, consumerOrganizationNumber: String(toID.dropFirst(5)),
-            consentedAt: consentedAt, validTo: validTo, rights: rights)
+            consentedAt: consentedAt, validTo: validTo, rights: rights, handledByOrganizationNumber: handledBy)
     }
 }
 
@@ -80,6 +87,12 @@ extension ConsentRight {
                 metadata[member.key] = value
             }
         }
-        self.init(resource: resource, metadata: metadata)
+        // Every action but `consent`, in order: what the consumer may do beyond reading.
+        var extra: [String] = []
+        for action in actions where action != .string("consent") {
+            guard let name = action.stringValue else { throw .malformed("a consentRights action is not a string") }
+            extra.append(name)
+        }
+        self.init(resource: resource, metadata: metadata, actions: extra)
     }
 }

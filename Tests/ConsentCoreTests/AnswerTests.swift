@@ -209,14 +209,14 @@ struct AnswerTests {
         expectRefused(.alreadyExists, "code_hash_in_use", "new random code") { () throws(DomainError) in try hub.accept(other.id, code: codeHash(1)) }
     }
 
-    @Test("Only end users answer; only end users and admins withdraw")
+    @Test("Only end users answer; end users and admins withdraw, consumers end (LifecycleTests), data sources neither")
     func roles() throws {
         var hub = TestHub()
         let (id, _) = hub.givenConsent()
         expectRefused(.permissionDenied, "role_not_allowed", "consumer") {
             () throws(DomainError) in try hub.perform(.rejectRequest(id), by: .consumer(Fixture.bank))
         }
-        expectRefused(.permissionDenied, "role_not_allowed") { () throws(DomainError) in try hub.revoke(id, as: .consumer(Fixture.bank)) }
+        expectRefused(.permissionDenied, "role_not_allowed") { () throws(DomainError) in try hub.revoke(id, as: .dataSource(Fixture.nav)) }
         expectRefused(.permissionDenied, "not_yours") { () throws(DomainError) in try hub.revoke(id, as: .endUser(Fixture.ingridUser)) }
         #expect(try hub.revoke(id, as: .admin(Fixture.brreg)).status == .revoked)
         expectRefused(.notFound, "request_unknown") {

@@ -138,7 +138,8 @@ struct LogTests {
             () throws(DomainError) in try hub.state.consents(of: .consumer(Fixture.bank), at: hub.now)
         }
         let lines = try hub.state.consentLog(view.id, by: .endUser(signatory), at: hub.now)
-        #expect(lines[0].text == "BANKEN AS fikk samtykke fra organisasjonen 974 760 673 (Opphører 02.06.2026 10:00:00)")
+        // Who answered for the organisation is in the log (issue 12, point 3).
+        #expect(lines[0].text == "BANKEN AS fikk samtykke fra organisasjonen 974 760 673 ved HÅKON TRANA (Opphører 02.06.2026 10:00:00)")
     }
 
     @Test("A withdrawal by the support desk is not put in the user's mouth")

@@ -30,8 +30,12 @@ struct OpenRequestQuotaTests {
         _ = try hub.create(TestHub.navRequest(), by: Fixture.finansiering)
 
         try hub.accept(a.id)
-        _ = try hub.create(TestHub.navRequest())  // the answered one freed a place
+        let d = try hub.create(TestHub.navRequest())  // the answered one freed a place
         try hub.reject(b.id)
+        _ = try hub.create(TestHub.navRequest())
+        expectRefused(.resourceExhausted, "open_requests_quota") { () throws(DomainError) in try hub.create(TestHub.navRequest()) }
+        // A request its consumer deleted waits for nobody: its place is free.
+        _ = try LifecycleTests.delete(&hub, d.id)
         _ = try hub.create(TestHub.navRequest())
         expectRefused(.resourceExhausted, "open_requests_quota") { () throws(DomainError) in try hub.create(TestHub.navRequest()) }
 

@@ -140,7 +140,109 @@ struct Scenario {
         s.codeCounter += 1
         s.run(.acceptRequest(s.ids.last!, code: CodeGrant(codeHash: codeHash(s.codeCounter), expiresAt: nil), onBehalfOf: nil),
               by: .endUser(Fixture.haakonUser))
+        s.lifecycle()
+        s.organisationAuthority()
         return s
+    }
+
+    /// Issue 12's commands, after everything above (so the random sequence
+    /// stays as it was): the consumer deletes unanswered requests and ends
+    /// consents, with repeats and refusals.
+    mutating func lifecycle() {
+        func create(_ request: NewConsentRequest) -> RequestID? {
+            let before = hub.state.requestCount
+            run(.createRequest(request), by: .consumer(Fixture.bank))
+            guard hub.state.requestCount > before else { return nil }
+            ids.append(hub.state.tables.records.last!.id)
+            return ids.last
+        }
+        var request = TestHub.navRequest(offeredBy: .person(Fixture.haakon))
+        request.validTo = hub.now + .days(60)
+        var tax = TestHub.taxRequest()
+        tax.validTo = hub.now + .days(5)
+        guard let pending = create(request), let consent = create(request), let once = create(tax) else {
+            Issue.record("the lifecycle steps could not create their requests: \(refusalMessages.suffix(3))")
+            return
+        }
+        let unusedOnce = create(tax)
+        run(.deleteRequest(pending), by: .consumer(Fixture.bank))
+        run(.deleteRequest(pending), by: .consumer(Fixture.bank))
+        run(.deleteRequest(pending), by: .consumer(Fixture.finansiering))
+        for id in [consent, unusedOnce].compactMap({ $0 }) {
+            codeCounter += 1
+            run(.acceptRequest(id, code: CodeGrant(codeHash: codeHash(codeCounter), expiresAt: nil), onBehalfOf: nil),
+                by: .endUser(Fixture.haakonUser))
+        }
+        run(.acceptRequest(pending, code: CodeGrant(codeHash: codeHash(codeCounter + 1), expiresAt: nil), onBehalfOf: nil),
+            by: .endUser(Fixture.haakonUser))
+        hub.advance(.minutes(5))
+        run(.logUse(UseReport(consent: consent, resource: Fixture.nav5252, usedAt: hub.now)), by: .consumer(Fixture.bank))
+        run(.revokeConsent(consent), by: .consumer(Fixture.bank))
+        run(.revokeConsent(consent), by: .consumer(Fixture.bank))
+        if let unusedOnce { run(.revokeConsent(unusedOnce), by: .consumer(Fixture.bank)) }
+        run(.deleteRequest(consent), by: .consumer(Fixture.bank))
+        run(.revokeConsent(once), by: .consumer(Fixture.bank))
+
+        // A vendor acting for the bank: refused before it is registered, then the whole flow.
+        let vendor = VendorTests.forBank
+        run(.createRequest(request), by: vendor)
+        run(.authoriseVendor(VendorTests.mandate()), by: .consumer(Fixture.bank))
+        run(.authoriseVendor(VendorTests.mandate()), by: .consumer(Fixture.bank))
+        let before = hub.state.requestCount
+        run(.createRequest(request), by: vendor)
+        run(.createRequest(tax), by: vendor)
+        guard hub.state.requestCount > before else { Issue.record("the vendor could not create: \(refusalMessages.suffix(2))"); return }
+        let handled = hub.state.tables.records.last!.id
+        ids.append(handled)
+        codeCounter += 1
+        let code = codeHash(codeCounter)
+        run(.acceptRequest(handled, code: CodeGrant(codeHash: code, expiresAt: nil), onBehalfOf: nil), by: .endUser(Fixture.haakonUser))
+        run(.exchangeCode(codeHash: code), by: vendor)
+        run(.logUse(UseReport(consent: handled, resource: Fixture.nav5252, usedAt: hub.now)), by: vendor)
+        run(.deauthoriseVendor(consumer: Fixture.bank, vendor: VendorTests.vendor), by: .consumer(Fixture.bank))
+        run(.revokeConsent(handled), by: vendor)
+        run(.authoriseVendor(VendorTests.mandate([Fixture.nav5252, Fixture.tax4629])), by: .admin(Fixture.brreg))
+        run(.revokeConsent(handled), by: vendor)
+
+        // Uses per day: a limited consent used past its limit, the next day, and late for an earlier day.
+        var limited = request
+        limited.usesPerDay = 2
+        guard let counted = create(limited) else { return }
+        codeCounter += 1
+        run(.acceptRequest(counted, code: CodeGrant(codeHash: codeHash(codeCounter), expiresAt: nil), onBehalfOf: nil), by: .endUser(Fixture.haakonUser))
+        let firstDay = hub.now
+        let uses = (0..<3).map { _ in UseReport(consent: counted, resource: Fixture.nav5252, usedAt: firstDay) }
+        run(.logUses(uses), by: .consumer(Fixture.bank))
+        hub.advance(.days(1))
+        run(.logUse(UseReport(consent: counted, resource: Fixture.nav5252, usedAt: hub.now)), by: .dataSource(Fixture.nav))
+        run(.logUse(UseReport(consent: counted, resource: Fixture.nav5252, usedAt: firstDay + .minutes(1))), by: .consumer(Fixture.bank))
+        run(.logUse(UseReport(consent: counted, resource: Fixture.nav5252, usedAt: hub.now)), by: .consumer(Fixture.bank))
+        run(.logUse(UseReport(consent: counted, resource: Fixture.nav5252, usedAt: hub.now)), by: .consumer(Fixture.bank))
+    }
+
+    /// Issue 12, point 3, last: NAV requires a general manager or chair for an
+    /// organisation; a request names its required delegator; refusals, an
+    /// acceptance and a rejection by role.
+    mutating func organisationAuthority() {
+        run(.registerResource(AuthorityTests.navForManagers), by: .dataSource(Fixture.nav))
+        var request = AuthorityTests.orgRequest(delegator: Fixture.ingrid)
+        request.validTo = hub.now + .days(30)
+        request.purposeTexts = LocalizedText(bokmal: nil, english: "A loan for the company")
+        var open = request
+        open.requiredDelegator = nil
+        let before = hub.state.requestCount
+        run(.createRequest(request), by: .consumer(Fixture.bank))
+        run(.createRequest(open), by: .consumer(Fixture.bank))
+        guard hub.state.requestCount == before + 2 else { Issue.record("no organisation requests: \(refusalMessages.suffix(2))"); return }
+        let named = hub.state.tables.records[hub.state.requestCount - 2].id, declined = hub.state.tables.records.last!.id
+        ids += [named, declined]
+        for (id, user) in [(named, AuthorityTests.member(["DAGL"], id: Fixture.haakon)), (named, AuthorityTests.member(["MEDL"])),
+                           (named, AuthorityTests.member(["SIGN", "DAGL"])), (declined, AuthorityTests.member(["LEDE"]))] {
+            codeCounter += 1
+            let command: Command = id == declined ? .rejectRequest(id, language: .english)
+                : .acceptRequest(id, code: CodeGrant(codeHash: codeHash(codeCounter)), language: .nynorsk)
+            run(command, by: .endUser(user))
+        }
     }
 }
 
@@ -154,6 +256,16 @@ struct ReplayTests {
         #expect(kinds == Set(EventKind.allCases), "missing: \(Set(EventKind.allCases).subtracting(kinds))")
         #expect(Self.scenario.refusals > 100)
         #expect(Self.scenario.events.contains { $0.actor == .portal(Fixture.brreg, user: Fixture.haakonUser) && $0.kind == .requestCreated })
+        #expect(Self.scenario.events.contains { $0.actor == .consumer(Fixture.bank) && $0.kind == .consentRevoked })
+        #expect(Self.scenario.events.contains { $0.actor == VendorTests.forBank && $0.kind == .consentRevoked })
+        #expect(Self.scenario.refusalMessages.contains { $0.contains("uses of resource 5252_1 per day") })
+        #expect(!Self.scenario.hub.state.tables.dailyUses.isEmpty && !Self.scenario.hub.state.tables.statistics.isEmpty)
+        #expect(Self.scenario.hub.state.tables.requiredDelegators.count == 1 && Self.scenario.hub.state.tables.answerAuthorities.count == 2)
+        #expect(Self.scenario.hub.state.tables.purposeTexts.count == 2)
+        #expect(Self.scenario.hub.state.tables.records.contains { $0.answerLanguage == .nynorsk }
+                && Self.scenario.hub.state.tables.records.contains { $0.answerLanguage == .english })
+        #expect(Self.scenario.refusalMessages.contains { $0.contains("must hold one of the roles DAGL, LEDE") })
+        #expect(Self.scenario.refusalMessages.contains { $0.contains("(requiredDelegator)") })
         #expect(Self.scenario.hub.state.requestCount > 200)
     }
 
@@ -233,6 +345,11 @@ struct ReplayTests {
         for actor in [Actor.consumer(Fixture.bank), .dataSource(Fixture.nav), .admin(Fixture.brreg)] {
             #expect(try rebuilt.events(after: 17, for: actor, limit: 500) == live.events(after: 17, for: actor, limit: 500))
         }
+        for actor in [Actor.dataSource(Fixture.nav), .dataSource(Fixture.skatteetaten), .admin(Fixture.brreg)] {
+            #expect(try rebuilt.statistics(visibleTo: actor, period: .month) == live.statistics(visibleTo: actor, period: .month))
+        }
+        #expect(try rebuilt.requests(of: .consumer(Fixture.bank), after: 0, limit: 1000, at: now)
+                == live.requests(of: .consumer(Fixture.bank), after: 0, limit: 1000, at: now))
     }
 
     @Test("Decisions made on a rebuilt state are the same as on the live state")

@@ -107,4 +107,21 @@ struct TimeTests {
         #expect(CivilTime(utcMilliseconds: Int64.max).year == 292_278_994)
         #expect(CivilTime(utcMilliseconds: Int64.min).year == -292_275_055)
     }
+
+    @Test("The Norwegian day of an instant, around midnights and summer-time changes, agrees with the local date")
+    func dayNumbers() {
+        // Every 10 minutes through 2025 (both summer-time changes) and over the 1970 epoch.
+        for start in [Timestamp(millisecondsSinceEpoch: 1_735_689_600_000), Timestamp(millisecondsSinceEpoch: -3 * 86_400_000)] {
+            for step in stride(from: Int64(0), to: 366 * 144, by: 1) where start.millisecondsSinceEpoch < 0 ? step < 6 * 144 : true {
+                let t = start.adding(milliseconds: step * 600_000)
+                let local = OsloTime.local(t)
+                #expect(OsloTime.day(of: t) == CivilTime.days(fromYear: local.year, month: local.month, day: local.day), "\(t)")
+            }
+        }
+        // 22:30 UTC is the next day in Oslo in summer, the same day in winter.
+        let summer = Timestamp(millisecondsSinceEpoch: 1_751_495_400_000)   // 2025-07-02 22:30 UTC
+        #expect(OsloTime.dateText(ofDay: OsloTime.day(of: summer)) == "03.07.2025")
+        let winter = Timestamp(millisecondsSinceEpoch: 1_736_807_400_000)   // 2025-01-13 22:30 UTC
+        #expect(OsloTime.dateText(ofDay: OsloTime.day(of: winter)) == "13.01.2025")
+    }
 }

@@ -10,7 +10,7 @@ struct DevCertificatesTests {
         defer { directory.remove() }
         try DevCertificates.write(to: directory.path, extraServerNames: ["consent.test"])
 
-        let names = ["consumer", "datasource", "datasource-skatt", "portal", "admin"]
+        let names = ["consumer", "datasource", "datasource-skatt", "portal", "admin", "vendor"]
         let expected = Set(["ca.pem", "server.pem", "server.key", "web.pem", "web.key", "principals.json"]
             + names.flatMap { ["\($0).pem", "\($0).key"] })
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)) == expected)
@@ -56,7 +56,7 @@ struct DevCertificatesTests {
             let id = try #require(entry["id"] as? String)
             byID[id] = (try #require(entry["name"] as? String), try #require(entry["roles"] as? [String]))
         }
-        #expect(byID.count == 5)
+        #expect(byID.count == 6)
         #expect(byID["910203045"]?.0 == "BANKEN AS")
         #expect(byID["910203045"]?.1 == ["consumer"])
         #expect(byID["889640782"]?.1 == ["datasource"])

@@ -23,6 +23,7 @@ enum Matrix {
         case portal = "portal"
         case portalOtherPerson = "portal, other person"
         case portalNoUser = "portal, no user"
+        case vendor = "vendor"
         case admin = "admin"
         case unknownOrganisation = "unknown organisation"
         case foreignCA = "foreign CA"
@@ -34,6 +35,7 @@ enum Matrix {
             case .consumer, .secondConsumer: [.consumer]
             case .dataSource, .secondDataSource: [.datasource]
             case .portal, .portalOtherPerson, .portalNoUser: [.portal]
+            case .vendor: [.vendor]
             case .admin: [.admin]
             case .unknownOrganisation, .foreignCA, .noCertificate: []
             }
@@ -48,6 +50,7 @@ enum Matrix {
             case .dataSource: "datasource"
             case .secondDataSource: "datasource-skatt"
             case .portal, .portalOtherPerson, .portalNoUser: "portal"
+            case .vendor: "vendor"
             case .admin: "admin"
             case .unknownOrganisation, .foreignCA, .noCertificate: nil
             }
@@ -58,6 +61,7 @@ enum Matrix {
             switch self {
             case .portal: TestHub.portalUser()
             case .portalOtherPerson: TestHub.portalUser(Matrix.otherPerson, name: "KARI NORDMANN")
+            case .vendor: TestHub.actingFor(Flow.bank)
             default: Metadata()
             }
         }
@@ -72,6 +76,8 @@ enum Matrix {
             case .secondDataSource: []
             case .secondConsumer, .portalOtherPerson, .portalNoUser, .unknownOrganisation, .foreignCA, .noCertificate:
                 [Flow.bank, DevPrincipal.nav.organizationNumber]
+            // Names BANKEN AS in its metadata, which never registered it as its vendor.
+            case .vendor: [DevPrincipal.nav.organizationNumber]
             case .consumer, .dataSource, .portal, .admin: nil
             }
         }
@@ -152,6 +158,15 @@ enum Matrix {
             Consent_V1_DeauthoriseConsumerRequest(resourceId: "5252_1", consumerOrgNumber: Flow.bank).serializedBytes()
         },
         Registry.listAuthorisations.fullName: Call { _ in Consent_V1_ListAuthorisationsRequest(resourceId: "5252_1").serializedBytes() },
+        Registry.authoriseVendor.fullName: Call { _ in
+            Consent_V1_AuthoriseVendorRequest(authorisation: .init(
+                consumerOrgNumber: Flow.bank, vendorOrgNumber: DevPrincipal.vendor.organizationNumber, vendorName: "BANKSYSTEMER AS",
+                resourceIds: ["5252_1"])).serializedBytes()
+        },
+        Registry.deauthoriseVendor.fullName: Call { _ in
+            Consent_V1_DeauthoriseVendorRequest(consumerOrgNumber: Flow.bank, vendorOrgNumber: DevPrincipal.vendor.organizationNumber).serializedBytes()
+        },
+        Registry.listVendors.fullName: Call { _ in Consent_V1_ListVendorsRequest().serializedBytes() },
 
         Consent.createRequest.fullName: Call { _ in Flow.navRequest().serializedBytes() },
         Consent.createRequestFromQuery.fullName: Call { _ in
@@ -168,6 +183,10 @@ enum Matrix {
         Consent.getConsentLog.fullName: Call { f in Consent_V1_GetConsentLogRequest(consentId: f.consent).serializedBytes() },
         Consent.revokeConsent.fullName: Call { f in Consent_V1_RevokeConsentRequest(consentId: f.consent).serializedBytes() },
         Consent.listEvents.fullName: Call { _ in Consent_V1_ListEventsRequest(after: 0).serializedBytes() },
+        Consent.deleteRequest.fullName: Call { f in Consent_V1_DeleteRequestRequest(requestId: f.openRequest).serializedBytes() },
+        Consent.listRequests.fullName: Call { _ in Consent_V1_ListRequestsRequest().serializedBytes() },
+        Consent.getStatistics.fullName: Call { _ in Consent_V1_GetStatisticsRequest(resourceId: "5252_1").serializedBytes() },
+        Consent.countConsents.fullName: Call { _ in Consent_V1_CountConsentsRequest().serializedBytes() },
         Consent.watchEvents.fullName: Call { _ in Consent_V1_WatchEventsRequest(after: 0).serializedBytes() },
 
         Token.exchangeCode.fullName: Call { f in Consent_V1_ExchangeCodeRequest(code: f.code).serializedBytes() },

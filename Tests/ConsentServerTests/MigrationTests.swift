@@ -52,6 +52,11 @@ import Testing
         _ = try run(.rejectRequest(try create(validFor: 365)), by: .endUser(user))  // requestRejected
         _ = try run(.acceptRequest(try create(validFor: 2), code: CodeGrant(codeHash: Array(repeating: 8, count: 32))), by: .endUser(user))
         _ = try create(validFor: 365)  // left unanswered
+        _ = try run(.deleteRequest(try create(validFor: 365)), by: .consumer(bank))  // requestDeleted
+        let vendor = try OrganisationNumber(validating: "913456785")
+        _ = try run(.authoriseVendor(VendorAuthorisation(consumer: bank, vendor: vendor, vendorName: "BANKSYSTEMER AS",
+                                                         resources: [DemoRegistry.disabilityBenefits])), by: .consumer(bank))  // vendorAuthorised
+        _ = try run(.deauthoriseVendor(consumer: bank, vendor: vendor), by: .consumer(bank))  // vendorDeauthorised
         // A year later the unanswered request and the two-day consent have ended.
         _ = try run(.expireDue(limit: 100), by: .system, at: start + .seconds(400 * 86_400))  // requestExpired, consentExpired
         return try ledger.read { $0 }.value

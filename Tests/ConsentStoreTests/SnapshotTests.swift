@@ -94,17 +94,21 @@ struct SnapshotTests {
         options.snapshotEveryRecords = 10
         let (log, _, _) = try openToy(dir, options)
         try append(log, 1...35)
-        // The snapshotter runs on its own thread: wait for it (bounded).
+        // The snapshotter runs on its own thread and covers whatever is
+        // durable when it runs, so a slow thread folds several thresholds
+        // into one snapshot: what is certain is that, once it is done, fewer
+        // than 10 records lie beyond the newest snapshot. Wait for that (bounded).
         var waited = 0
-        while log.statistics.snapshotsWritten < 3 && waited < 1000 {
+        while log.statistics.lastSnapshotSequence <= 25 && waited < 3000 {
             usleep(10_000)
             waited += 1
         }
-        #expect(log.statistics.snapshotsWritten >= 3)
+        #expect(log.statistics.snapshotsWritten >= 1)
+        #expect(log.statistics.lastSnapshotSequence > 25)
         log.close()
         let (reopened, state, report) = try openToy(dir)
         reopened.close()
-        #expect(report.snapshotSequence >= 30)
+        #expect(report.snapshotSequence > 25)
         #expect(state == expectedState(35))
     }
 

@@ -34,6 +34,40 @@ struct ClaimsEncodingTests {
         #expect(try ConsentTokenClaims(payload: JSONParser.parse(Array(json.utf8))) == claims)
     }
 
+    @Test("handledBy: the vendor acting for the consumer, after `to`, as Altinn 3's organisation URN")
+    func handledBy() throws {
+        var claims = Self.fixedClaims
+        claims.consent.handledByOrganizationNumber = "913456785"
+        let json = claims.json
+        #expect(json.contains(#""to":{"authority":"iso6523-actorid-upis","ID":"0192:910203045"},"handledBy":"urn:altinn:organization:identifier-no:913456785","consented":"#))
+        #expect(claims.consent.handledBy == "urn:altinn:organization:identifier-no:913456785")
+        #expect(try ConsentTokenClaims(payload: JSONParser.parse(Array(json.utf8))) == claims)
+        // Without a vendor the member is absent, so tokens from before stay byte for byte the same.
+        #expect(!Self.fixedClaims.json.contains("handledBy"))
+        // A person, a number or a malformed URN is not a vendor.
+        for bad in [#""urn:altinn:person:identifier-no:01017012345""#, "913456785", #""urn:altinn:organization:identifier-no:91345678""#] {
+            let text = json.replacingOccurrences(of: #""urn:altinn:organization:identifier-no:913456785""#, with: bad)
+            #expect(throws: TokenError.malformed("handledBy is not an organisation URN")) {
+                try ConsentTokenClaims(payload: JSONParser.parse(Array(text.utf8)))
+            }
+        }
+    }
+
+    @Test("actions beyond reading follow consent in consentRights.action (issue 12); without them the bytes are as before")
+    func actions() throws {
+        var claims = Self.fixedClaims
+        claims.consent.rights[0].actions = ["submit-application", "sign"]
+        let json = claims.json
+        #expect(json.contains(#""consentRights":[{"action":["consent","submit-application","sign"],"resource":"#))
+        #expect(try ConsentTokenClaims(payload: JSONParser.parse(Array(json.utf8))) == claims)
+        #expect(Self.fixedClaims.json == Self.expectedJSON)
+        // An action list without consent, or with a non-string, is no consent right.
+        for bad in [#""action":["submit-application"]"#, #""action":["consent",7]"#] {
+            let text = json.replacingOccurrences(of: #""action":["consent","submit-application","sign"]"#, with: bad)
+            #expect(throws: TokenError.self) { try ConsentTokenClaims(payload: JSONParser.parse(Array(text.utf8))) }
+        }
+    }
+
     @Test("claims survive parsing, with awkward metadata")
     func parseBack() throws {
         var claims = Self.fixedClaims

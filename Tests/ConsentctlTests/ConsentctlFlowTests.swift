@@ -148,6 +148,46 @@ import Testing
         #expect(refused.stderr.contains("revoked") || refused.stderr.contains("withdrawn"), "\(refused.stderr)")
     }
 
+    @Test func organisationAuthorityFromTheShell() async throws {
+        try await Self.withHub(Self.organisationAuthority)
+    }
+
+    /// Issue 12, point 3: NAV's resource file asks for a general manager or
+    /// chair; the bank names the one person who must answer; the portal
+    /// states the roles with --org-roles.
+    static func organisationAuthority(_ hub: TestHub) throws {
+        let file = TestHub.makeTemporaryDirectory("authority") + "/5252_1.json"
+        try Data("""
+            {"id": "5252_1", "ownerName": "NAV", "title": {"nb-NO": "Opplysninger fra NAV"},
+             "text": {"nb-NO": "Ved å samtykke gir du {CoveredByName} rett til opplysninger for {fraOgMed}–{tilOgMed}."},
+             "metadata": [{"key": "fraOgMed", "format": "date"}, {"key": "tilOgMed", "format": "date"}],
+             "kind": "time-limited", "maximumValidity": {"years": 3}, "assuranceLevel": 4,
+             "organisationAuthority": ["LEDE", "dagl"]}
+            """.utf8).write(to: URL(fileURLWithPath: file))
+        let registered = try consentctl(["resource", "register", "--file", file], as: "datasource", on: hub)
+        #expect(registered.status == 0, "\(registered.stderr)")
+        let shown = try consentctl(["resource", "show", "5252_1"], as: "datasource", on: hub)
+        #expect(shown.stdout.contains("authority     for an organisation, one of the roles DAGL, LEDE"), "\(shown.stdout)")
+
+        let organisation = "974760673"
+        let created = try consentctl([
+            "request", "create", "--resource", "5252_1", "--meta", "fraOgMed=01.01.2024", "--meta", "tilOgMed=31.12.2024",
+            "--redirect", "https://banken.example/samtykke/svar", "--valid-to", "+30d", "--offered-by", organisation,
+            "--required-delegator", TestHub.demoUserID, "--purpose", "Lån til bedriften",
+        ], as: "consumer", on: hub)
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("answered by \(TestHub.demoUserID) only (required delegator)"), "\(created.stdout)")
+        let id = try #require(created.stdout.split(separator: "\n").first?.split(separator: " ").last.map(String.init))
+
+        let board = try consentctl(["--org-roles", "\(organisation)=MEDL", "request", "accept", id], as: "portal", on: hub)
+        #expect(board.status == 1 && board.stderr.contains("PERMISSION_DENIED"), "\(board.stderr)")
+        #expect(board.stderr.contains("must hold one of the roles DAGL, LEDE"), "\(board.stderr)")
+        let manager = try consentctl(["--org-roles", "\(organisation)=DAGL,SIGN", "request", "accept", id], as: "portal", on: hub)
+        #expect(manager.status == 0, "\(manager.stderr)")
+        let status = try consentctl(["request", "status", id], as: "consumer", on: hub)
+        #expect(status.stdout.contains("authority   DAGL"), "\(status.stdout)")
+    }
+
     @Test func batchFileMistakesAreUsageErrors() async throws {
         try await Self.withHub(Self.batchMistakes)
     }

@@ -11,7 +11,7 @@ import Synchronization
 enum ConsentCommands {
     typealias Service = Consent_V1_ConsentService
 
-    static let all: [Command] = requestCommands + consentCommands + eventCommands
+    static let all: [Command] = requestCommands + consentCommands + consumerConsentCommands + statisticsCommands + eventCommands
 
     // MARK: request …
 
@@ -42,6 +42,11 @@ enum ConsentCommands {
                 .value("language", "LANG", "language of the consent page: en, nb-NO or nn-NO"),
                 .value("user-token", "HEX", "hex SHA-256 of the expected user's national id (UserToken)"),
                 .value("idempotency-key", "KEY", "makes a retry return the same request"),
+                .value("uses-per-day", "N", "uses per Norwegian day the consent allows, per resource (Berlin Group frequencyPerDay)"),
+                .value("required-delegator", "ID", "the one person (11-digit national id) who may answer for the organisation in --offered-by"),
+                .value("purpose-nb", "TEXT", "the purpose in Bokmål, shown to a person reading the page in Bokmål"),
+                .value("purpose-nn", "TEXT", "the purpose in Nynorsk"),
+                .value("purpose-en", "TEXT", "the purpose in English"),
             ],
             run: createRequest
         ),
@@ -84,7 +89,7 @@ enum ConsentCommands {
         Command(
             name: "request accept",
             summary: "accept a request as the logged-in user (ConsentService.AcceptRequest; portal)",
-            usage: "request accept REQUEST_ID [--on-behalf-of ORGNO]",
+            usage: "request accept REQUEST_ID [--on-behalf-of ORGNO] [--language LANG]",
             details: """
                 prints the redirect that sends the user back to the consumer with RequestId, Status=OK and
                 a one-time AuthorizationCode (exchange it with TokenService.ExchangeCode within minutes).
@@ -92,10 +97,12 @@ enum ConsentCommands {
                 example:
                   consentctl --profile portal request accept 3f2504e0-4f89-41d3-9a0c-0305e82c3301
                 """,
-            options: [.value("on-behalf-of", "ORGNO", "accept an open request for an organisation the user signs for")],
+            options: [.value("on-behalf-of", "ORGNO", "accept an open request for an organisation the user signs for"),
+                      .value("language", "LANG", "the language the user read the page in (en, nb-NO, nn-NO), recorded with the answer")],
             run: { invocation throws(CLIError) in
                 let request = Consent_V1_AcceptRequestRequest(
-                    requestId: try invocation.arguments.positional(0, "REQUEST_ID"), onBehalfOf: invocation.arguments["on-behalf-of"] ?? "")
+                    requestId: try invocation.arguments.positional(0, "REQUEST_ID"), onBehalfOf: invocation.arguments["on-behalf-of"] ?? "",
+                    language: invocation.arguments["language"] ?? "")
                 let response = try invocation.call(Service.acceptRequest, request)
                 invocation.output.emit(response) { r in answerText(r, verb: "accepted") }
             }
@@ -103,20 +110,61 @@ enum ConsentCommands {
         Command(
             name: "request reject",
             summary: "reject a request as the logged-in user (ConsentService.RejectRequest; portal)",
-            usage: "request reject REQUEST_ID [--on-behalf-of ORGNO]",
+            usage: "request reject REQUEST_ID [--on-behalf-of ORGNO] [--language LANG]",
             details: """
                 prints the redirect that sends the user back with Status=Failed and ErrorMessage.
 
                 example:
                   consentctl --profile portal request reject 3f2504e0-4f89-41d3-9a0c-0305e82c3301
                 """,
-            options: [.value("on-behalf-of", "ORGNO", "reject an open request for an organisation the user signs for")],
+            options: [.value("on-behalf-of", "ORGNO", "reject an open request for an organisation the user signs for"),
+                      .value("language", "LANG", "the language the user read the page in (en, nb-NO, nn-NO), recorded with the answer")],
             run: { invocation throws(CLIError) in
                 let request = Consent_V1_RejectRequestRequest(
-                    requestId: try invocation.arguments.positional(0, "REQUEST_ID"), onBehalfOf: invocation.arguments["on-behalf-of"] ?? "")
+                    requestId: try invocation.arguments.positional(0, "REQUEST_ID"), onBehalfOf: invocation.arguments["on-behalf-of"] ?? "",
+                    language: invocation.arguments["language"] ?? "")
                 let response = try invocation.call(Service.rejectRequest, request)
                 invocation.output.emit(response) { r in answerText(r, verb: "rejected") }
             }
+        ),
+        Command(
+            name: "request delete",
+            summary: "delete a request nobody has answered yet (ConsentService.DeleteRequest; consumer)",
+            usage: "request delete REQUEST_ID",
+            details: """
+                Altinn 3's deleted status: the request leaves the person's list and can never be accepted;
+                the feed shows REQUEST_DELETED. An accepted request is a consent: end it with `consent end`.
+
+                example:
+                  consentctl --profile consumer request delete 3f2504e0-4f89-41d3-9a0c-0305e82c3301
+                """,
+            run: { invocation throws(CLIError) in
+                let id = try invocation.arguments.positional(0, "REQUEST_ID")
+                let response = try invocation.call(Service.deleteRequest, Consent_V1_DeleteRequestRequest(requestId: id))
+                invocation.output.emit(response) { r in "deleted: \(id) is now \(statusName(r.request?.status ?? .unspecified))" }
+            }
+        ),
+        Command(
+            name: "request list",
+            summary: "list this consumer's own requests and consents (ConsentService.ListRequests; consumer)",
+            usage: "request list [--status STATUS …] [--resource ID] [--from TIME] [--to TIME] [--after N] [--limit N]",
+            details: """
+                oldest first, one line each; continue with --after set to the printed next cursor.
+                STATUS: \(statusNames.joined(separator: ", ")) (the status now).
+                TIME (creation time): ISO 8601, a date, or -Nd / -Nh before now.
+
+                example:
+                  consentctl --profile consumer request list --status accepted --resource 5252_1 --from -30d
+                """,
+            options: [
+                .value("status", "STATUS", "only requests with this status now", repeatable: true),
+                .value("resource", "ID", "only requests that include this resource"),
+                .value("from", "TIME", "only requests created at or after this time"),
+                .value("to", "TIME", "only requests created before this time"),
+                .value("after", "N", "read after this cursor (default 0)"),
+                .value("limit", "N", "at most this many requests, 1 to 1000 (default 100)"),
+            ],
+            run: listRequests
         ),
         Command(
             name: "request status",
@@ -204,6 +252,93 @@ enum ConsentCommands {
         ),
     ]
 
+    // MARK: consent end (the consumer's side of RevokeConsent)
+
+    static let consumerConsentCommands: [Command] = [
+        Command(
+            name: "consent end",
+            summary: "end a consent this consumer no longer needs (ConsentService.RevokeConsent; consumer)",
+            usage: "consent end CONSENT_ID",
+            details: """
+                the consent ends at once: no more tokens, VerifyToken refuses it (consent_revoked), the feed shows
+                CONSENT_REVOKED by the consumer, and the person's Samtykkelogg says the consumer ended it
+                ("Samtykke avsluttet"). Ending it again prints it as it is.
+
+                example:
+                  consentctl --profile consumer consent end 3f2504e0-4f89-41d3-9a0c-0305e82c3301
+                """,
+            run: { invocation throws(CLIError) in
+                let id = try invocation.arguments.positional(0, "CONSENT_ID")
+                let response = try invocation.call(Service.revokeConsent, Consent_V1_RevokeConsentRequest(consentId: id))
+                invocation.output.emit(response) { r in "ended: \(id) is now \(statusName(r.consent?.status ?? .unspecified))" }
+            }
+        ),
+    ]
+
+    // MARK: statistics and counts
+
+    static let statisticsCommands: [Command] = [
+        Command(
+            name: "consent statistics",
+            summary: "consents given, rejected, withdrawn, ended and used per resource and day or month (ConsentService.GetStatistics; data source, admin)",
+            usage: "consent statistics [--resource ID] [--from TIME] [--to TIME] [--by day|month]",
+            details: """
+                counts only, from the events: no person, consumer or request is named. A data source sees its own
+                resources, an admin all. Days and months are Norwegian; TIME as for events list.
+
+                example:
+                  consentctl --profile datasource consent statistics --by month
+                """,
+            options: [
+                .value("resource", "ID", "one resource only"),
+                .value("from", "TIME", "from this date on"),
+                .value("to", "TIME", "before this date"),
+                .value("by", "PERIOD", "day (default) or month"),
+            ],
+            run: { invocation throws(CLIError) in
+                let args = invocation.arguments
+                var request = Consent_V1_GetStatisticsRequest(resourceId: args["resource"] ?? "")
+                switch args["by"]?.lowercased() {
+                case nil, "day": request.period = .day
+                case "month": request.period = .month
+                case let other?: throw .usage("--by must be day or month, not '\(other)'")
+                }
+                if let from = args["from"] { request.fromMs = try parseTime(from, option: "from") }
+                if let to = args["to"] { request.toMs = try parseTime(to, option: "to") }
+                let response = try invocation.call(Service.getStatistics, request)
+                invocation.output.emit(response) { r in
+                    guard !r.rows.isEmpty else { return "no consents counted" }
+                    let header = "resource  period      given  rejected  withdrawn  ended  used"
+                    return ([header] + r.rows.map { row in
+                        [row.resourceId.padding(toLength: 8, withPad: " ", startingAt: 0), row.period.padding(toLength: 10, withPad: " ", startingAt: 0),
+                         String(format: "%5d", row.given), String(format: "%8d", row.rejected), String(format: "%9d", row.withdrawn),
+                         String(format: "%5d", row.ended), String(format: "%5d", row.used)].joined(separator: "  ")
+                    }).joined(separator: "\n")
+                }
+            }
+        ),
+        Command(
+            name: "consent count",
+            summary: "count the logged-in user's consents per state (ConsentService.CountConsents; portal)",
+            usage: "consent count [--party ORGNO]",
+            details: """
+                the portal's summary: how many requests and consents are waiting, active, declined, withdrawn,
+                expired and used; deleted requests are not counted.
+
+                example:
+                  consentctl --profile portal consent count
+                """,
+            options: [.value("party", "ORGNO", "an organisation the user signs for, instead of the user")],
+            run: { invocation throws(CLIError) in
+                let response = try invocation.call(Service.countConsents, Consent_V1_CountConsentsRequest(party: invocation.arguments["party"] ?? ""))
+                invocation.output.emit(response) { r in
+                    (r.counts.map { "\(statusName($0.status).padding(toLength: 9, withPad: " ", startingAt: 0))  \($0.count)" }
+                        + ["(of the revoked, ended by the consumer: \(r.endedByConsumer))"]).joined(separator: "\n")
+                }
+            }
+        ),
+    ]
+
     // MARK: events …
 
     static let eventCommands: [Command] = [
@@ -283,12 +418,31 @@ enum ConsentCommands {
             }
             asked[index].metadata.append(.init(key: key, value: value))
         }
-        let request = Consent_V1_CreateRequestRequest(
+        var request = Consent_V1_CreateRequestRequest(
             resources: asked, offeredBy: args["offered-by"] ?? "", redirectUrl: try args.required("redirect"),
             validToMs: try parseTime(try args.required("valid-to"), option: "valid-to"), language: args["language"] ?? "",
-            purpose: try args.required("purpose"), userToken: args["user-token"] ?? "", idempotencyKey: args["idempotency-key"] ?? "")
+            purpose: try args.required("purpose"), userToken: args["user-token"] ?? "", idempotencyKey: args["idempotency-key"] ?? "",
+            usesPerDay: UInt32(try args.int("uses-per-day", default: 0, range: 0...10_000)),
+            requiredDelegator: args["required-delegator"] ?? "")
+        if args["purpose-nb"] != nil || args["purpose-nn"] != nil || args["purpose-en"] != nil {
+            request.purposeTexts = Consent_V1_PurposeTexts(nbNo: args["purpose-nb"] ?? "", nnNo: args["purpose-nn"] ?? "", en: args["purpose-en"] ?? "")
+        }
         let response = try invocation.call(Service.createRequest, request)
         invocation.output.emit(response) { r in r.request.map(describe) ?? "" }
+    }
+
+    static func listRequests(_ invocation: Invocation) throws(CLIError) {
+        let args = invocation.arguments
+        var request = Consent_V1_ListRequestsRequest(
+            after: try cursor(invocation), statuses: try statuses(invocation), resourceId: args["resource"] ?? "",
+            limit: UInt32(try args.int("limit", default: 0, range: 0...1000)))
+        if let from = args["from"] { request.createdFromMs = try parseTime(from, option: "from") }
+        if let to = args["to"] { request.createdToMs = try parseTime(to, option: "to") }
+        let response = try invocation.call(Service.listRequests, request)
+        invocation.output.emit(response) { r in
+            (r.requests.map(requestLine) + ["next cursor \(r.nextCursor)" + (r.reachedEnd ? " (end of the list for now)" : " (more: --after \(r.nextCursor))")])
+                .joined(separator: "\n")
+        }
     }
 
     static func watch(_ invocation: Invocation) throws(CLIError) {
@@ -336,6 +490,23 @@ enum ConsentCommands {
         guard let text = invocation.arguments["after"] else { return 0 }
         guard let n = UInt64(text) else { throw .usage("--after must be a sequence number (0 or more), not '\(text)'") }
         return n
+    }
+
+    /// Status names as the options take them: `created`, `accepted`, `used-up`, …
+    static let statusNames: [String] = Consent_V1_ConsentRequestStatus.allCases.dropFirst().map {
+        $0.protoName.dropFirst("CONSENT_REQUEST_STATUS_".count).lowercased().replacingOccurrences(of: "_", with: "-")
+    }
+
+    static func statuses(_ invocation: Invocation) throws(CLIError) -> [Consent_V1_ConsentRequestStatus] {
+        var out: [Consent_V1_ConsentRequestStatus] = []
+        for name in invocation.arguments.all("status") {
+            let key = name.lowercased().replacingOccurrences(of: "_", with: "-")
+            guard let index = statusNames.firstIndex(of: key) else {
+                throw .usage("--status \(name) is not a request status; use one of \(statusNames.joined(separator: ", "))")
+            }
+            out.append(Consent_V1_ConsentRequestStatus.allCases[index + 1])
+        }
+        return out
     }
 
     /// Event type names as the options take them: `request-created`, …
@@ -398,7 +569,8 @@ enum ConsentCommands {
         ]
         for resource in r.resources {
             let metadata = resource.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            lines.append("resource    \(resource.resourceId) (version \(resource.version))" + (metadata.isEmpty ? "" : "  \(metadata)"))
+            lines.append("resource    \(resource.resourceId) (version \(resource.version))" + (metadata.isEmpty ? "" : "  \(metadata)")
+                + (resource.usesPerDay == 0 ? "" : "  at most \(resource.usesPerDay) uses per day"))
         }
         lines += [
             "purpose     \(r.purpose)",
@@ -409,7 +581,25 @@ enum ConsentCommands {
         ]
         if r.decidedAtMs != 0 { lines.append("answered    \(timeText(r.decidedAtMs))") }
         if r.endedAtMs != 0 { lines.append("ended       \(timeText(r.endedAtMs))") }
+        if !r.handledByOrgNumber.isEmpty { lines.append("handled by  \(r.handledByOrgNumber) (vendor)") }
+        if !r.requiredDelegator.isEmpty { lines.append("answered by \(r.requiredDelegator) only (required delegator)") }
+        if !r.answerAuthority.isEmpty { lines.append("authority   \(r.answerAuthority.joined(separator: ", "))") }
+        if let texts = r.purposeTexts {
+            for (code, text) in [("nb-NO", texts.nbNo), ("nn-NO", texts.nnNo), ("en", texts.en)] where !text.isEmpty {
+                lines.append("purpose \(code)".padding(toLength: 12, withPad: " ", startingAt: 0) + text)
+            }
+        }
+        if !r.answerLanguage.isEmpty { lines.append("answered in \(r.answerLanguage)") }
+        if !r.viewUrl.isEmpty { lines.append("answer at   \(r.viewUrl)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// One request per line, for `request list`.
+    static func requestLine(_ r: Consent_V1_ConsentRequest) -> String {
+        let resources = r.resources.map(\.resourceId).joined(separator: ",")
+        var parts = [r.id, statusName(r.status), resources, "created \(timeText(r.createdAtMs))"]
+        if r.endedAtMs != 0 { parts.append("ended \(timeText(r.endedAtMs))") } else { parts.append("valid to \(timeText(r.validToMs))") }
+        return parts.joined(separator: "  ")
     }
 
     /// The consent page as text, in the order the portal shows it.

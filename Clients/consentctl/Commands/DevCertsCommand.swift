@@ -19,7 +19,8 @@ enum DevCertsCommand {
             details: """
                 Writes into DIR: ca.pem; server.pem + server.key (localhost, 127.0.0.1 and each --server-name);
                 web.pem + web.key (the same names, for the portal's and the demo apps' HTTPS: make demo);
-                consumer, datasource (NAV), datasource-skatt (Skatteetaten), portal and admin as NAME.pem + NAME.key,
+                consumer, datasource (NAV), datasource-skatt (Skatteetaten), portal, admin and vendor (a system vendor
+                that may act for the bank once it registers it) as NAME.pem + NAME.key,
                 each with an organisation number in the subject serialNumber; principals.json mapping them to
                 their roles; profiles.conf with one consentctl profile per certificate; and token-signing.key,
                 a P-256 key for consentd --signing-key, so tokens keep verifying across restarts.
@@ -78,6 +79,10 @@ enum DevCertsCommand {
             if file == "portal" {
                 text += "# the demo end user the portal has logged in (synthetic national id)\n"
                 text += "user-id = \(demoUserID)\nassurance-level = 4\nuser-name = \(demoUserName)\n"
+            }
+            if file == DevPrincipal.vendor.fileName {
+                text += "# the consumer this system vendor acts for (the demo bank registers it: consentctl vendor authorise)\n"
+                text += "acting-for = \(DevPrincipal.consumer.organizationNumber)\n"
             }
         }
         try KeyFile.write(text, to: set.path("profiles.conf"), mode: 0o644)

@@ -58,14 +58,24 @@ enum RegistryCommands {
                     "dateRanges": [{"from": "fraOgMed", "to": "tilOgMed"}],
                     "kind": "time-limited",
                     "maximumValidity": {"years": 1},
-                    "assuranceLevel": 4
+                    "assuranceLevel": 4,
+                    "usesPerDay": 4,
+                    "organisationAuthority": ["DAGL", "LEDE"],
+                    "actions": ["submit-application"]
                   }
 
                 texts: "nb-NO" required, "nn-NO" and "en" optional, at most 1,000 characters each, with
                 placeholders {CoveredByName} {CoveredBy} {OfferedByName} {ValidFrom} {ValidTo} and the metadata keys.
                 metadata format: "date" (dd.mm.yyyy), "year" (yyyy) or "text"; "required" defaults to true.
                 kind: "one-time" (engangssamtykke) or "time-limited". maximumValidity: {"days": N} or {"years": N}.
-                "dateRanges" and "metadata" may be left out.
+                usesPerDay: how many uses per Norwegian day a consent allows (Berlin Group's frequencyPerDay).
+                organisationAuthority: the roles (Enhetsregisteret's codes: DAGL general manager, LEDE chair,
+                SIGN signing right, PROK procuration, …) of which someone answering for an organisation must
+                hold one there, as the portal states them.
+                actions: what a consent lets the consumer do beyond reading (lower-case names), carried in the
+                token's consentRights.action after "consent".
+                "dateRanges", "metadata", "usesPerDay" (no limit), "organisationAuthority" (any signatory) and
+                "actions" (reading only) may be left out.
 
                 example:
                   consentctl --profile datasource resource register --file sykepenger.json
@@ -181,6 +191,11 @@ enum RegistryCommands {
             lines.append("metadata      \(m.key) (\(format)\(m.required ? ", required" : ", optional"))")
         }
         for d in r.dateRanges { lines.append("date range    \(d.fromKey) ≤ \(d.toKey)") }
+        if r.usesPerDay != 0 { lines.append("uses per day  at most \(r.usesPerDay)") }
+        if !r.actions.isEmpty { lines.append("actions       beyond reading: \(r.actions.joined(separator: ", "))") }
+        if !r.organisationAuthority.isEmpty {
+            lines.append("authority     for an organisation, one of the roles \(r.organisationAuthority.joined(separator: ", "))")
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -230,6 +245,9 @@ struct ResourceFile: Decodable {
     var kind: String
     var maximumValidity: Validity
     var assuranceLevel: UInt32
+    var usesPerDay: UInt32?
+    var organisationAuthority: [String]?
+    var actions: [String]?
 
     /// Reads and converts the file.
     /// - Throws: `CLIError.local` naming the file and what is wrong with it.
@@ -278,6 +296,7 @@ struct ResourceFile: Decodable {
             text: .init(nbNo: text.nb ?? "", nnNo: text.nn ?? "", en: text.en ?? ""),
             metadata: fields,
             dateRanges: (dateRanges ?? []).map { .init(fromKey: $0.from, toKey: $0.to) },
-            kind: consentKind, maximumValidity: validity, requiredAssuranceLevel: assuranceLevel)
+            kind: consentKind, maximumValidity: validity, requiredAssuranceLevel: assuranceLevel, usesPerDay: usesPerDay ?? 0,
+            organisationAuthority: organisationAuthority ?? [], actions: actions ?? [])
     }
 }

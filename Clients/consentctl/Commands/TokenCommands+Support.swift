@@ -29,6 +29,8 @@ extension TokenCommands {
         case _ where reason.hasPrefix("token_"): "the token does not prove a consent: ask the consumer for a token this hub issued"
         case "code_already_used", "code_expired", "code_unknown": "get a token for the consent by id instead: `consentctl issue-token CONSENT_ID`"
         case "not_yours", "code_not_yours": "the consent is another consumer's, or includes none of this data source's resources"
+        case "vendor_not_authorised": "the consumer must register this vendor for every resource of the consent: `consentctl vendor authorise`"
+        case "daily_use_limit_reached": "the consent allows no more uses of this resource today (Norwegian time); it does again tomorrow"
         default: nil
         }
         guard let hint else {
@@ -45,12 +47,14 @@ extension TokenCommands {
     /// A grant as the first line the token, then what it is for.
     static func describe(_ grant: Consent_V1_TokenGrant?) -> String {
         guard let g = grant else { return "no token in the answer" }
-        return [
+        var lines = [
             g.token,
             "consent   \(g.consentId)" + (g.oneTime ? " (one-time: ends at its first logged use)" : "") + ", valid to \(time(g.consentValidToMs))",
             "expires   \(time(g.expiresAtMs))",
             "token id  \(g.tokenId), key \(g.keyId)",
-        ].joined(separator: "\n")
+        ]
+        if !g.handledByOrgNumber.isEmpty { lines.append("handled by \(g.handledByOrgNumber) (the vendor it was issued to)") }
+        return lines.joined(separator: "\n")
     }
 
     /// A batch item's refusal: status name, reason and message.

@@ -169,6 +169,7 @@ enum TokenCommands {
                 "from         \(c.from)",
                 "to           \(c.to)",
             ]
+            if !c.handledBy.isEmpty { lines.append("handled by   \(c.handledBy)") }
             for right in c.rights {
                 lines.append("resource     \(right.resource)  " + right.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
             }

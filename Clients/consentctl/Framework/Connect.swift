@@ -51,14 +51,16 @@ extension ConnectionSettings {
         }
     }
 
-    /// The options of every call: the deadline (`timeout`), and the portal's
-    /// statement of the end user when the settings carry one.
+    /// The options of every call: the deadline (`timeout`), the portal's
+    /// statement of the end user and the vendor's consumer when the settings carry them.
     public var callOptions: CallOptions {
         var metadata = Metadata()
         if let v = userID { metadata.add(PortalMetadata.userID, v) }
         if let v = assuranceLevel { metadata.add(PortalMetadata.assuranceLevel, v) }
         if let v = userName { metadata.add(PortalMetadata.userName, v) }
         if let v = signsFor { metadata.add(PortalMetadata.signsFor, v) }
+        if let v = orgRoles { metadata.add(PortalMetadata.organisationRoles, v) }
+        if let v = actingFor { metadata.add(VendorMetadata.actingFor, v) }
         return CallOptions(timeout: .milliseconds(Int64(timeout * 1000)), metadata: metadata)
     }
 }

@@ -15,6 +15,10 @@ public struct ConnectionSettings: Sendable {
     public var assuranceLevel: String?
     public var userName: String?
     public var signsFor: String?
+    /// The roles the user holds per organisation: `910000001=DAGL,SIGN;…`.
+    public var orgRoles: String?
+    /// Metadata the vendor role sends to name the consumer it acts for.
+    public var actingFor: String?
 
     /// The profile the settings were read from, if any, and its file.
     public var profile: (name: String, file: String)?
@@ -49,6 +53,8 @@ public struct ConnectionSettings: Sendable {
         ("assurance-level", "CONSENT_ASSURANCE_LEVEL", "portal only: the user's login assurance level (3 or 4)"),
         ("user-name", "CONSENT_USER_NAME", "portal only: the user's name as shown in the consent log"),
         ("signs-for", "CONSENT_SIGNS_FOR", "portal only: org numbers the user may sign for, comma-separated"),
+        ("org-roles", "CONSENT_ORG_ROLES", "portal only: the user's roles per organisation, e.g. 910000001=DAGL,SIGN;912345678=LEDE"),
+        ("acting-for", "CONSENT_ACTING_FOR", "vendor only: the org number of the consumer the vendor acts for"),
     ]
 
     /// Keys whose values are file paths: relative ones in a profile are taken
@@ -64,6 +70,8 @@ public struct ConnectionSettings: Sendable {
             case "user-id": "NATIONAL_ID"
             case "assurance-level": "LEVEL"
             case "signs-for": "ORGNOS"
+            case "org-roles": "ORGNO=ROLE,…;…"
+            case "acting-for": "ORGNO"
             default: "TEXT"
             }
             return OptionSpec.value(entry.key, valueName, "\(entry.help) [$\(entry.env)]")
@@ -114,6 +122,8 @@ public struct ConnectionSettings: Sendable {
         settings.assuranceLevel = values["assurance-level"]
         settings.userName = values["user-name"]
         settings.signsFor = values["signs-for"]
+        settings.orgRoles = values["org-roles"]
+        settings.actingFor = values["acting-for"]
         return settings
     }
 

@@ -76,6 +76,8 @@ public enum ProfileCommand {
             ("assurance-level", settings.assuranceLevel ?? "", source(settings, "assurance-level")),
             ("user-name", settings.userName ?? "", source(settings, "user-name")),
             ("signs-for", settings.signsFor ?? "", source(settings, "signs-for")),
+            ("org-roles", settings.orgRoles ?? "", source(settings, "org-roles")),
+            ("acting-for", settings.actingFor ?? "", source(settings, "acting-for")),
         ].filter { !$0.1.isEmpty }
         let certificate = describeCertificate(settings.cert)
         let problems = fileProblems(settings)

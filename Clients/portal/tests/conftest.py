@@ -36,6 +36,7 @@ DAY_MS = 86_400_000
 HAKON = persons.PERSONS[0]
 INGRID = persons.PERSONS[1]
 OLA = persons.PERSONS[2]  # level 3
+AMIR = persons.PERSONS[3]  # a board member of INGRID's organisation
 ORG = persons.FJELLHEIM_REGNSKAP.number
 
 
@@ -172,6 +173,12 @@ def bank_connection(hub):
 
 
 @pytest.fixture(scope="session")
+def nav_connection(hub):
+    with hub.connect("datasource") as connection:
+        yield connection
+
+
+@pytest.fixture(scope="session")
 def skatt_connection(hub):
     with hub.connect("datasource-skatt") as connection:
         yield connection
@@ -184,7 +191,7 @@ class Bank:
         self.client = consenthub.ConsentClient(connection, timeout=10)
 
     def create(self, offered_by="", purpose="Behandle søknaden din om lån", one_time=False, user_token="", language="",
-               redirect_url=REDIRECT):
+               redirect_url=REDIRECT, required_delegator="", purpose_texts=None):
         if one_time:
             resources = [consent_pb2.RequestedResource(resource_id="4629_2", metadata=[
                 consent_pb2.ResourceMetadataValue(key="inntektsaar", value="2024")])]
@@ -196,7 +203,8 @@ class Bank:
             valid_to = now_ms() + 365 * DAY_MS
         return self.client.create_request(resources=resources, offered_by=offered_by, redirect_url=redirect_url,
                                           valid_to_ms=valid_to, purpose=purpose, user_token=user_token,
-                                          language=language).request.id
+                                          language=language, required_delegator=required_delegator,
+                                          purpose_texts=consent_pb2.PurposeTexts(**(purpose_texts or {}))).request.id
 
     def status(self, request_id):
         return self.client.get_request_status(request_id=request_id).request.status

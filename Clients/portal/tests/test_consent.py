@@ -6,7 +6,7 @@ import urllib.parse
 import pytest
 
 import consenthub
-from conftest import HAKON, INGRID, OLA, ORG, REDIRECT, csrf_token_in, unique_purpose
+from conftest import AMIR, HAKON, INGRID, OLA, ORG, REDIRECT, csrf_token_in, unique_purpose
 from consent.v1 import consent_pb2
 
 CREATED = consent_pb2.CONSENT_REQUEST_STATUS_CREATED
@@ -218,6 +218,79 @@ def test_a_request_for_an_organisation_is_answered_by_someone_who_signs_for_it(c
     assert "BANKEN AS ønsker å hente opplysninger om organisasjonen 315 612 349" in html
     response = answer(client, request_id, "accept")
     assert response.status_code == 303 and "Status=OK" in response.headers["Location"]
+
+
+def test_an_organisation_consent_needs_the_role_the_data_source_asks_for(client, bank, nav_connection):
+    """Issue 12, point 3: NAV asks for a general manager or chair to consent
+    for an organisation; the portal passes the roles its persons hold."""
+    registry = consenthub.RegistryClient(nav_connection)
+    resource = registry.get_resource(resource_id="5252_1").resource
+    resource.organisation_authority[:] = ["DAGL", "LEDE"]
+    registry.register_resource(resource=resource)
+    try:
+        request_id = bank.create(offered_by=ORG, purpose=unique_purpose())
+        client.login(AMIR.pid)  # a board member (MEDL) who may act for the organisation
+        response = client.get("/consent/%s" % request_id)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 403 and "organisation_authority_missing" in html
+        assert "må du ha en bestemt rolle i den" in html
+        refused = client.submit("/consent/%s" % request_id, {"decision": "accept"})
+        assert refused.status_code == 403 and "organisation_authority_missing" in refused.get_data(as_text=True)
+        assert bank.status(request_id) == CREATED
+
+        client.login(INGRID.pid)  # the general manager
+        assert "Status=OK" in answer(client, request_id, "accept").headers["Location"]
+        log = client.get("/profile/consents?party=%s" % ORG).get_data(as_text=True)
+        assert "organisasjonen 315 612 349 ved INGRID FJELLHEIM (daglig leder)" in log
+
+        # The bank names the one person who must answer: the general manager is not them.
+        named = bank.create(offered_by=ORG, purpose=unique_purpose(), required_delegator=HAKON.pid)
+        response = client.get("/consent/%s" % named)
+        assert response.status_code == 403 and "required_delegator_mismatch" in response.get_data(as_text=True)
+        assert bank.status(named) == CREATED
+    finally:
+        resource.organisation_authority[:] = []
+        registry.register_resource(resource=resource)
+
+
+def test_the_purpose_in_the_chosen_language_and_the_language_answered_in(logged_in, bank):
+    """Issue 12, point 4: the bank writes its purpose in three languages; the
+    page shows the one the person chose, and the hub records the language
+    the person answered in."""
+    purpose = unique_purpose()
+    request_id = bank.create(offered_by=HAKON.pid, purpose=purpose,
+                             purpose_texts={"en": "Process your loan application", "nn_no": "Handsame lånesøknaden din"})
+    english = logged_in.get("/consent/%s?lang=en" % request_id).get_data(as_text=True)
+    assert "Process your loan application" in english and purpose not in english
+    nynorsk = logged_in.get("/consent/%s?lang=nn-NO" % request_id).get_data(as_text=True)
+    assert "Handsame lånesøknaden din" in nynorsk
+    bokmal = logged_in.get("/consent/%s?lang=nb-NO" % request_id).get_data(as_text=True)
+    assert purpose in bokmal, "no Bokmål text given: the purpose as sent"
+
+    logged_in.get("/consent/%s?lang=nn-NO" % request_id)
+    response = answer(logged_in, request_id, "accept")
+    assert response.status_code == 303 and "Status=OK" in response.headers["Location"]
+    status = bank.client.get_request_status(request_id=request_id).request
+    assert status.answer_language == "nn-NO"
+
+
+def test_the_page_lists_what_the_consumer_may_do_beyond_reading(logged_in, bank, nav_connection):
+    """Issue 12, point 4: NAV's resource grants an action on the person's behalf."""
+    registry = consenthub.RegistryClient(nav_connection)
+    resource = registry.get_resource(resource_id="5252_1").resource
+    resource.actions[:] = ["submit-application"]
+    registry.register_resource(resource=resource)
+    try:
+        request_id = bank.create(offered_by=HAKON.pid, purpose=unique_purpose())
+        html = logged_in.get("/consent/%s?lang=nb-NO" % request_id).get_data(as_text=True)
+        assert "BANKEN AS får også lov til å gjøre dette på dine vegne: submit-application" in html
+        english = logged_in.get("/consent/%s?lang=en" % request_id).get_data(as_text=True)
+        assert "BANKEN AS may also do this on your behalf: submit-application" in english
+    finally:
+        resource.actions[:] = []
+        registry.register_resource(resource=resource)
+    plain = bank.create(offered_by=HAKON.pid, purpose=unique_purpose())
+    assert "actions-granted" not in logged_in.get("/consent/%s" % plain).get_data(as_text=True)
 
 
 def test_unknown_and_malformed_request_ids(logged_in):

@@ -42,6 +42,8 @@ TABLE = [
     (StatusCode.PERMISSION_DENIED, "not_yours", 403, "wrong_person"),
     (StatusCode.PERMISSION_DENIED, "not_signatory", 403, "not_signatory"),
     (StatusCode.INVALID_ARGUMENT, "on_behalf_of_conflicts", 403, "not_signatory"),
+    (StatusCode.PERMISSION_DENIED, "required_delegator_mismatch", 403, "required_delegator_mismatch"),
+    (StatusCode.PERMISSION_DENIED, "organisation_authority_missing", 403, "organisation_authority_missing"),
     (StatusCode.PERMISSION_DENIED, "assurance_level_too_low", 403, "assurance_level_too_low"),
     (StatusCode.FAILED_PRECONDITION, "request_already_accepted", 409, "already_answered"),
     (StatusCode.FAILED_PRECONDITION, "request_already_rejected", 409, "already_answered"),

@@ -16,6 +16,9 @@ static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__consent_request(void) {
     return &consent__v1__consent_request__descriptor;
 }
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__purpose_texts(void) {
+    return &consent__v1__purpose_texts__descriptor;
+}
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__create_request_request(void) {
     return &consent__v1__create_request_request__descriptor;
 }
@@ -76,6 +79,18 @@ static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__revoke_consent_response(void) {
     return &consent__v1__revoke_consent_response__descriptor;
 }
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__delete_request_request(void) {
+    return &consent__v1__delete_request_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__delete_request_response(void) {
+    return &consent__v1__delete_request_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_requests_request(void) {
+    return &consent__v1__list_requests_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_requests_response(void) {
+    return &consent__v1__list_requests_response__descriptor;
+}
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__consent_event(void) {
     return &consent__v1__consent_event__descriptor;
 }
@@ -90,6 +105,24 @@ static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v
 }
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__watch_events_response(void) {
     return &consent__v1__watch_events_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__get_statistics_request(void) {
+    return &consent__v1__get_statistics_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__statistics_row(void) {
+    return &consent__v1__statistics_row__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__get_statistics_response(void) {
+    return &consent__v1__get_statistics_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__count_consents_request(void) {
+    return &consent__v1__count_consents_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__consent_status_count(void) {
+    return &consent__v1__consent_status_count__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__count_consents_response(void) {
+    return &consent__v1__count_consents_response__descriptor;
 }
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__health_check_request(void) {
     return &consent__v1__health_check_request__descriptor;
@@ -159,6 +192,27 @@ static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v
 }
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_authorisations_response(void) {
     return &consent__v1__list_authorisations_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__vendor_authorisation(void) {
+    return &consent__v1__vendor_authorisation__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__authorise_vendor_request(void) {
+    return &consent__v1__authorise_vendor_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__authorise_vendor_response(void) {
+    return &consent__v1__authorise_vendor_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__deauthorise_vendor_request(void) {
+    return &consent__v1__deauthorise_vendor_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__deauthorise_vendor_response(void) {
+    return &consent__v1__deauthorise_vendor_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_vendors_request(void) {
+    return &consent__v1__list_vendors_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_vendors_response(void) {
+    return &consent__v1__list_vendors_response__descriptor;
 }
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__frame(void) {
     return &consent__v1__frame__descriptor;

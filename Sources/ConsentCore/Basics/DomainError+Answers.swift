@@ -14,9 +14,12 @@ extension DomainError {
                     message: "Request \(id) was accepted; it cannot be rejected now. Withdraw the consent instead.")
     }
 
-    static func consentRevoked(_ id: RequestID) -> DomainError {
+    /// - Parameter byConsumer: it was ended by its consumer rather than withdrawn by the person (same reason).
+    static func consentRevoked(_ id: RequestID, byConsumer: Bool = false) -> DomainError {
         DomainError(.failedPrecondition, reason: "consent_revoked",
-                    message: "Consent \(id) was withdrawn by the user; it can no longer be used.")
+                    message: byConsumer
+                        ? "Consent \(id) was ended by its consumer; it can no longer be used."
+                        : "Consent \(id) was withdrawn by the user; it can no longer be used.")
     }
 
     static func consentUsedUp(_ id: RequestID) -> DomainError {
@@ -32,6 +35,16 @@ extension DomainError {
     static func consentExpired(_ id: RequestID) -> DomainError {
         DomainError(.failedPrecondition, reason: "consent_expired",
                     message: "Consent \(id) has expired (its end date has passed).")
+    }
+
+    static func requestDeleted(_ id: RequestID) -> DomainError {
+        DomainError(.failedPrecondition, reason: "request_deleted",
+                    message: "Request \(id) was deleted by its consumer before it was answered; it can no longer be answered or used.")
+    }
+
+    static func acceptedNotDeletable(_ id: RequestID) -> DomainError {
+        DomainError(.failedPrecondition, reason: "request_already_accepted",
+                    message: "Request \(id) was accepted, so it is a consent and cannot be deleted. End the consent instead (RevokeConsent).")
     }
 
     static func consentNotGiven(_ id: RequestID) -> DomainError {

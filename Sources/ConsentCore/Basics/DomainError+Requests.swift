@@ -127,9 +127,11 @@ extension DomainError {
                     message: "The purpose (DelegationContext) is missing; tell the user what the data will be used for.")
     }
 
-    static func purposeTooLong(_ count: Int, maximum: Int) -> DomainError {
+    /// - Parameter language: for the purpose in one language (issue 12), which.
+    static func purposeTooLong(_ count: Int, maximum: Int, language: Language? = nil) -> DomainError {
         DomainError(.invalidArgument, reason: "purpose_too_long",
-                    message: "The purpose (DelegationContext) has \(count) characters; at most \(maximum) are allowed.")
+                    message: language.map { "The purpose in \($0.code) has \(count) characters; at most \(maximum) are allowed." }
+                        ?? "The purpose (DelegationContext) has \(count) characters; at most \(maximum) are allowed.")
     }
 
     static func userTokenMalformed(length: Int) -> DomainError {

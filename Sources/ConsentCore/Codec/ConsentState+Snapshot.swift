@@ -1,8 +1,10 @@
 extension ConsentState {
     /// The bytes a snapshot starts with: `CHSNAP` and the format version.
     static let snapshotMagic: [UInt8] = Array("CHSNAP".utf8)
-    /// The snapshot format version.
-    public static let snapshotVersion: UInt8 = 1
+    /// The snapshot format version written; versions 1 (before issue 12's
+    /// vendors, limits and statistics) and 2 (before organisation authority)
+    /// are still read.
+    public static let snapshotVersion: UInt8 = 3
 
     /// Encodes the whole state, so that a restart can load it instead of
     /// replaying every event. Replaying the events after ``lastSequence`` on the
@@ -13,7 +15,11 @@ extension ConsentState {
     /// (ids → slots, scope owners) are rebuilt on load.
     public func encodeSnapshot() -> [UInt8] {
         let t = tables
-        var w = ByteWriter(capacity: 64 + t.records.count * 80 + t.log.count * 12)
+        // Enough for the usual snapshot (about 200 bytes per record with its
+        // strings and lists, 10 to 20 per logged event): regrowing a buffer
+        // of hundreds of megabytes copies all of it. A larger reservation is
+        // cheap, since pages never written are never resident.
+        var w = ByteWriter(capacity: 4096 + t.records.count * 200 + t.log.count * 24 + t.statistics.count * 24)
         for b in ConsentState.snapshotMagic { w.u8(b) }
         w.u8(ConsentState.snapshotVersion)
         w.varint(t.lastSequence)
@@ -32,6 +38,11 @@ extension ConsentState {
         for (org, name) in t.consumerNames.sorted(by: { $0.key < $1.key }) { w.varint(UInt64(org)); w.string(name) }
         w.varint(UInt64(t.registryLog.count))
         for e in t.registryLog { w.resourceID(e.resource); w.varint(UInt64(e.consumer)) }
+        let vendors = t.vendors.values.flatMap(\.values).sorted { ($0.consumer, $0.vendor) < ($1.consumer, $1.vendor) }
+        w.varint(UInt64(vendors.count))
+        for v in vendors { EventCodec.encode(v, into: &w) }
+        w.varint(UInt64(t.vendorLog.count))
+        for e in t.vendorLog { w.varint(UInt64(e.consumer)); w.varint(UInt64(e.vendor)) }
 
         w.varint(UInt64(t.strings.count))
         for s in t.strings.values { w.string(s.value) }
@@ -44,7 +55,8 @@ extension ConsentState {
             w.zigzag(r.createdAt); w.zigzag(r.answerBy); w.zigzag(r.validTo); w.zigzag(r.decidedAt); w.zigzag(r.endedAt)
             w.varint(r.offeredBy)
             w.optionalString(r.signerName)
-            w.varint(UInt64(r.consumer)); w.varint(UInt64(r.scope)); w.varint(UInt64(r.redirect)); w.varint(UInt64(r.purpose))
+            w.varint(UInt64(r.consumer)); w.varint(UInt64(r.handledBy))
+            w.varint(UInt64(r.scope)); w.varint(UInt64(r.redirect)); w.varint(UInt64(r.purpose))
             w.varint(UInt64(r.lastEvent &+ 1)); w.varint(UInt64(r.previousOfParty &+ 1))
             w.u8(r.stored.rawValue); w.u8(r.language); w.u8(r.kind.rawValue); w.bool(r.linked)
         }
@@ -77,6 +89,24 @@ extension ConsentState {
         }
         w.varint(UInt64(t.deadlines.entries.count))
         for e in t.deadlines.entries { w.zigzag(e.deadline); w.varint(UInt64(e.slot)); w.u8(e.kind) }
+        // Version 2: daily use counts, statistics.
+        w.varint(UInt64(t.dailyUses.count))
+        for (key, uses) in t.dailyUses.sorted(by: { $0.key < $1.key }) {
+            w.varint(key); w.zigzag(Int64(uses.day)); w.varint(UInt64(uses.count))
+        }
+        w.varint(UInt64(t.statistics.count))
+        for (key, c) in t.statistics.sorted(by: { ($0.key.resource, $0.key.day) < ($1.key.resource, $1.key.day) }) {
+            w.resourceID(key.resource); w.zigzag(Int64(key.day))
+            for n in [c.given, c.rejected, c.withdrawn, c.ended, c.used] { w.varint(UInt64(n)) }
+        }
+        // Version 3: required delegators and the roles answers were given by
+        // (and, above, each resource's organisation authority).
+        w.varint(UInt64(t.requiredDelegators.count))
+        for (id, person) in t.requiredDelegators.sorted(by: { $0.key < $1.key }) { w.requestID(id); w.varint(person.value) }
+        w.varint(UInt64(t.answerAuthorities.count))
+        for (id, roles) in t.answerAuthorities.sorted(by: { $0.key < $1.key }) { w.requestID(id); EventCodec.encode(roles, into: &w) }
+        w.varint(UInt64(t.purposeTexts.count))
+        for (id, texts) in t.purposeTexts.sorted(by: { $0.key < $1.key }) { w.requestID(id); EventCodec.encode(texts, into: &w) }
         return w.bytes
     }
 
@@ -100,15 +130,15 @@ extension Tables {
             guard try r.u8("snapshot magic") == expected else { throw r.fail("not a ConsentHub snapshot (bad magic)") }
         }
         let version = try r.u8("snapshot version")
-        guard version == ConsentState.snapshotVersion else {
-            throw r.fail("unsupported snapshot version \(version) (this build reads version \(ConsentState.snapshotVersion))")
+        guard (1...ConsentState.snapshotVersion).contains(version) else {
+            throw r.fail("unsupported snapshot version \(version) (this build reads versions 1 to \(ConsentState.snapshotVersion))")
         }
         var t = Tables()
         t.lastSequence = try r.varint("last sequence")
 
         for _ in 0..<(try r.count("resource count")) {
             var versions: [Resource] = []
-            for _ in 0..<(try r.count("resource version count")) { versions.append(try EventCodec.decodeResource(&r)) }
+            for _ in 0..<(try r.count("resource version count")) { versions.append(try EventCodec.decodeResource(&r, encoding: version)) }
             guard let first = versions.first else { throw r.fail("a resource without versions") }
             t.resources[first.id] = versions
         }
@@ -123,12 +153,21 @@ extension Tables {
         for _ in 0..<(try r.count("registry log count")) {
             t.registryLog.append(RegistryLogEntry(resource: try r.resourceID("registry resource"), consumer: try r.uint32("registry consumer")))
         }
+        if version >= 2 {
+            for _ in 0..<(try r.count("vendor count", elementSize: 4)) {
+                let v = try EventCodec.decodeVendorAuthorisation(&r)
+                t.vendors[v.consumer.value, default: [:]][v.vendor.value] = v
+            }
+            for _ in 0..<(try r.count("vendor log count", elementSize: 2)) {
+                t.vendorLog.append(VendorLogEntry(consumer: try r.uint32("vendor log consumer"), vendor: try r.uint32("vendor log vendor")))
+            }
+        }
 
         var strings: [ExactText] = []
         for _ in 0..<(try r.count("string count")) { strings.append(ExactText(try r.string("interned string"))) }
         t.strings = Interner(values: strings)
         var scopes: [[ResourceGrant]] = []
-        for _ in 0..<(try r.count("scope count")) { scopes.append(try EventCodec.decodeGrants(&r)) }
+        for _ in 0..<(try r.count("scope count")) { scopes.append(try EventCodec.decodeGrants(&r, encoding: version)) }
         t.scopes = Interner(values: scopes)
         t.scopeOwners = scopes.map { t.owners(of: $0) }
 
@@ -142,6 +181,7 @@ extension Tables {
             let offeredBy = try r.varint("offered-by")
             let name = try r.optionalString("signer name")
             let consumer = try r.uint32("consumer")
+            let handledBy = version >= 2 ? try r.uint32("handled by") : 0
             let scope = try index(&r, "scope", below: scopes.count)
             let redirect = try index(&r, "redirect", below: strings.count)
             let purpose = try index(&r, "purpose", below: strings.count)
@@ -149,12 +189,13 @@ extension Tables {
             let previousOfParty = try optionalIndex(&r, "previous of party", below: recordCount)
             let stored = try r.enumeration(ConsentStatus.self, "stored status")
             let language = try r.u8("language")
-            guard language <= 3 else { throw r.fail("unknown language \(language)") }
+            // Low four bits the request's language, high four the answer's (v3).
+            guard language & 0x0F <= 3, language >> 4 <= 3 else { throw r.fail("unknown language \(language)") }
             let kind = try r.enumeration(ConsentKind.self, "consent kind")
             let linked = try r.bool("linked")
             t.records.append(RequestRecord(
                 id: id, createdAt: createdAt, answerBy: answerBy, validTo: validTo, decidedAt: decidedAt, endedAt: endedAt,
-                offeredBy: offeredBy, signerName: name, consumer: consumer, scope: scope,
+                offeredBy: offeredBy, signerName: name, consumer: consumer, handledBy: handledBy, scope: scope,
                 redirect: redirect, purpose: purpose, lastEvent: lastEvent, previousOfParty: previousOfParty,
                 stored: stored, language: language, kind: kind, linked: linked))
             t.slotByID[id] = UInt32(slot)
@@ -214,6 +255,7 @@ extension Tables {
             let limit: Int
             switch kind {
             case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised: limit = t.registryLog.count
+            case .vendorAuthorised, .vendorDeauthorised: limit = t.vendorLog.count
             default: limit = recordCount
             }
             guard subject == RequestRecord.noSlot || Int(subject) < limit else { throw r.fail("event subject \(subject) points nowhere") }
@@ -257,6 +299,48 @@ extension Tables {
         }
         t.deadlines = DeadlineHeap(entries: entries)
         t.openRequestsByConsumer = t.countOpenRequests()
+        if version == 1 {
+            // Statistics came with version 2: count them from the logged events,
+            // exactly as applying them would have.
+            for e in t.log { t.countStatistics(e) }
+        }
+        if version >= 2 {
+            for _ in 0..<(try r.count("daily use count", elementSize: 3)) {
+                let key = try r.varint("daily use key")
+                guard Int(key >> 8) < recordCount else { throw r.fail("daily use key \(key) points beyond the \(recordCount) records") }
+                let day = try r.zigzag("daily use day")
+                guard let day32 = Int32(exactly: day) else { throw r.fail("daily use day \(day) is out of range") }
+                t.dailyUses[key] = DailyUses(day: day32, count: try r.uint32("daily use count"))
+            }
+            for _ in 0..<(try r.count("statistics count", elementSize: 8)) {
+                let resource = try r.resourceID("statistics resource")
+                let day = try r.zigzag("statistics day")
+                guard let day32 = Int32(exactly: day) else { throw r.fail("statistics day \(day) is out of range") }
+                var c = StatisticsCounts()
+                c.given = try r.uint32("given"); c.rejected = try r.uint32("rejected"); c.withdrawn = try r.uint32("withdrawn")
+                c.ended = try r.uint32("ended"); c.used = try r.uint32("used")
+                t.statistics[StatisticsKey(resource: resource, day: day32)] = c
+            }
+        }
+        if version >= 3 {
+            for _ in 0..<(try r.count("required delegator count", elementSize: 17)) {
+                let id = try r.requestID()
+                guard t.slotByID[id] != nil else { throw r.fail("required delegator of unknown request \(id)") }
+                let person = try r.varint("required delegator")
+                guard person <= 99_999_999_999 else { throw r.fail("required delegator has more than 11 digits") }
+                t.requiredDelegators[id] = NationalIdentityNumber(unchecked: person)
+            }
+            for _ in 0..<(try r.count("answer authority count", elementSize: 17)) {
+                let id = try r.requestID()
+                guard t.slotByID[id] != nil else { throw r.fail("answer authority of unknown request \(id)") }
+                t.answerAuthorities[id] = try EventCodec.decodeRoles(&r, "answer authority")
+            }
+            for _ in 0..<(try r.count("purpose texts count", elementSize: 17)) {
+                let id = try r.requestID()
+                guard t.slotByID[id] != nil else { throw r.fail("purpose texts of unknown request \(id)") }
+                t.purposeTexts[id] = try EventCodec.decodeText(&r, "purpose texts")
+            }
+        }
         guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after the snapshot") }
         return t
     }

@@ -3,17 +3,35 @@
 /// exchanged — have none). The layout is documented in docs/DOMAIN.md,
 /// section "Event encoding".
 public enum EventCodec {
-    /// The version byte written first; decoding refuses any other.
+    /// The first version byte: every event type still reads it.
     public static let version: UInt8 = 1
+    /// The latest version byte, written for the types whose layout grew:
+    /// in version 2 `resourceRegistered` and `requestCreated` gained the daily
+    /// use limit; in version 3 (organisation authority, issue 12 point 3)
+    /// `resourceRegistered` gained the authority roles, `requestCreated` the
+    /// required delegator, `requestAccepted` and `requestRejected` the roles
+    /// the person answered by, and these and `consentRevoked` (the types a
+    /// person or the portal performs) the roles the person holds per
+    /// organisation in their actor. Every other type is written as version 1,
+    /// byte for byte as before; a newer byte than its type has is refused.
+    public static let latestVersion: UInt8 = 3
+
+    /// The version an event of `kind` is written in (and the newest it is read in).
+    static func writtenVersion(_ kind: EventKind) -> UInt8 {
+        switch kind {
+        case .resourceRegistered, .requestCreated, .requestAccepted, .requestRejected, .consentRevoked: return latestVersion
+        default: return version
+        }
+    }
 
     /// Encodes an event.
     public static func encode(_ event: Event) -> [UInt8] {
         var w = ByteWriter(capacity: 96)
-        w.u8(version)
+        w.u8(writtenVersion(event.kind))
         w.u8(event.kind.rawValue)
         w.varint(event.sequence)
         w.zigzag(event.time.millisecondsSinceEpoch)
-        encode(event.actor, into: &w)
+        encode(event.actor, into: &w, encoding: writtenVersion(event.kind))
         switch event.payload {
         case .resourceRegistered(let resource):
             encode(resource, into: &w)
@@ -36,15 +54,21 @@ public enum EventCodec {
             w.optionalString(c.idempotencyKey)
             w.fixed64(c.fingerprint)
             w.u8(c.kind.rawValue)
+            w.varint(c.requiredDelegator?.value ?? 0)  // version 3
+            encode(c.purposeTexts, into: &w)  // version 3
         case .requestAccepted(let a):
             w.requestID(a.id)
             w.varint(a.party.key)
             w.digest(a.codeHash)
             w.zigzag(a.codeExpiresAt.millisecondsSinceEpoch)
-        case .requestRejected(let id, let party):
+            encode(a.authority, into: &w)  // version 3
+            w.u8(a.language?.rawValue ?? 0)
+        case .requestRejected(let id, let party, let authority, let language):
             w.requestID(id)
             w.varint(party.key)
-        case .consentRevoked(let id), .requestExpired(let id), .consentExpired(let id):
+            encode(authority, into: &w)  // version 3
+            w.u8(language?.rawValue ?? 0)
+        case .consentRevoked(let id), .requestExpired(let id), .consentExpired(let id), .requestDeleted(let id):
             w.requestID(id)
         case .codeExchanged(let id, let hash), .codeReuseAttempted(let id, let hash):
             w.requestID(id)
@@ -53,6 +77,11 @@ public enum EventCodec {
             w.requestID(u.id)
             w.resourceID(u.resource)
             w.zigzag(u.usedAt.millisecondsSinceEpoch)
+        case .vendorAuthorised(let a):
+            encode(a, into: &w)
+        case .vendorDeauthorised(let consumer, let vendor):
+            w.varint(UInt64(consumer.value))
+            w.varint(UInt64(vendor.value))
         }
         return w.bytes
     }
@@ -78,16 +107,21 @@ public enum EventCodec {
 
     static func decode(_ r: inout ByteReader) throws(CodecError) -> Event {
         let v = try r.u8("version")
-        guard v == version else { throw CodecError("unsupported event encoding version \(v) (this build reads version \(version))", offset: 0) }
+        guard (version...latestVersion).contains(v) else {
+            throw CodecError("unsupported event encoding version \(v) (this build reads versions \(version) to \(latestVersion))", offset: 0)
+        }
         let rawKind = try r.u8("event type")
         guard let kind = EventKind(rawValue: rawKind) else { throw CodecError("unknown event type \(rawKind)", offset: 1) }
+        guard v <= writtenVersion(kind) else {
+            throw CodecError("unsupported event encoding version \(v) for a \(kind) event (it has versions up to \(writtenVersion(kind)))", offset: 0)
+        }
         let sequence = try r.varint("sequence")
         let time = Timestamp(millisecondsSinceEpoch: try r.zigzag("time"))
-        let actor = try decodeActor(&r)
+        let actor = try decodeActor(&r, encoding: v)
         let payload: EventPayload
         switch kind {
         case .resourceRegistered:
-            payload = .resourceRegistered(try decodeResource(&r))
+            payload = .resourceRegistered(try decodeResource(&r, encoding: v))
         case .consumerAuthorised:
             payload = .consumerAuthorised(try decodeAuthorisation(&r))
         case .consumerDeauthorised:
@@ -96,7 +130,7 @@ public enum EventCodec {
             let id = try r.requestID()
             let consumer = try r.organisation("consumer")
             let offeredBy = try r.party("offered-by")
-            let grants = try decodeGrants(&r)
+            let grants = try decodeGrants(&r, encoding: v)
             let redirect = try r.string("redirect URL")
             let validTo = Timestamp(millisecondsSinceEpoch: try r.zigzag("valid-to"))
             let answerBy = Timestamp(millisecondsSinceEpoch: try r.zigzag("answer-by"))
@@ -111,26 +145,36 @@ public enum EventCodec {
             let key = try r.optionalString("idempotency key")
             let fingerprint = try r.fixed64("fingerprint")
             let consentKind = try r.enumeration(ConsentKind.self, "consent kind")
+            let delegator = v >= 3 ? try r.varint("required delegator") : 0
+            guard delegator <= 99_999_999_999 else { throw r.fail("required delegator has more than 11 digits") }
+            let purposes = v >= 3 ? try decodeText(&r, "purpose texts") : LocalizedText(bokmal: nil)
             payload = .requestCreated(RequestCreated(
                 id: id, consumer: consumer, offeredBy: offeredBy, grants: grants, redirectURL: redirect,
                 validTo: validTo, answerBy: answerBy, language: language, purpose: purpose, userToken: token,
-                idempotencyKey: key, fingerprint: fingerprint, kind: consentKind))
+                idempotencyKey: key, fingerprint: fingerprint, kind: consentKind,
+                requiredDelegator: delegator == 0 ? nil : NationalIdentityNumber(unchecked: delegator), purposeTexts: purposes))
         case .requestAccepted:
             let id = try r.requestID()
             guard let party = try r.party("party") else { throw r.fail("an acceptance must name its party") }
             let hash = try r.digest("code hash")
             let expires = Timestamp(millisecondsSinceEpoch: try r.zigzag("code expiry"))
-            payload = .requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expires))
+            let authority = v >= 3 ? try decodeRoles(&r, "answer authority") : []
+            let language = v >= 3 ? try decodeLanguage(&r) : nil
+            payload = .requestAccepted(RequestAccepted(id: id, party: party, codeHash: hash, codeExpiresAt: expires, authority: authority,
+                                                       language: language))
         case .requestRejected:
             let id = try r.requestID()
             guard let party = try r.party("party") else { throw r.fail("a rejection must name its party") }
-            payload = .requestRejected(id: id, party: party)
+            let authority = v >= 3 ? try decodeRoles(&r, "answer authority") : []
+            payload = .requestRejected(id: id, party: party, authority: authority, language: v >= 3 ? try decodeLanguage(&r) : nil)
         case .consentRevoked:
             payload = .consentRevoked(try r.requestID())
         case .requestExpired:
             payload = .requestExpired(try r.requestID())
         case .consentExpired:
             payload = .consentExpired(try r.requestID())
+        case .requestDeleted:
+            payload = .requestDeleted(try r.requestID())
         case .codeExchanged:
             payload = .codeExchanged(try r.requestID(), try r.digest("code hash"))
         case .codeReuseAttempted:
@@ -140,6 +184,10 @@ public enum EventCodec {
             let resource = try r.resourceID("resource id")
             let usedAt = Timestamp(millisecondsSinceEpoch: try r.zigzag("used-at"))
             payload = .consentUsed(ConsentUse(id: id, resource: resource, usedAt: usedAt))
+        case .vendorAuthorised:
+            payload = .vendorAuthorised(try decodeVendorAuthorisation(&r))
+        case .vendorDeauthorised:
+            payload = .vendorDeauthorised(consumer: try r.organisation("consumer"), vendor: try r.organisation("vendor"))
         }
         guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after a \(kind) event") }
         return Event(sequence: sequence, time: time, actor: actor, payload: payload)
@@ -147,42 +195,78 @@ public enum EventCodec {
 
     // MARK: Parts
 
-    static func encode(_ actor: Actor, into w: inout ByteWriter) {
+    /// - Parameter encoding: the event's version: from 3 an end user carries their organisation roles.
+    static func encode(_ actor: Actor, into w: inout ByteWriter, encoding: UInt8) {
         w.u8(ActorRole(actor).rawValue)
         switch actor {
         case .consumer(let org), .dataSource(let org), .admin(let org):
             w.varint(UInt64(org.value))
         case .portal(let org, let user):
             w.varint(UInt64(org.value))
-            encode(user, into: &w)
+            encode(user, into: &w, encoding: encoding)
+        case .vendor(let vendor, let consumer):
+            w.varint(UInt64(vendor.value))
+            w.varint(UInt64(consumer.value))
         case .endUser(let user):
-            encode(user, into: &w)
+            encode(user, into: &w, encoding: encoding)
         case .system:
             break
         }
     }
 
-    static func encode(_ user: EndUser, into w: inout ByteWriter) {
+    static func encode(_ user: EndUser, into w: inout ByteWriter, encoding: UInt8) {
         w.varint(user.nationalId.value)
         w.u8(user.assuranceLevel.value)
         w.varint(UInt64(user.maySignFor.count))
         for org in user.maySignFor { w.varint(UInt64(org.value)) }
         w.optionalString(user.name)
+        guard encoding >= 3 else { return }
+        w.varint(UInt64(user.organisationRoles.count))
+        for org in user.organisationRoles.keys.sorted(by: { $0.value < $1.value }) {
+            w.varint(UInt64(org.value))
+            encode(user.organisationRoles[org]!, into: &w)
+        }
     }
 
-    static func decodeActor(_ r: inout ByteReader) throws(CodecError) -> Actor {
+    static func encode(_ roles: [RoleCode], into w: inout ByteWriter) {
+        w.varint(UInt64(roles.count))
+        for role in roles { w.string(role.code) }
+    }
+
+    /// A `u8` language, 0 for none.
+    static func decodeLanguage(_ r: inout ByteReader, _ field: StaticString = "answer language") throws(CodecError) -> Language? {
+        let raw = try r.u8(field)
+        if raw == 0 { return nil }
+        guard let language = Language(rawValue: raw) else { throw r.fail("unknown language \(raw)") }
+        return language
+    }
+
+    static func decodeRoles(_ r: inout ByteReader, _ field: StaticString) throws(CodecError) -> [RoleCode] {
+        let n = try r.count(field, elementSize: 3)
+        var roles: [RoleCode] = []
+        roles.reserveCapacity(n)
+        for _ in 0..<n {
+            let text = try r.string(field)
+            guard let role = try? RoleCode(validating: text), role.code == text else { throw r.fail("'\(text.prefix(20))' is not a role code") }
+            roles.append(role)
+        }
+        return roles
+    }
+
+    static func decodeActor(_ r: inout ByteReader, encoding: UInt8) throws(CodecError) -> Actor {
         let role = try r.enumeration(ActorRole.self, "actor role")
         switch role {
         case .consumer: return .consumer(try r.organisation("actor organisation"))
         case .dataSource: return .dataSource(try r.organisation("actor organisation"))
         case .admin: return .admin(try r.organisation("actor organisation"))
-        case .portal: return .portal(try r.organisation("actor organisation"), user: try decodeEndUser(&r))
+        case .portal: return .portal(try r.organisation("actor organisation"), user: try decodeEndUser(&r, encoding: encoding))
+        case .vendor: return .vendor(try r.organisation("actor organisation"), for: try r.organisation("actor's consumer"))
         case .system: return .system
-        case .endUser: return .endUser(try decodeEndUser(&r))
+        case .endUser: return .endUser(try decodeEndUser(&r, encoding: encoding))
         }
     }
 
-    static func decodeEndUser(_ r: inout ByteReader) throws(CodecError) -> EndUser {
+    static func decodeEndUser(_ r: inout ByteReader, encoding: UInt8) throws(CodecError) -> EndUser {
         let id = try r.varint("national id")
         guard id <= 99_999_999_999 else { throw r.fail("national id has more than 11 digits") }
         let level = try r.u8("assurance level")
@@ -192,8 +276,16 @@ public enum EventCodec {
         orgs.reserveCapacity(n)
         for _ in 0..<n { orgs.append(try r.organisation("signatory organisation")) }
         let name = try r.optionalString("user name")
-        return EndUser(nationalId: NationalIdentityNumber(unchecked: id),
-                       assuranceLevel: AssuranceLevel(unchecked: level), maySignFor: orgs, name: name)
+        var roles: [OrganisationNumber: [RoleCode]] = [:]
+        if encoding >= 3 {
+            for _ in 0..<(try r.count("role organisation count", elementSize: 5)) {
+                roles[try r.organisation("role organisation")] = try decodeRoles(&r, "organisation role")
+            }
+        }
+        var user = EndUser(nationalId: NationalIdentityNumber(unchecked: id),
+                           assuranceLevel: AssuranceLevel(unchecked: level), maySignFor: orgs, name: name)
+        user.organisationRoles = roles  // as recorded, in the recorded order
+        return user
     }
 
     static func encode(_ text: LocalizedText, into w: inout ByteWriter) {
@@ -239,9 +331,14 @@ public enum EventCodec {
         case .years(let n): w.u8(2); w.varint(UInt64(clamping: n))
         }
         w.u8(resource.requiredAssuranceLevel.value)
+        w.varint(UInt64(resource.usesPerDay ?? 0))  // version 2
+        encode(resource.organisationAuthority, into: &w)  // version 3
+        w.varint(UInt64(resource.actions.count))  // version 3
+        for action in resource.actions { w.string(action) }
     }
 
-    static func decodeResource(_ r: inout ByteReader) throws(CodecError) -> Resource {
+    /// - Parameter encoding: the event version: 1 (no daily limit), 2, or 3 (organisation authority).
+    static func decodeResource(_ r: inout ByteReader, encoding: UInt8) throws(CodecError) -> Resource {
         let id = try r.resourceID("resource id")
         let owner = try r.organisation("resource owner")
         let ownerName = try r.string("owner name")
@@ -271,9 +368,16 @@ public enum EventCodec {
         }
         let level = try r.u8("assurance level")
         guard (1...4).contains(level) else { throw r.fail("assurance level \(level) is not 1 to 4") }
+        let usesPerDay = encoding >= 2 ? try r.uint32("uses per day") : 0
+        let authority = encoding >= 3 ? try decodeRoles(&r, "organisation authority") : []
+        var actions: [String] = []
+        if encoding >= 3 {
+            for _ in 0..<(try r.count("action count", elementSize: 2)) { actions.append(try r.string("action")) }
+        }
         return Resource(id: id, owner: owner, ownerName: ownerName, title: title, text: text, metadata: fields,
                         dateRanges: ranges, kind: kind, maximumValidity: validity,
-                        requiredAssuranceLevel: AssuranceLevel(unchecked: level))
+                        requiredAssuranceLevel: AssuranceLevel(unchecked: level), usesPerDay: usesPerDay == 0 ? nil : usesPerDay,
+                        organisationAuthority: authority, actions: actions)
     }
 
     static func encode(_ a: ConsumerAuthorisation, into w: inout ByteWriter) {
@@ -294,6 +398,25 @@ public enum EventCodec {
         return ConsumerAuthorisation(resource: resource, consumer: consumer, consumerName: name, redirectDomains: domains)
     }
 
+    static func encode(_ a: VendorAuthorisation, into w: inout ByteWriter) {
+        w.varint(UInt64(a.consumer.value))
+        w.varint(UInt64(a.vendor.value))
+        w.string(a.vendorName)
+        w.varint(UInt64(a.resources.count))
+        for resource in a.resources { w.resourceID(resource) }
+    }
+
+    static func decodeVendorAuthorisation(_ r: inout ByteReader) throws(CodecError) -> VendorAuthorisation {
+        let consumer = try r.organisation("consumer")
+        let vendor = try r.organisation("vendor")
+        let name = try r.string("vendor name")
+        let n = try r.count("vendor resource count", elementSize: 2)
+        var resources: [ResourceID] = []
+        resources.reserveCapacity(n)
+        for _ in 0..<n { resources.append(try r.resourceID("vendor resource")) }
+        return VendorAuthorisation(consumer: consumer, vendor: vendor, vendorName: name, resources: resources)
+    }
+
     static func encode(_ grants: [ResourceGrant], into w: inout ByteWriter) {
         w.varint(UInt64(grants.count))
         for g in grants {
@@ -301,10 +424,12 @@ public enum EventCodec {
             w.varint(UInt64(g.version))
             w.varint(UInt64(g.metadata.count))
             for m in g.metadata { w.string(m.key); w.string(m.value) }
+            w.varint(UInt64(g.usesPerDay ?? 0))  // version 2
         }
     }
 
-    static func decodeGrants(_ r: inout ByteReader) throws(CodecError) -> [ResourceGrant] {
+    /// - Parameter encoding: the event version: 1 (no daily limit) or 2.
+    static func decodeGrants(_ r: inout ByteReader, encoding: UInt8) throws(CodecError) -> [ResourceGrant] {
         let n = try r.count("resource count", elementSize: 4)
         var grants: [ResourceGrant] = []
         grants.reserveCapacity(n)
@@ -315,7 +440,8 @@ public enum EventCodec {
             var metadata: [MetadataValue] = []
             metadata.reserveCapacity(m)
             for _ in 0..<m { metadata.append(MetadataValue(try r.string("metadata key"), try r.string("metadata value"))) }
-            grants.append(ResourceGrant(resource: resource, version: version, metadata: metadata))
+            let limit = encoding >= 2 ? try r.uint32("uses per day") : 0
+            grants.append(ResourceGrant(resource: resource, version: version, metadata: metadata, usesPerDay: limit == 0 ? nil : limit))
         }
         return grants
     }

@@ -6,6 +6,8 @@ enum ResourceRules {
     static let maximumNameLength = 200
     /// The most metadata keys per resource and redirect domains per authorisation.
     static let maximumListLength = 20
+    /// The uses per day a resource or request may allow: 1 to 10,000 (more is no limit worth keeping).
+    static let usesPerDay: ClosedRange<UInt32> = 1...10_000
 
     /// Checks a resource definition.
     /// - Throws: the first rule broken, each with its own reason (see DOMAIN.md).
@@ -39,6 +41,19 @@ enum ResourceRules {
             }
         }
         guard r.maximumValidity.isSensible else { throw .maximumValidityOutOfRange(r.id, r.maximumValidity) }
+        if let limit = r.usesPerDay, !usesPerDay.contains(limit) { throw .usesPerDayOutOfRange(limit, maximum: usesPerDay.upperBound) }
+        guard r.organisationAuthority.count <= maximumListLength else {
+            throw .tooManyAuthorityRoles(r.id, r.organisationAuthority.count, maximum: maximumListLength)
+        }
+        guard Set(r.organisationAuthority).count == r.organisationAuthority.count else {
+            throw .authorityRoleRepeated(r.id, r.organisationAuthority)
+        }
+        guard r.actions.count <= maximumActions else { throw .tooManyActions(r.id, r.actions.count, maximum: maximumActions) }
+        var actions = Set<String>()
+        for action in r.actions {
+            guard isAction(action) else { throw .actionMalformed(r.id, action) }
+            guard actions.insert(action).inserted else { throw .actionRepeated(r.id, action) }
+        }
     }
 
     /// Checks an authorisation and returns it with domains lowercased, trimmed and without repeats.
@@ -69,6 +84,17 @@ enum ResourceRules {
         guard trimmed.limitLength <= maximumNameLength else {
             throw .nameTooLong(field: field, reason: tooLongReason, count: trimmed.limitLength, maximum: maximumNameLength)
         }
+    }
+
+    /// The most actions a resource grants beyond reading.
+    static let maximumActions = 10
+
+    /// A lower-case letter, then lower-case letters, digits and '-', at most
+    /// 32; not `consent`, which every right has.
+    static func isAction(_ action: String) -> Bool {
+        let bytes = Array(action.utf8)
+        guard (1...32).contains(bytes.count), action != "consent", (0x61...0x7A).contains(bytes[0]) else { return false }
+        return bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
     }
 
     /// A letter, then letters and digits, at most 64: fits in a query parameter

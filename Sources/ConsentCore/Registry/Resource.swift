@@ -26,13 +26,30 @@ public struct Resource: Hashable, Sendable {
     public var maximumValidity: MaximumValidity
     /// The login level needed to consent (NAV: 4, seed 003).
     public var requiredAssuranceLevel: AssuranceLevel
+    /// How many uses per day (Norwegian calendar day) a consent allows for this
+    /// resource (Berlin Group's `frequencyPerDay`); nil for no limit. A request
+    /// may lower it, never raise it.
+    public var usesPerDay: UInt32?
+    /// The authority needed to consent for an organisation (Altinn 3's
+    /// authority per resource): the person must hold at least one of these
+    /// roles in it, as the portal states them. Empty: whoever the portal says
+    /// may sign for the organisation. Sorted, without repeats once registered.
+    public var organisationAuthority: [RoleCode]
+    /// What a consent to this resource lets the consumer do beyond reading
+    /// (issue 12, seed 002: an action on the person's behalf, e.g.
+    /// `submit-application`), carried after `consent` in the token's
+    /// `consentRights.action`. Empty: reading only.
+    public var actions: [String]
 
     /// Creates a resource definition.
     public init(id: ResourceID, owner: OrganisationNumber, ownerName: String,
                 title: LocalizedText, text: LocalizedText,
                 metadata: [MetadataField] = [], dateRanges: [DateRange] = [],
                 kind: ConsentKind, maximumValidity: MaximumValidity,
-                requiredAssuranceLevel: AssuranceLevel) {
+                requiredAssuranceLevel: AssuranceLevel, usesPerDay: UInt32? = nil,
+                organisationAuthority: [RoleCode] = [], actions: [String] = []) {
+        self.organisationAuthority = organisationAuthority
+        self.actions = actions
         self.id = id
         self.owner = owner
         self.ownerName = ownerName
@@ -43,6 +60,7 @@ public struct Resource: Hashable, Sendable {
         self.kind = kind
         self.maximumValidity = maximumValidity
         self.requiredAssuranceLevel = requiredAssuranceLevel
+        self.usesPerDay = usesPerDay
     }
 
     /// The declared field for a metadata key, if any.

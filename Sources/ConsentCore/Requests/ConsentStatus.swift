@@ -2,10 +2,11 @@
 /// plus ``usedUp`` for a one-time consent after its use).
 ///
 /// ```
-/// created ──accept──▶ accepted ──revoke──▶ revoked
+/// created ──accept──▶ accepted ──revoke (user, admin, consumer)──▶ revoked
 ///    │                   │  └──first use (one-time)──▶ usedUp
 ///    │                   └──valid-to passes──▶ expired
 ///    ├──reject──▶ rejected
+///    ├──delete (consumer)──▶ deleted
 ///    └──answer deadline passes──▶ expired
 /// ```
 /// "Expired" is computed on read from the stored deadlines (Altinn 3 style), so
@@ -23,6 +24,9 @@ public enum ConsentStatus: UInt8, Hashable, Sendable, CaseIterable, CustomString
     case expired = 5
     /// A one-time consent after its first use (engangssamtykke opphørt).
     case usedUp = 6
+    /// The consumer deleted the request before anyone answered it (Altinn 3's
+    /// `deleted`): it can never be accepted, and it leaves the person's list.
+    case deleted = 7
 
     /// Whether the consent may be used now.
     public var isLive: Bool { self == .accepted }
@@ -35,6 +39,7 @@ public enum ConsentStatus: UInt8, Hashable, Sendable, CaseIterable, CustomString
         case .revoked: return "revoked"
         case .expired: return "expired"
         case .usedUp: return "usedUp"
+        case .deleted: return "deleted"
         }
     }
 }

@@ -236,7 +236,7 @@ extension DomainError {
 
     static func coveredByNotCaller(_ coveredBy: OrganisationNumber, caller: OrganisationNumber) -> DomainError {
         DomainError(.permissionDenied, reason: "covered_by_not_caller",
-                    message: "CoveredBy is \(coveredBy), but the caller is organisation \(caller); a consumer can only ask for consent for itself.")
+                    message: "CoveredBy is \(coveredBy), but the caller acts for organisation \(caller); a consumer (or its vendor) can only ask for consent for that consumer.")
     }
 
     static func responseTypeNotCode(_ value: String) -> DomainError {

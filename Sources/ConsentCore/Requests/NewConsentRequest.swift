@@ -21,11 +21,23 @@ public struct NewConsentRequest: Hashable, Sendable {
     public var userToken: String?
     /// A consumer-chosen key that makes a retried create return the same request.
     public var idempotencyKey: String?
+    /// How many uses per day the consent allows (Berlin Group's
+    /// `frequencyPerDay`), for each resource; at most each resource's own
+    /// limit. Nil: the resources' limits, if any.
+    public var usesPerDay: UInt32?
+    /// The one person who may answer (Altinn 3's `requiredDelegator`), for a
+    /// request offered by an organisation: nobody else who may sign for it may.
+    public var requiredDelegator: NationalIdentityNumber?
+    /// The purpose in the languages the consumer writes it in (issue 12): the
+    /// page shows the one in the person's language, else `purpose`.
+    public var purposeTexts = LocalizedText(bokmal: nil)
 
     /// Creates a request.
     public init(resources: [ResourceRequest], offeredBy: PartyID? = nil, redirectURL: String,
                 validTo: Timestamp, language: Language? = nil, purpose: String,
-                userToken: String? = nil, idempotencyKey: String? = nil) {
+                userToken: String? = nil, idempotencyKey: String? = nil, usesPerDay: UInt32? = nil,
+                requiredDelegator: NationalIdentityNumber? = nil) {
+        self.requiredDelegator = requiredDelegator
         self.resources = resources
         self.offeredBy = offeredBy
         self.redirectURL = redirectURL
@@ -34,6 +46,7 @@ public struct NewConsentRequest: Hashable, Sendable {
         self.purpose = purpose
         self.userToken = userToken
         self.idempotencyKey = idempotencyKey
+        self.usesPerDay = usesPerDay
     }
 }
 
@@ -87,12 +100,16 @@ public struct ResourceGrant: Hashable, Sendable {
     public var version: UInt32
     /// The metadata values.
     public var metadata: [MetadataValue]
+    /// The uses per day the consent allows for this resource: the lower of the
+    /// request's and the resource's limits, fixed when the request is made; nil for none.
+    public var usesPerDay: UInt32?
 
     /// Creates a grant.
-    public init(resource: ResourceID, version: UInt32, metadata: [MetadataValue]) {
+    public init(resource: ResourceID, version: UInt32, metadata: [MetadataValue], usesPerDay: UInt32? = nil) {
         self.resource = resource
         self.version = version
         self.metadata = metadata
+        self.usesPerDay = usesPerDay
     }
 
     /// The value of a key, if present.

@@ -26,11 +26,27 @@ public enum Command: Hashable, Sendable {
     /// Accepts a request: the consent is given. `code` carries the SHA-256 of the
     /// authorization code the server will put in the redirect.
     /// `onBehalfOf` answers an open request for an organisation the user may sign for.
-    case acceptRequest(RequestID, code: CodeGrant, onBehalfOf: OrganisationNumber? = nil)
+    /// `language` is the one the person read the page in, recorded with the answer.
+    case acceptRequest(RequestID, code: CodeGrant, onBehalfOf: OrganisationNumber? = nil, language: Language? = nil)
     /// Rejects a request.
-    case rejectRequest(RequestID, onBehalfOf: OrganisationNumber? = nil)
-    /// Withdraws a consent (trekke samtykke). Not possible for a one-time consent.
+    case rejectRequest(RequestID, onBehalfOf: OrganisationNumber? = nil, language: Language? = nil)
+    /// Withdraws a consent (trekke samtykke): by the end user or an admin (not
+    /// possible for a one-time consent), or ends it for its consumer, which no
+    /// longer needs it (also an unused one-time consent).
     case revokeConsent(RequestID)
+
+    // MARK: Consumer, on its own requests
+
+    /// Deletes a request nobody has answered yet (Altinn 3's `deleted`).
+    case deleteRequest(RequestID)
+
+    // MARK: Consumer (or admin), on its vendors
+
+    /// Lets a system vendor act for a consumer, for some resources, or
+    /// changes its name or resources. Re-authorising with the same content changes nothing.
+    case authoriseVendor(VendorAuthorisation)
+    /// Stops a vendor from acting for a consumer, at once.
+    case deauthoriseVendor(consumer: OrganisationNumber, vendor: OrganisationNumber)
 
     // MARK: Tokens (consumer) and use (consumer or data source)
 

@@ -25,6 +25,8 @@ public struct ConsentConfiguration: Hashable, Sendable {
     /// The wait a consumer at its open-request quota is told to take (the
     /// server sets its expiry sweep interval: expiries free places no sooner).
     public var openRequestsRetryAfter: Duration = .seconds(60)
+    /// The most rows one statistics answer holds.
+    public var maximumStatisticsRows: Int = 10_000
 
     /// The defaults.
     public init() {}

@@ -75,9 +75,20 @@ extension Tables {
             appendRegistryEvent(&entry, index, resource, consumer.value)
             return lastSequence
 
+        case .vendorAuthorised(let authorisation):
+            vendors[authorisation.consumer.value, default: [:]][authorisation.vendor.value] = authorisation
+            appendVendorEvent(&entry, index, consumer: authorisation.consumer.value, vendor: authorisation.vendor.value)
+            return lastSequence
+
+        case .vendorDeauthorised(let consumer, let vendor):
+            vendors[consumer.value]?[vendor.value] = nil
+            if vendors[consumer.value]?.isEmpty == true { vendors[consumer.value] = nil }
+            appendVendorEvent(&entry, index, consumer: consumer.value, vendor: vendor.value)
+            return lastSequence
+
         case .requestCreated(let created):
             let slot = UInt32(truncatingIfNeeded: records.count)
-            let record = RequestRecord(
+            var record = RequestRecord(
                 id: created.id,
                 createdAt: time,
                 answerBy: created.answerBy.millisecondsSinceEpoch,
@@ -89,6 +100,7 @@ extension Tables {
                 purpose: strings.intern(ExactText(created.purpose)),
                 language: created.language?.rawValue ?? 0,
                 kind: created.kind)
+            if case .vendor(let vendor, _) = event.actor { record.handledBy = vendor.value }
             records.append(record)
             openRequestsByConsumer[record.consumer, default: 0] += 1
             slotByID[created.id] = slot
@@ -98,6 +110,8 @@ extension Tables {
                     IdempotencyEntry(slot: slot, fingerprint: created.fingerprint)
             }
             if let token = created.userToken { pendingUserTokens[slot] = token }
+            if let delegator = created.requiredDelegator { requiredDelegators[created.id] = delegator }
+            if !created.purposeTexts.present.isEmpty { purposeTexts[created.id] = created.purposeTexts }
             dropStaleDeadlines(at: time)
             deadlines.push(.init(deadline: record.answerBy, slot: slot, kind: DeadlineHeap.answer))
             appendRequestEvent(&entry, index, slot)
@@ -116,6 +130,8 @@ extension Tables {
                 link(slot, party: accepted.party.key)
             }
             pendingUserTokens[slot] = nil
+            if !accepted.authority.isEmpty { answerAuthorities[accepted.id] = accepted.authority }
+            records[s].answerLanguage = accepted.language
             codes[accepted.codeHash] = CodeEntry(slot: slot, expiresAt: accepted.codeExpiresAt.millisecondsSinceEpoch, exchanged: false)
             codeQueue.append(accepted.codeHash)
             forgetCodes(at: time)
@@ -123,7 +139,7 @@ extension Tables {
             deadlines.push(.init(deadline: records[s].validTo, slot: slot, kind: DeadlineHeap.validity))
             appendRequestEvent(&entry, index, slot)
 
-        case .requestRejected(let id, let party):
+        case .requestRejected(let id, let party, let authority, let language):
             guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
             let s = Int(slot)
             closeOpenRequest(s)
@@ -137,6 +153,8 @@ extension Tables {
                 link(slot, party: party.key)
             }
             pendingUserTokens[slot] = nil
+            if !authority.isEmpty { answerAuthorities[id] = authority }
+            records[s].answerLanguage = language
             appendRequestEvent(&entry, index, slot)
 
         case .consentRevoked(let id):
@@ -158,7 +176,11 @@ extension Tables {
             guard let slot = slotByID[use.id] else { log.append(entry); return lastSequence }
             let s = Int(slot)
             let grants = scopes[records[s].scope]
-            entry.detail = UInt8(truncatingIfNeeded: grants.firstIndex { $0.resource == use.resource } ?? 0)
+            let position = grants.firstIndex { $0.resource == use.resource } ?? 0
+            entry.detail = UInt8(truncatingIfNeeded: position)
+            if position < grants.count, grants[position].usesPerDay != nil {
+                countDailyUse(slot: slot, position: entry.detail, day: Int32(truncatingIfNeeded: OsloTime.day(of: use.usedAt)))
+            }
             // The log and the feed show when the data was fetched (UsageDateTime), not when it was reported.
             entry.time = use.usedAt.millisecondsSinceEpoch
             // A late-logged use of a one-time consent the sweep already marked
@@ -193,6 +215,18 @@ extension Tables {
             }
             dropStaleDeadlines(at: time)
             appendRequestEvent(&entry, index, slot)
+
+        case .requestDeleted(let id):
+            guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
+            // A deleted request no longer waits for an answer: its place in the quota is free.
+            closeOpenRequest(Int(slot))
+            records[Int(slot)].stored = .deleted
+            records[Int(slot)].endedAt = time
+            pendingUserTokens[slot] = nil
+            // Its answer deadline stays in the heap until it comes due; it no
+            // longer stands for anything (``isPending``) and is dropped then.
+            dropStaleDeadlines(at: time)
+            appendRequestEvent(&entry, index, slot)
         }
         return lastSequence
     }
@@ -214,6 +248,45 @@ extension Tables {
         return counts
     }
 
+    /// Counts a logged request event in the statistics, the one rule for
+    /// them: given, rejected, withdrawn (by the person or the support desk)
+    /// or ended (by the consumer or its vendor) for every resource of the
+    /// request, on the Norwegian day of the event; a use for its resource, on
+    /// the day of the use. Applying an event and loading a snapshot of
+    /// version 1 (which had no statistics) both count through here.
+    mutating func countStatistics(_ e: LoggedEvent) {
+        let counter: StatisticsCounts.Counter
+        switch e.kind {
+        case .requestAccepted: counter = .given
+        case .requestRejected: counter = .rejected
+        case .consentRevoked: counter = ActorRole(rawValue: e.role)?.isConsumerSide == true ? .ended : .withdrawn
+        case .consentUsed: counter = .used
+        default: return
+        }
+        guard e.subject != RequestRecord.noSlot, Int(e.subject) < records.count else { return }
+        let grants = scopes[records[Int(e.subject)].scope]
+        let day = Int32(truncatingIfNeeded: OsloTime.day(of: Timestamp(millisecondsSinceEpoch: e.time)))
+        if e.kind == .consentUsed {
+            guard Int(e.detail) < grants.count else { return }
+            statistics[StatisticsKey(resource: grants[Int(e.detail)].resource, day: day), default: StatisticsCounts()].add(counter)
+            return
+        }
+        for grant in grants {
+            statistics[StatisticsKey(resource: grant.resource, day: day), default: StatisticsCounts()].add(counter)
+        }
+    }
+
+    /// Counts a use against a daily limit: the latest day only (a use reported
+    /// late, for an earlier day, is counted from the log when it matters).
+    private mutating func countDailyUse(slot: UInt32, position: UInt8, day: Int32) {
+        let key = DailyUses.key(slot: slot, position: position)
+        if let latest = dailyUses[key], latest.day >= day {
+            if latest.day == day { dailyUses[key]!.count &+= 1 }
+            return
+        }
+        dailyUses[key] = DailyUses(day: day, count: 1)
+    }
+
     private mutating func appendRegistry(_ resource: ResourceID, consumer: UInt32) -> UInt32 {
         registryLog.append(RegistryLogEntry(resource: resource, consumer: consumer))
         return UInt32(truncatingIfNeeded: registryLog.count - 1)
@@ -228,6 +301,15 @@ extension Tables {
         feedByConsumer[consumer, default: []].append(index)
     }
 
+    /// Logs a vendor (de)authorisation: in the consumer's feed only (the data
+    /// sources decide who may ask; whom a consumer works with is its business).
+    private mutating func appendVendorEvent(_ entry: inout LoggedEvent, _ index: UInt32, consumer: UInt32, vendor: UInt32) {
+        vendorLog.append(VendorLogEntry(consumer: consumer, vendor: vendor))
+        entry.subject = UInt32(truncatingIfNeeded: vendorLog.count - 1)
+        log.append(entry)
+        feedByConsumer[consumer, default: []].append(index)
+    }
+
     /// Logs an event about a request and lists it in the feeds of the request's
     /// consumer and of every data source that owns one of its resources.
     private mutating func appendRequestEvent(_ entry: inout LoggedEvent, _ index: UInt32, _ slot: UInt32) {
@@ -236,6 +318,7 @@ extension Tables {
         entry.previous = records[s].lastEvent
         records[s].lastEvent = index
         log.append(entry)
+        countStatistics(entry)
         feedByConsumer[records[s].consumer, default: []].append(index)
         for owner in scopeOwners[Int(records[s].scope)] {
             feedByDataSource[owner, default: []].append(index)

@@ -47,26 +47,32 @@ extension ConsentState {
             result = try decideDeauthorise(resource, consumer: consumer, actor: actor, out: &out)
 
         case .createRequest(let request):
-            let consumer = try requireConsumer(actor, to: "create a consent request")
-            result = try decideCreate(request, consumer: consumer, now: now, random: &random, out: &out)
+            let acting = try acting(actor, to: "create a consent request")
+            result = try decideCreate(request, acting: acting, now: now, random: &random, out: &out)
         case .createRequestFromQuery(let query, let key):
-            let consumer = try requireQuerySubmitter(actor)
+            let submitter = try requireQuerySubmitter(actor)
             var (coveredBy, request) = try NewConsentRequest.parse(altinnQuery: query, idempotencyKey: key)
             if case .portal(_, let user) = actor { request = try request.bound(to: user) }
-            result = try decideCreate(request, consumer: try queryConsumer(coveredBy, caller: consumer),
+            result = try decideCreate(request, acting: try queryActing(coveredBy, submitter: submitter),
                                       now: now, random: &random, out: &out)
 
-        case .acceptRequest(let id, let code, let onBehalfOf):
-            result = try decideAnswer(id, accept: true, code: code, onBehalfOf: onBehalfOf, actor: actor, now: now, out: &out)
-        case .rejectRequest(let id, let onBehalfOf):
-            result = try decideAnswer(id, accept: false, code: nil, onBehalfOf: onBehalfOf, actor: actor, now: now, out: &out)
+        case .acceptRequest(let id, let code, let onBehalfOf, let language):
+            result = try decideAnswer(id, accept: true, code: code, onBehalfOf: onBehalfOf, language: language, actor: actor, now: now, out: &out)
+        case .rejectRequest(let id, let onBehalfOf, let language):
+            result = try decideAnswer(id, accept: false, code: nil, onBehalfOf: onBehalfOf, language: language, actor: actor, now: now, out: &out)
         case .revokeConsent(let id):
             result = try decideRevoke(id, actor: actor, now: now, out: &out)
+        case .deleteRequest(let id):
+            result = try decideDelete(id, actor: actor, now: now, out: &out)
+        case .authoriseVendor(let authorisation):
+            result = try decideAuthoriseVendor(authorisation, actor: actor, out: &out)
+        case .deauthoriseVendor(let consumer, let vendor):
+            result = try decideDeauthoriseVendor(consumer: consumer, vendor: vendor, actor: actor, out: &out)
 
         case .exchangeCode(let hash):
-            let consumer = try requireConsumer(actor, to: "exchange an authorization code")
+            let acting = try acting(actor, to: "exchange an authorization code")
             var exchanged = Set<CodeHash>()
-            switch decideExchange(hash, consumer: consumer, now: now, exchangedInBatch: &exchanged, out: &out) {
+            switch decideExchange(hash, acting: acting, now: now, exchangedInBatch: &exchanged, out: &out) {
             case .success(let facts):
                 result = .tokenFacts(facts)
             case .failure(let error):
@@ -75,27 +81,27 @@ extension ConsentState {
                 return Decision(events: out.events, result: .failure(error))
             }
         case .exchangeCodes(let hashes):
-            let consumer = try requireConsumer(actor, to: "exchange authorization codes")
+            let acting = try acting(actor, to: "exchange authorization codes")
             try checkBatchSize(hashes.count)
             var exchanged = Set<CodeHash>()
             var results: [Result<TokenFacts, DomainError>] = []
             results.reserveCapacity(hashes.count)
             for hash in hashes {
-                results.append(decideExchange(hash, consumer: consumer, now: now, exchangedInBatch: &exchanged, out: &out))
+                results.append(decideExchange(hash, acting: acting, now: now, exchangedInBatch: &exchanged, out: &out))
             }
             result = .tokenFactsBatch(results)
 
         case .logUse(let report):
-            var usedUp = Set<UInt32>()
-            result = .used(try decideUse(report, actor: actor, now: now, usedUpInBatch: &usedUp, out: &out).get())
+            var batch = UseBatch()
+            result = .used(try decideUse(report, actor: actor, now: now, batch: &batch, out: &out).get())
         case .logUses(let reports):
             try requireUseRole(actor)
             try checkBatchSize(reports.count)
-            var usedUp = Set<UInt32>()
+            var batch = UseBatch()
             var results: [Result<UseReceipt, DomainError>] = []
             results.reserveCapacity(reports.count)
             for report in reports {
-                results.append(decideUse(report, actor: actor, now: now, usedUpInBatch: &usedUp, out: &out))
+                results.append(decideUse(report, actor: actor, now: now, batch: &batch, out: &out))
             }
             result = .usedBatch(results)
 
@@ -106,35 +112,6 @@ extension ConsentState {
     }
 
     // MARK: Shared checks
-
-    func requireConsumer(_ actor: Actor, to action: String) throws(DomainError) -> OrganisationNumber {
-        guard case .consumer(let org) = actor else { throw .roleNotAllowed(actor, action: action) }
-        return org
-    }
-
-    /// Who may submit an Altinn-2 query: a consumer (for itself), or the portal
-    /// (for the consumer the query names). Checked before the query is parsed,
-    /// so a caller with neither role learns nothing from the parser.
-    /// - Returns: the calling consumer, `nil` for the portal.
-    func requireQuerySubmitter(_ actor: Actor) throws(DomainError) -> OrganisationNumber? {
-        switch actor {
-        case .consumer(let org): return org
-        case .portal: return nil
-        default: throw .roleNotAllowed(actor, action: "create a consent request")
-        }
-    }
-
-    /// Whose request an Altinn-2 query makes. A consumer's query must name the
-    /// consumer itself in `CoveredBy`. The portal submits the query a consumer
-    /// sent the user's browser with (seed 003's redirect flow), so `CoveredBy`
-    /// is the consumer, and ``decideCreate`` then applies exactly that
-    /// consumer's rules: authorised for every resource, the redirect on one of
-    /// its registered domains.
-    func queryConsumer(_ coveredBy: OrganisationNumber, caller: OrganisationNumber?) throws(DomainError) -> OrganisationNumber {
-        guard let caller else { return coveredBy }
-        try NewConsentRequest.requireCoveredBy(coveredBy, isCaller: caller)
-        return caller
-    }
 
     func checkBatchSize(_ count: Int) throws(DomainError) {
         guard count <= configuration.maximumBatchSize else {

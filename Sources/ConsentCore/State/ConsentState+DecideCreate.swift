@@ -3,9 +3,10 @@ extension ConsentState {
     static let maximumIdempotencyKeyLength = 128
 
     func decideCreate<R: RandomNumberGenerator>(
-        _ request: NewConsentRequest, consumer: OrganisationNumber, now: Timestamp,
+        _ request: NewConsentRequest, acting: Acting, now: Timestamp,
         random: inout R, out: inout EventBuffer
     ) throws(DomainError) -> CommandResult {
+        let consumer = acting.consumer
         // Idempotency first: a retry gets the request it created, even if a rule
         // (an authorisation, the clock) would refuse the same content now.
         var fingerprint: UInt64 = 0
@@ -18,7 +19,10 @@ extension ConsentState {
             let lookup = IdempotencyKey(consumer: consumer.value, keyHash: FNV1a.hash(key.utf8))
             if let entry = tables.idempotency[lookup] {
                 guard entry.fingerprint == fingerprint else { throw .idempotencyKeyReused(key) }
-                return .request(view(of: tables.records[Int(entry.slot)], at: now))
+                let record = tables.records[Int(entry.slot)]
+                // The keys are the consumer's; its vendor gets back only what it may handle.
+                try requireMandate(acting, for: tables.scopes[record.scope].lazy.map(\.resource))
+                return .request(view(of: record, at: now))
             }
         }
 
@@ -34,6 +38,9 @@ extension ConsentState {
         guard request.resources.count <= configuration.maximumResourcesPerRequest else {
             throw .tooManyResources(request.resources.count, maximum: configuration.maximumResourcesPerRequest)
         }
+        if let limit = request.usesPerDay, !ResourceRules.usesPerDay.contains(limit) {
+            throw .usesPerDayOutOfRange(limit, maximum: ResourceRules.usesPerDay.upperBound)
+        }
         var seen = Set<ResourceID>()
         var grants: [ResourceGrant] = []
         var authorisations: [ConsumerAuthorisation] = []
@@ -42,6 +49,7 @@ extension ConsentState {
         var limiting: Resource? = nil
         for item in request.resources {
             guard seen.insert(item.resource).inserted else { throw .resourceRepeated(item.resource) }
+            try requireMandate(acting, for: CollectionOfOne(item.resource))
             guard let versions = tables.resources[item.resource], let resource = versions.last else {
                 throw .resourceUnknown(item.resource)
             }
@@ -50,7 +58,12 @@ extension ConsentState {
             }
             authorisations.append(authorisation)
             let metadata = try MetadataRules.validate(item.metadata, for: resource)
-            grants.append(ResourceGrant(resource: resource.id, version: UInt32(versions.count), metadata: metadata))
+            // Berlin Group's frequencyPerDay: a request may lower a resource's limit, not raise it.
+            if let asked = request.usesPerDay, let maximum = resource.usesPerDay, asked > maximum {
+                throw .usesPerDayBeyondMaximum(asked, resource: resource.id, maximum: maximum)
+            }
+            let limit = [request.usesPerDay, resource.usesPerDay].compactMap { $0 }.min()
+            grants.append(ResourceGrant(resource: resource.id, version: UInt32(versions.count), metadata: metadata, usesPerDay: limit))
             // A request that includes a one-time resource is a one-time consent:
             // the stricter rule wins, so the user is never surprised by reuse.
             if resource.kind == .oneTime { kind = .oneTime }
@@ -79,6 +92,21 @@ extension ConsentState {
             throw .purposeTooLong(purpose.limitLength, maximum: ResourceRules.maximumTextLength)
         }
 
+        // The purpose per language (issue 12): each trimmed, 1 to 1,000 when given.
+        var purposeTexts = LocalizedText(bokmal: nil)
+        for (language, raw) in request.purposeTexts.present {
+            let text = raw.trimmingASCIIWhitespace()
+            if text.isEmpty { continue }
+            guard text.limitLength <= ResourceRules.maximumTextLength else {
+                throw .purposeTooLong(text.limitLength, maximum: ResourceRules.maximumTextLength, language: language)
+            }
+            switch language {
+            case .bokmal: purposeTexts.bokmal = text
+            case .nynorsk: purposeTexts.nynorsk = text
+            case .english: purposeTexts.english = text
+            }
+        }
+
         // UserToken: hex SHA-256 of the expected user's id (seed 004), any case.
         var userToken: SHA256Digest? = nil
         if let text = request.userToken {
@@ -92,6 +120,11 @@ extension ConsentState {
             userToken = digest
         }
 
+        // requiredDelegator (Altinn 3): who must answer for the organisation asked.
+        if request.requiredDelegator != nil {
+            guard case .organisation = request.offeredBy else { throw .requiredDelegatorWithoutOrganisation() }
+        }
+
         var id = RequestID(using: &random)
         while tables.slotByID[id] != nil { id = RequestID(using: &random) }
         let answerBy = min(now + configuration.requestLifetime, request.validTo)
@@ -99,12 +132,14 @@ extension ConsentState {
             id: id, consumer: consumer, offeredBy: request.offeredBy, grants: grants,
             redirectURL: request.redirectURL, validTo: request.validTo, answerBy: answerBy,
             language: request.language, purpose: purpose, userToken: userToken,
-            idempotencyKey: request.idempotencyKey, fingerprint: fingerprint, kind: kind)
+            idempotencyKey: request.idempotencyKey, fingerprint: fingerprint, kind: kind,
+            requiredDelegator: request.requiredDelegator, purposeTexts: purposeTexts)
         out.add(.requestCreated(created))
         return .request(RequestView(
             id: id, status: .created, consumer: consumer, offeredBy: request.offeredBy, resources: grants,
             redirectURL: request.redirectURL, purpose: purpose, language: request.language, kind: kind,
-            createdAt: now, answerBy: answerBy, validTo: request.validTo, decidedAt: nil, endedAt: nil))
+            createdAt: now, answerBy: answerBy, validTo: request.validTo, decidedAt: nil, endedAt: nil,
+            handledBy: acting.vendor, requiredDelegator: request.requiredDelegator, purposeTexts: purposeTexts))
     }
 }
 
@@ -125,6 +160,12 @@ enum RequestFingerprint {
         w.u8(request.language?.rawValue ?? 0)
         w.string(request.purpose)
         w.string(request.userToken?.lowercased() ?? "")
+        // Only when given, so that requests without a limit keep the
+        // fingerprints they had before limits existed (their retries still match).
+        if let limit = request.usesPerDay { w.u8(1); w.varint(UInt64(limit)) }
+        // Likewise, only when given.
+        if let delegator = request.requiredDelegator { w.u8(2); w.varint(delegator.value) }
+        if !request.purposeTexts.present.isEmpty { w.u8(3); EventCodec.encode(request.purposeTexts, into: &w) }
         return FNV1a.hash(w.bytes)
     }
 }

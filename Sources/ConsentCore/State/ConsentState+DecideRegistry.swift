@@ -11,7 +11,10 @@ extension ConsentState {
         }
     }
 
-    func decideRegister(_ resource: Resource, actor: Actor, out: inout EventBuffer) throws(DomainError) -> CommandResult {
+    func decideRegister(_ given: Resource, actor: Actor, out: inout EventBuffer) throws(DomainError) -> CommandResult {
+        // One order for the authority roles, so the same set is the same definition.
+        var resource = given
+        resource.organisationAuthority.sort()
         if let existing = tables.currentResource(resource.id) {
             guard existing.owner == resource.owner else { throw .resourceOwnedByOther(resource.id, owner: existing.owner) }
             try requireRegistryRole(actor, owner: existing.owner, action: "update resource \(resource.id)")

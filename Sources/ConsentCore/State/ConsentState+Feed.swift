@@ -64,7 +64,7 @@ extension ConsentState {
                 position += 1
                 if !more { reachedEnd = position >= list.count; break }
             }
-        case .endUser, .portal:
+        case .endUser, .portal, .vendor:
             throw .roleNotAllowed(actor, action: "read the events feed (use the consent log)")
         }
         return EventPage(entries: entries, nextCursor: next, reachedEnd: reachedEnd)
@@ -93,12 +93,19 @@ extension ConsentState {
         case .dataSource: performer = .dataSource(org)
         case .endUser: performer = .endUser
         case .portal: performer = .portal(org)
+        case .vendor: performer = .vendor(org)
         case .admin: performer = .admin(org)
         case .system: performer = .system
         }
         var entry = FeedEntry(sequence: UInt64(index) + 1, kind: e.kind, time: Timestamp(millisecondsSinceEpoch: e.time),
-                              requestID: nil, resource: nil, consumer: nil, performedBy: performer)
+                              requestID: nil, resource: nil, consumer: nil, performedBy: performer, vendor: nil)
         switch e.kind {
+        case .vendorAuthorised, .vendorDeauthorised:
+            if e.subject != RequestRecord.noSlot {
+                let v = tables.vendorLog[Int(e.subject)]
+                entry.consumer = OrganisationNumber(unchecked: v.consumer)
+                entry.vendor = OrganisationNumber(unchecked: v.vendor)
+            }
         case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised:
             if e.subject != RequestRecord.noSlot {
                 let r = tables.registryLog[Int(e.subject)]

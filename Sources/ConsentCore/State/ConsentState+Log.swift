@@ -27,6 +27,16 @@ extension ConsentState {
         return all.sorted { $0.order < $1.order }.map(\.line)
     }
 
+    /// Who answered, for the log: for an organisation, the organisation, the
+    /// person who answered for it and the roles they answered by.
+    func answerer(_ record: RequestRecord, texts: FixedTexts) -> String {
+        let giver = giverName(record, texts: texts)
+        guard case .organisation = record.party else { return giver }
+        let roles = (tables.answerAuthorities[record.id] ?? []).map { $0.name(in: texts.language) }
+        guard record.signerName != nil || !roles.isEmpty else { return giver }
+        return texts.organisationAnswer(giver, person: record.signerName, roles: roles)
+    }
+
     /// The lines of one consent with a sort key (time, then sequence).
     func logLines(_ record: RequestRecord, texts: FixedTexts, now: Timestamp) -> [(order: (Int64, UInt64), line: ConsentLogLine)] {
         let consumer = consumerName(record.consumer)
@@ -45,12 +55,17 @@ extension ConsentState {
             let e = tables.log[Int(index)]
             let sequence = UInt64(index) + 1
             switch e.kind {
-            case .requestAccepted: add(.given, e.time, sequence, texts.logGiven(consumer: consumer, giver: giver, ends: ends))
-            case .requestRejected: add(.rejected, e.time, sequence, texts.logRejected(consumer: consumer, giver: giver))
+            case .requestAccepted: add(.given, e.time, sequence, texts.logGiven(consumer: consumer, giver: answerer(record, texts: texts), ends: ends))
+            case .requestRejected: add(.rejected, e.time, sequence, texts.logRejected(consumer: consumer, giver: answerer(record, texts: texts)))
             case .consentRevoked:
-                add(.revoked, e.time, sequence, e.role == ActorRole.admin.rawValue
-                    ? texts.logRevokedByOperator(consumer: consumer)
-                    : texts.logRevoked(consumer: consumer, giver: giver))
+                let role = ActorRole(rawValue: e.role)
+                if role?.isConsumerSide == true {
+                    add(.ended, e.time, sequence, texts.logEndedByConsumer(consumer: consumer, giver: giver))
+                } else {
+                    add(.revoked, e.time, sequence, role == .admin
+                        ? texts.logRevokedByOperator(consumer: consumer)
+                        : texts.logRevoked(consumer: consumer, giver: giver))
+                }
             case .consentUsed:
                 add(.used, e.time, sequence, record.kind == .oneTime
                     ? texts.logUsedOnce(consumer: consumer, giver: giver)

@@ -14,16 +14,26 @@ extension ConsentState {
         case .dataSource(let org):
             return tables.scopeOwners[Int(record.scope)].contains(org.value)
         case .endUser(let user):
-            guard let party = record.party else { return record.stored == .created }
+            // An open request is anyone's while unanswered (possession of its
+            // id is the link); deleted, it stays readable so the person
+            // learns that rather than "not yours".
+            guard let party = record.party else { return record.stored == .created || record.stored == .deleted }
             return user.mayActFor(party)
         case .portal:
             // The portal itself reads nothing: it sees requests only as the user it logged in.
             return false
+        case .vendor:
+            return (try? acting(actor, to: "read a consent request")).map { mayHandle(record, by: $0) } ?? false
         }
     }
 
-    /// Throws unless the actor may read the request.
+    /// Throws unless the actor may read the request: `not_yours`, or for a
+    /// vendor `vendor_not_authorised` when the request is outside its mandate.
     func requireReadable(_ record: RequestRecord, actor: Actor) throws(DomainError) {
+        if case .vendor = actor {
+            try requireHandled(record, by: acting(actor, to: "read a consent request"), actor: actor)
+            return
+        }
         guard canRead(record, actor: actor) else { throw .notYours(record.id, actor: actor) }
     }
 
@@ -44,7 +54,7 @@ extension ConsentState {
             return offered
         }
         if let org = onBehalfOf {
-            guard user.maySignFor.contains(org) else { throw .notSignatory(org) }
+            guard user.mayActFor(.organisation(org)) else { throw .notSignatory(org) }
             return .organisation(org)
         }
         return .person(user.nationalId)

@@ -27,13 +27,18 @@ extension ConsentState {
             resources: tables.scopes[record.scope],
             redirectURL: tables.strings[record.redirect].value,
             purpose: tables.strings[record.purpose].value,
-            language: Language(rawValue: record.language),
+            language: record.requestLanguage,
             kind: record.kind,
             createdAt: Timestamp(millisecondsSinceEpoch: record.createdAt),
             answerBy: Timestamp(millisecondsSinceEpoch: record.answerBy),
             validTo: Timestamp(millisecondsSinceEpoch: record.validTo),
             decidedAt: record.decidedAt == RequestRecord.none ? nil : Timestamp(millisecondsSinceEpoch: record.decidedAt),
-            endedAt: record.endedAt == RequestRecord.none ? nil : Timestamp(millisecondsSinceEpoch: record.endedAt))
+            endedAt: record.endedAt == RequestRecord.none ? nil : Timestamp(millisecondsSinceEpoch: record.endedAt),
+            handledBy: record.handledBy == 0 ? nil : OrganisationNumber(unchecked: record.handledBy),
+            requiredDelegator: tables.requiredDelegators[record.id],
+            answerAuthority: tables.answerAuthorities[record.id] ?? [],
+            purposeTexts: tables.purposeTexts[record.id] ?? LocalizedText(bokmal: nil),
+            answerLanguage: record.answerLanguage)
     }
 
     // MARK: Tokens
@@ -46,13 +51,16 @@ extension ConsentState {
     ///   withdrawn, expired, or a used one-time consent).
     public func tokenFacts(for id: RequestID, by actor: Actor, at now: Timestamp) throws(DomainError) -> TokenFacts {
         let (_, record) = try requireRecord(id)
+        var handledBy: OrganisationNumber? = nil
         switch actor {
-        case .consumer(let org):
-            guard record.consumer == org.value else { throw .notYours(id, actor: actor) }
+        case .consumer, .vendor:
+            let acting = try acting(actor, to: "get a token for a consent")
+            try requireHandled(record, by: acting, actor: actor)
+            handledBy = acting.vendor
         case .admin: break
         default: throw .roleNotAllowed(actor, action: "get a token for a consent")
         }
-        return try liveFacts(record, at: now)
+        return try liveFacts(record, at: now, handledBy: handledBy)
     }
 
     /// The online check of a data source (seed 003 step 7: "NAV sjekker om
@@ -69,7 +77,7 @@ extension ConsentState {
     ///   (`resource_not_in_consent`, `metadata_not_covered`).
     public func checkLive(_ id: RequestID, by actor: Actor, resource: ResourceID? = nil,
                           metadata: [MetadataValue] = [], at now: Timestamp) throws(DomainError) -> TokenFacts {
-        let (_, record) = try requireRecord(id)
+        let (slot, record) = try requireRecord(id)
         switch actor {
         case .dataSource(let org):
             guard tables.scopeOwners[Int(record.scope)].contains(org.value) else { throw .notYours(id, actor: actor) }
@@ -77,21 +85,49 @@ extension ConsentState {
         default: throw .roleNotAllowed(actor, action: "verify a consent online")
         }
         let facts = try liveFacts(record, at: now)
+        let today = OsloTime.day(of: now)
         guard let resourceID = resource else {
             guard metadata.isEmpty else { throw .metadataWithoutResource() }
+            // Live, but nothing the caller serves may be used again today: say so.
+            var mine: [Int] = []
+            for (position, grant) in facts.resources.enumerated() {
+                if case .dataSource(let org) = actor, tables.currentResource(grant.resource)?.owner != org { continue }
+                mine.append(position)
+            }
+            if let first = mine.first, mine.allSatisfy({ usesLeft(record, slot: slot, position: $0, on: today) == 0 }) {
+                throw dailyLimitReached(record, position: first, on: today)
+            }
             return facts
         }
-        guard let grant = facts.resources.first(where: { $0.resource == resourceID }) else {
+        guard let position = facts.resources.firstIndex(where: { $0.resource == resourceID }) else {
             throw .resourceNotInConsent(resourceID, consent: id)
         }
+        let grant = facts.resources[position]
         if case .dataSource(let org) = actor, let r = tables.currentResource(resourceID), r.owner != org {
             throw .notResourceOwner(org, owner: r.owner, action: "verify consents to resource \(resourceID)")
+        }
+        // Berlin Group's frequencyPerDay: a use now would be refused, so the token serves nothing today.
+        if usesLeft(record, slot: slot, position: position, on: today) == 0 {
+            throw dailyLimitReached(record, position: position, on: today)
         }
         let definition = tables.resource(grant.resource, version: grant.version)
         for asked in metadata {
             guard covers(grant, asked, definition: definition) else { throw .metadataNotCovered(resourceID, key: asked.key) }
         }
         return facts
+    }
+
+    /// How many more uses of a consent's resource its daily limit allows on a
+    /// Norwegian day; nil when the resource has no limit.
+    func usesLeft(_ record: RequestRecord, slot: UInt32, position: Int, on day: Int64) -> UInt32? {
+        guard let limit = tables.scopes[record.scope][position].usesPerDay else { return nil }
+        let used = uses(of: record, slot: slot, position: UInt8(truncatingIfNeeded: position), on: day)
+        return used >= limit ? 0 : limit - used
+    }
+
+    func dailyLimitReached(_ record: RequestRecord, position: Int, on day: Int64) -> DomainError {
+        let grant = tables.scopes[record.scope][position]
+        return .dailyUseLimitReached(record.id, resource: grant.resource, limit: grant.usesPerDay ?? 0, day: OsloTime.dateText(ofDay: day))
     }
 
     private func covers(_ grant: ResourceGrant, _ asked: MetadataValue, definition: Resource?) -> Bool {
@@ -116,6 +152,9 @@ extension ConsentState {
         switch actor {
         case .dataSource(let org): return all.filter { $0.owner == org }
         case .consumer(let org): return all.filter { tables.authorisations[$0.id]?[org.value] != nil }
+        case .vendor(let vendor, let consumer):
+            let mandate = tables.vendors[consumer.value]?[vendor.value]?.resources ?? []
+            return all.filter { mandate.contains($0.id) }
         case .endUser, .portal, .admin, .system: return all
         }
     }
@@ -132,7 +171,7 @@ extension ConsentState {
     /// - Throws: `permissionDenied` for end users.
     public func authorisations(visibleTo actor: Actor, resource: ResourceID? = nil) throws(DomainError) -> [ConsumerAuthorisation] {
         switch actor {
-        case .endUser, .portal: throw .roleNotAllowed(actor, action: "list consumer authorisations")
+        case .endUser, .portal, .vendor: throw .roleNotAllowed(actor, action: "list consumer authorisations")
         case .consumer, .dataSource, .admin, .system: break
         }
         var out: [ConsumerAuthorisation] = []

@@ -15,14 +15,20 @@ extension ConsentState {
                               at now: Timestamp) throws(DomainError) -> RenderedRequest {
         let (slot, record) = try requireRecord(id)
         var viewerName: String? = nil
+        if case .endUser = actor, record.stored == .deleted {
+            // There is nothing to answer: the consumer withdrew the question.
+            try requireReadable(record, actor: actor)
+            throw .requestDeleted(id)
+        }
         if case .endUser(let user) = actor, record.stored == .created {
             // Same checks as for answering, so the page is never shown to the wrong person.
-            _ = try answeringParty(user, slot: slot, record: record, onBehalfOf: nil)
+            let party = try answeringParty(user, slot: slot, record: record, onBehalfOf: nil)
+            _ = try answerAuthority(user, party: party, record: record)
             viewerName = user.name
         } else {
             try requireReadable(record, actor: actor)
         }
-        let lang = language ?? Language(rawValue: record.language) ?? .bokmal
+        let lang = language ?? record.requestLanguage ?? .bokmal
         let texts = FixedTexts(language: lang)
         let consumer = OrganisationNumber(unchecked: record.consumer)
         let consumerName = self.consumerName(record.consumer)
@@ -39,7 +45,7 @@ extension ConsentState {
             let body = fill(text.text, in: text.language, grant: grant, record: record, giver: giver, now: now)
             let heading = fill(title.text, in: title.language, grant: grant, record: record, giver: giver, now: now)
             rendered.append(RenderedResource(id: resource.id, dataSourceName: resource.ownerName,
-                                             title: heading, text: body, language: text.language))
+                                             title: heading, text: body, language: text.language, actions: resource.actions))
         }
 
         let aboutOrganisation: OrganisationNumber?
@@ -56,7 +62,7 @@ extension ConsentState {
             consumerName: consumerName,
             consumerOrganisationNumber: consumer,
             purposeHeading: texts.purposeHeading,
-            purpose: tables.strings[record.purpose].value,
+            purpose: purpose(of: record, in: lang),
             resourcesHeading: texts.resourcesHeading(consumer: consumerName),
             resources: rendered,
             validity: validity,
@@ -87,6 +93,13 @@ extension ConsentState {
             case nil: return grant.value(for: name) ?? ""
             }
         }
+    }
+
+    /// The consumer's purpose in `language` if it gave one there (issue 12),
+    /// else the purpose as sent (`DelegationContext`).
+    func purpose(of record: RequestRecord, in language: Language) -> String {
+        if let text = tables.purposeTexts[record.id]?[language], !text.isEmpty { return text }
+        return tables.strings[record.purpose].value
     }
 
     /// The name a consumer was authorised under, or its number if it has none.
@@ -122,6 +135,11 @@ extension ConsentState {
         var slot = tables.lastSlotByParty[key] ?? RequestRecord.noSlot
         while slot != RequestRecord.noSlot {
             let record = tables.records[Int(slot)]
+            // A request its consumer deleted leaves the person's list (Altinn 3).
+            guard record.stored != .deleted else {
+                slot = record.previousOfParty
+                continue
+            }
             let status = record.status(at: now.millisecondsSinceEpoch)
             var titles: [String] = []
             for grant in tables.scopes[record.scope] {
@@ -131,7 +149,8 @@ extension ConsentState {
                 }
             }
             out.append(ConsentSummary(
-                id: record.id, status: status, statusText: texts.status(status),
+                id: record.id, status: status,
+                statusText: texts.status(status, endedByConsumer: status == .revoked && endedByConsumer(record)),
                 consumer: OrganisationNumber(unchecked: record.consumer), consumerName: consumerName(record.consumer),
                 resourceTitles: titles, isOneTime: record.kind == .oneTime,
                 createdAt: Timestamp(millisecondsSinceEpoch: record.createdAt),
@@ -143,6 +162,18 @@ extension ConsentState {
         }
         // The list is in linking order (creation, or answer for open requests); show newest first by creation.
         return out.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+    }
+
+    /// Whether the consent was ended by its consumer rather than withdrawn by
+    /// the person or the support desk (the withdrawal event's actor says).
+    func endedByConsumer(_ record: RequestRecord) -> Bool {
+        var index = record.lastEvent
+        while index != RequestRecord.noSlot {
+            let e = tables.log[Int(index)]
+            if e.kind == .consentRevoked { return ActorRole(rawValue: e.role)?.isConsumerSide ?? false }
+            index = e.previous
+        }
+        return false
     }
 
     /// The party key an end user asks about: themselves, or an organisation they may sign for.

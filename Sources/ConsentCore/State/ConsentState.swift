@@ -13,7 +13,10 @@
 /// consents that share them pay four bytes each. Codes (~100 bytes each) are
 /// kept only until an hour after they expire. Each extra use adds about 32
 /// bytes. Measured (200,000 loan-flow consents restored from a snapshot, codes
-/// still held): 322 bytes of resident memory per consent.
+/// still held): 322 bytes of resident memory per consent. Issue 12 added
+/// nothing per consent (the vendor fits the record's padding; limits live in
+/// the interned resource sets; statistics are per resource per day), except
+/// 8 bytes (~24 in its table) for a consent with a daily limit once used.
 ///
 /// A value type: copying is cheap until one copy is changed (then the changed
 /// tables are copied), so keep one instance and mutate it in place.
@@ -64,6 +67,10 @@ struct Tables: Sendable, Equatable {
     /// The latest name each consumer was authorised under.
     var consumerNames: [UInt32: String] = [:]
     var registryLog: [RegistryLogEntry] = []
+    /// Who may act for each consumer: consumer → vendor → authorisation.
+    var vendors: [UInt32: [UInt32: VendorAuthorisation]] = [:]
+    /// The subjects of vendor (de)authorisation events.
+    var vendorLog: [VendorLogEntry] = []
 
     // MARK: Interned values
     var strings = Interner<ExactText>()
@@ -95,4 +102,34 @@ struct Tables: Sendable, Equatable {
 
     // MARK: Expiry
     var deadlines = DeadlineHeap()
+
+    // MARK: Limits and statistics (issue 12)
+    /// The latest day's use count of each consent resource that has a daily
+    /// limit and has been used: nothing for the others.
+    var dailyUses: [UInt64: DailyUses] = [:]
+    /// Given, rejected, withdrawn, ended and used, per resource per Norwegian day.
+    var statistics: [StatisticsKey: StatisticsCounts] = [:]
+
+    // MARK: Organisation authority (issue 12, point 3)
+    /// The one person who may answer, for the few requests whose consumer named
+    /// one: a side table, so the other consents pay nothing for it.
+    var requiredDelegators: [RequestID: NationalIdentityNumber] = [:]
+    /// The roles by which a person answered for an organisation (accepted or
+    /// rejected), for the Samtykkelogg and the consumer's view; only answers
+    /// for organisations where the person holds a role have an entry.
+    var answerAuthorities: [RequestID: [RoleCode]] = [:]
+    /// The consumer's purpose in other languages, for the requests that have them (issue 12, point 4).
+    var purposeTexts: [RequestID: LocalizedText] = [:]
+}
+
+/// The uses of one consent resource on the latest day it was used (``Tables/dailyUses``).
+struct DailyUses: Hashable, Sendable {
+    /// ``OsloTime/day(of:)``, in 32 bits: the entry is 8 bytes.
+    var day: Int32
+    var count: UInt32
+
+    /// The table's key: the consent's slot and the resource's position in its scope.
+    static func key(slot: UInt32, position: UInt8) -> UInt64 {
+        UInt64(slot) << 8 | UInt64(position)
+    }
 }

@@ -45,6 +45,12 @@ public enum CommandResult: Hashable, Sendable {
     case answer(ConsentAnswer)
     /// The consent after a revoke.
     case revoked(RequestView)
+    /// The request after a delete.
+    case deleted(RequestView)
+    /// The vendor authorisation as stored (or as it already was).
+    case vendorAuthorisation(VendorAuthorisation)
+    /// The vendor may no longer act for the consumer (or never could).
+    case vendorDeauthorised(consumer: OrganisationNumber, vendor: OrganisationNumber)
     /// The facts a token needs, after a code exchange.
     case tokenFacts(TokenFacts)
     /// One result per code, in order.

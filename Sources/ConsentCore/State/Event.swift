@@ -40,6 +40,9 @@ public enum EventKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringConv
     case consentUsed = 10
     case requestExpired = 11
     case consentExpired = 12
+    case requestDeleted = 13
+    case vendorAuthorised = 14
+    case vendorDeauthorised = 15
 
     public var description: String {
         switch self {
@@ -55,6 +58,9 @@ public enum EventKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringConv
         case .consentUsed: return "consentUsed"
         case .requestExpired: return "requestExpired"
         case .consentExpired: return "consentExpired"
+        case .requestDeleted: return "requestDeleted"
+        case .vendorAuthorised: return "vendorAuthorised"
+        case .vendorDeauthorised: return "vendorDeauthorised"
         }
     }
 }
@@ -74,9 +80,12 @@ public enum EventPayload: Hashable, Sendable {
     indirect case requestCreated(RequestCreated)
     /// The user accepted: the consent exists, with an authorization code (by hash).
     case requestAccepted(RequestAccepted)
-    /// The user rejected, answering for `party`.
-    case requestRejected(id: RequestID, party: PartyID)
-    /// The user withdrew the consent.
+    /// The user rejected, answering for `party` (for an organisation, by
+    /// `authority`: the roles that counted, see ``RequestAccepted/authority``).
+    /// `language`: the one the person read the page in, if the portal said.
+    case requestRejected(id: RequestID, party: PartyID, authority: [RoleCode] = [], language: Language? = nil)
+    /// The consent was withdrawn: by the user, the support desk (admin), or
+    /// its consumer, which no longer needs it (the actor says who).
     case consentRevoked(RequestID)
     /// The consumer exchanged the code.
     case codeExchanged(RequestID, CodeHash)
@@ -88,6 +97,12 @@ public enum EventPayload: Hashable, Sendable {
     case requestExpired(RequestID)
     /// The consent's validity ended.
     case consentExpired(RequestID)
+    /// The consumer deleted a request nobody had answered.
+    case requestDeleted(RequestID)
+    /// A consumer let a vendor act for it (or changed its name or resources).
+    case vendorAuthorised(VendorAuthorisation)
+    /// A consumer stopped a vendor from acting for it.
+    case vendorDeauthorised(consumer: OrganisationNumber, vendor: OrganisationNumber)
 
     /// The kind of event.
     public var kind: EventKind {
@@ -104,17 +119,20 @@ public enum EventPayload: Hashable, Sendable {
         case .consentUsed: return .consentUsed
         case .requestExpired: return .requestExpired
         case .consentExpired: return .consentExpired
+        case .requestDeleted: return .requestDeleted
+        case .vendorAuthorised: return .vendorAuthorised
+        case .vendorDeauthorised: return .vendorDeauthorised
         }
     }
 
     /// The request the event concerns, if any.
     public var requestID: RequestID? {
         switch self {
-        case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised: return nil
+        case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .vendorAuthorised, .vendorDeauthorised: return nil
         case .requestCreated(let c): return c.id
         case .requestAccepted(let a): return a.id
-        case .requestRejected(let id, _), .consentRevoked(let id), .codeExchanged(let id, _),
-             .codeReuseAttempted(let id, _), .requestExpired(let id), .consentExpired(let id):
+        case .requestRejected(let id, _, _, _), .consentRevoked(let id), .codeExchanged(let id, _),
+             .codeReuseAttempted(let id, _), .requestExpired(let id), .consentExpired(let id), .requestDeleted(let id):
             return id
         case .consentUsed(let u): return u.id
         }
@@ -141,11 +159,19 @@ public struct RequestCreated: Hashable, Sendable {
     public var fingerprint: UInt64
     /// One-time if any resource is one-time.
     public var kind: ConsentKind
+    /// The one person who may answer for the organisation in `offeredBy`
+    /// (Altinn 3's `requiredDelegator`), when the consumer named one.
+    public var requiredDelegator: NationalIdentityNumber?
+    /// The purpose in other languages (each trimmed, 1 to 1,000 characters), if the consumer gave them.
+    public var purposeTexts: LocalizedText
 
     public init(id: RequestID, consumer: OrganisationNumber, offeredBy: PartyID?, grants: [ResourceGrant],
                 redirectURL: String, validTo: Timestamp, answerBy: Timestamp, language: Language?,
                 purpose: String, userToken: SHA256Digest?, idempotencyKey: String?, fingerprint: UInt64,
-                kind: ConsentKind) {
+                kind: ConsentKind, requiredDelegator: NationalIdentityNumber? = nil,
+                purposeTexts: LocalizedText = LocalizedText(bokmal: nil)) {
+        self.purposeTexts = purposeTexts
+        self.requiredDelegator = requiredDelegator
         self.id = id
         self.consumer = consumer
         self.offeredBy = offeredBy
@@ -171,8 +197,17 @@ public struct RequestAccepted: Hashable, Sendable {
     public var codeHash: CodeHash
     /// When the code stops working.
     public var codeExpiresAt: Timestamp
+    /// For a consent given for an organisation: the roles in it by which the
+    /// person answered (those the resources accept; all they hold when no
+    /// resource names an authority). Empty for a person's own consent.
+    public var authority: [RoleCode]
+    /// The language the person read the page in, if the portal said.
+    public var language: Language?
 
-    public init(id: RequestID, party: PartyID, codeHash: CodeHash, codeExpiresAt: Timestamp) {
+    public init(id: RequestID, party: PartyID, codeHash: CodeHash, codeExpiresAt: Timestamp, authority: [RoleCode] = [],
+                language: Language? = nil) {
+        self.language = language
+        self.authority = authority
         self.id = id
         self.party = party
         self.codeHash = codeHash

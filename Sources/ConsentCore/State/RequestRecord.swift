@@ -1,5 +1,6 @@
 /// A request and the consent it becomes, as held in memory: fixed-size fields
-/// only, strings and resource sets interned: 112 bytes. (Who answered is in the
+/// only, strings and resource sets interned: 112 bytes (``handledBy`` took
+/// the four bytes of padding the other fields left). (Who answered is in the
 /// event's actor; only the display name is kept, for the Samtykkelogg, and a
 /// name of up to 15 bytes is stored inline.)
 struct RequestRecord: Hashable, Sendable {
@@ -19,6 +20,8 @@ struct RequestRecord: Hashable, Sendable {
     /// The answering person's display name, for the Samtykkelogg.
     var signerName: String?
     var consumer: UInt32
+    /// The vendor that created the request for its consumer (Altinn 3's `handledBy`), 0 for none.
+    var handledBy: UInt32 = 0
     /// Index into ``Tables/scopes``.
     var scope: UInt32
     /// Index into ``Tables/strings``.
@@ -31,8 +34,19 @@ struct RequestRecord: Hashable, Sendable {
     var previousOfParty: UInt32 = RequestRecord.noSlot
     /// The stored status; `created` and `accepted` turn into `expired` on read when their deadline passes.
     var stored: ConsentStatus = .created
-    /// ``Language`` raw value, 0 for none.
+    /// Two ``Language`` raw values in one byte (0 for none): the low four
+    /// bits the request's language, the high four the language the person
+    /// answered in (issue 12; the record has no spare byte).
     var language: UInt8
+
+    /// The language the consumer asked the page to be in.
+    var requestLanguage: Language? { Language(rawValue: language & 0x0F) }
+
+    /// The language the person read the page in when they answered.
+    var answerLanguage: Language? {
+        get { Language(rawValue: language >> 4) }
+        set { language = (language & 0x0F) | ((newValue?.rawValue ?? 0) << 4) }
+    }
     var kind: ConsentKind
     /// Whether the record is linked into its party's list.
     var linked: Bool = false
@@ -71,6 +85,12 @@ enum ActorRole: UInt8 {
     case consumer = 0, dataSource = 1, endUser = 2, admin = 3, system = 4
     /// The portal submitting a consumer's Altinn-2 query (``Actor/portal(_:)``).
     case portal = 5
+    /// A vendor acting for a consumer (``Actor/vendor(_:for:)``); the event's
+    /// `actorOrg` is the vendor, the consumer is the request's.
+    case vendor = 6
+
+    /// A consumer acting on its own requests and consents, itself or through a vendor.
+    var isConsumerSide: Bool { self == .consumer || self == .vendor }
 
     init(_ actor: Actor) {
         switch actor {
@@ -80,8 +100,15 @@ enum ActorRole: UInt8 {
         case .admin: self = .admin
         case .system: self = .system
         case .portal: self = .portal
+        case .vendor: self = .vendor
         }
     }
+}
+
+/// A vendor (de)authorisation event's subject.
+struct VendorLogEntry: Hashable, Sendable {
+    var consumer: UInt32
+    var vendor: UInt32
 }
 
 /// A registry event's subject.

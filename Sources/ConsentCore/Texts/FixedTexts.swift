@@ -79,12 +79,16 @@ struct FixedTexts {
 
     // MARK: Status words
 
-    func status(_ status: ConsentStatus) -> String {
+    /// - Parameter endedByConsumer: a revoked consent its consumer ended
+    ///   ("Avsluttet") rather than one the person withdrew ("Trukket").
+    func status(_ status: ConsentStatus, endedByConsumer: Bool = false) -> String {
         switch status {
         case .created: return pick("Venter på svar", "Ventar på svar", "Awaiting answer")
         case .accepted: return pick("Aktivt", "Aktivt", "Active")
         case .rejected: return pick("Avslått", "Avslått", "Declined")
+        case .revoked where endedByConsumer: return pick("Avsluttet", "Avslutta", "Ended")
         case .revoked: return pick("Trukket", "Trekt", "Withdrawn")
+        case .deleted: return pick("Slettet", "Sletta", "Deleted")
         case .expired: return pick("Utløpt", "Utløpt", "Expired")
         case .usedUp: return pick("Brukt (engangssamtykke)", "Brukt (eingongssamtykke)", "Used (one-time consent)")
         }
@@ -98,6 +102,7 @@ struct FixedTexts {
         case .rejected: return pick("Samtykke avslått", "Samtykke avslått", "Consent declined")
         case .used: return pick("Samtykke benyttet", "Samtykke nytta", "Consent used")
         case .revoked: return pick("Samtykke trukket", "Samtykke trekt", "Consent withdrawn")
+        case .ended: return pick("Samtykke avsluttet", "Samtykke avslutta", "Consent ended")
         case .expired: return pick("Samtykke utløpt", "Samtykke utløpt", "Consent expired")
         }
     }
@@ -137,6 +142,14 @@ struct FixedTexts {
              "The consent given to \(consumer) was withdrawn by the support desk.")
     }
 
+    /// The consumer ended the consent (it no longer needed it): the log must
+    /// not say the person withdrew it.
+    func logEndedByConsumer(consumer: String, giver: String) -> String {
+        pick("\(consumer) avsluttet samtykket fra \(giver).",
+             "\(consumer) avslutta samtykket frå \(giver).",
+             "\(consumer) ended the consent given by \(giver).")
+    }
+
     func logExpired(consumer: String, ended: String) -> String {
         pick("Samtykket til \(consumer) er utløpt (Opphørte \(ended))",
              "Samtykket til \(consumer) er utløpt (Opphøyrde \(ended))",
@@ -151,6 +164,14 @@ struct FixedTexts {
 
     /// Who gave the consent, when no name is known.
     var you: String { pick("deg", "deg", "you") }
+
+    /// Who answered for an organisation, and by which roles (issue 12, point 3):
+    /// "organisasjonen 910 000 001 ved HÅKON TRANA (daglig leder)".
+    func organisationAnswer(_ organisation: String, person: String?, roles: [String]) -> String {
+        let by = person ?? pick("en person", "ein person", "a person")
+        let role = roles.isEmpty ? "" : " (\(roles.joined(separator: ", ")))"
+        return pick("\(organisation) ved \(by)\(role)", "\(organisation) ved \(by)\(role)", "\(organisation), by \(by)\(role)")
+    }
 
     func organisationParty(_ org: OrganisationNumber) -> String {
         pick("organisasjonen \(org.grouped)", "organisasjonen \(org.grouped)", "the organisation \(org.grouped)")

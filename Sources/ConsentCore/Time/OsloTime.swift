@@ -55,6 +55,29 @@ public enum OsloTime {
         return Timestamp(millisecondsSinceEpoch: wall).adding(milliseconds: -hour)
     }
 
+    /// The Norwegian calendar day of an instant, as days since 1970-01-01:
+    /// what a limit per day (`frequencyPerDay`) and daily statistics count by.
+    public static func day(of instant: Timestamp) -> Int64 {
+        let ms = instant.millisecondsSinceEpoch
+        let winter = floorDay(ms &+ hour)
+        // Summer time adds an hour, which changes the day only in the hour
+        // before Oslo's midnight: only then is the offset worth computing
+        // (this runs for every use applied, for the statistics).
+        guard floorDay(ms &+ 2 * hour) != winter else { return winter }
+        return floorDay(ms &+ offset(at: instant))
+    }
+
+    /// Days since 1970-01-01 of a local time in milliseconds, rounded down.
+    private static func floorDay(_ local: Int64) -> Int64 {
+        local >= 0 ? local / 86_400_000 : -((-local - 1) / 86_400_000) - 1
+    }
+
+    /// `dd.MM.yyyy` of a day number (``day(of:)``).
+    static func dateText(ofDay day: Int64) -> String {
+        let (year, month, dayOfMonth) = CivilTime.civil(fromDays: day)
+        return pad(dayOfMonth, 2) + "." + pad(month, 2) + "." + pad(year, 4)
+    }
+
     /// `dd.MM.yyyy HH:mm:ss` in Oslo time (seed 002: "Opphører 30.10.2017 10:30:00").
     public static func dateTimeText(_ instant: Timestamp) -> String {
         local(instant).norwegianDateTime

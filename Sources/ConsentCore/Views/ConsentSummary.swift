@@ -39,6 +39,8 @@ public struct ConsentLogLine: Hashable, Sendable {
         case used
         /// "Samtykke trukket".
         case revoked
+        /// "Samtykke avsluttet": the consumer ended a consent it no longer needed.
+        case ended
         /// "Samtykke utløpt".
         case expired
     }

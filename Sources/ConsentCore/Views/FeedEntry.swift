@@ -14,6 +14,8 @@ public struct FeedEntry: Hashable, Sendable {
     public var consumer: OrganisationNumber?
     /// Who did it.
     public var performedBy: Performer
+    /// The vendor (de)authorised, in a `vendorAuthorised` / `vendorDeauthorised` event.
+    public var vendor: OrganisationNumber?
 }
 
 /// Who performed an event, as shown in the feed. End users are not identified
@@ -25,6 +27,8 @@ public enum Performer: Hashable, Sendable {
     case admin(OrganisationNumber)
     /// The portal, submitting a consumer's Altinn-2 query for it.
     case portal(OrganisationNumber)
+    /// A vendor acting for the event's consumer (Altinn 3's `handledBy`).
+    case vendor(OrganisationNumber)
     case system
 }
 

@@ -64,4 +64,6 @@ public struct RenderedResource: Hashable, Sendable {
     public var text: String
     /// The language the texts are in (Bokmål when the asked one was missing).
     public var language: Language
+    /// What the consumer may do beyond reading (issue 12), as the resource names them.
+    public var actions: [String] = []
 }

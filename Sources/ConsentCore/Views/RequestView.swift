@@ -29,12 +29,28 @@ public struct RequestView: Hashable, Sendable {
     public var decidedAt: Timestamp?
     /// When the consent ended early: withdrawn, used up, or marked expired.
     public var endedAt: Timestamp?
+    /// The vendor that created the request for its consumer (Altinn 3's `handledBy`).
+    public var handledBy: OrganisationNumber?
+    /// The one person who may answer for the organisation (Altinn 3's `requiredDelegator`), if named.
+    public var requiredDelegator: NationalIdentityNumber?
+    /// For an answer given for an organisation: the roles by which the person answered.
+    public var answerAuthority: [RoleCode] = []
+    /// The purpose in other languages, as the consumer gave it.
+    public var purposeTexts = LocalizedText(bokmal: nil)
+    /// The language the person read the page in when they answered.
+    public var answerLanguage: Language?
 
     /// Creates a view.
     public init(id: RequestID, status: ConsentStatus, consumer: OrganisationNumber, offeredBy: PartyID?,
                 resources: [ResourceGrant], redirectURL: String, purpose: String, language: Language?,
                 kind: ConsentKind, createdAt: Timestamp, answerBy: Timestamp, validTo: Timestamp,
-                decidedAt: Timestamp?, endedAt: Timestamp?) {
+                decidedAt: Timestamp?, endedAt: Timestamp?, handledBy: OrganisationNumber? = nil,
+                requiredDelegator: NationalIdentityNumber? = nil, answerAuthority: [RoleCode] = [],
+                purposeTexts: LocalizedText = LocalizedText(bokmal: nil), answerLanguage: Language? = nil) {
+        self.purposeTexts = purposeTexts
+        self.answerLanguage = answerLanguage
+        self.requiredDelegator = requiredDelegator
+        self.answerAuthority = answerAuthority
         self.id = id
         self.status = status
         self.consumer = consumer
@@ -49,5 +65,6 @@ public struct RequestView: Hashable, Sendable {
         self.validTo = validTo
         self.decidedAt = decidedAt
         self.endedAt = endedAt
+        self.handledBy = handledBy
     }
 }

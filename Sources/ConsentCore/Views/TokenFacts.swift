@@ -15,10 +15,15 @@ public struct TokenFacts: Hashable, Sendable {
     public var validTo: Timestamp
     /// Whether it is a one-time consent.
     public var isOneTime: Bool
+    /// The vendor the token is issued to, acting for the consumer (`handledBy`); nil when the consumer got it itself.
+    public var handledBy: OrganisationNumber?
+    /// Per resource (in `resources`' order), the actions beyond reading its
+    /// definition grants (issue 12; the token's `consentRights.action`).
+    public var actions: [[String]] = []
 
     /// Creates facts.
     public init(consentID: RequestID, consumer: OrganisationNumber, offeredBy: PartyID, resources: [ResourceGrant],
-                consentedAt: Timestamp, validTo: Timestamp, isOneTime: Bool) {
+                consentedAt: Timestamp, validTo: Timestamp, isOneTime: Bool, handledBy: OrganisationNumber? = nil) {
         self.consentID = consentID
         self.consumer = consumer
         self.offeredBy = offeredBy
@@ -26,5 +31,6 @@ public struct TokenFacts: Hashable, Sendable {
         self.consentedAt = consentedAt
         self.validTo = validTo
         self.isOneTime = isOneTime
+        self.handledBy = handledBy
     }
 }

@@ -33,7 +33,7 @@ public enum DevCertificates {
     /// - `server.pem`, `server.key`: SAN `DNS:localhost`, `IP:127.0.0.1` and `extraServerNames`;
     /// - `web.pem`, `web.key`: the same names, for the development web apps' HTTPS;
     /// - `NAME.pem`, `NAME.key` for each principal (`consumer`, `datasource`,
-    ///   `datasource-skatt`, `portal`, `admin` by default);
+    ///   `datasource-skatt`, `portal`, `admin`, `vendor` by default);
     /// - `principals.json`: `{"principals": [{"id", "name", "roles"}, …]}`.
     ///
     /// Keys are written with mode 0600, everything else 0644. Existing files

@@ -8,7 +8,7 @@ public struct DevPrincipal: Sendable, Hashable {
     public var organizationNumber: String
     /// The organisation's name (certificate CN and O, principal `name`).
     public var name: String
-    /// Roles: `consumer`, `datasource`, `portal`, `admin`.
+    /// Roles: `consumer`, `datasource`, `portal`, `admin`, `vendor`.
     public var roles: [String]
 
     public init(fileName: String, organizationNumber: String, name: String, roles: [String]) {
@@ -36,6 +36,11 @@ public struct DevPrincipal: Sendable, Hashable {
     public static let admin = DevPrincipal(
         fileName: "admin", organizationNumber: "991825827", name: "DIGITALISERINGSDIREKTORATET", roles: ["admin"])
 
+    /// A system vendor the demo bank may register to act for it (issue 12,
+    /// Altinn 3's `handledBy`). 913456785 is made up, with a valid check digit.
+    public static let vendor = DevPrincipal(
+        fileName: "vendor", organizationNumber: "913456785", name: "BANKSYSTEMER AS", roles: ["vendor"])
+
     /// Every development principal, in the order `principals.json` lists them.
-    public static let all: [DevPrincipal] = [consumer, nav, skatteetaten, portal, admin]
+    public static let all: [DevPrincipal] = [consumer, nav, skatteetaten, portal, admin, vendor]
 }

@@ -20,10 +20,13 @@ public enum Consent_V1_ConsentRequestStatus: ProtoEnum, CaseIterable {
     case expired  // CONSENT_REQUEST_STATUS_EXPIRED = 5
     /// A one-time consent after its first use (engangssamtykke opphørt).
     case usedUp  // CONSENT_REQUEST_STATUS_USED_UP = 6
+    /// The consumer deleted the request before anyone answered it (Altinn 3's
+    /// `deleted`); it can never be accepted.
+    case deleted  // CONSENT_REQUEST_STATUS_DELETED = 7
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_ConsentRequestStatus] = [.unspecified, .created, .accepted, .rejected, .revoked, .expired, .usedUp]
+    public static let allCases: [Consent_V1_ConsentRequestStatus] = [.unspecified, .created, .accepted, .rejected, .revoked, .expired, .usedUp, .deleted]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -34,6 +37,7 @@ public enum Consent_V1_ConsentRequestStatus: ProtoEnum, CaseIterable {
         case 4: self = .revoked
         case 5: self = .expired
         case 6: self = .usedUp
+        case 7: self = .deleted
         default: self = .unrecognized(rawValue)
         }
     }
@@ -47,6 +51,7 @@ public enum Consent_V1_ConsentRequestStatus: ProtoEnum, CaseIterable {
         case .revoked: return 4
         case .expired: return 5
         case .usedUp: return 6
+        case .deleted: return 7
         case .unrecognized(let n): return n
         }
     }
@@ -61,6 +66,7 @@ public enum Consent_V1_ConsentRequestStatus: ProtoEnum, CaseIterable {
         case .revoked: return "CONSENT_REQUEST_STATUS_REVOKED"
         case .expired: return "CONSENT_REQUEST_STATUS_EXPIRED"
         case .usedUp: return "CONSENT_REQUEST_STATUS_USED_UP"
+        case .deleted: return "CONSENT_REQUEST_STATUS_DELETED"
         case .unrecognized(let n): return String(n)
         }
     }
@@ -80,10 +86,12 @@ public enum Consent_V1_ConsentLogKind: ProtoEnum, CaseIterable {
     case revoked  // CONSENT_LOG_KIND_REVOKED = 4
     /// "Samtykke utløpt".
     case expired  // CONSENT_LOG_KIND_EXPIRED = 5
+    /// "Samtykke avsluttet": the consumer ended a consent it no longer needed.
+    case ended  // CONSENT_LOG_KIND_ENDED = 6
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_ConsentLogKind] = [.unspecified, .given, .rejected, .used, .revoked, .expired]
+    public static let allCases: [Consent_V1_ConsentLogKind] = [.unspecified, .given, .rejected, .used, .revoked, .expired, .ended]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -93,6 +101,7 @@ public enum Consent_V1_ConsentLogKind: ProtoEnum, CaseIterable {
         case 3: self = .used
         case 4: self = .revoked
         case 5: self = .expired
+        case 6: self = .ended
         default: self = .unrecognized(rawValue)
         }
     }
@@ -105,6 +114,7 @@ public enum Consent_V1_ConsentLogKind: ProtoEnum, CaseIterable {
         case .used: return 3
         case .revoked: return 4
         case .expired: return 5
+        case .ended: return 6
         case .unrecognized(let n): return n
         }
     }
@@ -118,6 +128,7 @@ public enum Consent_V1_ConsentLogKind: ProtoEnum, CaseIterable {
         case .used: return "CONSENT_LOG_KIND_USED"
         case .revoked: return "CONSENT_LOG_KIND_REVOKED"
         case .expired: return "CONSENT_LOG_KIND_EXPIRED"
+        case .ended: return "CONSENT_LOG_KIND_ENDED"
         case .unrecognized(let n): return String(n)
         }
     }
@@ -139,7 +150,8 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
     case requestAccepted  // CONSENT_EVENT_TYPE_REQUEST_ACCEPTED = 5
     /// The user rejected.
     case requestRejected  // CONSENT_EVENT_TYPE_REQUEST_REJECTED = 6
-    /// The consent was withdrawn.
+    /// The consent was withdrawn by the user or the support desk, or ended by
+    /// its consumer (performed_by says who).
     case consentRevoked  // CONSENT_EVENT_TYPE_CONSENT_REVOKED = 7
     /// The consumer exchanged the authorization code for a token.
     case codeExchanged  // CONSENT_EVENT_TYPE_CODE_EXCHANGED = 8
@@ -151,10 +163,17 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
     case requestExpired  // CONSENT_EVENT_TYPE_REQUEST_EXPIRED = 11
     /// A consent reached its end date.
     case consentExpired  // CONSENT_EVENT_TYPE_CONSENT_EXPIRED = 12
+    /// The consumer deleted a request nobody had answered.
+    case requestDeleted  // CONSENT_EVENT_TYPE_REQUEST_DELETED = 13
+    /// A consumer let a vendor act for it (vendor_org_number), or changed its
+    /// name or resources.
+    case vendorAuthorised  // CONSENT_EVENT_TYPE_VENDOR_AUTHORISED = 14
+    /// A consumer stopped a vendor (vendor_org_number) from acting for it.
+    case vendorDeauthorised  // CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED = 15
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_ConsentEventType] = [.unspecified, .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .requestCreated, .requestAccepted, .requestRejected, .consentRevoked, .codeExchanged, .codeReuseAttempted, .consentUsed, .requestExpired, .consentExpired]
+    public static let allCases: [Consent_V1_ConsentEventType] = [.unspecified, .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .requestCreated, .requestAccepted, .requestRejected, .consentRevoked, .codeExchanged, .codeReuseAttempted, .consentUsed, .requestExpired, .consentExpired, .requestDeleted, .vendorAuthorised, .vendorDeauthorised]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -171,6 +190,9 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case 10: self = .consentUsed
         case 11: self = .requestExpired
         case 12: self = .consentExpired
+        case 13: self = .requestDeleted
+        case 14: self = .vendorAuthorised
+        case 15: self = .vendorDeauthorised
         default: self = .unrecognized(rawValue)
         }
     }
@@ -190,6 +212,9 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case .consentUsed: return 10
         case .requestExpired: return 11
         case .consentExpired: return 12
+        case .requestDeleted: return 13
+        case .vendorAuthorised: return 14
+        case .vendorDeauthorised: return 15
         case .unrecognized(let n): return n
         }
     }
@@ -210,6 +235,9 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case .consentUsed: return "CONSENT_EVENT_TYPE_CONSENT_USED"
         case .requestExpired: return "CONSENT_EVENT_TYPE_REQUEST_EXPIRED"
         case .consentExpired: return "CONSENT_EVENT_TYPE_CONSENT_EXPIRED"
+        case .requestDeleted: return "CONSENT_EVENT_TYPE_REQUEST_DELETED"
+        case .vendorAuthorised: return "CONSENT_EVENT_TYPE_VENDOR_AUTHORISED"
+        case .vendorDeauthorised: return "CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED"
         case .unrecognized(let n): return String(n)
         }
     }
@@ -234,10 +262,14 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
     /// (CreateRequestFromQuery; performed_by_org_number says which portal). The
     /// request is the consumer's (consumer_org_number).
     case portal  // PERFORMER_ROLE_PORTAL = 6
+    /// A system vendor acting for the event's consumer (Altinn 3's
+    /// `handledBy`; performed_by_org_number is the vendor, consumer_org_number
+    /// the consumer).
+    case vendor  // PERFORMER_ROLE_VENDOR = 7
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_PerformerRole] = [.unspecified, .consumer, .dataSource, .endUser, .admin, .system, .portal]
+    public static let allCases: [Consent_V1_PerformerRole] = [.unspecified, .consumer, .dataSource, .endUser, .admin, .system, .portal, .vendor]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -248,6 +280,7 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
         case 4: self = .admin
         case 5: self = .system
         case 6: self = .portal
+        case 7: self = .vendor
         default: self = .unrecognized(rawValue)
         }
     }
@@ -261,6 +294,7 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
         case .admin: return 4
         case .system: return 5
         case .portal: return 6
+        case .vendor: return 7
         case .unrecognized(let n): return n
         }
     }
@@ -275,6 +309,49 @@ public enum Consent_V1_PerformerRole: ProtoEnum, CaseIterable {
         case .admin: return "PERFORMER_ROLE_ADMIN"
         case .system: return "PERFORMER_ROLE_SYSTEM"
         case .portal: return "PERFORMER_ROLE_PORTAL"
+        case .vendor: return "PERFORMER_ROLE_VENDOR"
+        case .unrecognized(let n): return String(n)
+        }
+    }
+}
+
+/// What statistics are counted by.
+public enum Consent_V1_StatisticsPeriod: ProtoEnum, CaseIterable {
+    /// Norwegian calendar days (the default).
+    case unspecified  // STATISTICS_PERIOD_UNSPECIFIED = 0
+    /// Norwegian calendar days.
+    case day  // STATISTICS_PERIOD_DAY = 1
+    /// Norwegian calendar months.
+    case month  // STATISTICS_PERIOD_MONTH = 2
+    /// A number this version of the contract does not know.
+    case unrecognized(Int32)
+
+    public static let allCases: [Consent_V1_StatisticsPeriod] = [.unspecified, .day, .month]
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .day
+        case 2: self = .month
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .day: return 1
+        case .month: return 2
+        case .unrecognized(let n): return n
+        }
+    }
+
+    /// The name the .proto file gives this value.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "STATISTICS_PERIOD_UNSPECIFIED"
+        case .day: return "STATISTICS_PERIOD_DAY"
+        case .month: return "STATISTICS_PERIOD_MONTH"
         case .unrecognized(let n): return String(n)
         }
     }
@@ -306,13 +383,18 @@ public struct Consent_V1_RequestedResource: Sendable, Hashable {
     /// Output only: the version of the resource definition whose texts the
     /// user sees and consents to (1 for the first registration).
     public var version: UInt32 = 0
+    /// Output only: how many uses per Norwegian calendar day the consent allows
+    /// for this resource (the lower of the request's and the resource's limits);
+    /// 0 for no limit.
+    public var usesPerDay: UInt32 = 0
 
     public init() {}
 
-    public init(resourceId: String = "", metadata: [Consent_V1_ResourceMetadataValue] = [], version: UInt32 = 0) {
+    public init(resourceId: String = "", metadata: [Consent_V1_ResourceMetadataValue] = [], version: UInt32 = 0, usesPerDay: UInt32 = 0) {
         self.resourceId = resourceId
         self.metadata = metadata
         self.version = version
+        self.usesPerDay = usesPerDay
     }
 }
 
@@ -348,12 +430,36 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
     public var validToMs: Int64 = 0
     /// When the user answered; 0 if not yet.
     public var decidedAtMs: Int64 = 0
-    /// When the consent ended early (withdrawn, used up, marked expired); 0 if not.
+    /// When the consent ended early (withdrawn, ended by the consumer, used up,
+    /// marked expired) or the request was deleted; 0 if not.
     public var endedAtMs: Int64 = 0
+    /// Where the person answers the request (Altinn 3's `viewUri`): the hub's
+    /// portal URL template (`consentd --portal-url-template`) with the request
+    /// id filled in; send the person there, or put it in a message to them.
+    /// Empty when the hub has no template configured.
+    public var viewUrl: String = ""
+    /// The vendor that created the request for the consumer (Altinn 3's
+    /// `handledBy`); empty when the consumer created it itself.
+    public var handledByOrgNumber: String = ""
+    /// The one person who may answer for the organisation in offered_by (Altinn
+    /// 3's `requiredDelegator`), as the consumer named them; empty if none.
+    public var requiredDelegator: String = ""
+    /// For a request answered for an organisation: the roles (Enhetsregisteret's
+    /// codes, e.g. "DAGL") by which the person answered: those the resources'
+    /// organisation_authority accepts, or all the portal stated for that
+    /// organisation when no resource names an authority. Empty otherwise.
+    public var answerAuthority: [String] = []
+    /// The purpose in other languages, as the consumer gave it; empty fields
+    /// where it gave none (`purpose` is then shown).
+    public var purposeTexts: Consent_V1_PurposeTexts? = nil
+    /// The language the person read the page in when they answered ("en",
+    /// "nb-NO", "nn-NO"), as the portal stated it; empty if not stated or not
+    /// answered yet.
+    public var answerLanguage: String = ""
 
     public init() {}
 
-    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0) {
+    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0, viewUrl: String = "", handledByOrgNumber: String = "", requiredDelegator: String = "", answerAuthority: [String] = [], purposeTexts: Consent_V1_PurposeTexts? = nil, answerLanguage: String = "") {
         self.id = id
         self.status = status
         self.consumerOrgNumber = consumerOrgNumber
@@ -368,6 +474,28 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
         self.validToMs = validToMs
         self.decidedAtMs = decidedAtMs
         self.endedAtMs = endedAtMs
+        self.viewUrl = viewUrl
+        self.handledByOrgNumber = handledByOrgNumber
+        self.requiredDelegator = requiredDelegator
+        self.answerAuthority = answerAuthority
+        self.purposeTexts = purposeTexts
+        self.answerLanguage = answerLanguage
+    }
+}
+
+/// The consumer's purpose per language (the person reads their own language):
+/// each optional, 1 to 1,000 characters when given.
+public struct Consent_V1_PurposeTexts: Sendable, Hashable {
+    public var nbNo: String = ""
+    public var nnNo: String = ""
+    public var en: String = ""
+
+    public init() {}
+
+    public init(nbNo: String = "", nnNo: String = "", en: String = "") {
+        self.nbNo = nbNo
+        self.nnNo = nnNo
+        self.en = en
     }
 }
 
@@ -401,10 +529,30 @@ public struct Consent_V1_CreateRequestRequest: Sendable, Hashable {
     /// created first (and records nothing); with other content it is
     /// ALREADY_EXISTS `idempotency_key_reused`. Empty: no idempotency.
     public var idempotencyKey: String = ""
+    /// How many uses per Norwegian calendar day the consent allows for each
+    /// resource (Berlin Group's `frequencyPerDay`): 1 to 10,000, at most each
+    /// resource's own limit (OUT_OF_RANGE `uses_per_day_beyond_maximum`,
+    /// `uses_per_day_out_of_range`); 0 for the resources' limits, if any. A
+    /// use past it is refused RESOURCE_EXHAUSTED `daily_use_limit_reached`, and
+    /// VerifyToken says so for the rest of that day.
+    public var usesPerDay: UInt32 = 0
+    /// The one person who must answer for the organisation in offered_by
+    /// (Altinn 3's `requiredDelegator`): an 11-digit national identity number.
+    /// Requires offered_by to be an organisation (INVALID_ARGUMENT
+    /// `required_delegator_without_organisation`). Anyone else, even one who may
+    /// sign for the organisation, is refused PERMISSION_DENIED
+    /// `required_delegator_mismatch` (the page too). Empty: whoever may answer
+    /// for the organisation.
+    public var requiredDelegator: String = ""
+    /// The purpose in each language the consumer can write it in: the page
+    /// shows the one in the person's language, else `purpose`. Each 1 to 1,000
+    /// characters when given (INVALID_ARGUMENT `purpose_too_long` naming the
+    /// language). Optional.
+    public var purposeTexts: Consent_V1_PurposeTexts? = nil
 
     public init() {}
 
-    public init(resources: [Consent_V1_RequestedResource] = [], offeredBy: String = "", redirectUrl: String = "", validToMs: Int64 = 0, language: String = "", purpose: String = "", userToken: String = "", idempotencyKey: String = "") {
+    public init(resources: [Consent_V1_RequestedResource] = [], offeredBy: String = "", redirectUrl: String = "", validToMs: Int64 = 0, language: String = "", purpose: String = "", userToken: String = "", idempotencyKey: String = "", usesPerDay: UInt32 = 0, requiredDelegator: String = "", purposeTexts: Consent_V1_PurposeTexts? = nil) {
         self.resources = resources
         self.offeredBy = offeredBy
         self.redirectUrl = redirectUrl
@@ -413,11 +561,15 @@ public struct Consent_V1_CreateRequestRequest: Sendable, Hashable {
         self.purpose = purpose
         self.userToken = userToken
         self.idempotencyKey = idempotencyKey
+        self.usesPerDay = usesPerDay
+        self.requiredDelegator = requiredDelegator
+        self.purposeTexts = purposeTexts
     }
 }
 
 public struct Consent_V1_CreateRequestResponse: Sendable, Hashable {
-    /// The request as created (or as created first, for a repeated idempotency key).
+    /// The request as created (or as created first, for a repeated idempotency
+    /// key), with the `view_url` where the person answers it.
     public var request: Consent_V1_ConsentRequest? = nil
 
     public init() {}
@@ -474,15 +626,19 @@ public struct Consent_V1_PageResource: Sendable, Hashable {
     public var text: String = ""
     /// The language of title and text (nb-NO when the asked one was missing).
     public var language: String = ""
+    /// What the consumer may do beyond reading, as the resource names them
+    /// (e.g. "submit-application"): show them to the person.
+    public var actions: [String] = []
 
     public init() {}
 
-    public init(resourceId: String = "", dataSourceName: String = "", title: String = "", text: String = "", language: String = "") {
+    public init(resourceId: String = "", dataSourceName: String = "", title: String = "", text: String = "", language: String = "", actions: [String] = []) {
         self.resourceId = resourceId
         self.dataSourceName = dataSourceName
         self.title = title
         self.text = text
         self.language = language
+        self.actions = actions
     }
 }
 
@@ -574,12 +730,17 @@ public struct Consent_V1_AcceptRequestRequest: Sendable, Hashable {
     /// accept for the user themselves. If the request names its party, empty or
     /// that organisation.
     public var onBehalfOf: String = ""
+    /// The language the person read the page in ("en", "nb-NO", "nn-NO"),
+    /// recorded with the answer (ConsentRequest.answer_language); empty if
+    /// unknown.
+    public var language: String = ""
 
     public init() {}
 
-    public init(requestId: String = "", onBehalfOf: String = "") {
+    public init(requestId: String = "", onBehalfOf: String = "", language: String = "") {
         self.requestId = requestId
         self.onBehalfOf = onBehalfOf
+        self.language = language
     }
 }
 
@@ -588,12 +749,15 @@ public struct Consent_V1_RejectRequestRequest: Sendable, Hashable {
     public var requestId: String = ""
     /// As AcceptRequestRequest.on_behalf_of.
     public var onBehalfOf: String = ""
+    /// As AcceptRequestRequest.language.
+    public var language: String = ""
 
     public init() {}
 
-    public init(requestId: String = "", onBehalfOf: String = "") {
+    public init(requestId: String = "", onBehalfOf: String = "", language: String = "") {
         self.requestId = requestId
         self.onBehalfOf = onBehalfOf
+        self.language = language
     }
 }
 
@@ -665,7 +829,8 @@ public struct Consent_V1_ConsentSummary: Sendable, Hashable {
     /// The status now.
     public var status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0)
     /// The status in words in the asked language: "Aktivt", "Trukket",
-    /// "Utløpt", "Brukt (engangssamtykke)", "Avslått", "Venter på svar".
+    /// "Avsluttet" (REVOKED by the consumer), "Utløpt", "Brukt
+    /// (engangssamtykke)", "Avslått", "Venter på svar".
     public var statusText: String = ""
     /// The consumer's organisation number.
     public var consumerOrgNumber: String = ""
@@ -797,6 +962,76 @@ public struct Consent_V1_RevokeConsentResponse: Sendable, Hashable {
     }
 }
 
+public struct Consent_V1_DeleteRequestRequest: Sendable, Hashable {
+    /// The request. Required.
+    public var requestId: String = ""
+
+    public init() {}
+
+    public init(requestId: String = "") {
+        self.requestId = requestId
+    }
+}
+
+public struct Consent_V1_DeleteRequestResponse: Sendable, Hashable {
+    /// The request after the deletion (status DELETED).
+    public var request: Consent_V1_ConsentRequest? = nil
+
+    public init() {}
+
+    public init(request: Consent_V1_ConsentRequest? = nil) {
+        self.request = request
+    }
+}
+
+public struct Consent_V1_ListRequestsRequest: Sendable, Hashable {
+    /// Read the requests created after this cursor; 0 for the beginning. Pass
+    /// the previous page's next_cursor to continue. (The cursor is the sequence
+    /// number of a request's REQUEST_CREATED event in the feed, so requests
+    /// created later always come after it.)
+    public var after: UInt64 = 0
+    /// Only requests whose status now is one of these; empty for all.
+    /// UNSPECIFIED or unknown numbers are INVALID_ARGUMENT.
+    public var statuses: [Consent_V1_ConsentRequestStatus] = []
+    /// Only requests that include this resource, e.g. "5252_1"; empty for all.
+    public var resourceId: String = ""
+    /// Only requests created at or after this time; 0 for no lower bound.
+    public var createdFromMs: Int64 = 0
+    /// Only requests created before this time; 0 for no upper bound.
+    public var createdToMs: Int64 = 0
+    /// The most requests to return, 1 to 1,000; 0 for 100.
+    public var limit: UInt32 = 0
+
+    public init() {}
+
+    public init(after: UInt64 = 0, statuses: [Consent_V1_ConsentRequestStatus] = [], resourceId: String = "", createdFromMs: Int64 = 0, createdToMs: Int64 = 0, limit: UInt32 = 0) {
+        self.after = after
+        self.statuses = statuses
+        self.resourceId = resourceId
+        self.createdFromMs = createdFromMs
+        self.createdToMs = createdToMs
+        self.limit = limit
+    }
+}
+
+public struct Consent_V1_ListRequestsResponse: Sendable, Hashable {
+    /// Oldest first.
+    public var requests: [Consent_V1_ConsentRequest] = []
+    /// Pass as `after` to read on.
+    public var nextCursor: UInt64 = 0
+    /// Whether there is nothing more now. A page may be short, even empty, with
+    /// reached_end false when filters skipped many requests: read on.
+    public var reachedEnd: Bool = false
+
+    public init() {}
+
+    public init(requests: [Consent_V1_ConsentRequest] = [], nextCursor: UInt64 = 0, reachedEnd: Bool = false) {
+        self.requests = requests
+        self.nextCursor = nextCursor
+        self.reachedEnd = reachedEnd
+    }
+}
+
 /// One event of the feed.
 public struct Consent_V1_ConsentEvent: Sendable, Hashable {
     /// The event's sequence number, dense from 1 over the whole hub: pass it as
@@ -817,10 +1052,12 @@ public struct Consent_V1_ConsentEvent: Sendable, Hashable {
     public var performedBy: Consent_V1_PerformerRole = Consent_V1_PerformerRole(rawValue: 0)
     /// The organisation that did it; empty for END_USER and SYSTEM.
     public var performedByOrgNumber: String = ""
+    /// The vendor concerned by VENDOR_AUTHORISED and VENDOR_DEAUTHORISED; empty otherwise.
+    public var vendorOrgNumber: String = ""
 
     public init() {}
 
-    public init(sequence: UInt64 = 0, type: Consent_V1_ConsentEventType = Consent_V1_ConsentEventType(rawValue: 0), timeMs: Int64 = 0, requestId: String = "", resourceId: String = "", consumerOrgNumber: String = "", performedBy: Consent_V1_PerformerRole = Consent_V1_PerformerRole(rawValue: 0), performedByOrgNumber: String = "") {
+    public init(sequence: UInt64 = 0, type: Consent_V1_ConsentEventType = Consent_V1_ConsentEventType(rawValue: 0), timeMs: Int64 = 0, requestId: String = "", resourceId: String = "", consumerOrgNumber: String = "", performedBy: Consent_V1_PerformerRole = Consent_V1_PerformerRole(rawValue: 0), performedByOrgNumber: String = "", vendorOrgNumber: String = "") {
         self.sequence = sequence
         self.type = type
         self.timeMs = timeMs
@@ -829,6 +1066,7 @@ public struct Consent_V1_ConsentEvent: Sendable, Hashable {
         self.consumerOrgNumber = consumerOrgNumber
         self.performedBy = performedBy
         self.performedByOrgNumber = performedByOrgNumber
+        self.vendorOrgNumber = vendorOrgNumber
     }
 }
 
@@ -916,6 +1154,109 @@ public struct Consent_V1_WatchEventsResponse: Sendable, Hashable {
     }
 }
 
+public struct Consent_V1_GetStatisticsRequest: Sendable, Hashable {
+    /// One resource only, e.g. "5252_1"; empty for every resource the caller may see.
+    public var resourceId: String = ""
+    /// Only periods on or after the Norwegian date of this time; 0 for no lower bound.
+    public var fromMs: Int64 = 0
+    /// Only periods before the Norwegian date of this time; 0 for no upper bound.
+    public var toMs: Int64 = 0
+    /// By day (default) or by month.
+    public var period: Consent_V1_StatisticsPeriod = Consent_V1_StatisticsPeriod(rawValue: 0)
+
+    public init() {}
+
+    public init(resourceId: String = "", fromMs: Int64 = 0, toMs: Int64 = 0, period: Consent_V1_StatisticsPeriod = Consent_V1_StatisticsPeriod(rawValue: 0)) {
+        self.resourceId = resourceId
+        self.fromMs = fromMs
+        self.toMs = toMs
+        self.period = period
+    }
+}
+
+/// One resource in one period.
+public struct Consent_V1_StatisticsRow: Sendable, Hashable {
+    /// The resource.
+    public var resourceId: String = ""
+    /// The period in Norwegian time: "2025-06-02" (a day) or "2025-06" (a month).
+    public var period: String = ""
+    /// Consents given (requests accepted).
+    public var given: UInt64 = 0
+    /// Requests refused by the person.
+    public var rejected: UInt64 = 0
+    /// Consents withdrawn by the person or the support desk.
+    public var withdrawn: UInt64 = 0
+    /// Consents ended by their consumer.
+    public var ended: UInt64 = 0
+    /// Uses logged, on the day the data was fetched.
+    public var used: UInt64 = 0
+
+    public init() {}
+
+    public init(resourceId: String = "", period: String = "", given: UInt64 = 0, rejected: UInt64 = 0, withdrawn: UInt64 = 0, ended: UInt64 = 0, used: UInt64 = 0) {
+        self.resourceId = resourceId
+        self.period = period
+        self.given = given
+        self.rejected = rejected
+        self.withdrawn = withdrawn
+        self.ended = ended
+        self.used = used
+    }
+}
+
+public struct Consent_V1_GetStatisticsResponse: Sendable, Hashable {
+    /// Periods with any count, ordered by resource, then period.
+    public var rows: [Consent_V1_StatisticsRow] = []
+
+    public init() {}
+
+    public init(rows: [Consent_V1_StatisticsRow] = []) {
+        self.rows = rows
+    }
+}
+
+public struct Consent_V1_CountConsentsRequest: Sendable, Hashable {
+    /// As ListConsentsRequest.party: an organisation the user may sign for;
+    /// empty for the user.
+    public var party: String = ""
+
+    public init() {}
+
+    public init(party: String = "") {
+        self.party = party
+    }
+}
+
+/// How many requests and consents are in one state.
+public struct Consent_V1_ConsentStatusCount: Sendable, Hashable {
+    /// The state now.
+    public var status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0)
+    /// How many.
+    public var count: UInt32 = 0
+
+    public init() {}
+
+    public init(status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), count: UInt32 = 0) {
+        self.status = status
+        self.count = count
+    }
+}
+
+public struct Consent_V1_CountConsentsResponse: Sendable, Hashable {
+    /// One entry per state a person's request can be in (CREATED, ACCEPTED,
+    /// REJECTED, REVOKED, EXPIRED, USED_UP), in that order, zeros included.
+    public var counts: [Consent_V1_ConsentStatusCount] = []
+    /// Of the REVOKED ones, how many their consumer ended (rather than the person).
+    public var endedByConsumer: UInt32 = 0
+
+    public init() {}
+
+    public init(counts: [Consent_V1_ConsentStatusCount] = [], endedByConsumer: UInt32 = 0) {
+        self.counts = counts
+        self.endedByConsumer = endedByConsumer
+    }
+}
+
 extension Consent_V1_ResourceMetadataValue: ProtoMessage {
     public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
     public var serializedSize: Int { ProtoBridge.packedSize(self) }
@@ -975,6 +1316,7 @@ extension Consent_V1_RequestedResource: CBridgedMessage {
             for i in 0..<m.n_metadata { self.metadata.append(Consent_V1_ResourceMetadataValue(cMessage: items[i]!)) }
         }
         self.version = m.version
+        self.usesPerDay = m.uses_per_day
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -989,6 +1331,7 @@ extension Consent_V1_RequestedResource: CBridgedMessage {
             c.pointee.metadata = items
         }
         c.pointee.version = self.version
+        c.pointee.uses_per_day = self.usesPerDay
         return c
     }
 
@@ -1034,6 +1377,15 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
         self.validToMs = m.valid_to_ms
         self.decidedAtMs = m.decided_at_ms
         self.endedAtMs = m.ended_at_ms
+        self.viewUrl = ProtoBridge.string(m.view_url)
+        self.handledByOrgNumber = ProtoBridge.string(m.handled_by_org_number)
+        self.requiredDelegator = ProtoBridge.string(m.required_delegator)
+        if m.n_answer_authority > 0, let items = m.answer_authority {
+            self.answerAuthority.reserveCapacity(m.n_answer_authority)
+            for i in 0..<m.n_answer_authority { self.answerAuthority.append(ProtoBridge.string(items[i])) }
+        }
+        if let p = m.purpose_texts { self.purposeTexts = Consent_V1_PurposeTexts(cMessage: p) }
+        self.answerLanguage = ProtoBridge.string(m.answer_language)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1059,6 +1411,17 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
         c.pointee.valid_to_ms = self.validToMs
         c.pointee.decided_at_ms = self.decidedAtMs
         c.pointee.ended_at_ms = self.endedAtMs
+        if !self.viewUrl.isEmpty { c.pointee.view_url = arena.cString(self.viewUrl) }
+        if !self.handledByOrgNumber.isEmpty { c.pointee.handled_by_org_number = arena.cString(self.handledByOrgNumber) }
+        if !self.requiredDelegator.isEmpty { c.pointee.required_delegator = arena.cString(self.requiredDelegator) }
+        if !self.answerAuthority.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<CChar>?.self, count: self.answerAuthority.count)
+            for (i, item) in self.answerAuthority.enumerated() { items[i] = arena.cString(item) }
+            c.pointee.n_answer_authority = self.answerAuthority.count
+            c.pointee.answer_authority = items
+        }
+        if let value = self.purposeTexts { c.pointee.purpose_texts = value.cMessage(in: arena) }
+        if !self.answerLanguage.isEmpty { c.pointee.answer_language = arena.cString(self.answerLanguage) }
         return c
     }
 
@@ -1069,6 +1432,46 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
 
     static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
         UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ConsentRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_PurposeTexts: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_PurposeTexts: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__purpose_texts() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__PurposeTexts>) {
+        self.init()
+        let m = c.pointee
+        self.nbNo = ProtoBridge.string(m.nb_no)
+        self.nnNo = ProtoBridge.string(m.nn_no)
+        self.en = ProtoBridge.string(m.en)
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__PurposeTexts> {
+        let c = arena.allocate(Consent__V1__PurposeTexts.self)
+        consent__v1__purpose_texts__init(c)
+        if !self.nbNo.isEmpty { c.pointee.nb_no = arena.cString(self.nbNo) }
+        if !self.nnNo.isEmpty { c.pointee.nn_no = arena.cString(self.nnNo) }
+        if !self.en.isEmpty { c.pointee.en = arena.cString(self.en) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__PurposeTexts.self, capacity: 1) { Self(cMessage: $0) }
     }
 }
 
@@ -1098,6 +1501,9 @@ extension Consent_V1_CreateRequestRequest: CBridgedMessage {
         self.purpose = ProtoBridge.string(m.purpose)
         self.userToken = ProtoBridge.string(m.user_token)
         self.idempotencyKey = ProtoBridge.string(m.idempotency_key)
+        self.usesPerDay = m.uses_per_day
+        self.requiredDelegator = ProtoBridge.string(m.required_delegator)
+        if let p = m.purpose_texts { self.purposeTexts = Consent_V1_PurposeTexts(cMessage: p) }
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1117,6 +1523,9 @@ extension Consent_V1_CreateRequestRequest: CBridgedMessage {
         if !self.purpose.isEmpty { c.pointee.purpose = arena.cString(self.purpose) }
         if !self.userToken.isEmpty { c.pointee.user_token = arena.cString(self.userToken) }
         if !self.idempotencyKey.isEmpty { c.pointee.idempotency_key = arena.cString(self.idempotencyKey) }
+        c.pointee.uses_per_day = self.usesPerDay
+        if !self.requiredDelegator.isEmpty { c.pointee.required_delegator = arena.cString(self.requiredDelegator) }
+        if let value = self.purposeTexts { c.pointee.purpose_texts = value.cMessage(in: arena) }
         return c
     }
 
@@ -1262,6 +1671,10 @@ extension Consent_V1_PageResource: CBridgedMessage {
         self.title = ProtoBridge.string(m.title)
         self.text = ProtoBridge.string(m.text)
         self.language = ProtoBridge.string(m.language)
+        if m.n_actions > 0, let items = m.actions {
+            self.actions.reserveCapacity(m.n_actions)
+            for i in 0..<m.n_actions { self.actions.append(ProtoBridge.string(items[i])) }
+        }
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1273,6 +1686,12 @@ extension Consent_V1_PageResource: CBridgedMessage {
         if !self.title.isEmpty { c.pointee.title = arena.cString(self.title) }
         if !self.text.isEmpty { c.pointee.text = arena.cString(self.text) }
         if !self.language.isEmpty { c.pointee.language = arena.cString(self.language) }
+        if !self.actions.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<CChar>?.self, count: self.actions.count)
+            for (i, item) in self.actions.enumerated() { items[i] = arena.cString(item) }
+            c.pointee.n_actions = self.actions.count
+            c.pointee.actions = items
+        }
         return c
     }
 
@@ -1419,6 +1838,7 @@ extension Consent_V1_AcceptRequestRequest: CBridgedMessage {
         let m = c.pointee
         self.requestId = ProtoBridge.string(m.request_id)
         self.onBehalfOf = ProtoBridge.string(m.on_behalf_of)
+        self.language = ProtoBridge.string(m.language)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1427,6 +1847,7 @@ extension Consent_V1_AcceptRequestRequest: CBridgedMessage {
         consent__v1__accept_request_request__init(c)
         if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
         if !self.onBehalfOf.isEmpty { c.pointee.on_behalf_of = arena.cString(self.onBehalfOf) }
+        if !self.language.isEmpty { c.pointee.language = arena.cString(self.language) }
         return c
     }
 
@@ -1457,6 +1878,7 @@ extension Consent_V1_RejectRequestRequest: CBridgedMessage {
         let m = c.pointee
         self.requestId = ProtoBridge.string(m.request_id)
         self.onBehalfOf = ProtoBridge.string(m.on_behalf_of)
+        self.language = ProtoBridge.string(m.language)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1465,6 +1887,7 @@ extension Consent_V1_RejectRequestRequest: CBridgedMessage {
         consent__v1__reject_request_request__init(c)
         if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
         if !self.onBehalfOf.isEmpty { c.pointee.on_behalf_of = arena.cString(self.onBehalfOf) }
+        if !self.language.isEmpty { c.pointee.language = arena.cString(self.language) }
         return c
     }
 
@@ -1942,6 +2365,180 @@ extension Consent_V1_RevokeConsentResponse: CBridgedMessage {
     }
 }
 
+extension Consent_V1_DeleteRequestRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_DeleteRequestRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__delete_request_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__DeleteRequestRequest>) {
+        self.init()
+        let m = c.pointee
+        self.requestId = ProtoBridge.string(m.request_id)
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__DeleteRequestRequest> {
+        let c = arena.allocate(Consent__V1__DeleteRequestRequest.self)
+        consent__v1__delete_request_request__init(c)
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__DeleteRequestRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_DeleteRequestResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_DeleteRequestResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__delete_request_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__DeleteRequestResponse>) {
+        self.init()
+        let m = c.pointee
+        if let p = m.request { self.request = Consent_V1_ConsentRequest(cMessage: p) }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__DeleteRequestResponse> {
+        let c = arena.allocate(Consent__V1__DeleteRequestResponse.self)
+        consent__v1__delete_request_response__init(c)
+        if let value = self.request { c.pointee.request = value.cMessage(in: arena) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__DeleteRequestResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_ListRequestsRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_ListRequestsRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__list_requests_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__ListRequestsRequest>) {
+        self.init()
+        let m = c.pointee
+        self.after = m.after
+        if m.n_statuses > 0, let items = m.statuses {
+            self.statuses.reserveCapacity(m.n_statuses)
+            for i in 0..<m.n_statuses { self.statuses.append(Consent_V1_ConsentRequestStatus(rawValue: Int32(bitPattern: items[i].rawValue))) }
+        }
+        self.resourceId = ProtoBridge.string(m.resource_id)
+        self.createdFromMs = m.created_from_ms
+        self.createdToMs = m.created_to_ms
+        self.limit = m.limit
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ListRequestsRequest> {
+        let c = arena.allocate(Consent__V1__ListRequestsRequest.self)
+        consent__v1__list_requests_request__init(c)
+        c.pointee.after = self.after
+        if !self.statuses.isEmpty {
+            let items = arena.allocateArray(of: Consent__V1__ConsentRequestStatus.self, count: self.statuses.count)
+            for (i, item) in self.statuses.enumerated() { items[i] = Consent__V1__ConsentRequestStatus(rawValue: UInt32(bitPattern: item.rawValue)) }
+            c.pointee.n_statuses = self.statuses.count
+            c.pointee.statuses = items
+        }
+        if !self.resourceId.isEmpty { c.pointee.resource_id = arena.cString(self.resourceId) }
+        c.pointee.created_from_ms = self.createdFromMs
+        c.pointee.created_to_ms = self.createdToMs
+        c.pointee.limit = self.limit
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ListRequestsRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_ListRequestsResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_ListRequestsResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__list_requests_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__ListRequestsResponse>) {
+        self.init()
+        let m = c.pointee
+        if m.n_requests > 0, let items = m.requests {
+            self.requests.reserveCapacity(m.n_requests)
+            for i in 0..<m.n_requests { self.requests.append(Consent_V1_ConsentRequest(cMessage: items[i]!)) }
+        }
+        self.nextCursor = m.next_cursor
+        self.reachedEnd = (m.reached_end != 0)
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ListRequestsResponse> {
+        let c = arena.allocate(Consent__V1__ListRequestsResponse.self)
+        consent__v1__list_requests_response__init(c)
+        if !self.requests.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<Consent__V1__ConsentRequest>?.self, count: self.requests.count)
+            for (i, item) in self.requests.enumerated() { items[i] = item.cMessage(in: arena) }
+            c.pointee.n_requests = self.requests.count
+            c.pointee.requests = items
+        }
+        c.pointee.next_cursor = self.nextCursor
+        c.pointee.reached_end = (self.reachedEnd ? 1 : 0)
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ListRequestsResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
 extension Consent_V1_ConsentEvent: ProtoMessage {
     public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
     public var serializedSize: Int { ProtoBridge.packedSize(self) }
@@ -1965,6 +2562,7 @@ extension Consent_V1_ConsentEvent: CBridgedMessage {
         self.consumerOrgNumber = ProtoBridge.string(m.consumer_org_number)
         self.performedBy = Consent_V1_PerformerRole(rawValue: Int32(bitPattern: m.performed_by.rawValue))
         self.performedByOrgNumber = ProtoBridge.string(m.performed_by_org_number)
+        self.vendorOrgNumber = ProtoBridge.string(m.vendor_org_number)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1979,6 +2577,7 @@ extension Consent_V1_ConsentEvent: CBridgedMessage {
         if !self.consumerOrgNumber.isEmpty { c.pointee.consumer_org_number = arena.cString(self.consumerOrgNumber) }
         c.pointee.performed_by = Consent__V1__PerformerRole(rawValue: UInt32(bitPattern: self.performedBy.rawValue))
         if !self.performedByOrgNumber.isEmpty { c.pointee.performed_by_org_number = arena.cString(self.performedByOrgNumber) }
+        if !self.vendorOrgNumber.isEmpty { c.pointee.vendor_org_number = arena.cString(self.vendorOrgNumber) }
         return c
     }
 
@@ -2186,6 +2785,260 @@ extension Consent_V1_WatchEventsResponse: CBridgedMessage {
     }
 }
 
+extension Consent_V1_GetStatisticsRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_GetStatisticsRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__get_statistics_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__GetStatisticsRequest>) {
+        self.init()
+        let m = c.pointee
+        self.resourceId = ProtoBridge.string(m.resource_id)
+        self.fromMs = m.from_ms
+        self.toMs = m.to_ms
+        self.period = Consent_V1_StatisticsPeriod(rawValue: Int32(bitPattern: m.period.rawValue))
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__GetStatisticsRequest> {
+        let c = arena.allocate(Consent__V1__GetStatisticsRequest.self)
+        consent__v1__get_statistics_request__init(c)
+        if !self.resourceId.isEmpty { c.pointee.resource_id = arena.cString(self.resourceId) }
+        c.pointee.from_ms = self.fromMs
+        c.pointee.to_ms = self.toMs
+        c.pointee.period = Consent__V1__StatisticsPeriod(rawValue: UInt32(bitPattern: self.period.rawValue))
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__GetStatisticsRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_StatisticsRow: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_StatisticsRow: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__statistics_row() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__StatisticsRow>) {
+        self.init()
+        let m = c.pointee
+        self.resourceId = ProtoBridge.string(m.resource_id)
+        self.period = ProtoBridge.string(m.period)
+        self.given = m.given
+        self.rejected = m.rejected
+        self.withdrawn = m.withdrawn
+        self.ended = m.ended
+        self.used = m.used
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__StatisticsRow> {
+        let c = arena.allocate(Consent__V1__StatisticsRow.self)
+        consent__v1__statistics_row__init(c)
+        if !self.resourceId.isEmpty { c.pointee.resource_id = arena.cString(self.resourceId) }
+        if !self.period.isEmpty { c.pointee.period = arena.cString(self.period) }
+        c.pointee.given = self.given
+        c.pointee.rejected = self.rejected
+        c.pointee.withdrawn = self.withdrawn
+        c.pointee.ended = self.ended
+        c.pointee.used = self.used
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__StatisticsRow.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_GetStatisticsResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_GetStatisticsResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__get_statistics_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__GetStatisticsResponse>) {
+        self.init()
+        let m = c.pointee
+        if m.n_rows > 0, let items = m.rows {
+            self.rows.reserveCapacity(m.n_rows)
+            for i in 0..<m.n_rows { self.rows.append(Consent_V1_StatisticsRow(cMessage: items[i]!)) }
+        }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__GetStatisticsResponse> {
+        let c = arena.allocate(Consent__V1__GetStatisticsResponse.self)
+        consent__v1__get_statistics_response__init(c)
+        if !self.rows.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<Consent__V1__StatisticsRow>?.self, count: self.rows.count)
+            for (i, item) in self.rows.enumerated() { items[i] = item.cMessage(in: arena) }
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = items
+        }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__GetStatisticsResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_CountConsentsRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_CountConsentsRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__count_consents_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__CountConsentsRequest>) {
+        self.init()
+        let m = c.pointee
+        self.party = ProtoBridge.string(m.party)
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__CountConsentsRequest> {
+        let c = arena.allocate(Consent__V1__CountConsentsRequest.self)
+        consent__v1__count_consents_request__init(c)
+        if !self.party.isEmpty { c.pointee.party = arena.cString(self.party) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__CountConsentsRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_ConsentStatusCount: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_ConsentStatusCount: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__consent_status_count() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__ConsentStatusCount>) {
+        self.init()
+        let m = c.pointee
+        self.status = Consent_V1_ConsentRequestStatus(rawValue: Int32(bitPattern: m.status.rawValue))
+        self.count = m.count
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ConsentStatusCount> {
+        let c = arena.allocate(Consent__V1__ConsentStatusCount.self)
+        consent__v1__consent_status_count__init(c)
+        c.pointee.status = Consent__V1__ConsentRequestStatus(rawValue: UInt32(bitPattern: self.status.rawValue))
+        c.pointee.count = self.count
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ConsentStatusCount.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_CountConsentsResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_CountConsentsResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__count_consents_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__CountConsentsResponse>) {
+        self.init()
+        let m = c.pointee
+        if m.n_counts > 0, let items = m.counts {
+            self.counts.reserveCapacity(m.n_counts)
+            for i in 0..<m.n_counts { self.counts.append(Consent_V1_ConsentStatusCount(cMessage: items[i]!)) }
+        }
+        self.endedByConsumer = m.ended_by_consumer
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__CountConsentsResponse> {
+        let c = arena.allocate(Consent__V1__CountConsentsResponse.self)
+        consent__v1__count_consents_response__init(c)
+        if !self.counts.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<Consent__V1__ConsentStatusCount>?.self, count: self.counts.count)
+            for (i, item) in self.counts.enumerated() { items[i] = item.cMessage(in: arena) }
+            c.pointee.n_counts = self.counts.count
+            c.pointee.counts = items
+        }
+        c.pointee.ended_by_consumer = self.endedByConsumer
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__CountConsentsResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
 /// Roles, per method below (docs/SECURITY.md has the whole matrix). A principal
 /// with several roles acts in the first of the method's roles (in the order
 /// listed) that it has.
@@ -2193,10 +3046,12 @@ public enum Consent_V1_ConsentService {
     public static let serviceName = "consent.v1.ConsentService"
 
     /// Step 1: the consumer registers a consent request (structured). The
-    /// consumer (CoveredBy) is always the caller. A consumer may have at most
-    /// 100,000 requests waiting for an answer (`max-open-requests-per-consumer`);
-    /// beyond it RESOURCE_EXHAUSTED `open_requests_quota` with a retry hint.
-    /// Roles: consumer.
+    /// consumer (CoveredBy) is always the caller, or the consumer its vendor
+    /// acts for (the request then names the vendor in handled_by_org_number).
+    /// A consumer may have at most 100,000 requests waiting for an answer
+    /// (`max-open-requests-per-consumer`); beyond it RESOURCE_EXHAUSTED
+    /// `open_requests_quota` with a retry hint.
+    /// Roles: consumer, vendor.
     public static let createRequest = ProtoMethod<Consent_V1_CreateRequestRequest, Consent_V1_CreateRequestResponse>(
         fullName: "/consent.v1.ConsentService/CreateRequest", kind: .unary
     )
@@ -2204,7 +3059,8 @@ public enum Consent_V1_ConsentService {
     /// Step 1, Altinn 2 style: the same request as the URL query string of
     /// Altinn 2's consent URL ("Samtykke URL parametere" in Altinn's guide for
     /// data consumers): `Resources=5252_1&CoveredBy=…&RedirectUrl=…&ValidToDate=…&…`.
-    /// Roles: consumer (CoveredBy must be the caller); portal, for the consumer
+    /// Roles: consumer (CoveredBy must be the caller); vendor (CoveredBy must be
+    /// the consumer it acts for); portal, for the consumer
     /// the query names in CoveredBy (Altinn 2's redirect flow: the consumer sends
     /// the user's browser to the portal with the query, and the portal submits
     /// it with the logged-in user's metadata, which is required). Through the
@@ -2220,6 +3076,8 @@ public enum Consent_V1_ConsentService {
     )
 
     /// Step 2: the consent page for the logged-in user, rendered in a language.
+    /// A request the consumer deleted is FAILED_PRECONDITION `request_deleted`
+    /// for the user (there is nothing to answer).
     /// Roles: portal (the user it is offered to; anyone logged in for an open
     /// request not yet answered), admin (support).
     public static let getRequest = ProtoMethod<Consent_V1_GetRequestRequest, Consent_V1_GetRequestResponse>(
@@ -2243,21 +3101,22 @@ public enum Consent_V1_ConsentService {
 
     /// Step 5: the consumer polls a request's status ("banken vil kunne sjekke
     /// status på samtykket uavhengig av redirect", as Altinn describes it).
-    /// Roles: consumer (its own requests), datasource (requests including one of
-    /// its resources), admin.
+    /// Roles: consumer (its own requests), vendor (the requests it may handle for
+    /// its consumer), datasource (requests including one of its resources), admin.
     public static let getRequestStatus = ProtoMethod<Consent_V1_GetRequestStatusRequest, Consent_V1_GetRequestStatusResponse>(
         fullName: "/consent.v1.ConsentService/GetRequestStatus", kind: .unary
     )
 
     /// Step 8: the user's consents — active, withdrawn, expired, used, declined
-    /// and pending — newest first.
+    /// and pending — newest first. Requests the consumer deleted are not listed.
     /// Roles: portal.
     public static let listConsents = ProtoMethod<Consent_V1_ListConsentsRequest, Consent_V1_ListConsentsResponse>(
         fullName: "/consent.v1.ConsentService/ListConsents", kind: .unary
     )
 
-    /// Step 8: the Samtykkelogg — given, used, withdrawn, expired, declined — in
-    /// the user's language with Altinn's wording (docs/DOMAIN.md), oldest first.
+    /// Step 8: the Samtykkelogg — given, used, withdrawn, ended, expired,
+    /// declined — in the user's language with Altinn's wording (docs/DOMAIN.md),
+    /// oldest first.
     /// Roles: portal (the user's own), admin (one consent by id).
     public static let getConsentLog = ProtoMethod<Consent_V1_GetConsentLogRequest, Consent_V1_GetConsentLogResponse>(
         fullName: "/consent.v1.ConsentService/GetConsentLog", kind: .unary
@@ -2268,8 +3127,58 @@ public enum Consent_V1_ConsentService {
     /// `one_time_consent_not_revocable`). Withdrawing twice returns the
     /// withdrawn consent.
     /// Roles: portal (the user's own), admin.
+    /// A consumer ends a consent it no longer needs (the loan case is closed;
+    /// Open Banking's consent DELETE, CDR's arrangement revocation): the same
+    /// transition, at once. Tokens stop verifying online (VerifyToken refuses
+    /// `consent_revoked`), IssueToken refuses, the feed shows CONSENT_REVOKED
+    /// performed by the consumer, and the person's Samtykkelogg says the
+    /// consumer ended it (CONSENT_LOG_KIND_ENDED, "Samtykke avsluttet"). A
+    /// consumer may also end an unused one-time consent; a used one has ended
+    /// already.
+    /// Roles: portal (the user's own), consumer (its own consents), vendor (for
+    /// its consumer), admin.
     public static let revokeConsent = ProtoMethod<Consent_V1_RevokeConsentRequest, Consent_V1_RevokeConsentResponse>(
         fullName: "/consent.v1.ConsentService/RevokeConsent", kind: .unary
+    )
+
+    /// The consumer deletes a request nobody has answered yet (Altinn 3's
+    /// `deleted`): its status becomes DELETED, it leaves the person's list, it
+    /// can never be accepted (so no authorization code is ever issued for it),
+    /// and the feed shows REQUEST_DELETED. Deleting it again returns it as it
+    /// is. An answered request is refused (FAILED_PRECONDITION
+    /// `request_already_accepted`: end the consent with RevokeConsent instead;
+    /// `request_already_rejected`, `request_expired`, ...).
+    /// Roles: consumer (its own requests), vendor (for its consumer).
+    public static let deleteRequest = ProtoMethod<Consent_V1_DeleteRequestRequest, Consent_V1_DeleteRequestResponse>(
+        fullName: "/consent.v1.ConsentService/DeleteRequest", kind: .unary
+    )
+
+    /// The consumer's own requests and consents (Altinn 3's consumer list),
+    /// oldest first, one page after a cursor, filtered by status now, resource
+    /// and creation time. Statuses are as GetRequestStatus reports them.
+    /// Roles: consumer, vendor (the requests it may handle for its consumer).
+    public static let listRequests = ProtoMethod<Consent_V1_ListRequestsRequest, Consent_V1_ListRequestsResponse>(
+        fullName: "/consent.v1.ConsentService/ListRequests", kind: .unary
+    )
+
+    /// Statistics from the events (Altinn's data-sharing presentation promises
+    /// service owners statistics): consents given, rejected, withdrawn (by the person or the
+    /// support desk), ended (by the consumer) and uses, per resource per
+    /// Norwegian day or month. Counts only: no person, consumer or request.
+    /// At most 10,000 rows (OUT_OF_RANGE `statistics_too_many_rows`: narrow
+    /// the range, name a resource, or count by month).
+    /// Roles: datasource (its own resources; another's is PERMISSION_DENIED
+    /// `resource_not_owned`), admin (all).
+    public static let getStatistics = ProtoMethod<Consent_V1_GetStatisticsRequest, Consent_V1_GetStatisticsResponse>(
+        fullName: "/consent.v1.ConsentService/GetStatistics", kind: .unary
+    )
+
+    /// How many of the logged-in person's requests and consents are in each
+    /// state now (or of an organisation they may sign for): the portal's
+    /// summary. Deleted requests are not the person's and are not counted.
+    /// Roles: portal.
+    public static let countConsents = ProtoMethod<Consent_V1_CountConsentsRequest, Consent_V1_CountConsentsResponse>(
+        fullName: "/consent.v1.ConsentService/CountConsents", kind: .unary
     )
 
     /// The events feed (Altinn 3's consent events), one page, oldest first:
@@ -2293,5 +3202,5 @@ public enum Consent_V1_ConsentService {
     )
 
     /// Every method of the service, for registration and listing.
-    public static let allMethodNames: [String] = ["/consent.v1.ConsentService/CreateRequest", "/consent.v1.ConsentService/CreateRequestFromQuery", "/consent.v1.ConsentService/GetRequest", "/consent.v1.ConsentService/AcceptRequest", "/consent.v1.ConsentService/RejectRequest", "/consent.v1.ConsentService/GetRequestStatus", "/consent.v1.ConsentService/ListConsents", "/consent.v1.ConsentService/GetConsentLog", "/consent.v1.ConsentService/RevokeConsent", "/consent.v1.ConsentService/ListEvents", "/consent.v1.ConsentService/WatchEvents"]
+    public static let allMethodNames: [String] = ["/consent.v1.ConsentService/CreateRequest", "/consent.v1.ConsentService/CreateRequestFromQuery", "/consent.v1.ConsentService/GetRequest", "/consent.v1.ConsentService/AcceptRequest", "/consent.v1.ConsentService/RejectRequest", "/consent.v1.ConsentService/GetRequestStatus", "/consent.v1.ConsentService/ListConsents", "/consent.v1.ConsentService/GetConsentLog", "/consent.v1.ConsentService/RevokeConsent", "/consent.v1.ConsentService/DeleteRequest", "/consent.v1.ConsentService/ListRequests", "/consent.v1.ConsentService/GetStatistics", "/consent.v1.ConsentService/CountConsents", "/consent.v1.ConsentService/ListEvents", "/consent.v1.ConsentService/WatchEvents"]
 }

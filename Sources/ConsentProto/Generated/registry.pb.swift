@@ -235,10 +235,32 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
     /// The ID-porten login level a user needs to accept: 3 (substantial) or 4
     /// (high; NAV requires it). 1 to 4.
     public var requiredAssuranceLevel: UInt32 = 0
+    /// How many uses per Norwegian calendar day a consent to this resource
+    /// allows (Berlin Group's `frequencyPerDay`): 1 to 10,000; 0 for no limit.
+    /// A request may lower it (CreateRequestRequest.uses_per_day), never raise
+    /// it. A use past it is RESOURCE_EXHAUSTED `daily_use_limit_reached`.
+    public var usesPerDay: UInt32 = 0
+    /// The authority needed to consent for an organisation (Altinn 3's
+    /// authority per resource): role codes from Enhetsregisteret (DAGL general
+    /// manager, LEDE chair, SIGN signing right, PROK procuration, …; 2 to 8
+    /// letters or digits, upper-cased), at most 20, no repeats. Someone
+    /// answering for an organisation must hold at least one of them there, as
+    /// the portal states (`x-consent-user-org-roles`); otherwise
+    /// PERMISSION_DENIED `organisation_authority_missing`. Empty: whoever the
+    /// portal says may sign for the organisation. Returned sorted.
+    public var organisationAuthority: [String] = []
+    /// What a consent lets the consumer do beyond reading (Altinn's data-sharing
+    /// presentation: leave to carry out an action on the person's behalf):
+    /// lower-case names, a letter then letters, digits and '-', at most 32
+    /// characters, at most 10, no repeats, not "consent" (INVALID_ARGUMENT `action_malformed`, `action_repeated`,
+    /// `too_many_actions`). Tokens carry them in `consentRights.action` after
+    /// "consent", for the definition version the person consented to; the
+    /// consent page lists them. Empty: reading only.
+    public var actions: [String] = []
 
     public init() {}
 
-    public init(resourceId: String = "", ownerOrgNumber: String = "", ownerName: String = "", title: Consent_V1_LocalizedText? = nil, text: Consent_V1_LocalizedText? = nil, metadata: [Consent_V1_MetadataField] = [], dateRanges: [Consent_V1_DateRange] = [], kind: Consent_V1_ConsentKind = Consent_V1_ConsentKind(rawValue: 0), maximumValidity: Consent_V1_MaximumValidity? = nil, requiredAssuranceLevel: UInt32 = 0) {
+    public init(resourceId: String = "", ownerOrgNumber: String = "", ownerName: String = "", title: Consent_V1_LocalizedText? = nil, text: Consent_V1_LocalizedText? = nil, metadata: [Consent_V1_MetadataField] = [], dateRanges: [Consent_V1_DateRange] = [], kind: Consent_V1_ConsentKind = Consent_V1_ConsentKind(rawValue: 0), maximumValidity: Consent_V1_MaximumValidity? = nil, requiredAssuranceLevel: UInt32 = 0, usesPerDay: UInt32 = 0, organisationAuthority: [String] = [], actions: [String] = []) {
         self.resourceId = resourceId
         self.ownerOrgNumber = ownerOrgNumber
         self.ownerName = ownerName
@@ -249,6 +271,9 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
         self.kind = kind
         self.maximumValidity = maximumValidity
         self.requiredAssuranceLevel = requiredAssuranceLevel
+        self.usesPerDay = usesPerDay
+        self.organisationAuthority = organisationAuthority
+        self.actions = actions
     }
 }
 
@@ -410,6 +435,99 @@ public struct Consent_V1_ListAuthorisationsResponse: Sendable, Hashable {
     public init() {}
 
     public init(authorisations: [Consent_V1_ConsumerAuthorisation] = []) {
+        self.authorisations = authorisations
+    }
+}
+
+/// A consumer's permission for a system vendor to act for it.
+public struct Consent_V1_VendorAuthorisation: Sendable, Hashable {
+    /// The consumer. A consumer may leave it empty (itself) or give its own; an
+    /// admin must give it.
+    public var consumerOrgNumber: String = ""
+    /// The vendor's organisation number (its certificate's). Required; not the
+    /// consumer itself.
+    public var vendorOrgNumber: String = ""
+    /// The vendor's name, for the consumer's and the operator's lists (never
+    /// shown to the person); 1 to 200 characters.
+    public var vendorName: String = ""
+    /// The resources the vendor may handle, 1 to 20, each one the consumer is
+    /// authorised for. A request or consent is the vendor's to handle only when
+    /// every one of its resources is listed. Stored sorted.
+    public var resourceIds: [String] = []
+
+    public init() {}
+
+    public init(consumerOrgNumber: String = "", vendorOrgNumber: String = "", vendorName: String = "", resourceIds: [String] = []) {
+        self.consumerOrgNumber = consumerOrgNumber
+        self.vendorOrgNumber = vendorOrgNumber
+        self.vendorName = vendorName
+        self.resourceIds = resourceIds
+    }
+}
+
+public struct Consent_V1_AuthoriseVendorRequest: Sendable, Hashable {
+    /// The authorisation to store (replacing the vendor's earlier one for the
+    /// consumer). Required.
+    public var authorisation: Consent_V1_VendorAuthorisation? = nil
+
+    public init() {}
+
+    public init(authorisation: Consent_V1_VendorAuthorisation? = nil) {
+        self.authorisation = authorisation
+    }
+}
+
+public struct Consent_V1_AuthoriseVendorResponse: Sendable, Hashable {
+    /// The authorisation as stored.
+    public var authorisation: Consent_V1_VendorAuthorisation? = nil
+
+    public init() {}
+
+    public init(authorisation: Consent_V1_VendorAuthorisation? = nil) {
+        self.authorisation = authorisation
+    }
+}
+
+public struct Consent_V1_DeauthoriseVendorRequest: Sendable, Hashable {
+    /// The consumer; a consumer may leave it empty (itself), an admin must give it.
+    public var consumerOrgNumber: String = ""
+    /// The vendor. Required.
+    public var vendorOrgNumber: String = ""
+
+    public init() {}
+
+    public init(consumerOrgNumber: String = "", vendorOrgNumber: String = "") {
+        self.consumerOrgNumber = consumerOrgNumber
+        self.vendorOrgNumber = vendorOrgNumber
+    }
+}
+
+public struct Consent_V1_DeauthoriseVendorResponse: Sendable, Hashable {
+    /// The consumer, as asked.
+    public var consumerOrgNumber: String = ""
+    /// The vendor, as asked. It may not act for the consumer now.
+    public var vendorOrgNumber: String = ""
+
+    public init() {}
+
+    public init(consumerOrgNumber: String = "", vendorOrgNumber: String = "") {
+        self.consumerOrgNumber = consumerOrgNumber
+        self.vendorOrgNumber = vendorOrgNumber
+    }
+}
+
+public struct Consent_V1_ListVendorsRequest: Sendable, Hashable {
+
+    public init() {}
+}
+
+public struct Consent_V1_ListVendorsResponse: Sendable, Hashable {
+    /// Ordered by consumer, then vendor.
+    public var authorisations: [Consent_V1_VendorAuthorisation] = []
+
+    public init() {}
+
+    public init(authorisations: [Consent_V1_VendorAuthorisation] = []) {
         self.authorisations = authorisations
     }
 }
@@ -601,6 +719,15 @@ extension Consent_V1_ResourceDefinition: CBridgedMessage {
         self.kind = Consent_V1_ConsentKind(rawValue: Int32(bitPattern: m.kind.rawValue))
         if let p = m.maximum_validity { self.maximumValidity = Consent_V1_MaximumValidity(cMessage: p) }
         self.requiredAssuranceLevel = m.required_assurance_level
+        self.usesPerDay = m.uses_per_day
+        if m.n_organisation_authority > 0, let items = m.organisation_authority {
+            self.organisationAuthority.reserveCapacity(m.n_organisation_authority)
+            for i in 0..<m.n_organisation_authority { self.organisationAuthority.append(ProtoBridge.string(items[i])) }
+        }
+        if m.n_actions > 0, let items = m.actions {
+            self.actions.reserveCapacity(m.n_actions)
+            for i in 0..<m.n_actions { self.actions.append(ProtoBridge.string(items[i])) }
+        }
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -627,6 +754,19 @@ extension Consent_V1_ResourceDefinition: CBridgedMessage {
         c.pointee.kind = Consent__V1__ConsentKind(rawValue: UInt32(bitPattern: self.kind.rawValue))
         if let value = self.maximumValidity { c.pointee.maximum_validity = value.cMessage(in: arena) }
         c.pointee.required_assurance_level = self.requiredAssuranceLevel
+        c.pointee.uses_per_day = self.usesPerDay
+        if !self.organisationAuthority.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<CChar>?.self, count: self.organisationAuthority.count)
+            for (i, item) in self.organisationAuthority.enumerated() { items[i] = arena.cString(item) }
+            c.pointee.n_organisation_authority = self.organisationAuthority.count
+            c.pointee.organisation_authority = items
+        }
+        if !self.actions.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<CChar>?.self, count: self.actions.count)
+            for (i, item) in self.actions.enumerated() { items[i] = arena.cString(item) }
+            c.pointee.n_actions = self.actions.count
+            c.pointee.actions = items
+        }
         return c
     }
 
@@ -1139,6 +1279,281 @@ extension Consent_V1_ListAuthorisationsResponse: CBridgedMessage {
     }
 }
 
+extension Consent_V1_VendorAuthorisation: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_VendorAuthorisation: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__vendor_authorisation() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__VendorAuthorisation>) {
+        self.init()
+        let m = c.pointee
+        self.consumerOrgNumber = ProtoBridge.string(m.consumer_org_number)
+        self.vendorOrgNumber = ProtoBridge.string(m.vendor_org_number)
+        self.vendorName = ProtoBridge.string(m.vendor_name)
+        if m.n_resource_ids > 0, let items = m.resource_ids {
+            self.resourceIds.reserveCapacity(m.n_resource_ids)
+            for i in 0..<m.n_resource_ids { self.resourceIds.append(ProtoBridge.string(items[i])) }
+        }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__VendorAuthorisation> {
+        let c = arena.allocate(Consent__V1__VendorAuthorisation.self)
+        consent__v1__vendor_authorisation__init(c)
+        if !self.consumerOrgNumber.isEmpty { c.pointee.consumer_org_number = arena.cString(self.consumerOrgNumber) }
+        if !self.vendorOrgNumber.isEmpty { c.pointee.vendor_org_number = arena.cString(self.vendorOrgNumber) }
+        if !self.vendorName.isEmpty { c.pointee.vendor_name = arena.cString(self.vendorName) }
+        if !self.resourceIds.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<CChar>?.self, count: self.resourceIds.count)
+            for (i, item) in self.resourceIds.enumerated() { items[i] = arena.cString(item) }
+            c.pointee.n_resource_ids = self.resourceIds.count
+            c.pointee.resource_ids = items
+        }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__VendorAuthorisation.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_AuthoriseVendorRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_AuthoriseVendorRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__authorise_vendor_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__AuthoriseVendorRequest>) {
+        self.init()
+        let m = c.pointee
+        if let p = m.authorisation { self.authorisation = Consent_V1_VendorAuthorisation(cMessage: p) }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__AuthoriseVendorRequest> {
+        let c = arena.allocate(Consent__V1__AuthoriseVendorRequest.self)
+        consent__v1__authorise_vendor_request__init(c)
+        if let value = self.authorisation { c.pointee.authorisation = value.cMessage(in: arena) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__AuthoriseVendorRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_AuthoriseVendorResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_AuthoriseVendorResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__authorise_vendor_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__AuthoriseVendorResponse>) {
+        self.init()
+        let m = c.pointee
+        if let p = m.authorisation { self.authorisation = Consent_V1_VendorAuthorisation(cMessage: p) }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__AuthoriseVendorResponse> {
+        let c = arena.allocate(Consent__V1__AuthoriseVendorResponse.self)
+        consent__v1__authorise_vendor_response__init(c)
+        if let value = self.authorisation { c.pointee.authorisation = value.cMessage(in: arena) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__AuthoriseVendorResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_DeauthoriseVendorRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_DeauthoriseVendorRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__deauthorise_vendor_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__DeauthoriseVendorRequest>) {
+        self.init()
+        let m = c.pointee
+        self.consumerOrgNumber = ProtoBridge.string(m.consumer_org_number)
+        self.vendorOrgNumber = ProtoBridge.string(m.vendor_org_number)
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__DeauthoriseVendorRequest> {
+        let c = arena.allocate(Consent__V1__DeauthoriseVendorRequest.self)
+        consent__v1__deauthorise_vendor_request__init(c)
+        if !self.consumerOrgNumber.isEmpty { c.pointee.consumer_org_number = arena.cString(self.consumerOrgNumber) }
+        if !self.vendorOrgNumber.isEmpty { c.pointee.vendor_org_number = arena.cString(self.vendorOrgNumber) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__DeauthoriseVendorRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_DeauthoriseVendorResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_DeauthoriseVendorResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__deauthorise_vendor_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__DeauthoriseVendorResponse>) {
+        self.init()
+        let m = c.pointee
+        self.consumerOrgNumber = ProtoBridge.string(m.consumer_org_number)
+        self.vendorOrgNumber = ProtoBridge.string(m.vendor_org_number)
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__DeauthoriseVendorResponse> {
+        let c = arena.allocate(Consent__V1__DeauthoriseVendorResponse.self)
+        consent__v1__deauthorise_vendor_response__init(c)
+        if !self.consumerOrgNumber.isEmpty { c.pointee.consumer_org_number = arena.cString(self.consumerOrgNumber) }
+        if !self.vendorOrgNumber.isEmpty { c.pointee.vendor_org_number = arena.cString(self.vendorOrgNumber) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__DeauthoriseVendorResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_ListVendorsRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_ListVendorsRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__list_vendors_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__ListVendorsRequest>) {
+        self.init()
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ListVendorsRequest> {
+        let c = arena.allocate(Consent__V1__ListVendorsRequest.self)
+        consent__v1__list_vendors_request__init(c)
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ListVendorsRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_ListVendorsResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_ListVendorsResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__list_vendors_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__ListVendorsResponse>) {
+        self.init()
+        let m = c.pointee
+        if m.n_authorisations > 0, let items = m.authorisations {
+            self.authorisations.reserveCapacity(m.n_authorisations)
+            for i in 0..<m.n_authorisations { self.authorisations.append(Consent_V1_VendorAuthorisation(cMessage: items[i]!)) }
+        }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ListVendorsResponse> {
+        let c = arena.allocate(Consent__V1__ListVendorsResponse.self)
+        consent__v1__list_vendors_response__init(c)
+        if !self.authorisations.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<Consent__V1__VendorAuthorisation>?.self, count: self.authorisations.count)
+            for (i, item) in self.authorisations.enumerated() { items[i] = item.cMessage(in: arena) }
+            c.pointee.n_authorisations = self.authorisations.count
+            c.pointee.authorisations = items
+        }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ListVendorsResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
 /// Data sources define their resources and decide who may ask for them
 /// (Altinn: "Datakilden styrer hvem som får lov å spørre om å få data").
 ///
@@ -1189,6 +1604,37 @@ public enum Consent_V1_RegistryService {
         fullName: "/consent.v1.RegistryService/ListAuthorisations", kind: .unary
     )
 
+    /// A consumer lets a system vendor act for it (Altinn 3's `handledBy`): the
+    /// vendor's certificate (role `vendor`, naming the consumer in
+    /// `x-consent-acting-for`) may then create, poll and delete requests, end
+    /// consents, exchange codes, get tokens and log uses for this consumer, on
+    /// requests whose every resource is listed here, and never for another
+    /// consumer. Registering the same again records nothing; registering with
+    /// other content replaces it. The feed shows VENDOR_AUTHORISED.
+    /// Refusals: INVALID_ARGUMENT `vendor_is_consumer`, `vendor_name_missing`,
+    /// `vendor_name_too_long`, `resources_missing`, `resource_repeated`;
+    /// OUT_OF_RANGE `too_many_resources`; NOT_FOUND `resource_unknown`;
+    /// PERMISSION_DENIED `consumer_not_authorised` (a consumer hands on only
+    /// what it may ask for itself), `consumer_not_caller`.
+    /// Roles: consumer (for itself), admin (for any consumer).
+    public static let authoriseVendor = ProtoMethod<Consent_V1_AuthoriseVendorRequest, Consent_V1_AuthoriseVendorResponse>(
+        fullName: "/consent.v1.RegistryService/AuthoriseVendor", kind: .unary
+    )
+
+    /// Stops a vendor from acting for a consumer, at once (its requests and
+    /// consents stay the consumer's). Removing it twice is not an error.
+    /// Roles: consumer (for itself), admin.
+    public static let deauthoriseVendor = ProtoMethod<Consent_V1_DeauthoriseVendorRequest, Consent_V1_DeauthoriseVendorResponse>(
+        fullName: "/consent.v1.RegistryService/DeauthoriseVendor", kind: .unary
+    )
+
+    /// The vendors that may act for the caller (admin: for every consumer),
+    /// ordered by consumer then vendor.
+    /// Roles: consumer, admin.
+    public static let listVendors = ProtoMethod<Consent_V1_ListVendorsRequest, Consent_V1_ListVendorsResponse>(
+        fullName: "/consent.v1.RegistryService/ListVendors", kind: .unary
+    )
+
     /// Every method of the service, for registration and listing.
-    public static let allMethodNames: [String] = ["/consent.v1.RegistryService/RegisterResource", "/consent.v1.RegistryService/GetResource", "/consent.v1.RegistryService/ListResources", "/consent.v1.RegistryService/AuthoriseConsumer", "/consent.v1.RegistryService/DeauthoriseConsumer", "/consent.v1.RegistryService/ListAuthorisations"]
+    public static let allMethodNames: [String] = ["/consent.v1.RegistryService/RegisterResource", "/consent.v1.RegistryService/GetResource", "/consent.v1.RegistryService/ListResources", "/consent.v1.RegistryService/AuthoriseConsumer", "/consent.v1.RegistryService/DeauthoriseConsumer", "/consent.v1.RegistryService/ListAuthorisations", "/consent.v1.RegistryService/AuthoriseVendor", "/consent.v1.RegistryService/DeauthoriseVendor", "/consent.v1.RegistryService/ListVendors"]
 }

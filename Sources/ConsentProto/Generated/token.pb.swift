@@ -155,10 +155,13 @@ public struct Consent_V1_TokenGrant: Sendable, Hashable {
     /// True for a one-time consent (engangssamtykke, claim `consent_once`): it
     /// ends at its first logged use.
     public var oneTime: Bool = false
+    /// The vendor the token was issued to, acting for the consumer (the claim
+    /// `authorization_details[0].handledBy`); empty when the consumer got it.
+    public var handledByOrgNumber: String = ""
 
     public init() {}
 
-    public init(token: String = "", tokenId: String = "", issuedAtMs: Int64 = 0, expiresAtMs: Int64 = 0, keyId: String = "", consentId: String = "", consentValidToMs: Int64 = 0, oneTime: Bool = false) {
+    public init(token: String = "", tokenId: String = "", issuedAtMs: Int64 = 0, expiresAtMs: Int64 = 0, keyId: String = "", consentId: String = "", consentValidToMs: Int64 = 0, oneTime: Bool = false, handledByOrgNumber: String = "") {
         self.token = token
         self.tokenId = tokenId
         self.issuedAtMs = issuedAtMs
@@ -167,6 +170,7 @@ public struct Consent_V1_TokenGrant: Sendable, Hashable {
         self.consentId = consentId
         self.consentValidToMs = consentValidToMs
         self.oneTime = oneTime
+        self.handledByOrgNumber = handledByOrgNumber
     }
 }
 
@@ -260,10 +264,17 @@ public struct Consent_V1_TokenClaimsSummary: Sendable, Hashable {
     public var rights: [Consent_V1_TokenResourceRight] = []
     /// `consent_once`: a one-time consent.
     public var oneTime: Bool = false
+    /// `handledBy`: the vendor the token was issued to, acting for the
+    /// consumer, `urn:altinn:organization:identifier-no:<9 digits>`; empty when
+    /// the consumer got the token itself. A data source accepts the token from
+    /// the consumer (`to`) or from this vendor.
+    public var handledBy: String = ""
+    /// The vendor's organisation number alone (9 digits); empty without one.
+    public var handledByOrganisationNumber: String = ""
 
     public init() {}
 
-    public init(issuer: String = "", issuedAtMs: Int64 = 0, expiresAtMs: Int64 = 0, tokenId: String = "", keyId: String = "", consentId: String = "", from: String = "", to: String = "", consumerOrganisationNumber: String = "", consentedAtMs: Int64 = 0, validToMs: Int64 = 0, rights: [Consent_V1_TokenResourceRight] = [], oneTime: Bool = false) {
+    public init(issuer: String = "", issuedAtMs: Int64 = 0, expiresAtMs: Int64 = 0, tokenId: String = "", keyId: String = "", consentId: String = "", from: String = "", to: String = "", consumerOrganisationNumber: String = "", consentedAtMs: Int64 = 0, validToMs: Int64 = 0, rights: [Consent_V1_TokenResourceRight] = [], oneTime: Bool = false, handledBy: String = "", handledByOrganisationNumber: String = "") {
         self.issuer = issuer
         self.issuedAtMs = issuedAtMs
         self.expiresAtMs = expiresAtMs
@@ -277,6 +288,8 @@ public struct Consent_V1_TokenClaimsSummary: Sendable, Hashable {
         self.validToMs = validToMs
         self.rights = rights
         self.oneTime = oneTime
+        self.handledBy = handledBy
+        self.handledByOrganisationNumber = handledByOrganisationNumber
     }
 }
 
@@ -286,12 +299,17 @@ public struct Consent_V1_TokenResourceRight: Sendable, Hashable {
     public var resource: String = ""
     /// Its metadata, sorted by key.
     public var metadata: [Consent_V1_TokenMetadataValue] = []
+    /// What the consumer may do beyond reading: the token's
+    /// `consentRights.action` after "consent", e.g. "submit-application";
+    /// empty for reading only.
+    public var actions: [String] = []
 
     public init() {}
 
-    public init(resource: String = "", metadata: [Consent_V1_TokenMetadataValue] = []) {
+    public init(resource: String = "", metadata: [Consent_V1_TokenMetadataValue] = [], actions: [String] = []) {
         self.resource = resource
         self.metadata = metadata
+        self.actions = actions
     }
 }
 
@@ -762,6 +780,7 @@ extension Consent_V1_TokenGrant: CBridgedMessage {
         self.consentId = ProtoBridge.string(m.consent_id)
         self.consentValidToMs = m.consent_valid_to_ms
         self.oneTime = (m.one_time != 0)
+        self.handledByOrgNumber = ProtoBridge.string(m.handled_by_org_number)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -776,6 +795,7 @@ extension Consent_V1_TokenGrant: CBridgedMessage {
         if !self.consentId.isEmpty { c.pointee.consent_id = arena.cString(self.consentId) }
         c.pointee.consent_valid_to_ms = self.consentValidToMs
         c.pointee.one_time = (self.oneTime ? 1 : 0)
+        if !self.handledByOrgNumber.isEmpty { c.pointee.handled_by_org_number = arena.cString(self.handledByOrgNumber) }
         return c
     }
 
@@ -946,6 +966,8 @@ extension Consent_V1_TokenClaimsSummary: CBridgedMessage {
             for i in 0..<m.n_rights { self.rights.append(Consent_V1_TokenResourceRight(cMessage: items[i]!)) }
         }
         self.oneTime = (m.one_time != 0)
+        self.handledBy = ProtoBridge.string(m.handled_by)
+        self.handledByOrganisationNumber = ProtoBridge.string(m.handled_by_organisation_number)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -970,6 +992,8 @@ extension Consent_V1_TokenClaimsSummary: CBridgedMessage {
             c.pointee.rights = items
         }
         c.pointee.one_time = (self.oneTime ? 1 : 0)
+        if !self.handledBy.isEmpty { c.pointee.handled_by = arena.cString(self.handledBy) }
+        if !self.handledByOrganisationNumber.isEmpty { c.pointee.handled_by_organisation_number = arena.cString(self.handledByOrganisationNumber) }
         return c
     }
 
@@ -1003,6 +1027,10 @@ extension Consent_V1_TokenResourceRight: CBridgedMessage {
             self.metadata.reserveCapacity(m.n_metadata)
             for i in 0..<m.n_metadata { self.metadata.append(Consent_V1_TokenMetadataValue(cMessage: items[i]!)) }
         }
+        if m.n_actions > 0, let items = m.actions {
+            self.actions.reserveCapacity(m.n_actions)
+            for i in 0..<m.n_actions { self.actions.append(ProtoBridge.string(items[i])) }
+        }
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1015,6 +1043,12 @@ extension Consent_V1_TokenResourceRight: CBridgedMessage {
             for (i, item) in self.metadata.enumerated() { items[i] = item.cMessage(in: arena) }
             c.pointee.n_metadata = self.metadata.count
             c.pointee.metadata = items
+        }
+        if !self.actions.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<CChar>?.self, count: self.actions.count)
+            for (i, item) in self.actions.enumerated() { items[i] = arena.cString(item) }
+            c.pointee.n_actions = self.actions.count
+            c.pointee.actions = items
         }
         return c
     }
@@ -1458,8 +1492,9 @@ public enum Consent_V1_TokenService {
     public static let serviceName = "consent.v1.TokenService"
 
     /// Exchanges a one-time authorization code for a consent token.
-    /// Roles: consumer. The code must have been issued for a consent of the
-    /// calling consumer, be unexpired (5 minutes by default, `--code-lifetime`)
+    /// Roles: consumer, vendor (for its consumer, `x-consent-acting-for`; the
+    /// token then names it in `handledBy`). The code must have been issued for a
+    /// consent of the calling consumer, be unexpired (5 minutes by default, `--code-lifetime`)
     /// and unused. The exchange is recorded durably before the answer. A second
     /// exchange of the same code is refused (FAILED_PRECONDITION,
     /// `code_already_used`), hands out nothing, and is itself recorded.
@@ -1473,7 +1508,7 @@ public enum Consent_V1_TokenService {
     )
 
     /// Exchanges up to 1,000 codes in one call (one durable write for all).
-    /// Roles: consumer. Answers OK with one result per code, in request order;
+    /// Roles: consumer, vendor. Answers OK with one result per code, in request order;
     /// each result has its own status, so one bad code does not fail the others.
     /// A code given twice in the same batch is a second exchange the second time.
     /// The call itself fails only with RESOURCE_EXHAUSTED `batch_too_large`.
@@ -1482,7 +1517,9 @@ public enum Consent_V1_TokenService {
     )
 
     /// A fresh token for a live consent, without asking the user again
-    /// ("gjenbruk av samtykke" in Altinn 2's flow). Roles: consumer (its own consents only).
+    /// ("gjenbruk av samtykke" in Altinn 2's flow). Roles: consumer (its own
+    /// consents only), vendor (its consumer's, within its resources; `handledBy`
+    /// names it).
     /// A read: nothing is recorded. Refusals: INVALID_ARGUMENT for a malformed id;
     /// NOT_FOUND; PERMISSION_DENIED `not_yours`; FAILED_PRECONDITION when the
     /// consent is not live (`consent_revoked`, `consent_expired`,
@@ -1513,6 +1550,9 @@ public enum Consent_V1_TokenService {
     ///   (`resource_not_owned`) or not in the consent
     ///   (`resource_not_in_consent`), the asked metadata is not covered
     ///   (`metadata_not_covered`).
+    /// - RESOURCE_EXHAUSTED `daily_use_limit_reached`: the consent's uses per
+    ///   day (`frequencyPerDay`) of the asked resource are spent for today
+    ///   (Norwegian time); without a resource, of every resource of the caller.
     /// - NOT_FOUND `request_unknown`: a validly signed token for a consent this hub
     ///   does not know.
     public static let verifyToken = ProtoMethod<Consent_V1_VerifyTokenRequest, Consent_V1_VerifyTokenResponse>(
@@ -1520,9 +1560,10 @@ public enum Consent_V1_TokenService {
     )
 
     /// Logs one use of a consent (Altinn 2's logUse; step 8 of the flow). Roles:
-    /// consumer (its own consents) or datasource (consents including one of its
-    /// resources, for its own resource). Durable before the answer. The first
-    /// use of a one-time consent ends it ("Engangssamtykke er nå opphørt").
+    /// consumer (its own consents), vendor (its consumer's) or datasource
+    /// (consents including one of its resources, for its own resource).
+    /// Durable before the answer. The first use of a one-time consent ends it
+    /// ("Engangssamtykke er nå opphørt").
     /// Refusals: INVALID_ARGUMENT (malformed id, resource or token; a token whose
     /// signature does not verify is UNAUTHENTICATED as in VerifyToken);
     /// NOT_FOUND; PERMISSION_DENIED `not_yours`, `resource_not_owned`,
@@ -1530,13 +1571,15 @@ public enum Consent_V1_TokenService {
     /// `consent_not_given`, `used_after_expiry`, `used_after_revocation`;
     /// OUT_OF_RANGE for a `used_at_ms` before the consent was given
     /// (`used_before_consent`) or more than 5 minutes in the future
-    /// (`used_in_future`).
+    /// (`used_in_future`); RESOURCE_EXHAUSTED `daily_use_limit_reached` when
+    /// the consent's uses per day of the resource (`frequencyPerDay`) are
+    /// spent for the Norwegian day of the use.
     public static let logUse = ProtoMethod<Consent_V1_LogUseRequest, Consent_V1_LogUseResponse>(
         fullName: "/consent.v1.TokenService/LogUse", kind: .unary
     )
 
     /// Logs up to 1,000 uses in one call (one durable write for all). Roles:
-    /// consumer or datasource. Answers OK with one result per use, in request
+    /// consumer, vendor or datasource. Answers OK with one result per use, in request
     /// order; each has its own status. A second use of a one-time consent in the
     /// same batch is refused (`consent_used_up`). The call itself fails only with
     /// RESOURCE_EXHAUSTED `batch_too_large`.
@@ -1546,7 +1589,7 @@ public enum Consent_V1_TokenService {
 
     /// The hub's published token keys: the JWK Set (RFC 7517) a data source
     /// caches to verify tokens offline, and the same keys as messages. Roles:
-    /// any (consumer, datasource, portal, admin).
+    /// any (consumer, datasource, portal, admin, vendor).
     public static let getSigningKeys = ProtoMethod<Consent_V1_GetSigningKeysRequest, Consent_V1_GetSigningKeysResponse>(
         fullName: "/consent.v1.TokenService/GetSigningKeys", kind: .unary
     )

@@ -65,6 +65,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var issuedTokenTableSize = 1 << 18
     /// `iss` of every consent token (`--issuer`); data sources compare it.
     public var issuer = "https://consenthub.example"
+    /// Where a person answers a request (`--portal-url-template`, `{id}` for
+    /// the request id): each request's `view_url`. Nil: no view URLs.
+    public var portalURLTemplate: ViewURLTemplate? = nil
     /// PEM file of the P-256 key that signs tokens (`--signing-key`); empty: a
     /// key generated at start and lost at exit, for development only.
     public var signingKeyPath = ""

@@ -161,6 +161,9 @@ public enum ServerOptions {
         option("publish-keys", "FILE[,FILE...]", "more token keys to publish for verification (PEM, public or private): a key being introduced or retired", { $0.publishKeyPaths.joined(separator: ",") }) { c, v in
             c.publishKeyPaths = v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         },
+        option("portal-url-template", "URL", "where a person answers a request, with {id} for the request id (e.g. https://portal.example/consent/{id}): each request's view_url; empty: none", { $0.portalURLTemplate?.description ?? "" }) { c, v throws(ConfigurationError) in
+            c.portalURLTemplate = v.isEmpty ? nil : try ViewURLTemplate(validating: v)
+        },
         switchOption("demo-registry", "load the demo registry (NAV, Skatteetaten, one demo consumer) at start", { $0.demoRegistry ? "true" : "false" }) { c, v throws(ConfigurationError) in
             c.demoRegistry = try bool(v, "demo-registry")
         },

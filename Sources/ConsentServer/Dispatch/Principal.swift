@@ -11,6 +11,9 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable, Comparable 
     case portal
     /// The hub's operators.
     case admin
+    /// A system vendor acting for consumers that registered it (issue 12,
+    /// Altinn 3's `handledBy`); it names the consumer in `x-consent-acting-for`.
+    case vendor
 
     public static func < (a: Role, b: Role) -> Bool { a.rawValue < b.rawValue }
 }

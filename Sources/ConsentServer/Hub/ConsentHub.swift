@@ -78,7 +78,8 @@ public final class ConsentHub: Sendable {
         builder.maximumElementsPerField = configuration.consentConfiguration.maximumBatchSize
         HealthService.register(into: &builder, reporter: status)
         RegistryService.register(into: &builder, ledger: ledger, clock: clock)
-        eventFeed = ConsentService.register(into: &builder, ledger: ledger, clock: clock)
+        eventFeed = ConsentService.register(into: &builder, ledger: ledger, clock: clock,
+                                            viewURL: configuration.portalURLTemplate)
         TokenService.register(into: &builder, ledger: ledger, keys: tokenKeys, clock: clock)
         additionalServices(&builder, ledger)
         expirySweeper = ConsentExpirySweeper(

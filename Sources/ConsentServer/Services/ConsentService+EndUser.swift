@@ -7,31 +7,33 @@ extension ConsentService {
     /// AcceptRequest: draws a one-time authorization code, records only its hash
     /// with the acceptance, and puts the code into the redirect — the one place
     /// it ever appears (never in a log).
-    static func accept(_ request: Consent_V1_AcceptRequestRequest, _ context: CallContext,
-                       ledger: ConsentLedger, now: Timestamp) throws(RPCError) -> Reply<Consent_V1_AnswerResponse> {
+    static func accept(_ request: Consent_V1_AcceptRequestRequest, _ context: CallContext, ledger: ConsentLedger, now: Timestamp,
+                       wire: (RequestView) -> Consent_V1_ConsentRequest) throws(RPCError) -> Reply<Consent_V1_AnswerResponse> {
         let actor = try context.actor(as: portalRoles)
         let id = try ProtoField.requestID(request.requestId, field: "request_id")
         let onBehalfOf = try ProtoField.optionalOrganisation(request.onBehalfOf, field: "on_behalf_of")
+        let language = try ProtoField.optionalLanguage(request.language, field: "language")
         let code = AuthorizationCode.generate()
         // expiresAt nil: the configured code lifetime (--code-lifetime, 5 minutes by default).
         let grant = CodeGrant(codeHash: code.hash, expiresAt: nil)
-        let (result, sequence) = try ledger.run(.acceptRequest(id, code: grant, onBehalfOf: onBehalfOf), by: actor, at: now)
+        let (result, sequence) = try ledger.run(.acceptRequest(id, code: grant, onBehalfOf: onBehalfOf, language: language), by: actor, at: now)
         guard case .answer(let answer) = result else { throw ConsentLedger.unexpected(result, for: "AcceptRequest") }
         // A repeated accept recorded no code: the redirect then carries none (DOMAIN.md §7).
         let redirect = answer.redirectURL(authorizationCode: answer.needsAuthorizationCode ? code.code : nil)
-        return Reply(Consent_V1_AnswerResponse(request: .init(answer.request), redirectUrl: redirect, alreadyAnswered: answer.isRepeat),
+        return Reply(Consent_V1_AnswerResponse(request: wire(answer.request), redirectUrl: redirect, alreadyAnswered: answer.isRepeat),
                      durableAfter: sequence)
     }
 
     /// RejectRequest: the redirect says `Status=Failed` with Altinn 2's `ErrorMessage`.
-    static func reject(_ request: Consent_V1_RejectRequestRequest, _ context: CallContext,
-                       ledger: ConsentLedger, now: Timestamp) throws(RPCError) -> Reply<Consent_V1_AnswerResponse> {
+    static func reject(_ request: Consent_V1_RejectRequestRequest, _ context: CallContext, ledger: ConsentLedger, now: Timestamp,
+                       wire: (RequestView) -> Consent_V1_ConsentRequest) throws(RPCError) -> Reply<Consent_V1_AnswerResponse> {
         let actor = try context.actor(as: portalRoles)
         let id = try ProtoField.requestID(request.requestId, field: "request_id")
         let onBehalfOf = try ProtoField.optionalOrganisation(request.onBehalfOf, field: "on_behalf_of")
-        let (result, sequence) = try ledger.run(.rejectRequest(id, onBehalfOf: onBehalfOf), by: actor, at: now)
+        let language = try ProtoField.optionalLanguage(request.language, field: "language")
+        let (result, sequence) = try ledger.run(.rejectRequest(id, onBehalfOf: onBehalfOf, language: language), by: actor, at: now)
         guard case .answer(let answer) = result else { throw ConsentLedger.unexpected(result, for: "RejectRequest") }
-        return Reply(Consent_V1_AnswerResponse(request: .init(answer.request), redirectUrl: answer.redirectURL(authorizationCode: nil),
+        return Reply(Consent_V1_AnswerResponse(request: wire(answer.request), redirectUrl: answer.redirectURL(authorizationCode: nil),
                                                alreadyAnswered: answer.isRepeat),
                      durableAfter: sequence)
     }

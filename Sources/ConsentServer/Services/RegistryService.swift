@@ -2,8 +2,9 @@ import ConsentCore
 import ConsentProto
 import ConsentRPC
 
-/// `consent.v1.RegistryService`: resources (samtykketjenester) and the
-/// rettighetsregister of who may ask for them (seed 004).
+/// `consent.v1.RegistryService`: resources (samtykketjenester), the
+/// rettighetsregister of who may ask for them (seed 004), and the consumers'
+/// register of vendors acting for them (`RegistryService+Vendors.swift`).
 ///
 /// The router checks roles; ConsentCore checks ownership (a data source changes
 /// only its own resources). Reads are open to consumers too, which see what
@@ -71,6 +72,7 @@ public enum RegistryService {
             return Reply(Consent_V1_ListAuthorisationsResponse(authorisations: list.map(Consent_V1_ConsumerAuthorisation.init)),
                          durableAfter: sequence)
         }
+        registerVendorMethods(into: &router, ledger: ledger, clock: clock)
     }
 
     /// RegisterResource: an empty owner is the calling data source, or, for an

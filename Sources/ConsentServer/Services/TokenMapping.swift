@@ -16,7 +16,10 @@ extension ConsentAuthorizationDetail {
             consumerOrganizationNumber: facts.consumer.description,
             consentedAt: facts.consentedAt.millisecondsSinceEpoch / 1000,
             validTo: facts.validTo.millisecondsSinceEpoch / 1000,
-            rights: facts.resources.map(ConsentRight.init))
+            rights: facts.resources.enumerated().map { position, grant in
+                ConsentRight(grant, actions: position < facts.actions.count ? facts.actions[position] : [])
+            },
+            handledByOrganizationNumber: facts.handledBy?.description)
     }
 }
 
@@ -32,11 +35,11 @@ extension ConsentParty {
 
 extension ConsentRight {
     /// One `consentRights` entry: the resource and the metadata as consented.
-    init(_ grant: ResourceGrant) {
+    init(_ grant: ResourceGrant, actions: [String] = []) {
         var metadata: [String: String] = [:]
         metadata.reserveCapacity(grant.metadata.count)
         for value in grant.metadata where metadata[value.key] == nil { metadata[value.key] = value.value }
-        self.init(resource: grant.resource.description, metadata: metadata)
+        self.init(resource: grant.resource.description, metadata: metadata, actions: actions)
     }
 }
 
@@ -51,7 +54,8 @@ extension Consent_V1_TokenGrant {
             keyId: keyID,
             consentId: claims.consent.consentID,
             consentValidToMs: facts.validTo.millisecondsSinceEpoch,
-            oneTime: facts.isOneTime)
+            oneTime: facts.isOneTime,
+            handledByOrgNumber: facts.handledBy?.description ?? "")
     }
 }
 
@@ -74,9 +78,12 @@ extension Consent_V1_TokenClaimsSummary {
             rights: consent.rights.map { right in
                 Consent_V1_TokenResourceRight(
                     resource: right.resource,
-                    metadata: right.metadata.sorted { $0.key < $1.key }.map { Consent_V1_TokenMetadataValue(key: $0.key, value: $0.value) })
+                    metadata: right.metadata.sorted { $0.key < $1.key }.map { Consent_V1_TokenMetadataValue(key: $0.key, value: $0.value) },
+                    actions: right.actions)
             },
-            oneTime: claims.isOneTime)
+            oneTime: claims.isOneTime,
+            handledBy: consent.handledBy ?? "",
+            handledByOrganisationNumber: consent.handledByOrganizationNumber ?? "")
     }
 }
 

@@ -8,11 +8,11 @@ extension TokenService {
     /// The ledger records the exchange (or the reuse attempt) under its lock;
     /// the token is signed afterwards, while the log syncs.
     func exchangeCode(_ request: Consent_V1_ExchangeCodeRequest, _ context: CallContext) throws(RPCError) -> Reply<Consent_V1_ExchangeCodeResponse> {
-        let consumer = try context.organisation()
+        let actor = try context.actor(as: Self.consumerRoles)
         // Garbage is refused without a lookup: only a well-formed code is hashed.
         guard AuthorizationCode.isWellFormed(request.code) else { throw TokenRefusal.codeMalformed(length: request.code.utf8.count) }
         let now = clock.now()
-        let outcome = ledger.execute(.exchangeCode(codeHash: AuthorizationCode.hash(of: request.code)), by: .consumer(consumer), at: now)
+        let outcome = ledger.execute(.exchangeCode(codeHash: AuthorizationCode.hash(of: request.code)), by: actor, at: now)
         switch outcome.result {
         case .success(.tokenFacts(let facts)):
             let grant = try grant(for: facts, at: now, signer: keys.signer, codeUsed: true)
@@ -28,7 +28,7 @@ extension TokenService {
     /// ExchangeCodes: up to the batch limit in one `execute` and one durable
     /// wait; one result per code, in order.
     func exchangeCodes(_ request: Consent_V1_ExchangeCodesRequest, _ context: CallContext) throws(RPCError) -> Reply<Consent_V1_ExchangeCodesResponse> {
-        let consumer = try context.organisation()
+        let actor = try context.actor(as: Self.consumerRoles)
         let codes = request.codes
         guard codes.count <= maximumBatchSize else { throw TokenRefusal.batchTooLarge(codes.count, maximum: maximumBatchSize) }
         var results = [Consent_V1_ExchangeCodeResult](repeating: Consent_V1_ExchangeCodeResult(), count: codes.count)
@@ -48,7 +48,7 @@ extension TokenService {
         guard !hashes.isEmpty else { return Reply(Consent_V1_ExchangeCodesResponse(results: results)) }
 
         let now = clock.now()
-        let outcome = ledger.execute(.exchangeCodes(codeHashes: hashes), by: .consumer(consumer), at: now)
+        let outcome = ledger.execute(.exchangeCodes(codeHashes: hashes), by: actor, at: now)
         let items: [Result<TokenFacts, DomainError>]
         switch outcome.result {
         case .success(.tokenFactsBatch(let batch)): items = batch
@@ -76,7 +76,7 @@ extension TokenService {
     /// IssueToken: a fresh token for a live consent, by id ("gjenbruk av
     /// samtykke", seed 003 figure 2). A read: nothing is recorded.
     func issueToken(_ request: Consent_V1_IssueTokenRequest, _ context: CallContext) throws(RPCError) -> Reply<Consent_V1_IssueTokenResponse> {
-        let consumer = try context.organisation()
+        let actor = try context.actor(as: Self.consumerRoles)
         let id: RequestID
         do {
             id = try RequestID(validating: request.consentId)
@@ -85,7 +85,7 @@ extension TokenService {
         }
         let now = clock.now()
         let (facts, durableAfter) = try ledger.read { state throws(DomainError) in
-            try state.tokenFacts(for: id, by: .consumer(consumer), at: now)
+            try state.tokenFacts(for: id, by: actor, at: now)
         }
         let grant = try grant(for: facts, at: now, signer: keys.signer, codeUsed: false)
         return Reply(Consent_V1_IssueTokenResponse(grant: grant), durableAfter: durableAfter)

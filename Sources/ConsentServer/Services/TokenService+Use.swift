@@ -80,12 +80,12 @@ extension TokenService {
         return Reply(Consent_V1_LogUsesResponse(results: results), durableAfter: durableAfter)
     }
 
-    /// Who logs: the consumer, or the data source. A principal with both
-    /// roles logs as the consumer first; a consent that is not its own as a
-    /// consumer is tried again as the data source (`dataSourceActor`).
+    /// Who logs: the consumer, the data source, or a vendor for its consumer.
+    /// A principal with both the consumer and the data source role logs as
+    /// the consumer first; a consent that is not its own as a consumer is
+    /// tried again as the data source (`dataSourceActor`).
     static func useActor(_ context: CallContext) throws(RPCError) -> Actor {
-        let organisation = try context.organisation()
-        return context.principal.has(.consumer) ? .consumer(organisation) : .dataSource(organisation)
+        try context.actor(as: useRoles)
     }
 
     /// The same organisation as a data source, when `actor` was its consumer

@@ -23,6 +23,13 @@ public struct TokenService: Sendable {
     /// The most items in one ExchangeCodes or LogUses call (the domain's limit).
     let maximumBatchSize: Int
 
+    /// ExchangeCode(s), IssueToken: the consumer, or a vendor acting for it.
+    static let consumerRoles: [Role] = [.consumer, .vendor]
+    /// LogUse(s): the consumer, a data source, or a vendor acting for a
+    /// consumer (in this order: a vendor that is also something else acts
+    /// as the vendor only when it names a consumer).
+    static let useRoles: [Role] = [.consumer, .datasource, .vendor]
+
     /// Adds TokenService's methods to `router`.
     /// - Parameters:
     ///   - ledger: the consent state and its durable log.
@@ -33,22 +40,22 @@ public struct TokenService: Sendable {
     ) {
         let limit = (try? ledger.read { $0.configuration.maximumBatchSize }.value) ?? ConsentConfiguration().maximumBatchSize
         let service = TokenService(ledger: ledger, keys: keys, clock: clock, maximumBatchSize: limit)
-        router.unary(Consent_V1_TokenService.exchangeCode, roles: [.consumer]) { request, context throws(RPCError) in
+        router.unary(Consent_V1_TokenService.exchangeCode, roles: Set(consumerRoles)) { request, context throws(RPCError) in
             try service.exchangeCode(request, context)
         }
-        router.unary(Consent_V1_TokenService.exchangeCodes, roles: [.consumer]) { request, context throws(RPCError) in
+        router.unary(Consent_V1_TokenService.exchangeCodes, roles: Set(consumerRoles)) { request, context throws(RPCError) in
             try service.exchangeCodes(request, context)
         }
-        router.unary(Consent_V1_TokenService.issueToken, roles: [.consumer]) { request, context throws(RPCError) in
+        router.unary(Consent_V1_TokenService.issueToken, roles: Set(consumerRoles)) { request, context throws(RPCError) in
             try service.issueToken(request, context)
         }
         router.unary(Consent_V1_TokenService.verifyToken, roles: [.datasource, .admin]) { request, context throws(RPCError) in
             try service.verifyToken(request, context)
         }
-        router.unary(Consent_V1_TokenService.logUse, roles: [.consumer, .datasource]) { request, context throws(RPCError) in
+        router.unary(Consent_V1_TokenService.logUse, roles: Set(useRoles)) { request, context throws(RPCError) in
             try service.logUse(request, context)
         }
-        router.unary(Consent_V1_TokenService.logUses, roles: [.consumer, .datasource]) { request, context throws(RPCError) in
+        router.unary(Consent_V1_TokenService.logUses, roles: Set(useRoles)) { request, context throws(RPCError) in
             try service.logUses(request, context)
         }
         router.unary(Consent_V1_TokenService.getSigningKeys, roles: Set(Role.allCases)) { _, _ in

@@ -33,6 +33,7 @@ class User:
     name: str
     level: int
     signs_for: tuple = ()  # organisation numbers
+    roles: tuple = ()  # (organisation number, (role codes…)) pairs
 
     @property
     def masked(self):
@@ -50,7 +51,8 @@ def load_logged_in_user():
     if isinstance(stored, dict):
         try:
             g.user = User(str(stored["pid"]), str(stored.get("name", "")), int(stored["level"]),
-                          tuple(stored.get("signs_for", ())))
+                          tuple(stored.get("signs_for", ())),
+                          tuple((str(org), tuple(str(c) for c in codes)) for org, codes in stored.get("roles", {}).items()))
         except (KeyError, TypeError, ValueError):
             session.pop("user", None)
 
@@ -120,10 +122,11 @@ def login_post():
     if person and not name:
         name = person.name
     signs_for = [org.number for org in person.signs_for] if person else []
+    roles = person.roles_by_organisation() if person else {}
     kept = {key: session[key] for key in KEPT_ACROSS_LOGIN if key in session}
     session.clear()  # a new person: nothing of the last one stays
     session.update(kept)
-    session["user"] = {"pid": pid, "name": name, "level": int(level), "signs_for": signs_for}
+    session["user"] = {"pid": pid, "name": name, "level": int(level), "signs_for": signs_for, "roles": roles}
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
     log.info("development login at level %s (%s)", level, "synthetic person" if person else "typed id")
     return redirect(take_target(), 303)

@@ -57,11 +57,14 @@ def answer(request_id):
     decision = request.form.get("decision")
     if decision not in ("accept", "reject"):
         return portal_error_page(400, "invalid_form", "decision_missing")
+    # The language the page was shown in (the form says; else the one chosen now).
+    read_in = request.form.get("page_language")
+    language = read_in if read_in in i18n.LANGUAGES else g.lang
     try:
         if decision == "accept":
-            answered = hub().accept(g.user, request_id)
+            answered = hub().accept(g.user, request_id, language)
         else:
-            answered = hub().reject(g.user, request_id)
+            answered = hub().reject(g.user, request_id, language)
     except HubError as error:
         return _refused(error, request_id)
     log.info("%s request %s%s", "accepted" if decision == "accept" else "rejected", request_id,

@@ -63,6 +63,8 @@ REASONS = {
     "not_yours": ("wrong_person", None),
     "not_signatory": ("not_signatory", None),
     "on_behalf_of_conflicts": ("not_signatory", 403),
+    "required_delegator_mismatch": ("required_delegator_mismatch", None),
+    "organisation_authority_missing": ("organisation_authority_missing", None),
     "assurance_level_too_low": ("assurance_level_too_low", None),
     "request_already_accepted": ("already_answered", None),
     "request_already_rejected": ("already_answered", None),

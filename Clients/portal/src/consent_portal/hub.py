@@ -60,13 +60,14 @@ class Hub:
         """The consent page (GetRequest): a consent_pb2.ConsentPage."""
         return self._call("GetRequest", user, lambda c: c.get_request(request_id=request_id, language=language).page)
 
-    def accept(self, user, request_id):
-        """AcceptRequest: an AnswerResponse (redirect_url, already_answered)."""
-        return self._call("AcceptRequest", user, lambda c: c.accept_request(request_id=request_id))
+    def accept(self, user, request_id, language=""):
+        """AcceptRequest: an AnswerResponse (redirect_url, already_answered).
+        `language`: the one the person read the page in, recorded with the answer."""
+        return self._call("AcceptRequest", user, lambda c: c.accept_request(request_id=request_id, language=language))
 
-    def reject(self, user, request_id):
+    def reject(self, user, request_id, language=""):
         """RejectRequest: an AnswerResponse."""
-        return self._call("RejectRequest", user, lambda c: c.reject_request(request_id=request_id))
+        return self._call("RejectRequest", user, lambda c: c.reject_request(request_id=request_id, language=language))
 
     def create_request_from_query(self, user, query, idempotency_key):
         """CreateRequestFromQuery on behalf of the consumer the query names
@@ -120,7 +121,8 @@ class Hub:
 
 
 def _metadata(user):
-    return consenthub.portal_metadata(user.pid, user.level, user.name or None, list(user.signs_for) or None)
+    return consenthub.portal_metadata(user.pid, user.level, user.name or None, list(user.signs_for) or None,
+                                      {org: list(codes) for org, codes in user.roles} or None)
 
 
 def _result(future):

@@ -25,15 +25,26 @@ class Person:
     name: str
     level: int
     signs_for: tuple = ()  # Organisations
+    # The roles held in those organisations, as Enhetsregisteret's codes (a
+    # real portal looks them up in Altinn's authorisation register): pairs of
+    # (organisation number, (codes…)). The hub checks them against a
+    # resource's organisation authority (x-consent-user-org-roles).
+    roles: tuple = ()
+
+    def roles_by_organisation(self):
+        return {number: list(codes) for number, codes in self.roles}
 
 
 FJELLHEIM_REGNSKAP = Organisation("315612349", "FJELLHEIM REGNSKAP AS")
 
 PERSONS = (
     Person("15038512363", "HÅKON TRANA", 4),  # the project's demo user (seed 002's name)
-    Person("02877940090", "INGRID FJELLHEIM", 4, (FJELLHEIM_REGNSKAP,)),
+    # The general manager, with the signing right.
+    Person("02877940090", "INGRID FJELLHEIM", 4, (FJELLHEIM_REGNSKAP,), (("315612349", ("DAGL", "SIGN")),)),
     Person("21919440063", "OLA DALEN", 3),  # the one who logs in at level 3 only
-    Person("11846140087", "AMIR HAUGEN", 4),
+    # A board member: may act for the organisation, but has no role a
+    # resource asking for a general manager or chair accepts.
+    Person("11846140087", "AMIR HAUGEN", 4, (FJELLHEIM_REGNSKAP,), (("315612349", ("MEDL",)),)),
 )
 
 ORGANISATIONS = {org.number: org for person in PERSONS for org in person.signs_for}

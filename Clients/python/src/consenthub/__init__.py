@@ -11,8 +11,8 @@ generated descriptors: `consenthub.TokenClient` exists as soon as token_pb2 does
 
 from consent.v1 import health_pb2
 
-from .client import (ServiceClient, all_service_clients, client_class_name, connect, portal_metadata, service_client,
-                     snake_case)
+from .client import (ServiceClient, all_service_clients, client_class_name, connect, org_roles_text, portal_metadata, service_client,
+                     snake_case, vendor_metadata)
 from .connection import CallFuture, Connection, Stream
 from .failover import ActiveNodeConnection
 from .framing import FrameDecoder, FrameTooLarge, encode_frame
@@ -25,7 +25,7 @@ __all__ = [
     "ActiveNodeConnection", "CallFuture", "ConnectError", "Connection", "FrameDecoder", "FrameTooLarge", "HealthClient",
     "LazyConnection", "RpcError",
     "ServiceClient", "StatusCode", "Stream", "all_service_clients", "client_class_name", "connect", "encode_frame",
-    "portal_metadata", "service_client", "snake_case", "status_name",
+    "org_roles_text", "portal_metadata", "service_client", "snake_case", "status_name", "vendor_metadata",
 ]
 
 _generated = None

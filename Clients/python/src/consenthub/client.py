@@ -180,18 +180,43 @@ def all_service_clients():
     return classes
 
 
-def portal_metadata(user_id, assurance_level, user_name=None, signs_for=None):
+def portal_metadata(user_id, assurance_level, user_name=None, signs_for=None, org_roles=None):
     """The metadata by which the portal role states the logged-in end user
     (DESIGN §6); the hub ignores it from other roles.
 
         ConsentClient(conn, metadata=portal_metadata("15038512363", 4, "HÅKON TRANA"))
+
+    `org_roles` gives the roles the user holds in organisations they may act
+    for (issue 12: checked against a resource's organisation_authority), as
+    {"910000001": ["DAGL", "SIGN"]} or already as the header's text
+    "910000001=DAGL,SIGN;912345678=LEDE".
     """
     metadata = {"x-consent-user-id": str(user_id), "x-consent-assurance-level": str(assurance_level)}
     if user_name is not None:
         metadata["x-consent-user-name"] = user_name
     if signs_for:
         metadata["x-consent-user-signs-for"] = signs_for if isinstance(signs_for, str) else ",".join(signs_for)
+    if org_roles:
+        metadata["x-consent-user-org-roles"] = org_roles_text(org_roles)
     return metadata
+
+
+def org_roles_text(org_roles):
+    """{"910000001": ["DAGL", "SIGN"]} as x-consent-user-org-roles' text,
+    "910000001=DAGL,SIGN" (entries sorted by organisation); a string is
+    returned as it is."""
+    if isinstance(org_roles, str):
+        return org_roles
+    return ";".join(f"{org}={','.join(roles)}" for org, roles in sorted(org_roles.items()))
+
+
+def vendor_metadata(consumer):
+    """The metadata by which the vendor role names the consumer it acts for
+    (`x-consent-acting-for`, issue 12); the hub ignores it from other roles.
+
+        ConsentClient(conn, metadata=vendor_metadata("910203045"))
+    """
+    return {"x-consent-acting-for": str(consumer)}
 
 
 def connect(address, ca, cert, key, **kw):

@@ -142,6 +142,51 @@ void   consent__v1__consent_request__free_unpacked
   assert(message->base.descriptor == &consent__v1__consent_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   consent__v1__purpose_texts__init
+                     (Consent__V1__PurposeTexts         *message)
+{
+  static const Consent__V1__PurposeTexts init_value = CONSENT__V1__PURPOSE_TEXTS__INIT;
+  *message = init_value;
+}
+size_t consent__v1__purpose_texts__get_packed_size
+                     (const Consent__V1__PurposeTexts *message)
+{
+  assert(message->base.descriptor == &consent__v1__purpose_texts__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__purpose_texts__pack
+                     (const Consent__V1__PurposeTexts *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__purpose_texts__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__purpose_texts__pack_to_buffer
+                     (const Consent__V1__PurposeTexts *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__purpose_texts__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__PurposeTexts *
+       consent__v1__purpose_texts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__PurposeTexts *)
+     protobuf_c_message_unpack (&consent__v1__purpose_texts__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__purpose_texts__free_unpacked
+                     (Consent__V1__PurposeTexts *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__purpose_texts__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   consent__v1__create_request_request__init
                      (Consent__V1__CreateRequestRequest         *message)
 {
@@ -1042,6 +1087,186 @@ void   consent__v1__revoke_consent_response__free_unpacked
   assert(message->base.descriptor == &consent__v1__revoke_consent_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   consent__v1__delete_request_request__init
+                     (Consent__V1__DeleteRequestRequest         *message)
+{
+  static const Consent__V1__DeleteRequestRequest init_value = CONSENT__V1__DELETE_REQUEST_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__delete_request_request__get_packed_size
+                     (const Consent__V1__DeleteRequestRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__delete_request_request__pack
+                     (const Consent__V1__DeleteRequestRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__delete_request_request__pack_to_buffer
+                     (const Consent__V1__DeleteRequestRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__DeleteRequestRequest *
+       consent__v1__delete_request_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__DeleteRequestRequest *)
+     protobuf_c_message_unpack (&consent__v1__delete_request_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__delete_request_request__free_unpacked
+                     (Consent__V1__DeleteRequestRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__delete_request_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__delete_request_response__init
+                     (Consent__V1__DeleteRequestResponse         *message)
+{
+  static const Consent__V1__DeleteRequestResponse init_value = CONSENT__V1__DELETE_REQUEST_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__delete_request_response__get_packed_size
+                     (const Consent__V1__DeleteRequestResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__delete_request_response__pack
+                     (const Consent__V1__DeleteRequestResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__delete_request_response__pack_to_buffer
+                     (const Consent__V1__DeleteRequestResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__delete_request_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__DeleteRequestResponse *
+       consent__v1__delete_request_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__DeleteRequestResponse *)
+     protobuf_c_message_unpack (&consent__v1__delete_request_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__delete_request_response__free_unpacked
+                     (Consent__V1__DeleteRequestResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__delete_request_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__list_requests_request__init
+                     (Consent__V1__ListRequestsRequest         *message)
+{
+  static const Consent__V1__ListRequestsRequest init_value = CONSENT__V1__LIST_REQUESTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__list_requests_request__get_packed_size
+                     (const Consent__V1__ListRequestsRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__list_requests_request__pack
+                     (const Consent__V1__ListRequestsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__list_requests_request__pack_to_buffer
+                     (const Consent__V1__ListRequestsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__ListRequestsRequest *
+       consent__v1__list_requests_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__ListRequestsRequest *)
+     protobuf_c_message_unpack (&consent__v1__list_requests_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__list_requests_request__free_unpacked
+                     (Consent__V1__ListRequestsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__list_requests_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__list_requests_response__init
+                     (Consent__V1__ListRequestsResponse         *message)
+{
+  static const Consent__V1__ListRequestsResponse init_value = CONSENT__V1__LIST_REQUESTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__list_requests_response__get_packed_size
+                     (const Consent__V1__ListRequestsResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__list_requests_response__pack
+                     (const Consent__V1__ListRequestsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__list_requests_response__pack_to_buffer
+                     (const Consent__V1__ListRequestsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__list_requests_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__ListRequestsResponse *
+       consent__v1__list_requests_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__ListRequestsResponse *)
+     protobuf_c_message_unpack (&consent__v1__list_requests_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__list_requests_response__free_unpacked
+                     (Consent__V1__ListRequestsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__list_requests_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   consent__v1__consent_event__init
                      (Consent__V1__ConsentEvent         *message)
 {
@@ -1267,6 +1492,276 @@ void   consent__v1__watch_events_response__free_unpacked
   assert(message->base.descriptor == &consent__v1__watch_events_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   consent__v1__get_statistics_request__init
+                     (Consent__V1__GetStatisticsRequest         *message)
+{
+  static const Consent__V1__GetStatisticsRequest init_value = CONSENT__V1__GET_STATISTICS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__get_statistics_request__get_packed_size
+                     (const Consent__V1__GetStatisticsRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__get_statistics_request__pack
+                     (const Consent__V1__GetStatisticsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__get_statistics_request__pack_to_buffer
+                     (const Consent__V1__GetStatisticsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__GetStatisticsRequest *
+       consent__v1__get_statistics_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__GetStatisticsRequest *)
+     protobuf_c_message_unpack (&consent__v1__get_statistics_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__get_statistics_request__free_unpacked
+                     (Consent__V1__GetStatisticsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__get_statistics_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__statistics_row__init
+                     (Consent__V1__StatisticsRow         *message)
+{
+  static const Consent__V1__StatisticsRow init_value = CONSENT__V1__STATISTICS_ROW__INIT;
+  *message = init_value;
+}
+size_t consent__v1__statistics_row__get_packed_size
+                     (const Consent__V1__StatisticsRow *message)
+{
+  assert(message->base.descriptor == &consent__v1__statistics_row__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__statistics_row__pack
+                     (const Consent__V1__StatisticsRow *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__statistics_row__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__statistics_row__pack_to_buffer
+                     (const Consent__V1__StatisticsRow *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__statistics_row__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__StatisticsRow *
+       consent__v1__statistics_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__StatisticsRow *)
+     protobuf_c_message_unpack (&consent__v1__statistics_row__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__statistics_row__free_unpacked
+                     (Consent__V1__StatisticsRow *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__statistics_row__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__get_statistics_response__init
+                     (Consent__V1__GetStatisticsResponse         *message)
+{
+  static const Consent__V1__GetStatisticsResponse init_value = CONSENT__V1__GET_STATISTICS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__get_statistics_response__get_packed_size
+                     (const Consent__V1__GetStatisticsResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__get_statistics_response__pack
+                     (const Consent__V1__GetStatisticsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__get_statistics_response__pack_to_buffer
+                     (const Consent__V1__GetStatisticsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__get_statistics_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__GetStatisticsResponse *
+       consent__v1__get_statistics_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__GetStatisticsResponse *)
+     protobuf_c_message_unpack (&consent__v1__get_statistics_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__get_statistics_response__free_unpacked
+                     (Consent__V1__GetStatisticsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__get_statistics_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__count_consents_request__init
+                     (Consent__V1__CountConsentsRequest         *message)
+{
+  static const Consent__V1__CountConsentsRequest init_value = CONSENT__V1__COUNT_CONSENTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__count_consents_request__get_packed_size
+                     (const Consent__V1__CountConsentsRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__count_consents_request__pack
+                     (const Consent__V1__CountConsentsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__count_consents_request__pack_to_buffer
+                     (const Consent__V1__CountConsentsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__CountConsentsRequest *
+       consent__v1__count_consents_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__CountConsentsRequest *)
+     protobuf_c_message_unpack (&consent__v1__count_consents_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__count_consents_request__free_unpacked
+                     (Consent__V1__CountConsentsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__count_consents_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__consent_status_count__init
+                     (Consent__V1__ConsentStatusCount         *message)
+{
+  static const Consent__V1__ConsentStatusCount init_value = CONSENT__V1__CONSENT_STATUS_COUNT__INIT;
+  *message = init_value;
+}
+size_t consent__v1__consent_status_count__get_packed_size
+                     (const Consent__V1__ConsentStatusCount *message)
+{
+  assert(message->base.descriptor == &consent__v1__consent_status_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__consent_status_count__pack
+                     (const Consent__V1__ConsentStatusCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__consent_status_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__consent_status_count__pack_to_buffer
+                     (const Consent__V1__ConsentStatusCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__consent_status_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__ConsentStatusCount *
+       consent__v1__consent_status_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__ConsentStatusCount *)
+     protobuf_c_message_unpack (&consent__v1__consent_status_count__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__consent_status_count__free_unpacked
+                     (Consent__V1__ConsentStatusCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__consent_status_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__count_consents_response__init
+                     (Consent__V1__CountConsentsResponse         *message)
+{
+  static const Consent__V1__CountConsentsResponse init_value = CONSENT__V1__COUNT_CONSENTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__count_consents_response__get_packed_size
+                     (const Consent__V1__CountConsentsResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__count_consents_response__pack
+                     (const Consent__V1__CountConsentsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__count_consents_response__pack_to_buffer
+                     (const Consent__V1__CountConsentsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__count_consents_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__CountConsentsResponse *
+       consent__v1__count_consents_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__CountConsentsResponse *)
+     protobuf_c_message_unpack (&consent__v1__count_consents_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__count_consents_response__free_unpacked
+                     (Consent__V1__CountConsentsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__count_consents_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor consent__v1__resource_metadata_value__field_descriptors[2] =
 {
   {
@@ -1318,7 +1813,7 @@ const ProtobufCMessageDescriptor consent__v1__resource_metadata_value__descripto
   (ProtobufCMessageInit) consent__v1__resource_metadata_value__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__requested_resource__field_descriptors[3] =
+static const ProtobufCFieldDescriptor consent__v1__requested_resource__field_descriptors[4] =
 {
   {
     "resource_id",
@@ -1356,16 +1851,29 @@ static const ProtobufCFieldDescriptor consent__v1__requested_resource__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "uses_per_day",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__RequestedResource, uses_per_day),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__requested_resource__field_indices_by_name[] = {
   1,   /* field[1] = metadata */
   0,   /* field[0] = resource_id */
+  3,   /* field[3] = uses_per_day */
   2,   /* field[2] = version */
 };
 static const ProtobufCIntRange consent__v1__requested_resource__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor =
 {
@@ -1375,14 +1883,14 @@ const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor =
   "Consent__V1__RequestedResource",
   "consent.v1",
   sizeof(Consent__V1__RequestedResource),
-  3,
+  4,
   consent__v1__requested_resource__field_descriptors,
   consent__v1__requested_resource__field_indices_by_name,
   1,  consent__v1__requested_resource__number_ranges,
   (ProtobufCMessageInit) consent__v1__requested_resource__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[14] =
+static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[20] =
 {
   {
     "id",
@@ -1552,27 +2060,105 @@ static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "view_url",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, view_url),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "handled_by_org_number",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, handled_by_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "required_delegator",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, required_delegator),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answer_authority",
+    18,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Consent__V1__ConsentRequest, n_answer_authority),
+    offsetof(Consent__V1__ConsentRequest, answer_authority),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "purpose_texts",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, purpose_texts),
+    &consent__v1__purpose_texts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answer_language",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, answer_language),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
+  17,   /* field[17] = answer_authority */
   10,   /* field[10] = answer_by_ms */
+  19,   /* field[19] = answer_language */
   2,   /* field[2] = consumer_org_number */
   9,   /* field[9] = created_at_ms */
   12,   /* field[12] = decided_at_ms */
   13,   /* field[13] = ended_at_ms */
+  15,   /* field[15] = handled_by_org_number */
   0,   /* field[0] = id */
   7,   /* field[7] = language */
   3,   /* field[3] = offered_by */
   8,   /* field[8] = one_time */
   6,   /* field[6] = purpose */
+  18,   /* field[18] = purpose_texts */
   5,   /* field[5] = redirect_url */
+  16,   /* field[16] = required_delegator */
   4,   /* field[4] = resources */
   1,   /* field[1] = status */
   11,   /* field[11] = valid_to_ms */
+  14,   /* field[14] = view_url */
 };
 static const ProtobufCIntRange consent__v1__consent_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 20 }
 };
 const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
 {
@@ -1582,14 +2168,78 @@ const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
   "Consent__V1__ConsentRequest",
   "consent.v1",
   sizeof(Consent__V1__ConsentRequest),
-  14,
+  20,
   consent__v1__consent_request__field_descriptors,
   consent__v1__consent_request__field_indices_by_name,
   1,  consent__v1__consent_request__number_ranges,
   (ProtobufCMessageInit) consent__v1__consent_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__create_request_request__field_descriptors[8] =
+static const ProtobufCFieldDescriptor consent__v1__purpose_texts__field_descriptors[3] =
+{
+  {
+    "nb_no",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__PurposeTexts, nb_no),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "nn_no",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__PurposeTexts, nn_no),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "en",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__PurposeTexts, en),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__purpose_texts__field_indices_by_name[] = {
+  2,   /* field[2] = en */
+  0,   /* field[0] = nb_no */
+  1,   /* field[1] = nn_no */
+};
+static const ProtobufCIntRange consent__v1__purpose_texts__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor consent__v1__purpose_texts__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.PurposeTexts",
+  "PurposeTexts",
+  "Consent__V1__PurposeTexts",
+  "consent.v1",
+  sizeof(Consent__V1__PurposeTexts),
+  3,
+  consent__v1__purpose_texts__field_descriptors,
+  consent__v1__purpose_texts__field_indices_by_name,
+  1,  consent__v1__purpose_texts__number_ranges,
+  (ProtobufCMessageInit) consent__v1__purpose_texts__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__create_request_request__field_descriptors[11] =
 {
   {
     "resources",
@@ -1687,21 +2337,60 @@ static const ProtobufCFieldDescriptor consent__v1__create_request_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "uses_per_day",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__CreateRequestRequest, uses_per_day),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "required_delegator",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__CreateRequestRequest, required_delegator),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "purpose_texts",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__CreateRequestRequest, purpose_texts),
+    &consent__v1__purpose_texts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__create_request_request__field_indices_by_name[] = {
   7,   /* field[7] = idempotency_key */
   4,   /* field[4] = language */
   1,   /* field[1] = offered_by */
   5,   /* field[5] = purpose */
+  10,   /* field[10] = purpose_texts */
   2,   /* field[2] = redirect_url */
+  9,   /* field[9] = required_delegator */
   0,   /* field[0] = resources */
   6,   /* field[6] = user_token */
+  8,   /* field[8] = uses_per_day */
   3,   /* field[3] = valid_to_ms */
 };
 static const ProtobufCIntRange consent__v1__create_request_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor consent__v1__create_request_request__descriptor =
 {
@@ -1711,7 +2400,7 @@ const ProtobufCMessageDescriptor consent__v1__create_request_request__descriptor
   "Consent__V1__CreateRequestRequest",
   "consent.v1",
   sizeof(Consent__V1__CreateRequestRequest),
-  8,
+  11,
   consent__v1__create_request_request__field_descriptors,
   consent__v1__create_request_request__field_indices_by_name,
   1,  consent__v1__create_request_request__number_ranges,
@@ -1858,7 +2547,7 @@ const ProtobufCMessageDescriptor consent__v1__get_request_request__descriptor =
   (ProtobufCMessageInit) consent__v1__get_request_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__page_resource__field_descriptors[5] =
+static const ProtobufCFieldDescriptor consent__v1__page_resource__field_descriptors[6] =
 {
   {
     "resource_id",
@@ -1920,8 +2609,21 @@ static const ProtobufCFieldDescriptor consent__v1__page_resource__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "actions",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Consent__V1__PageResource, n_actions),
+    offsetof(Consent__V1__PageResource, actions),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__page_resource__field_indices_by_name[] = {
+  5,   /* field[5] = actions */
   1,   /* field[1] = data_source_name */
   4,   /* field[4] = language */
   0,   /* field[0] = resource_id */
@@ -1931,7 +2633,7 @@ static const unsigned consent__v1__page_resource__field_indices_by_name[] = {
 static const ProtobufCIntRange consent__v1__page_resource__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor consent__v1__page_resource__descriptor =
 {
@@ -1941,7 +2643,7 @@ const ProtobufCMessageDescriptor consent__v1__page_resource__descriptor =
   "Consent__V1__PageResource",
   "consent.v1",
   sizeof(Consent__V1__PageResource),
-  5,
+  6,
   consent__v1__page_resource__field_descriptors,
   consent__v1__page_resource__field_indices_by_name,
   1,  consent__v1__page_resource__number_ranges,
@@ -2258,7 +2960,7 @@ const ProtobufCMessageDescriptor consent__v1__get_request_response__descriptor =
   (ProtobufCMessageInit) consent__v1__get_request_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__accept_request_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor consent__v1__accept_request_request__field_descriptors[3] =
 {
   {
     "request_id",
@@ -2284,15 +2986,28 @@ static const ProtobufCFieldDescriptor consent__v1__accept_request_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "language",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__AcceptRequestRequest, language),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__accept_request_request__field_indices_by_name[] = {
+  2,   /* field[2] = language */
   1,   /* field[1] = on_behalf_of */
   0,   /* field[0] = request_id */
 };
 static const ProtobufCIntRange consent__v1__accept_request_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor consent__v1__accept_request_request__descriptor =
 {
@@ -2302,14 +3017,14 @@ const ProtobufCMessageDescriptor consent__v1__accept_request_request__descriptor
   "Consent__V1__AcceptRequestRequest",
   "consent.v1",
   sizeof(Consent__V1__AcceptRequestRequest),
-  2,
+  3,
   consent__v1__accept_request_request__field_descriptors,
   consent__v1__accept_request_request__field_indices_by_name,
   1,  consent__v1__accept_request_request__number_ranges,
   (ProtobufCMessageInit) consent__v1__accept_request_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__reject_request_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor consent__v1__reject_request_request__field_descriptors[3] =
 {
   {
     "request_id",
@@ -2335,15 +3050,28 @@ static const ProtobufCFieldDescriptor consent__v1__reject_request_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "language",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__RejectRequestRequest, language),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__reject_request_request__field_indices_by_name[] = {
+  2,   /* field[2] = language */
   1,   /* field[1] = on_behalf_of */
   0,   /* field[0] = request_id */
 };
 static const ProtobufCIntRange consent__v1__reject_request_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor consent__v1__reject_request_request__descriptor =
 {
@@ -2353,7 +3081,7 @@ const ProtobufCMessageDescriptor consent__v1__reject_request_request__descriptor
   "Consent__V1__RejectRequestRequest",
   "consent.v1",
   sizeof(Consent__V1__RejectRequestRequest),
-  2,
+  3,
   consent__v1__reject_request_request__field_descriptors,
   consent__v1__reject_request_request__field_indices_by_name,
   1,  consent__v1__reject_request_request__number_ranges,
@@ -3064,7 +3792,250 @@ const ProtobufCMessageDescriptor consent__v1__revoke_consent_response__descripto
   (ProtobufCMessageInit) consent__v1__revoke_consent_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__consent_event__field_descriptors[8] =
+static const ProtobufCFieldDescriptor consent__v1__delete_request_request__field_descriptors[1] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__DeleteRequestRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__delete_request_request__field_indices_by_name[] = {
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange consent__v1__delete_request_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__delete_request_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.DeleteRequestRequest",
+  "DeleteRequestRequest",
+  "Consent__V1__DeleteRequestRequest",
+  "consent.v1",
+  sizeof(Consent__V1__DeleteRequestRequest),
+  1,
+  consent__v1__delete_request_request__field_descriptors,
+  consent__v1__delete_request_request__field_indices_by_name,
+  1,  consent__v1__delete_request_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__delete_request_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__delete_request_response__field_descriptors[1] =
+{
+  {
+    "request",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__DeleteRequestResponse, request),
+    &consent__v1__consent_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__delete_request_response__field_indices_by_name[] = {
+  0,   /* field[0] = request */
+};
+static const ProtobufCIntRange consent__v1__delete_request_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__delete_request_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.DeleteRequestResponse",
+  "DeleteRequestResponse",
+  "Consent__V1__DeleteRequestResponse",
+  "consent.v1",
+  sizeof(Consent__V1__DeleteRequestResponse),
+  1,
+  consent__v1__delete_request_response__field_descriptors,
+  consent__v1__delete_request_response__field_indices_by_name,
+  1,  consent__v1__delete_request_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__delete_request_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__list_requests_request__field_descriptors[6] =
+{
+  {
+    "after",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsRequest, after),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "statuses",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Consent__V1__ListRequestsRequest, n_statuses),
+    offsetof(Consent__V1__ListRequestsRequest, statuses),
+    &consent__v1__consent_request_status__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "resource_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsRequest, resource_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_from_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsRequest, created_from_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_to_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsRequest, created_to_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "limit",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsRequest, limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__list_requests_request__field_indices_by_name[] = {
+  0,   /* field[0] = after */
+  3,   /* field[3] = created_from_ms */
+  4,   /* field[4] = created_to_ms */
+  5,   /* field[5] = limit */
+  2,   /* field[2] = resource_id */
+  1,   /* field[1] = statuses */
+};
+static const ProtobufCIntRange consent__v1__list_requests_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor consent__v1__list_requests_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.ListRequestsRequest",
+  "ListRequestsRequest",
+  "Consent__V1__ListRequestsRequest",
+  "consent.v1",
+  sizeof(Consent__V1__ListRequestsRequest),
+  6,
+  consent__v1__list_requests_request__field_descriptors,
+  consent__v1__list_requests_request__field_indices_by_name,
+  1,  consent__v1__list_requests_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__list_requests_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__list_requests_response__field_descriptors[3] =
+{
+  {
+    "requests",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Consent__V1__ListRequestsResponse, n_requests),
+    offsetof(Consent__V1__ListRequestsResponse, requests),
+    &consent__v1__consent_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_cursor",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsResponse, next_cursor),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reached_end",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListRequestsResponse, reached_end),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__list_requests_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_cursor */
+  2,   /* field[2] = reached_end */
+  0,   /* field[0] = requests */
+};
+static const ProtobufCIntRange consent__v1__list_requests_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor consent__v1__list_requests_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.ListRequestsResponse",
+  "ListRequestsResponse",
+  "Consent__V1__ListRequestsResponse",
+  "consent.v1",
+  sizeof(Consent__V1__ListRequestsResponse),
+  3,
+  consent__v1__list_requests_response__field_descriptors,
+  consent__v1__list_requests_response__field_indices_by_name,
+  1,  consent__v1__list_requests_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__list_requests_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__consent_event__field_descriptors[9] =
 {
   {
     "sequence",
@@ -3162,6 +4133,18 @@ static const ProtobufCFieldDescriptor consent__v1__consent_event__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "vendor_org_number",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentEvent, vendor_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__consent_event__field_indices_by_name[] = {
   5,   /* field[5] = consumer_org_number */
@@ -3172,11 +4155,12 @@ static const unsigned consent__v1__consent_event__field_indices_by_name[] = {
   0,   /* field[0] = sequence */
   2,   /* field[2] = time_ms */
   1,   /* field[1] = type */
+  8,   /* field[8] = vendor_org_number */
 };
 static const ProtobufCIntRange consent__v1__consent_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor consent__v1__consent_event__descriptor =
 {
@@ -3186,7 +4170,7 @@ const ProtobufCMessageDescriptor consent__v1__consent_event__descriptor =
   "Consent__V1__ConsentEvent",
   "consent.v1",
   sizeof(Consent__V1__ConsentEvent),
-  8,
+  9,
   consent__v1__consent_event__field_descriptors,
   consent__v1__consent_event__field_indices_by_name,
   1,  consent__v1__consent_event__number_ranges,
@@ -3462,7 +4446,378 @@ const ProtobufCMessageDescriptor consent__v1__watch_events_response__descriptor 
   (ProtobufCMessageInit) consent__v1__watch_events_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue consent__v1__consent_request_status__enum_values_by_number[7] =
+static const ProtobufCFieldDescriptor consent__v1__get_statistics_request__field_descriptors[4] =
+{
+  {
+    "resource_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__GetStatisticsRequest, resource_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__GetStatisticsRequest, from_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__GetStatisticsRequest, to_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__GetStatisticsRequest, period),
+    &consent__v1__statistics_period__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__get_statistics_request__field_indices_by_name[] = {
+  1,   /* field[1] = from_ms */
+  3,   /* field[3] = period */
+  0,   /* field[0] = resource_id */
+  2,   /* field[2] = to_ms */
+};
+static const ProtobufCIntRange consent__v1__get_statistics_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor consent__v1__get_statistics_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.GetStatisticsRequest",
+  "GetStatisticsRequest",
+  "Consent__V1__GetStatisticsRequest",
+  "consent.v1",
+  sizeof(Consent__V1__GetStatisticsRequest),
+  4,
+  consent__v1__get_statistics_request__field_descriptors,
+  consent__v1__get_statistics_request__field_indices_by_name,
+  1,  consent__v1__get_statistics_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__get_statistics_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__statistics_row__field_descriptors[7] =
+{
+  {
+    "resource_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, resource_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, period),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "given",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, given),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rejected",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, rejected),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "withdrawn",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, withdrawn),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ended",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, ended),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "used",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__StatisticsRow, used),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__statistics_row__field_indices_by_name[] = {
+  5,   /* field[5] = ended */
+  2,   /* field[2] = given */
+  1,   /* field[1] = period */
+  3,   /* field[3] = rejected */
+  0,   /* field[0] = resource_id */
+  6,   /* field[6] = used */
+  4,   /* field[4] = withdrawn */
+};
+static const ProtobufCIntRange consent__v1__statistics_row__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor consent__v1__statistics_row__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.StatisticsRow",
+  "StatisticsRow",
+  "Consent__V1__StatisticsRow",
+  "consent.v1",
+  sizeof(Consent__V1__StatisticsRow),
+  7,
+  consent__v1__statistics_row__field_descriptors,
+  consent__v1__statistics_row__field_indices_by_name,
+  1,  consent__v1__statistics_row__number_ranges,
+  (ProtobufCMessageInit) consent__v1__statistics_row__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__get_statistics_response__field_descriptors[1] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Consent__V1__GetStatisticsResponse, n_rows),
+    offsetof(Consent__V1__GetStatisticsResponse, rows),
+    &consent__v1__statistics_row__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__get_statistics_response__field_indices_by_name[] = {
+  0,   /* field[0] = rows */
+};
+static const ProtobufCIntRange consent__v1__get_statistics_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__get_statistics_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.GetStatisticsResponse",
+  "GetStatisticsResponse",
+  "Consent__V1__GetStatisticsResponse",
+  "consent.v1",
+  sizeof(Consent__V1__GetStatisticsResponse),
+  1,
+  consent__v1__get_statistics_response__field_descriptors,
+  consent__v1__get_statistics_response__field_indices_by_name,
+  1,  consent__v1__get_statistics_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__get_statistics_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__count_consents_request__field_descriptors[1] =
+{
+  {
+    "party",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__CountConsentsRequest, party),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__count_consents_request__field_indices_by_name[] = {
+  0,   /* field[0] = party */
+};
+static const ProtobufCIntRange consent__v1__count_consents_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__count_consents_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.CountConsentsRequest",
+  "CountConsentsRequest",
+  "Consent__V1__CountConsentsRequest",
+  "consent.v1",
+  sizeof(Consent__V1__CountConsentsRequest),
+  1,
+  consent__v1__count_consents_request__field_descriptors,
+  consent__v1__count_consents_request__field_indices_by_name,
+  1,  consent__v1__count_consents_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__count_consents_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__consent_status_count__field_descriptors[2] =
+{
+  {
+    "status",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentStatusCount, status),
+    &consent__v1__consent_request_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentStatusCount, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__consent_status_count__field_indices_by_name[] = {
+  1,   /* field[1] = count */
+  0,   /* field[0] = status */
+};
+static const ProtobufCIntRange consent__v1__consent_status_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor consent__v1__consent_status_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.ConsentStatusCount",
+  "ConsentStatusCount",
+  "Consent__V1__ConsentStatusCount",
+  "consent.v1",
+  sizeof(Consent__V1__ConsentStatusCount),
+  2,
+  consent__v1__consent_status_count__field_descriptors,
+  consent__v1__consent_status_count__field_indices_by_name,
+  1,  consent__v1__consent_status_count__number_ranges,
+  (ProtobufCMessageInit) consent__v1__consent_status_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__count_consents_response__field_descriptors[2] =
+{
+  {
+    "counts",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Consent__V1__CountConsentsResponse, n_counts),
+    offsetof(Consent__V1__CountConsentsResponse, counts),
+    &consent__v1__consent_status_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ended_by_consumer",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__CountConsentsResponse, ended_by_consumer),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__count_consents_response__field_indices_by_name[] = {
+  0,   /* field[0] = counts */
+  1,   /* field[1] = ended_by_consumer */
+};
+static const ProtobufCIntRange consent__v1__count_consents_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor consent__v1__count_consents_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.CountConsentsResponse",
+  "CountConsentsResponse",
+  "Consent__V1__CountConsentsResponse",
+  "consent.v1",
+  sizeof(Consent__V1__CountConsentsResponse),
+  2,
+  consent__v1__count_consents_response__field_descriptors,
+  consent__v1__count_consents_response__field_indices_by_name,
+  1,  consent__v1__count_consents_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__count_consents_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue consent__v1__consent_request_status__enum_values_by_number[8] =
 {
   { "CONSENT_REQUEST_STATUS_UNSPECIFIED", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED", 0 },
   { "CONSENT_REQUEST_STATUS_CREATED", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_CREATED", 1 },
@@ -3471,14 +4826,16 @@ static const ProtobufCEnumValue consent__v1__consent_request_status__enum_values
   { "CONSENT_REQUEST_STATUS_REVOKED", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_REVOKED", 4 },
   { "CONSENT_REQUEST_STATUS_EXPIRED", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_EXPIRED", 5 },
   { "CONSENT_REQUEST_STATUS_USED_UP", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_USED_UP", 6 },
+  { "CONSENT_REQUEST_STATUS_DELETED", "CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_DELETED", 7 },
 };
 static const ProtobufCIntRange consent__v1__consent_request_status__value_ranges[] = {
-{0, 0},{0, 7}
+{0, 0},{0, 8}
 };
-static const ProtobufCEnumValueIndex consent__v1__consent_request_status__enum_values_by_name[7] =
+static const ProtobufCEnumValueIndex consent__v1__consent_request_status__enum_values_by_name[8] =
 {
   { "CONSENT_REQUEST_STATUS_ACCEPTED", 2 },
   { "CONSENT_REQUEST_STATUS_CREATED", 1 },
+  { "CONSENT_REQUEST_STATUS_DELETED", 7 },
   { "CONSENT_REQUEST_STATUS_EXPIRED", 5 },
   { "CONSENT_REQUEST_STATUS_REJECTED", 3 },
   { "CONSENT_REQUEST_STATUS_REVOKED", 4 },
@@ -3492,15 +4849,15 @@ const ProtobufCEnumDescriptor consent__v1__consent_request_status__descriptor =
   "ConsentRequestStatus",
   "Consent__V1__ConsentRequestStatus",
   "consent.v1",
-  7,
+  8,
   consent__v1__consent_request_status__enum_values_by_number,
-  7,
+  8,
   consent__v1__consent_request_status__enum_values_by_name,
   1,
   consent__v1__consent_request_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue consent__v1__consent_log_kind__enum_values_by_number[6] =
+static const ProtobufCEnumValue consent__v1__consent_log_kind__enum_values_by_number[7] =
 {
   { "CONSENT_LOG_KIND_UNSPECIFIED", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_UNSPECIFIED", 0 },
   { "CONSENT_LOG_KIND_GIVEN", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_GIVEN", 1 },
@@ -3508,12 +4865,14 @@ static const ProtobufCEnumValue consent__v1__consent_log_kind__enum_values_by_nu
   { "CONSENT_LOG_KIND_USED", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_USED", 3 },
   { "CONSENT_LOG_KIND_REVOKED", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_REVOKED", 4 },
   { "CONSENT_LOG_KIND_EXPIRED", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_EXPIRED", 5 },
+  { "CONSENT_LOG_KIND_ENDED", "CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_ENDED", 6 },
 };
 static const ProtobufCIntRange consent__v1__consent_log_kind__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 7}
 };
-static const ProtobufCEnumValueIndex consent__v1__consent_log_kind__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex consent__v1__consent_log_kind__enum_values_by_name[7] =
 {
+  { "CONSENT_LOG_KIND_ENDED", 6 },
   { "CONSENT_LOG_KIND_EXPIRED", 5 },
   { "CONSENT_LOG_KIND_GIVEN", 1 },
   { "CONSENT_LOG_KIND_REJECTED", 2 },
@@ -3528,15 +4887,15 @@ const ProtobufCEnumDescriptor consent__v1__consent_log_kind__descriptor =
   "ConsentLogKind",
   "Consent__V1__ConsentLogKind",
   "consent.v1",
-  6,
+  7,
   consent__v1__consent_log_kind__enum_values_by_number,
-  6,
+  7,
   consent__v1__consent_log_kind__enum_values_by_name,
   1,
   consent__v1__consent_log_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_number[13] =
+static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_number[16] =
 {
   { "CONSENT_EVENT_TYPE_UNSPECIFIED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_UNSPECIFIED", 0 },
   { "CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", 1 },
@@ -3551,11 +4910,14 @@ static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_
   { "CONSENT_EVENT_TYPE_CONSENT_USED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_CONSENT_USED", 10 },
   { "CONSENT_EVENT_TYPE_REQUEST_EXPIRED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_EXPIRED", 11 },
   { "CONSENT_EVENT_TYPE_CONSENT_EXPIRED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_CONSENT_EXPIRED", 12 },
+  { "CONSENT_EVENT_TYPE_REQUEST_DELETED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_DELETED", 13 },
+  { "CONSENT_EVENT_TYPE_VENDOR_AUTHORISED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_AUTHORISED", 14 },
+  { "CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED", 15 },
 };
 static const ProtobufCIntRange consent__v1__consent_event_type__value_ranges[] = {
-{0, 0},{0, 13}
+{0, 0},{0, 16}
 };
-static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_values_by_name[13] =
+static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_values_by_name[16] =
 {
   { "CONSENT_EVENT_TYPE_CODE_EXCHANGED", 8 },
   { "CONSENT_EVENT_TYPE_CODE_REUSE_ATTEMPTED", 9 },
@@ -3566,10 +4928,13 @@ static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_value
   { "CONSENT_EVENT_TYPE_CONSUMER_DEAUTHORISED", 3 },
   { "CONSENT_EVENT_TYPE_REQUEST_ACCEPTED", 5 },
   { "CONSENT_EVENT_TYPE_REQUEST_CREATED", 4 },
+  { "CONSENT_EVENT_TYPE_REQUEST_DELETED", 13 },
   { "CONSENT_EVENT_TYPE_REQUEST_EXPIRED", 11 },
   { "CONSENT_EVENT_TYPE_REQUEST_REJECTED", 6 },
   { "CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", 1 },
   { "CONSENT_EVENT_TYPE_UNSPECIFIED", 0 },
+  { "CONSENT_EVENT_TYPE_VENDOR_AUTHORISED", 14 },
+  { "CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED", 15 },
 };
 const ProtobufCEnumDescriptor consent__v1__consent_event_type__descriptor =
 {
@@ -3578,15 +4943,15 @@ const ProtobufCEnumDescriptor consent__v1__consent_event_type__descriptor =
   "ConsentEventType",
   "Consent__V1__ConsentEventType",
   "consent.v1",
-  13,
+  16,
   consent__v1__consent_event_type__enum_values_by_number,
-  13,
+  16,
   consent__v1__consent_event_type__enum_values_by_name,
   1,
   consent__v1__consent_event_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue consent__v1__performer_role__enum_values_by_number[7] =
+static const ProtobufCEnumValue consent__v1__performer_role__enum_values_by_number[8] =
 {
   { "PERFORMER_ROLE_UNSPECIFIED", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_UNSPECIFIED", 0 },
   { "PERFORMER_ROLE_CONSUMER", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_CONSUMER", 1 },
@@ -3595,11 +4960,12 @@ static const ProtobufCEnumValue consent__v1__performer_role__enum_values_by_numb
   { "PERFORMER_ROLE_ADMIN", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_ADMIN", 4 },
   { "PERFORMER_ROLE_SYSTEM", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_SYSTEM", 5 },
   { "PERFORMER_ROLE_PORTAL", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_PORTAL", 6 },
+  { "PERFORMER_ROLE_VENDOR", "CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_VENDOR", 7 },
 };
 static const ProtobufCIntRange consent__v1__performer_role__value_ranges[] = {
-{0, 0},{0, 7}
+{0, 0},{0, 8}
 };
-static const ProtobufCEnumValueIndex consent__v1__performer_role__enum_values_by_name[7] =
+static const ProtobufCEnumValueIndex consent__v1__performer_role__enum_values_by_name[8] =
 {
   { "PERFORMER_ROLE_ADMIN", 4 },
   { "PERFORMER_ROLE_CONSUMER", 1 },
@@ -3608,6 +4974,7 @@ static const ProtobufCEnumValueIndex consent__v1__performer_role__enum_values_by
   { "PERFORMER_ROLE_PORTAL", 6 },
   { "PERFORMER_ROLE_SYSTEM", 5 },
   { "PERFORMER_ROLE_UNSPECIFIED", 0 },
+  { "PERFORMER_ROLE_VENDOR", 7 },
 };
 const ProtobufCEnumDescriptor consent__v1__performer_role__descriptor =
 {
@@ -3616,15 +4983,45 @@ const ProtobufCEnumDescriptor consent__v1__performer_role__descriptor =
   "PerformerRole",
   "Consent__V1__PerformerRole",
   "consent.v1",
-  7,
+  8,
   consent__v1__performer_role__enum_values_by_number,
-  7,
+  8,
   consent__v1__performer_role__enum_values_by_name,
   1,
   consent__v1__performer_role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor consent__v1__consent_service__method_descriptors[11] =
+static const ProtobufCEnumValue consent__v1__statistics_period__enum_values_by_number[3] =
+{
+  { "STATISTICS_PERIOD_UNSPECIFIED", "CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_UNSPECIFIED", 0 },
+  { "STATISTICS_PERIOD_DAY", "CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_DAY", 1 },
+  { "STATISTICS_PERIOD_MONTH", "CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_MONTH", 2 },
+};
+static const ProtobufCIntRange consent__v1__statistics_period__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex consent__v1__statistics_period__enum_values_by_name[3] =
+{
+  { "STATISTICS_PERIOD_DAY", 1 },
+  { "STATISTICS_PERIOD_MONTH", 2 },
+  { "STATISTICS_PERIOD_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor consent__v1__statistics_period__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "consent.v1.StatisticsPeriod",
+  "StatisticsPeriod",
+  "Consent__V1__StatisticsPeriod",
+  "consent.v1",
+  3,
+  consent__v1__statistics_period__enum_values_by_number,
+  3,
+  consent__v1__statistics_period__enum_values_by_name,
+  1,
+  consent__v1__statistics_period__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor consent__v1__consent_service__method_descriptors[15] =
 {
   { "CreateRequest", &consent__v1__create_request_request__descriptor, &consent__v1__create_request_response__descriptor },
   { "CreateRequestFromQuery", &consent__v1__create_request_from_query_request__descriptor, &consent__v1__create_request_response__descriptor },
@@ -3635,21 +5032,29 @@ static const ProtobufCMethodDescriptor consent__v1__consent_service__method_desc
   { "ListConsents", &consent__v1__list_consents_request__descriptor, &consent__v1__list_consents_response__descriptor },
   { "GetConsentLog", &consent__v1__get_consent_log_request__descriptor, &consent__v1__get_consent_log_response__descriptor },
   { "RevokeConsent", &consent__v1__revoke_consent_request__descriptor, &consent__v1__revoke_consent_response__descriptor },
+  { "DeleteRequest", &consent__v1__delete_request_request__descriptor, &consent__v1__delete_request_response__descriptor },
+  { "ListRequests", &consent__v1__list_requests_request__descriptor, &consent__v1__list_requests_response__descriptor },
+  { "GetStatistics", &consent__v1__get_statistics_request__descriptor, &consent__v1__get_statistics_response__descriptor },
+  { "CountConsents", &consent__v1__count_consents_request__descriptor, &consent__v1__count_consents_response__descriptor },
   { "ListEvents", &consent__v1__list_events_request__descriptor, &consent__v1__list_events_response__descriptor },
   { "WatchEvents", &consent__v1__watch_events_request__descriptor, &consent__v1__watch_events_response__descriptor },
 };
 const unsigned consent__v1__consent_service__method_indices_by_name[] = {
   3,        /* AcceptRequest */
+  12,        /* CountConsents */
   0,        /* CreateRequest */
   1,        /* CreateRequestFromQuery */
+  9,        /* DeleteRequest */
   7,        /* GetConsentLog */
   2,        /* GetRequest */
   5,        /* GetRequestStatus */
+  11,        /* GetStatistics */
   6,        /* ListConsents */
-  9,        /* ListEvents */
+  13,        /* ListEvents */
+  10,        /* ListRequests */
   4,        /* RejectRequest */
   8,        /* RevokeConsent */
-  10         /* WatchEvents */
+  14         /* WatchEvents */
 };
 const ProtobufCServiceDescriptor consent__v1__consent_service__descriptor =
 {
@@ -3658,7 +5063,7 @@ const ProtobufCServiceDescriptor consent__v1__consent_service__descriptor =
   "ConsentService",
   "Consent__V1__ConsentService",
   "consent.v1",
-  11,
+  15,
   consent__v1__consent_service__method_descriptors,
   consent__v1__consent_service__method_indices_by_name
 };
@@ -3734,13 +5139,45 @@ void consent__v1__consent_service__revoke_consent(ProtobufCService *service,
   assert(service->descriptor == &consent__v1__consent_service__descriptor);
   service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void consent__v1__consent_service__delete_request(ProtobufCService *service,
+                                                  const Consent__V1__DeleteRequestRequest *input,
+                                                  Consent__V1__DeleteRequestResponse_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__consent_service__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void consent__v1__consent_service__list_requests(ProtobufCService *service,
+                                                 const Consent__V1__ListRequestsRequest *input,
+                                                 Consent__V1__ListRequestsResponse_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__consent_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void consent__v1__consent_service__get_statistics(ProtobufCService *service,
+                                                  const Consent__V1__GetStatisticsRequest *input,
+                                                  Consent__V1__GetStatisticsResponse_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__consent_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void consent__v1__consent_service__count_consents(ProtobufCService *service,
+                                                  const Consent__V1__CountConsentsRequest *input,
+                                                  Consent__V1__CountConsentsResponse_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__consent_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void consent__v1__consent_service__list_events(ProtobufCService *service,
                                                const Consent__V1__ListEventsRequest *input,
                                                Consent__V1__ListEventsResponse_Closure closure,
                                                void *closure_data)
 {
   assert(service->descriptor == &consent__v1__consent_service__descriptor);
-  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void consent__v1__consent_service__watch_events(ProtobufCService *service,
                                                 const Consent__V1__WatchEventsRequest *input,
@@ -3748,7 +5185,7 @@ void consent__v1__consent_service__watch_events(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &consent__v1__consent_service__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void consent__v1__consent_service__init (Consent__V1__ConsentService_Service *service,
                                          Consent__V1__ConsentService_ServiceDestroy destroy)

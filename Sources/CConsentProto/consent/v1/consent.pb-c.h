@@ -18,6 +18,7 @@ PROTOBUF_C__BEGIN_DECLS
 typedef struct Consent__V1__ResourceMetadataValue Consent__V1__ResourceMetadataValue;
 typedef struct Consent__V1__RequestedResource Consent__V1__RequestedResource;
 typedef struct Consent__V1__ConsentRequest Consent__V1__ConsentRequest;
+typedef struct Consent__V1__PurposeTexts Consent__V1__PurposeTexts;
 typedef struct Consent__V1__CreateRequestRequest Consent__V1__CreateRequestRequest;
 typedef struct Consent__V1__CreateRequestResponse Consent__V1__CreateRequestResponse;
 typedef struct Consent__V1__CreateRequestFromQueryRequest Consent__V1__CreateRequestFromQueryRequest;
@@ -38,11 +39,21 @@ typedef struct Consent__V1__ConsentLogLine Consent__V1__ConsentLogLine;
 typedef struct Consent__V1__GetConsentLogResponse Consent__V1__GetConsentLogResponse;
 typedef struct Consent__V1__RevokeConsentRequest Consent__V1__RevokeConsentRequest;
 typedef struct Consent__V1__RevokeConsentResponse Consent__V1__RevokeConsentResponse;
+typedef struct Consent__V1__DeleteRequestRequest Consent__V1__DeleteRequestRequest;
+typedef struct Consent__V1__DeleteRequestResponse Consent__V1__DeleteRequestResponse;
+typedef struct Consent__V1__ListRequestsRequest Consent__V1__ListRequestsRequest;
+typedef struct Consent__V1__ListRequestsResponse Consent__V1__ListRequestsResponse;
 typedef struct Consent__V1__ConsentEvent Consent__V1__ConsentEvent;
 typedef struct Consent__V1__ListEventsRequest Consent__V1__ListEventsRequest;
 typedef struct Consent__V1__ListEventsResponse Consent__V1__ListEventsResponse;
 typedef struct Consent__V1__WatchEventsRequest Consent__V1__WatchEventsRequest;
 typedef struct Consent__V1__WatchEventsResponse Consent__V1__WatchEventsResponse;
+typedef struct Consent__V1__GetStatisticsRequest Consent__V1__GetStatisticsRequest;
+typedef struct Consent__V1__StatisticsRow Consent__V1__StatisticsRow;
+typedef struct Consent__V1__GetStatisticsResponse Consent__V1__GetStatisticsResponse;
+typedef struct Consent__V1__CountConsentsRequest Consent__V1__CountConsentsRequest;
+typedef struct Consent__V1__ConsentStatusCount Consent__V1__ConsentStatusCount;
+typedef struct Consent__V1__CountConsentsResponse Consent__V1__CountConsentsResponse;
 
 
 /* --- enums --- */
@@ -79,7 +90,12 @@ typedef enum _Consent__V1__ConsentRequestStatus {
   /*
    * A one-time consent after its first use (engangssamtykke opphørt).
    */
-  CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_USED_UP = 6
+  CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_USED_UP = 6,
+  /*
+   * The consumer deleted the request before anyone answered it (Altinn 3's
+   * `deleted`); it can never be accepted.
+   */
+  CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_DELETED = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__CONSENT_REQUEST_STATUS)
 } Consent__V1__ConsentRequestStatus;
 /*
@@ -109,7 +125,11 @@ typedef enum _Consent__V1__ConsentLogKind {
   /*
    * "Samtykke utløpt".
    */
-  CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_EXPIRED = 5
+  CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_EXPIRED = 5,
+  /*
+   * "Samtykke avsluttet": the consumer ended a consent it no longer needed.
+   */
+  CONSENT__V1__CONSENT_LOG_KIND__CONSENT_LOG_KIND_ENDED = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__CONSENT_LOG_KIND)
 } Consent__V1__ConsentLogKind;
 /*
@@ -145,7 +165,8 @@ typedef enum _Consent__V1__ConsentEventType {
    */
   CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_REJECTED = 6,
   /*
-   * The consent was withdrawn.
+   * The consent was withdrawn by the user or the support desk, or ended by
+   * its consumer (performed_by says who).
    */
   CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_CONSENT_REVOKED = 7,
   /*
@@ -167,7 +188,20 @@ typedef enum _Consent__V1__ConsentEventType {
   /*
    * A consent reached its end date.
    */
-  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_CONSENT_EXPIRED = 12
+  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_CONSENT_EXPIRED = 12,
+  /*
+   * The consumer deleted a request nobody had answered.
+   */
+  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_DELETED = 13,
+  /*
+   * A consumer let a vendor act for it (vendor_org_number), or changed its
+   * name or resources.
+   */
+  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_AUTHORISED = 14,
+  /*
+   * A consumer stopped a vendor (vendor_org_number) from acting for it.
+   */
+  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED = 15
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__CONSENT_EVENT_TYPE)
 } Consent__V1__ConsentEventType;
 /*
@@ -204,9 +238,33 @@ typedef enum _Consent__V1__PerformerRole {
    * (CreateRequestFromQuery; performed_by_org_number says which portal). The
    * request is the consumer's (consumer_org_number).
    */
-  CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_PORTAL = 6
+  CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_PORTAL = 6,
+  /*
+   * A system vendor acting for the event's consumer (Altinn 3's
+   * `handledBy`; performed_by_org_number is the vendor, consumer_org_number
+   * the consumer).
+   */
+  CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_VENDOR = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__PERFORMER_ROLE)
 } Consent__V1__PerformerRole;
+/*
+ * What statistics are counted by.
+ */
+typedef enum _Consent__V1__StatisticsPeriod {
+  /*
+   * Norwegian calendar days (the default).
+   */
+  CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_UNSPECIFIED = 0,
+  /*
+   * Norwegian calendar days.
+   */
+  CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_DAY = 1,
+  /*
+   * Norwegian calendar months.
+   */
+  CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_MONTH = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__STATISTICS_PERIOD)
+} Consent__V1__StatisticsPeriod;
 
 /* --- messages --- */
 
@@ -252,10 +310,16 @@ struct  Consent__V1__RequestedResource
    * user sees and consents to (1 for the first registration).
    */
   uint32_t version;
+  /*
+   * Output only: how many uses per Norwegian calendar day the consent allows
+   * for this resource (the lower of the request's and the resource's limits);
+   * 0 for no limit.
+   */
+  uint32_t uses_per_day;
 };
 #define CONSENT__V1__REQUESTED_RESOURCE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__requested_resource__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0, 0 }
 
 
 /*
@@ -322,13 +386,66 @@ struct  Consent__V1__ConsentRequest
    */
   int64_t decided_at_ms;
   /*
-   * When the consent ended early (withdrawn, used up, marked expired); 0 if not.
+   * When the consent ended early (withdrawn, ended by the consumer, used up,
+   * marked expired) or the request was deleted; 0 if not.
    */
   int64_t ended_at_ms;
+  /*
+   * Where the person answers the request (Altinn 3's `viewUri`): the hub's
+   * portal URL template (`consentd --portal-url-template`) with the request
+   * id filled in; send the person there, or put it in a message to them.
+   * Empty when the hub has no template configured.
+   */
+  char *view_url;
+  /*
+   * The vendor that created the request for the consumer (Altinn 3's
+   * `handledBy`); empty when the consumer created it itself.
+   */
+  char *handled_by_org_number;
+  /*
+   * The one person who may answer for the organisation in offered_by (Altinn
+   * 3's `requiredDelegator`), as the consumer named them; empty if none.
+   */
+  char *required_delegator;
+  /*
+   * For a request answered for an organisation: the roles (Enhetsregisteret's
+   * codes, e.g. "DAGL") by which the person answered: those the resources'
+   * organisation_authority accepts, or all the portal stated for that
+   * organisation when no resource names an authority. Empty otherwise.
+   */
+  size_t n_answer_authority;
+  char **answer_authority;
+  /*
+   * The purpose in other languages, as the consumer gave it; empty fields
+   * where it gave none (`purpose` is then shown).
+   */
+  Consent__V1__PurposeTexts *purpose_texts;
+  /*
+   * The language the person read the page in when they answered ("en",
+   * "nb-NO", "nn-NO"), as the portal stated it; empty if not stated or not
+   * answered yet.
+   */
+  char *answer_language;
 };
 #define CONSENT__V1__CONSENT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_request__descriptor) \
-    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * The consumer's purpose per language (the person reads their own language):
+ * each optional, 1 to 1,000 characters when given.
+ */
+struct  Consent__V1__PurposeTexts
+{
+  ProtobufCMessage base;
+  char *nb_no;
+  char *nn_no;
+  char *en;
+};
+#define CONSENT__V1__PURPOSE_TEXTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__purpose_texts__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__CreateRequestRequest
@@ -380,17 +497,44 @@ struct  Consent__V1__CreateRequestRequest
    * ALREADY_EXISTS `idempotency_key_reused`. Empty: no idempotency.
    */
   char *idempotency_key;
+  /*
+   * How many uses per Norwegian calendar day the consent allows for each
+   * resource (Berlin Group's `frequencyPerDay`): 1 to 10,000, at most each
+   * resource's own limit (OUT_OF_RANGE `uses_per_day_beyond_maximum`,
+   * `uses_per_day_out_of_range`); 0 for the resources' limits, if any. A
+   * use past it is refused RESOURCE_EXHAUSTED `daily_use_limit_reached`, and
+   * VerifyToken says so for the rest of that day.
+   */
+  uint32_t uses_per_day;
+  /*
+   * The one person who must answer for the organisation in offered_by
+   * (Altinn 3's `requiredDelegator`): an 11-digit national identity number.
+   * Requires offered_by to be an organisation (INVALID_ARGUMENT
+   * `required_delegator_without_organisation`). Anyone else, even one who may
+   * sign for the organisation, is refused PERMISSION_DENIED
+   * `required_delegator_mismatch` (the page too). Empty: whoever may answer
+   * for the organisation.
+   */
+  char *required_delegator;
+  /*
+   * The purpose in each language the consumer can write it in: the page
+   * shows the one in the person's language, else `purpose`. Each 1 to 1,000
+   * characters when given (INVALID_ARGUMENT `purpose_too_long` naming the
+   * language). Optional.
+   */
+  Consent__V1__PurposeTexts *purpose_texts;
 };
 #define CONSENT__V1__CREATE_REQUEST_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__create_request_request__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL }
 
 
 struct  Consent__V1__CreateRequestResponse
 {
   ProtobufCMessage base;
   /*
-   * The request as created (or as created first, for a repeated idempotency key).
+   * The request as created (or as created first, for a repeated idempotency
+   * key), with the `view_url` where the person answers it.
    */
   Consent__V1__ConsentRequest *request;
 };
@@ -466,10 +610,16 @@ struct  Consent__V1__PageResource
    * The language of title and text (nb-NO when the asked one was missing).
    */
   char *language;
+  /*
+   * What the consumer may do beyond reading, as the resource names them
+   * (e.g. "submit-application"): show them to the person.
+   */
+  size_t n_actions;
+  char **actions;
 };
 #define CONSENT__V1__PAGE_RESOURCE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__page_resource__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*
@@ -591,10 +741,16 @@ struct  Consent__V1__AcceptRequestRequest
    * that organisation.
    */
   char *on_behalf_of;
+  /*
+   * The language the person read the page in ("en", "nb-NO", "nn-NO"),
+   * recorded with the answer (ConsentRequest.answer_language); empty if
+   * unknown.
+   */
+  char *language;
 };
 #define CONSENT__V1__ACCEPT_REQUEST_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__accept_request_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__RejectRequestRequest
@@ -608,10 +764,14 @@ struct  Consent__V1__RejectRequestRequest
    * As AcceptRequestRequest.on_behalf_of.
    */
   char *on_behalf_of;
+  /*
+   * As AcceptRequestRequest.language.
+   */
+  char *language;
 };
 #define CONSENT__V1__REJECT_REQUEST_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__reject_request_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -704,7 +864,8 @@ struct  Consent__V1__ConsentSummary
   Consent__V1__ConsentRequestStatus status;
   /*
    * The status in words in the asked language: "Aktivt", "Trukket",
-   * "Utløpt", "Brukt (engangssamtykke)", "Avslått", "Venter på svar".
+   * "Avsluttet" (REVOKED by the consumer), "Utløpt", "Brukt
+   * (engangssamtykke)", "Avslått", "Venter på svar".
    */
   char *status_text;
   /*
@@ -867,6 +1028,93 @@ struct  Consent__V1__RevokeConsentResponse
     , NULL }
 
 
+struct  Consent__V1__DeleteRequestRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The request. Required.
+   */
+  char *request_id;
+};
+#define CONSENT__V1__DELETE_REQUEST_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__delete_request_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Consent__V1__DeleteRequestResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The request after the deletion (status DELETED).
+   */
+  Consent__V1__ConsentRequest *request;
+};
+#define CONSENT__V1__DELETE_REQUEST_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__delete_request_response__descriptor) \
+    , NULL }
+
+
+struct  Consent__V1__ListRequestsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Read the requests created after this cursor; 0 for the beginning. Pass
+   * the previous page's next_cursor to continue. (The cursor is the sequence
+   * number of a request's REQUEST_CREATED event in the feed, so requests
+   * created later always come after it.)
+   */
+  uint64_t after;
+  /*
+   * Only requests whose status now is one of these; empty for all.
+   * UNSPECIFIED or unknown numbers are INVALID_ARGUMENT.
+   */
+  size_t n_statuses;
+  Consent__V1__ConsentRequestStatus *statuses;
+  /*
+   * Only requests that include this resource, e.g. "5252_1"; empty for all.
+   */
+  char *resource_id;
+  /*
+   * Only requests created at or after this time; 0 for no lower bound.
+   */
+  int64_t created_from_ms;
+  /*
+   * Only requests created before this time; 0 for no upper bound.
+   */
+  int64_t created_to_ms;
+  /*
+   * The most requests to return, 1 to 1,000; 0 for 100.
+   */
+  uint32_t limit;
+};
+#define CONSENT__V1__LIST_REQUESTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__list_requests_request__descriptor) \
+    , 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+struct  Consent__V1__ListRequestsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Oldest first.
+   */
+  size_t n_requests;
+  Consent__V1__ConsentRequest **requests;
+  /*
+   * Pass as `after` to read on.
+   */
+  uint64_t next_cursor;
+  /*
+   * Whether there is nothing more now. A page may be short, even empty, with
+   * reached_end false when filters skipped many requests: read on.
+   */
+  protobuf_c_boolean reached_end;
+};
+#define CONSENT__V1__LIST_REQUESTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__list_requests_response__descriptor) \
+    , 0,NULL, 0, 0 }
+
+
 /*
  * One event of the feed.
  */
@@ -907,10 +1155,14 @@ struct  Consent__V1__ConsentEvent
    * The organisation that did it; empty for END_USER and SYSTEM.
    */
   char *performed_by_org_number;
+  /*
+   * The vendor concerned by VENDOR_AUTHORISED and VENDOR_DEAUTHORISED; empty otherwise.
+   */
+  char *vendor_org_number;
 };
 #define CONSENT__V1__CONSENT_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_event__descriptor) \
-    , 0, CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , 0, CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CONSENT__V1__PERFORMER_ROLE__PERFORMER_ROLE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__ListEventsRequest
@@ -1020,6 +1272,138 @@ struct  Consent__V1__WatchEventsResponse
     , 0,NULL, 0, 0 }
 
 
+struct  Consent__V1__GetStatisticsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * One resource only, e.g. "5252_1"; empty for every resource the caller may see.
+   */
+  char *resource_id;
+  /*
+   * Only periods on or after the Norwegian date of this time; 0 for no lower bound.
+   */
+  int64_t from_ms;
+  /*
+   * Only periods before the Norwegian date of this time; 0 for no upper bound.
+   */
+  int64_t to_ms;
+  /*
+   * By day (default) or by month.
+   */
+  Consent__V1__StatisticsPeriod period;
+};
+#define CONSENT__V1__GET_STATISTICS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__get_statistics_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, CONSENT__V1__STATISTICS_PERIOD__STATISTICS_PERIOD_UNSPECIFIED }
+
+
+/*
+ * One resource in one period.
+ */
+struct  Consent__V1__StatisticsRow
+{
+  ProtobufCMessage base;
+  /*
+   * The resource.
+   */
+  char *resource_id;
+  /*
+   * The period in Norwegian time: "2025-06-02" (a day) or "2025-06" (a month).
+   */
+  char *period;
+  /*
+   * Consents given (requests accepted).
+   */
+  uint64_t given;
+  /*
+   * Requests refused by the person.
+   */
+  uint64_t rejected;
+  /*
+   * Consents withdrawn by the person or the support desk.
+   */
+  uint64_t withdrawn;
+  /*
+   * Consents ended by their consumer.
+   */
+  uint64_t ended;
+  /*
+   * Uses logged, on the day the data was fetched.
+   */
+  uint64_t used;
+};
+#define CONSENT__V1__STATISTICS_ROW__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__statistics_row__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
+
+
+struct  Consent__V1__GetStatisticsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Periods with any count, ordered by resource, then period.
+   */
+  size_t n_rows;
+  Consent__V1__StatisticsRow **rows;
+};
+#define CONSENT__V1__GET_STATISTICS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__get_statistics_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Consent__V1__CountConsentsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * As ListConsentsRequest.party: an organisation the user may sign for;
+   * empty for the user.
+   */
+  char *party;
+};
+#define CONSENT__V1__COUNT_CONSENTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__count_consents_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * How many requests and consents are in one state.
+ */
+struct  Consent__V1__ConsentStatusCount
+{
+  ProtobufCMessage base;
+  /*
+   * The state now.
+   */
+  Consent__V1__ConsentRequestStatus status;
+  /*
+   * How many.
+   */
+  uint32_t count;
+};
+#define CONSENT__V1__CONSENT_STATUS_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_status_count__descriptor) \
+    , CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, 0 }
+
+
+struct  Consent__V1__CountConsentsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * One entry per state a person's request can be in (CREATED, ACCEPTED,
+   * REJECTED, REVOKED, EXPIRED, USED_UP), in that order, zeros included.
+   */
+  size_t n_counts;
+  Consent__V1__ConsentStatusCount **counts;
+  /*
+   * Of the REVOKED ones, how many their consumer ended (rather than the person).
+   */
+  uint32_t ended_by_consumer;
+};
+#define CONSENT__V1__COUNT_CONSENTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__count_consents_response__descriptor) \
+    , 0,NULL, 0 }
+
+
 /* Consent__V1__ResourceMetadataValue methods */
 void   consent__v1__resource_metadata_value__init
                      (Consent__V1__ResourceMetadataValue         *message);
@@ -1076,6 +1460,25 @@ Consent__V1__ConsentRequest *
                       const uint8_t       *data);
 void   consent__v1__consent_request__free_unpacked
                      (Consent__V1__ConsentRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__PurposeTexts methods */
+void   consent__v1__purpose_texts__init
+                     (Consent__V1__PurposeTexts         *message);
+size_t consent__v1__purpose_texts__get_packed_size
+                     (const Consent__V1__PurposeTexts   *message);
+size_t consent__v1__purpose_texts__pack
+                     (const Consent__V1__PurposeTexts   *message,
+                      uint8_t             *out);
+size_t consent__v1__purpose_texts__pack_to_buffer
+                     (const Consent__V1__PurposeTexts   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__PurposeTexts *
+       consent__v1__purpose_texts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__purpose_texts__free_unpacked
+                     (Consent__V1__PurposeTexts *message,
                       ProtobufCAllocator *allocator);
 /* Consent__V1__CreateRequestRequest methods */
 void   consent__v1__create_request_request__init
@@ -1457,6 +1860,82 @@ Consent__V1__RevokeConsentResponse *
 void   consent__v1__revoke_consent_response__free_unpacked
                      (Consent__V1__RevokeConsentResponse *message,
                       ProtobufCAllocator *allocator);
+/* Consent__V1__DeleteRequestRequest methods */
+void   consent__v1__delete_request_request__init
+                     (Consent__V1__DeleteRequestRequest         *message);
+size_t consent__v1__delete_request_request__get_packed_size
+                     (const Consent__V1__DeleteRequestRequest   *message);
+size_t consent__v1__delete_request_request__pack
+                     (const Consent__V1__DeleteRequestRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__delete_request_request__pack_to_buffer
+                     (const Consent__V1__DeleteRequestRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__DeleteRequestRequest *
+       consent__v1__delete_request_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__delete_request_request__free_unpacked
+                     (Consent__V1__DeleteRequestRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__DeleteRequestResponse methods */
+void   consent__v1__delete_request_response__init
+                     (Consent__V1__DeleteRequestResponse         *message);
+size_t consent__v1__delete_request_response__get_packed_size
+                     (const Consent__V1__DeleteRequestResponse   *message);
+size_t consent__v1__delete_request_response__pack
+                     (const Consent__V1__DeleteRequestResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__delete_request_response__pack_to_buffer
+                     (const Consent__V1__DeleteRequestResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__DeleteRequestResponse *
+       consent__v1__delete_request_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__delete_request_response__free_unpacked
+                     (Consent__V1__DeleteRequestResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__ListRequestsRequest methods */
+void   consent__v1__list_requests_request__init
+                     (Consent__V1__ListRequestsRequest         *message);
+size_t consent__v1__list_requests_request__get_packed_size
+                     (const Consent__V1__ListRequestsRequest   *message);
+size_t consent__v1__list_requests_request__pack
+                     (const Consent__V1__ListRequestsRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__list_requests_request__pack_to_buffer
+                     (const Consent__V1__ListRequestsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__ListRequestsRequest *
+       consent__v1__list_requests_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__list_requests_request__free_unpacked
+                     (Consent__V1__ListRequestsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__ListRequestsResponse methods */
+void   consent__v1__list_requests_response__init
+                     (Consent__V1__ListRequestsResponse         *message);
+size_t consent__v1__list_requests_response__get_packed_size
+                     (const Consent__V1__ListRequestsResponse   *message);
+size_t consent__v1__list_requests_response__pack
+                     (const Consent__V1__ListRequestsResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__list_requests_response__pack_to_buffer
+                     (const Consent__V1__ListRequestsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__ListRequestsResponse *
+       consent__v1__list_requests_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__list_requests_response__free_unpacked
+                     (Consent__V1__ListRequestsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Consent__V1__ConsentEvent methods */
 void   consent__v1__consent_event__init
                      (Consent__V1__ConsentEvent         *message);
@@ -1552,6 +2031,120 @@ Consent__V1__WatchEventsResponse *
 void   consent__v1__watch_events_response__free_unpacked
                      (Consent__V1__WatchEventsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Consent__V1__GetStatisticsRequest methods */
+void   consent__v1__get_statistics_request__init
+                     (Consent__V1__GetStatisticsRequest         *message);
+size_t consent__v1__get_statistics_request__get_packed_size
+                     (const Consent__V1__GetStatisticsRequest   *message);
+size_t consent__v1__get_statistics_request__pack
+                     (const Consent__V1__GetStatisticsRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__get_statistics_request__pack_to_buffer
+                     (const Consent__V1__GetStatisticsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__GetStatisticsRequest *
+       consent__v1__get_statistics_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__get_statistics_request__free_unpacked
+                     (Consent__V1__GetStatisticsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__StatisticsRow methods */
+void   consent__v1__statistics_row__init
+                     (Consent__V1__StatisticsRow         *message);
+size_t consent__v1__statistics_row__get_packed_size
+                     (const Consent__V1__StatisticsRow   *message);
+size_t consent__v1__statistics_row__pack
+                     (const Consent__V1__StatisticsRow   *message,
+                      uint8_t             *out);
+size_t consent__v1__statistics_row__pack_to_buffer
+                     (const Consent__V1__StatisticsRow   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__StatisticsRow *
+       consent__v1__statistics_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__statistics_row__free_unpacked
+                     (Consent__V1__StatisticsRow *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__GetStatisticsResponse methods */
+void   consent__v1__get_statistics_response__init
+                     (Consent__V1__GetStatisticsResponse         *message);
+size_t consent__v1__get_statistics_response__get_packed_size
+                     (const Consent__V1__GetStatisticsResponse   *message);
+size_t consent__v1__get_statistics_response__pack
+                     (const Consent__V1__GetStatisticsResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__get_statistics_response__pack_to_buffer
+                     (const Consent__V1__GetStatisticsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__GetStatisticsResponse *
+       consent__v1__get_statistics_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__get_statistics_response__free_unpacked
+                     (Consent__V1__GetStatisticsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__CountConsentsRequest methods */
+void   consent__v1__count_consents_request__init
+                     (Consent__V1__CountConsentsRequest         *message);
+size_t consent__v1__count_consents_request__get_packed_size
+                     (const Consent__V1__CountConsentsRequest   *message);
+size_t consent__v1__count_consents_request__pack
+                     (const Consent__V1__CountConsentsRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__count_consents_request__pack_to_buffer
+                     (const Consent__V1__CountConsentsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__CountConsentsRequest *
+       consent__v1__count_consents_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__count_consents_request__free_unpacked
+                     (Consent__V1__CountConsentsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__ConsentStatusCount methods */
+void   consent__v1__consent_status_count__init
+                     (Consent__V1__ConsentStatusCount         *message);
+size_t consent__v1__consent_status_count__get_packed_size
+                     (const Consent__V1__ConsentStatusCount   *message);
+size_t consent__v1__consent_status_count__pack
+                     (const Consent__V1__ConsentStatusCount   *message,
+                      uint8_t             *out);
+size_t consent__v1__consent_status_count__pack_to_buffer
+                     (const Consent__V1__ConsentStatusCount   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__ConsentStatusCount *
+       consent__v1__consent_status_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__consent_status_count__free_unpacked
+                     (Consent__V1__ConsentStatusCount *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__CountConsentsResponse methods */
+void   consent__v1__count_consents_response__init
+                     (Consent__V1__CountConsentsResponse         *message);
+size_t consent__v1__count_consents_response__get_packed_size
+                     (const Consent__V1__CountConsentsResponse   *message);
+size_t consent__v1__count_consents_response__pack
+                     (const Consent__V1__CountConsentsResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__count_consents_response__pack_to_buffer
+                     (const Consent__V1__CountConsentsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__CountConsentsResponse *
+       consent__v1__count_consents_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__count_consents_response__free_unpacked
+                     (Consent__V1__CountConsentsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Consent__V1__ResourceMetadataValue_Closure)
@@ -1562,6 +2155,9 @@ typedef void (*Consent__V1__RequestedResource_Closure)
                   void *closure_data);
 typedef void (*Consent__V1__ConsentRequest_Closure)
                  (const Consent__V1__ConsentRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__PurposeTexts_Closure)
+                 (const Consent__V1__PurposeTexts *message,
                   void *closure_data);
 typedef void (*Consent__V1__CreateRequestRequest_Closure)
                  (const Consent__V1__CreateRequestRequest *message,
@@ -1623,6 +2219,18 @@ typedef void (*Consent__V1__RevokeConsentRequest_Closure)
 typedef void (*Consent__V1__RevokeConsentResponse_Closure)
                  (const Consent__V1__RevokeConsentResponse *message,
                   void *closure_data);
+typedef void (*Consent__V1__DeleteRequestRequest_Closure)
+                 (const Consent__V1__DeleteRequestRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__DeleteRequestResponse_Closure)
+                 (const Consent__V1__DeleteRequestResponse *message,
+                  void *closure_data);
+typedef void (*Consent__V1__ListRequestsRequest_Closure)
+                 (const Consent__V1__ListRequestsRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__ListRequestsResponse_Closure)
+                 (const Consent__V1__ListRequestsResponse *message,
+                  void *closure_data);
 typedef void (*Consent__V1__ConsentEvent_Closure)
                  (const Consent__V1__ConsentEvent *message,
                   void *closure_data);
@@ -1637,6 +2245,24 @@ typedef void (*Consent__V1__WatchEventsRequest_Closure)
                   void *closure_data);
 typedef void (*Consent__V1__WatchEventsResponse_Closure)
                  (const Consent__V1__WatchEventsResponse *message,
+                  void *closure_data);
+typedef void (*Consent__V1__GetStatisticsRequest_Closure)
+                 (const Consent__V1__GetStatisticsRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__StatisticsRow_Closure)
+                 (const Consent__V1__StatisticsRow *message,
+                  void *closure_data);
+typedef void (*Consent__V1__GetStatisticsResponse_Closure)
+                 (const Consent__V1__GetStatisticsResponse *message,
+                  void *closure_data);
+typedef void (*Consent__V1__CountConsentsRequest_Closure)
+                 (const Consent__V1__CountConsentsRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__ConsentStatusCount_Closure)
+                 (const Consent__V1__ConsentStatusCount *message,
+                  void *closure_data);
+typedef void (*Consent__V1__CountConsentsResponse_Closure)
+                 (const Consent__V1__CountConsentsResponse *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -1681,6 +2307,22 @@ struct Consent__V1__ConsentService_Service
                          const Consent__V1__RevokeConsentRequest *input,
                          Consent__V1__RevokeConsentResponse_Closure closure,
                          void *closure_data);
+  void (*delete_request)(Consent__V1__ConsentService_Service *service,
+                         const Consent__V1__DeleteRequestRequest *input,
+                         Consent__V1__DeleteRequestResponse_Closure closure,
+                         void *closure_data);
+  void (*list_requests)(Consent__V1__ConsentService_Service *service,
+                        const Consent__V1__ListRequestsRequest *input,
+                        Consent__V1__ListRequestsResponse_Closure closure,
+                        void *closure_data);
+  void (*get_statistics)(Consent__V1__ConsentService_Service *service,
+                         const Consent__V1__GetStatisticsRequest *input,
+                         Consent__V1__GetStatisticsResponse_Closure closure,
+                         void *closure_data);
+  void (*count_consents)(Consent__V1__ConsentService_Service *service,
+                         const Consent__V1__CountConsentsRequest *input,
+                         Consent__V1__CountConsentsResponse_Closure closure,
+                         void *closure_data);
   void (*list_events)(Consent__V1__ConsentService_Service *service,
                       const Consent__V1__ListEventsRequest *input,
                       Consent__V1__ListEventsResponse_Closure closure,
@@ -1706,6 +2348,10 @@ void consent__v1__consent_service__init (Consent__V1__ConsentService_Service *se
       function_prefix__ ## list_consents,\
       function_prefix__ ## get_consent_log,\
       function_prefix__ ## revoke_consent,\
+      function_prefix__ ## delete_request,\
+      function_prefix__ ## list_requests,\
+      function_prefix__ ## get_statistics,\
+      function_prefix__ ## count_consents,\
       function_prefix__ ## list_events,\
       function_prefix__ ## watch_events  }
 void consent__v1__consent_service__create_request(ProtobufCService *service,
@@ -1744,6 +2390,22 @@ void consent__v1__consent_service__revoke_consent(ProtobufCService *service,
                                                   const Consent__V1__RevokeConsentRequest *input,
                                                   Consent__V1__RevokeConsentResponse_Closure closure,
                                                   void *closure_data);
+void consent__v1__consent_service__delete_request(ProtobufCService *service,
+                                                  const Consent__V1__DeleteRequestRequest *input,
+                                                  Consent__V1__DeleteRequestResponse_Closure closure,
+                                                  void *closure_data);
+void consent__v1__consent_service__list_requests(ProtobufCService *service,
+                                                 const Consent__V1__ListRequestsRequest *input,
+                                                 Consent__V1__ListRequestsResponse_Closure closure,
+                                                 void *closure_data);
+void consent__v1__consent_service__get_statistics(ProtobufCService *service,
+                                                  const Consent__V1__GetStatisticsRequest *input,
+                                                  Consent__V1__GetStatisticsResponse_Closure closure,
+                                                  void *closure_data);
+void consent__v1__consent_service__count_consents(ProtobufCService *service,
+                                                  const Consent__V1__CountConsentsRequest *input,
+                                                  Consent__V1__CountConsentsResponse_Closure closure,
+                                                  void *closure_data);
 void consent__v1__consent_service__list_events(ProtobufCService *service,
                                                const Consent__V1__ListEventsRequest *input,
                                                Consent__V1__ListEventsResponse_Closure closure,
@@ -1759,9 +2421,11 @@ extern const ProtobufCEnumDescriptor    consent__v1__consent_request_status__des
 extern const ProtobufCEnumDescriptor    consent__v1__consent_log_kind__descriptor;
 extern const ProtobufCEnumDescriptor    consent__v1__consent_event_type__descriptor;
 extern const ProtobufCEnumDescriptor    consent__v1__performer_role__descriptor;
+extern const ProtobufCEnumDescriptor    consent__v1__statistics_period__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__resource_metadata_value__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__purpose_texts__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__create_request_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__create_request_response__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__create_request_from_query_request__descriptor;
@@ -1782,11 +2446,21 @@ extern const ProtobufCMessageDescriptor consent__v1__consent_log_line__descripto
 extern const ProtobufCMessageDescriptor consent__v1__get_consent_log_response__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__revoke_consent_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__revoke_consent_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__delete_request_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__delete_request_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__list_requests_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__list_requests_response__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__consent_event__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__list_events_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__list_events_response__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__watch_events_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__watch_events_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__get_statistics_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__statistics_row__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__get_statistics_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__count_consents_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__consent_status_count__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__count_consents_response__descriptor;
 extern const ProtobufCServiceDescriptor consent__v1__consent_service__descriptor;
 
 PROTOBUF_C__END_DECLS

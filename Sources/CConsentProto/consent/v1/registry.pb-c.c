@@ -817,6 +817,321 @@ void   consent__v1__list_authorisations_response__free_unpacked
   assert(message->base.descriptor == &consent__v1__list_authorisations_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   consent__v1__vendor_authorisation__init
+                     (Consent__V1__VendorAuthorisation         *message)
+{
+  static const Consent__V1__VendorAuthorisation init_value = CONSENT__V1__VENDOR_AUTHORISATION__INIT;
+  *message = init_value;
+}
+size_t consent__v1__vendor_authorisation__get_packed_size
+                     (const Consent__V1__VendorAuthorisation *message)
+{
+  assert(message->base.descriptor == &consent__v1__vendor_authorisation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__vendor_authorisation__pack
+                     (const Consent__V1__VendorAuthorisation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__vendor_authorisation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__vendor_authorisation__pack_to_buffer
+                     (const Consent__V1__VendorAuthorisation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__vendor_authorisation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__VendorAuthorisation *
+       consent__v1__vendor_authorisation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__VendorAuthorisation *)
+     protobuf_c_message_unpack (&consent__v1__vendor_authorisation__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__vendor_authorisation__free_unpacked
+                     (Consent__V1__VendorAuthorisation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__vendor_authorisation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__authorise_vendor_request__init
+                     (Consent__V1__AuthoriseVendorRequest         *message)
+{
+  static const Consent__V1__AuthoriseVendorRequest init_value = CONSENT__V1__AUTHORISE_VENDOR_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__authorise_vendor_request__get_packed_size
+                     (const Consent__V1__AuthoriseVendorRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__authorise_vendor_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__authorise_vendor_request__pack
+                     (const Consent__V1__AuthoriseVendorRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__authorise_vendor_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__authorise_vendor_request__pack_to_buffer
+                     (const Consent__V1__AuthoriseVendorRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__authorise_vendor_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__AuthoriseVendorRequest *
+       consent__v1__authorise_vendor_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__AuthoriseVendorRequest *)
+     protobuf_c_message_unpack (&consent__v1__authorise_vendor_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__authorise_vendor_request__free_unpacked
+                     (Consent__V1__AuthoriseVendorRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__authorise_vendor_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__authorise_vendor_response__init
+                     (Consent__V1__AuthoriseVendorResponse         *message)
+{
+  static const Consent__V1__AuthoriseVendorResponse init_value = CONSENT__V1__AUTHORISE_VENDOR_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__authorise_vendor_response__get_packed_size
+                     (const Consent__V1__AuthoriseVendorResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__authorise_vendor_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__authorise_vendor_response__pack
+                     (const Consent__V1__AuthoriseVendorResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__authorise_vendor_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__authorise_vendor_response__pack_to_buffer
+                     (const Consent__V1__AuthoriseVendorResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__authorise_vendor_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__AuthoriseVendorResponse *
+       consent__v1__authorise_vendor_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__AuthoriseVendorResponse *)
+     protobuf_c_message_unpack (&consent__v1__authorise_vendor_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__authorise_vendor_response__free_unpacked
+                     (Consent__V1__AuthoriseVendorResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__authorise_vendor_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__deauthorise_vendor_request__init
+                     (Consent__V1__DeauthoriseVendorRequest         *message)
+{
+  static const Consent__V1__DeauthoriseVendorRequest init_value = CONSENT__V1__DEAUTHORISE_VENDOR_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__deauthorise_vendor_request__get_packed_size
+                     (const Consent__V1__DeauthoriseVendorRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__deauthorise_vendor_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__deauthorise_vendor_request__pack
+                     (const Consent__V1__DeauthoriseVendorRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__deauthorise_vendor_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__deauthorise_vendor_request__pack_to_buffer
+                     (const Consent__V1__DeauthoriseVendorRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__deauthorise_vendor_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__DeauthoriseVendorRequest *
+       consent__v1__deauthorise_vendor_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__DeauthoriseVendorRequest *)
+     protobuf_c_message_unpack (&consent__v1__deauthorise_vendor_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__deauthorise_vendor_request__free_unpacked
+                     (Consent__V1__DeauthoriseVendorRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__deauthorise_vendor_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__deauthorise_vendor_response__init
+                     (Consent__V1__DeauthoriseVendorResponse         *message)
+{
+  static const Consent__V1__DeauthoriseVendorResponse init_value = CONSENT__V1__DEAUTHORISE_VENDOR_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__deauthorise_vendor_response__get_packed_size
+                     (const Consent__V1__DeauthoriseVendorResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__deauthorise_vendor_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__deauthorise_vendor_response__pack
+                     (const Consent__V1__DeauthoriseVendorResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__deauthorise_vendor_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__deauthorise_vendor_response__pack_to_buffer
+                     (const Consent__V1__DeauthoriseVendorResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__deauthorise_vendor_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__DeauthoriseVendorResponse *
+       consent__v1__deauthorise_vendor_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__DeauthoriseVendorResponse *)
+     protobuf_c_message_unpack (&consent__v1__deauthorise_vendor_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__deauthorise_vendor_response__free_unpacked
+                     (Consent__V1__DeauthoriseVendorResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__deauthorise_vendor_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__list_vendors_request__init
+                     (Consent__V1__ListVendorsRequest         *message)
+{
+  static const Consent__V1__ListVendorsRequest init_value = CONSENT__V1__LIST_VENDORS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__list_vendors_request__get_packed_size
+                     (const Consent__V1__ListVendorsRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__list_vendors_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__list_vendors_request__pack
+                     (const Consent__V1__ListVendorsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__list_vendors_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__list_vendors_request__pack_to_buffer
+                     (const Consent__V1__ListVendorsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__list_vendors_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__ListVendorsRequest *
+       consent__v1__list_vendors_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__ListVendorsRequest *)
+     protobuf_c_message_unpack (&consent__v1__list_vendors_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__list_vendors_request__free_unpacked
+                     (Consent__V1__ListVendorsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__list_vendors_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__list_vendors_response__init
+                     (Consent__V1__ListVendorsResponse         *message)
+{
+  static const Consent__V1__ListVendorsResponse init_value = CONSENT__V1__LIST_VENDORS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__list_vendors_response__get_packed_size
+                     (const Consent__V1__ListVendorsResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__list_vendors_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__list_vendors_response__pack
+                     (const Consent__V1__ListVendorsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__list_vendors_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__list_vendors_response__pack_to_buffer
+                     (const Consent__V1__ListVendorsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__list_vendors_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__ListVendorsResponse *
+       consent__v1__list_vendors_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__ListVendorsResponse *)
+     protobuf_c_message_unpack (&consent__v1__list_vendors_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__list_vendors_response__free_unpacked
+                     (Consent__V1__ListVendorsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__list_vendors_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor consent__v1__localized_text__field_descriptors[3] =
 {
   {
@@ -1047,7 +1362,7 @@ const ProtobufCMessageDescriptor consent__v1__maximum_validity__descriptor =
   (ProtobufCMessageInit) consent__v1__maximum_validity__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_descriptors[10] =
+static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_descriptors[13] =
 {
   {
     "resource_id",
@@ -1169,23 +1484,62 @@ static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "uses_per_day",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ResourceDefinition, uses_per_day),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "organisation_authority",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Consent__V1__ResourceDefinition, n_organisation_authority),
+    offsetof(Consent__V1__ResourceDefinition, organisation_authority),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "actions",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Consent__V1__ResourceDefinition, n_actions),
+    offsetof(Consent__V1__ResourceDefinition, actions),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__resource_definition__field_indices_by_name[] = {
+  12,   /* field[12] = actions */
   6,   /* field[6] = date_ranges */
   7,   /* field[7] = kind */
   8,   /* field[8] = maximum_validity */
   5,   /* field[5] = metadata */
+  11,   /* field[11] = organisation_authority */
   2,   /* field[2] = owner_name */
   1,   /* field[1] = owner_org_number */
   9,   /* field[9] = required_assurance_level */
   0,   /* field[0] = resource_id */
   4,   /* field[4] = text */
   3,   /* field[3] = title */
+  10,   /* field[10] = uses_per_day */
 };
 static const ProtobufCIntRange consent__v1__resource_definition__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor consent__v1__resource_definition__descriptor =
 {
@@ -1195,7 +1549,7 @@ const ProtobufCMessageDescriptor consent__v1__resource_definition__descriptor =
   "Consent__V1__ResourceDefinition",
   "consent.v1",
   sizeof(Consent__V1__ResourceDefinition),
-  10,
+  13,
   consent__v1__resource_definition__field_descriptors,
   consent__v1__resource_definition__field_indices_by_name,
   1,  consent__v1__resource_definition__number_ranges,
@@ -1741,6 +2095,317 @@ const ProtobufCMessageDescriptor consent__v1__list_authorisations_response__desc
   (ProtobufCMessageInit) consent__v1__list_authorisations_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor consent__v1__vendor_authorisation__field_descriptors[4] =
+{
+  {
+    "consumer_org_number",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__VendorAuthorisation, consumer_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "vendor_org_number",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__VendorAuthorisation, vendor_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "vendor_name",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__VendorAuthorisation, vendor_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "resource_ids",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Consent__V1__VendorAuthorisation, n_resource_ids),
+    offsetof(Consent__V1__VendorAuthorisation, resource_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__vendor_authorisation__field_indices_by_name[] = {
+  0,   /* field[0] = consumer_org_number */
+  3,   /* field[3] = resource_ids */
+  2,   /* field[2] = vendor_name */
+  1,   /* field[1] = vendor_org_number */
+};
+static const ProtobufCIntRange consent__v1__vendor_authorisation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor consent__v1__vendor_authorisation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.VendorAuthorisation",
+  "VendorAuthorisation",
+  "Consent__V1__VendorAuthorisation",
+  "consent.v1",
+  sizeof(Consent__V1__VendorAuthorisation),
+  4,
+  consent__v1__vendor_authorisation__field_descriptors,
+  consent__v1__vendor_authorisation__field_indices_by_name,
+  1,  consent__v1__vendor_authorisation__number_ranges,
+  (ProtobufCMessageInit) consent__v1__vendor_authorisation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__authorise_vendor_request__field_descriptors[1] =
+{
+  {
+    "authorisation",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__AuthoriseVendorRequest, authorisation),
+    &consent__v1__vendor_authorisation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__authorise_vendor_request__field_indices_by_name[] = {
+  0,   /* field[0] = authorisation */
+};
+static const ProtobufCIntRange consent__v1__authorise_vendor_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__authorise_vendor_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.AuthoriseVendorRequest",
+  "AuthoriseVendorRequest",
+  "Consent__V1__AuthoriseVendorRequest",
+  "consent.v1",
+  sizeof(Consent__V1__AuthoriseVendorRequest),
+  1,
+  consent__v1__authorise_vendor_request__field_descriptors,
+  consent__v1__authorise_vendor_request__field_indices_by_name,
+  1,  consent__v1__authorise_vendor_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__authorise_vendor_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__authorise_vendor_response__field_descriptors[1] =
+{
+  {
+    "authorisation",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__AuthoriseVendorResponse, authorisation),
+    &consent__v1__vendor_authorisation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__authorise_vendor_response__field_indices_by_name[] = {
+  0,   /* field[0] = authorisation */
+};
+static const ProtobufCIntRange consent__v1__authorise_vendor_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__authorise_vendor_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.AuthoriseVendorResponse",
+  "AuthoriseVendorResponse",
+  "Consent__V1__AuthoriseVendorResponse",
+  "consent.v1",
+  sizeof(Consent__V1__AuthoriseVendorResponse),
+  1,
+  consent__v1__authorise_vendor_response__field_descriptors,
+  consent__v1__authorise_vendor_response__field_indices_by_name,
+  1,  consent__v1__authorise_vendor_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__authorise_vendor_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__deauthorise_vendor_request__field_descriptors[2] =
+{
+  {
+    "consumer_org_number",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__DeauthoriseVendorRequest, consumer_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "vendor_org_number",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__DeauthoriseVendorRequest, vendor_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__deauthorise_vendor_request__field_indices_by_name[] = {
+  0,   /* field[0] = consumer_org_number */
+  1,   /* field[1] = vendor_org_number */
+};
+static const ProtobufCIntRange consent__v1__deauthorise_vendor_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor consent__v1__deauthorise_vendor_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.DeauthoriseVendorRequest",
+  "DeauthoriseVendorRequest",
+  "Consent__V1__DeauthoriseVendorRequest",
+  "consent.v1",
+  sizeof(Consent__V1__DeauthoriseVendorRequest),
+  2,
+  consent__v1__deauthorise_vendor_request__field_descriptors,
+  consent__v1__deauthorise_vendor_request__field_indices_by_name,
+  1,  consent__v1__deauthorise_vendor_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__deauthorise_vendor_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__deauthorise_vendor_response__field_descriptors[2] =
+{
+  {
+    "consumer_org_number",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__DeauthoriseVendorResponse, consumer_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "vendor_org_number",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__DeauthoriseVendorResponse, vendor_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__deauthorise_vendor_response__field_indices_by_name[] = {
+  0,   /* field[0] = consumer_org_number */
+  1,   /* field[1] = vendor_org_number */
+};
+static const ProtobufCIntRange consent__v1__deauthorise_vendor_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor consent__v1__deauthorise_vendor_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.DeauthoriseVendorResponse",
+  "DeauthoriseVendorResponse",
+  "Consent__V1__DeauthoriseVendorResponse",
+  "consent.v1",
+  sizeof(Consent__V1__DeauthoriseVendorResponse),
+  2,
+  consent__v1__deauthorise_vendor_response__field_descriptors,
+  consent__v1__deauthorise_vendor_response__field_indices_by_name,
+  1,  consent__v1__deauthorise_vendor_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__deauthorise_vendor_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define consent__v1__list_vendors_request__field_descriptors NULL
+#define consent__v1__list_vendors_request__field_indices_by_name NULL
+#define consent__v1__list_vendors_request__number_ranges NULL
+const ProtobufCMessageDescriptor consent__v1__list_vendors_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.ListVendorsRequest",
+  "ListVendorsRequest",
+  "Consent__V1__ListVendorsRequest",
+  "consent.v1",
+  sizeof(Consent__V1__ListVendorsRequest),
+  0,
+  consent__v1__list_vendors_request__field_descriptors,
+  consent__v1__list_vendors_request__field_indices_by_name,
+  0,  consent__v1__list_vendors_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__list_vendors_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__list_vendors_response__field_descriptors[1] =
+{
+  {
+    "authorisations",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Consent__V1__ListVendorsResponse, n_authorisations),
+    offsetof(Consent__V1__ListVendorsResponse, authorisations),
+    &consent__v1__vendor_authorisation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__list_vendors_response__field_indices_by_name[] = {
+  0,   /* field[0] = authorisations */
+};
+static const ProtobufCIntRange consent__v1__list_vendors_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__list_vendors_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.ListVendorsResponse",
+  "ListVendorsResponse",
+  "Consent__V1__ListVendorsResponse",
+  "consent.v1",
+  sizeof(Consent__V1__ListVendorsResponse),
+  1,
+  consent__v1__list_vendors_response__field_descriptors,
+  consent__v1__list_vendors_response__field_indices_by_name,
+  1,  consent__v1__list_vendors_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__list_vendors_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue consent__v1__metadata_format__enum_values_by_number[4] =
 {
   { "METADATA_FORMAT_UNSPECIFIED", "CONSENT__V1__METADATA_FORMAT__METADATA_FORMAT_UNSPECIFIED", 0 },
@@ -1833,7 +2498,7 @@ const ProtobufCEnumDescriptor consent__v1__validity_unit__descriptor =
   consent__v1__validity_unit__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor consent__v1__registry_service__method_descriptors[6] =
+static const ProtobufCMethodDescriptor consent__v1__registry_service__method_descriptors[9] =
 {
   { "RegisterResource", &consent__v1__register_resource_request__descriptor, &consent__v1__register_resource_response__descriptor },
   { "GetResource", &consent__v1__get_resource_request__descriptor, &consent__v1__get_resource_response__descriptor },
@@ -1841,13 +2506,19 @@ static const ProtobufCMethodDescriptor consent__v1__registry_service__method_des
   { "AuthoriseConsumer", &consent__v1__authorise_consumer_request__descriptor, &consent__v1__authorise_consumer_response__descriptor },
   { "DeauthoriseConsumer", &consent__v1__deauthorise_consumer_request__descriptor, &consent__v1__deauthorise_consumer_response__descriptor },
   { "ListAuthorisations", &consent__v1__list_authorisations_request__descriptor, &consent__v1__list_authorisations_response__descriptor },
+  { "AuthoriseVendor", &consent__v1__authorise_vendor_request__descriptor, &consent__v1__authorise_vendor_response__descriptor },
+  { "DeauthoriseVendor", &consent__v1__deauthorise_vendor_request__descriptor, &consent__v1__deauthorise_vendor_response__descriptor },
+  { "ListVendors", &consent__v1__list_vendors_request__descriptor, &consent__v1__list_vendors_response__descriptor },
 };
 const unsigned consent__v1__registry_service__method_indices_by_name[] = {
   3,        /* AuthoriseConsumer */
+  6,        /* AuthoriseVendor */
   4,        /* DeauthoriseConsumer */
+  7,        /* DeauthoriseVendor */
   1,        /* GetResource */
   5,        /* ListAuthorisations */
   2,        /* ListResources */
+  8,        /* ListVendors */
   0         /* RegisterResource */
 };
 const ProtobufCServiceDescriptor consent__v1__registry_service__descriptor =
@@ -1857,7 +2528,7 @@ const ProtobufCServiceDescriptor consent__v1__registry_service__descriptor =
   "RegistryService",
   "Consent__V1__RegistryService",
   "consent.v1",
-  6,
+  9,
   consent__v1__registry_service__method_descriptors,
   consent__v1__registry_service__method_indices_by_name
 };
@@ -1908,6 +2579,30 @@ void consent__v1__registry_service__list_authorisations(ProtobufCService *servic
 {
   assert(service->descriptor == &consent__v1__registry_service__descriptor);
   service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void consent__v1__registry_service__authorise_vendor(ProtobufCService *service,
+                                                     const Consent__V1__AuthoriseVendorRequest *input,
+                                                     Consent__V1__AuthoriseVendorResponse_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__registry_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void consent__v1__registry_service__deauthorise_vendor(ProtobufCService *service,
+                                                       const Consent__V1__DeauthoriseVendorRequest *input,
+                                                       Consent__V1__DeauthoriseVendorResponse_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__registry_service__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void consent__v1__registry_service__list_vendors(ProtobufCService *service,
+                                                 const Consent__V1__ListVendorsRequest *input,
+                                                 Consent__V1__ListVendorsResponse_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__registry_service__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void consent__v1__registry_service__init (Consent__V1__RegistryService_Service *service,
                                           Consent__V1__RegistryService_ServiceDestroy destroy)

@@ -33,6 +33,13 @@ typedef struct Consent__V1__DeauthoriseConsumerRequest Consent__V1__DeauthoriseC
 typedef struct Consent__V1__DeauthoriseConsumerResponse Consent__V1__DeauthoriseConsumerResponse;
 typedef struct Consent__V1__ListAuthorisationsRequest Consent__V1__ListAuthorisationsRequest;
 typedef struct Consent__V1__ListAuthorisationsResponse Consent__V1__ListAuthorisationsResponse;
+typedef struct Consent__V1__VendorAuthorisation Consent__V1__VendorAuthorisation;
+typedef struct Consent__V1__AuthoriseVendorRequest Consent__V1__AuthoriseVendorRequest;
+typedef struct Consent__V1__AuthoriseVendorResponse Consent__V1__AuthoriseVendorResponse;
+typedef struct Consent__V1__DeauthoriseVendorRequest Consent__V1__DeauthoriseVendorRequest;
+typedef struct Consent__V1__DeauthoriseVendorResponse Consent__V1__DeauthoriseVendorResponse;
+typedef struct Consent__V1__ListVendorsRequest Consent__V1__ListVendorsRequest;
+typedef struct Consent__V1__ListVendorsResponse Consent__V1__ListVendorsResponse;
 
 
 /* --- enums --- */
@@ -247,10 +254,40 @@ struct  Consent__V1__ResourceDefinition
    * (high; NAV requires it). 1 to 4.
    */
   uint32_t required_assurance_level;
+  /*
+   * How many uses per Norwegian calendar day a consent to this resource
+   * allows (Berlin Group's `frequencyPerDay`): 1 to 10,000; 0 for no limit.
+   * A request may lower it (CreateRequestRequest.uses_per_day), never raise
+   * it. A use past it is RESOURCE_EXHAUSTED `daily_use_limit_reached`.
+   */
+  uint32_t uses_per_day;
+  /*
+   * The authority needed to consent for an organisation (Altinn 3's
+   * authority per resource): role codes from Enhetsregisteret (DAGL general
+   * manager, LEDE chair, SIGN signing right, PROK procuration, …; 2 to 8
+   * letters or digits, upper-cased), at most 20, no repeats. Someone
+   * answering for an organisation must hold at least one of them there, as
+   * the portal states (`x-consent-user-org-roles`); otherwise
+   * PERMISSION_DENIED `organisation_authority_missing`. Empty: whoever the
+   * portal says may sign for the organisation. Returned sorted.
+   */
+  size_t n_organisation_authority;
+  char **organisation_authority;
+  /*
+   * What a consent lets the consumer do beyond reading (Altinn's data-sharing
+   * presentation: leave to carry out an action on the person's behalf):
+   * lower-case names, a letter then letters, digits and '-', at most 32
+   * characters, at most 10, no repeats, not "consent" (INVALID_ARGUMENT `action_malformed`, `action_repeated`,
+   * `too_many_actions`). Tokens carry them in `consentRights.action` after
+   * "consent", for the definition version the person consented to; the
+   * consent page lists them. Empty: reading only.
+   */
+  size_t n_actions;
+  char **actions;
 };
 #define CONSENT__V1__RESOURCE_DEFINITION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__resource_definition__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, CONSENT__V1__CONSENT_KIND__CONSENT_KIND_UNSPECIFIED, NULL, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, CONSENT__V1__CONSENT_KIND__CONSENT_KIND_UNSPECIFIED, NULL, 0, 0, 0,NULL, 0,NULL }
 
 
 struct  Consent__V1__RegisterResourceRequest
@@ -450,6 +487,124 @@ struct  Consent__V1__ListAuthorisationsResponse
 };
 #define CONSENT__V1__LIST_AUTHORISATIONS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__list_authorisations_response__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * A consumer's permission for a system vendor to act for it.
+ */
+struct  Consent__V1__VendorAuthorisation
+{
+  ProtobufCMessage base;
+  /*
+   * The consumer. A consumer may leave it empty (itself) or give its own; an
+   * admin must give it.
+   */
+  char *consumer_org_number;
+  /*
+   * The vendor's organisation number (its certificate's). Required; not the
+   * consumer itself.
+   */
+  char *vendor_org_number;
+  /*
+   * The vendor's name, for the consumer's and the operator's lists (never
+   * shown to the person); 1 to 200 characters.
+   */
+  char *vendor_name;
+  /*
+   * The resources the vendor may handle, 1 to 20, each one the consumer is
+   * authorised for. A request or consent is the vendor's to handle only when
+   * every one of its resources is listed. Stored sorted.
+   */
+  size_t n_resource_ids;
+  char **resource_ids;
+};
+#define CONSENT__V1__VENDOR_AUTHORISATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__vendor_authorisation__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+
+
+struct  Consent__V1__AuthoriseVendorRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The authorisation to store (replacing the vendor's earlier one for the
+   * consumer). Required.
+   */
+  Consent__V1__VendorAuthorisation *authorisation;
+};
+#define CONSENT__V1__AUTHORISE_VENDOR_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__authorise_vendor_request__descriptor) \
+    , NULL }
+
+
+struct  Consent__V1__AuthoriseVendorResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The authorisation as stored.
+   */
+  Consent__V1__VendorAuthorisation *authorisation;
+};
+#define CONSENT__V1__AUTHORISE_VENDOR_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__authorise_vendor_response__descriptor) \
+    , NULL }
+
+
+struct  Consent__V1__DeauthoriseVendorRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The consumer; a consumer may leave it empty (itself), an admin must give it.
+   */
+  char *consumer_org_number;
+  /*
+   * The vendor. Required.
+   */
+  char *vendor_org_number;
+};
+#define CONSENT__V1__DEAUTHORISE_VENDOR_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__deauthorise_vendor_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Consent__V1__DeauthoriseVendorResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The consumer, as asked.
+   */
+  char *consumer_org_number;
+  /*
+   * The vendor, as asked. It may not act for the consumer now.
+   */
+  char *vendor_org_number;
+};
+#define CONSENT__V1__DEAUTHORISE_VENDOR_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__deauthorise_vendor_response__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Consent__V1__ListVendorsRequest
+{
+  ProtobufCMessage base;
+};
+#define CONSENT__V1__LIST_VENDORS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__list_vendors_request__descriptor) \
+     }
+
+
+struct  Consent__V1__ListVendorsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Ordered by consumer, then vendor.
+   */
+  size_t n_authorisations;
+  Consent__V1__VendorAuthorisation **authorisations;
+};
+#define CONSENT__V1__LIST_VENDORS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__list_vendors_response__descriptor) \
     , 0,NULL }
 
 
@@ -795,6 +950,139 @@ Consent__V1__ListAuthorisationsResponse *
 void   consent__v1__list_authorisations_response__free_unpacked
                      (Consent__V1__ListAuthorisationsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Consent__V1__VendorAuthorisation methods */
+void   consent__v1__vendor_authorisation__init
+                     (Consent__V1__VendorAuthorisation         *message);
+size_t consent__v1__vendor_authorisation__get_packed_size
+                     (const Consent__V1__VendorAuthorisation   *message);
+size_t consent__v1__vendor_authorisation__pack
+                     (const Consent__V1__VendorAuthorisation   *message,
+                      uint8_t             *out);
+size_t consent__v1__vendor_authorisation__pack_to_buffer
+                     (const Consent__V1__VendorAuthorisation   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__VendorAuthorisation *
+       consent__v1__vendor_authorisation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__vendor_authorisation__free_unpacked
+                     (Consent__V1__VendorAuthorisation *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__AuthoriseVendorRequest methods */
+void   consent__v1__authorise_vendor_request__init
+                     (Consent__V1__AuthoriseVendorRequest         *message);
+size_t consent__v1__authorise_vendor_request__get_packed_size
+                     (const Consent__V1__AuthoriseVendorRequest   *message);
+size_t consent__v1__authorise_vendor_request__pack
+                     (const Consent__V1__AuthoriseVendorRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__authorise_vendor_request__pack_to_buffer
+                     (const Consent__V1__AuthoriseVendorRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__AuthoriseVendorRequest *
+       consent__v1__authorise_vendor_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__authorise_vendor_request__free_unpacked
+                     (Consent__V1__AuthoriseVendorRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__AuthoriseVendorResponse methods */
+void   consent__v1__authorise_vendor_response__init
+                     (Consent__V1__AuthoriseVendorResponse         *message);
+size_t consent__v1__authorise_vendor_response__get_packed_size
+                     (const Consent__V1__AuthoriseVendorResponse   *message);
+size_t consent__v1__authorise_vendor_response__pack
+                     (const Consent__V1__AuthoriseVendorResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__authorise_vendor_response__pack_to_buffer
+                     (const Consent__V1__AuthoriseVendorResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__AuthoriseVendorResponse *
+       consent__v1__authorise_vendor_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__authorise_vendor_response__free_unpacked
+                     (Consent__V1__AuthoriseVendorResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__DeauthoriseVendorRequest methods */
+void   consent__v1__deauthorise_vendor_request__init
+                     (Consent__V1__DeauthoriseVendorRequest         *message);
+size_t consent__v1__deauthorise_vendor_request__get_packed_size
+                     (const Consent__V1__DeauthoriseVendorRequest   *message);
+size_t consent__v1__deauthorise_vendor_request__pack
+                     (const Consent__V1__DeauthoriseVendorRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__deauthorise_vendor_request__pack_to_buffer
+                     (const Consent__V1__DeauthoriseVendorRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__DeauthoriseVendorRequest *
+       consent__v1__deauthorise_vendor_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__deauthorise_vendor_request__free_unpacked
+                     (Consent__V1__DeauthoriseVendorRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__DeauthoriseVendorResponse methods */
+void   consent__v1__deauthorise_vendor_response__init
+                     (Consent__V1__DeauthoriseVendorResponse         *message);
+size_t consent__v1__deauthorise_vendor_response__get_packed_size
+                     (const Consent__V1__DeauthoriseVendorResponse   *message);
+size_t consent__v1__deauthorise_vendor_response__pack
+                     (const Consent__V1__DeauthoriseVendorResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__deauthorise_vendor_response__pack_to_buffer
+                     (const Consent__V1__DeauthoriseVendorResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__DeauthoriseVendorResponse *
+       consent__v1__deauthorise_vendor_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__deauthorise_vendor_response__free_unpacked
+                     (Consent__V1__DeauthoriseVendorResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__ListVendorsRequest methods */
+void   consent__v1__list_vendors_request__init
+                     (Consent__V1__ListVendorsRequest         *message);
+size_t consent__v1__list_vendors_request__get_packed_size
+                     (const Consent__V1__ListVendorsRequest   *message);
+size_t consent__v1__list_vendors_request__pack
+                     (const Consent__V1__ListVendorsRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__list_vendors_request__pack_to_buffer
+                     (const Consent__V1__ListVendorsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__ListVendorsRequest *
+       consent__v1__list_vendors_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__list_vendors_request__free_unpacked
+                     (Consent__V1__ListVendorsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__ListVendorsResponse methods */
+void   consent__v1__list_vendors_response__init
+                     (Consent__V1__ListVendorsResponse         *message);
+size_t consent__v1__list_vendors_response__get_packed_size
+                     (const Consent__V1__ListVendorsResponse   *message);
+size_t consent__v1__list_vendors_response__pack
+                     (const Consent__V1__ListVendorsResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__list_vendors_response__pack_to_buffer
+                     (const Consent__V1__ListVendorsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__ListVendorsResponse *
+       consent__v1__list_vendors_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__list_vendors_response__free_unpacked
+                     (Consent__V1__ListVendorsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Consent__V1__LocalizedText_Closure)
@@ -851,6 +1139,27 @@ typedef void (*Consent__V1__ListAuthorisationsRequest_Closure)
 typedef void (*Consent__V1__ListAuthorisationsResponse_Closure)
                  (const Consent__V1__ListAuthorisationsResponse *message,
                   void *closure_data);
+typedef void (*Consent__V1__VendorAuthorisation_Closure)
+                 (const Consent__V1__VendorAuthorisation *message,
+                  void *closure_data);
+typedef void (*Consent__V1__AuthoriseVendorRequest_Closure)
+                 (const Consent__V1__AuthoriseVendorRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__AuthoriseVendorResponse_Closure)
+                 (const Consent__V1__AuthoriseVendorResponse *message,
+                  void *closure_data);
+typedef void (*Consent__V1__DeauthoriseVendorRequest_Closure)
+                 (const Consent__V1__DeauthoriseVendorRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__DeauthoriseVendorResponse_Closure)
+                 (const Consent__V1__DeauthoriseVendorResponse *message,
+                  void *closure_data);
+typedef void (*Consent__V1__ListVendorsRequest_Closure)
+                 (const Consent__V1__ListVendorsRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__ListVendorsResponse_Closure)
+                 (const Consent__V1__ListVendorsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -882,6 +1191,18 @@ struct Consent__V1__RegistryService_Service
                               const Consent__V1__ListAuthorisationsRequest *input,
                               Consent__V1__ListAuthorisationsResponse_Closure closure,
                               void *closure_data);
+  void (*authorise_vendor)(Consent__V1__RegistryService_Service *service,
+                           const Consent__V1__AuthoriseVendorRequest *input,
+                           Consent__V1__AuthoriseVendorResponse_Closure closure,
+                           void *closure_data);
+  void (*deauthorise_vendor)(Consent__V1__RegistryService_Service *service,
+                             const Consent__V1__DeauthoriseVendorRequest *input,
+                             Consent__V1__DeauthoriseVendorResponse_Closure closure,
+                             void *closure_data);
+  void (*list_vendors)(Consent__V1__RegistryService_Service *service,
+                       const Consent__V1__ListVendorsRequest *input,
+                       Consent__V1__ListVendorsResponse_Closure closure,
+                       void *closure_data);
 };
 typedef void (*Consent__V1__RegistryService_ServiceDestroy)(Consent__V1__RegistryService_Service *);
 void consent__v1__registry_service__init (Consent__V1__RegistryService_Service *service,
@@ -895,7 +1216,10 @@ void consent__v1__registry_service__init (Consent__V1__RegistryService_Service *
       function_prefix__ ## list_resources,\
       function_prefix__ ## authorise_consumer,\
       function_prefix__ ## deauthorise_consumer,\
-      function_prefix__ ## list_authorisations  }
+      function_prefix__ ## list_authorisations,\
+      function_prefix__ ## authorise_vendor,\
+      function_prefix__ ## deauthorise_vendor,\
+      function_prefix__ ## list_vendors  }
 void consent__v1__registry_service__register_resource(ProtobufCService *service,
                                                       const Consent__V1__RegisterResourceRequest *input,
                                                       Consent__V1__RegisterResourceResponse_Closure closure,
@@ -920,6 +1244,18 @@ void consent__v1__registry_service__list_authorisations(ProtobufCService *servic
                                                         const Consent__V1__ListAuthorisationsRequest *input,
                                                         Consent__V1__ListAuthorisationsResponse_Closure closure,
                                                         void *closure_data);
+void consent__v1__registry_service__authorise_vendor(ProtobufCService *service,
+                                                     const Consent__V1__AuthoriseVendorRequest *input,
+                                                     Consent__V1__AuthoriseVendorResponse_Closure closure,
+                                                     void *closure_data);
+void consent__v1__registry_service__deauthorise_vendor(ProtobufCService *service,
+                                                       const Consent__V1__DeauthoriseVendorRequest *input,
+                                                       Consent__V1__DeauthoriseVendorResponse_Closure closure,
+                                                       void *closure_data);
+void consent__v1__registry_service__list_vendors(ProtobufCService *service,
+                                                 const Consent__V1__ListVendorsRequest *input,
+                                                 Consent__V1__ListVendorsResponse_Closure closure,
+                                                 void *closure_data);
 
 /* --- descriptors --- */
 
@@ -944,6 +1280,13 @@ extern const ProtobufCMessageDescriptor consent__v1__deauthorise_consumer_reques
 extern const ProtobufCMessageDescriptor consent__v1__deauthorise_consumer_response__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__list_authorisations_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__list_authorisations_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__vendor_authorisation__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__authorise_vendor_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__authorise_vendor_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__deauthorise_vendor_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__deauthorise_vendor_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__list_vendors_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__list_vendors_response__descriptor;
 extern const ProtobufCServiceDescriptor consent__v1__registry_service__descriptor;
 
 PROTOBUF_C__END_DECLS

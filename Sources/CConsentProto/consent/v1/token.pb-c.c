@@ -1321,7 +1321,7 @@ const ProtobufCMessageDescriptor consent__v1__issue_token_response__descriptor =
   (ProtobufCMessageInit) consent__v1__issue_token_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__token_grant__field_descriptors[8] =
+static const ProtobufCFieldDescriptor consent__v1__token_grant__field_descriptors[9] =
 {
   {
     "token",
@@ -1419,11 +1419,24 @@ static const ProtobufCFieldDescriptor consent__v1__token_grant__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "handled_by_org_number",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__TokenGrant, handled_by_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__token_grant__field_indices_by_name[] = {
   5,   /* field[5] = consent_id */
   6,   /* field[6] = consent_valid_to_ms */
   3,   /* field[3] = expires_at_ms */
+  8,   /* field[8] = handled_by_org_number */
   2,   /* field[2] = issued_at_ms */
   4,   /* field[4] = key_id */
   7,   /* field[7] = one_time */
@@ -1433,7 +1446,7 @@ static const unsigned consent__v1__token_grant__field_indices_by_name[] = {
 static const ProtobufCIntRange consent__v1__token_grant__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor consent__v1__token_grant__descriptor =
 {
@@ -1443,7 +1456,7 @@ const ProtobufCMessageDescriptor consent__v1__token_grant__descriptor =
   "Consent__V1__TokenGrant",
   "consent.v1",
   sizeof(Consent__V1__TokenGrant),
-  8,
+  9,
   consent__v1__token_grant__field_descriptors,
   consent__v1__token_grant__field_indices_by_name,
   1,  consent__v1__token_grant__number_ranges,
@@ -1629,7 +1642,7 @@ const ProtobufCMessageDescriptor consent__v1__verify_token_response__descriptor 
   (ProtobufCMessageInit) consent__v1__verify_token_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__token_claims_summary__field_descriptors[13] =
+static const ProtobufCFieldDescriptor consent__v1__token_claims_summary__field_descriptors[15] =
 {
   {
     "issuer",
@@ -1787,6 +1800,30 @@ static const ProtobufCFieldDescriptor consent__v1__token_claims_summary__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "handled_by",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__TokenClaimsSummary, handled_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "handled_by_organisation_number",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__TokenClaimsSummary, handled_by_organisation_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__token_claims_summary__field_indices_by_name[] = {
   5,   /* field[5] = consent_id */
@@ -1794,6 +1831,8 @@ static const unsigned consent__v1__token_claims_summary__field_indices_by_name[]
   8,   /* field[8] = consumer_organisation_number */
   2,   /* field[2] = expires_at_ms */
   6,   /* field[6] = from */
+  13,   /* field[13] = handled_by */
+  14,   /* field[14] = handled_by_organisation_number */
   1,   /* field[1] = issued_at_ms */
   0,   /* field[0] = issuer */
   4,   /* field[4] = key_id */
@@ -1806,7 +1845,7 @@ static const unsigned consent__v1__token_claims_summary__field_indices_by_name[]
 static const ProtobufCIntRange consent__v1__token_claims_summary__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor consent__v1__token_claims_summary__descriptor =
 {
@@ -1816,14 +1855,14 @@ const ProtobufCMessageDescriptor consent__v1__token_claims_summary__descriptor =
   "Consent__V1__TokenClaimsSummary",
   "consent.v1",
   sizeof(Consent__V1__TokenClaimsSummary),
-  13,
+  15,
   consent__v1__token_claims_summary__field_descriptors,
   consent__v1__token_claims_summary__field_indices_by_name,
   1,  consent__v1__token_claims_summary__number_ranges,
   (ProtobufCMessageInit) consent__v1__token_claims_summary__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__token_resource_right__field_descriptors[2] =
+static const ProtobufCFieldDescriptor consent__v1__token_resource_right__field_descriptors[3] =
 {
   {
     "resource",
@@ -1849,15 +1888,28 @@ static const ProtobufCFieldDescriptor consent__v1__token_resource_right__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "actions",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Consent__V1__TokenResourceRight, n_actions),
+    offsetof(Consent__V1__TokenResourceRight, actions),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__token_resource_right__field_indices_by_name[] = {
+  2,   /* field[2] = actions */
   1,   /* field[1] = metadata */
   0,   /* field[0] = resource */
 };
 static const ProtobufCIntRange consent__v1__token_resource_right__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor consent__v1__token_resource_right__descriptor =
 {
@@ -1867,7 +1919,7 @@ const ProtobufCMessageDescriptor consent__v1__token_resource_right__descriptor =
   "Consent__V1__TokenResourceRight",
   "consent.v1",
   sizeof(Consent__V1__TokenResourceRight),
-  2,
+  3,
   consent__v1__token_resource_right__field_descriptors,
   consent__v1__token_resource_right__field_indices_by_name,
   1,  consent__v1__token_resource_right__number_ranges,

@@ -220,10 +220,15 @@ struct  Consent__V1__TokenGrant
    * ends at its first logged use.
    */
   protobuf_c_boolean one_time;
+  /*
+   * The vendor the token was issued to, acting for the consumer (the claim
+   * `authorization_details[0].handledBy`); empty when the consumer got it.
+   */
+  char *handled_by_org_number;
 };
 #define CONSENT__V1__TOKEN_GRANT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__token_grant__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -365,10 +370,21 @@ struct  Consent__V1__TokenClaimsSummary
    * `consent_once`: a one-time consent.
    */
   protobuf_c_boolean one_time;
+  /*
+   * `handledBy`: the vendor the token was issued to, acting for the
+   * consumer, `urn:altinn:organization:identifier-no:<9 digits>`; empty when
+   * the consumer got the token itself. A data source accepts the token from
+   * the consumer (`to`) or from this vendor.
+   */
+  char *handled_by;
+  /*
+   * The vendor's organisation number alone (9 digits); empty without one.
+   */
+  char *handled_by_organisation_number;
 };
 #define CONSENT__V1__TOKEN_CLAIMS_SUMMARY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__token_claims_summary__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -386,10 +402,17 @@ struct  Consent__V1__TokenResourceRight
    */
   size_t n_metadata;
   Consent__V1__TokenMetadataValue **metadata;
+  /*
+   * What the consumer may do beyond reading: the token's
+   * `consentRights.action` after "consent", e.g. "submit-application";
+   * empty for reading only.
+   */
+  size_t n_actions;
+  char **actions;
 };
 #define CONSENT__V1__TOKEN_RESOURCE_RIGHT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__token_resource_right__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
 
 
 /*

@@ -9,6 +9,9 @@ extension CallContext {
     ///   certificate (its principal id must be a valid organisation number).
     /// - `portal`: the end user the portal states in the call metadata
     ///   (`PortalMetadata`); believed only from a principal with that role.
+    /// - `vendor`: the organisation of the certificate, acting for the
+    ///   consumer it names in `x-consent-acting-for` (`VendorMetadata`);
+    ///   whether it may is the domain's rule (`vendor_not_authorised`).
     /// - Throws: `PERMISSION_DENIED` when the principal id is not an organisation
     ///   number; for the portal, `UNAUTHENTICATED` when no user is stated and
     ///   `INVALID_ARGUMENT` naming the metadata key that is malformed or repeated.
@@ -19,6 +22,10 @@ extension CallContext {
     /// `actor(as:)`, and the role it acts in (a WatchEvents stream is checked
     /// against it again when the principals are reloaded).
     func actorWithRole(as roles: [Role]) throws(RPCError) -> (actor: Actor, role: Role) {
+        // A principal that is also a vendor acts as one when it names a consumer.
+        if roles.contains(.vendor), principal.has(.vendor), metadata[VendorMetadata.actingFor] != nil {
+            return (try actor(in: .vendor), .vendor)
+        }
         guard let role = roles.first(where: { principal.has($0) }) else {
             // The router refuses such calls before the handler runs; this keeps the handler honest.
             throw RPCError(.permissionDenied, "\(principal.name) (\(principal.id)) has none of the roles \(roles.map(\.rawValue).joined(separator: ", "))",
@@ -33,6 +40,27 @@ extension CallContext {
         case .datasource: return .dataSource(try organisation(for: role))
         case .admin: return .admin(try organisation(for: role))
         case .portal: return .endUser(try endUser())
+        case .vendor: return .vendor(try organisation(for: role), for: try actingFor())
+        }
+    }
+
+    /// The consumer a vendor names in `x-consent-acting-for`.
+    /// - Throws: INVALID_ARGUMENT `acting_for_missing` when it is absent,
+    ///   `metadata_repeated` when it is given twice (as for the portal's
+    ///   keys: no first-one-wins for whose name a call acts in), or naming the
+    ///   key when it is not an organisation number.
+    func actingFor() throws(RPCError) -> OrganisationNumber {
+        let count = metadata.occurrences(of: VendorMetadata.actingFor)
+        guard count <= 1 else {
+            throw ProtoField.invalid(VendorMetadata.actingFor, reason: "metadata_repeated",
+                                     "is given \(count) times; a vendor acts for one consumer per call")
+        }
+        guard let text = metadata[VendorMetadata.actingFor], !text.isEmpty else {
+            throw ProtoField.invalid(VendorMetadata.actingFor, reason: "acting_for_missing",
+                                     "is required from a vendor: the 9-digit organisation number of the consumer it acts for")
+        }
+        return try ProtoField.parse(VendorMetadata.actingFor) { () throws(DomainError) in
+            try OrganisationNumber(validating: text.trimmingWhitespace())
         }
     }
 
@@ -101,7 +129,48 @@ extension CallContext {
                 })
             }
         }
-        return EndUser(nationalId: id, assuranceLevel: level, maySignFor: signsFor, name: name)
+        let roles = try organisationRoles()
+        return EndUser(nationalId: id, assuranceLevel: level, maySignFor: signsFor, name: name, organisationRoles: roles)
+    }
+
+    /// `x-consent-user-org-roles`: `910000001=DAGL,SIGN;912345678=LEDE`
+    /// (spaces around the parts allowed, empty parts skipped).
+    /// - Throws: `INVALID_ARGUMENT` naming the key: `org_roles_malformed` for
+    ///   the shape, a repeated organisation or too many entries; the domain's
+    ///   reason for a bad organisation number or role code.
+    func organisationRoles() throws(RPCError) -> [OrganisationNumber: [RoleCode]] {
+        let key = PortalMetadata.organisationRoles
+        guard let text = metadata[key] else { return [:] }
+        var roles: [OrganisationNumber: [RoleCode]] = [:]
+        for entry in text.split(separator: ";") {
+            let trimmed = entry.trimmingWhitespace()
+            if trimmed.isEmpty { continue }
+            let parts = trimmed.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else {
+                throw ProtoField.invalid(key, reason: "org_roles_malformed",
+                                         "each entry is an organisation number, '=' and its role codes separated by commas, e.g. 910000001=DAGL,SIGN; entries separated by ';'")
+            }
+            let org = try ProtoField.parse(key) { () throws(DomainError) in try OrganisationNumber(validating: parts[0].trimmingWhitespace()) }
+            guard roles[org] == nil else {
+                throw ProtoField.invalid(key, reason: "org_roles_malformed", "names organisation \(org) twice; give all its roles in one entry")
+            }
+            var codes: [RoleCode] = []
+            for code in parts[1].split(separator: ",") {
+                let c = code.trimmingWhitespace()
+                if c.isEmpty { continue }
+                codes.append(try ProtoField.parse(key) { () throws(DomainError) in try RoleCode(validating: c) })
+            }
+            guard !codes.isEmpty, codes.count <= PortalMetadata.maximumRolesPerOrganisation else {
+                throw ProtoField.invalid(key, reason: "org_roles_malformed",
+                                         "names 1 to \(PortalMetadata.maximumRolesPerOrganisation) roles per organisation; \(codes.count) for \(org)")
+            }
+            roles[org] = codes
+            guard roles.count <= PortalMetadata.maximumRoleOrganisations else {
+                throw ProtoField.invalid(key, reason: "org_roles_malformed",
+                                         "names at most \(PortalMetadata.maximumRoleOrganisations) organisations")
+            }
+        }
+        return roles
     }
 
     /// The longest user name the portal may state (the domain's limit for names).

@@ -6,7 +6,8 @@ import ConsentRPC
 
 extension Consent_V1_ConsentRequest {
     /// The wire form of a request as its consumer, a data source, its user or an admin sees it.
-    init(_ v: RequestView) {
+    /// - Parameter viewURL: the portal's template for `view_url`, if the hub has one.
+    init(_ v: RequestView, viewURL: ViewURLTemplate?) {
         self.init(
             id: v.id.description, status: Consent_V1_ConsentRequestStatus(v.status),
             consumerOrgNumber: v.consumer.description, offeredBy: v.offeredBy?.digits ?? "",
@@ -15,7 +16,12 @@ extension Consent_V1_ConsentRequest {
             oneTime: v.kind == .oneTime,
             createdAtMs: v.createdAt.millisecondsSinceEpoch, answerByMs: v.answerBy.millisecondsSinceEpoch,
             validToMs: v.validTo.millisecondsSinceEpoch,
-            decidedAtMs: v.decidedAt?.millisecondsSinceEpoch ?? 0, endedAtMs: v.endedAt?.millisecondsSinceEpoch ?? 0)
+            decidedAtMs: v.decidedAt?.millisecondsSinceEpoch ?? 0, endedAtMs: v.endedAt?.millisecondsSinceEpoch ?? 0,
+            viewUrl: viewURL?.url(for: v.id) ?? "", handledByOrgNumber: v.handledBy?.description ?? "",
+            requiredDelegator: v.requiredDelegator?.digits ?? "", answerAuthority: v.answerAuthority.map(\.code),
+            purposeTexts: v.purposeTexts == LocalizedText(bokmal: nil) ? nil : Consent_V1_PurposeTexts(
+                nbNo: v.purposeTexts.bokmal ?? "", nnNo: v.purposeTexts.nynorsk ?? "", en: v.purposeTexts.english ?? ""),
+            answerLanguage: v.answerLanguage?.code ?? "")
     }
 }
 
@@ -35,7 +41,7 @@ extension Consent_V1_RequestedResource {
     init(_ g: ResourceGrant) {
         self.init(resourceId: g.resource.description,
                   metadata: g.metadata.map { Consent_V1_ResourceMetadataValue(key: $0.key, value: $0.value) },
-                  version: g.version)
+                  version: g.version, usesPerDay: g.usesPerDay ?? 0)
     }
 
     /// The domain's resource request; the metadata rules are checked when the command is decided.
@@ -60,7 +66,7 @@ extension Consent_V1_CreateRequestRequest {
         guard validToMs != 0 else {
             throw ProtoField.missing("valid_to_ms", "when the consent ends, in Unix epoch milliseconds")
         }
-        return NewConsentRequest(
+        var request = NewConsentRequest(
             resources: asked,
             offeredBy: try ProtoField.optionalParty(offeredBy, field: "offered_by"),
             redirectURL: redirectUrl,
@@ -68,7 +74,16 @@ extension Consent_V1_CreateRequestRequest {
             language: try ProtoField.optionalLanguage(language, field: "language"),
             purpose: purpose,
             userToken: ProtoField.optionalText(userToken),
-            idempotencyKey: ProtoField.optionalText(idempotencyKey))
+            idempotencyKey: ProtoField.optionalText(idempotencyKey),
+            usesPerDay: usesPerDay == 0 ? nil : usesPerDay,
+            requiredDelegator: requiredDelegator.isEmpty ? nil : try ProtoField.parse("required_delegator") { () throws(DomainError) in
+                try NationalIdentityNumber(validating: requiredDelegator)
+            })
+        if let texts = purposeTexts {
+            request.purposeTexts = LocalizedText(bokmal: texts.nbNo.isEmpty ? nil : texts.nbNo, nynorsk: texts.nnNo.isEmpty ? nil : texts.nnNo,
+                                                 english: texts.en.isEmpty ? nil : texts.en)
+        }
+        return request
     }
 }
 
@@ -81,6 +96,7 @@ extension Consent_V1_ConsentRequestStatus {
         case .revoked: self = .revoked
         case .expired: self = .expired
         case .usedUp: self = .usedUp
+        case .deleted: self = .deleted
         }
     }
 }
@@ -95,7 +111,7 @@ extension Consent_V1_ConsentPage {
             purposeHeading: r.purposeHeading, purpose: r.purpose, resourcesHeading: r.resourcesHeading,
             resources: r.resources.map {
                 Consent_V1_PageResource(resourceId: $0.id.description, dataSourceName: $0.dataSourceName,
-                                        title: $0.title, text: $0.text, language: $0.language.code)
+                                        title: $0.title, text: $0.text, language: $0.language.code, actions: $0.actions)
             },
             validity: r.validity, voluntaryNote: r.voluntaryNote, oneTime: r.isOneTime,
             validFromMs: r.validFrom.millisecondsSinceEpoch, validToMs: r.validTo.millisecondsSinceEpoch,
@@ -127,6 +143,7 @@ extension Consent_V1_ConsentLogLine {
         case .used: kind = .used
         case .revoked: kind = .revoked
         case .expired: kind = .expired
+        case .ended: kind = .ended
         }
         self.init(consentId: l.consentID.description, kind: kind, timeMs: l.time.millisecondsSinceEpoch,
                   date: l.date, title: l.title, text: l.text)
@@ -144,13 +161,14 @@ extension Consent_V1_ConsentEvent {
         case .endUser: role = .endUser
         case .admin(let o): role = .admin; org = o
         case .portal(let o): role = .portal; org = o
+        case .vendor(let o): role = .vendor; org = o
         case .system: role = .system
         }
         self.init(
             sequence: e.sequence, type: Consent_V1_ConsentEventType(e.kind), timeMs: e.time.millisecondsSinceEpoch,
             requestId: e.requestID?.description ?? "", resourceId: e.resource?.description ?? "",
             consumerOrgNumber: e.consumer?.description ?? "", performedBy: role,
-            performedByOrgNumber: org?.description ?? "")
+            performedByOrgNumber: org?.description ?? "", vendorOrgNumber: e.vendor?.description ?? "")
     }
 }
 
@@ -161,6 +179,16 @@ extension Consent_V1_ConsentEventType {
     }
 }
 
+extension ConsentStatus {
+    /// The status of a wire value; `nil` for UNSPECIFIED and numbers this build does not know.
+    init?(_ status: Consent_V1_ConsentRequestStatus) {
+        guard status.rawValue > 0, status.rawValue <= Int32(UInt8.max), let s = ConsentStatus(rawValue: UInt8(status.rawValue)) else {
+            return nil
+        }
+        self = s
+    }
+}
+
 extension EventKind {
     /// The event kind of a wire value; `nil` for UNSPECIFIED and numbers this build does not know.
     init?(_ type: Consent_V1_ConsentEventType) {
@@ -168,5 +196,25 @@ extension EventKind {
             return nil
         }
         self = kind
+    }
+}
+
+extension Consent_V1_StatisticsRow {
+    /// One row of statistics: counts only.
+    init(_ row: StatisticsRow) {
+        self.init(resourceId: row.resource.description, period: row.period, given: UInt64(row.counts.given),
+                  rejected: UInt64(row.counts.rejected), withdrawn: UInt64(row.counts.withdrawn),
+                  ended: UInt64(row.counts.ended), used: UInt64(row.counts.used))
+    }
+}
+
+extension Consent_V1_CountConsentsResponse {
+    /// The states a person's request can be in, in the order the contract lists them.
+    static let statuses: [ConsentStatus] = [.created, .accepted, .rejected, .revoked, .expired, .usedUp]
+
+    /// Every state with its count, zeros included.
+    init(_ counts: ConsentCounts) {
+        self.init(counts: Self.statuses.map { Consent_V1_ConsentStatusCount(status: .init($0), count: UInt32(clamping: counts.byStatus[$0] ?? 0)) },
+                  endedByConsumer: UInt32(clamping: counts.endedByConsumer))
     }
 }

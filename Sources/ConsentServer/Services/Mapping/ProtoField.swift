@@ -93,6 +93,20 @@ enum ProtoField {
         return kinds
     }
 
+    /// Statuses for a filter: `nil` (all) when none are given.
+    static func statuses(_ values: [Consent_V1_ConsentRequestStatus], field: String) throws(RPCError) -> Set<ConsentStatus>? {
+        guard !values.isEmpty else { return nil }
+        var statuses = Set<ConsentStatus>()
+        for (index, value) in values.enumerated() {
+            guard let status = ConsentStatus(value) else {
+                throw invalid("\(field)[\(index)]", reason: "status_unknown",
+                              "\(value.protoName) is not a request status; use one of \(ConsentStatus.allCases.map { Consent_V1_ConsentRequestStatus($0).protoName }.joined(separator: ", "))")
+            }
+            statuses.insert(status)
+        }
+        return statuses
+    }
+
     /// The times a request may name: 1970-01-01T00:00:00Z up to
     /// 9999-12-31T23:59:59.999Z. A consent hub has no use for others, and
     /// refusing them here keeps arithmetic on times far from Int64's ends.

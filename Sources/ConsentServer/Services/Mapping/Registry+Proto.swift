@@ -14,7 +14,8 @@ extension Consent_V1_ResourceDefinition {
             dateRanges: r.dateRanges.map { Consent_V1_DateRange(fromKey: $0.fromKey, toKey: $0.toKey) },
             kind: Consent_V1_ConsentKind(r.kind),
             maximumValidity: Consent_V1_MaximumValidity(r.maximumValidity),
-            requiredAssuranceLevel: UInt32(r.requiredAssuranceLevel.value))
+            requiredAssuranceLevel: UInt32(r.requiredAssuranceLevel.value), usesPerDay: r.usesPerDay ?? 0,
+            organisationAuthority: r.organisationAuthority.map(\.code), actions: r.actions)
     }
 
     /// The domain resource this message describes.
@@ -61,12 +62,19 @@ extension Consent_V1_ResourceDefinition {
         let level = try ProtoField.parse("\(field).required_assurance_level") { () throws(DomainError) in
             try AssuranceLevel(validating: Int(requiredAssuranceLevel))
         }
+        var authority: [RoleCode] = []
+        for (index, code) in organisationAuthority.enumerated() {
+            authority.append(try ProtoField.parse("\(field).organisation_authority[\(index)]") { () throws(DomainError) in
+                try RoleCode(validating: code)
+            })
+        }
         return Resource(
             id: id, owner: owner, ownerName: ownerName,
             title: (title ?? .init()).localized, text: (text ?? .init()).localized,
             metadata: fields,
             dateRanges: dateRanges.map { DateRange(fromKey: $0.fromKey, toKey: $0.toKey) },
-            kind: kind, maximumValidity: maximum, requiredAssuranceLevel: level)
+            kind: kind, maximumValidity: maximum, requiredAssuranceLevel: level,
+            usesPerDay: usesPerDay == 0 ? nil : usesPerDay, organisationAuthority: authority, actions: actions)
     }
 }
 

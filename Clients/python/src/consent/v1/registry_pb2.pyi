@@ -73,7 +73,7 @@ class MaximumValidity(_message.Message):
     def __init__(self, unit: _Optional[_Union[ValidityUnit, str]] = ..., amount: _Optional[int] = ...) -> None: ...
 
 class ResourceDefinition(_message.Message):
-    __slots__ = ("resource_id", "owner_org_number", "owner_name", "title", "text", "metadata", "date_ranges", "kind", "maximum_validity", "required_assurance_level")
+    __slots__ = ("resource_id", "owner_org_number", "owner_name", "title", "text", "metadata", "date_ranges", "kind", "maximum_validity", "required_assurance_level", "uses_per_day", "organisation_authority", "actions")
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
     OWNER_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -84,6 +84,9 @@ class ResourceDefinition(_message.Message):
     KIND_FIELD_NUMBER: _ClassVar[int]
     MAXIMUM_VALIDITY_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_ASSURANCE_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    USES_PER_DAY_FIELD_NUMBER: _ClassVar[int]
+    ORGANISATION_AUTHORITY_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
     resource_id: str
     owner_org_number: str
     owner_name: str
@@ -94,7 +97,10 @@ class ResourceDefinition(_message.Message):
     kind: ConsentKind
     maximum_validity: MaximumValidity
     required_assurance_level: int
-    def __init__(self, resource_id: _Optional[str] = ..., owner_org_number: _Optional[str] = ..., owner_name: _Optional[str] = ..., title: _Optional[_Union[LocalizedText, _Mapping]] = ..., text: _Optional[_Union[LocalizedText, _Mapping]] = ..., metadata: _Optional[_Iterable[_Union[MetadataField, _Mapping]]] = ..., date_ranges: _Optional[_Iterable[_Union[DateRange, _Mapping]]] = ..., kind: _Optional[_Union[ConsentKind, str]] = ..., maximum_validity: _Optional[_Union[MaximumValidity, _Mapping]] = ..., required_assurance_level: _Optional[int] = ...) -> None: ...
+    uses_per_day: int
+    organisation_authority: _containers.RepeatedScalarFieldContainer[str]
+    actions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, resource_id: _Optional[str] = ..., owner_org_number: _Optional[str] = ..., owner_name: _Optional[str] = ..., title: _Optional[_Union[LocalizedText, _Mapping]] = ..., text: _Optional[_Union[LocalizedText, _Mapping]] = ..., metadata: _Optional[_Iterable[_Union[MetadataField, _Mapping]]] = ..., date_ranges: _Optional[_Iterable[_Union[DateRange, _Mapping]]] = ..., kind: _Optional[_Union[ConsentKind, str]] = ..., maximum_validity: _Optional[_Union[MaximumValidity, _Mapping]] = ..., required_assurance_level: _Optional[int] = ..., uses_per_day: _Optional[int] = ..., organisation_authority: _Optional[_Iterable[str]] = ..., actions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RegisterResourceRequest(_message.Message):
     __slots__ = ("resource",)
@@ -181,3 +187,53 @@ class ListAuthorisationsResponse(_message.Message):
     AUTHORISATIONS_FIELD_NUMBER: _ClassVar[int]
     authorisations: _containers.RepeatedCompositeFieldContainer[ConsumerAuthorisation]
     def __init__(self, authorisations: _Optional[_Iterable[_Union[ConsumerAuthorisation, _Mapping]]] = ...) -> None: ...
+
+class VendorAuthorisation(_message.Message):
+    __slots__ = ("consumer_org_number", "vendor_org_number", "vendor_name", "resource_ids")
+    CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_NAME_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    consumer_org_number: str
+    vendor_org_number: str
+    vendor_name: str
+    resource_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, consumer_org_number: _Optional[str] = ..., vendor_org_number: _Optional[str] = ..., vendor_name: _Optional[str] = ..., resource_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AuthoriseVendorRequest(_message.Message):
+    __slots__ = ("authorisation",)
+    AUTHORISATION_FIELD_NUMBER: _ClassVar[int]
+    authorisation: VendorAuthorisation
+    def __init__(self, authorisation: _Optional[_Union[VendorAuthorisation, _Mapping]] = ...) -> None: ...
+
+class AuthoriseVendorResponse(_message.Message):
+    __slots__ = ("authorisation",)
+    AUTHORISATION_FIELD_NUMBER: _ClassVar[int]
+    authorisation: VendorAuthorisation
+    def __init__(self, authorisation: _Optional[_Union[VendorAuthorisation, _Mapping]] = ...) -> None: ...
+
+class DeauthoriseVendorRequest(_message.Message):
+    __slots__ = ("consumer_org_number", "vendor_org_number")
+    CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    consumer_org_number: str
+    vendor_org_number: str
+    def __init__(self, consumer_org_number: _Optional[str] = ..., vendor_org_number: _Optional[str] = ...) -> None: ...
+
+class DeauthoriseVendorResponse(_message.Message):
+    __slots__ = ("consumer_org_number", "vendor_org_number")
+    CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    consumer_org_number: str
+    vendor_org_number: str
+    def __init__(self, consumer_org_number: _Optional[str] = ..., vendor_org_number: _Optional[str] = ...) -> None: ...
+
+class ListVendorsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListVendorsResponse(_message.Message):
+    __slots__ = ("authorisations",)
+    AUTHORISATIONS_FIELD_NUMBER: _ClassVar[int]
+    authorisations: _containers.RepeatedCompositeFieldContainer[VendorAuthorisation]
+    def __init__(self, authorisations: _Optional[_Iterable[_Union[VendorAuthorisation, _Mapping]]] = ...) -> None: ...

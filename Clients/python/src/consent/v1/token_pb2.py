@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x63onsent/v1/token.proto\x12\nconsent.v1\"#\n\x13\x45xchangeCodeRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"=\n\x14\x45xchangeCodeResponse\x12%\n\x05grant\x18\x01 \x01(\x0b\x32\x16.consent.v1.TokenGrant\"%\n\x14\x45xchangeCodesRequest\x12\r\n\x05\x63odes\x18\x01 \x03(\t\"H\n\x15\x45xchangeCodesResponse\x12/\n\x07results\x18\x01 \x03(\x0b\x32\x1e.consent.v1.ExchangeCodeResult\"h\n\x12\x45xchangeCodeResult\x12+\n\x06status\x18\x01 \x01(\x0b\x32\x1b.consent.v1.TokenItemStatus\x12%\n\x05grant\x18\x02 \x01(\x0b\x32\x16.consent.v1.TokenGrant\"\'\n\x11IssueTokenRequest\x12\x12\n\nconsent_id\x18\x01 \x01(\t\";\n\x12IssueTokenResponse\x12%\n\x05grant\x18\x01 \x01(\x0b\x32\x16.consent.v1.TokenGrant\"\xad\x01\n\nTokenGrant\x12\r\n\x05token\x18\x01 \x01(\t\x12\x10\n\x08token_id\x18\x02 \x01(\t\x12\x14\n\x0cissued_at_ms\x18\x03 \x01(\x03\x12\x15\n\rexpires_at_ms\x18\x04 \x01(\x03\x12\x0e\n\x06key_id\x18\x05 \x01(\t\x12\x12\n\nconsent_id\x18\x06 \x01(\t\x12\x1b\n\x13\x63onsent_valid_to_ms\x18\x07 \x01(\x03\x12\x10\n\x08one_time\x18\x08 \x01(\x08\"@\n\x0fTokenItemStatus\x12\x0c\n\x04\x63ode\x18\x01 \x01(\r\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"g\n\x12VerifyTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x10\n\x08resource\x18\x02 \x01(\t\x12\x30\n\x08metadata\x18\x03 \x03(\x0b\x32\x1e.consent.v1.TokenMetadataValue\"T\n\x13VerifyTokenResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12.\n\x06\x63laims\x18\x02 \x01(\x0b\x32\x1e.consent.v1.TokenClaimsSummary\"\xb7\x02\n\x12TokenClaimsSummary\x12\x0e\n\x06issuer\x18\x01 \x01(\t\x12\x14\n\x0cissued_at_ms\x18\x02 \x01(\x03\x12\x15\n\rexpires_at_ms\x18\x03 \x01(\x03\x12\x10\n\x08token_id\x18\x04 \x01(\t\x12\x0e\n\x06key_id\x18\x05 \x01(\t\x12\x12\n\nconsent_id\x18\x06 \x01(\t\x12\x0c\n\x04\x66rom\x18\x07 \x01(\t\x12\n\n\x02to\x18\x08 \x01(\t\x12$\n\x1c\x63onsumer_organisation_number\x18\t \x01(\t\x12\x17\n\x0f\x63onsented_at_ms\x18\n \x01(\x03\x12\x13\n\x0bvalid_to_ms\x18\x0b \x01(\x03\x12.\n\x06rights\x18\x0c \x03(\x0b\x32\x1e.consent.v1.TokenResourceRight\x12\x10\n\x08one_time\x18\r \x01(\x08\"X\n\x12TokenResourceRight\x12\x10\n\x08resource\x18\x01 \x01(\t\x12\x30\n\x08metadata\x18\x02 \x03(\x0b\x32\x1e.consent.v1.TokenMetadataValue\"0\n\x12TokenMetadataValue\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"g\n\rLogUseRequest\x12\x14\n\nconsent_id\x18\x01 \x01(\tH\x00\x12\x0f\n\x05token\x18\x02 \x01(\tH\x00\x12\x10\n\x08resource\x18\x03 \x01(\t\x12\x12\n\nused_at_ms\x18\x04 \x01(\x03\x42\t\n\x07\x63onsent\">\n\x0eLogUseResponse\x12,\n\x07receipt\x18\x01 \x01(\x0b\x32\x1b.consent.v1.TokenUseReceipt\"b\n\x0fTokenUseReceipt\x12\x12\n\nconsent_id\x18\x01 \x01(\t\x12\x10\n\x08resource\x18\x02 \x01(\t\x12\x12\n\nused_at_ms\x18\x03 \x01(\x03\x12\x15\n\rconsent_ended\x18\x04 \x01(\x08\"9\n\x0eLogUsesRequest\x12\'\n\x04uses\x18\x01 \x03(\x0b\x32\x19.consent.v1.LogUseRequest\"<\n\x0fLogUsesResponse\x12)\n\x07results\x18\x01 \x03(\x0b\x32\x18.consent.v1.LogUseResult\"i\n\x0cLogUseResult\x12+\n\x06status\x18\x01 \x01(\x0b\x32\x1b.consent.v1.TokenItemStatus\x12,\n\x07receipt\x18\x02 \x01(\x0b\x32\x1b.consent.v1.TokenUseReceipt\"\x17\n\x15GetSigningKeysRequest\"h\n\x16GetSigningKeysResponse\x12\x0c\n\x04jwks\x18\x01 \x01(\t\x12)\n\x04keys\x18\x02 \x03(\x0b\x32\x1b.consent.v1.TokenSigningKey\x12\x15\n\ractive_key_id\x18\x03 \x01(\t\"\x97\x01\n\x0fTokenSigningKey\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x10\n\x08key_type\x18\x02 \x01(\t\x12\r\n\x05\x63urve\x18\x03 \x01(\t\x12\x11\n\talgorithm\x18\x04 \x01(\t\x12\t\n\x01x\x18\x05 \x01(\t\x12\t\n\x01y\x18\x06 \x01(\t\x12*\n\x06status\x18\x07 \x01(\x0e\x32\x1a.consent.v1.TokenKeyStatus*o\n\x0eTokenKeyStatus\x12 \n\x1cTOKEN_KEY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17TOKEN_KEY_STATUS_ACTIVE\x10\x01\x12\x1e\n\x1aTOKEN_KEY_STATUS_PUBLISHED\x10\x02\x32\xb2\x04\n\x0cTokenService\x12Q\n\x0c\x45xchangeCode\x12\x1f.consent.v1.ExchangeCodeRequest\x1a .consent.v1.ExchangeCodeResponse\x12T\n\rExchangeCodes\x12 .consent.v1.ExchangeCodesRequest\x1a!.consent.v1.ExchangeCodesResponse\x12K\n\nIssueToken\x12\x1d.consent.v1.IssueTokenRequest\x1a\x1e.consent.v1.IssueTokenResponse\x12N\n\x0bVerifyToken\x12\x1e.consent.v1.VerifyTokenRequest\x1a\x1f.consent.v1.VerifyTokenResponse\x12?\n\x06LogUse\x12\x19.consent.v1.LogUseRequest\x1a\x1a.consent.v1.LogUseResponse\x12\x42\n\x07LogUses\x12\x1a.consent.v1.LogUsesRequest\x1a\x1b.consent.v1.LogUsesResponse\x12W\n\x0eGetSigningKeys\x12!.consent.v1.GetSigningKeysRequest\x1a\".consent.v1.GetSigningKeysResponseB[\n\x10no.consenthub.v1B\nTokenProtoP\x01Z)consenthub.no/gen/go/consent/v1;consentv1\xaa\x02\rConsentHub.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x63onsent/v1/token.proto\x12\nconsent.v1\"#\n\x13\x45xchangeCodeRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"=\n\x14\x45xchangeCodeResponse\x12%\n\x05grant\x18\x01 \x01(\x0b\x32\x16.consent.v1.TokenGrant\"%\n\x14\x45xchangeCodesRequest\x12\r\n\x05\x63odes\x18\x01 \x03(\t\"H\n\x15\x45xchangeCodesResponse\x12/\n\x07results\x18\x01 \x03(\x0b\x32\x1e.consent.v1.ExchangeCodeResult\"h\n\x12\x45xchangeCodeResult\x12+\n\x06status\x18\x01 \x01(\x0b\x32\x1b.consent.v1.TokenItemStatus\x12%\n\x05grant\x18\x02 \x01(\x0b\x32\x16.consent.v1.TokenGrant\"\'\n\x11IssueTokenRequest\x12\x12\n\nconsent_id\x18\x01 \x01(\t\";\n\x12IssueTokenResponse\x12%\n\x05grant\x18\x01 \x01(\x0b\x32\x16.consent.v1.TokenGrant\"\xcc\x01\n\nTokenGrant\x12\r\n\x05token\x18\x01 \x01(\t\x12\x10\n\x08token_id\x18\x02 \x01(\t\x12\x14\n\x0cissued_at_ms\x18\x03 \x01(\x03\x12\x15\n\rexpires_at_ms\x18\x04 \x01(\x03\x12\x0e\n\x06key_id\x18\x05 \x01(\t\x12\x12\n\nconsent_id\x18\x06 \x01(\t\x12\x1b\n\x13\x63onsent_valid_to_ms\x18\x07 \x01(\x03\x12\x10\n\x08one_time\x18\x08 \x01(\x08\x12\x1d\n\x15handled_by_org_number\x18\t \x01(\t\"@\n\x0fTokenItemStatus\x12\x0c\n\x04\x63ode\x18\x01 \x01(\r\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"g\n\x12VerifyTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x10\n\x08resource\x18\x02 \x01(\t\x12\x30\n\x08metadata\x18\x03 \x03(\x0b\x32\x1e.consent.v1.TokenMetadataValue\"T\n\x13VerifyTokenResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12.\n\x06\x63laims\x18\x02 \x01(\x0b\x32\x1e.consent.v1.TokenClaimsSummary\"\xf3\x02\n\x12TokenClaimsSummary\x12\x0e\n\x06issuer\x18\x01 \x01(\t\x12\x14\n\x0cissued_at_ms\x18\x02 \x01(\x03\x12\x15\n\rexpires_at_ms\x18\x03 \x01(\x03\x12\x10\n\x08token_id\x18\x04 \x01(\t\x12\x0e\n\x06key_id\x18\x05 \x01(\t\x12\x12\n\nconsent_id\x18\x06 \x01(\t\x12\x0c\n\x04\x66rom\x18\x07 \x01(\t\x12\n\n\x02to\x18\x08 \x01(\t\x12$\n\x1c\x63onsumer_organisation_number\x18\t \x01(\t\x12\x17\n\x0f\x63onsented_at_ms\x18\n \x01(\x03\x12\x13\n\x0bvalid_to_ms\x18\x0b \x01(\x03\x12.\n\x06rights\x18\x0c \x03(\x0b\x32\x1e.consent.v1.TokenResourceRight\x12\x10\n\x08one_time\x18\r \x01(\x08\x12\x12\n\nhandled_by\x18\x0e \x01(\t\x12&\n\x1ehandled_by_organisation_number\x18\x0f \x01(\t\"i\n\x12TokenResourceRight\x12\x10\n\x08resource\x18\x01 \x01(\t\x12\x30\n\x08metadata\x18\x02 \x03(\x0b\x32\x1e.consent.v1.TokenMetadataValue\x12\x0f\n\x07\x61\x63tions\x18\x03 \x03(\t\"0\n\x12TokenMetadataValue\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"g\n\rLogUseRequest\x12\x14\n\nconsent_id\x18\x01 \x01(\tH\x00\x12\x0f\n\x05token\x18\x02 \x01(\tH\x00\x12\x10\n\x08resource\x18\x03 \x01(\t\x12\x12\n\nused_at_ms\x18\x04 \x01(\x03\x42\t\n\x07\x63onsent\">\n\x0eLogUseResponse\x12,\n\x07receipt\x18\x01 \x01(\x0b\x32\x1b.consent.v1.TokenUseReceipt\"b\n\x0fTokenUseReceipt\x12\x12\n\nconsent_id\x18\x01 \x01(\t\x12\x10\n\x08resource\x18\x02 \x01(\t\x12\x12\n\nused_at_ms\x18\x03 \x01(\x03\x12\x15\n\rconsent_ended\x18\x04 \x01(\x08\"9\n\x0eLogUsesRequest\x12\'\n\x04uses\x18\x01 \x03(\x0b\x32\x19.consent.v1.LogUseRequest\"<\n\x0fLogUsesResponse\x12)\n\x07results\x18\x01 \x03(\x0b\x32\x18.consent.v1.LogUseResult\"i\n\x0cLogUseResult\x12+\n\x06status\x18\x01 \x01(\x0b\x32\x1b.consent.v1.TokenItemStatus\x12,\n\x07receipt\x18\x02 \x01(\x0b\x32\x1b.consent.v1.TokenUseReceipt\"\x17\n\x15GetSigningKeysRequest\"h\n\x16GetSigningKeysResponse\x12\x0c\n\x04jwks\x18\x01 \x01(\t\x12)\n\x04keys\x18\x02 \x03(\x0b\x32\x1b.consent.v1.TokenSigningKey\x12\x15\n\ractive_key_id\x18\x03 \x01(\t\"\x97\x01\n\x0fTokenSigningKey\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x10\n\x08key_type\x18\x02 \x01(\t\x12\r\n\x05\x63urve\x18\x03 \x01(\t\x12\x11\n\talgorithm\x18\x04 \x01(\t\x12\t\n\x01x\x18\x05 \x01(\t\x12\t\n\x01y\x18\x06 \x01(\t\x12*\n\x06status\x18\x07 \x01(\x0e\x32\x1a.consent.v1.TokenKeyStatus*o\n\x0eTokenKeyStatus\x12 \n\x1cTOKEN_KEY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17TOKEN_KEY_STATUS_ACTIVE\x10\x01\x12\x1e\n\x1aTOKEN_KEY_STATUS_PUBLISHED\x10\x02\x32\xb2\x04\n\x0cTokenService\x12Q\n\x0c\x45xchangeCode\x12\x1f.consent.v1.ExchangeCodeRequest\x1a .consent.v1.ExchangeCodeResponse\x12T\n\rExchangeCodes\x12 .consent.v1.ExchangeCodesRequest\x1a!.consent.v1.ExchangeCodesResponse\x12K\n\nIssueToken\x12\x1d.consent.v1.IssueTokenRequest\x1a\x1e.consent.v1.IssueTokenResponse\x12N\n\x0bVerifyToken\x12\x1e.consent.v1.VerifyTokenRequest\x1a\x1f.consent.v1.VerifyTokenResponse\x12?\n\x06LogUse\x12\x19.consent.v1.LogUseRequest\x1a\x1a.consent.v1.LogUseResponse\x12\x42\n\x07LogUses\x12\x1a.consent.v1.LogUsesRequest\x1a\x1b.consent.v1.LogUsesResponse\x12W\n\x0eGetSigningKeys\x12!.consent.v1.GetSigningKeysRequest\x1a\".consent.v1.GetSigningKeysResponseB[\n\x10no.consenthub.v1B\nTokenProtoP\x01Z)consenthub.no/gen/go/consent/v1;consentv1\xaa\x02\rConsentHub.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,8 +32,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'consent.v1.token_pb2', _glo
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\020no.consenthub.v1B\nTokenProtoP\001Z)consenthub.no/gen/go/consent/v1;consentv1\252\002\rConsentHub.V1'
-  _globals['_TOKENKEYSTATUS']._serialized_start=2128
-  _globals['_TOKENKEYSTATUS']._serialized_end=2239
+  _globals['_TOKENKEYSTATUS']._serialized_start=2236
+  _globals['_TOKENKEYSTATUS']._serialized_end=2347
   _globals['_EXCHANGECODEREQUEST']._serialized_start=38
   _globals['_EXCHANGECODEREQUEST']._serialized_end=73
   _globals['_EXCHANGECODERESPONSE']._serialized_start=75
@@ -49,37 +49,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ISSUETOKENRESPONSE']._serialized_start=398
   _globals['_ISSUETOKENRESPONSE']._serialized_end=457
   _globals['_TOKENGRANT']._serialized_start=460
-  _globals['_TOKENGRANT']._serialized_end=633
-  _globals['_TOKENITEMSTATUS']._serialized_start=635
-  _globals['_TOKENITEMSTATUS']._serialized_end=699
-  _globals['_VERIFYTOKENREQUEST']._serialized_start=701
-  _globals['_VERIFYTOKENREQUEST']._serialized_end=804
-  _globals['_VERIFYTOKENRESPONSE']._serialized_start=806
-  _globals['_VERIFYTOKENRESPONSE']._serialized_end=890
-  _globals['_TOKENCLAIMSSUMMARY']._serialized_start=893
-  _globals['_TOKENCLAIMSSUMMARY']._serialized_end=1204
-  _globals['_TOKENRESOURCERIGHT']._serialized_start=1206
-  _globals['_TOKENRESOURCERIGHT']._serialized_end=1294
-  _globals['_TOKENMETADATAVALUE']._serialized_start=1296
-  _globals['_TOKENMETADATAVALUE']._serialized_end=1344
-  _globals['_LOGUSEREQUEST']._serialized_start=1346
-  _globals['_LOGUSEREQUEST']._serialized_end=1449
-  _globals['_LOGUSERESPONSE']._serialized_start=1451
-  _globals['_LOGUSERESPONSE']._serialized_end=1513
-  _globals['_TOKENUSERECEIPT']._serialized_start=1515
-  _globals['_TOKENUSERECEIPT']._serialized_end=1613
-  _globals['_LOGUSESREQUEST']._serialized_start=1615
-  _globals['_LOGUSESREQUEST']._serialized_end=1672
-  _globals['_LOGUSESRESPONSE']._serialized_start=1674
-  _globals['_LOGUSESRESPONSE']._serialized_end=1734
-  _globals['_LOGUSERESULT']._serialized_start=1736
-  _globals['_LOGUSERESULT']._serialized_end=1841
-  _globals['_GETSIGNINGKEYSREQUEST']._serialized_start=1843
-  _globals['_GETSIGNINGKEYSREQUEST']._serialized_end=1866
-  _globals['_GETSIGNINGKEYSRESPONSE']._serialized_start=1868
-  _globals['_GETSIGNINGKEYSRESPONSE']._serialized_end=1972
-  _globals['_TOKENSIGNINGKEY']._serialized_start=1975
-  _globals['_TOKENSIGNINGKEY']._serialized_end=2126
-  _globals['_TOKENSERVICE']._serialized_start=2242
-  _globals['_TOKENSERVICE']._serialized_end=2804
+  _globals['_TOKENGRANT']._serialized_end=664
+  _globals['_TOKENITEMSTATUS']._serialized_start=666
+  _globals['_TOKENITEMSTATUS']._serialized_end=730
+  _globals['_VERIFYTOKENREQUEST']._serialized_start=732
+  _globals['_VERIFYTOKENREQUEST']._serialized_end=835
+  _globals['_VERIFYTOKENRESPONSE']._serialized_start=837
+  _globals['_VERIFYTOKENRESPONSE']._serialized_end=921
+  _globals['_TOKENCLAIMSSUMMARY']._serialized_start=924
+  _globals['_TOKENCLAIMSSUMMARY']._serialized_end=1295
+  _globals['_TOKENRESOURCERIGHT']._serialized_start=1297
+  _globals['_TOKENRESOURCERIGHT']._serialized_end=1402
+  _globals['_TOKENMETADATAVALUE']._serialized_start=1404
+  _globals['_TOKENMETADATAVALUE']._serialized_end=1452
+  _globals['_LOGUSEREQUEST']._serialized_start=1454
+  _globals['_LOGUSEREQUEST']._serialized_end=1557
+  _globals['_LOGUSERESPONSE']._serialized_start=1559
+  _globals['_LOGUSERESPONSE']._serialized_end=1621
+  _globals['_TOKENUSERECEIPT']._serialized_start=1623
+  _globals['_TOKENUSERECEIPT']._serialized_end=1721
+  _globals['_LOGUSESREQUEST']._serialized_start=1723
+  _globals['_LOGUSESREQUEST']._serialized_end=1780
+  _globals['_LOGUSESRESPONSE']._serialized_start=1782
+  _globals['_LOGUSESRESPONSE']._serialized_end=1842
+  _globals['_LOGUSERESULT']._serialized_start=1844
+  _globals['_LOGUSERESULT']._serialized_end=1949
+  _globals['_GETSIGNINGKEYSREQUEST']._serialized_start=1951
+  _globals['_GETSIGNINGKEYSREQUEST']._serialized_end=1974
+  _globals['_GETSIGNINGKEYSRESPONSE']._serialized_start=1976
+  _globals['_GETSIGNINGKEYSRESPONSE']._serialized_end=2080
+  _globals['_TOKENSIGNINGKEY']._serialized_start=2083
+  _globals['_TOKENSIGNINGKEY']._serialized_end=2234
+  _globals['_TOKENSERVICE']._serialized_start=2350
+  _globals['_TOKENSERVICE']._serialized_end=2912
 # @@protoc_insertion_point(module_scope)

@@ -61,7 +61,7 @@ class IssueTokenResponse(_message.Message):
     def __init__(self, grant: _Optional[_Union[TokenGrant, _Mapping]] = ...) -> None: ...
 
 class TokenGrant(_message.Message):
-    __slots__ = ("token", "token_id", "issued_at_ms", "expires_at_ms", "key_id", "consent_id", "consent_valid_to_ms", "one_time")
+    __slots__ = ("token", "token_id", "issued_at_ms", "expires_at_ms", "key_id", "consent_id", "consent_valid_to_ms", "one_time", "handled_by_org_number")
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
     ISSUED_AT_MS_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +70,7 @@ class TokenGrant(_message.Message):
     CONSENT_ID_FIELD_NUMBER: _ClassVar[int]
     CONSENT_VALID_TO_MS_FIELD_NUMBER: _ClassVar[int]
     ONE_TIME_FIELD_NUMBER: _ClassVar[int]
+    HANDLED_BY_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
     token: str
     token_id: str
     issued_at_ms: int
@@ -78,7 +79,8 @@ class TokenGrant(_message.Message):
     consent_id: str
     consent_valid_to_ms: int
     one_time: bool
-    def __init__(self, token: _Optional[str] = ..., token_id: _Optional[str] = ..., issued_at_ms: _Optional[int] = ..., expires_at_ms: _Optional[int] = ..., key_id: _Optional[str] = ..., consent_id: _Optional[str] = ..., consent_valid_to_ms: _Optional[int] = ..., one_time: _Optional[bool] = ...) -> None: ...
+    handled_by_org_number: str
+    def __init__(self, token: _Optional[str] = ..., token_id: _Optional[str] = ..., issued_at_ms: _Optional[int] = ..., expires_at_ms: _Optional[int] = ..., key_id: _Optional[str] = ..., consent_id: _Optional[str] = ..., consent_valid_to_ms: _Optional[int] = ..., one_time: _Optional[bool] = ..., handled_by_org_number: _Optional[str] = ...) -> None: ...
 
 class TokenItemStatus(_message.Message):
     __slots__ = ("code", "message", "reason")
@@ -109,7 +111,7 @@ class VerifyTokenResponse(_message.Message):
     def __init__(self, valid: _Optional[bool] = ..., claims: _Optional[_Union[TokenClaimsSummary, _Mapping]] = ...) -> None: ...
 
 class TokenClaimsSummary(_message.Message):
-    __slots__ = ("issuer", "issued_at_ms", "expires_at_ms", "token_id", "key_id", "consent_id", "to", "consumer_organisation_number", "consented_at_ms", "valid_to_ms", "rights", "one_time")
+    __slots__ = ("issuer", "issued_at_ms", "expires_at_ms", "token_id", "key_id", "consent_id", "to", "consumer_organisation_number", "consented_at_ms", "valid_to_ms", "rights", "one_time", "handled_by", "handled_by_organisation_number")
     ISSUER_FIELD_NUMBER: _ClassVar[int]
     ISSUED_AT_MS_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_MS_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +125,8 @@ class TokenClaimsSummary(_message.Message):
     VALID_TO_MS_FIELD_NUMBER: _ClassVar[int]
     RIGHTS_FIELD_NUMBER: _ClassVar[int]
     ONE_TIME_FIELD_NUMBER: _ClassVar[int]
+    HANDLED_BY_FIELD_NUMBER: _ClassVar[int]
+    HANDLED_BY_ORGANISATION_NUMBER_FIELD_NUMBER: _ClassVar[int]
     issuer: str
     issued_at_ms: int
     expires_at_ms: int
@@ -135,15 +139,19 @@ class TokenClaimsSummary(_message.Message):
     valid_to_ms: int
     rights: _containers.RepeatedCompositeFieldContainer[TokenResourceRight]
     one_time: bool
-    def __init__(self, issuer: _Optional[str] = ..., issued_at_ms: _Optional[int] = ..., expires_at_ms: _Optional[int] = ..., token_id: _Optional[str] = ..., key_id: _Optional[str] = ..., consent_id: _Optional[str] = ..., to: _Optional[str] = ..., consumer_organisation_number: _Optional[str] = ..., consented_at_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., rights: _Optional[_Iterable[_Union[TokenResourceRight, _Mapping]]] = ..., one_time: _Optional[bool] = ..., **kwargs) -> None: ...
+    handled_by: str
+    handled_by_organisation_number: str
+    def __init__(self, issuer: _Optional[str] = ..., issued_at_ms: _Optional[int] = ..., expires_at_ms: _Optional[int] = ..., token_id: _Optional[str] = ..., key_id: _Optional[str] = ..., consent_id: _Optional[str] = ..., to: _Optional[str] = ..., consumer_organisation_number: _Optional[str] = ..., consented_at_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., rights: _Optional[_Iterable[_Union[TokenResourceRight, _Mapping]]] = ..., one_time: _Optional[bool] = ..., handled_by: _Optional[str] = ..., handled_by_organisation_number: _Optional[str] = ..., **kwargs) -> None: ...
 
 class TokenResourceRight(_message.Message):
-    __slots__ = ("resource", "metadata")
+    __slots__ = ("resource", "metadata", "actions")
     RESOURCE_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
     resource: str
     metadata: _containers.RepeatedCompositeFieldContainer[TokenMetadataValue]
-    def __init__(self, resource: _Optional[str] = ..., metadata: _Optional[_Iterable[_Union[TokenMetadataValue, _Mapping]]] = ...) -> None: ...
+    actions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, resource: _Optional[str] = ..., metadata: _Optional[_Iterable[_Union[TokenMetadataValue, _Mapping]]] = ..., actions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TokenMetadataValue(_message.Message):
     __slots__ = ("key", "value")
