@@ -159,7 +159,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),
         .testTarget(name: "ConsentRPCTests", dependencies: ["ConsentRPC", "ConsentProto"]),
-        .testTarget(name: "ConsentOpenSSLTests", dependencies: ["ConsentOpenSSL"]),
+        .testTarget(name: "ConsentOpenSSLTests", dependencies: ["ConsentOpenSSL", "ConsentCore"]),
         .testTarget(
             name: "ConsentTransportTests",
             dependencies: ["ConsentTransport", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"]
