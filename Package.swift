@@ -76,11 +76,18 @@ let package = Package(
             dependencies: ["ConsentClient", "ConsentProto", "ConsentRPC", "ConsentOpenSSL"],
             path: "Clients/consentctl/Framework"
         ),
+        // consentctl's commands, a library so that tests call them in process
+        // (arguments, a transport, captured output); the executable is a thin main.
+        .target(
+            name: "ConsentctlCommands",
+            dependencies: ["ConsentCLI", "ConsentClient", "ConsentProto", "ConsentRPC", "ConsentOpenSSL", "ConsentToken"],
+            path: "Clients/consentctl/Commands"
+        ),
         .executableTarget(
             name: "consentctl",
-            dependencies: ["ConsentCLI", "ConsentClient", "ConsentProto", "ConsentRPC", "ConsentOpenSSL", "ConsentToken"],
+            dependencies: ["ConsentctlCommands"],
             path: "Clients/consentctl",
-            exclude: ["Framework"]
+            exclude: ["Framework", "Commands"]
         ),
         // The load generator: scenarios, open/closed-loop drivers, histogram,
         // report; the executable is a thin main.
@@ -174,7 +181,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentctlTests",
-            dependencies: ["ConsentCLI", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"]
+            dependencies: ["ConsentctlCommands", "ConsentCLI", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"]
         ),
         .testTarget(name: "ConsentFuzzingTests", dependencies: ["ConsentFuzzing", "ConsentProto"]),
         .testTarget(

@@ -2,54 +2,16 @@ import ConsentTesting
 import Foundation
 import Testing
 
-/// The built `consentctl` executable, run as a user runs it (arguments,
-/// environment, standard output, exit code), through the README's flow
-/// against a live hub: request → accept → exchange → verify → log-use (one
-/// and a batch) → the user's log → revoke → the token refused.
-@Suite(.serialized) struct ConsentctlFlowTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs consentctl as `principal`; the portal states the demo user.
-    static func consentctl(_ arguments: [String], as principal: String, on hub: TestHub, stdin: String? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ConsentdProcess.sibling("consentctl"))
-        process.arguments = arguments
-        var environment = [
-            "CONSENT_SERVER": "127.0.0.1:\(hub.port)", "CONSENT_CA": hub.certificates.path("ca.pem"),
-            "CONSENT_CERT": hub.certificates.path("\(principal).pem"), "CONSENT_KEY": hub.certificates.path("\(principal).key"),
-            "HOME": "/nonexistent",
-        ]
-        if principal == "portal" {
-            environment["CONSENT_USER_ID"] = TestHub.demoUserID
-            environment["CONSENT_ASSURANCE_LEVEL"] = "4"
-            environment["CONSENT_USER_NAME"] = "HÅKON TRANA"
-        }
-        // Under `make test-sanitizers` the child is a sanitized build too and
-        // needs the same options (suppressions, no Swift backtracer).
-        for key in ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "SWIFT_BACKTRACE"] {
-            environment[key] = ProcessInfo.processInfo.environment[key]
-        }
-        process.environment = environment
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // Both pipes at once: a child that fills one while we wait on the
-        // other (a sanitizer report on stderr) would otherwise never exit.
-        let stderrRead = DispatchGroup()
-        nonisolated(unsafe) var stderr = Data()
-        DispatchQueue.global().async(group: stderrRead) { stderr = err.fileHandleForReading.readDataToEndOfFile() }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        stderrRead.wait()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+/// consentctl's commands called in process (ConsentctlCommands) against an
+/// in-process hub, as a user runs them (arguments, environment, standard
+/// input; standard output and error, exit code), through the README's flow:
+/// request → accept → exchange → verify → log-use (one and a batch) → the
+/// user's log → revoke → the token refused. ConsentctlProcessTests runs the
+/// built executable for what only the process shows.
+@Suite struct ConsentctlFlowTests {
+    /// Runs a command line as `principal`; the portal states the demo user.
+    static func consentctl(_ arguments: [String], as principal: String, on hub: InProcessHub, stdin: String? = nil) throws -> CommandRun {
+        try InProcessConsentctl.run(arguments, as: principal, on: hub, stdin: stdin)
     }
 
     static func json(_ text: String) throws -> [String: Any] {
@@ -57,7 +19,7 @@ import Testing
     }
 
     /// Creates and accepts a NAV request; returns its id and the code from the redirect.
-    static func acceptedRequest(on hub: TestHub) throws -> (id: String, code: String) {
+    static func acceptedRequest(on hub: InProcessHub) throws -> (id: String, code: String) {
         let created = try consentctl([
             "--json", "request", "create", "--resource", "5252_1",
             "--meta", "5252_1:fraOgMed=01.01.2024", "--meta", "5252_1:tilOgMed=31.12.2024",
@@ -75,10 +37,10 @@ import Testing
         return (id, String(code))
     }
 
-    /// Runs `body` against a fresh hub and stops the hub whatever happens.
-    /// The body runs off the cooperative pool: it waits on child processes.
-    static func withHub(_ body: @escaping @Sendable (TestHub) throws -> Void) async throws {
-        let hub = try TestHub()
+    /// Runs `body` against a fresh in-process hub and stops the hub whatever
+    /// happens. The body runs off the cooperative pool: commands block on their calls.
+    static func withHub(_ body: @escaping @Sendable (InProcessHub) throws -> Void) async throws {
+        let hub = try InProcessHub()
         do {
             try await offCooperativePool { try body(hub) }
         } catch {
@@ -92,7 +54,7 @@ import Testing
         try await Self.withHub(Self.readmeFlow)
     }
 
-    static func readmeFlow(_ hub: TestHub) throws {
+    static func readmeFlow(_ hub: InProcessHub) throws {
         let (id, code) = try acceptedRequest(on: hub)
 
         let exchanged = try consentctl(["exchange", "-"], as: "consumer", on: hub, stdin: code + "\n")
@@ -155,7 +117,7 @@ import Testing
     /// Issue 12, point 3: NAV's resource file asks for a general manager or
     /// chair; the bank names the one person who must answer; the portal
     /// states the roles with --org-roles.
-    static func organisationAuthority(_ hub: TestHub) throws {
+    static func organisationAuthority(_ hub: InProcessHub) throws {
         let file = TestHub.makeTemporaryDirectory("authority") + "/5252_1.json"
         try Data("""
             {"id": "5252_1", "ownerName": "NAV", "title": {"nb-NO": "Opplysninger fra NAV"},
@@ -192,7 +154,7 @@ import Testing
         try await Self.withHub(Self.batchMistakes)
     }
 
-    static func batchMistakes(_ hub: TestHub) throws {
+    static func batchMistakes(_ hub: InProcessHub) throws {
         let short = try consentctl(["log-use", "--batch", "-"], as: "datasource", on: hub, stdin: "only-one-field\n")
         #expect(short.status == 2 && short.stderr.contains("use 1: expected CONSENT_ID RESOURCE [TIME]"), "\(short.stderr)")
         let mixed = try consentctl(["log-use", "--batch", "-", "--resource", "5252_1"], as: "datasource", on: hub, stdin: "x 5252_1\n")

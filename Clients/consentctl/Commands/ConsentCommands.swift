@@ -452,16 +452,17 @@ enum ConsentCommands {
             duration = seconds
         }
         let request = Consent_V1_WatchEventsRequest(after: try cursor(invocation), types: try eventTypes(invocation))
-        let client = try invocation.connect()
-        defer { client.close() }
+        let (client, close) = try invocation.openTransport()
+        defer { close() }
         // A stream has no answer to wait for: the deadline is --for, not --timeout.
         var options = invocation.callOptions
         options.timeout = duration.map { .milliseconds(Int64($0 * 1000)) }
         let json = invocation.output.json
+        let output = invocation.output
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<Void, RPCError>>(.success(()))
         client.serverStream(Service.watchEvents, request, options: options, onMessage: { message in
-            // Straight to the file descriptor, unbuffered: a pipe must see each event as it comes.
+            // Each message as it comes (the tool's standard output writes at once: a pipe sees each event).
             var lines: [String] = []
             if json {
                 lines.append(compactJSON(ProtoJSON.value(message)))
@@ -470,8 +471,7 @@ enum ConsentCommands {
                 if message.caughtUp && message.events.isEmpty { lines.append("— caught up at \(message.nextCursor); waiting for new events (Ctrl-C stops) —") }
             }
             guard !lines.isEmpty else { return }
-            var text = lines.joined(separator: "\n") + "\n"
-            text.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
+            output.write(lines.joined(separator: "\n"))
         }, completion: { result in
             outcome.withLock { $0 = result }
             done.signal()

@@ -11,8 +11,8 @@ extension TokenCommands {
     /// One unary call; a refusal names its reason, and a refused token gets a
     /// hint about tokens (not about the client certificate, which is fine).
     static func call<Req, Res>(_ invocation: Invocation, _ method: ProtoMethod<Req, Res>, _ request: Req) throws(CLIError) -> Res {
-        let client = try invocation.connect()
-        defer { client.close() }
+        let (client, close) = try invocation.openTransport()
+        defer { close() }
         do throws(RPCError) {
             return try client.unaryBlocking(method, request, options: invocation.callOptions)
         } catch {
@@ -87,17 +87,17 @@ extension TokenCommands {
     static func argumentOrStandardInput(_ invocation: Invocation, _ name: String) throws(CLIError) -> String {
         let value = try invocation.arguments.positional(0, name)
         guard value == "-" else { return value }
-        guard let line = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !line.isEmpty else {
+        guard let line = invocation.readLine()?.trimmingCharacters(in: .whitespaces), !line.isEmpty else {
             throw .usage("no \(name) on standard input")
         }
         return line
     }
 
     /// Non-empty lines of a file (or standard input for `-`), trimmed; `#` starts a comment line.
-    static func readLines(_ path: String) throws(CLIError) -> [String] {
+    static func readLines(_ path: String, _ invocation: Invocation) throws(CLIError) -> [String] {
         var text = ""
         if path == "-" {
-            while let line = readLine(strippingNewline: false) { text += line }
+            while let line = invocation.readLine() { text += line + "\n" }
         } else {
             guard let data = FileManager.default.contents(atPath: path) else { throw .local("cannot read \(path)") }
             text = String(decoding: data, as: UTF8.self)

@@ -132,7 +132,7 @@ enum TokenCommands {
     static func runExchange(_ invocation: Invocation) throws(CLIError) {
         if let file = invocation.arguments["batch"] {
             guard invocation.arguments.positionals.isEmpty else { throw .usage("give CODE or --batch FILE, not both") }
-            let codes = try readLines(file)
+            let codes = try readLines(file, invocation)
             guard !codes.isEmpty else { throw .usage("\(file) holds no codes") }
             let response = try call(invocation, Consent_V1_TokenService.exchangeCodes, Consent_V1_ExchangeCodesRequest(codes: codes))
             invocation.output.emit(response) { response in
@@ -212,7 +212,7 @@ enum TokenCommands {
         }
         guard invocation.arguments.positionals.isEmpty else { throw .usage("give CONSENT_ID or --batch FILE, not both") }
         var uses: [Consent_V1_LogUseRequest] = []
-        for (number, line) in try readLines(file).enumerated() {
+        for (number, line) in try readLines(file, invocation).enumerated() {
             let fields = line.split(whereSeparator: \.isWhitespace).map(String.init)
             guard fields.count == 2 || fields.count == 3 else {
                 throw .usage("\(file), use \(number + 1): expected CONSENT_ID RESOURCE [TIME], got \(fields.count) fields")
