@@ -139,7 +139,7 @@ let package = Package(
         // Writes the fuzz targets' seed corpora from real traffic (make fuzz-corpus).
         .executableTarget(
             name: "consent-fuzz-corpus",
-            dependencies: ["ConsentFuzzing", "ConsentTesting", "ConsentClient", "ConsentCore", "ConsentProto", "ConsentRPC", "ConsentStore", "ConsentTransport"],
+            dependencies: ["ConsentFuzzing", "ConsentTesting", "ConsentClient", "ConsentCore", "ConsentOpenSSL", "ConsentProto", "ConsentRPC", "ConsentStore", "ConsentTransport"],
             path: "Tools/FuzzCorpus"
         ),
 
