@@ -1,3 +1,4 @@
+import ConsentOpenSSL
 import ConsentTesting
 import Foundation
 import Testing
@@ -148,6 +149,42 @@ import Testing
         #expect(manager.status == 0, "\(manager.stderr)")
         let status = try consentctl(["request", "status", id], as: "consumer", on: hub)
         #expect(status.stdout.contains("authority   DAGL"), "\(status.stdout)")
+    }
+
+    @Test func theConsumerDeletesEndsAndLetsAVendorActFromTheShell() async throws {
+        try await Self.withHub(Self.consumerLifecycle)
+    }
+
+    /// Issue 12, points 1 and 2: a request deleted before anyone answered, a
+    /// consent the bank ends, the person's counts, and a vendor that may act
+    /// for the bank only while the bank lets it.
+    static func consumerLifecycle(_ hub: InProcessHub) throws {
+        let (id, _) = try acceptedRequest(on: hub)
+        let created = try consentctl([
+            "request", "create", "--resource", "5252_1", "--meta", "fraOgMed=01.01.2024", "--meta", "tilOgMed=31.12.2024",
+            "--redirect", "https://banken.example/samtykke/svar", "--valid-to", "+30d", "--offered-by", TestHub.demoUserID,
+            "--purpose", "Behandle søknaden din om uføreforsikring",
+        ], as: "consumer", on: hub)
+        let unanswered = try #require(created.stdout.split(separator: "\n").first?.split(separator: " ").last.map(String.init), "\(created.stdout)")
+        let deleted = try consentctl(["request", "delete", unanswered], as: "consumer", on: hub)
+        #expect(deleted.status == 0 && deleted.stdout == "deleted: \(unanswered) is now deleted\n", "\(deleted.stdout) \(deleted.stderr)")
+        let late = try consentctl(["request", "accept", unanswered], as: "portal", on: hub)
+        #expect(late.status == 1 && late.stderr.hasPrefix("consentctl: "), "a deleted request can never be accepted: \(late.stderr)")
+
+        let ended = try consentctl(["consent", "end", id], as: "consumer", on: hub)
+        #expect(ended.status == 0 && ended.stdout == "ended: \(id) is now revoked\n", "\(ended.stdout) \(ended.stderr)")
+        let counts = try consentctl(["consent", "count"], as: "portal", on: hub)
+        #expect(counts.status == 0 && counts.stdout.contains("(of the revoked, ended by the consumer: 1)"), "\(counts.stdout)")
+
+        let vendor = DevPrincipal.vendor.organisationNumber, bank = DevPrincipal.consumer.organisationNumber
+        let authorised = try consentctl(["vendor", "authorise", vendor, "--name", "BANKSYSTEMER AS", "--resource", "5252_1"], as: "consumer", on: hub)
+        #expect(authorised.status == 0 && authorised.stdout.hasPrefix("authorised "), "\(authorised.stdout) \(authorised.stderr)")
+        let listed = try consentctl(["--acting-for", bank, "request", "list"], as: "vendor", on: hub)
+        #expect(listed.status == 0 && listed.stdout.contains("\(id)  revoked  5252_1"), "the bank's requests, for its vendor: \(listed.stdout) \(listed.stderr)")
+        let deauthorised = try consentctl(["vendor", "deauthorise", vendor], as: "consumer", on: hub)
+        #expect(deauthorised.status == 0, "\(deauthorised.stderr)")
+        let refused = try consentctl(["--acting-for", bank, "request", "list"], as: "vendor", on: hub)
+        #expect(refused.status == 1 && refused.stderr.contains("PERMISSION_DENIED"), "\(refused.stderr)")
     }
 
     @Test func batchFileMistakesAreUsageErrors() async throws {
