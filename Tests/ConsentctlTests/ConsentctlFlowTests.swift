@@ -199,6 +199,16 @@ import Testing
         let empty = try consentctl(["log-use", "--batch", "-"], as: "datasource", on: hub, stdin: "# nothing\n")
         #expect(empty.status == 2 && empty.stderr.contains("holds no uses"), "\(empty.stderr)")
         let badTime = try consentctl(["log-use", "--batch", "-"], as: "datasource", on: hub, stdin: "x 5252_1 yesterday\n")
-        #expect(badTime.status == 2, "\(badTime.stderr)")
+        #expect(badTime.status == 2 && badTime.stderr.contains("-, use 1: the time must be an RFC 3339 time"), "\(badTime.stderr)")
+        // Every time option takes the same forms (one parser): milliseconds as well as +Nd.
+        let inMilliseconds = String(Int64(Date().timeIntervalSince1970 * 1000) + 30 * 86_400_000)
+        let created = try consentctl([
+            "request", "create", "--resource", "5252_1", "--meta", "fraOgMed=01.01.2024", "--meta", "tilOgMed=31.12.2024",
+            "--redirect", "https://banken.example/samtykke/svar", "--valid-to", inMilliseconds, "--offered-by", TestHub.demoUserID,
+            "--purpose", "Behandle søknaden din om uføreforsikring",
+        ], as: "consumer", on: hub)
+        #expect(created.status == 0, "\(created.stderr)")
+        let badFrom = try consentctl(["request", "list", "--from", "last week"], as: "consumer", on: hub)
+        #expect(badFrom.status == 2 && badFrom.stderr.contains("--from must be an RFC 3339 time"), "\(badFrom.stderr)")
     }
 }

@@ -49,8 +49,8 @@ extension TokenCommands {
         guard let g = grant else { return "no token in the answer" }
         var lines = [
             g.token,
-            "consent   \(g.consentId)" + (g.oneTime ? " (one-time: ends at its first logged use)" : "") + ", valid to \(time(g.consentValidToMs))",
-            "expires   \(time(g.expiresAtMs))",
+            "consent   \(g.consentId)" + (g.oneTime ? " (one-time: ends at its first logged use)" : "") + ", valid to \(TimeText.format(g.consentValidToMs))",
+            "expires   \(TimeText.format(g.expiresAtMs))",
             "token id  \(g.tokenId), key \(g.keyId)",
         ]
         if !g.handledByOrgNumber.isEmpty { lines.append("handled by \(g.handledByOrgNumber) (the vendor it was issued to)") }
@@ -61,25 +61,6 @@ extension TokenCommands {
     static func describe(_ status: Consent_V1_TokenItemStatus?) -> String {
         guard let s = status else { return "no status in the answer" }
         return StatusCode(rawValue: s.code).name + (s.reason.isEmpty ? "" : " (\(s.reason))") + ": " + s.message
-    }
-
-    /// `2025-10-09T08:51:45Z` (UTC, whole seconds; milliseconds when not whole).
-    static func time(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = milliseconds % 1000 == 0 ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-    }
-
-    /// RFC 3339 (with `Z` or an offset, optional fractional seconds) or
-    /// milliseconds since 1970.
-    static func parseTime(_ text: String) throws(CLIError) -> Int64 {
-        if let milliseconds = Int64(text), milliseconds > 0 { return milliseconds }
-        let formatter = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-        }
-        throw .usage("--at must be RFC 3339 (2025-10-09T08:51:45Z) or milliseconds since 1970, not '\(text)'")
     }
 
     /// The first positional argument, or standard input's first line for `-`
