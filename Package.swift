@@ -169,12 +169,12 @@ let package = Package(
         .testTarget(name: "ConsentOpenSSLTests", dependencies: ["ConsentOpenSSL", "ConsentCore"]),
         .testTarget(
             name: "ConsentTransportTests",
-            dependencies: ["ConsentTransport", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"]
+            dependencies: ["ConsentTransport", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL", "ConsentTesting"]
         ),
         .testTarget(name: "ConsentCoreTests", dependencies: ["ConsentCore"]),
         .testTarget(name: "ConsentStoreTests", dependencies: ["ConsentStore"]),
         .testTarget(name: "ConsentPostgresTests", dependencies: ["ConsentPostgres", "ConsentStore", "ConsentTesting"]),
-        .testTarget(name: "ConsentTokenTests", dependencies: ["ConsentToken", "ConsentOpenSSL"]),
+        .testTarget(name: "ConsentTokenTests", dependencies: ["ConsentToken", "ConsentOpenSSL", "ConsentTesting"]),
         .testTarget(
             name: "ConsentServerTests",
             dependencies: ["ConsentServer", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentCore", "ConsentToken", "ConsentOpenSSL"]
