@@ -26,6 +26,10 @@ import Testing
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
+        // Waited for through its termination handler, not `waitUntilExit`,
+        // whose run loop sometimes never wakes on this toolchain (ChildProcess).
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
@@ -36,7 +40,7 @@ import Testing
         DispatchQueue.global().async(group: stderrRead) { stderr = err.fileHandleForReading.readDataToEndOfFile() }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         stderrRead.wait()
-        process.waitUntilExit()
+        exited.wait()
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
