@@ -352,6 +352,35 @@ struct ReplayTests {
                 == live.requests(of: .consumer(Fixture.bank), after: 0, limit: 1000, at: now))
     }
 
+    @Test("Every request is found by its id after a snapshot, and an unknown id is not")
+    func everyIDFound() throws {
+        let live = Self.scenario.hub.state
+        let rebuilt = try ConsentState(snapshot: live.encodeSnapshot())
+        #expect(rebuilt.requestCount == live.requestCount && live.requestCount > 100)
+        for (slot, record) in live.tables.records.enumerated() {
+            #expect(rebuilt.tables.slot(of: record.id) == slot)
+        }
+        let unknown = RequestID(high: 0x0123_4567_89AB_4CDE, low: 0x8123_4567_89AB_CDEF)
+        #expect(rebuilt.tables.slot(of: unknown) == nil)
+        #expect(throws: DomainError.self) { try rebuilt.request(unknown, by: .admin(Fixture.brreg), at: Self.scenario.hub.now) }
+    }
+
+    @Test("A snapshot that names one request twice is refused")
+    func duplicateIDRefused() throws {
+        let live = Self.scenario.hub.state
+        var bytes = live.encodeSnapshot()
+        // Each record starts with its id, 16 bytes big-endian: write the
+        // first record's id over the second's.
+        func idBytes(_ id: RequestID) -> [UInt8] {
+            (0..<8).map { UInt8(truncatingIfNeeded: id.high >> UInt64(56 - 8 * $0)) }
+                + (0..<8).map { UInt8(truncatingIfNeeded: id.low >> UInt64(56 - 8 * $0)) }
+        }
+        let first = idBytes(live.tables.records[0].id), second = idBytes(live.tables.records[1].id)
+        let at = try #require((0...(bytes.count - 16)).first { bytes[$0..<($0 + 16)].elementsEqual(second) })
+        bytes.replaceSubrange(at..<(at + 16), with: first)
+        #expect(throws: CodecError.self) { try ConsentState(snapshot: bytes) }
+    }
+
     @Test("Decisions made on a rebuilt state are the same as on the live state")
     func sameDecisions() throws {
         var a = Scenario.played(seed: 77, steps: 600)

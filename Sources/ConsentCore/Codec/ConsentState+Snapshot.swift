@@ -173,7 +173,7 @@ extension Tables {
 
         let recordCount = try r.count("record count", elementSize: 30)
         t.records.reserveCapacity(recordCount)
-        t.slotByID.reserveCapacity(recordCount)
+        t.slotByID.reserveCapacity(recordCount, in: t.records)
         for slot in 0..<recordCount {
             let id = try r.requestID()
             let createdAt = try r.zigzag("created-at"), answerBy = try r.zigzag("answer-by"), validTo = try r.zigzag("valid-to")
@@ -198,7 +198,7 @@ extension Tables {
                 offeredBy: offeredBy, signerName: name, consumer: consumer, handledBy: handledBy, scope: scope,
                 redirect: redirect, purpose: purpose, lastEvent: lastEvent, previousOfParty: previousOfParty,
                 stored: stored, language: language, kind: kind, linked: linked))
-            t.slotByID[id] = UInt32(slot)
+            guard t.slotByID.insert(UInt32(slot), in: t.records) else { throw r.fail("request \(id) appears twice") }
         }
         let partyCount = try r.count("party count")
         t.lastSlotByParty.reserveCapacity(partyCount)
@@ -325,19 +325,19 @@ extension Tables {
         if version >= 3 {
             for _ in 0..<(try r.count("required delegator count", elementSize: 17)) {
                 let id = try r.requestID()
-                guard t.slotByID[id] != nil else { throw r.fail("required delegator of unknown request \(id)") }
+                guard t.slotByID.slot(of: id, in: t.records) != nil else { throw r.fail("required delegator of unknown request \(id)") }
                 let person = try r.varint("required delegator")
                 guard person <= 99_999_999_999 else { throw r.fail("required delegator has more than 11 digits") }
                 t.requiredDelegators[id] = NationalIdentityNumber(unchecked: person)
             }
             for _ in 0..<(try r.count("answer authority count", elementSize: 17)) {
                 let id = try r.requestID()
-                guard t.slotByID[id] != nil else { throw r.fail("answer authority of unknown request \(id)") }
+                guard t.slotByID.slot(of: id, in: t.records) != nil else { throw r.fail("answer authority of unknown request \(id)") }
                 t.answerAuthorities[id] = try EventCodec.decodeRoles(&r, "answer authority")
             }
             for _ in 0..<(try r.count("purpose texts count", elementSize: 17)) {
                 let id = try r.requestID()
-                guard t.slotByID[id] != nil else { throw r.fail("purpose texts of unknown request \(id)") }
+                guard t.slotByID.slot(of: id, in: t.records) != nil else { throw r.fail("purpose texts of unknown request \(id)") }
                 t.purposeTexts[id] = try EventCodec.decodeText(&r, "purpose texts")
             }
         }

@@ -44,7 +44,7 @@ extension Tables {
     }
 
     func slot(of id: RequestID) -> Int? {
-        slotByID[id].map(Int.init)
+        slotByID.slot(of: id, in: records).map(Int.init)
     }
 
     mutating func apply(_ event: Event) -> UInt64 {
@@ -103,7 +103,7 @@ extension Tables {
             if case .vendor(let vendor, _) = event.actor { record.handledBy = vendor.value }
             records.append(record)
             openRequestsByConsumer[record.consumer, default: 0] += 1
-            slotByID[created.id] = slot
+            slotByID.insert(slot, in: records)
             if let party = created.offeredBy { link(slot, party: party.key) }
             if let key = created.idempotencyKey {
                 idempotency[IdempotencyKey(consumer: created.consumer.value, keyHash: FNV1a.hash(key.utf8))] =
@@ -117,7 +117,7 @@ extension Tables {
             appendRequestEvent(&entry, index, slot)
 
         case .requestAccepted(let accepted):
-            guard let slot = slotByID[accepted.id] else { log.append(entry); return lastSequence }
+            guard let slot = slotByID.slot(of: accepted.id, in: records) else { log.append(entry); return lastSequence }
             let s = Int(slot)
             closeOpenRequest(s)
             records[s].stored = .accepted
@@ -140,7 +140,7 @@ extension Tables {
             appendRequestEvent(&entry, index, slot)
 
         case .requestRejected(let id, let party, let authority, let language):
-            guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
+            guard let slot = slotByID.slot(of: id, in: records) else { log.append(entry); return lastSequence }
             let s = Int(slot)
             closeOpenRequest(s)
             records[s].stored = .rejected
@@ -158,22 +158,22 @@ extension Tables {
             appendRequestEvent(&entry, index, slot)
 
         case .consentRevoked(let id):
-            guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
+            guard let slot = slotByID.slot(of: id, in: records) else { log.append(entry); return lastSequence }
             records[Int(slot)].stored = .revoked
             records[Int(slot)].endedAt = time
             appendRequestEvent(&entry, index, slot)
 
         case .codeExchanged(let id, let hash):
             codes[hash]?.exchanged = true
-            guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
+            guard let slot = slotByID.slot(of: id, in: records) else { log.append(entry); return lastSequence }
             appendRequestEvent(&entry, index, slot)
 
         case .codeReuseAttempted(let id, _):
-            guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
+            guard let slot = slotByID.slot(of: id, in: records) else { log.append(entry); return lastSequence }
             appendRequestEvent(&entry, index, slot)
 
         case .consentUsed(let use):
-            guard let slot = slotByID[use.id] else { log.append(entry); return lastSequence }
+            guard let slot = slotByID.slot(of: use.id, in: records) else { log.append(entry); return lastSequence }
             let s = Int(slot)
             let grants = scopes[records[s].scope]
             let position = grants.firstIndex { $0.resource == use.resource } ?? 0
@@ -195,7 +195,7 @@ extension Tables {
             appendRequestEvent(&entry, index, slot)
 
         case .requestExpired(let id):
-            guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
+            guard let slot = slotByID.slot(of: id, in: records) else { log.append(entry); return lastSequence }
             if records[Int(slot)].stored == .created {
                 closeOpenRequest(Int(slot))
                 records[Int(slot)].stored = .expired
@@ -208,7 +208,7 @@ extension Tables {
             appendRequestEvent(&entry, index, slot)
 
         case .consentExpired(let id):
-            guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
+            guard let slot = slotByID.slot(of: id, in: records) else { log.append(entry); return lastSequence }
             if records[Int(slot)].stored == .accepted {
                 records[Int(slot)].stored = .expired
                 records[Int(slot)].endedAt = min(time, records[Int(slot)].validTo)
@@ -217,7 +217,7 @@ extension Tables {
             appendRequestEvent(&entry, index, slot)
 
         case .requestDeleted(let id):
-            guard let slot = slotByID[id] else { log.append(entry); return lastSequence }
+            guard let slot = slotByID.slot(of: id, in: records) else { log.append(entry); return lastSequence }
             // A deleted request no longer waits for an answer: its place in the quota is free.
             closeOpenRequest(Int(slot))
             records[Int(slot)].stored = .deleted

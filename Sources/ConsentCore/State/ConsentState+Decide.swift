@@ -121,7 +121,7 @@ extension ConsentState {
 
     /// The record of a request, or `notFound`.
     func requireRecord(_ id: RequestID) throws(DomainError) -> (slot: UInt32, record: RequestRecord) {
-        guard let slot = tables.slotByID[id] else { throw .requestUnknown(id) }
+        guard let slot = tables.slotByID.slot(of: id, in: tables.records) else { throw .requestUnknown(id) }
         return (slot, tables.records[Int(slot)])
     }
 }

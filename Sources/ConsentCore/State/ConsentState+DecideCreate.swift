@@ -122,7 +122,7 @@ extension ConsentState {
         }
 
         var id = RequestID(using: &random)
-        while tables.slotByID[id] != nil { id = RequestID(using: &random) }
+        while tables.slotByID.slot(of: id, in: tables.records) != nil { id = RequestID(using: &random) }
         let answerBy = min(now + configuration.requestLifetime, request.validTo)
         let created = RequestCreated(
             id: id, consumer: consumer, offeredBy: request.offeredBy, grants: grants,

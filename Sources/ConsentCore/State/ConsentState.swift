@@ -45,7 +45,7 @@ public struct ConsentState: Sendable, Equatable {
     ///   - events: the number of events expected.
     public mutating func reserveCapacity(requests: Int, events: Int) {
         tables.records.reserveCapacity(requests)
-        tables.slotByID.reserveCapacity(requests)
+        tables.slotByID.reserveCapacity(requests, in: tables.records)
         tables.lastSlotByParty.reserveCapacity(requests)
         tables.log.reserveCapacity(events)
     }
@@ -80,7 +80,8 @@ struct Tables: Sendable, Equatable {
 
     // MARK: Requests and consents
     var records: [RequestRecord] = []
-    var slotByID: [RequestID: UInt32] = [:]
+    /// Request id → slot in ``records`` (derived: rebuilt from the records on load).
+    var slotByID = SlotIndex()
     /// The most recently linked slot of each party (``PartyID/key``); the list runs back through ``RequestRecord/previousOfParty``.
     var lastSlotByParty: [UInt64: UInt32] = [:]
     var idempotency: [IdempotencyKey: IdempotencyEntry] = [:]

@@ -1,0 +1,102 @@
+/// Request id → slot in ``Tables/records``: an open-addressed hash table of
+/// 32-bit slots that compares against the id stored in the record itself.
+///
+/// A `[RequestID: UInt32]` kept each 16-byte id a second time beside its slot,
+/// at a dictionary's load factor (about 33 bytes per request at 10 million);
+/// this keeps only the slot, 4 bytes per bucket at a load of at most ¾
+/// (5.3–10.7 bytes per request), and its probe is a multiply and a shift
+/// (the dictionary's SipHash was 8.9 % of a snapshot's decode). The price is
+/// one read of the record per probe, which a lookup makes anyway.
+///
+/// Entries are never removed: a request keeps its slot for ever.
+struct SlotIndex: Sendable {
+    private static let empty = UInt32.max
+    /// Power-of-two many buckets, each a slot or ``empty``.
+    private var buckets: [UInt32]
+    /// `64 - log2(buckets.count)`: the hash's top bits pick the bucket.
+    private var shift: Int
+    private(set) var count = 0
+
+    init() {
+        buckets = [UInt32](repeating: Self.empty, count: 8)
+        shift = 64 - 3
+    }
+
+    /// Room for `requests` entries without growing; `records` are those
+    /// already indexed.
+    mutating func reserveCapacity(_ requests: Int, in records: [RequestRecord]) {
+        guard requests > Self.capacity(buckets.count) else { return }
+        var size = buckets.count
+        while Self.capacity(size) < requests { size *= 2 }
+        rebuild(size: size, reading: records)
+    }
+
+    /// The slot of `id`, or nil.
+    func slot(of id: RequestID, in records: [RequestRecord]) -> UInt32? {
+        records.withUnsafeBufferPointer { records in
+            buckets.withUnsafeBufferPointer { buckets in
+                let mask = buckets.count - 1
+                var i = bucket(of: id)
+                while true {
+                    let slot = buckets[i]
+                    if slot == Self.empty { return nil }
+                    if records[Int(slot)].id == id { return slot }
+                    i = (i + 1) & mask
+                }
+            }
+        }
+    }
+
+    /// Records that `records[slot]` is found by its id, replacing the slot
+    /// an equal id had (as the dictionary it replaces did).
+    /// - Returns: false if the id already had a slot.
+    @discardableResult
+    mutating func insert(_ slot: UInt32, in records: [RequestRecord]) -> Bool {
+        if count + 1 > Self.capacity(buckets.count) { rebuild(size: buckets.count * 2, reading: records) }
+        let id = records[Int(slot)].id
+        let mask = buckets.count - 1
+        var i = bucket(of: id)
+        while true {
+            let existing = buckets[i]
+            if existing == Self.empty {
+                buckets[i] = slot
+                count += 1
+                return true
+            }
+            if records[Int(existing)].id == id {
+                buckets[i] = slot
+                return false
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// At most ¾ full, so that a miss (every new id) ends after a few probes.
+    private static func capacity(_ size: Int) -> Int { size / 4 * 3 }
+
+    /// Ids are random (version-4 UUIDs from the state's random source), but
+    /// tests and old data may use small or patterned ones: mix both halves.
+    private func bucket(of id: RequestID) -> Int {
+        let h = (id.high &* 0x9E37_79B9_7F4A_7C15) ^ id.low
+        return Int(truncatingIfNeeded: (h &* 0xBF58_476D_1CE4_E5B9) >> UInt64(shift))
+    }
+
+    private mutating func rebuild(size: Int, reading records: [RequestRecord]) {
+        let old = buckets
+        buckets = [UInt32](repeating: Self.empty, count: size)
+        shift = 64 - size.trailingZeroBitCount
+        guard count > 0 else { return }
+        let mask = size - 1
+        for slot in old where slot != Self.empty {
+            var i = bucket(of: records[Int(slot)].id)
+            while buckets[i] != Self.empty { i = (i + 1) & mask }
+            buckets[i] = slot
+        }
+    }
+}
+
+extension SlotIndex: Equatable {
+    /// Derived from the records, which ``Tables`` compares itself: the
+    /// buckets' order depends on the order of growth, not on the contents.
+    static func == (lhs: SlotIndex, rhs: SlotIndex) -> Bool { lhs.count == rhs.count }
+}
