@@ -90,10 +90,12 @@ func runBenchmark(parent: String, consents: Int, tail: Int, keepData: Bool) {
           + " = \(group(Int(Double(referenceRecords) / referenceSeconds))) records/s")
     print("")
     print("(a) restart from the log, no snapshot: \(group(Int(fullEvents))) events, \(group(Int(fullConsents))) consents in \(format(2, fullSeconds)) s"
+          + " (CPU \(format(2, Double(full["cpu_seconds"]!)!)) s)"
           + " = \(format(2, fullSeconds / referenceSeconds))× the log alone; \(format(2, fullSeconds * 1e6 / fullEvents)) µs per event")
     print("    10 M consents: \(format(1, fullSeconds * targetConsents / fullConsents)) s (target < \(Int(targetSeconds)) s)")
-    print("(b) restart from a snapshot (\(group(consentsInSnapshot)) consents) + a tail of \(group(Int(kept["replayed"]!)!)) events: \(format(2, snapSeconds)) s")
-    print("    of which ConsentCore's snapshot decode (in memory, measured apart): \(format(2, decodeSeconds)) s = \(format(2, decodeSeconds * 1e6 / Double(consentsInSnapshot))) µs per consent;"
+    print("(b) restart from a snapshot (\(group(consentsInSnapshot)) consents) + a tail of \(group(Int(kept["replayed"]!)!)) events: \(format(2, snapSeconds)) s (CPU \(format(2, Double(kept["cpu_seconds"]!)!)) s)")
+    print("    of which ConsentCore's snapshot decode (in memory, measured apart): \(format(2, decodeSeconds)) s = \(format(2, decodeSeconds * 1e6 / Double(consentsInSnapshot))) µs per consent"
+          + " (CPU \(format(2, Double(decode["cpu_seconds"]!)!)) s = \(format(2, Double(decode["cpu_seconds"]!)! * 1e6 / Double(consentsInSnapshot))) µs per consent);"
           + " it peaks at \(Int((Double(decode["peak"]!)! / Double(consentsInSnapshot)).rounded())) bytes per consent above the bytes it decodes")
     print("    10 M consents: \(format(1, snapSeconds * targetConsents / snapConsents)) s (target < \(Int(targetSeconds)) s)")
     print("(c) resident memory after the restart: \(Int(residentSnap.rounded())) bytes per consent from the snapshot, \(Int(residentFull.rounded())) from the log (target < \(Int(targetBytesPerConsent)))")

@@ -15,6 +15,15 @@ func peakResidentBytes() -> UInt64 {
     return 0
 }
 
+/// The CPU time (user + system) this process has used so far, in seconds: on
+/// this shared machine wall time can be several times the work done.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 /// The process's resident set size, from /proc/self/statm (pages × page size).
 func residentBytes() -> UInt64 {
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
@@ -48,6 +57,7 @@ func measureRestart(directory: String, keepState: Bool, full: Bool) {
     let fileSystem = FaultInjectingFileSystem()
     let before = residentBytes()
     let clock = ContinuousClock()
+    let cpuStarted = cpuSeconds()
     let started = clock.now
     let ledger: ConsentLedger
     do {
@@ -59,6 +69,7 @@ func measureRestart(directory: String, keepState: Bool, full: Bool) {
     let after = residentBytes()
     let report = ledger.recovery!
     print("seconds \(opened.seconds)")
+    print("cpu_seconds \(cpuSeconds() - cpuStarted)")
     print("events \(report.lastSequence)")
     print("replayed \(report.recordsReplayed)")
     print("snapshot \(report.snapshotFile ?? "none")")
@@ -99,10 +110,12 @@ func measureDecode(snapshotFile: String) {
     let before = residentBytes()
     let peakBefore = peakResidentBytes()
     let clock = ContinuousClock()
+    let cpuStarted = cpuSeconds()
     let started = clock.now
     let state: ConsentState
     do { state = try ConsentState(snapshot: payload) } catch { fatalError("cannot decode \(snapshotFile): \(error)") }
     print("seconds \((clock.now - started).seconds)")
+    print("cpu_seconds \(cpuSeconds() - cpuStarted)")
     print("consents \(state.requestCount)")
     let after = residentBytes()
     print("resident \(after - min(after, before))")
