@@ -176,14 +176,19 @@ struct TokenParts {
             throw .malformed("longer than \(TokenVerifier.maximumTokenLength) bytes")
         }
         let bytes = Array(token.utf8)
-        let dot = UInt8(ascii: ".")
-        let dots = bytes.indices.filter { bytes[$0] == dot }
-        guard dots.count == 2 else { throw .malformed("a JWS compact token has 3 parts, this has \(dots.count + 1)") }
-        headerText = bytes[..<dots[0]]
-        payloadText = bytes[(dots[0] + 1)..<dots[1]]
-        signatureText = bytes[(dots[1] + 1)...]
+        // The first two dots and how many there are, without an array of them.
+        var dots = (first: 0, second: 0)
+        var dotCount = 0
+        for index in bytes.indices where bytes[index] == UInt8(ascii: ".") {
+            if dotCount == 0 { dots.first = index } else if dotCount == 1 { dots.second = index }
+            dotCount += 1
+        }
+        guard dotCount == 2 else { throw .malformed("a JWS compact token has 3 parts, this has \(dotCount + 1)") }
+        headerText = bytes[..<dots.first]
+        payloadText = bytes[(dots.first + 1)..<dots.second]
+        signatureText = bytes[(dots.second + 1)...]
         guard !headerText.isEmpty, !payloadText.isEmpty, !signatureText.isEmpty else { throw .malformed("an empty part") }
-        signingInput = bytes[..<dots[1]]
+        signingInput = bytes[..<dots.second]
     }
 
     func header() throws(TokenError) -> JSONValue {
