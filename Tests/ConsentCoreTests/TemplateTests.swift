@@ -82,6 +82,11 @@ struct TemplateTests {
         // English has no log text: Bokmål's, as for resource texts.
         let english = try hub.state.consentLog(id, by: .endUser(Fixture.haakonUser), language: .english, at: hub.now)
         #expect(english.first?.title == "Power of attorney granted" && english.first?.text.hasPrefix("BANKEN AS fikk fullmakt") == true)
+        // A fullmakt template without a log text: the hub's own line, in fullmakt words.
+        var hub2 = try Self.hub(Self.with { $0.log = LocalizedText(bokmal: nil) })
+        let (other, _) = hub2.givenConsent(TestHub.navRequest(offeredBy: .person(Fixture.haakon)))
+        let nynorsk = try hub2.state.consentLog(other, by: .endUser(Fixture.haakonUser), language: .nynorsk, at: hub2.now)
+        #expect(nynorsk.first?.text == "BANKEN AS fekk fullmakt frå HÅKON TRANA (Opphøyrer 02.06.2026 10:00:00)")
     }
 
     @Test("A request keeps the template version in force when it was created; a new version serves new requests")

@@ -63,8 +63,11 @@ extension ConsentState {
                 if let own = template?.log.resolved(in: texts.language) {
                     add(.given, e.time, sequence, fill(own.text, in: own.language, grant: nil, record: record,
                                                        giver: answerer(record, texts: texts), now: now), title: title)
+                } else if title != nil {
+                    add(.given, e.time, sequence, texts.logPowerOfAttorneyGiven(consumer: consumer, giver: answerer(record, texts: texts), ends: ends),
+                        title: title)
                 } else {
-                    add(.given, e.time, sequence, texts.logGiven(consumer: consumer, giver: answerer(record, texts: texts), ends: ends), title: title)
+                    add(.given, e.time, sequence, texts.logGiven(consumer: consumer, giver: answerer(record, texts: texts), ends: ends))
                 }
             case .requestRejected: add(.rejected, e.time, sequence, texts.logRejected(consumer: consumer, giver: answerer(record, texts: texts)))
             case .consentRevoked:

@@ -30,6 +30,13 @@ extension FixedTexts {
                    "Granting a power of attorney is voluntary, and you can withdraw it at any time in Altinn.")
     }
 
+    /// The log line of a power of attorney given, when the template has no log text of its own.
+    func logPowerOfAttorneyGiven(consumer: String, giver: String, ends: String) -> String {
+        word("\(consumer) fikk fullmakt fra \(giver) (Opphører \(ends))",
+             "\(consumer) fekk fullmakt frå \(giver) (Opphøyrer \(ends))",
+             "\(consumer) was granted a power of attorney by \(giver) (Ends \(ends))")
+    }
+
     /// The title of the log line for a power of attorney given.
     var powerOfAttorneyGivenTitle: String {
         word("Fullmakt gitt", "Fullmakt gitt", "Power of attorney granted")
