@@ -31,7 +31,7 @@ import Testing
         let admin = try hub.client("admin")
 
         let registered = try await nav.unary(Registry.registerTemplate, .init(consentTemplate: Self.fullmakt())).consentTemplate!
-        #expect(registered.version == 1 && registered.ownerOrgNumber == DevPrincipal.nav.organizationNumber)
+        #expect(registered.version == 1 && registered.ownerOrgNumber == DevPrincipal.nav.organisationNumber)
         var resource = try await nav.unary(Registry.getResource, .init(resourceId: "5252_1")).resource!
         resource.consentTemplate = "nav-fullmakt"
         #expect(try await nav.unary(Registry.registerResource, .init(resource: resource)).resource?.consentTemplate == "nav-fullmakt")
@@ -60,7 +60,7 @@ import Testing
 
         // The data source's feed shows its registrations; the lists, the version in force.
         let feed = try await nav.unary(Service.listEvents, .init(after: 0, types: [.templateRegistered])).events
-        #expect(feed.count == 2 && feed.allSatisfy { $0.performedByOrgNumber == DevPrincipal.nav.organizationNumber })
+        #expect(feed.count == 2 && feed.allSatisfy { $0.performedByOrgNumber == DevPrincipal.nav.organisationNumber })
         #expect(try await nav.unary(Registry.listTemplates, .init()).templates.map(\.version) == [2])
         #expect(try await hub.client("datasource-skatt").unary(Registry.listTemplates, .init()).templates.isEmpty)
         #expect(try await admin.unary(Registry.listTemplates, .init()).templates.map(\.templateId) == ["nav-fullmakt"])

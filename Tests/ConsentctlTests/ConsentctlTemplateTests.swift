@@ -12,7 +12,7 @@ import Testing
         try await Shell.withHub(Self.templates)
     }
 
-    static func templates(_ hub: TestHub) throws {
+    static func templates(_ hub: InProcessHub) throws {
         let directory = TestHub.makeTemporaryDirectory("templates")
         let template = directory + "/fullmakt.json", bad = directory + "/bad.json", resource = directory + "/5252_1.json"
         try Data("""
