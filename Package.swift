@@ -76,11 +76,18 @@ let package = Package(
             dependencies: ["ConsentClient", "ConsentProto", "ConsentRPC", "ConsentOpenSSL"],
             path: "Clients/consentctl/Framework"
         ),
+        // consentctl's commands, a library so that tests call them in process
+        // (arguments, a transport, captured output); the executable is a thin main.
+        .target(
+            name: "ConsentctlCommands",
+            dependencies: ["ConsentCLI", "ConsentClient", "ConsentProto", "ConsentRPC", "ConsentOpenSSL", "ConsentToken"],
+            path: "Clients/consentctl/Commands"
+        ),
         .executableTarget(
             name: "consentctl",
-            dependencies: ["ConsentCLI", "ConsentClient", "ConsentProto", "ConsentRPC", "ConsentOpenSSL", "ConsentToken"],
+            dependencies: ["ConsentctlCommands"],
             path: "Clients/consentctl",
-            exclude: ["Framework"]
+            exclude: ["Framework", "Commands"]
         ),
         // The load generator: scenarios, open/closed-loop drivers, histogram,
         // report; the executable is a thin main.
@@ -132,7 +139,7 @@ let package = Package(
         // Writes the fuzz targets' seed corpora from real traffic (make fuzz-corpus).
         .executableTarget(
             name: "consent-fuzz-corpus",
-            dependencies: ["ConsentFuzzing", "ConsentTesting", "ConsentClient", "ConsentCore", "ConsentProto", "ConsentRPC", "ConsentStore", "ConsentTransport"],
+            dependencies: ["ConsentFuzzing", "ConsentTesting", "ConsentClient", "ConsentCore", "ConsentOpenSSL", "ConsentProto", "ConsentRPC", "ConsentStore", "ConsentTransport"],
             path: "Tools/FuzzCorpus"
         ),
 
@@ -159,22 +166,22 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "ConsentProtoTests", dependencies: ["ConsentProto"]),
         .testTarget(name: "ConsentRPCTests", dependencies: ["ConsentRPC", "ConsentProto"]),
-        .testTarget(name: "ConsentOpenSSLTests", dependencies: ["ConsentOpenSSL"]),
+        .testTarget(name: "ConsentOpenSSLTests", dependencies: ["ConsentOpenSSL", "ConsentCore"]),
         .testTarget(
             name: "ConsentTransportTests",
-            dependencies: ["ConsentTransport", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"]
+            dependencies: ["ConsentTransport", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL", "ConsentTesting"]
         ),
         .testTarget(name: "ConsentCoreTests", dependencies: ["ConsentCore"]),
         .testTarget(name: "ConsentStoreTests", dependencies: ["ConsentStore"]),
         .testTarget(name: "ConsentPostgresTests", dependencies: ["ConsentPostgres", "ConsentStore", "ConsentTesting"]),
-        .testTarget(name: "ConsentTokenTests", dependencies: ["ConsentToken", "ConsentOpenSSL"]),
+        .testTarget(name: "ConsentTokenTests", dependencies: ["ConsentToken", "ConsentOpenSSL", "ConsentTesting"]),
         .testTarget(
             name: "ConsentServerTests",
             dependencies: ["ConsentServer", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentCore", "ConsentToken", "ConsentOpenSSL"]
         ),
         .testTarget(
             name: "ConsentctlTests",
-            dependencies: ["ConsentCLI", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"]
+            dependencies: ["ConsentctlCommands", "ConsentCLI", "ConsentTesting", "ConsentClient", "ConsentRPC", "ConsentProto", "ConsentOpenSSL"]
         ),
         .testTarget(name: "ConsentFuzzingTests", dependencies: ["ConsentFuzzing", "ConsentProto"]),
         .testTarget(

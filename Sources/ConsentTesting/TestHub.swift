@@ -107,7 +107,7 @@ public final class TestHub: Sendable {
     }
 
     /// The metadata by which the development vendor names the consumer it acts for (the demo bank by default).
-    public static func actingFor(_ consumer: String = DevPrincipal.consumer.organizationNumber) -> Metadata {
+    public static func actingFor(_ consumer: String = DevPrincipal.consumer.organisationNumber) -> Metadata {
         [VendorMetadata.actingFor: consumer]
     }
 

@@ -8,7 +8,7 @@ public struct ConsentAuthorizationDetail: Hashable, Sendable {
     public var from: ConsentParty
     /// The consumer's organisation number; written as `to.ID` `0192:<orgno>`
     /// (ISO 6523 ICD 0192 is Norway's Enhetsregisteret).
-    public var consumerOrganizationNumber: String
+    public var consumerOrganisationNumber: String
     /// When the consent was given, seconds since the epoch (`consented`, RFC 3339).
     public var consentedAt: Int64
     /// When the consent ends, seconds since the epoch (`validTo`, RFC 3339).
@@ -19,31 +19,31 @@ public struct ConsentAuthorizationDetail: Hashable, Sendable {
     /// (`handledBy`, Altinn 3's party URN of an organisation); nil when the
     /// consumer got the token itself. A data source accepts the token from
     /// the consumer or from this vendor.
-    public var handledByOrganizationNumber: String?
+    public var handledByOrganisationNumber: String?
 
     public init(
         consentID: String,
         from: ConsentParty,
-        consumerOrganizationNumber: String,
+        consumerOrganisationNumber: String,
         consentedAt: Int64,
         validTo: Int64,
         rights: [ConsentRight],
-        handledByOrganizationNumber: String? = nil
+        handledByOrganisationNumber: String? = nil
     ) {
         self.consentID = consentID
         self.from = from
-        self.consumerOrganizationNumber = consumerOrganizationNumber
+        self.consumerOrganisationNumber = consumerOrganisationNumber
         self.consentedAt = consentedAt
         self.validTo = validTo
         self.rights = rights
-        self.handledByOrganizationNumber = handledByOrganizationNumber
+        self.handledByOrganisationNumber = handledByOrganisationNumber
     }
 
-    /// `0192:<consumerOrganizationNumber>`, the value of `to.ID`.
-    public var consumerID: String { "0192:" + consumerOrganizationNumber }
+    /// `0192:<consumerOrganisationNumber>`, the value of `to.ID`.
+    public var consumerID: String { "0192:" + consumerOrganisationNumber }
 
     /// `urn:altinn:organization:identifier-no:<9 digits>`, the value of `handledBy`.
     public var handledBy: String? {
-        handledByOrganizationNumber.map { ConsentParty.organization(identifier: $0).urn }
+        handledByOrganisationNumber.map { ConsentParty.organisation(identifier: $0).urn }
     }
 }

@@ -4,17 +4,17 @@ public enum ConsentParty: Hashable, Sendable {
     /// A person, by their 11-digit national identity number (fødselsnummer or D-number).
     case person(identifier: String)
     /// An organisation, by its 9-digit organisation number.
-    case organization(identifier: String)
+    case organisation(identifier: String)
 
     static let personPrefix = "urn:altinn:person:identifier-no:"
-    static let organizationPrefix = "urn:altinn:organization:identifier-no:"
+    static let organisationPrefix = "urn:altinn:organization:identifier-no:"
 
     /// `urn:altinn:person:identifier-no:<11 digits>` or
     /// `urn:altinn:organization:identifier-no:<9 digits>`.
     public var urn: String {
         switch self {
         case .person(let identifier): Self.personPrefix + identifier
-        case .organization(let identifier): Self.organizationPrefix + identifier
+        case .organisation(let identifier): Self.organisationPrefix + identifier
         }
     }
 
@@ -26,10 +26,10 @@ public enum ConsentParty: Hashable, Sendable {
             let identifier = String(urn.dropFirst(Self.personPrefix.count))
             guard Self.isDigits(identifier, count: 11) else { return nil }
             self = .person(identifier: identifier)
-        } else if urn.hasPrefix(Self.organizationPrefix) {
-            let identifier = String(urn.dropFirst(Self.organizationPrefix.count))
+        } else if urn.hasPrefix(Self.organisationPrefix) {
+            let identifier = String(urn.dropFirst(Self.organisationPrefix.count))
             guard Self.isDigits(identifier, count: 9) else { return nil }
-            self = .organization(identifier: identifier)
+            self = .organisation(identifier: identifier)
         } else {
             return nil
         }
@@ -39,7 +39,7 @@ public enum ConsentParty: Hashable, Sendable {
     var isWellFormed: Bool {
         switch self {
         case .person(let identifier): Self.isDigits(identifier, count: 11)
-        case .organization(let identifier): Self.isDigits(identifier, count: 9)
+        case .organisation(let identifier): Self.isDigits(identifier, count: 9)
         }
     }
 

@@ -24,14 +24,14 @@ extension ConsentTokenClaims {
         case .person(let identifier):
             writer.raw(#""urn:altinn:person:identifier-no:"#)
             writer.appendEscapedContents(of: identifier)
-        case .organization(let identifier):
+        case .organisation(let identifier):
             writer.raw(#""urn:altinn:organization:identifier-no:"#)
             writer.appendEscapedContents(of: identifier)
         }
         writer.raw(#"","to":{"authority":"iso6523-actorid-upis","ID":"0192:"#)
-        writer.appendEscapedContents(of: consent.consumerOrganizationNumber)
+        writer.appendEscapedContents(of: consent.consumerOrganisationNumber)
         writer.raw(#""}"#)
-        if let vendor = consent.handledByOrganizationNumber {
+        if let vendor = consent.handledByOrganisationNumber {
             // Altinn 3's `handledBy`: the vendor acting for the consumer, as a party URN.
             writer.raw(#","handledBy":"urn:altinn:organization:identifier-no:"#)
             writer.appendEscapedContents(of: vendor)

@@ -42,7 +42,7 @@ extension ConsentAuthorizationDetail {
         }
         var handledBy: String? = nil
         if let member = detail["handledBy"] {
-            guard let urn = member.stringValue, case .organization(let vendor)? = ConsentParty(urn: urn) else {
+            guard let urn = member.stringValue, case .organisation(let vendor)? = ConsentParty(urn: urn) else {
                 throw .malformed("handledBy is not an organisation URN")
             }
             handledBy = vendor
@@ -61,8 +61,8 @@ extension ConsentAuthorizationDetail {
             rights.append(try ConsentRight(json: right))
         }
         self.init(
-            consentID: consentID, from: from, consumerOrganizationNumber: String(toID.dropFirst(5)),
-            consentedAt: consentedAt, validTo: validTo, rights: rights, handledByOrganizationNumber: handledBy)
+            consentID: consentID, from: from, consumerOrganisationNumber: String(toID.dropFirst(5)),
+            consentedAt: consentedAt, validTo: validTo, rights: rights, handledByOrganisationNumber: handledBy)
     }
 }
 

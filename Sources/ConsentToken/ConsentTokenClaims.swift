@@ -55,8 +55,8 @@ public struct ConsentTokenClaims: Hashable, Sendable {
         guard !tokenID.isEmpty else { throw .malformed("jti is empty") }
         guard !consent.consentID.isEmpty else { throw .malformed("authorization_details id is empty") }
         guard consent.from.isWellFormed else { throw .malformed("from \(consent.from.urn) is not a person (11 digits) or organisation (9 digits)") }
-        guard ConsentParty.isDigits(consent.consumerOrganizationNumber, count: 9) else {
-            throw .malformed("to.ID: consumer organisation number \(consent.consumerOrganizationNumber) is not 9 digits")
+        guard ConsentParty.isDigits(consent.consumerOrganisationNumber, count: 9) else {
+            throw .malformed("to.ID: consumer organisation number \(consent.consumerOrganisationNumber) is not 9 digits")
         }
         guard (0..<RFC3339.limit).contains(consent.consentedAt), (0..<RFC3339.limit).contains(consent.validTo) else {
             throw .malformed("consented or validTo is outside the years 1970–9999")

@@ -48,7 +48,7 @@ public enum TokenBenchmark {
         let consent = ConsentAuthorizationDetail(
             consentID: "0b4c2a1e-7d0f-4a55-9f7e-3c1d2b6a9e01",
             from: .person(identifier: "01017012345"),
-            consumerOrganizationNumber: "910203045",
+            consumerOrganisationNumber: "910203045",
             consentedAt: now - 60,
             validTo: now + 86_400 * 90,
             rights: Array([

@@ -75,9 +75,9 @@ enum Matrix {
             switch self {
             case .secondDataSource: []
             case .secondConsumer, .portalOtherPerson, .portalNoUser, .unknownOrganisation, .foreignCA, .noCertificate:
-                [Flow.bank, DevPrincipal.nav.organizationNumber]
+                [Flow.bank, DevPrincipal.nav.organisationNumber]
             // Names BANKEN AS in its metadata, which never registered it as its vendor.
-            case .vendor: [DevPrincipal.nav.organizationNumber]
+            case .vendor: [DevPrincipal.nav.organisationNumber]
             case .consumer, .dataSource, .portal, .admin: nil
             }
         }
@@ -160,13 +160,20 @@ enum Matrix {
         Registry.listAuthorisations.fullName: Call { _ in Consent_V1_ListAuthorisationsRequest(resourceId: "5252_1").serializedBytes() },
         Registry.authoriseVendor.fullName: Call { _ in
             Consent_V1_AuthoriseVendorRequest(authorisation: .init(
-                consumerOrgNumber: Flow.bank, vendorOrgNumber: DevPrincipal.vendor.organizationNumber, vendorName: "BANKSYSTEMER AS",
+                consumerOrgNumber: Flow.bank, vendorOrgNumber: DevPrincipal.vendor.organisationNumber, vendorName: "BANKSYSTEMER AS",
                 resourceIds: ["5252_1"])).serializedBytes()
         },
         Registry.deauthoriseVendor.fullName: Call { _ in
-            Consent_V1_DeauthoriseVendorRequest(consumerOrgNumber: Flow.bank, vendorOrgNumber: DevPrincipal.vendor.organizationNumber).serializedBytes()
+            Consent_V1_DeauthoriseVendorRequest(consumerOrgNumber: Flow.bank, vendorOrgNumber: DevPrincipal.vendor.organisationNumber).serializedBytes()
         },
         Registry.listVendors.fullName: Call { _ in Consent_V1_ListVendorsRequest().serializedBytes() },
+        // NAV's template, owner named: Skatteetaten may not register for NAV.
+        Registry.registerTemplate.fullName: Call { _ in
+            Consent_V1_RegisterTemplateRequest(consentTemplate: .init(
+                templateId: "nav-fullmakt", ownerOrgNumber: DevPrincipal.nav.organisationNumber, kind: .powerOfAttorney,
+                heading: .init(nbNo: "Fullmakt"), intro: .init(nbNo: "{CoveredByName} ber om fullmakt."))).serializedBytes()
+        },
+        Registry.listTemplates.fullName: Call { _ in Consent_V1_ListTemplatesRequest().serializedBytes() },
 
         Consent.createRequest.fullName: Call { _ in Flow.navRequest().serializedBytes() },
         Consent.createRequestFromQuery.fullName: Call { _ in

@@ -84,7 +84,7 @@ import Testing
         let directory = TestHub.makeTemporaryDirectory("matrix")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Our CA, an organisation the principals file does not list.
-        let stranger = try TestHub.certificates.authority.issueClientCertificate(organizationNumber: "912345688", name: "UKJENT AS")
+        let stranger = try TestHub.certificates.authority.issueClientCertificate(organisationNumber: "912345688", name: "UKJENT AS")
         try stranger.write(certificateTo: directory + "/stranger.pem", keyTo: directory + "/stranger.key")
         // Another CA's certificate for the demo bank's own organisation number.
         let foreign = try DevCertificates.foreignClient()

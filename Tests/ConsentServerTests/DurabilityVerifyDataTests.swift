@@ -49,15 +49,8 @@ import Testing
 
     /// Runs the real `consentd --verify-data`; returns its exit code and output.
     static func runConsentd(_ arguments: [String]) throws -> (code: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ConsentdProcess.binary)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let outcome = try ChildProcess.outcome([ConsentdProcess.binary] + arguments)
+        return (outcome.status, outcome.output)
     }
 
     static func flipByte(in path: String, at offset: Int) throws {

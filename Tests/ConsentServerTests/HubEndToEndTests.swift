@@ -14,7 +14,7 @@ import Testing
     /// A certificate our CA signed for an organisation the principals file does not list.
     static func strangerCertificate() throws -> (cert: String, key: String) {
         let directory = TestHub.makeTemporaryDirectory("stranger")
-        let issued = try TestHub.certificates.authority.issueClientCertificate(organizationNumber: "912345688", name: "UKJENT AS")
+        let issued = try TestHub.certificates.authority.issueClientCertificate(organisationNumber: "912345688", name: "UKJENT AS")
         try issued.write(certificateTo: directory + "/c.pem", keyTo: directory + "/c.key")
         return (directory + "/c.pem", directory + "/c.key")
     }

@@ -102,20 +102,14 @@ import Testing
     @Test func consentdWithAReadableKeyExitsWithTheReason() throws {
         let keys = try Self.keys(mode: 0o644)
         defer { try? FileManager.default.removeItem(atPath: keys.directory) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ConsentdProcess.binary)
-        process.arguments = [
+        let outcome = try ChildProcess.outcome([
+            ConsentdProcess.binary,
             "--listen", "127.0.0.1:0", "--data-dir", keys.directory + "/data",
             "--cert", TestHub.certificates.path("server.pem"), "--key", keys.tls,
             "--client-ca", TestHub.certificates.path("ca.pem"), "--principals", TestHub.certificates.path("principals.json"),
-        ]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
+        ])
+        let log = outcome.output
+        #expect(outcome.status == 1)
         #expect(log.contains("consentd cannot start: --key: private key file \(keys.tls) has mode 0644"), "\(log)")
     }
 }

@@ -36,6 +36,10 @@ import Testing
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stdout
+        // Waited for through its termination handler, not `waitUntilExit`,
+        // whose run loop sometimes never wakes on this toolchain (ChildProcess).
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         // A bound, not a measurement: a hung s_client fails the test instead of hanging it.
         let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
@@ -63,7 +67,7 @@ import Testing
             try talk()
         }
         if inputOpen { try stdin.fileHandleForWriting.close() }
-        process.waitUntilExit()
+        exited.wait()
         watchdog.cancel()
         return Run(status: process.terminationStatus, output: output)
     }

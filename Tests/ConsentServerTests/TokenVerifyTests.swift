@@ -71,7 +71,7 @@ import Testing
         // Signed by the hub's own key, as if ten minutes ago: it expired eight minutes ago.
         let now = s.hub.now.millisecondsSinceEpoch / 1000
         let old = try s.hub.tokenKeys.signer.issue(for: ConsentAuthorizationDetail(
-            consentID: s.consent.id.description, from: .person(identifier: TestHub.demoUserID), consumerOrganizationNumber: "910203045",
+            consentID: s.consent.id.description, from: .person(identifier: TestHub.demoUserID), consumerOrganisationNumber: "910203045",
             consentedAt: now - 3600, validTo: now + 3600, rights: [ConsentRight(resource: "5252_1")]), isOneTime: false, now: now - 600)
         let refused = await refusal { try await s.nav.verify(old) }
         #expect(refused == Refusal(.unauthenticated, "token_expired"))
@@ -93,7 +93,7 @@ import Testing
         let s = try await Setup()
         let now = s.hub.now.millisecondsSinceEpoch / 1000
         let consent = ConsentAuthorizationDetail(
-            consentID: s.consent.id.description, from: .person(identifier: TestHub.demoUserID), consumerOrganizationNumber: "910203045",
+            consentID: s.consent.id.description, from: .person(identifier: TestHub.demoUserID), consumerOrganisationNumber: "910203045",
             consentedAt: now - 10, validTo: now + 3600, rights: [ConsentRight(resource: "5252_1")])
         let impostor = TokenSigner(keySet: s.hub.tokenKeys.keySet, issuer: "https://impostor.example")
         #expect(await refusal { try await s.nav.verify(try! impostor.issue(for: consent, isOneTime: false, now: now)) }

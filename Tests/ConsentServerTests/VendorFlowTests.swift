@@ -17,7 +17,7 @@ import Testing
     typealias Tokens = Consent_V1_TokenService
     typealias Registry = Consent_V1_RegistryService
 
-    static let vendor = DevPrincipal.vendor.organizationNumber
+    static let vendor = DevPrincipal.vendor.organisationNumber
     static let forBank = CallOptions(timeout: .seconds(30), metadata: TestHub.actingFor())
 
     static func register(_ bank: ConsentClient, resources: [String] = ["5252_1"]) async throws -> Consent_V1_VendorAuthorisation {

@@ -26,7 +26,7 @@ struct ClaimsEncodingTests {
     func oneTimeOrganisation() throws {
         var claims = Self.fixedClaims
         claims.isOneTime = true
-        claims.consent.from = .organization(identifier: "974761076")
+        claims.consent.from = .organisation(identifier: "974761076")
         claims.consent.rights.append(ConsentRight(resource: "4629_2"))
         let json = claims.json
         #expect(json.hasSuffix(#"{"type":"urn:altinn:resource","value":"4629_2"}],"metadata":{}}]}],"consent_once":true}"#))
@@ -37,7 +37,7 @@ struct ClaimsEncodingTests {
     @Test("handledBy: the vendor acting for the consumer, after `to`, as Altinn 3's organisation URN")
     func handledBy() throws {
         var claims = Self.fixedClaims
-        claims.consent.handledByOrganizationNumber = "913456785"
+        claims.consent.handledByOrganisationNumber = "913456785"
         let json = claims.json
         #expect(json.contains(#""to":{"authority":"iso6523-actorid-upis","ID":"0192:910203045"},"handledBy":"urn:altinn:organization:identifier-no:913456785","consented":"#))
         #expect(claims.consent.handledBy == "urn:altinn:organization:identifier-no:913456785")
@@ -110,7 +110,7 @@ struct ClaimsEncodingTests {
     func validation() throws {
         let signer = try Fixtures.signer()
         var bad = Self.fixedClaims
-        bad.consent.consumerOrganizationNumber = "91000000"
+        bad.consent.consumerOrganisationNumber = "91000000"
         #expect(throws: TokenError.self) { try signer.sign(bad) }
         bad = Self.fixedClaims
         bad.consent.from = .person(identifier: "0101701234x")

@@ -1,4 +1,5 @@
 import ConsentOpenSSL
+import ConsentTesting
 import Foundation
 import Testing
 @testable import ConsentToken
@@ -57,16 +58,8 @@ struct ThirdPartyVerificationTests {
     }()
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let outcome = try ChildProcess.outcome(["/usr/bin/env"] + arguments)
+        return (outcome.status, outcome.output)
     }
 
     static func changeCharacter(in token: String, part: Int) -> String {

@@ -4,6 +4,7 @@ import ConsentClient
 import ConsentOpenSSL
 import ConsentProto
 import ConsentRPC
+import ConsentTesting
 @testable import ConsentTransport
 
 @Suite("TLS handshake and identity")
@@ -169,20 +170,11 @@ struct HandshakeTests {
         let server = try TestServer()
         let certs = TestServer.certs
         func handshake(cipher: String) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = [
-                "s_client", "-connect", "127.0.0.1:\(server.port)", "-tls1_2", "-cipher", cipher, "-alpn", "consent-rpc/1",
+            let outcome = try ChildProcess.outcome([
+                "/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:\(server.port)", "-tls1_2", "-cipher", cipher, "-alpn", "consent-rpc/1",
                 "-cert", certs.bank.certificate, "-key", certs.bank.key, "-CAfile", certs.caFile, "-brief",
-            ]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+            ])
+            return (outcome.status, outcome.output)
         }
         let cbc = try handshake(cipher: "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:AES128-SHA")
         #expect(cbc.status != 0, "a CBC suite was accepted: \(cbc.output)")

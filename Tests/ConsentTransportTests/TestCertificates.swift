@@ -1,3 +1,4 @@
+import ConsentTesting
 import Foundation
 
 /// Test PKI made with the `openssl` command-line tool, once per test process:
@@ -34,42 +35,30 @@ enum TestCertificates {
         }
     }()
 
-    private static func run(_ arguments: [String], in directory: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 {
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw NSError(domain: "openssl", code: Int(process.terminationStatus), userInfo: [NSLocalizedDescriptionKey: "openssl \(arguments.joined(separator: " ")): \(text)"])
-        }
+    private static func run(_ arguments: [String]) throws {
+        try ChildProcess.run(["/usr/bin/openssl"] + arguments)
     }
 
     private static func key(_ name: String, in dir: String) throws {
-        try run(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "\(name).key"], in: dir)
+        try run(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "\(dir)/\(name).key"])
     }
 
     private static func ca(_ name: String, subject: String, in dir: String) throws {
         try key(name, in: dir)
         try run([
-            "req", "-x509", "-new", "-key", "\(name).key", "-subj", subject, "-days", "3", "-out", "\(name).pem",
+            "req", "-x509", "-new", "-key", "\(dir)/\(name).key", "-subj", subject, "-days", "3", "-out", "\(dir)/\(name).pem",
             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        ], in: dir)
+        ])
     }
 
     private static func leaf(_ name: String, subject: String, ca: String, extensions: String, in dir: String) throws {
         try key(name, in: dir)
-        try run(["req", "-new", "-key", "\(name).key", "-subj", subject, "-out", "\(name).csr"], in: dir)
+        try run(["req", "-new", "-key", "\(dir)/\(name).key", "-subj", subject, "-out", "\(dir)/\(name).csr"])
         try extensions.write(toFile: "\(dir)/\(name).ext", atomically: true, encoding: .utf8)
         try run([
-            "x509", "-req", "-in", "\(name).csr", "-CA", "\(ca).pem", "-CAkey", "\(ca).key", "-CAcreateserial",
-            "-days", "2", "-out", "\(name).pem", "-extfile", "\(name).ext",
-        ], in: dir)
+            "x509", "-req", "-in", "\(dir)/\(name).csr", "-CA", "\(dir)/\(ca).pem", "-CAkey", "\(dir)/\(ca).key", "-CAcreateserial",
+            "-days", "2", "-out", "\(dir)/\(name).pem", "-extfile", "\(dir)/\(name).ext",
+        ])
     }
 
     private static func make() throws -> Set {

@@ -1,55 +1,18 @@
+import ConsentOpenSSL
 import ConsentTesting
 import Foundation
 import Testing
 
-/// The built `consentctl` executable, run as a user runs it (arguments,
-/// environment, standard output, exit code), through the README's flow
-/// against a live hub: request → accept → exchange → verify → log-use (one
-/// and a batch) → the user's log → revoke → the token refused.
-@Suite(.serialized) struct ConsentctlFlowTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs consentctl as `principal`; the portal states the demo user.
-    static func consentctl(_ arguments: [String], as principal: String, on hub: TestHub, stdin: String? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ConsentdProcess.sibling("consentctl"))
-        process.arguments = arguments
-        var environment = [
-            "CONSENT_SERVER": "127.0.0.1:\(hub.port)", "CONSENT_CA": hub.certificates.path("ca.pem"),
-            "CONSENT_CERT": hub.certificates.path("\(principal).pem"), "CONSENT_KEY": hub.certificates.path("\(principal).key"),
-            "HOME": "/nonexistent",
-        ]
-        if principal == "portal" {
-            environment["CONSENT_USER_ID"] = TestHub.demoUserID
-            environment["CONSENT_ASSURANCE_LEVEL"] = "4"
-            environment["CONSENT_USER_NAME"] = "HÅKON TRANA"
-        }
-        // Under `make test-sanitizers` the child is a sanitized build too and
-        // needs the same options (suppressions, no Swift backtracer).
-        for key in ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "SWIFT_BACKTRACE"] {
-            environment[key] = ProcessInfo.processInfo.environment[key]
-        }
-        process.environment = environment
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // Both pipes at once: a child that fills one while we wait on the
-        // other (a sanitizer report on stderr) would otherwise never exit.
-        let stderrRead = DispatchGroup()
-        nonisolated(unsafe) var stderr = Data()
-        DispatchQueue.global().async(group: stderrRead) { stderr = err.fileHandleForReading.readDataToEndOfFile() }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        stderrRead.wait()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+/// consentctl's commands called in process (ConsentctlCommands) against an
+/// in-process hub, as a user runs them (arguments, environment, standard
+/// input; standard output and error, exit code), through the README's flow:
+/// request → accept → exchange → verify → log-use (one and a batch) → the
+/// user's log → revoke → the token refused. ConsentctlProcessTests runs the
+/// built executable for what only the process shows.
+@Suite struct ConsentctlFlowTests {
+    /// Runs a command line as `principal`; the portal states the demo user.
+    static func consentctl(_ arguments: [String], as principal: String, on hub: InProcessHub, stdin: String? = nil) throws -> CommandRun {
+        try InProcessConsentctl.run(arguments, as: principal, on: hub, stdin: stdin)
     }
 
     static func json(_ text: String) throws -> [String: Any] {
@@ -57,7 +20,7 @@ import Testing
     }
 
     /// Creates and accepts a NAV request; returns its id and the code from the redirect.
-    static func acceptedRequest(on hub: TestHub) throws -> (id: String, code: String) {
+    static func acceptedRequest(on hub: InProcessHub) throws -> (id: String, code: String) {
         let created = try consentctl([
             "--json", "request", "create", "--resource", "5252_1",
             "--meta", "5252_1:fraOgMed=01.01.2024", "--meta", "5252_1:tilOgMed=31.12.2024",
@@ -75,10 +38,10 @@ import Testing
         return (id, String(code))
     }
 
-    /// Runs `body` against a fresh hub and stops the hub whatever happens.
-    /// The body runs off the cooperative pool: it waits on child processes.
-    static func withHub(_ body: @escaping @Sendable (TestHub) throws -> Void) async throws {
-        let hub = try TestHub()
+    /// Runs `body` against a fresh in-process hub and stops the hub whatever
+    /// happens. The body runs off the cooperative pool: commands block on their calls.
+    static func withHub(_ body: @escaping @Sendable (InProcessHub) throws -> Void) async throws {
+        let hub = try InProcessHub()
         do {
             try await offCooperativePool { try body(hub) }
         } catch {
@@ -92,7 +55,7 @@ import Testing
         try await Self.withHub(Self.readmeFlow)
     }
 
-    static func readmeFlow(_ hub: TestHub) throws {
+    static func readmeFlow(_ hub: InProcessHub) throws {
         let (id, code) = try acceptedRequest(on: hub)
 
         let exchanged = try consentctl(["exchange", "-"], as: "consumer", on: hub, stdin: code + "\n")
@@ -155,7 +118,7 @@ import Testing
     /// Issue 12, point 3: NAV's resource file asks for a general manager or
     /// chair; the bank names the one person who must answer; the portal
     /// states the roles with --org-roles.
-    static func organisationAuthority(_ hub: TestHub) throws {
+    static func organisationAuthority(_ hub: InProcessHub) throws {
         let file = TestHub.makeTemporaryDirectory("authority") + "/5252_1.json"
         try Data("""
             {"id": "5252_1", "ownerName": "NAV", "title": {"nb-NO": "Opplysninger fra NAV"},
@@ -188,11 +151,47 @@ import Testing
         #expect(status.stdout.contains("authority   DAGL"), "\(status.stdout)")
     }
 
+    @Test func theConsumerDeletesEndsAndLetsAVendorActFromTheShell() async throws {
+        try await Self.withHub(Self.consumerLifecycle)
+    }
+
+    /// Issue 12, points 1 and 2: a request deleted before anyone answered, a
+    /// consent the bank ends, the person's counts, and a vendor that may act
+    /// for the bank only while the bank lets it.
+    static func consumerLifecycle(_ hub: InProcessHub) throws {
+        let (id, _) = try acceptedRequest(on: hub)
+        let created = try consentctl([
+            "request", "create", "--resource", "5252_1", "--meta", "fraOgMed=01.01.2024", "--meta", "tilOgMed=31.12.2024",
+            "--redirect", "https://banken.example/samtykke/svar", "--valid-to", "+30d", "--offered-by", TestHub.demoUserID,
+            "--purpose", "Behandle søknaden din om uføreforsikring",
+        ], as: "consumer", on: hub)
+        let unanswered = try #require(created.stdout.split(separator: "\n").first?.split(separator: " ").last.map(String.init), "\(created.stdout)")
+        let deleted = try consentctl(["request", "delete", unanswered], as: "consumer", on: hub)
+        #expect(deleted.status == 0 && deleted.stdout == "deleted: \(unanswered) is now deleted\n", "\(deleted.stdout) \(deleted.stderr)")
+        let late = try consentctl(["request", "accept", unanswered], as: "portal", on: hub)
+        #expect(late.status == 1 && late.stderr.hasPrefix("consentctl: "), "a deleted request can never be accepted: \(late.stderr)")
+
+        let ended = try consentctl(["consent", "end", id], as: "consumer", on: hub)
+        #expect(ended.status == 0 && ended.stdout == "ended: \(id) is now revoked\n", "\(ended.stdout) \(ended.stderr)")
+        let counts = try consentctl(["consent", "count"], as: "portal", on: hub)
+        #expect(counts.status == 0 && counts.stdout.contains("(of the revoked, ended by the consumer: 1)"), "\(counts.stdout)")
+
+        let vendor = DevPrincipal.vendor.organisationNumber, bank = DevPrincipal.consumer.organisationNumber
+        let authorised = try consentctl(["vendor", "authorise", vendor, "--name", "BANKSYSTEMER AS", "--resource", "5252_1"], as: "consumer", on: hub)
+        #expect(authorised.status == 0 && authorised.stdout.hasPrefix("authorised "), "\(authorised.stdout) \(authorised.stderr)")
+        let listed = try consentctl(["--acting-for", bank, "request", "list"], as: "vendor", on: hub)
+        #expect(listed.status == 0 && listed.stdout.contains("\(id)  revoked  5252_1"), "the bank's requests, for its vendor: \(listed.stdout) \(listed.stderr)")
+        let deauthorised = try consentctl(["vendor", "deauthorise", vendor], as: "consumer", on: hub)
+        #expect(deauthorised.status == 0, "\(deauthorised.stderr)")
+        let refused = try consentctl(["--acting-for", bank, "request", "list"], as: "vendor", on: hub)
+        #expect(refused.status == 1 && refused.stderr.contains("PERMISSION_DENIED"), "\(refused.stderr)")
+    }
+
     @Test func batchFileMistakesAreUsageErrors() async throws {
         try await Self.withHub(Self.batchMistakes)
     }
 
-    static func batchMistakes(_ hub: TestHub) throws {
+    static func batchMistakes(_ hub: InProcessHub) throws {
         let short = try consentctl(["log-use", "--batch", "-"], as: "datasource", on: hub, stdin: "only-one-field\n")
         #expect(short.status == 2 && short.stderr.contains("use 1: expected CONSENT_ID RESOURCE [TIME]"), "\(short.stderr)")
         let mixed = try consentctl(["log-use", "--batch", "-", "--resource", "5252_1"], as: "datasource", on: hub, stdin: "x 5252_1\n")
@@ -200,6 +199,16 @@ import Testing
         let empty = try consentctl(["log-use", "--batch", "-"], as: "datasource", on: hub, stdin: "# nothing\n")
         #expect(empty.status == 2 && empty.stderr.contains("holds no uses"), "\(empty.stderr)")
         let badTime = try consentctl(["log-use", "--batch", "-"], as: "datasource", on: hub, stdin: "x 5252_1 yesterday\n")
-        #expect(badTime.status == 2, "\(badTime.stderr)")
+        #expect(badTime.status == 2 && badTime.stderr.contains("-, use 1: the time must be an RFC 3339 time"), "\(badTime.stderr)")
+        // Every time option takes the same forms (one parser): milliseconds as well as +Nd.
+        let inMilliseconds = String(Int64(Date().timeIntervalSince1970 * 1000) + 30 * 86_400_000)
+        let created = try consentctl([
+            "request", "create", "--resource", "5252_1", "--meta", "fraOgMed=01.01.2024", "--meta", "tilOgMed=31.12.2024",
+            "--redirect", "https://banken.example/samtykke/svar", "--valid-to", inMilliseconds, "--offered-by", TestHub.demoUserID,
+            "--purpose", "Behandle søknaden din om uføreforsikring",
+        ], as: "consumer", on: hub)
+        #expect(created.status == 0, "\(created.stderr)")
+        let badFrom = try consentctl(["request", "list", "--from", "last week"], as: "consumer", on: hub)
+        #expect(badFrom.status == 2 && badFrom.stderr.contains("--from must be an RFC 3339 time"), "\(badFrom.stderr)")
     }
 }

@@ -2,7 +2,7 @@
 // (docs/FUZZING.md) from real traffic. It starts a hub as the tests do
 // (TestHub: demo registry, development certificates), runs seed 003's flows
 // and every other RPC through ConsentClient as the bank, the data sources, the
-// portal and the admin, and records what travelled: each call's Request and
+// portal, the admin and the bank's system vendor, and records what travelled: each call's Request and
 // Response frame as the transport's encoder writes them, the messages in
 // them, the tokens, the Altinn-2 queries; then it reads the hub's event log
 // back for the event records and the snapshots, and takes the development
@@ -10,6 +10,7 @@
 import ConsentClient
 import ConsentCore
 import ConsentFuzzing
+import ConsentOpenSSL
 import ConsentProto
 import ConsentRPC
 import ConsentStore
@@ -278,6 +279,38 @@ _ = bank.stream(Consent_V1_ConsentService.watchEvents, .init(after: 0), messages
 _ = nav.stream(Consent_V1_ConsentService.watchEvents, .init(after: 5, types: [.consentUsed]), messages: 2)
 let keys = try nav.call(Consent_V1_TokenService.getSigningKeys, .init())
 
+// The consumer's lifecycle calls: a system vendor acting for the bank,
+// deleting an unanswered request, the bank ending a consent, its own lists,
+// the data sources' statistics and the person's counts.
+let vendor = try RecordingClient(hub, "vendor")
+let actingForBank = TestHub.actingFor()
+let vendorID = DevPrincipal.vendor.organisationNumber
+try bank.call(Consent_V1_RegistryService.authoriseVendor, .init(authorisation: .init(
+    vendorOrgNumber: vendorID, vendorName: "BANKSYSTEMER AS", resourceIds: ["5252_1"])))
+expectRefusal { try bank.call(Consent_V1_RegistryService.authoriseVendor, .init(authorisation: .init(
+    vendorOrgNumber: "910203045", vendorName: "BANKEN AS", resourceIds: ["5252_1"]))) }  // vendor_is_consumer
+try bank.call(Consent_V1_RegistryService.listVendors, .init())
+try admin.call(Consent_V1_RegistryService.listVendors, .init())
+let byVendor = try vendor.call(Consent_V1_ConsentService.createRequest, navRequest("vendor-1"), metadata: actingForBank)
+try vendor.call(Consent_V1_ConsentService.listRequests, .init(statuses: [.created], resourceId: "5252_1", limit: 10), metadata: actingForBank)
+try vendor.call(Consent_V1_ConsentService.deleteRequest, .init(requestId: byVendor.request!.id), metadata: actingForBank)
+let unanswered = try bank.call(Consent_V1_ConsentService.createRequest, navRequest())
+try bank.call(Consent_V1_ConsentService.deleteRequest, .init(requestId: unanswered.request!.id))
+expectRefusal { try bank.call(Consent_V1_ConsentService.deleteRequest, .init(requestId: consentIDs[2])) }  // answered already
+try bank.call(Consent_V1_ConsentService.revokeConsent, .init(consentId: consentIDs[2]))  // the bank ends the consent
+try bank.call(Consent_V1_ConsentService.listRequests, .init())
+try bank.call(Consent_V1_ConsentService.listRequests, .init(
+    after: 2, statuses: [.accepted, .revoked], createdFromMs: nowMs - day, createdToMs: nowMs + day, limit: 5))
+expectRefusal { try bank.call(Consent_V1_ConsentService.listRequests, .init(statuses: [.unspecified])) }
+try nav.call(Consent_V1_ConsentService.getStatistics, .init(resourceId: "5252_1", fromMs: nowMs - 30 * day, toMs: nowMs + day, period: .day))
+try skatt.call(Consent_V1_ConsentService.getStatistics, .init(period: .month))
+try admin.call(Consent_V1_ConsentService.getStatistics, .init(fromMs: nowMs - 400 * day, toMs: nowMs + day, period: .month))
+expectRefusal { try nav.call(Consent_V1_ConsentService.getStatistics, .init(resourceId: "4629_2")) }  // not NAV's
+try portal.call(Consent_V1_ConsentService.countConsents, .init(), metadata: user)
+expectRefusal { try portal.call(Consent_V1_ConsentService.countConsents, .init(party: "974760673"), metadata: user) }
+try bank.call(Consent_V1_RegistryService.deauthoriseVendor, .init(consumerOrgNumber: "910203045", vendorOrgNumber: vendorID))
+expectRefusal { try vendor.call(Consent_V1_ConsentService.listRequests, .init(), metadata: actingForBank) }  // no longer authorised
+
 // Connection-level frames as the transport writes them.
 bank.record(Consent_V1_Frame(callId: 0, kind: .ping(.init(data: 42))), sent: true)
 bank.record(Consent_V1_Frame(callId: 0, kind: .pong(.init(data: 42))), sent: false)
@@ -311,7 +344,7 @@ for (i, token) in tokens.enumerated() {
 corpus.add("FuzzToken", "jwks", [3] + Array(keys.jwks.utf8))
 corpus.add("FuzzToken", "json-jwks", [1] + Array(keys.jwks.utf8))
 
-for client in [bank, nav, skatt, portal, admin] { client.close() }
+for client in [bank, nav, skatt, portal, admin, vendor] { client.close() }
 let principals = try [UInt8](Data(contentsOf: URL(fileURLWithPath: hub.certificates.path("principals.json"))))
 corpus.add("FuzzPrincipals", "dev-principals.json", principals)
 let dataDirectory = hub.dataDirectory

@@ -303,8 +303,8 @@ enum ConsentCommands {
                 case "month": request.period = .month
                 case let other?: throw .usage("--by must be day or month, not '\(other)'")
                 }
-                if let from = args["from"] { request.fromMs = try parseTime(from, option: "from") }
-                if let to = args["to"] { request.toMs = try parseTime(to, option: "to") }
+                if let from = args["from"] { request.fromMs = try TimeText.parse(from, what: "--from") }
+                if let to = args["to"] { request.toMs = try TimeText.parse(to, what: "--to") }
                 let response = try invocation.call(Service.getStatistics, request)
                 invocation.output.emit(response) { r in
                     guard !r.rows.isEmpty else { return "no consents counted" }
@@ -365,8 +365,8 @@ enum ConsentCommands {
                 var request = Consent_V1_ListEventsRequest(
                     after: try cursor(invocation), types: try eventTypes(invocation),
                     limit: UInt32(try invocation.arguments.int("limit", default: 0, range: 0...1000)))
-                if let from = invocation.arguments["from"] { request.fromMs = try parseTime(from, option: "from") }
-                if let to = invocation.arguments["to"] { request.toMs = try parseTime(to, option: "to") }
+                if let from = invocation.arguments["from"] { request.fromMs = try TimeText.parse(from, what: "--from") }
+                if let to = invocation.arguments["to"] { request.toMs = try TimeText.parse(to, what: "--to") }
                 let response = try invocation.call(Service.listEvents, request)
                 invocation.output.emit(response) { r in
                     (r.events.map(eventLine) + ["next cursor \(r.nextCursor)" + (r.reachedEnd ? " (end of the feed for now)" : " (more: --after \(r.nextCursor))")])
@@ -420,7 +420,7 @@ enum ConsentCommands {
         }
         var request = Consent_V1_CreateRequestRequest(
             resources: asked, offeredBy: args["offered-by"] ?? "", redirectUrl: try args.required("redirect"),
-            validToMs: try parseTime(try args.required("valid-to"), option: "valid-to"), language: args["language"] ?? "",
+            validToMs: try TimeText.parse(try args.required("valid-to"), what: "--valid-to"), language: args["language"] ?? "",
             purpose: try args.required("purpose"), userToken: args["user-token"] ?? "", idempotencyKey: args["idempotency-key"] ?? "",
             usesPerDay: UInt32(try args.int("uses-per-day", default: 0, range: 0...10_000)),
             requiredDelegator: args["required-delegator"] ?? "")
@@ -436,8 +436,8 @@ enum ConsentCommands {
         var request = Consent_V1_ListRequestsRequest(
             after: try cursor(invocation), statuses: try statuses(invocation), resourceId: args["resource"] ?? "",
             limit: UInt32(try args.int("limit", default: 0, range: 0...1000)))
-        if let from = args["from"] { request.createdFromMs = try parseTime(from, option: "from") }
-        if let to = args["to"] { request.createdToMs = try parseTime(to, option: "to") }
+        if let from = args["from"] { request.createdFromMs = try TimeText.parse(from, what: "--from") }
+        if let to = args["to"] { request.createdToMs = try TimeText.parse(to, what: "--to") }
         let response = try invocation.call(Service.listRequests, request)
         invocation.output.emit(response) { r in
             (r.requests.map(requestLine) + ["next cursor \(r.nextCursor)" + (r.reachedEnd ? " (end of the list for now)" : " (more: --after \(r.nextCursor))")])
@@ -452,16 +452,17 @@ enum ConsentCommands {
             duration = seconds
         }
         let request = Consent_V1_WatchEventsRequest(after: try cursor(invocation), types: try eventTypes(invocation))
-        let client = try invocation.connect()
-        defer { client.close() }
+        let (client, close) = try invocation.openTransport()
+        defer { close() }
         // A stream has no answer to wait for: the deadline is --for, not --timeout.
         var options = invocation.callOptions
         options.timeout = duration.map { .milliseconds(Int64($0 * 1000)) }
         let json = invocation.output.json
+        let output = invocation.output
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<Void, RPCError>>(.success(()))
         client.serverStream(Service.watchEvents, request, options: options, onMessage: { message in
-            // Straight to the file descriptor, unbuffered: a pipe must see each event as it comes.
+            // Each message as it comes (the tool's standard output writes at once: a pipe sees each event).
             var lines: [String] = []
             if json {
                 lines.append(compactJSON(ProtoJSON.value(message)))
@@ -470,8 +471,7 @@ enum ConsentCommands {
                 if message.caughtUp && message.events.isEmpty { lines.append("— caught up at \(message.nextCursor); waiting for new events (Ctrl-C stops) —") }
             }
             guard !lines.isEmpty else { return }
-            var text = lines.joined(separator: "\n") + "\n"
-            text.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
+            output.write(lines.joined(separator: "\n"))
         }, completion: { result in
             outcome.withLock { $0 = result }
             done.signal()
@@ -527,34 +527,7 @@ enum ConsentCommands {
         return types
     }
 
-    /// A time for an option, in Unix epoch milliseconds: ISO 8601, a date
-    /// (midnight UTC), or `+N`/`-N` days (`d`) or hours (`h`) from now.
-    static func parseTime(_ text: String, option: String) throws(CLIError) -> Int64 {
-        let now = Date()
-        if let sign = text.first, sign == "+" || sign == "-", let unit = text.last, unit == "d" || unit == "h",
-           let amount = Double(text.dropFirst().dropLast()) {
-            let seconds = amount * (unit == "d" ? 86_400 : 3_600) * (sign == "+" ? 1 : -1)
-            return Int64((now.timeIntervalSince1970 + seconds) * 1000)
-        }
-        let formatter = ISO8601DateFormatter()
-        var candidates = [text]
-        if text.count == 10 { candidates.append(text + "T00:00:00Z") }
-        for candidate in candidates {
-            for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
-                formatter.formatOptions = options
-                if let date = formatter.date(from: candidate) { return Int64(date.timeIntervalSince1970 * 1000) }
-            }
-        }
-        throw .usage("--\(option) must be an ISO 8601 time (2027-01-01T00:00:00Z), a date (2027-01-01) or +Nd/+Nh/-Nd/-Nh, not '\(text)'")
-    }
-
     // MARK: Human output
-
-    /// A time as ISO 8601 in UTC; "—" for none.
-    static func timeText(_ ms: Int64) -> String {
-        guard ms != 0 else { return "—" }
-        return ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
-    }
 
     static func statusName(_ status: Consent_V1_ConsentRequestStatus) -> String {
         String(status.protoName.dropFirst("CONSENT_REQUEST_STATUS_".count)).lowercased().replacingOccurrences(of: "_", with: " ")
@@ -575,12 +548,12 @@ enum ConsentCommands {
         lines += [
             "purpose     \(r.purpose)",
             "redirect    \(r.redirectUrl)",
-            "created     \(timeText(r.createdAtMs))",
-            "answer by   \(timeText(r.answerByMs))",
-            "valid to    \(timeText(r.validToMs))",
+            "created     \(TimeText.format(r.createdAtMs))",
+            "answer by   \(TimeText.format(r.answerByMs))",
+            "valid to    \(TimeText.format(r.validToMs))",
         ]
-        if r.decidedAtMs != 0 { lines.append("answered    \(timeText(r.decidedAtMs))") }
-        if r.endedAtMs != 0 { lines.append("ended       \(timeText(r.endedAtMs))") }
+        if r.decidedAtMs != 0 { lines.append("answered    \(TimeText.format(r.decidedAtMs))") }
+        if r.endedAtMs != 0 { lines.append("ended       \(TimeText.format(r.endedAtMs))") }
         if !r.handledByOrgNumber.isEmpty { lines.append("handled by  \(r.handledByOrgNumber) (vendor)") }
         if !r.requiredDelegator.isEmpty { lines.append("answered by \(r.requiredDelegator) only (required delegator)") }
         if !r.answerAuthority.isEmpty { lines.append("authority   \(r.answerAuthority.joined(separator: ", "))") }
@@ -597,8 +570,8 @@ enum ConsentCommands {
     /// One request per line, for `request list`.
     static func requestLine(_ r: Consent_V1_ConsentRequest) -> String {
         let resources = r.resources.map(\.resourceId).joined(separator: ",")
-        var parts = [r.id, statusName(r.status), resources, "created \(timeText(r.createdAtMs))"]
-        if r.endedAtMs != 0 { parts.append("ended \(timeText(r.endedAtMs))") } else { parts.append("valid to \(timeText(r.validToMs))") }
+        var parts = [r.id, statusName(r.status), resources, "created \(TimeText.format(r.createdAtMs))"]
+        if r.endedAtMs != 0 { parts.append("ended \(TimeText.format(r.endedAtMs))") } else { parts.append("valid to \(TimeText.format(r.validToMs))") }
         return parts.joined(separator: "  ")
     }
 
@@ -626,7 +599,7 @@ enum ConsentCommands {
     }
 
     static func eventLine(_ e: Consent_V1_ConsentEvent) -> String {
-        var parts = ["#\(e.sequence)", timeText(e.timeMs), String(e.type.protoName.dropFirst("CONSENT_EVENT_TYPE_".count))]
+        var parts = ["#\(e.sequence)", TimeText.format(e.timeMs), String(e.type.protoName.dropFirst("CONSENT_EVENT_TYPE_".count))]
         if !e.requestId.isEmpty { parts.append("request \(e.requestId)") }
         if !e.resourceId.isEmpty { parts.append("resource \(e.resourceId)") }
         if !e.consumerOrgNumber.isEmpty { parts.append("consumer \(e.consumerOrgNumber)") }

@@ -56,14 +56,14 @@ enum DevCertsCommand {
         } catch {
             throw .local("cannot write development certificates to \(directory): \(error)")
         }
-        let rows = set.principals.map { "  \($0.fileName).pem  \($0.organizationNumber)  \($0.name)  [\($0.roles.joined(separator: ", "))]" }
+        let rows = set.principals.map { "  \($0.fileName).pem  \($0.organisationNumber)  \($0.name)  [\($0.roles.joined(separator: ", "))]" }
         invocation.output.emit(
             human: (["wrote development certificates to \(directory):", "  ca.pem, server.pem/.key (localhost, 127.0.0.1), web.pem/.key (the web apps' HTTPS)"] + rows
                 + ["  principals.json, profiles.conf (use: export CONSENT_PROFILE_FILE=\(absolute(directory))/profiles.conf)",
                    "  \(tokenSigningKeyFile) (consentd --signing-key)"]).joined(separator: "\n"),
             json: [
                 "directory": directory,
-                "principals": set.principals.map { ["file": $0.fileName, "id": $0.organizationNumber, "name": $0.name, "roles": $0.roles] },
+                "principals": set.principals.map { ["file": $0.fileName, "id": $0.organisationNumber, "name": $0.name, "roles": $0.roles] },
             ]
         )
     }
@@ -82,7 +82,7 @@ enum DevCertsCommand {
             }
             if file == DevPrincipal.vendor.fileName {
                 text += "# the consumer this system vendor acts for (the demo bank registers it: consentctl vendor authorise)\n"
-                text += "acting-for = \(DevPrincipal.consumer.organizationNumber)\n"
+                text += "acting-for = \(DevPrincipal.consumer.organisationNumber)\n"
             }
         }
         try KeyFile.write(text, to: set.path("profiles.conf"), mode: 0o644)

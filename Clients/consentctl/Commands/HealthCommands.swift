@@ -79,7 +79,7 @@ enum HealthCommands {
             }
             let micros = Double(rtt.components.seconds) * 1e6 + Double(rtt.components.attoseconds) / 1e12
             times.append(micros)
-            if !invocation.output.json { print("pong from \(invocation.settings.server): seq=\(index + 1) time=\(format(micros))") }
+            if !invocation.output.json { invocation.output.write("pong from \(invocation.settings.server): seq=\(index + 1) time=\(format(micros))") }
             if index + 1 < count && interval > 0 { Thread.sleep(forTimeInterval: interval) }
         }
         let average = times.reduce(0, +) / Double(times.count)

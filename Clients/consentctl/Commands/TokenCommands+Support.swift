@@ -11,8 +11,8 @@ extension TokenCommands {
     /// One unary call; a refusal names its reason, and a refused token gets a
     /// hint about tokens (not about the client certificate, which is fine).
     static func call<Req, Res>(_ invocation: Invocation, _ method: ProtoMethod<Req, Res>, _ request: Req) throws(CLIError) -> Res {
-        let client = try invocation.connect()
-        defer { client.close() }
+        let (client, close) = try invocation.openTransport()
+        defer { close() }
         do throws(RPCError) {
             return try client.unaryBlocking(method, request, options: invocation.callOptions)
         } catch {
@@ -49,8 +49,8 @@ extension TokenCommands {
         guard let g = grant else { return "no token in the answer" }
         var lines = [
             g.token,
-            "consent   \(g.consentId)" + (g.oneTime ? " (one-time: ends at its first logged use)" : "") + ", valid to \(time(g.consentValidToMs))",
-            "expires   \(time(g.expiresAtMs))",
+            "consent   \(g.consentId)" + (g.oneTime ? " (one-time: ends at its first logged use)" : "") + ", valid to \(TimeText.format(g.consentValidToMs))",
+            "expires   \(TimeText.format(g.expiresAtMs))",
             "token id  \(g.tokenId), key \(g.keyId)",
         ]
         if !g.handledByOrgNumber.isEmpty { lines.append("handled by \(g.handledByOrgNumber) (the vendor it was issued to)") }
@@ -63,41 +63,22 @@ extension TokenCommands {
         return StatusCode(rawValue: s.code).name + (s.reason.isEmpty ? "" : " (\(s.reason))") + ": " + s.message
     }
 
-    /// `2025-10-09T08:51:45Z` (UTC, whole seconds; milliseconds when not whole).
-    static func time(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = milliseconds % 1000 == 0 ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-    }
-
-    /// RFC 3339 (with `Z` or an offset, optional fractional seconds) or
-    /// milliseconds since 1970.
-    static func parseTime(_ text: String) throws(CLIError) -> Int64 {
-        if let milliseconds = Int64(text), milliseconds > 0 { return milliseconds }
-        let formatter = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-        }
-        throw .usage("--at must be RFC 3339 (2025-10-09T08:51:45Z) or milliseconds since 1970, not '\(text)'")
-    }
-
     /// The first positional argument, or standard input's first line for `-`
     /// (so a token need not appear in the shell's history).
     static func argumentOrStandardInput(_ invocation: Invocation, _ name: String) throws(CLIError) -> String {
         let value = try invocation.arguments.positional(0, name)
         guard value == "-" else { return value }
-        guard let line = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !line.isEmpty else {
+        guard let line = invocation.readLine()?.trimmingCharacters(in: .whitespaces), !line.isEmpty else {
             throw .usage("no \(name) on standard input")
         }
         return line
     }
 
     /// Non-empty lines of a file (or standard input for `-`), trimmed; `#` starts a comment line.
-    static func readLines(_ path: String) throws(CLIError) -> [String] {
+    static func readLines(_ path: String, _ invocation: Invocation) throws(CLIError) -> [String] {
         var text = ""
         if path == "-" {
-            while let line = readLine(strippingNewline: false) { text += line }
+            while let line = invocation.readLine() { text += line + "\n" }
         } else {
             guard let data = FileManager.default.contents(atPath: path) else { throw .local("cannot read \(path)") }
             text = String(decoding: data, as: UTF8.self)

@@ -132,14 +132,14 @@ enum TokenCommands {
     static func runExchange(_ invocation: Invocation) throws(CLIError) {
         if let file = invocation.arguments["batch"] {
             guard invocation.arguments.positionals.isEmpty else { throw .usage("give CODE or --batch FILE, not both") }
-            let codes = try readLines(file)
+            let codes = try readLines(file, invocation)
             guard !codes.isEmpty else { throw .usage("\(file) holds no codes") }
             let response = try call(invocation, Consent_V1_TokenService.exchangeCodes, Consent_V1_ExchangeCodesRequest(codes: codes))
             invocation.output.emit(response) { response in
                 response.results.enumerated().map { index, result in
                     let line = "\(index + 1)  "
                     guard let grant = result.grant, (result.status?.code ?? 0) == 0 else { return line + describe(result.status) }
-                    return line + "OK  consent \(grant.consentId)  expires \(time(grant.expiresAtMs))  \(grant.token)"
+                    return line + "OK  consent \(grant.consentId)  expires \(TimeText.format(grant.expiresAtMs))  \(grant.token)"
                 }.joined(separator: "\n")
             }
             let refused = response.results.filter { ($0.status?.code ?? 0) != 0 }
@@ -174,8 +174,8 @@ enum TokenCommands {
                 lines.append("resource     \(right.resource)  " + right.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
             }
             lines += [
-                "consented    \(time(c.consentedAtMs)), valid to \(time(c.validToMs))",
-                "token        id \(c.tokenId), issued \(time(c.issuedAtMs)), expires \(time(c.expiresAtMs))",
+                "consented    \(TimeText.format(c.consentedAtMs)), valid to \(TimeText.format(c.validToMs))",
+                "token        id \(c.tokenId), issued \(TimeText.format(c.issuedAtMs)), expires \(TimeText.format(c.expiresAtMs))",
                 "issuer       \(c.issuer), key \(c.keyId)",
             ]
             return lines.joined(separator: "\n")
@@ -195,12 +195,12 @@ enum TokenCommands {
             request.consent = .consentId(try invocation.arguments.positional(0, "CONSENT_ID (or --token TOKEN)"))
         }
         if let at = invocation.arguments["at"] {
-            request.usedAtMs = try parseTime(at)
+            request.usedAtMs = try TimeText.parse(at, what: "--at")
         }
         let response = try call(invocation, Consent_V1_TokenService.logUse, request)
         invocation.output.emit(response) { response in
             guard let r = response.receipt else { return "use recorded" }
-            return "use of \(r.resource) recorded for consent \(r.consentId) at \(time(r.usedAtMs))"
+            return "use of \(r.resource) recorded for consent \(r.consentId) at \(TimeText.format(r.usedAtMs))"
                 + (r.consentEnded ? "\nthe one-time consent has now ended" : "")
         }
     }
@@ -212,14 +212,14 @@ enum TokenCommands {
         }
         guard invocation.arguments.positionals.isEmpty else { throw .usage("give CONSENT_ID or --batch FILE, not both") }
         var uses: [Consent_V1_LogUseRequest] = []
-        for (number, line) in try readLines(file).enumerated() {
+        for (number, line) in try readLines(file, invocation).enumerated() {
             let fields = line.split(whereSeparator: \.isWhitespace).map(String.init)
             guard fields.count == 2 || fields.count == 3 else {
                 throw .usage("\(file), use \(number + 1): expected CONSENT_ID RESOURCE [TIME], got \(fields.count) fields")
             }
             var use = Consent_V1_LogUseRequest(resource: fields[1])
             use.consent = fields[0].contains(".") ? .token(fields[0]) : .consentId(fields[0])
-            if fields.count == 3 { use.usedAtMs = try parseTime(fields[2]) }
+            if fields.count == 3 { use.usedAtMs = try TimeText.parse(fields[2], what: "\(file), use \(number + 1): the time") }
             uses.append(use)
         }
         guard !uses.isEmpty else { throw .usage("\(file) holds no uses") }
@@ -228,7 +228,7 @@ enum TokenCommands {
             response.results.enumerated().map { index, result in
                 let line = "\(index + 1)  "
                 guard let r = result.receipt, (result.status?.code ?? 0) == 0 else { return line + describe(result.status) }
-                return line + "OK  use of \(r.resource) recorded for consent \(r.consentId) at \(time(r.usedAtMs))"
+                return line + "OK  use of \(r.resource) recorded for consent \(r.consentId) at \(TimeText.format(r.usedAtMs))"
                     + (r.consentEnded ? "  (the one-time consent has now ended)" : "")
             }.joined(separator: "\n")
         }

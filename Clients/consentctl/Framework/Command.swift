@@ -1,3 +1,5 @@
+import ConsentRPC
+
 /// One subcommand of a command-line tool (`consentctl health`).
 public struct Command: Sendable {
     public var name: String
@@ -29,13 +31,35 @@ public struct Invocation {
     public var settings: ConnectionSettings
     public var output: Output
     public var environment: [String: String]
+    /// How the command reaches the hub (a TLS connection from `settings`, or a given transport).
+    public var connector: Connector
+    /// The next line of standard input without its newline, nil at its end
+    /// (for `-` arguments and `--batch -`).
+    public var readLine: @Sendable () -> String?
 
-    public init(arguments: ParsedArguments, settings: ConnectionSettings, output: Output, environment: [String: String]) {
+    public init(
+        arguments: ParsedArguments, settings: ConnectionSettings, output: Output, environment: [String: String],
+        connector: Connector = .network, readLine: @escaping @Sendable () -> String? = { Swift.readLine(strippingNewline: true) }
+    ) {
         self.arguments = arguments
         self.settings = settings
         self.output = output
         self.environment = environment
+        self.connector = connector
+        self.readLine = readLine
     }
+}
+
+/// How a command reaches the hub.
+public enum Connector: Sendable {
+    /// A TLS connection per command from the connection settings (`--server`,
+    /// `--ca`, `--cert`, `--key`): what the executable does.
+    case network
+    /// A transport the caller holds open and closes (tests call commands in
+    /// process through `ConsentTesting.InProcessClient`); the connection
+    /// settings' server and TLS files are then not used, their metadata
+    /// (`--user-id`, `--acting-for`, …) and `--timeout` are.
+    case transport(any ClientTransport)
 }
 
 /// Options every command accepts.

@@ -17,11 +17,17 @@ public struct CommandLineTool: Sendable {
     public var standardOutput: @Sendable (String) -> Void
     /// Where failures go (standard error).
     public var standardError: @Sendable (String) -> Void
+    /// Where `-` arguments are read from (standard input, line by line).
+    public var standardInput: @Sendable () -> String?
+    /// How commands reach the hub (`.network` unless a test gives a transport).
+    public var connector: Connector
 
     public init(
         name: String, tagline: String, commands: [Command], exitCodes: String,
-        standardOutput: @escaping @Sendable (String) -> Void = { print($0) },
-        standardError: @escaping @Sendable (String) -> Void = CommandLineTool.printError
+        standardOutput: @escaping @Sendable (String) -> Void = CommandLineTool.printOutput,
+        standardError: @escaping @Sendable (String) -> Void = CommandLineTool.printError,
+        standardInput: @escaping @Sendable () -> String? = { readLine(strippingNewline: true) },
+        connector: Connector = .network
     ) {
         self.name = name
         self.tagline = tagline
@@ -29,6 +35,8 @@ public struct CommandLineTool: Sendable {
         self.exitCodes = exitCodes
         self.standardOutput = standardOutput
         self.standardError = standardError
+        self.standardInput = standardInput
+        self.connector = connector
     }
 
     /// Runs one command line and returns the process exit code.
@@ -86,7 +94,9 @@ public struct CommandLineTool: Sendable {
         }
         let settings = try ConnectionSettings.resolve(parsed, environment: environment)
         let output = Output(json: parsed.has("json"), write: standardOutput)
-        try command.run(Invocation(arguments: parsed, settings: settings, output: output, environment: environment))
+        try command.run(Invocation(
+            arguments: parsed, settings: settings, output: output, environment: environment,
+            connector: connector, readLine: standardInput))
     }
 
     /// The command named at `index`: a two-word name (`request create`) wins
@@ -102,8 +112,26 @@ public struct CommandLineTool: Sendable {
 
     /// One line on standard error, written at once (not buffered with stdout).
     @Sendable public static func printError(_ line: String) {
+        writeLine(line, to: 2)
+    }
+
+    /// Text and a newline on standard output, written at once: a pipe sees
+    /// each result (each event of `watch`) as it comes, in order with standard error.
+    @Sendable public static func printOutput(_ text: String) {
+        writeLine(text, to: 1)
+    }
+
+    private static func writeLine(_ line: String, to descriptor: Int32) {
         var text = line + "\n"
-        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
     }
 
     public func mainHelp() -> String {

@@ -66,28 +66,43 @@ extension ConnectionSettings {
 }
 
 extension Invocation {
-    /// Connects with the resolved settings.
+    /// Connects with the resolved settings over TLS, whatever the connector
+    /// (for what only a network connection has, such as Ping frames).
     /// - Throws: `CLIError` (usage when a TLS file is not named, connection when the server cannot be reached).
     public func connect() throws(CLIError) -> ConsentClient {
         try settings.connect()
+    }
+
+    /// The transport for this command's calls, and how to let go of it: a
+    /// new TLS connection (closed after) or the connector's transport (left open).
+    /// - Throws: `CLIError` as ``connect()``.
+    public func openTransport() throws(CLIError) -> (transport: any ClientTransport, close: @Sendable () -> Void) {
+        switch connector {
+        case .network:
+            let client = try connect()
+            return (client, { client.close() })
+        case .transport(let transport):
+            return (transport, {})
+        }
     }
 
     /// The call options every command sends: the deadline, and the portal's
     /// statement of the end user when settings carry one.
     public var callOptions: CallOptions { settings.callOptions }
 
-    /// Connects, makes one unary call, closes, and maps failures to exit codes.
+    /// Makes one unary call (connecting and closing after, over the network)
+    /// and maps failures to exit codes.
     public func call<Req, Res>(_ method: ProtoMethod<Req, Res>, _ request: Req) throws(CLIError) -> Res {
-        let client = try connect()
-        defer { client.close() }
+        let (transport, close) = try openTransport()
+        defer { close() }
         do throws(RPCError) {
-            return try client.unaryBlocking(method, request, options: callOptions)
+            return try transport.unaryBlocking(method, request, options: callOptions)
         } catch {
             throw CLIError(error, server: settings.server)
         }
     }
 
-    /// Connects, makes one server-streaming call and hands each message to
+    /// Makes one server-streaming call (over a new connection unless a transport is given) and hands each message to
     /// `each` on this thread, in order, until the stream ends.
     /// - Parameters:
     ///   - options: nil: the settings' metadata and NO deadline (a live stream
@@ -97,10 +112,10 @@ extension Invocation {
     public func serverStream<Req, Res>(
         _ method: ProtoMethod<Req, Res>, _ request: Req, options: CallOptions? = nil, each: (Res) -> Bool
     ) throws(CLIError) {
-        let client = try connect()
-        defer { client.close() }
+        let (transport, close) = try openTransport()
+        defer { close() }
         let queue = BlockingQueue<Result<Res, RPCError>?>()
-        let handle = client.serverStream(
+        let handle = transport.serverStream(
             method, request, options: options ?? CallOptions(metadata: callOptions.metadata),
             onMessage: { queue.push(.success($0)) },
             completion: { result in

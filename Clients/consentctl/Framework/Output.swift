@@ -2,7 +2,7 @@ import ConsentProto
 import Foundation
 
 /// Prints results for people (default) or for scripts (`--json`).
-public struct Output {
+public struct Output: Sendable {
     public var json: Bool
     /// Where a result's text goes (a line, without its newline): standard
     /// output, or a test's buffer.

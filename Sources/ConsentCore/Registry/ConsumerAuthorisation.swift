@@ -11,7 +11,7 @@ public struct ConsumerAuthorisation: Hashable, Sendable {
     /// navnet som er knyttet til organisasjonsnummeret som presenteres").
     public var consumerName: String
     /// Hosts the consumer may redirect to: a `RedirectUrl` host must equal one or
-    /// be a subdomain of one. Lowercase, no scheme, no port.
+    /// be a subdomain of one (Requests/RedirectURL.swift). Lowercase, no scheme, no port.
     public var redirectDomains: [String]
 
     /// Creates an authorisation.
@@ -21,11 +21,6 @@ public struct ConsumerAuthorisation: Hashable, Sendable {
         self.consumerName = consumerName
         self.redirectDomains = redirectDomains
     }
-
-    /// Whether `host` (lowercase) is a registered domain or a subdomain of one.
-    public func allows(host: String) -> Bool {
-        redirectDomains.contains { domain in
-            host == domain || host.hasSuffix("." + domain)
-        }
-    }
+    // The domain match, `allows(host:)`, lives with the rest of the redirect
+    // rule in Requests/RedirectURL.swift.
 }

@@ -65,8 +65,7 @@ enum ResourceRules {
         }
         var domains: [String] = []
         for raw in a.redirectDomains {
-            let domain = raw.trimmingASCIIWhitespace().lowercased()
-            guard RedirectURL.isHostName(domain) else { throw .redirectDomainInvalid(raw) }
+            let domain = try RedirectURL.registeredDomain(raw)
             if !domains.contains(domain) { domains.append(domain) }
         }
         var out = a

@@ -113,7 +113,7 @@ extension NewConsentRequest {
         }
 
         let validToText = try required("ValidToDate")
-        guard let local = NewConsentRequest.parseLocalDateTime(validToText) else { throw .validToDateMalformed(validToText) }
+        guard let local = CivilTime(localDateTime: validToText) else { throw .validToDateMalformed(validToText) }
 
         let request = NewConsentRequest(
             resources: resources,
@@ -158,18 +158,6 @@ extension NewConsentRequest {
               let service = ResourceID.number(parts[0]), let edition = ResourceID.number(parts[1])
         else { return nil }
         return (ResourceID(serviceCode: service, editionCode: edition), String(parts[2]))
-    }
-
-    /// `YYYY-MM-DD hh:mm:ss` (seed 004), a real date and time.
-    static func parseLocalDateTime(_ text: String) -> CivilTime? {
-        let b = Array(text.utf8)
-        guard b.count == 19, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: " "),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
-              let y = MetadataRules.digits(b[0..<4]), let mo = MetadataRules.digits(b[5..<7]), let d = MetadataRules.digits(b[8..<10]),
-              let h = MetadataRules.digits(b[11..<13]), let mi = MetadataRules.digits(b[14..<16]), let s = MetadataRules.digits(b[17..<19])
-        else { return nil }
-        let t = CivilTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s)
-        return t.isValid ? t : nil
     }
 
     /// The known parameter closest to a misspelt one: edit distance at most 3,

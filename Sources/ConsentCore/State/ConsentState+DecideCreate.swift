@@ -72,11 +72,7 @@ extension ConsentState {
         }
 
         // Redirect: https, on a domain the data source registered for this consumer (seed 004).
-        let redirect = try RedirectURL(validating: request.redirectURL)
-        for authorisation in authorisations where !authorisation.allows(host: redirect.host) {
-            throw .redirectHostNotRegistered(redirect.host, consumer: consumer, resource: authorisation.resource,
-                                             domains: authorisation.redirectDomains)
-        }
+        try RedirectURL.check(request.redirectURL, consumer: consumer, authorisations: authorisations)
 
         // Validity: in the future, within every resource's maximum (NAV: three years).
         guard request.validTo > now else { throw .validToInPast(request.validTo) }
@@ -139,7 +135,8 @@ extension ConsentState {
             id: id, status: .created, consumer: consumer, offeredBy: request.offeredBy, resources: grants,
             redirectURL: request.redirectURL, purpose: purpose, language: request.language, kind: kind,
             createdAt: now, answerBy: answerBy, validTo: request.validTo, decidedAt: nil, endedAt: nil,
-            handledBy: acting.vendor, requiredDelegator: request.requiredDelegator, purposeTexts: purposeTexts))
+            handledBy: acting.vendor, requiredDelegator: request.requiredDelegator, purposeTexts: purposeTexts,
+            template: tables.templatePin(for: grants)))
     }
 }
 

@@ -38,7 +38,8 @@ extension ConsentState {
             requiredDelegator: tables.requiredDelegators[record.id],
             answerAuthority: tables.answerAuthorities[record.id] ?? [],
             purposeTexts: tables.purposeTexts[record.id] ?? LocalizedText(bokmal: nil),
-            answerLanguage: record.answerLanguage)
+            answerLanguage: record.answerLanguage,
+            template: tables.requestTemplates[record.id])
     }
 
     // MARK: Tokens
@@ -133,10 +134,10 @@ extension ConsentState {
     private func covers(_ grant: ResourceGrant, _ asked: MetadataValue, definition: Resource?) -> Bool {
         guard let consented = grant.value(for: asked.key) else { return false }
         if consented == asked.value { return true }
-        guard let definition, let askedDay = MetadataRules.parseDate(asked.value) else { return false }
+        guard let definition, let askedDay = CivilTime.dayNumber(norwegianDate: asked.value) else { return false }
         for range in definition.dateRanges where range.fromKey == asked.key || range.toKey == asked.key {
-            guard let from = grant.value(for: range.fromKey).flatMap(MetadataRules.parseDate),
-                  let to = grant.value(for: range.toKey).flatMap(MetadataRules.parseDate)
+            guard let from = grant.value(for: range.fromKey).flatMap(CivilTime.dayNumber(norwegianDate:)),
+                  let to = grant.value(for: range.toKey).flatMap(CivilTime.dayNumber(norwegianDate:))
             else { return false }
             return askedDay >= from && askedDay <= to
         }

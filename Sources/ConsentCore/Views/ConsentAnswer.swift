@@ -1,11 +1,8 @@
 /// The answer to an accept or reject, with what the server needs to send the
 /// user back to the consumer.
 ///
-/// The redirect follows Altinn 2 so that consumers' handlers work unchanged:
-/// the consumer's `RedirectUrl`, then `?` (or `&` if it already has a query),
-/// then, in this order:
-/// - accepted: `RequestId=<id>&Status=OK&AuthorizationCode=<code>`
-/// - rejected: `RequestId=<id>&Status=Failed&ErrorMessage=<percent-encoded text>`
+/// The redirect follows Altinn 2 so that consumers' handlers work unchanged
+/// (`RedirectURL.answer`, in Requests/RedirectURL.swift, spells it out).
 ///
 /// ConsentCore never sees the code, only its hash, so the server inserts it
 /// with ``redirectURL(authorizationCode:)``.
@@ -36,20 +33,7 @@ public struct ConsentAnswer: Hashable, Sendable {
     ///   (then `AuthorizationCode` is left out, and the consumer may fetch a
     ///   token by consent id instead).
     public func redirectURL(authorizationCode code: String?) -> String {
-        let base = request.redirectURL
-        let separator: String
-        if base.hasSuffix("?") || base.hasSuffix("&") {
-            separator = ""
-        } else {
-            separator = base.contains("?") ? "&" : "?"
-        }
-        var url = base + separator + "RequestId=" + request.id.description
-        if accepted {
-            url += "&Status=OK"
-            if let code { url += "&AuthorizationCode=" + PercentEncoding.encode(code) }
-        } else {
-            url += "&Status=Failed&ErrorMessage=" + PercentEncoding.encode(ConsentAnswer.rejectionMessage)
-        }
-        return url
+        RedirectURL.answer(to: request.redirectURL, request: request.id, accepted: accepted,
+                           code: code, rejectionMessage: ConsentAnswer.rejectionMessage)
     }
 }

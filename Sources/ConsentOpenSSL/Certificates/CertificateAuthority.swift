@@ -48,12 +48,12 @@ public struct CertificateAuthority: Sendable {
     /// - Throws: `OpenSSLError` if OpenSSL fails.
     public static func create(
         commonName: String = "ConsentHub Development CA",
-        organization: String = "ConsentHub",
+        organisation: String = "ConsentHub",
         validity: CertificateValidity = .development
     ) throws -> CertificateAuthority {
         let key = try P256.PrivateKey()
         let builder = CertificateBuilder(
-            subject: [.init(nid: NID_organizationName, value: organization), .init(nid: NID_commonName, value: commonName)],
+            subject: [.init(nid: NID_organizationName, value: organisation), .init(nid: NID_commonName, value: commonName)],
             subjectKey: key,
             validity: validity,
             extensions: [
@@ -103,22 +103,22 @@ public struct CertificateAuthority: Sendable {
 
     /// Issues a TLS client certificate for an organisation, with a new key.
     ///
-    /// The subject is `serialNumber=<organizationNumber>, O=<name>, CN=<name>`,
+    /// The subject is `serialNumber=<organisationNumber>, O=<name>, CN=<name>`,
     /// the layout of Norwegian enterprise certificates, which the server maps
     /// to a principal (DESIGN §6).
     /// - Parameters:
-    ///   - organizationNumber: nine digits; the check digit is not enforced
+    ///   - organisationNumber: nine digits; the check digit is not enforced
     ///     so tests can make deliberately wrong certificates.
     ///   - name: the organisation's name (CN and O).
     /// - Throws: `CertificateError` if the number is not nine digits,
     ///   `OpenSSLError` if OpenSSL fails.
     public func issueClientCertificate(
-        organizationNumber: String,
+        organisationNumber: String,
         name: String,
         validity: CertificateValidity = .development
     ) throws -> IssuedCertificate {
-        guard organizationNumber.utf8.count == 9, organizationNumber.utf8.allSatisfy({ (48...57).contains($0) }) else {
-            throw CertificateError("organisation number \(organizationNumber) is not nine digits")
+        guard organisationNumber.utf8.count == 9, organisationNumber.utf8.allSatisfy({ (48...57).contains($0) }) else {
+            throw CertificateError("organisation number \(organisationNumber) is not nine digits")
         }
         let key = try P256.PrivateKey()
         let builder = CertificateBuilder(
@@ -126,7 +126,7 @@ public struct CertificateAuthority: Sendable {
                 .init(nid: NID_countryName, value: "NO"),
                 .init(nid: NID_organizationName, value: name),
                 .init(nid: NID_commonName, value: name),
-                .init(nid: NID_serialNumber, value: organizationNumber),
+                .init(nid: NID_serialNumber, value: organisationNumber),
             ],
             subjectKey: key,
             validity: validity,

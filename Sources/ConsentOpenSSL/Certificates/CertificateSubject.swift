@@ -11,12 +11,12 @@ public struct CertificateSubject: Sendable, Hashable {
     /// The `CN` attribute.
     public var commonName: String?
     /// The `O` attribute.
-    public var organization: String?
+    public var organisation: String?
 
-    public init(serialNumber: String? = nil, commonName: String? = nil, organization: String? = nil) {
+    public init(serialNumber: String? = nil, commonName: String? = nil, organisation: String? = nil) {
         self.serialNumber = serialNumber
         self.commonName = commonName
-        self.organization = organization
+        self.organisation = organisation
     }
 
     /// The caller's identity for the principals file: `serialNumber`, or `CN`
@@ -42,7 +42,7 @@ public struct CertificateSubject: Sendable, Hashable {
         let name = X509_get_subject_name(x509)
         serialNumber = Self.attribute(NID_serialNumber, in: name)
         commonName = Self.attribute(NID_commonName, in: name)
-        organization = Self.attribute(NID_organizationName, in: name)
+        organisation = Self.attribute(NID_organizationName, in: name)
     }
 
     /// The last value of attribute `nid` in `name` (the most specific one,

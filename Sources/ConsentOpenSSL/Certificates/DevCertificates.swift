@@ -54,7 +54,7 @@ public enum DevCertificates {
         var clients: [String: IssuedCertificate] = [:]
         for principal in principals {
             clients[principal.fileName] = try authority.issueClientCertificate(
-                organizationNumber: principal.organizationNumber, name: principal.name, validity: validity)
+                organisationNumber: principal.organisationNumber, name: principal.name, validity: validity)
         }
         let set = DevCertificateSet(
             directory: directory, authority: authority, server: server, web: web, clients: clients, principals: principals)
@@ -76,11 +76,11 @@ public enum DevCertificates {
     /// wrong issuer.
     /// - Throws: `CertificateError` or `OpenSSLError`.
     public static func foreignClient(
-        organizationNumber: String = DevPrincipal.consumer.organizationNumber,
+        organisationNumber: String = DevPrincipal.consumer.organisationNumber,
         name: String = DevPrincipal.consumer.name
     ) throws -> (authority: CertificateAuthority, client: IssuedCertificate) {
-        let authority = try CertificateAuthority.create(commonName: "Other CA", organization: "Somebody Else")
-        let client = try authority.issueClientCertificate(organizationNumber: organizationNumber, name: name)
+        let authority = try CertificateAuthority.create(commonName: "Other CA", organisation: "Somebody Else")
+        let client = try authority.issueClientCertificate(organisationNumber: organisationNumber, name: name)
         return (authority, client)
     }
 
@@ -91,7 +91,7 @@ public enum DevCertificates {
         for (index, principal) in principals.enumerated() {
             let roles = principal.roles.map(jsonString).joined(separator: ", ")
             let comma = index == principals.count - 1 ? "" : ","
-            lines.append("    {\"id\": \(jsonString(principal.organizationNumber)), \"name\": \(jsonString(principal.name)), \"roles\": [\(roles)]}\(comma)")
+            lines.append("    {\"id\": \(jsonString(principal.organisationNumber)), \"name\": \(jsonString(principal.name)), \"roles\": [\(roles)]}\(comma)")
         }
         lines.append(contentsOf: ["  ]", "}", ""])
         return lines.joined(separator: "\n")

@@ -46,10 +46,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Where the Prometheus metrics endpoint listens (`HOST:PORT`; a bare
     /// port means 127.0.0.1); empty: no endpoint (docs/OPERATIONS.md).
     public var metricsListen = ""
-    /// How long a consent request waits for the user's answer before it expires.
-    public var requestTTLSeconds = 24 * 3600.0
-    /// How long an authorization code works after the user accepts (at most an hour).
-    public var codeLifetimeSeconds = 300.0
+    /// How long a consent request waits for the user's answer before it
+    /// expires; the default is the domain's (ConsentConfiguration).
+    public var requestTTLSeconds = ConsentConfiguration().requestLifetime.inSeconds
+    /// How long an authorization code works after the user accepts; the
+    /// default and the limit are the domain's (ConsentConfiguration).
+    public var codeLifetimeSeconds = ConsentConfiguration().codeLifetime.inSeconds
     /// Time between sweeps that record the expiry of unanswered requests and ended consents.
     public var expiryIntervalSeconds = 60.0
     /// Open (unanswered) requests one consumer may have.
@@ -142,5 +144,12 @@ public struct ServerConfiguration: Sendable, Equatable {
             throw ConfigurationError("\(flag) is required (see consentd --help)")
         }
         return self
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, for the options that take seconds.
+    var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

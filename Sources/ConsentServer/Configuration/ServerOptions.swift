@@ -1,4 +1,5 @@
 import Foundation
+import ConsentCore
 
 /// One command-line option / config-file key.
 public struct ServerOption: Sendable {
@@ -134,9 +135,10 @@ public enum ServerOptions {
         option("request-ttl", "SECONDS", "how long a consent request waits for the user's answer before it expires", { format($0.requestTTLSeconds) }) { c, v throws(ConfigurationError) in
             c.requestTTLSeconds = try seconds(v, "request-ttl")
         },
-        option("code-lifetime", "SECONDS", "how long an authorization code works after the user accepts (at most 3600)", { format($0.codeLifetimeSeconds) }) { c, v throws(ConfigurationError) in
+        option("code-lifetime", "SECONDS", "how long an authorization code works after the user accepts (at most \(format(ConsentConfiguration().maximumCodeLifetime.inSeconds)))", { format($0.codeLifetimeSeconds) }) { c, v throws(ConfigurationError) in
             let n = try seconds(v, "code-lifetime")
-            guard n <= 3600 else { throw ConfigurationError("code-lifetime is at most 3600 seconds (one hour), not '\(v)'") }
+            let limit = ConsentConfiguration().maximumCodeLifetime.inSeconds
+            guard n <= limit else { throw ConfigurationError("code-lifetime is at most \(format(limit)) seconds (one hour), not '\(v)'") }
             c.codeLifetimeSeconds = n
         },
         option("expiry-interval", "SECONDS", "time between sweeps that record expired requests and consents in the events feed", { format($0.expiryIntervalSeconds) }) { c, v throws(ConfigurationError) in

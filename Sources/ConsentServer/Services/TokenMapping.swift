@@ -13,13 +13,13 @@ extension ConsentAuthorizationDetail {
         self.init(
             consentID: facts.consentID.canonicalText,
             from: ConsentParty(facts.offeredBy),
-            consumerOrganizationNumber: facts.consumer.description,
+            consumerOrganisationNumber: facts.consumer.description,
             consentedAt: facts.consentedAt.millisecondsSinceEpoch / 1000,
             validTo: facts.validTo.millisecondsSinceEpoch / 1000,
             rights: facts.resources.enumerated().map { position, grant in
                 ConsentRight(grant, actions: position < facts.actions.count ? facts.actions[position] : [])
             },
-            handledByOrganizationNumber: facts.handledBy?.description)
+            handledByOrganisationNumber: facts.handledBy?.description)
     }
 }
 
@@ -28,7 +28,7 @@ extension ConsentParty {
     init(_ party: PartyID) {
         switch party {
         case .person(let id): self = .person(identifier: id.digits)
-        case .organisation(let org): self = .organization(identifier: org.description)
+        case .organisation(let org): self = .organisation(identifier: org.description)
         }
     }
 }
@@ -72,7 +72,7 @@ extension Consent_V1_TokenClaimsSummary {
             consentId: consent.consentID,
             from: consent.from.urn,
             to: consent.consumerID,
-            consumerOrganisationNumber: consent.consumerOrganizationNumber,
+            consumerOrganisationNumber: consent.consumerOrganisationNumber,
             consentedAtMs: consent.consentedAt * 1000,
             validToMs: consent.validTo * 1000,
             rights: consent.rights.map { right in
@@ -83,7 +83,7 @@ extension Consent_V1_TokenClaimsSummary {
             },
             oneTime: claims.isOneTime,
             handledBy: consent.handledBy ?? "",
-            handledByOrganisationNumber: consent.handledByOrganizationNumber ?? "")
+            handledByOrganisationNumber: consent.handledByOrganisationNumber ?? "")
     }
 }
 

@@ -30,7 +30,7 @@ public final class InProcessHub: Sendable {
         var byName: [String: Principal] = [:]
         for dev in DevPrincipal.all {
             byName[dev.fileName] = Principal(
-                id: dev.organizationNumber, name: dev.name, roles: Set(dev.roles.compactMap(Role.init(rawValue:))))
+                id: dev.organisationNumber, name: dev.name, roles: Set(dev.roles.compactMap(Role.init(rawValue:))))
         }
         byName["consumer-2"] = Principal(id: secondConsumerID, name: "FINANSIERING AS", roles: [.consumer])
         return byName

@@ -1,3 +1,9 @@
+// The redirect rule, whole: what a consumer's `RedirectUrl` must be, which
+// hosts it may name (the domains a data source registered for the consumer),
+// how a registered domain is written, and the URL the user's browser is sent
+// back to after answering (Altinn 2's format, so consumers' handlers work
+// unchanged).
+
 /// The parts of a redirect URL that the rules look at.
 struct RedirectURL {
     /// The host, lowercase.
@@ -47,6 +53,60 @@ struct RedirectURL {
         }
         // An IP address is not a domain that can be registered.
         return !(labels.last!.allSatisfy { $0.isASCIIDigit })
+    }
+
+    /// Checks a consumer's redirect URL against the domains registered for it:
+    /// its host must equal, or be a subdomain of, a domain of every
+    /// authorisation the request relies on (one per resource).
+    /// - Throws: the reasons of ``init(validating:)``, or `invalidArgument`
+    ///   `redirect_host_not_registered`.
+    static func check(_ url: String, consumer: OrganisationNumber,
+                      authorisations: [ConsumerAuthorisation]) throws(DomainError) {
+        let redirect = try RedirectURL(validating: url)
+        for authorisation in authorisations where !authorisation.allows(host: redirect.host) {
+            throw .redirectHostNotRegistered(redirect.host, consumer: consumer, resource: authorisation.resource,
+                                             domains: authorisation.redirectDomains)
+        }
+    }
+
+    /// A registered domain as the hub keeps it: trimmed and lowercase.
+    /// - Throws: `invalidArgument` `redirect_domain_invalid` when it is not a host name.
+    static func registeredDomain(_ raw: String) throws(DomainError) -> String {
+        let domain = raw.trimmingASCIIWhitespace().lowercased()
+        guard isHostName(domain) else { throw .redirectDomainInvalid(raw) }
+        return domain
+    }
+
+    /// The URL the user's browser goes back to after an answer: the consumer's
+    /// `RedirectUrl`, then `?` (or `&` if it already has a query, nothing if it
+    /// ends in one), then, in this order:
+    /// - accepted: `RequestId=<id>&Status=OK&AuthorizationCode=<code>`
+    ///   (the code left out when `code` is `nil`)
+    /// - rejected: `RequestId=<id>&Status=Failed&ErrorMessage=<percent-encoded text>`
+    static func answer(to base: String, request: RequestID, accepted: Bool, code: String?, rejectionMessage: String) -> String {
+        let separator: String
+        if base.hasSuffix("?") || base.hasSuffix("&") {
+            separator = ""
+        } else {
+            separator = base.contains("?") ? "&" : "?"
+        }
+        var url = base + separator + "RequestId=" + request.description
+        if accepted {
+            url += "&Status=OK"
+            if let code { url += "&AuthorizationCode=" + PercentEncoding.encode(code) }
+        } else {
+            url += "&Status=Failed&ErrorMessage=" + PercentEncoding.encode(rejectionMessage)
+        }
+        return url
+    }
+}
+
+extension ConsumerAuthorisation {
+    /// Whether `host` (lowercase) is a registered domain or a subdomain of one.
+    public func allows(host: String) -> Bool {
+        redirectDomains.contains { domain in
+            host == domain || host.hasSuffix("." + domain)
+        }
     }
 }
 

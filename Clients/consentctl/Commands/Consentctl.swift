@@ -1,7 +1,7 @@
 /// `consentctl`: every RPC of ConsentHub from a shell.
-enum Consentctl {
+public enum Consentctl {
     /// Every subcommand, in the order `--help` lists them.
-    static let commands: [Command] = HealthCommands.all + DevCertsCommand.all + RegistryCommands.all + VendorCommands.all + ConsentCommands.all + TokenCommands.all
+    static let commands: [Command] = HealthCommands.all + DevCertsCommand.all + RegistryCommands.all + TemplateCommands.all + VendorCommands.all + ConsentCommands.all + TokenCommands.all
 
     static let exitCodes = """
         exit codes: 0 success, 1 the server refused (the message names the status code),
@@ -15,7 +15,7 @@ enum Consentctl {
         commands: commands + ProfileCommand.all, exitCodes: exitCodes)
 
     /// Runs one command line and returns the process exit code.
-    static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
+    public static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
         tool.run(arguments, environment: environment)
     }
 
@@ -27,4 +27,5 @@ enum Consentctl {
     static func mainHelp() -> String { tool.mainHelp() }
 
     static func help(for command: Command) -> String { tool.help(for: command) }
+
 }
