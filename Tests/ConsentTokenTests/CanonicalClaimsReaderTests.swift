@@ -24,9 +24,9 @@ struct CanonicalClaimsReaderTests {
         let plain = ClaimsEncodingTests.fixedClaims
         var oneTime = plain
         oneTime.isOneTime = true
-        oneTime.consent.from = .organization(identifier: "974761076")
+        oneTime.consent.from = .organisation(identifier: "974761076")
         var vendor = plain
-        vendor.consent.handledByOrganizationNumber = "913456785"
+        vendor.consent.handledByOrganisationNumber = "913456785"
         var rich = plain
         rich.consent.rights[0].actions = ["submit-application", "sign"]
         rich.consent.rights.append(ConsentRight(resource: "4629_2"))

@@ -57,8 +57,8 @@ struct CanonicalClaimsReader {
         return ConsentTokenClaims(
             issuer: issuer, issuedAt: issuedAt, expiresAt: expiresAt, tokenID: tokenID,
             consent: ConsentAuthorizationDetail(
-                consentID: consentID, from: from, consumerOrganizationNumber: consumer,
-                consentedAt: consentedAt, validTo: validTo, rights: rights, handledByOrganizationNumber: handledBy),
+                consentID: consentID, from: from, consumerOrganisationNumber: consumer,
+                consentedAt: consentedAt, validTo: validTo, rights: rights, handledByOrganisationNumber: handledBy),
             isOneTime: isOneTime)
     }
 
@@ -138,7 +138,7 @@ struct CanonicalClaimsReader {
         }
         if literal(#""urn:altinn:organization:identifier-no:"#) {
             guard let identifier = digits(9), literal("\"") else { return nil }
-            return .organization(identifier: identifier)
+            return .organisation(identifier: identifier)
         }
         return nil
     }
