@@ -66,6 +66,8 @@ struct ProtoMethodMessages: Sendable {
         ProtoMethodMessages(Consent_V1_ConsentService.listRequests),
         ProtoMethodMessages(Consent_V1_ConsentService.getStatistics),
         ProtoMethodMessages(Consent_V1_ConsentService.countConsents),
+        ProtoMethodMessages(Consent_V1_RegistryService.registerTemplate),
+        ProtoMethodMessages(Consent_V1_RegistryService.listTemplates),
     ]
 
     static func roundTrip<M: ProtoMessage>(_ type: M.Type, _ bytes: UnsafeRawBufferPointer) throws(FuzzFailure) {

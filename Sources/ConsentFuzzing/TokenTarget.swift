@@ -10,9 +10,10 @@ extension FuzzTarget {
     ///   no input may verify (the fuzzer does not hold the key);
     /// - 1, JSON: what the parser accepts, pretty-printed and parsed again,
     ///   prints the same (nothing is lost or changed on the way);
-    /// - 2, a claims payload (JSON): claims that read, written as the signer
-    ///   writes them and read again, are equal; and signed with a key and
-    ///   verified with it, they verify as the same claims;
+    /// - 2, a claims payload (JSON): what the reader of the hub's own layout
+    ///   reads, the general path reads the same; claims that read, written as
+    ///   the signer writes them and read again (both ways), are equal; and
+    ///   signed with a key and verified with it, they verify as the same claims;
     /// - 3, a JWK Set: keys that read, published again and read back, are the same keys.
     public static let token = FuzzTarget("FuzzToken") { input throws(FuzzFailure) in
         guard let mode = input.first else { return }
@@ -50,8 +51,16 @@ enum TokenChecks {
     }
 
     static func claims(_ bytes: [UInt8]) throws(FuzzFailure) {
-        guard let claims = try? TokenFuzzingSeam.claims(fromPayloadJSON: bytes) else { return }
+        let general = Result { () throws(TokenError) in try TokenFuzzingSeam.claims(fromPayloadJSON: bytes) }
+        // The reader of the hub's own layout reads what the general path reads, or gives up.
+        if let canonical = TokenFuzzingSeam.canonicalClaims(fromPayloadJSON: bytes), general != .success(canonical) {
+            throw FuzzFailure("the canonical reader reads \(hex(bytes)) as \(canonical), the general path as \(general)")
+        }
+        guard case .success(let claims) = general else { return }
         let written = claims.json
+        if let canonical = TokenFuzzingSeam.canonicalClaims(fromPayloadJSON: Array(written.utf8)), canonical != claims {
+            throw FuzzFailure("the canonical reader reads the written \(written) as \(canonical), not \(claims)")
+        }
         let reread: ConsentTokenClaims
         do {
             reread = try TokenFuzzingSeam.claims(fromPayloadJSON: Array(written.utf8))

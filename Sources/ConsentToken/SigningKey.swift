@@ -16,11 +16,17 @@ public struct SigningKey: Sendable {
     public init(privateKey: P256.PrivateKey, keyID: String? = nil) {
         self.privateKey = privateKey
         self.keyID = keyID ?? JWK.thumbprint(of: privateKey.publicKey)
+        encodedHeader = Self.encodedHeader(keyID: self.keyID)
+    }
+
+    /// `base64url({"alg":"ES256","typ":"JWT","kid":"<kid>"})`, the header of
+    /// every token the key signs (`TokenVerifier` recognises it by these bytes).
+    static func encodedHeader(keyID: String) -> [UInt8] {
         var header = JSONWriter(capacity: 96)
         header.raw(#"{"alg":"ES256","typ":"JWT","kid":"#)
-        header.string(self.keyID)
+        header.string(keyID)
         header.raw("}")
-        encodedHeader = Array(Base64URL.encode(header.bytes).utf8)
+        return Array(Base64URL.encode(header.bytes).utf8)
     }
 
     /// Loads the private key from a PEM file (PKCS#8 or traditional EC).

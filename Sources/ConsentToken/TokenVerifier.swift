@@ -17,6 +17,8 @@ public struct TokenVerifier: Sendable {
     private let issued: IssuedTokens?
     /// `issued.keyIndex(for:)` of each key, by `kid`.
     private let keyIndices: [String: UInt32]
+    /// The header the hub writes for each key, base64url, with its key.
+    private let knownHeaders: [(encodedHeader: [UInt8], keyID: String, key: VerificationKey)]
 
     /// - Parameters:
     ///   - keys: the published keys (from `JWKS.decode` or a `TokenKeySet`).
@@ -31,6 +33,7 @@ public struct TokenVerifier: Sendable {
         self.leeway = leeway
         self.issued = issued
         keyIndices = issued.map { table in byID.mapValues { table.keyIndex(for: $0.publicKey) } } ?? [:]
+        knownHeaders = byID.values.map { key in (SigningKey.encodedHeader(keyID: key.keyID), key.keyID, key) }
     }
 
     /// A verifier for the keys of a JWK Set.
@@ -57,21 +60,19 @@ public struct TokenVerifier: Sendable {
     /// names the key that signed it.
     public func verifiedToken(_ token: String, now: Int64, expectedIssuer: String) throws(TokenError) -> VerifiedToken {
         let parts = try TokenParts(token)
-        let header = try parts.header()
-        guard let algorithm = header["alg"]?.stringValue else { throw .malformed("the header has no alg") }
-        // Only ES256: never "none", never an HMAC that a public key could be
-        // abused as the secret of (the classic algorithm-confusion attack).
-        guard algorithm == "ES256" else { throw .unsupportedAlgorithm(algorithm) }
-        guard header["crit"] == nil else { throw .malformed("critical header parameters are not supported") }
-        guard let keyIDValue = header["kid"] else { throw .unknownKeyID(nil) }
-        guard let keyID = keyIDValue.stringValue else { throw .malformed("kid is not a string") }
-        guard let key = keys[keyID] else { throw .unknownKeyID(keyID) }
+        let (keyID, key) = try signingKey(of: parts)
 
         // The signature's bytes and the digest of `header.payload`: both the
         // table and ECDSA use them (the token is hashed once).
         let signature = parts.signature()
         var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &digest) { output in parts.signingInput.withUnsafeBytes { SHA256.hash($0, into: output) } }
+
+        // The payload in the hub's own layout is read straight into claims
+        // (`CanonicalClaimsReader`); any other payload, and every error, is
+        // left to the general parser, after the signature as before.
+        let payloadBytes = parts.payloadBytes()
+        let canonical = payloadBytes.flatMap { bytes in bytes.withUnsafeBytes { CanonicalClaimsReader.read($0) } }
 
         // The hub's own token, unaltered and signed by the key `kid` names
         // now: its signature is one the hub made (valid, low S). Looked up
@@ -80,8 +81,14 @@ public struct TokenVerifier: Sendable {
         var parsed: JSONValue? = nil
         var trusted = false
         if let issued, let signature, signature.count == P256.rawSignatureCount {
-            parsed = try? parts.payload()
-            if let tokenID = parsed?["jti"]?.stringValue, let keyIndex = keyIndices[keyID] {
+            let tokenID: String?
+            if let canonical {
+                tokenID = canonical.tokenID
+            } else {
+                parsed = payloadBytes.flatMap { try? JSONParser.parse($0) }
+                tokenID = parsed?["jti"]?.stringValue
+            }
+            if let tokenID, let keyIndex = keyIndices[keyID] {
                 trusted = withUnsafeBytes(of: digest) { digest in
                     signature.withUnsafeBytes {
                         issued.contains(signingInputDigest: digest, signature: $0, tokenID: tokenID, signedBy: keyIndex)
@@ -101,19 +108,47 @@ public struct TokenVerifier: Sendable {
             guard valid else { throw .badSignature }
         }
 
-        // Parsed above when there is a table (a payload that did not parse is
-        // parsed again here, after the signature, for the full path's error).
-        let payload: JSONValue
-        if let parsed { payload = parsed } else { payload = try parts.payload() }
-        let claims = try ConsentTokenClaims(payload: payload)
+        let claims: ConsentTokenClaims
+        var notBefore: JSONValue? = nil
+        if let canonical {
+            claims = canonical  // the hub's layout has no nbf
+        } else {
+            // Parsed above when there is a table (a payload that did not parse is
+            // parsed again here, after the signature, for the full path's error).
+            let payload: JSONValue
+            if let parsed { payload = parsed } else { payload = try parts.payload() }
+            claims = try ConsentTokenClaims(payload: payload)
+            notBefore = payload["nbf"]
+        }
         guard claims.issuer == expectedIssuer else { throw .wrongIssuer(found: claims.issuer, expected: expectedIssuer) }
         guard now < claims.expiresAt + leeway else { throw .expired(expiresAt: claims.expiresAt, now: now) }
         guard claims.issuedAt <= now + leeway else { throw .notYetValid(validFrom: claims.issuedAt, now: now) }
-        if let notBefore = payload["nbf"] {
+        if let notBefore {
             guard let notBefore = notBefore.numericDate else { throw .malformed("nbf is not a number") }
             guard notBefore <= now + leeway else { throw .notYetValid(validFrom: notBefore, now: now) }
         }
         return VerifiedToken(claims: claims, keyID: keyID)
+    }
+
+    /// The `kid` and key of the header: found by comparing its base64url
+    /// text with the header the hub writes for each key (`SigningKey`'s:
+    /// the same bytes mean the same alg, kid and nothing else), and
+    /// otherwise by parsing it.
+    /// - Throws: the header's `TokenError`, as the checks below say.
+    private func signingKey(of parts: TokenParts) throws(TokenError) -> (keyID: String, key: VerificationKey) {
+        for known in knownHeaders where parts.headerText.elementsEqual(known.encodedHeader) {
+            return (known.keyID, known.key)
+        }
+        let header = try parts.header()
+        guard let algorithm = header["alg"]?.stringValue else { throw .malformed("the header has no alg") }
+        // Only ES256: never "none", never an HMAC that a public key could be
+        // abused as the secret of (the classic algorithm-confusion attack).
+        guard algorithm == "ES256" else { throw .unsupportedAlgorithm(algorithm) }
+        guard header["crit"] == nil else { throw .malformed("critical header parameters are not supported") }
+        guard let keyIDValue = header["kid"] else { throw .unknownKeyID(nil) }
+        guard let keyID = keyIDValue.stringValue else { throw .malformed("kid is not a string") }
+        guard let key = keys[keyID] else { throw .unknownKeyID(keyID) }
+        return (keyID, key)
     }
 }
 
@@ -141,14 +176,19 @@ struct TokenParts {
             throw .malformed("longer than \(TokenVerifier.maximumTokenLength) bytes")
         }
         let bytes = Array(token.utf8)
-        let dot = UInt8(ascii: ".")
-        let dots = bytes.indices.filter { bytes[$0] == dot }
-        guard dots.count == 2 else { throw .malformed("a JWS compact token has 3 parts, this has \(dots.count + 1)") }
-        headerText = bytes[..<dots[0]]
-        payloadText = bytes[(dots[0] + 1)..<dots[1]]
-        signatureText = bytes[(dots[1] + 1)...]
+        // The first two dots and how many there are, without an array of them.
+        var dots = (first: 0, second: 0)
+        var dotCount = 0
+        for index in bytes.indices where bytes[index] == UInt8(ascii: ".") {
+            if dotCount == 0 { dots.first = index } else if dotCount == 1 { dots.second = index }
+            dotCount += 1
+        }
+        guard dotCount == 2 else { throw .malformed("a JWS compact token has 3 parts, this has \(dotCount + 1)") }
+        headerText = bytes[..<dots.first]
+        payloadText = bytes[(dots.first + 1)..<dots.second]
+        signatureText = bytes[(dots.second + 1)...]
         guard !headerText.isEmpty, !payloadText.isEmpty, !signatureText.isEmpty else { throw .malformed("an empty part") }
-        signingInput = bytes[..<dots[1]]
+        signingInput = bytes[..<dots.second]
     }
 
     func header() throws(TokenError) -> JSONValue {
@@ -159,6 +199,11 @@ struct TokenParts {
 
     func payload() throws(TokenError) -> JSONValue {
         try Self.decodeJSON(payloadText, "payload")
+    }
+
+    /// The payload's decoded bytes, or nil when it is not base64url.
+    func payloadBytes() -> [UInt8]? {
+        payloadText.withUnsafeBytes { Base64URL.decode($0) }
     }
 
     /// The decoded signature, or nil when it is not base64url.

@@ -13,7 +13,10 @@ import ConsentRPC
 /// Call ids come from a per-connection counter (so an id is not reused until
 /// four billion calls later, and a late answer to a call the client gave up on
 /// cannot land on a newer one). Requests started during a loop turn go out in
-/// one SSL_write at its end, like the server's answers.
+/// one SSL_write at its end, like the server's answers. The bytes move through
+/// a `FramedChannel`, the server's own: the same read budget per readable
+/// event (so one busy connection does not starve the others on a shared loop),
+/// the same output buffering. Its life is `ClientConnectionStateMachine`.
 ///
 /// `@unchecked Sendable`: every `var` is touched only on `loop`'s thread;
 /// other threads go through `queued` (a Mutex) and the loop's inbox. When the
@@ -21,7 +24,7 @@ import ConsentRPC
 /// completes on the caller's thread without touching that state: calls fail
 /// UNAVAILABLE, pings fail UNAVAILABLE, cancel does nothing, and `close`
 /// releases the socket once (`releasedOffLoop`).
-public final class ClientConnection: ClientTransport, Selectable, TimerTarget, EndOfTurnWork, InboxTarget, @unchecked Sendable {
+public final class ClientConnection: ClientTransport, Selectable, TimerTarget, FramedChannelOwner, InboxTarget, @unchecked Sendable {
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
@@ -52,13 +55,6 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
         }
     }
 
-    private enum State {
-        case connected
-        /// The server sent GoAway NO_ERROR: open calls complete, new ones fail.
-        case draining(reason: String)
-        case closed(reason: String)
-    }
-
     private struct Slot {
         var ticket: UInt64 = 0
         var onMessage: (@Sendable ([UInt8]) -> Void)? = nil
@@ -79,8 +75,8 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     public let loop: EventLoop
     private let ownsLoop: Bool
     public let configuration: Configuration
-    private let fd: Int32
-    private let tls: TLSConnection
+    /// The socket, TLS, frame decoding and output buffering (shared with the server).
+    private let channel: FramedChannel
     private let endpoint: String
 
     // The hot state below is confined to the loop thread and never borrowed
@@ -88,13 +84,9 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     // exclusivity checks Swift would do on every class-property access (15 %
     // of a server's CPU in a profile at 256 calls in flight) are turned off
     // for these properties only.
-    @exclusivity(unchecked) private var state = State.connected
-    @exclusivity(unchecked) private var decoder: FrameDecoder
-    @exclusivity(unchecked) private var output: ByteBuffer
+    @exclusivity(unchecked) private var machine = ClientConnectionStateMachine()
     @exclusivity(unchecked) private var table: CallTable
     @exclusivity(unchecked) private var slots: [Slot] = []
-    @exclusivity(unchecked) private var flushScheduled = false
-    @exclusivity(unchecked) private var writeInterest = false
     private var pings: [UInt64: (MonotonicInstant, @Sendable (Result<Duration, RPCError>) -> Void)] = [:]
     /// Ping ids are taken off the loop so that a blocking ping that gives up
     /// can name the entry to forget.
@@ -110,11 +102,9 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
         self.configuration = configuration
         self.loop = loop
         self.ownsLoop = ownsLoop
-        self.fd = fd
-        self.tls = tls
         self.endpoint = endpoint
-        decoder = FrameDecoder(maxFrameSize: configuration.maxFrameSize)
-        output = ByteBuffer(capacity: 16 * 1024)
+        // No output high-water mark: a client's output is its own requests.
+        channel = FramedChannel(loop: loop, fd: fd, tls: tls, stats: nil, maxFrameSize: configuration.maxFrameSize)
         table = CallTable(limit: configuration.maxConcurrentCalls, initialCapacity: 64)
         slots = Array(repeating: Slot(), count: 64)
     }
@@ -219,8 +209,8 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
         let semaphore = DispatchSemaphore(value: 0)
         let queued = loop.submit {
             do throws(IOError) {
-                try loop.register(connection.fd, events: Linux.EPOLLIN | Linux.EPOLLRDHUP | Linux.EPOLLET, handler: connection)
-                connection.readAll()
+                try loop.register(connection.channel.fd, events: FramedChannel.events(writeInterest: false), handler: connection)
+                connection.channel.readAll(connection)
             } catch {
                 registered.withLock { $0 = error }
             }
@@ -286,13 +276,8 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
         ticket: UInt64, method: String, payload: [UInt8], options: CallOptions,
         onMessage: @escaping @Sendable ([UInt8]) -> Void, onFinish: @escaping @Sendable (CallResult) -> Void
     ) {
-        switch state {
-        case .connected: break
-        case .draining(let reason):
-            onFinish(CallResult(code: .unavailable, message: "the server is going away: \(reason)"))
-            return
-        case .closed(let reason):
-            onFinish(CallResult(code: .unavailable, message: reason))
+        if case .refuse(let message) = machine.callStarting() {
+            onFinish(CallResult(code: .unavailable, message: message))
             return
         }
         if table.isFull {
@@ -317,7 +302,7 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
         if timeoutMs > 0 {
             loop.scheduleTimer(at: loop.now.adding(milliseconds: UInt64(timeoutMs)), target: self, payload: token.sequence)
         }
-        Wire.writeRequest(callID: callID, method: method, deadlineMs: timeoutMs, metadata: options.metadata, payload: payload, into: &output)
+        Wire.writeRequest(callID: callID, method: method, deadlineMs: timeoutMs, metadata: options.metadata, payload: payload, into: &channel.output)
         scheduleFlush()
     }
 
@@ -343,8 +328,8 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
             }
             return
         }
-        if case .closed = state {} else {
-            Wire.writeCancel(callID: callID, into: &output)
+        if machine.isLive {
+            Wire.writeCancel(callID: callID, into: &channel.output)
             scheduleFlush()
         }
         complete(slot, CallResult(code: .cancelled, message: "cancelled by the client"))
@@ -413,12 +398,12 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     }
 
     private func startPing(_ id: UInt64, _ completion: @escaping @Sendable (Result<Duration, RPCError>) -> Void) {
-        if case .closed(let reason) = state {
+        if let reason = machine.closedReason {
             completion(.failure(RPCError(.unavailable, reason)))
             return
         }
         pings[id] = (.now(), completion)
-        Wire.writePing(id, pong: false, into: &output)
+        Wire.writePing(id, pong: false, into: &channel.output)
         scheduleFlush()
     }
 
@@ -453,52 +438,43 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     // MARK: Events
 
     func handleEvents(_ events: UInt32) {
-        if events & Linux.EPOLLOUT != 0 { flush() }
-        readAll()
+        if events & Linux.EPOLLOUT != 0 { channel.flush(self) }
+        channel.readAll(self)
     }
 
-    private func readAll() {
-        while true {
-            guard case .closed = state else {
-                switch tls.read(into: decoder.writableSpace(minimum: 4096)) {
-                case .bytes(let n):
-                    decoder.didWrite(n)
-                    processFrames()
-                    continue
-                case .wantRead:
-                    return
-                case .wantWrite:
-                    setWriteInterest(true)
-                    return
-                case .closed:
-                    connectionLost("connection to \(endpoint) closed by the server")
-                    return
-                case .error(let error):
-                    connectionLost("connection to \(endpoint) failed: \(error.details.isEmpty ? error.operation : error.details.joined(separator: "; "))")
-                    return
-                }
-            }
-            return
+    // FramedChannelOwner
+
+    var acceptsInput: Bool { machine.isLive }
+    var acceptsOutput: Bool { machine.isLive }
+    var pendingOutputBytes: Int { 0 }
+    func buffersReacquired() {}
+    func bytesArrived(_ count: Int) {}
+    func readPassEnded() {}
+    func outputBlocked() {}
+    func outputOverLimit() {}  // no limit: the output is our own requests
+    func outputFlushed() {}
+    func writeInterestFailed(_ error: IOError) {}  // the next read or write reports a broken socket
+
+    func frameRefused(_ error: FrameError) {
+        connectionLost("protocol error from \(endpoint): \(error)")
+    }
+
+    func channelEnded(_ end: FramedChannelEnd) {
+        switch end {
+        case .closedByPeer:
+            connectionLost("connection to \(endpoint) closed by the server")
+        case .failed(let error, whileWriting: false):
+            connectionLost("connection to \(endpoint) failed: \(error.details.isEmpty ? error.operation : error.details.joined(separator: "; "))")
+        case .failed(let error, whileWriting: true):
+            connectionLost("connection to \(endpoint) failed: \(error)")
         }
     }
 
-    private func processFrames() {
-        while true {
-            if case .closed = state { return }
-            let frame: UnsafeRawBufferPointer?
-            do {
-                frame = try decoder.nextFrame()
-            } catch {
-                connectionLost("protocol error from \(endpoint): \(error)")
-                return
-            }
-            guard let frame else { return }
-            do {
-                try Wire.withFrame(frame) { callID, view in handleFrame(callID, view) }
-            } catch {
-                connectionLost("protocol error from \(endpoint): undecodable frame: \(error.reason)")
-                return
-            }
+    func handleFrame(_ bytes: UnsafeRawBufferPointer) {
+        do {
+            try Wire.withFrame(bytes) { callID, view in handleFrame(callID, view) }
+        } catch {
+            connectionLost("protocol error from \(endpoint): undecodable frame: \(error.reason)")
         }
     }
 
@@ -517,21 +493,20 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
             guard let slot = table.find(callID) else { return }
             slots[slot].onMessage?(Wire.bytes(payload))
         case .pong(let data):
+            machine.pongReceived()
             if let (start, completion) = pings.removeValue(forKey: data) {
                 let ns = MonotonicInstant.now().nanoseconds &- start.nanoseconds
                 completion(.success(.nanoseconds(Int64(clamping: ns))))
             }
         case .ping(let data):
-            Wire.writePing(data, pong: true, into: &output)
+            Wire.writePing(data, pong: true, into: &channel.output)
             scheduleFlush()
         case .goAway(let code, let reasonBytes):
-            let reason = Wire.string(reasonBytes)
             let goAwayCode = Consent_V1_GoAwayCode(rawValue: code)
-            if goAwayCode == .noError {
-                if case .connected = state { state = .draining(reason: reason) }
-                checkDrained()
-            } else {
-                connectionLost("server sent GoAway \(goAwayCode.protoName): \(reason)")
+            switch machine.goAwayReceived(noError: goAwayCode == .noError, code: goAwayCode.protoName, reason: Wire.string(reasonBytes)) {
+            case .none: break
+            case .drain: checkDrained()
+            case .close(let reason): connectionLost(reason)
             }
         case .request, .cancel, .empty:
             connectionLost("protocol error from \(endpoint): unexpected frame from the server")
@@ -539,8 +514,8 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     }
 
     private func checkDrained() {
-        if case .draining(let reason) = state, table.openCount == 0 {
-            connectionLost("the server is going away: \(reason)")
+        if let reason = machine.closeReasonAfterCall(openCalls: table.openCount) {
+            connectionLost(reason)
         }
     }
 
@@ -556,8 +531,8 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
         guard s < slots.count, table[s].sequence == payload else { return }
         slots[s].hasTimer = false
         let callID = table[s].callID
-        if case .closed = state {} else {
-            Wire.writeCancel(callID: callID, into: &output)
+        if machine.isLive {
+            Wire.writeCancel(callID: callID, into: &channel.output)
             scheduleFlush()
         }
         complete(s, CallResult(code: .deadlineExceeded, message: "deadline of \(slots[s].timeoutMs) ms exceeded (client side)"))
@@ -566,42 +541,13 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
 
     // MARK: Writing
 
+    @inline(__always)
     private func scheduleFlush() {
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        loop.runAtEndOfTurn(self)
+        channel.scheduleFlush(self)
     }
 
     func endOfTurn() {
-        flushScheduled = false
-        flush()
-    }
-
-    private func flush() {
-        if case .closed = state { return }
-        while !output.isEmpty {
-            switch tls.write(output.readable) {
-            case .bytes(let n):
-                output.moveReaderIndex(forwardBy: n)
-            case .wantWrite, .wantRead:
-                setWriteInterest(true)
-                return
-            case .closed:
-                connectionLost("connection to \(endpoint) closed by the server")
-                return
-            case .error(let error):
-                connectionLost("connection to \(endpoint) failed: \(error)")
-                return
-            }
-        }
-        output.shrinkIfEmpty(to: 64 * 1024)
-        setWriteInterest(false)
-    }
-
-    private func setWriteInterest(_ on: Bool) {
-        guard on != writeInterest else { return }
-        writeInterest = on
-        try? loop.modify(fd, events: Linux.EPOLLIN | Linux.EPOLLRDHUP | Linux.EPOLLET | (on ? Linux.EPOLLOUT : 0))
+        channel.endOfTurn(self)
     }
 
     // MARK: Closing
@@ -610,11 +556,10 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     /// - Parameter loopStopped: the loop has ended (we run on another thread
     ///   and must not touch its epoll descriptor, which is closed).
     private func connectionLost(_ reason: String, loopStopped: Bool = false) {
-        if case .closed = state { return }
-        state = .closed(reason: reason)
+        guard machine.close(reason: reason) else { return }
         closedFlag.store(true, ordering: .releasing)
-        if !loopStopped { loop.deregister(fd) }
-        Posix.close(fd)
+        if !loopStopped { loop.deregister(channel.fd) }
+        Posix.close(channel.fd)
         for slot in table.openSlots {
             complete(slot, CallResult(code: .unavailable, message: reason))
         }
@@ -651,8 +596,8 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, E
     }
 
     private func closeOnLoop(loopStopped: Bool) {
-        if case .closed = state { return }
-        _ = tls.shutdown()
+        guard machine.isLive else { return }
+        _ = channel.tls.shutdown()
         connectionLost("connection closed by the client", loopStopped: loopStopped)
     }
 

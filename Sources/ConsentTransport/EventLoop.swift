@@ -10,14 +10,6 @@ protocol Selectable: AnyObject {
     func handleEvents(_ events: UInt32)
 }
 
-/// The receiver of a loop timer, told which of its timers fired by `payload`
-/// (so a deadline costs a heap entry, not a closure).
-protocol TimerTarget: AnyObject {
-    func timerFired(_ payload: UInt64)
-    /// Whether a timer still matters; dead ones are dropped when the heap is compacted.
-    func isTimerLive(_ payload: UInt64) -> Bool
-}
-
 /// Work a loop runs after every ready event, the inbox and the timers of a
 /// turn: the place where a connection writes what the turn produced.
 protocol EndOfTurnWork: AnyObject {
@@ -48,22 +40,6 @@ enum InboxMessage: @unchecked Sendable {  // the closures it carries are @Sendab
 private enum InboxItem {
     case task(@Sendable () -> Void)
     case message(any InboxTarget, InboxMessage)
-}
-
-private enum TimerAction {
-    case target(any TimerTarget, UInt64)
-    case task(() -> Void)
-}
-
-private struct TimerEntry {
-    var deadline: UInt64
-    var sequence: UInt64
-    var action: TimerAction
-
-    @inline(__always)
-    func precedes(_ other: TimerEntry) -> Bool {
-        deadline < other.deadline || (deadline == other.deadline && sequence < other.sequence)
-    }
 }
 
 /// One thread running epoll.
@@ -99,8 +75,6 @@ public final class EventLoop: @unchecked Sendable {
     let epfd: Int32
     private let wakeFD: Int32
     private static let wakeToken = UInt64.max
-    /// Below this many entries the heap is never compacted (cheap to keep).
-    static let compactionFloor = 64
 
     /// Work from other threads; `closed` once the loop has ended, after which
     /// nothing is queued any more (see `post`, `submit`, `execute`).
@@ -117,13 +91,7 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var registrations: [(generation: UInt32, handler: (any Selectable)?)] = []
     private var nextGeneration: UInt32 = 1
 
-    @exclusivity(unchecked) private var timers: [TimerEntry] = []
-    @exclusivity(unchecked) private var timerSequence: UInt64 = 0
-    /// Target timers in the heap that have neither fired nor been cancelled:
-    /// every `scheduleTimer` adds one, and exactly one of "fired while live"
-    /// and `timerCancelled()` takes it away again (targets keep a flag per
-    /// armed timer so that they cancel each exactly once).
-    @exclusivity(unchecked) private var liveTargetTimers = 0
+    @exclusivity(unchecked) private var timers = TimerHeap()
 
     @exclusivity(unchecked) private var endOfTurn: [any EndOfTurnWork] = []
     @exclusivity(unchecked) private var endOfTurnSpare: [any EndOfTurnWork] = []
@@ -241,7 +209,7 @@ public final class EventLoop: @unchecked Sendable {
     public func schedule(after delay: Duration, _ task: @escaping @Sendable () -> Void) {
         let nanos = delay.nanosecondsClamped
         submit { [self] in
-            self.addTimer(TimerEntry(deadline: MonotonicInstant.now().nanoseconds &+ nanos, sequence: 0, action: .task(task)))
+            self.timers.addTask(task, deadline: MonotonicInstant.now().nanoseconds &+ nanos)
         }
     }
 
@@ -277,8 +245,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Arms a timer for `target` at `deadline`.
     func scheduleTimer(at deadline: MonotonicInstant, target: any TimerTarget, payload: UInt64) {
         assert(inEventLoop)
-        liveTargetTimers += 1
-        addTimer(TimerEntry(deadline: deadline.nanoseconds, sequence: 0, action: .target(target, payload)))
+        timers.addTarget(target, payload: payload, deadline: deadline.nanoseconds)
     }
 
     /// Tells the loop a target timer will be ignored when it fires, so the heap
@@ -288,29 +255,20 @@ public final class EventLoop: @unchecked Sendable {
     /// by the loop.
     func timerCancelled() {
         assert(inEventLoop)
-        assert(liveTargetTimers > 0, "timerCancelled without a live timer")
-        if liveTargetTimers > 0 { liveTargetTimers -= 1 }
-        // Dead entries still reference their targets (a closed connection's
-        // object, buffers already freed): compact once they are 3/4 of the
-        // heap, which keeps the cost amortised O(1) per cancellation.
-        if timers.count > Self.compactionFloor && timers.count > 4 * liveTargetTimers { compactTimers() }
+        timers.timerCancelled()
     }
 
     /// For tests (on the loop): entries in the timer heap, the live target
     /// timers the loop counts, and those whose target says they are live.
     func timerCounts() -> (entries: Int, counted: Int, live: Int) {
         assert(inEventLoop)
-        let live = timers.reduce(0) { count, entry in
-            if case .target(let target, let payload) = entry.action, target.isTimerLive(payload) { return count + 1 }
-            return count
-        }
-        return (timers.count, liveTargetTimers, live)
+        return (timers.count, timers.liveTargetTimers, timers.liveEntryCount)
     }
 
     /// For tests (on the loop): drops dead entries now.
     func compactTimersForTesting() {
         assert(inEventLoop)
-        compactTimers()
+        timers.compact()
     }
 
     /// Runs `work.endOfTurn()` once at the end of this turn. The caller keeps
@@ -376,9 +334,8 @@ public final class EventLoop: @unchecked Sendable {
         // loop (a connection keeps its loop context), so keeping them would
         // keep a stopped server or client alive. Emptied first, released
         // after, so a handler's deinit finds the tables empty.
-        var held = (registrations, timers, endOfTurn, endOfTurnSpare)
+        var held = (registrations, timers.removeAll(), endOfTurn, endOfTurnSpare)
         registrations = []
-        timers = []
         endOfTurn = []
         endOfTurnSpare = []
         held = ([], [], [], [])
@@ -396,10 +353,10 @@ public final class EventLoop: @unchecked Sendable {
 
     private func nextTimeout() -> Int32 {
         if !localTasks.isEmpty || !endOfTurn.isEmpty { return 0 }
-        guard let first = timers.first else { return -1 }
+        guard let deadline = timers.nextDeadline else { return -1 }
         let nowNanos = MonotonicInstant.now().nanoseconds
-        if first.deadline <= nowNanos { return 0 }
-        let ms = (first.deadline - nowNanos + 999_999) / 1_000_000
+        if deadline <= nowNanos { return 0 }
+        let ms = (deadline - nowNanos + 999_999) / 1_000_000
         return Int32(clamping: ms)
     }
 
@@ -434,16 +391,10 @@ public final class EventLoop: @unchecked Sendable {
         // deadline, which this loop then popped again at once, for ever.
         now = .now()
         let nowNanos = now.nanoseconds
-        while let first = timers.first, first.deadline <= nowNanos {
-            let entry = popTimer()
-            switch entry.action {
-            case .task(let task):
-                task()
-            case .target(let target, let payload):
-                if target.isTimerLive(payload) {
-                    if liveTargetTimers > 0 { liveTargetTimers -= 1 }
-                    target.timerFired(payload)
-                }
+        while let action = timers.popDue(now: nowNanos) {
+            switch action {
+            case .task(let task): task()
+            case .target(let target, let payload): target.timerFired(payload)
             }
         }
     }
@@ -453,71 +404,6 @@ public final class EventLoop: @unchecked Sendable {
             swap(&endOfTurn, &endOfTurnSpare)
             for work in endOfTurnSpare { work.endOfTurn() }
             endOfTurnSpare.removeAll(keepingCapacity: true)
-        }
-    }
-
-    // MARK: Timer heap
-
-    private func addTimer(_ entry: TimerEntry) {
-        var entry = entry
-        timerSequence &+= 1
-        entry.sequence = timerSequence
-        timers.append(entry)
-        siftUp(timers.count - 1)
-    }
-
-    private func popTimer() -> TimerEntry {
-        let first = timers[0]
-        let last = timers.removeLast()
-        if !timers.isEmpty {
-            timers[0] = last
-            siftDown(0)
-        }
-        return first
-    }
-
-    private func siftUp(_ index: Int) {
-        var child = index
-        let entry = timers[child]
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard entry.precedes(timers[parent]) else { break }
-            timers[child] = timers[parent]
-            child = parent
-        }
-        timers[child] = entry
-    }
-
-    private func siftDown(_ index: Int) {
-        var parent = index
-        let count = timers.count
-        let entry = timers[parent]
-        while true {
-            var child = 2 * parent + 1
-            guard child < count else { break }
-            if child + 1 < count && timers[child + 1].precedes(timers[child]) { child += 1 }
-            guard timers[child].precedes(entry) else { break }
-            timers[parent] = timers[child]
-            parent = child
-        }
-        timers[parent] = entry
-    }
-
-    /// Drops entries whose target says they are dead, then re-heapifies: O(n),
-    /// run only when dead entries are 3/4 of the heap, so amortised O(1).
-    private func compactTimers() {
-        timers.removeAll { entry in
-            if case .target(let target, let payload) = entry.action { return !target.isTimerLive(payload) }
-            return false
-        }
-        liveTargetTimers = timers.reduce(0) { count, entry in
-            if case .target = entry.action { return count + 1 }
-            return count
-        }
-        var i = timers.count / 2
-        while i > 0 {
-            i -= 1
-            siftDown(i)
         }
     }
 

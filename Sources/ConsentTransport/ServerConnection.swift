@@ -22,12 +22,12 @@ import ConsentRPC
 /// linger) has a bit in `armedTimers`, set when it is armed and cleared when
 /// it fires or is cancelled, and `isTimerLive` is exactly that bit, so every
 /// armed timer is accounted to the loop exactly once (`EventLoop.timerCancelled`).
-final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarget, CallSink, @unchecked Sendable {
+final class ServerConnection: Selectable, TimerTarget, FramedChannelOwner, InboxTarget, CallSink, @unchecked Sendable {
     let loop: EventLoop
     private let shared: ServerShared
     private let loopContext: ServerLoopContext
-    let fd: Int32
-    private let tls: TLSConnection
+    /// The socket, TLS, frame decoding and output buffering (shared with the client).
+    private let channel: FramedChannel
     private let remoteAddress: String
 
     // The hot state below is confined to the loop thread and never borrowed
@@ -36,8 +36,6 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     // of a server's CPU in a profile at 256 calls in flight) are turned off
     // for these properties only.
     @exclusivity(unchecked) private var machine = ConnectionStateMachine()
-    @exclusivity(unchecked) private var decoder: FrameDecoder
-    @exclusivity(unchecked) private var output: ByteBuffer
     @exclusivity(unchecked) private var calls: CallTable
     private var peer = PeerIdentity(principalID: "")
     /// The method name this connection called last (`shared.methodNames`), or -1.
@@ -57,9 +55,6 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// Call tokens taken from `budget` and not spent yet.
     @exclusivity(unchecked) private var callTokens = 0
 
-    @exclusivity(unchecked) private var flushScheduled = false
-    @exclusivity(unchecked) private var writeInterest = false
-    @exclusivity(unchecked) private var readPaused = false
     @exclusivity(unchecked) private var lastActivity: MonotonicInstant
     /// Bit `1 << payload` for each connection timer that is armed.
     @exclusivity(unchecked) private var armedTimers: UInt8 = 0
@@ -81,9 +76,6 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private let published: PublishedCallSequences
     /// The buffer bytes last added to `LoopStats.connectionBufferBytes`.
     private var accountedBufferBytes = 0
-    /// The buffers were given back while the connection was quiet; the next
-    /// read allocates them again and arms the quiet timer anew.
-    private var buffersReleased = false
 
     private static let timerHandshake: UInt64 = 1
     private static let timerIdle: UInt64 = 2
@@ -100,20 +92,19 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private static let lastConnectionTimer = timerQuiet
     private static let connectionTimers: [UInt64] = [timerHandshake, timerIdle, timerLinger, timerClosing, timerFrame, timerQuiet]
     private static let readChunk = 16 * 1024
-    /// SSL_reads per readable event before yielding to the other connections.
-    private static let readBudget = 64
 
     init(fd: Int32, tls: TLSConnection, remoteAddress: String, ticket: ConnectionLimits.Ticket, loopContext: ServerLoopContext) {
         self.ticket = ticket
         self.loop = loopContext.loop
         self.shared = loopContext.shared
         self.loopContext = loopContext
-        self.fd = fd
-        self.tls = tls
         self.remoteAddress = remoteAddress
         let config = loopContext.shared.configuration
-        decoder = FrameDecoder(maxFrameSize: config.maxFrameSize, initialCapacity: Self.readChunk + 512)
-        output = ByteBuffer(capacity: 16 * 1024)
+        channel = FramedChannel(
+            loop: loopContext.loop, fd: fd, tls: tls, stats: loopContext.stats, maxFrameSize: config.maxFrameSize,
+            initialInputCapacity: Self.readChunk + 512, outputHighWaterMark: config.outputHighWaterMark,
+            // Never less than one whole frame over the high-water mark.
+            outputLimit: max(config.outputLimit, config.outputHighWaterMark + config.maxFrameSize))
         calls = CallTable(limit: config.maxConcurrentCallsPerConnection)
         published = PublishedCallSequences(capacity: calls.slots.count)
         lastActivity = loopContext.loop.now
@@ -134,10 +125,10 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// Registers with the loop and starts the handshake (on the loop).
     func start() {
         do {
-            try loop.register(fd, events: Linux.EPOLLIN | Linux.EPOLLRDHUP | Linux.EPOLLET, handler: self)
+            try loop.register(channel.fd, events: FramedChannel.events(writeInterest: false), handler: self)
         } catch {
             log(.io, "register: \(error)")
-            Posix.close(fd)
+            Posix.close(channel.fd)
             loopContext.connectionClosed(self)
             return
         }
@@ -156,10 +147,10 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         case .handshaking:
             doHandshake()
         case .active, .draining:
-            if events & Linux.EPOLLOUT != 0 { flush() }
-            if events & (Linux.EPOLLIN | Linux.EPOLLRDHUP | Linux.EPOLLHUP | Linux.EPOLLERR) != 0 { readAll() }
+            if events & Linux.EPOLLOUT != 0 { channel.flush(self) }
+            if events & (Linux.EPOLLIN | Linux.EPOLLRDHUP | Linux.EPOLLHUP | Linux.EPOLLERR) != 0 { channel.readAll(self) }
         case .closing:
-            if events & Linux.EPOLLOUT != 0 { flush() }
+            if events & Linux.EPOLLOUT != 0 { channel.flush(self) }
             if events & (Linux.EPOLLHUP | Linux.EPOLLERR) != 0 { closeNow() }
         case .lingering:
             drainLingering()
@@ -169,14 +160,14 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     }
 
     private func doHandshake() {
-        switch tls.handshake() {
+        switch channel.tls.handshake() {
         case .complete:
             cancelTimer(Self.timerHandshake)
             handshakeDone()
         case .wantRead:
-            setWriteInterest(false)
+            channel.setWriteInterest(false, self)
         case .wantWrite:
-            setWriteInterest(true)
+            channel.setWriteInterest(true, self)
         case .closed:
             LoopStats.bump(stats.handshakeFailures)
             log(.handshake, "closed during the TLS handshake")
@@ -189,11 +180,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     }
 
     private func handshakeDone() {
-        setWriteInterest(false)
-        let subject = tls.peerSubject()
+        channel.setWriteInterest(false, self)
+        let subject = channel.tls.peerSubject()
         let serial = subject?.serialNumber.flatMap { $0.isEmpty ? nil : $0 }
         let cn = subject?.commonName.flatMap { $0.isEmpty ? nil : $0 }
-        let principal = tls.peerVerified ? (serial ?? cn) : nil
+        let principal = channel.tls.peerVerified ? (serial ?? cn) : nil
         switch transition({ $0.handshakeCompleted(hasPrincipal: principal != nil) }) {
         case .becomeActive:
             peer = PeerIdentity(principalID: principal!, commonName: cn, serialNumber: serial, remoteAddress: remoteAddress)
@@ -214,85 +205,64 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             }
             // Edge-triggered: frames that came with the handshake's last flight
             // will not be announced again.
-            readAll()
+            channel.readAll(self)
         case .refuse(let reason):
             LoopStats.bump(stats.protocolErrors)
             log(.protocolError, reason)
-            Wire.writeGoAway(code: .protocolError, reason: reason, into: &output)
+            Wire.writeGoAway(code: .protocolError, reason: reason, into: &channel.output)
             scheduleFlush()
         case .ignore:
             closeNow()
         }
     }
 
-    // MARK: Reading
+    // MARK: Reading (FramedChannelOwner)
 
-    private func readAll() {
-        defer {
-            notePartialFrame()
-            accountBuffers()
-        }
-        if buffersReleased {
-            buffersReleased = false
-            armQuietTimer(at: loop.now)
-        }
-        var reads = 0
-        while machine.acceptsInput && !readPaused {
-            if reads == Self.readBudget {
-                // Fairness: let the loop's other connections have a turn. Edge-
-                // triggered epoll will not tell us again, so come back ourselves.
-                loop.execute { [self] in self.readAll() }
-                return
-            }
-            reads += 1
-            let result = tls.read(into: decoder.writableSpace(minimum: 4096))
-            switch result {
-            case .bytes(let n):
-                decoder.didWrite(n)
-                LoopStats.bump(stats.bytesRead, by: n)
-                lastActivity = loop.now
-                processFrames()
-            case .wantRead:
-                return
-            case .wantWrite:
-                setWriteInterest(true)
-                return
-            case .closed:
-                peerGone(reason: "closed by the peer")
-                return
-            case .error(let error):
-                log(.io, "read failed: \(error)")
-                peerGone(reason: "read failed")
-                return
-            }
+    var acceptsInput: Bool { machine.acceptsInput }
+
+    var acceptsOutput: Bool {
+        switch machine.state {
+        case .active, .draining, .closing: return true
+        default: return false
         }
     }
 
-    /// Handles every whole frame in the decoder, unless output backpressure or
-    /// a state change stops it first.
-    private func processFrames() {
-        while machine.acceptsInput && !readPaused {
-            let frame: UnsafeRawBufferPointer?
-            do {
-                frame = try decoder.nextFrame()
-            } catch {
-                fail(.frameTooLarge, String(describing: error))
-                return
-            }
-            guard let frame else { return }
-            framesSinceNote &+= 1
-            handleFrame(frame)
-            // Answers posted by other threads and not yet written count too:
-            // they land in `output` as soon as the loop takes its inbox.
-            if output.readableBytes + max(0, inboxBytes.load(ordering: .relaxed)) > config.outputHighWaterMark {
-                readPaused = true
-                LoopStats.bump(stats.readPauses)
-                scheduleFlush()
-            }
+    /// Answers posted by other threads and not yet written.
+    var pendingOutputBytes: Int { max(0, inboxBytes.load(ordering: .relaxed)) }
+
+    func buffersReacquired() {
+        armQuietTimer(at: loop.now)
+    }
+
+    func bytesArrived(_ count: Int) {
+        lastActivity = loop.now
+    }
+
+    func readPassEnded() {
+        notePartialFrame()
+        accountBuffers()
+    }
+
+    func frameRefused(_ error: FrameError) {
+        fail(.frameTooLarge, String(describing: error))
+    }
+
+    func channelEnded(_ end: FramedChannelEnd) {
+        switch end {
+        case .closedByPeer(let whileWriting):
+            peerGone(reason: whileWriting ? "closed by the peer while writing" : "closed by the peer")
+        case .failed(let error, let whileWriting):
+            log(.io, "\(whileWriting ? "write" : "read") failed: \(error)")
+            peerGone(reason: whileWriting ? "write failed" : "read failed")
         }
     }
 
-    private func handleFrame(_ bytes: UnsafeRawBufferPointer) {
+    func writeInterestFailed(_ error: IOError) {
+        log(.io, "epoll_ctl: \(error)")
+    }
+
+    func handleFrame(_ bytes: UnsafeRawBufferPointer) {
+        framesSinceNote &+= 1
         do {
             try Wire.withFrame(bytes) { callID, view in
                 switch view {
@@ -301,7 +271,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 case .cancel:
                     handleCancel(callID)
                 case .ping(let data):
-                    Wire.writePing(data, pong: true, into: &output)
+                    Wire.writePing(data, pong: true, into: &channel.output)
                     scheduleFlush()
                 case .pong:
                     break  // an answer to a ping we sent
@@ -477,9 +447,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 result: CallResult(
                     code: .resourceExhausted, message: "response of \(size) bytes exceeds the frame limit",
                     trailers: [ErrorTrailers.reason: "response_too_large"]),
-                into: &output)
+                into: &channel.output)
         } else {
-            Wire.writeResponse(callID: callID, result: result, into: &output)
+            Wire.writeResponse(callID: callID, result: result, into: &channel.output)
         }
         scheduleFlush()
     }
@@ -532,9 +502,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 byTransport: .resourceExhausted)
             return false
         }
-        Wire.writeStreamMessage(callID: token.callID, payload: message, into: &output)
+        Wire.writeStreamMessage(callID: token.callID, payload: message, into: &channel.output)
         scheduleFlush()
-        return output.readableBytes < config.outputHighWaterMark
+        return channel.output.readableBytes < config.outputHighWaterMark
     }
 
     func onTermination(call token: CallToken, _ handler: @escaping @Sendable (StatusCode) -> Void) {
@@ -575,7 +545,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     }
 
     private func onWritableOnLoop(_ handler: @escaping @Sendable () -> Void) {
-        if output.readableBytes < config.outputLowWaterMark || !(machine.state == .active || machine.state == .draining) {
+        if channel.output.readableBytes < config.outputLowWaterMark || !(machine.state == .active || machine.state == .draining) {
             handler()
         } else {
             writableWaiters.append(handler)
@@ -601,7 +571,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         }
         // Reading may be paused on bytes that were in the inbox; a dropped
         // answer writes nothing, so look again at the end of the turn.
-        if readPaused { scheduleFlush() }
+        if channel.readPaused { scheduleFlush() }
     }
 
     // MARK: Timers
@@ -660,8 +630,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         case Self.timerQuiet:
             guard machine.acceptsInput else { return }
             let due = lastActivity.adding(nanoseconds: config.idleBufferRelease.nanosecondsClamped)
-            let quiet = calls.openCount == 0 && output.isEmpty && decoder.bufferedByteCount == 0
-                && inboxBytes.load(ordering: .relaxed) == 0 && !writeInterest
+            let quiet = calls.openCount == 0 && channel.isQuiet && inboxBytes.load(ordering: .relaxed) == 0
             if quiet && loop.now >= due {
                 releaseIdleBuffers()
             } else {
@@ -670,13 +639,13 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             }
         case Self.timerClosing:
             guard machine.state == .closing else { return }
-            log(.io, "closed with \(output.readableBytes) bytes of final output unwritten: the peer does not read")
+            log(.io, "closed with \(channel.output.readableBytes) bytes of final output unwritten: the peer does not read")
             closeNow()
         case Self.timerLinger:
             closeNow()
         case Self.timerFrame:
             guard machine.acceptsInput, let since = partialFrameSince else { return }
-            if readPaused {
+            if channel.readPaused {
                 // We stopped reading (the peer's answers are unread): the wait is ours.
                 partialFrameSince = loop.now
                 armTimer(Self.timerFrame, at: loop.now.adding(nanoseconds: config.frameTimeout.nanosecondsClamped))
@@ -684,7 +653,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             }
             let due = since.adding(nanoseconds: config.frameTimeout.nanosecondsClamped)
             if loop.now >= due {
-                let buffered = decoder.bufferedByteCount
+                let buffered = channel.decoder.bufferedByteCount
                 fail(.idleTimeout, "frame not complete after \(config.frameTimeout) (\(buffered) bytes arrived)")
             } else {
                 armTimer(Self.timerFrame, at: due)
@@ -711,7 +680,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private func notePartialFrame() {
         let newFrame = framesSinceNote > 0
         framesSinceNote = 0
-        guard decoder.bufferedByteCount > 0 else {
+        guard channel.decoder.bufferedByteCount > 0 else {
             partialFrameSince = nil
             return
         }
@@ -726,10 +695,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
 
     /// A quiet connection's buffers go back (see `Configuration.idleBufferRelease`).
     private func releaseIdleBuffers() {
-        decoder.releaseMemory()
-        output.releaseMemory()
-        tls.releaseIdleBuffers()
-        buffersReleased = true
+        channel.releaseIdleBuffers()
         accountBuffers()
     }
 
@@ -753,65 +719,36 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         return action
     }
 
-    // MARK: Writing
+    // MARK: Writing (FramedChannelOwner)
 
+    @inline(__always)
     private func scheduleFlush() {
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        loop.runAtEndOfTurn(self)
+        channel.scheduleFlush(self)
     }
 
     func endOfTurn() {
-        flushScheduled = false
-        flush()
+        channel.endOfTurn(self)
     }
 
-    /// Writes the turn's output: one SSL_write for all of it (more only when it
-    /// is over a TLS record or the socket takes it in parts).
-    private func flush() {
-        switch machine.state {
-        case .active, .draining, .closing: break
-        default: return
-        }
-        while !output.isEmpty {
-            switch tls.write(output.readable) {
-            case .bytes(let n):
-                output.moveReaderIndex(forwardBy: n)
-                LoopStats.bump(stats.bytesWritten, by: n)
-            case .wantWrite, .wantRead:
-                if output.readableBytes > outputLimit {
-                    abandonUnreadOutput()
-                    return
-                }
-                setWriteInterest(true)
-                outputBacklog.store(output.readableBytes, ordering: .relaxed)
-                // The socket is full, but our backlog may already be small.
-                if output.readableBytes < config.outputLowWaterMark { outputDrained() }
-                return
-            case .closed:
-                peerGone(reason: "closed by the peer while writing")
-                return
-            case .error(let error):
-                log(.io, "write failed: \(error)")
-                peerGone(reason: "write failed")
-                return
-            }
-        }
+    func outputBlocked() {
+        let backlog = channel.output.readableBytes
+        outputBacklog.store(backlog, ordering: .relaxed)
+        // The socket is full, but our backlog may already be small.
+        if backlog < config.outputLowWaterMark { outputDrained() }
+    }
+
+    func outputOverLimit() {
+        abandonUnreadOutput()
+    }
+
+    func outputFlushed() {
         outputBacklog.store(0, ordering: .relaxed)
-        output.shrinkIfEmpty(to: 64 * 1024)
         accountBuffers()
-        setWriteInterest(false)
         if transition({ $0.outputFlushed() }) {
             startLingering()
             return
         }
         outputDrained()
-    }
-
-    /// The most unwritten output a connection may hold (`Configuration.outputLimit`,
-    /// but never less than one whole frame over the high-water mark).
-    private var outputLimit: Int {
-        max(config.outputLimit, config.outputHighWaterMark + config.maxFrameSize)
     }
 
     /// The socket is full and the output over its limit. Reading stopped long
@@ -820,7 +757,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// hold up to max-concurrent-calls × max-frame-size bytes for it.
     private func abandonUnreadOutput() {
         LoopStats.bump(stats.protocolErrors)
-        log(.io, "closed: \(output.readableBytes) bytes of output unwritten, over the limit of \(outputLimit); the peer does not read")
+        log(.io, "closed: \(channel.output.readableBytes) bytes of output unwritten, over the limit of \(channel.outputLimit ?? 0); the peer does not read")
         peerGone(reason: "the peer does not read its answers")
     }
 
@@ -836,11 +773,9 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         // next frame, and each pause scheduled another end-of-turn flush, so a
         // client streaming small frames kept the loop in end-of-turn rounds,
         // away from epoll, its timers and the very inbox that had to drain.
-        let pending = output.readableBytes + max(0, inboxBytes.load(ordering: .relaxed))
-        if readPaused && pending < config.outputLowWaterMark {
-            readPaused = false
-            processFrames()
-            readAll()
+        let pending = channel.output.readableBytes + pendingOutputBytes
+        if channel.readPaused && pending < config.outputLowWaterMark {
+            channel.resumeReading(self)
         }
     }
 
@@ -848,23 +783,11 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// connection's buffers (after reading, flushing and closing: where they
     /// grow and shrink).
     private func accountBuffers() {
-        let bytes = decoder.capacityBytes + output.capacity
+        let bytes = channel.bufferCapacity
         guard bytes != accountedBufferBytes else { return }
         stats.connectionBufferBytes.add(bytes - accountedBufferBytes, ordering: .relaxed)
         if bytes < accountedBufferBytes { stats.connectionBufferBytesReleased.add(accountedBufferBytes - bytes, ordering: .relaxed) }
         accountedBufferBytes = bytes
-    }
-
-    private func setWriteInterest(_ on: Bool) {
-        guard on != writeInterest else { return }
-        writeInterest = on
-        var events = Linux.EPOLLIN | Linux.EPOLLRDHUP | Linux.EPOLLET
-        if on { events |= Linux.EPOLLOUT }
-        do {
-            try loop.modify(fd, events: events)
-        } catch {
-            log(.io, "epoll_ctl: \(error)")
-        }
     }
 
     // MARK: Ending
@@ -910,7 +833,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
                 let trailers: Metadata = [ErrorTrailers.reason: "shutdown_timeout"]
                 endAllCalls(code: endCode, message: message, trailers: trailers, writeResponses: code == .noError)
             }
-            Wire.writeGoAway(code: code, reason: reason, into: &output)
+            Wire.writeGoAway(code: code, reason: reason, into: &channel.output)
             scheduleFlush()
         case .closeNow:
             closeNow()
@@ -936,7 +859,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
             LoopStats.bump(stats.callsInFlight, by: -1)
             LoopStats.bump(stats.callsCompleted)
             if writeResponses {
-                Wire.writeResponse(callID: callID, result: CallResult(code: code, message: message, trailers: trailers), into: &output)
+                Wire.writeResponse(callID: callID, result: CallResult(code: code, message: message, trailers: trailers), into: &channel.output)
             }
             handler?(code)
         }
@@ -951,8 +874,8 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     /// Everything is written: send close_notify and FIN, then keep reading
     /// (and dropping) until the peer's EOF or the linger timer.
     private func startLingering() {
-        _ = tls.shutdown()
-        Posix.shutdownWrite(fd)
+        _ = channel.tls.shutdown()
+        Posix.shutdownWrite(channel.fd)
         cancelTimer(Self.timerClosing)
         armTimer(Self.timerLinger, at: loop.now.adding(nanoseconds: config.lingerTimeout.nanosecondsClamped))
         drainLingering()
@@ -961,7 +884,7 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
     private func drainLingering() {
         var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         while machine.state == .lingering {
-            let result = withUnsafeMutableBytes(of: &scratch) { buffer in Result { () throws(IOError) in try Posix.read(fd, into: buffer) } }
+            let result = withUnsafeMutableBytes(of: &scratch) { buffer in Result { () throws(IOError) in try Posix.read(channel.fd, into: buffer) } }
             switch result {
             case .success(.processed(let n)) where n > 0:
                 continue
@@ -978,15 +901,13 @@ final class ServerConnection: Selectable, TimerTarget, EndOfTurnWork, InboxTarge
         if calls.openCount > 0 { endAllCalls(code: .cancelled, message: "connection closed", writeResponses: false) }
         guard transition({ $0.closed() }) else { return }
         for timer in Self.connectionTimers { cancelTimer(timer) }
-        loop.deregister(fd)
-        Posix.close(fd)
+        loop.deregister(channel.fd)
+        Posix.close(channel.fd)
         writableWaiters.removeAll()
         outputBacklog.store(0, ordering: .relaxed)
         // The object may live on (a dead timer entry waits in the heap until
         // compaction, a handler keeps its responder); what it holds must not.
-        decoder.releaseMemory()
-        output.releaseMemory()
-        tls.release()
+        channel.releaseAll()
         accountBuffers()
         loopContext.connectionClosed(self)
     }

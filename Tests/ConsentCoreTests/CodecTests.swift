@@ -53,6 +53,10 @@ struct CodecTests {
             (.vendor(VendorTests.vendor, for: Fixture.bank), .requestCreated(created)),
             (.consumer(Fixture.bank), .vendorAuthorised(VendorTests.mandate([Fixture.tax4629, Fixture.nav5252]))),
             (.admin(Fixture.brreg), .vendorDeauthorised(consumer: Fixture.bank, vendor: VendorTests.vendor)),
+            // A data source's consent template, and a resource naming it (resourceRegistered version 4).
+            (.dataSource(Fixture.nav), .templateRegistered(TemplateTests.with { $0.version = 2 })),
+            (.admin(Fixture.brreg), .templateRegistered(TemplateTests.with { $0.version = 1; $0.kind = .consent; $0.expiry = LocalizedText(bokmal: nil) })),
+            (.dataSource(Fixture.nav), .resourceRegistered(TemplateTests.nav(template: "nav-fullmakt"))),
         ]
         return payloads.enumerated().map { i, p in
             Event(sequence: UInt64(i) * 1_000_003 + 1, time: Timestamp(millisecondsSinceEpoch: i == 1 ? -5 : t.millisecondsSinceEpoch + Int64(i)),
@@ -77,6 +81,19 @@ struct CodecTests {
         for event in Self.samples {
             let bytes = EventCodec.encode(event)
             let grew = grewIn3.contains(event.kind)
+            // Version 4: a resource naming a consent template; without one it stays 3.
+            if case .resourceRegistered(let r) = event.payload, r.consentTemplate != nil {
+                #expect(bytes[0] == 4)
+                var three = bytes
+                three[0] = 3
+                three.removeLast(1 + "nav-fullmakt".utf8.count + 1)  // the optional string: flag, length, bytes
+                var withoutTemplate = event
+                var plain = r
+                plain.consentTemplate = nil
+                withoutTemplate.payload = .resourceRegistered(plain)
+                #expect(try EventCodec.decode(three) == withoutTemplate)
+                continue
+            }
             #expect(bytes[0] == (grew ? 3 : 1), "\(event.kind)")
             if !grew {
                 var two = bytes

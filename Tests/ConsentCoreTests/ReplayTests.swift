@@ -142,6 +142,7 @@ struct Scenario {
               by: .endUser(Fixture.haakonUser))
         s.lifecycle()
         s.organisationAuthority()
+        s.templates()
         return s
     }
 
@@ -246,6 +247,32 @@ struct Scenario {
     }
 }
 
+extension Scenario {
+    /// Issue 12, point 4, last: NAV registers a fullmakt template (again:
+    /// nothing recorded; a bad one: refused), its resource names it, a
+    /// request pins version 1 and is accepted, version 2 follows, another
+    /// request pins it.
+    mutating func templates() {
+        run(.registerTemplate(TemplateTests.fullmakt), by: .dataSource(Fixture.nav))
+        run(.registerTemplate(TemplateTests.fullmakt), by: .dataSource(Fixture.nav))
+        run(.registerTemplate(TemplateTests.with { $0.intro.bokmal = "{ukjent}" }), by: .dataSource(Fixture.nav))
+        guard var nav = hub.state.tables.currentResource(Fixture.nav5252) else { return }
+        nav.consentTemplate = TemplateTests.fullmakt.id
+        run(.registerResource(nav), by: .dataSource(Fixture.nav))
+        for heading in ["Fullmakt", "Fullmakt, versjon 2"] {
+            run(.registerTemplate(TemplateTests.with { $0.heading.bokmal = heading }), by: .dataSource(Fixture.nav))
+            var request = TestHub.navRequest(offeredBy: .person(Fixture.haakon))
+            request.validTo = hub.now + .days(30)
+            let before = hub.state.requestCount
+            run(.createRequest(request), by: .consumer(Fixture.bank))
+            guard hub.state.requestCount > before else { Issue.record("no template request: \(refusalMessages.suffix(1))"); return }
+            ids.append(hub.state.tables.records.last!.id)
+            codeCounter += 1
+            run(.acceptRequest(ids.last!, code: CodeGrant(codeHash: codeHash(codeCounter))), by: .endUser(Fixture.haakonUser))
+        }
+    }
+}
+
 @Suite("Rebuilding state from events")
 struct ReplayTests {
     static let scenario = Scenario.played(seed: 2025, steps: 2500)
@@ -267,6 +294,9 @@ struct ReplayTests {
         #expect(Self.scenario.refusalMessages.contains { $0.contains("must hold one of the roles DAGL, LEDE") })
         #expect(Self.scenario.refusalMessages.contains { $0.contains("(requiredDelegator)") })
         #expect(Self.scenario.hub.state.requestCount > 200)
+        #expect(Self.scenario.hub.state.tables.templates["nav-fullmakt"]?.count == 3)
+        #expect(Set(Self.scenario.hub.state.tables.requestTemplates.values.map(\.version)) == [2, 3])
+        #expect(Self.scenario.refusalMessages.contains { $0.contains("{ukjent}") })
     }
 
     @Test("No refusal message ever contains a national identity number")

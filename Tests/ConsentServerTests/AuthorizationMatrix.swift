@@ -167,6 +167,13 @@ enum Matrix {
             Consent_V1_DeauthoriseVendorRequest(consumerOrgNumber: Flow.bank, vendorOrgNumber: DevPrincipal.vendor.organisationNumber).serializedBytes()
         },
         Registry.listVendors.fullName: Call { _ in Consent_V1_ListVendorsRequest().serializedBytes() },
+        // NAV's template, owner named: Skatteetaten may not register for NAV.
+        Registry.registerTemplate.fullName: Call { _ in
+            Consent_V1_RegisterTemplateRequest(consentTemplate: .init(
+                templateId: "nav-fullmakt", ownerOrgNumber: DevPrincipal.nav.organisationNumber, kind: .powerOfAttorney,
+                heading: .init(nbNo: "Fullmakt"), intro: .init(nbNo: "{CoveredByName} ber om fullmakt."))).serializedBytes()
+        },
+        Registry.listTemplates.fullName: Call { _ in Consent_V1_ListTemplatesRequest().serializedBytes() },
 
         Consent.createRequest.fullName: Call { _ in Flow.navRequest().serializedBytes() },
         Consent.createRequestFromQuery.fullName: Call { _ in

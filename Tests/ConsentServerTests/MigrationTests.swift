@@ -53,6 +53,15 @@ import Testing
         _ = try run(.acceptRequest(try create(validFor: 2), code: CodeGrant(codeHash: Array(repeating: 8, count: 32))), by: .endUser(user))
         _ = try create(validFor: 365)  // left unanswered
         _ = try run(.deleteRequest(try create(validFor: 365)), by: .consumer(bank))  // requestDeleted
+        // A consent template, a resource naming it (resourceRegistered version 4), a request pinning it.
+        _ = try run(.registerTemplate(ConsentTemplate(id: "nav-fullmakt", owner: nav, kind: .powerOfAttorney,
+                                                      heading: LocalizedText(bokmal: "Fullmakt"),
+                                                      intro: LocalizedText(bokmal: "{CoveredByName} ber om fullmakt."))),
+                    by: .dataSource(nav))  // templateRegistered
+        var named = DemoRegistry.navResource
+        named.consentTemplate = "nav-fullmakt"
+        _ = try run(.registerResource(named), by: .dataSource(nav))
+        _ = try create(validFor: 365)
         let vendor = try OrganisationNumber(validating: "913456785")
         _ = try run(.authoriseVendor(VendorAuthorisation(consumer: bank, vendor: vendor, vendorName: "BANKSYSTEMER AS",
                                                          resources: [DemoRegistry.disabilityBenefits])), by: .consumer(bank))  // vendorAuthorised

@@ -1,7 +1,7 @@
 /// `consentctl`: every RPC of ConsentHub from a shell.
 public enum Consentctl {
     /// Every subcommand, in the order `--help` lists them.
-    static let commands: [Command] = HealthCommands.all + DevCertsCommand.all + RegistryCommands.all + VendorCommands.all + ConsentCommands.all + TokenCommands.all
+    static let commands: [Command] = HealthCommands.all + DevCertsCommand.all + RegistryCommands.all + TemplateCommands.all + VendorCommands.all + ConsentCommands.all + TokenCommands.all
 
     static let exitCodes = """
         exit codes: 0 success, 1 the server refused (the message names the status code),

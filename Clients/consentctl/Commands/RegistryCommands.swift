@@ -61,7 +61,8 @@ enum RegistryCommands {
                     "assuranceLevel": 4,
                     "usesPerDay": 4,
                     "organisationAuthority": ["DAGL", "LEDE"],
-                    "actions": ["submit-application"]
+                    "actions": ["submit-application"],
+                    "consentTemplate": "nav-fullmakt"
                   }
 
                 texts: "nb-NO" required, "nn-NO" and "en" optional, at most 1,000 characters each, with
@@ -74,8 +75,10 @@ enum RegistryCommands {
                 hold one there, as the portal states them.
                 actions: what a consent lets the consumer do beyond reading (lower-case names), carried in the
                 token's consentRights.action after "consent".
-                "dateRanges", "metadata", "usesPerDay" (no limit), "organisationAuthority" (any signatory) and
-                "actions" (reading only) may be left out.
+                consentTemplate: the id of one of the data source's templates (consentctl template register)
+                whose heading, intro, expiry text and log line the page uses.
+                "dateRanges", "metadata", "usesPerDay" (no limit), "organisationAuthority" (any signatory),
+                "actions" (reading only) and "consentTemplate" (the hub's own texts) may be left out.
 
                 example:
                   consentctl --profile datasource resource register --file sykepenger.json
@@ -193,6 +196,7 @@ enum RegistryCommands {
         for d in r.dateRanges { lines.append("date range    \(d.fromKey) ≤ \(d.toKey)") }
         if r.usesPerDay != 0 { lines.append("uses per day  at most \(r.usesPerDay)") }
         if !r.actions.isEmpty { lines.append("actions       beyond reading: \(r.actions.joined(separator: ", "))") }
+        if !r.consentTemplate.isEmpty { lines.append("template      \(r.consentTemplate)") }
         if !r.organisationAuthority.isEmpty {
             lines.append("authority     for an organisation, one of the roles \(r.organisationAuthority.joined(separator: ", "))")
         }
@@ -248,6 +252,7 @@ struct ResourceFile: Decodable {
     var usesPerDay: UInt32?
     var organisationAuthority: [String]?
     var actions: [String]?
+    var consentTemplate: String?
 
     /// Reads and converts the file.
     /// - Throws: `CLIError.local` naming the file and what is wrong with it.
@@ -297,6 +302,6 @@ struct ResourceFile: Decodable {
             metadata: fields,
             dateRanges: (dateRanges ?? []).map { .init(fromKey: $0.from, toKey: $0.to) },
             kind: consentKind, maximumValidity: validity, requiredAssuranceLevel: assuranceLevel, usesPerDay: usesPerDay ?? 0,
-            organisationAuthority: organisationAuthority ?? [], actions: actions ?? [])
+            organisationAuthority: organisationAuthority ?? [], actions: actions ?? [], consentTemplate: consentTemplate ?? "")
     }
 }

@@ -309,3 +309,44 @@ def test_the_consent_page_needs_a_login(client, bank):
     response = client.submit("/consent/%s" % request_id, {"decision": "accept"})
     assert response.status_code == 303 and response.headers["Location"] == "/login"
     assert bank.status(request_id) == CREATED
+
+
+def test_the_data_sources_template_words_the_page_and_says_fullmakt(logged_in, bank, nav_connection):
+    """Issue 12, point 4: NAV's fullmakt template gives the heading, intro and
+    validity in the person's language; its text is escaped like every other."""
+    from consent.v1 import registry_pb2
+
+    registry = consenthub.RegistryClient(nav_connection)
+    registry.register_template(consent_template=registry_pb2.ConsentTemplate(
+        template_id="portal-fullmakt", kind=registry_pb2.TEMPLATE_KIND_POWER_OF_ATTORNEY,
+        heading=registry_pb2.LocalizedText(nb_no="Fullmakt <til> søknad", en="Power of attorney <to> apply"),
+        intro=registry_pb2.LocalizedText(nb_no="{CoveredByName} ber om fullmakt for {OfferedByName}."),
+        expiry=registry_pb2.LocalizedText(nb_no="Fullmakten varer til {ValidTo}.")))
+    resource = registry.get_resource(resource_id="5252_1").resource
+    resource.consent_template = "portal-fullmakt"
+    registry.register_resource(resource=resource)
+    try:
+        request_id = bank.create(offered_by=HAKON.pid, purpose=unique_purpose())
+    finally:
+        resource.consent_template = ""
+        registry.register_resource(resource=resource)
+    html = logged_in.get("/consent/%s?lang=nb-NO" % request_id).get_data(as_text=True)
+    assert "<title>Fullmakt &lt;til&gt; søknad" in html and ">Fullmakt &lt;til&gt; søknad</h1>" in html
+    assert "<til>" not in html
+    assert "BANKEN AS ber om fullmakt for HÅKON TRANA." in html
+    assert "Fullmakten varer til " in html
+    assert "Fullmakt: du gir BANKEN AS lov til å handle på dine vegne" in html
+    assert ">Ja, jeg gir fullmakt</button>" in html and ">Nei, jeg gir ikke fullmakt</button>" in html
+    english = logged_in.get("/consent/%s?lang=en" % request_id).get_data(as_text=True)
+    assert "Power of attorney &lt;to&gt; apply" in english and "Power of attorney: you let BANKEN AS act on your behalf" in english
+    assert ">Yes, I grant the power of attorney</button>" in english
+
+    # The resource no longer names it: a new request has the hub's own words, this one keeps the template's.
+    plain = logged_in.get("/consent/%s" % bank.create(offered_by=HAKON.pid, purpose=unique_purpose())).get_data(as_text=True)
+    assert 'id="power-of-attorney"' not in plain and "Samtykke til bruk av dine data" in plain
+    assert 'id="power-of-attorney"' in logged_in.get("/consent/%s" % request_id).get_data(as_text=True)
+
+    response = answer(logged_in, request_id, "accept")
+    assert response.status_code == 303 and "Status=OK" in response.headers["Location"]
+    log = logged_in.get("/profile/consents?lang=nb-NO").get_data(as_text=True)
+    assert "<td>Fullmakt gitt</td>" in log and "BANKEN AS fikk fullmakt fra HÅKON TRANA (Opphører " in log

@@ -214,6 +214,21 @@ static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_vendors_response(void) {
     return &consent__v1__list_vendors_response__descriptor;
 }
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__consent_template(void) {
+    return &consent__v1__consent_template__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__register_template_request(void) {
+    return &consent__v1__register_template_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__register_template_response(void) {
+    return &consent__v1__register_template_response__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_templates_request(void) {
+    return &consent__v1__list_templates_request__descriptor;
+}
+static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__list_templates_response(void) {
+    return &consent__v1__list_templates_response__descriptor;
+}
 static inline const ProtobufCMessageDescriptor *consenthub_descriptor_consent__v1__frame(void) {
     return &consent__v1__frame__descriptor;
 }

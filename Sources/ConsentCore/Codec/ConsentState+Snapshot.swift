@@ -2,9 +2,9 @@ extension ConsentState {
     /// The bytes a snapshot starts with: `CHSNAP` and the format version.
     static let snapshotMagic: [UInt8] = Array("CHSNAP".utf8)
     /// The snapshot format version written; versions 1 (before issue 12's
-    /// vendors, limits and statistics) and 2 (before organisation authority)
-    /// are still read.
-    public static let snapshotVersion: UInt8 = 3
+    /// vendors, limits and statistics), 2 (before organisation authority) and
+    /// 3 (before consent templates) are still read.
+    public static let snapshotVersion: UInt8 = 4
 
     /// Encodes the whole state, so that a restart can load it instead of
     /// replaying every event. Replaying the events after ``lastSequence`` on the
@@ -29,7 +29,7 @@ extension ConsentState {
         for id in resourceIDs {
             let versions = t.resources[id]!
             w.varint(UInt64(versions.count))
-            for r in versions { EventCodec.encode(r, into: &w) }
+            for r in versions { EventCodec.encode(r, into: &w, encoding: ConsentState.snapshotVersion) }
         }
         let authorisations = t.authorisations.values.flatMap(\.values).sorted { ($0.resource, $0.consumer) < ($1.resource, $1.consumer) }
         w.varint(UInt64(authorisations.count))
@@ -107,6 +107,16 @@ extension ConsentState {
         for (id, roles) in t.answerAuthorities.sorted(by: { $0.key < $1.key }) { w.requestID(id); EventCodec.encode(roles, into: &w) }
         w.varint(UInt64(t.purposeTexts.count))
         for (id, texts) in t.purposeTexts.sorted(by: { $0.key < $1.key }) { w.requestID(id); EventCodec.encode(texts, into: &w) }
+        // Version 4: consent templates, every version, and the version each
+        // request was created under (and, above, each resource's template).
+        w.varint(UInt64(t.templates.count))
+        for id in t.templates.keys.sorted() {
+            let versions = t.templates[id]!
+            w.varint(UInt64(versions.count))
+            for template in versions { EventCodec.encode(template, into: &w) }
+        }
+        w.varint(UInt64(t.requestTemplates.count))
+        for (id, pin) in t.requestTemplates.sorted(by: { $0.key < $1.key }) { w.requestID(id); w.string(pin.id); w.varint(UInt64(pin.version)) }
         return w.bytes
     }
 
@@ -339,6 +349,26 @@ extension Tables {
                 let id = try r.requestID()
                 guard t.slotByID.slot(of: id, in: t.records) != nil else { throw r.fail("purpose texts of unknown request \(id)") }
                 t.purposeTexts[id] = try EventCodec.decodeText(&r, "purpose texts")
+            }
+        }
+        if version >= 4 {
+            for _ in 0..<(try r.count("template count", elementSize: 10)) {
+                var versions: [ConsentTemplate] = []
+                for _ in 0..<(try r.count("template version count", elementSize: 10)) {
+                    let template = try EventCodec.decodeTemplate(&r)
+                    // Versions are dense from 1 under one id: a pin finds its version by position.
+                    guard template.version == UInt32(versions.count + 1), versions.first.map({ $0.id == template.id }) ?? true else {
+                        throw r.fail("template \(template.id.prefix(64)) version \(template.version) out of order")
+                    }
+                    versions.append(template)
+                }
+                guard let first = versions.first else { throw r.fail("a template without versions") }
+                t.templates[first.id] = versions
+            }
+            for _ in 0..<(try r.count("request template count", elementSize: 19)) {
+                let id = try r.requestID()
+                guard t.slotByID[id] != nil else { throw r.fail("template pin of unknown request \(id)") }
+                t.requestTemplates[id] = TemplatePin(id: try r.string("template id"), version: try r.uint32("template version"))
             }
         }
         guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after the snapshot") }

@@ -12,29 +12,43 @@ public enum EventCodec {
     /// required delegator, `requestAccepted` and `requestRejected` the roles
     /// the person answered by, and these and `consentRevoked` (the types a
     /// person or the portal performs) the roles the person holds per
-    /// organisation in their actor. Every other type is written as version 1,
-    /// byte for byte as before; a newer byte than its type has is refused.
-    public static let latestVersion: UInt8 = 3
+    /// organisation in their actor. In version 4 `resourceRegistered` gained
+    /// the consent template it names (issue 12, point 4), written only for a
+    /// resource that names one: the others are version 3, byte for byte as
+    /// before. Every other type is written as version 1, byte for byte as
+    /// before; a newer byte than its type has is refused.
+    public static let latestVersion: UInt8 = 4
 
-    /// The version an event of `kind` is written in (and the newest it is read in).
+    /// The newest version an event of `kind` is read in.
     static func writtenVersion(_ kind: EventKind) -> UInt8 {
         switch kind {
-        case .resourceRegistered, .requestCreated, .requestAccepted, .requestRejected, .consentRevoked: return latestVersion
+        case .resourceRegistered: return 4
+        case .requestCreated, .requestAccepted, .requestRejected, .consentRevoked: return 3
         default: return version
         }
+    }
+
+    /// The version one event is written in: the newest of its type, except
+    /// that a resource without a template keeps version 3's layout.
+    static func writtenVersion(_ event: Event) -> UInt8 {
+        if case .resourceRegistered(let resource) = event.payload, resource.consentTemplate == nil { return 3 }
+        return writtenVersion(event.kind)
     }
 
     /// Encodes an event.
     public static func encode(_ event: Event) -> [UInt8] {
         var w = ByteWriter(capacity: 96)
-        w.u8(writtenVersion(event.kind))
+        let encoding = writtenVersion(event)
+        w.u8(encoding)
         w.u8(event.kind.rawValue)
         w.varint(event.sequence)
         w.zigzag(event.time.millisecondsSinceEpoch)
-        encode(event.actor, into: &w, encoding: writtenVersion(event.kind))
+        encode(event.actor, into: &w, encoding: min(encoding, 3))
         switch event.payload {
         case .resourceRegistered(let resource):
-            encode(resource, into: &w)
+            encode(resource, into: &w, encoding: encoding)
+        case .templateRegistered(let template):
+            encode(template, into: &w)
         case .consumerAuthorised(let a):
             encode(a, into: &w)
         case .consumerDeauthorised(let resource, let consumer):
@@ -117,7 +131,7 @@ public enum EventCodec {
         }
         let sequence = try r.varint("sequence")
         let time = Timestamp(millisecondsSinceEpoch: try r.zigzag("time"))
-        let actor = try decodeActor(&r, encoding: v)
+        let actor = try decodeActor(&r, encoding: min(v, 3))
         let payload: EventPayload
         switch kind {
         case .resourceRegistered:
@@ -188,6 +202,8 @@ public enum EventCodec {
             payload = .vendorAuthorised(try decodeVendorAuthorisation(&r))
         case .vendorDeauthorised:
             payload = .vendorDeauthorised(consumer: try r.organisation("consumer"), vendor: try r.organisation("vendor"))
+        case .templateRegistered:
+            payload = .templateRegistered(try decodeTemplate(&r))
         }
         guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after a \(kind) event") }
         return Event(sequence: sequence, time: time, actor: actor, payload: payload)
@@ -308,7 +324,9 @@ public enum EventCodec {
         return LocalizedText(bokmal: nb, nynorsk: nn, english: en)
     }
 
-    static func encode(_ resource: Resource, into w: inout ByteWriter) {
+    /// - Parameter encoding: 4 (snapshots, and events of resources naming a
+    ///   template) adds the template; 3 is the layout before templates.
+    static func encode(_ resource: Resource, into w: inout ByteWriter, encoding: UInt8) {
         w.resourceID(resource.id)
         w.varint(UInt64(resource.owner.value))
         w.string(resource.ownerName)
@@ -335,6 +353,7 @@ public enum EventCodec {
         encode(resource.organisationAuthority, into: &w)  // version 3
         w.varint(UInt64(resource.actions.count))  // version 3
         for action in resource.actions { w.string(action) }
+        if encoding >= 4 { w.optionalString(resource.consentTemplate) }
     }
 
     /// - Parameter encoding: the event version: 1 (no daily limit), 2, or 3 (organisation authority).
@@ -374,10 +393,31 @@ public enum EventCodec {
         if encoding >= 3 {
             for _ in 0..<(try r.count("action count", elementSize: 2)) { actions.append(try r.string("action")) }
         }
+        let template = encoding >= 4 ? try r.optionalString("consent template") : nil
         return Resource(id: id, owner: owner, ownerName: ownerName, title: title, text: text, metadata: fields,
                         dateRanges: ranges, kind: kind, maximumValidity: validity,
                         requiredAssuranceLevel: AssuranceLevel(unchecked: level), usesPerDay: usesPerDay == 0 ? nil : usesPerDay,
-                        organisationAuthority: authority, actions: actions)
+                        organisationAuthority: authority, actions: actions, consentTemplate: template)
+    }
+
+    /// A consent template (`templateRegistered`, version 1; snapshots from version 4).
+    static func encode(_ t: ConsentTemplate, into w: inout ByteWriter) {
+        w.string(t.id)
+        w.varint(UInt64(t.owner.value))
+        w.varint(UInt64(t.version))
+        w.u8(t.kind.rawValue)
+        for (_, text) in t.fields { encode(text, into: &w) }
+    }
+
+    static func decodeTemplate(_ r: inout ByteReader) throws(CodecError) -> ConsentTemplate {
+        let id = try r.string("template id")
+        let owner = try r.organisation("template owner")
+        let version = try r.uint32("template version")
+        guard version >= 1 else { throw r.fail("template version 0") }
+        let kind = try r.enumeration(TemplateKind.self, "template kind")
+        return ConsentTemplate(id: id, owner: owner, version: version, kind: kind,
+                               heading: try decodeText(&r, "template heading"), intro: try decodeText(&r, "template intro"),
+                               expiry: try decodeText(&r, "template expiry"), log: try decodeText(&r, "template log"))
     }
 
     static func encode(_ a: ConsumerAuthorisation, into w: inout ByteWriter) {

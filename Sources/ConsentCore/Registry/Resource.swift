@@ -40,6 +40,10 @@ public struct Resource: Hashable, Sendable {
     /// `submit-application`), carried after `consent` in the token's
     /// `consentRights.action`. Empty: reading only.
     public var actions: [String]
+    /// The id of its data source's consent template (issue 12, point 4) whose
+    /// heading, intro, expiry text and log line the page and the Samtykkelogg
+    /// use; nil for the hub's own texts.
+    public var consentTemplate: String?
 
     /// Creates a resource definition.
     public init(id: ResourceID, owner: OrganisationNumber, ownerName: String,
@@ -47,7 +51,8 @@ public struct Resource: Hashable, Sendable {
                 metadata: [MetadataField] = [], dateRanges: [DateRange] = [],
                 kind: ConsentKind, maximumValidity: MaximumValidity,
                 requiredAssuranceLevel: AssuranceLevel, usesPerDay: UInt32? = nil,
-                organisationAuthority: [RoleCode] = [], actions: [String] = []) {
+                organisationAuthority: [RoleCode] = [], actions: [String] = [], consentTemplate: String? = nil) {
+        self.consentTemplate = consentTemplate
         self.organisationAuthority = organisationAuthority
         self.actions = actions
         self.id = id

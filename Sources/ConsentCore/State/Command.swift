@@ -13,6 +13,9 @@ public enum Command: Hashable, Sendable {
     /// Stops a consumer from asking for new consents to a resource. Consents
     /// already given stay valid: they are the user's decision.
     case deauthoriseConsumer(resource: ResourceID, consumer: OrganisationNumber)
+    /// Registers a consent template or a new version of it (owner or admin;
+    /// the version is assigned). Registering the version in force again changes nothing.
+    case registerTemplate(ConsentTemplate)
 
     // MARK: Consumer
 

@@ -86,6 +86,12 @@ extension Tables {
             appendVendorEvent(&entry, index, consumer: consumer.value, vendor: vendor.value)
             return lastSequence
 
+        case .templateRegistered(let template):
+            templates[template.id, default: []].append(template)
+            log.append(entry)
+            feedByDataSource[template.owner.value, default: []].append(index)
+            return lastSequence
+
         case .requestCreated(let created):
             let slot = UInt32(truncatingIfNeeded: records.count)
             var record = RequestRecord(
@@ -112,6 +118,8 @@ extension Tables {
             if let token = created.userToken { pendingUserTokens[slot] = token }
             if let delegator = created.requiredDelegator { requiredDelegators[created.id] = delegator }
             if !created.purposeTexts.present.isEmpty { purposeTexts[created.id] = created.purposeTexts }
+            // The template version in force now is the one the person will see, whatever comes later.
+            if let pin = templatePin(for: created.grants) { requestTemplates[created.id] = pin }
             dropStaleDeadlines(at: time)
             deadlines.push(.init(deadline: record.answerBy, slot: slot, kind: DeadlineHeap.answer))
             appendRequestEvent(&entry, index, slot)

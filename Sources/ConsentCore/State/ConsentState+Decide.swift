@@ -45,6 +45,8 @@ extension ConsentState {
             result = try decideAuthorise(authorisation, actor: actor, out: &out)
         case .deauthoriseConsumer(let resource, let consumer):
             result = try decideDeauthorise(resource, consumer: consumer, actor: actor, out: &out)
+        case .registerTemplate(let template):
+            result = try decideRegisterTemplate(template, actor: actor, out: &out)
 
         case .createRequest(let request):
             let acting = try acting(actor, to: "create a consent request")

@@ -135,7 +135,8 @@ extension ConsentState {
             id: id, status: .created, consumer: consumer, offeredBy: request.offeredBy, resources: grants,
             redirectURL: request.redirectURL, purpose: purpose, language: request.language, kind: kind,
             createdAt: now, answerBy: answerBy, validTo: request.validTo, decidedAt: nil, endedAt: nil,
-            handledBy: acting.vendor, requiredDelegator: request.requiredDelegator, purposeTexts: purposeTexts))
+            handledBy: acting.vendor, requiredDelegator: request.requiredDelegator, purposeTexts: purposeTexts,
+            template: tables.templatePin(for: grants)))
     }
 }
 

@@ -25,6 +25,7 @@ extension ConsentState {
             try requireRegistryRole(actor, owner: resource.owner, action: "register resource \(resource.id)")
         }
         try ResourceRules.validate(resource)
+        try checkTemplateReference(resource)
         out.add(.resourceRegistered(resource))
         return .resource(resource)
     }

@@ -44,18 +44,31 @@ extension ConsentState {
         let ends = OsloTime.dateTimeText(Timestamp(millisecondsSinceEpoch: record.validTo))
         var lines: [(order: (Int64, UInt64), line: ConsentLogLine)] = []
 
-        func add(_ kind: ConsentLogLine.Kind, _ time: Int64, _ sequence: UInt64, _ text: String) {
+        func add(_ kind: ConsentLogLine.Kind, _ time: Int64, _ sequence: UInt64, _ text: String, title: String? = nil) {
             let t = Timestamp(millisecondsSinceEpoch: time)
             lines.append(((time, sequence), ConsentLogLine(consentID: record.id, kind: kind, time: t,
-                                                          date: OsloTime.dateText(t), title: texts.logTitle(kind), text: text)))
+                                                          date: OsloTime.dateText(t), title: title ?? texts.logTitle(kind), text: text)))
         }
+        // The data source's template (the version the person answered) may
+        // word the line of the consent given, and call it a fullmakt.
+        let template = pinnedTemplate(record.id)
 
         var index = record.lastEvent
         while index != RequestRecord.noSlot {
             let e = tables.log[Int(index)]
             let sequence = UInt64(index) + 1
             switch e.kind {
-            case .requestAccepted: add(.given, e.time, sequence, texts.logGiven(consumer: consumer, giver: answerer(record, texts: texts), ends: ends))
+            case .requestAccepted:
+                let title = template?.kind == .powerOfAttorney ? texts.powerOfAttorneyGivenTitle : nil
+                if let own = template?.log.resolved(in: texts.language) {
+                    add(.given, e.time, sequence, fill(own.text, in: own.language, grant: nil, record: record,
+                                                       giver: answerer(record, texts: texts), now: now), title: title)
+                } else if title != nil {
+                    add(.given, e.time, sequence, texts.logPowerOfAttorneyGiven(consumer: consumer, giver: answerer(record, texts: texts), ends: ends),
+                        title: title)
+                } else {
+                    add(.given, e.time, sequence, texts.logGiven(consumer: consumer, giver: answerer(record, texts: texts), ends: ends))
+                }
             case .requestRejected: add(.rejected, e.time, sequence, texts.logRejected(consumer: consumer, giver: answerer(record, texts: texts)))
             case .consentRevoked:
                 let role = ActorRole(rawValue: e.role)

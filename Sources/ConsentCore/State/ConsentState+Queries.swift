@@ -38,7 +38,8 @@ extension ConsentState {
             requiredDelegator: tables.requiredDelegators[record.id],
             answerAuthority: tables.answerAuthorities[record.id] ?? [],
             purposeTexts: tables.purposeTexts[record.id] ?? LocalizedText(bokmal: nil),
-            answerLanguage: record.answerLanguage)
+            answerLanguage: record.answerLanguage,
+            template: tables.requestTemplates[record.id])
     }
 
     // MARK: Tokens

@@ -50,15 +50,23 @@ extension ConsentState {
 
         let aboutOrganisation: OrganisationNumber?
         if case .organisation(let org) = record.party { aboutOrganisation = org } else { aboutOrganisation = nil }
-        let validity = record.kind == .oneTime
+        // The data source's own words, at the version pinned when the request
+        // was created; each text it lacks is the hub's own.
+        let template = pinnedTemplate(record.id)
+        func own(_ text: LocalizedText?) -> String? {
+            guard let resolved = text?.resolved(in: lang) else { return nil }
+            return fill(resolved.text, in: resolved.language, grant: nil, record: record, giver: giver, now: now)
+        }
+        let isPowerOfAttorney = template?.kind == .powerOfAttorney
+        let validity = own(template?.expiry) ?? (record.kind == .oneTime
             ? texts.oneTimeValidity(to: texts.dateTime(validTo))
-            : texts.validity(from: texts.dateTime(validFrom), to: texts.dateTime(validTo))
+            : texts.validity(from: texts.dateTime(validFrom), to: texts.dateTime(validTo)))
         return RenderedRequest(
             id: record.id,
             status: record.status(at: now.millisecondsSinceEpoch),
             language: lang,
-            heading: texts.heading,
-            intro: texts.intro(consumer: consumerName, aboutOrganisation: aboutOrganisation),
+            heading: own(template?.heading) ?? texts.heading,
+            intro: own(template?.intro) ?? texts.intro(consumer: consumerName, aboutOrganisation: aboutOrganisation),
             consumerName: consumerName,
             consumerOrganisationNumber: consumer,
             purposeHeading: texts.purposeHeading,
@@ -66,19 +74,24 @@ extension ConsentState {
             resourcesHeading: texts.resourcesHeading(consumer: consumerName),
             resources: rendered,
             validity: validity,
-            voluntaryNote: texts.voluntaryNote(oneTime: record.kind == .oneTime),
+            voluntaryNote: isPowerOfAttorney
+                ? texts.powerOfAttorneyVoluntaryNote(oneTime: record.kind == .oneTime)
+                : texts.voluntaryNote(oneTime: record.kind == .oneTime),
             isOneTime: record.kind == .oneTime,
             validFrom: validFrom,
             validTo: validTo,
-            acceptLabel: texts.acceptLabel,
-            rejectLabel: texts.rejectLabel,
-            requiredAssuranceLevel: requiredAssuranceLevel(of: record))
+            acceptLabel: isPowerOfAttorney ? texts.powerOfAttorneyAcceptLabel : texts.acceptLabel,
+            rejectLabel: isPowerOfAttorney ? texts.powerOfAttorneyRejectLabel : texts.rejectLabel,
+            requiredAssuranceLevel: requiredAssuranceLevel(of: record),
+            isPowerOfAttorney: isPowerOfAttorney,
+            template: tables.requestTemplates[record.id])
     }
 
     /// A resource template (title or text) with every placeholder filled in:
     /// the consumer, the giver, the validity (in the template's own language,
-    /// so a Bokmål fallback reads "kl.") and the metadata values.
-    func fill(_ template: String, in language: Language, grant: ResourceGrant, record: RequestRecord,
+    /// so a Bokmål fallback reads "kl.") and the metadata values (none for a
+    /// consent template's text, `grant` nil).
+    func fill(_ template: String, in language: Language, grant: ResourceGrant?, record: RequestRecord,
               giver: String, now: Timestamp) -> String {
         let texts = FixedTexts(language: language)
         return TextTemplate.render(template) { name in
@@ -90,7 +103,7 @@ extension ConsentState {
                 let decided = record.decidedAt != RequestRecord.none
                 return texts.dateTime(Timestamp(millisecondsSinceEpoch: decided ? record.decidedAt : now.millisecondsSinceEpoch))
             case .validTo: return texts.dateTime(Timestamp(millisecondsSinceEpoch: record.validTo))
-            case nil: return grant.value(for: name) ?? ""
+            case nil: return grant?.value(for: name) ?? ""
             }
         }
     }

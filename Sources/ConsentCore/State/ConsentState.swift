@@ -121,6 +121,11 @@ struct Tables: Sendable, Equatable {
     var answerAuthorities: [RequestID: [RoleCode]] = [:]
     /// The consumer's purpose in other languages, for the requests that have them (issue 12, point 4).
     var purposeTexts: [RequestID: LocalizedText] = [:]
+    /// Every version of every consent template, oldest first (id → versions; point 4).
+    var templates: [String: [ConsentTemplate]] = [:]
+    /// The template version each request was created under, for the requests
+    /// whose resources name a template: a side table, the others pay nothing.
+    var requestTemplates: [RequestID: TemplatePin] = [:]
 }
 
 /// The uses of one consent resource on the latest day it was used (``Tables/dailyUses``).

@@ -37,6 +37,8 @@ public enum CommandResult: Hashable, Sendable {
     case resource(Resource)
     /// The authorisation as stored (or as it already was).
     case authorisation(ConsumerAuthorisation)
+    /// The template version in force after a registration.
+    case template(ConsentTemplate)
     /// The authorisation is gone (or was not there).
     case deauthorised(resource: ResourceID, consumer: OrganisationNumber)
     /// The request, as created or found again by its idempotency key.

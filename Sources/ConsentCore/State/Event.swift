@@ -43,6 +43,7 @@ public enum EventKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringConv
     case requestDeleted = 13
     case vendorAuthorised = 14
     case vendorDeauthorised = 15
+    case templateRegistered = 16
 
     public var description: String {
         switch self {
@@ -61,6 +62,7 @@ public enum EventKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringConv
         case .requestDeleted: return "requestDeleted"
         case .vendorAuthorised: return "vendorAuthorised"
         case .vendorDeauthorised: return "vendorDeauthorised"
+        case .templateRegistered: return "templateRegistered"
         }
     }
 }
@@ -103,6 +105,8 @@ public enum EventPayload: Hashable, Sendable {
     case vendorAuthorised(VendorAuthorisation)
     /// A consumer stopped a vendor from acting for it.
     case vendorDeauthorised(consumer: OrganisationNumber, vendor: OrganisationNumber)
+    /// A data source registered a consent template, or a new version of it (issue 12, point 4).
+    indirect case templateRegistered(ConsentTemplate)
 
     /// The kind of event.
     public var kind: EventKind {
@@ -122,13 +126,15 @@ public enum EventPayload: Hashable, Sendable {
         case .requestDeleted: return .requestDeleted
         case .vendorAuthorised: return .vendorAuthorised
         case .vendorDeauthorised: return .vendorDeauthorised
+        case .templateRegistered: return .templateRegistered
         }
     }
 
     /// The request the event concerns, if any.
     public var requestID: RequestID? {
         switch self {
-        case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .vendorAuthorised, .vendorDeauthorised: return nil
+        case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .vendorAuthorised, .vendorDeauthorised,
+             .templateRegistered: return nil
         case .requestCreated(let c): return c.id
         case .requestAccepted(let a): return a.id
         case .requestRejected(let id, _, _, _), .consentRevoked(let id), .codeExchanged(let id, _),

@@ -9,23 +9,32 @@ public enum TextTemplate {
     /// - Throws: `invalidArgument` `text_placeholder_malformed` for an unclosed
     ///   `{`, a stray `}`, or an empty or nested placeholder.
     static func placeholders(in template: String, resource: ResourceID) throws(DomainError) -> [String] {
+        try placeholders(in: template) { problem in .textPlaceholderMalformed(resource, problem) }
+    }
+
+    /// The placeholder names in a consent template's text (same rules).
+    static func placeholders(in text: String, template: String) throws(DomainError) -> [String] {
+        try placeholders(in: text) { problem in .templatePlaceholderMalformed(template, problem) }
+    }
+
+    private static func placeholders(in template: String, malformed: (String) -> DomainError) throws(DomainError) -> [String] {
         var names: [String] = []
         var current: String? = nil
         for ch in template {
             switch ch {
             case "{":
-                guard current == nil else { throw .textPlaceholderMalformed(resource, "a '{' inside a placeholder") }
+                guard current == nil else { throw malformed("a '{' inside a placeholder") }
                 current = ""
             case "}":
-                guard let name = current else { throw .textPlaceholderMalformed(resource, "a '}' without a '{'") }
-                guard !name.isEmpty else { throw .textPlaceholderMalformed(resource, "an empty placeholder '{}'") }
+                guard let name = current else { throw malformed("a '}' without a '{'") }
+                guard !name.isEmpty else { throw malformed("an empty placeholder '{}'") }
                 names.append(name)
                 current = nil
             default:
                 if current != nil { current!.append(ch) }
             }
         }
-        guard current == nil else { throw .textPlaceholderMalformed(resource, "a '{' that is never closed") }
+        guard current == nil else { throw malformed("a '{' that is never closed") }
         return names
     }
 

@@ -41,6 +41,12 @@ public struct RenderedRequest: Hashable, Sendable {
     public var rejectLabel: String
     /// The login level needed to accept (the highest any resource asks for).
     public var requiredAssuranceLevel: AssuranceLevel
+    /// Whether the data source's template asks for a power of attorney
+    /// (fullmakt) rather than a consent: buttons and note say "fullmakt".
+    public var isPowerOfAttorney: Bool = false
+    /// The consent template the heading, intro and validity come from, at the
+    /// version pinned when the request was created; nil for the hub's own texts.
+    public var template: TemplatePin? = nil
 
     /// All texts as plain lines, in page order.
     public var lines: [String] {

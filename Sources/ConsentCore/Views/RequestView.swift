@@ -39,6 +39,8 @@ public struct RequestView: Hashable, Sendable {
     public var purposeTexts = LocalizedText(bokmal: nil)
     /// The language the person read the page in when they answered.
     public var answerLanguage: Language?
+    /// The consent template (and version) the page uses, pinned when the request was created.
+    public var template: TemplatePin?
 
     /// Creates a view.
     public init(id: RequestID, status: ConsentStatus, consumer: OrganisationNumber, offeredBy: PartyID?,
@@ -46,7 +48,9 @@ public struct RequestView: Hashable, Sendable {
                 kind: ConsentKind, createdAt: Timestamp, answerBy: Timestamp, validTo: Timestamp,
                 decidedAt: Timestamp?, endedAt: Timestamp?, handledBy: OrganisationNumber? = nil,
                 requiredDelegator: NationalIdentityNumber? = nil, answerAuthority: [RoleCode] = [],
-                purposeTexts: LocalizedText = LocalizedText(bokmal: nil), answerLanguage: Language? = nil) {
+                purposeTexts: LocalizedText = LocalizedText(bokmal: nil), answerLanguage: Language? = nil,
+                template: TemplatePin? = nil) {
+        self.template = template
         self.purposeTexts = purposeTexts
         self.answerLanguage = answerLanguage
         self.requiredDelegator = requiredDelegator

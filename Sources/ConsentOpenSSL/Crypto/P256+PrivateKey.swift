@@ -4,11 +4,11 @@ extension P256 {
     /// A P-256 private key that signs with ECDSA/SHA-256.
     ///
     /// A value type over a shared, immutable OpenSSL key: copies are cheap and
-    /// any number of threads may sign with one key at once (each borrows its
-    /// own pre-initialised `EVP_PKEY_CTX` from a pool).
+    /// any number of threads may sign with one key at once.
     public struct PrivateKey: Sendable {
         let key: OwnedPKey
-        private let signingContexts: PKeyContextPool
+        /// The key as ECDSA signs with it (raw r‖s, no DER in between).
+        private let ecKey: OwnedECKey
         /// The matching public key.
         public let publicKey: PublicKey
 
@@ -51,7 +51,7 @@ extension P256 {
         private init(owning key: OwnedPKey, _ operation: String) throws {
             try P256.requireP256(key, operation)
             self.key = key
-            self.signingContexts = PKeyContextPool(key: key, operation: .sign)
+            self.ecKey = try OwnedECKey(of: key, operation)
             let (x, y) = try P256.coordinates(of: key)
             self.publicKey = try PublicKey(x: x, y: y)
         }
@@ -91,22 +91,16 @@ extension P256 {
         /// - Throws: `OpenSSLError` if OpenSSL fails to sign.
         public func sign(digest: UnsafeRawBufferPointer) throws -> [UInt8] {
             precondition(digest.count == SHA256.digestCount, "an ES256 digest has 32 bytes")
-            return try withUnsafeTemporaryAllocation(byteCount: P256.maximumDERSignatureCount, alignment: 1) { der in
-                let derCount = try signingContexts.withContext { context in
-                    var length = der.count
-                    guard EVP_PKEY_sign(
-                        context,
-                        der.baseAddress!.assumingMemoryBound(to: UInt8.self), &length,
-                        digest.baseAddress!.assumingMemoryBound(to: UInt8.self), digest.count
-                    ) == 1 else {
-                        throw OpenSSLError.drain("signing with ECDSA P-256")
-                    }
-                    return length
+            var raw = try [UInt8](unsafeUninitializedCapacity: P256.rawSignatureCount) { output, initialised in
+                guard chub_ECDSA_sign_raw(
+                    ecKey.pointer, digest.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(digest.count), output.baseAddress!
+                ) == 1 else {
+                    throw OpenSSLError.drain("signing with ECDSA P-256")
                 }
-                var raw = try P256.rawSignature(fromDER: UnsafeRawBufferPointer(rebasing: der[0..<derCount]))
-                P256.normaliseToLowS(&raw)
-                return raw
+                initialised = P256.rawSignatureCount
             }
+            P256.normaliseToLowS(&raw)
+            return raw
         }
 
         /// Signs any byte sequence; see `sign(_:)` for buffers.

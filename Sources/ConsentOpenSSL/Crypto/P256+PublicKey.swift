@@ -6,7 +6,8 @@ extension P256 {
     /// Thread-safe like `PrivateKey`. Equal when the points are equal.
     public struct PublicKey: Sendable, Hashable {
         let key: OwnedPKey
-        private let verifyingContexts: PKeyContextPool
+        /// The key as ECDSA verifies with it (raw r‖s, no DER in between).
+        private let ecKey: OwnedECKey
         /// The affine x coordinate, 32 bytes big-endian (JWK `x`).
         public let x: [UInt8]
         /// The affine y coordinate, 32 bytes big-endian (JWK `y`).
@@ -62,7 +63,7 @@ extension P256 {
             try P256.requireP256(key, operation)
             try Self.checkPoint(key, operation)
             self.key = key
-            self.verifyingContexts = PKeyContextPool(key: key, operation: .verify)
+            self.ecKey = try OwnedECKey(of: key, operation)
             (self.x, self.y) = try P256.coordinates(of: key)
         }
 
@@ -112,15 +113,13 @@ extension P256 {
         /// the caller has already taken; the same answer as `isValidSignature(_:for:)`.
         /// - Parameter digest: exactly 32 bytes (any other length: `false`).
         public func isValidSignature(_ signature: UnsafeRawBufferPointer, digest: UnsafeRawBufferPointer) -> Bool {
-            guard digest.count == SHA256.digestCount, let der = P256.derSignature(fromRaw: signature) else { return false }
-            let status = try? verifyingContexts.withContext { context in
-                der.withUnsafeBufferPointer { der in
-                    EVP_PKEY_verify(
-                        context, der.baseAddress, der.count,
-                        digest.baseAddress!.assumingMemoryBound(to: UInt8.self), digest.count
-                    )
-                }
-            }
+            // r and s outside [1, n-1] are refused before OpenSSL sees them.
+            guard digest.count == SHA256.digestCount, signature.count == P256.rawSignatureCount,
+                  P256.isInSignatureRange(UnsafeRawBufferPointer(rebasing: signature[0..<32])),
+                  P256.isInSignatureRange(UnsafeRawBufferPointer(rebasing: signature[32..<64])) else { return false }
+            let status = chub_ECDSA_verify_raw(
+                ecKey.pointer, digest.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(digest.count),
+                signature.baseAddress!.assumingMemoryBound(to: UInt8.self))
             if status != 1 {
                 // 0 is a plain mismatch; <0 an error. Either way the queue
                 // must not leak into a later, unrelated failure report.

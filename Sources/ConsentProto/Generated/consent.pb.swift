@@ -170,10 +170,13 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
     case vendorAuthorised  // CONSENT_EVENT_TYPE_VENDOR_AUTHORISED = 14
     /// A consumer stopped a vendor (vendor_org_number) from acting for it.
     case vendorDeauthorised  // CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED = 15
+    /// A data source registered a consent template or a new version of it (in
+    /// its own feed and the admin's; no request, resource or consumer).
+    case templateRegistered  // CONSENT_EVENT_TYPE_TEMPLATE_REGISTERED = 16
     /// A number this version of the contract does not know.
     case unrecognized(Int32)
 
-    public static let allCases: [Consent_V1_ConsentEventType] = [.unspecified, .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .requestCreated, .requestAccepted, .requestRejected, .consentRevoked, .codeExchanged, .codeReuseAttempted, .consentUsed, .requestExpired, .consentExpired, .requestDeleted, .vendorAuthorised, .vendorDeauthorised]
+    public static let allCases: [Consent_V1_ConsentEventType] = [.unspecified, .resourceRegistered, .consumerAuthorised, .consumerDeauthorised, .requestCreated, .requestAccepted, .requestRejected, .consentRevoked, .codeExchanged, .codeReuseAttempted, .consentUsed, .requestExpired, .consentExpired, .requestDeleted, .vendorAuthorised, .vendorDeauthorised, .templateRegistered]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -193,6 +196,7 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case 13: self = .requestDeleted
         case 14: self = .vendorAuthorised
         case 15: self = .vendorDeauthorised
+        case 16: self = .templateRegistered
         default: self = .unrecognized(rawValue)
         }
     }
@@ -215,6 +219,7 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case .requestDeleted: return 13
         case .vendorAuthorised: return 14
         case .vendorDeauthorised: return 15
+        case .templateRegistered: return 16
         case .unrecognized(let n): return n
         }
     }
@@ -238,6 +243,7 @@ public enum Consent_V1_ConsentEventType: ProtoEnum, CaseIterable {
         case .requestDeleted: return "CONSENT_EVENT_TYPE_REQUEST_DELETED"
         case .vendorAuthorised: return "CONSENT_EVENT_TYPE_VENDOR_AUTHORISED"
         case .vendorDeauthorised: return "CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED"
+        case .templateRegistered: return "CONSENT_EVENT_TYPE_TEMPLATE_REGISTERED"
         case .unrecognized(let n): return String(n)
         }
     }
@@ -456,10 +462,16 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
     /// "nb-NO", "nn-NO"), as the portal stated it; empty if not stated or not
     /// answered yet.
     public var answerLanguage: String = ""
+    /// The data source's consent template the page uses (the first resource
+    /// naming one decides) and its version when the request was created: the
+    /// page the person sees and answers is that version's, whatever is
+    /// registered later. Empty and 0 for the hub's own texts.
+    public var templateId: String = ""
+    public var templateVersion: UInt32 = 0
 
     public init() {}
 
-    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0, viewUrl: String = "", handledByOrgNumber: String = "", requiredDelegator: String = "", answerAuthority: [String] = [], purposeTexts: Consent_V1_PurposeTexts? = nil, answerLanguage: String = "") {
+    public init(id: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), consumerOrgNumber: String = "", offeredBy: String = "", resources: [Consent_V1_RequestedResource] = [], redirectUrl: String = "", purpose: String = "", language: String = "", oneTime: Bool = false, createdAtMs: Int64 = 0, answerByMs: Int64 = 0, validToMs: Int64 = 0, decidedAtMs: Int64 = 0, endedAtMs: Int64 = 0, viewUrl: String = "", handledByOrgNumber: String = "", requiredDelegator: String = "", answerAuthority: [String] = [], purposeTexts: Consent_V1_PurposeTexts? = nil, answerLanguage: String = "", templateId: String = "", templateVersion: UInt32 = 0) {
         self.id = id
         self.status = status
         self.consumerOrgNumber = consumerOrgNumber
@@ -480,6 +492,8 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
         self.answerAuthority = answerAuthority
         self.purposeTexts = purposeTexts
         self.answerLanguage = answerLanguage
+        self.templateId = templateId
+        self.templateVersion = templateVersion
     }
 }
 
@@ -685,10 +699,19 @@ public struct Consent_V1_ConsentPage: Sendable, Hashable {
     public var rejectLabel: String = ""
     /// The login level needed to accept (3 or 4).
     public var requiredAssuranceLevel: UInt32 = 0
+    /// Whether the page asks for a power of attorney (fullmakt) to act on the
+    /// person's behalf rather than a consent: the data source's template says
+    /// so, and heading, intro, validity, voluntary note and buttons say
+    /// "fullmakt". Show it so.
+    public var powerOfAttorney: Bool = false
+    /// The consent template the texts come from and its version (as
+    /// ConsentRequest.template_id); empty and 0 for the hub's own texts.
+    public var templateId: String = ""
+    public var templateVersion: UInt32 = 0
 
     public init() {}
 
-    public init(requestId: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), language: String = "", heading: String = "", intro: String = "", consumerName: String = "", consumerOrgNumber: String = "", purposeHeading: String = "", purpose: String = "", resourcesHeading: String = "", resources: [Consent_V1_PageResource] = [], validity: String = "", voluntaryNote: String = "", oneTime: Bool = false, validFromMs: Int64 = 0, validToMs: Int64 = 0, acceptLabel: String = "", rejectLabel: String = "", requiredAssuranceLevel: UInt32 = 0) {
+    public init(requestId: String = "", status: Consent_V1_ConsentRequestStatus = Consent_V1_ConsentRequestStatus(rawValue: 0), language: String = "", heading: String = "", intro: String = "", consumerName: String = "", consumerOrgNumber: String = "", purposeHeading: String = "", purpose: String = "", resourcesHeading: String = "", resources: [Consent_V1_PageResource] = [], validity: String = "", voluntaryNote: String = "", oneTime: Bool = false, validFromMs: Int64 = 0, validToMs: Int64 = 0, acceptLabel: String = "", rejectLabel: String = "", requiredAssuranceLevel: UInt32 = 0, powerOfAttorney: Bool = false, templateId: String = "", templateVersion: UInt32 = 0) {
         self.requestId = requestId
         self.status = status
         self.language = language
@@ -708,6 +731,9 @@ public struct Consent_V1_ConsentPage: Sendable, Hashable {
         self.acceptLabel = acceptLabel
         self.rejectLabel = rejectLabel
         self.requiredAssuranceLevel = requiredAssuranceLevel
+        self.powerOfAttorney = powerOfAttorney
+        self.templateId = templateId
+        self.templateVersion = templateVersion
     }
 }
 
@@ -1386,6 +1412,8 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
         }
         if let p = m.purpose_texts { self.purposeTexts = Consent_V1_PurposeTexts(cMessage: p) }
         self.answerLanguage = ProtoBridge.string(m.answer_language)
+        self.templateId = ProtoBridge.string(m.template_id)
+        self.templateVersion = m.template_version
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1422,6 +1450,8 @@ extension Consent_V1_ConsentRequest: CBridgedMessage {
         }
         if let value = self.purposeTexts { c.pointee.purpose_texts = value.cMessage(in: arena) }
         if !self.answerLanguage.isEmpty { c.pointee.answer_language = arena.cString(self.answerLanguage) }
+        if !self.templateId.isEmpty { c.pointee.template_id = arena.cString(self.templateId) }
+        c.pointee.template_version = self.templateVersion
         return c
     }
 
@@ -1742,6 +1772,9 @@ extension Consent_V1_ConsentPage: CBridgedMessage {
         self.acceptLabel = ProtoBridge.string(m.accept_label)
         self.rejectLabel = ProtoBridge.string(m.reject_label)
         self.requiredAssuranceLevel = m.required_assurance_level
+        self.powerOfAttorney = (m.power_of_attorney != 0)
+        self.templateId = ProtoBridge.string(m.template_id)
+        self.templateVersion = m.template_version
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -1772,6 +1805,9 @@ extension Consent_V1_ConsentPage: CBridgedMessage {
         if !self.acceptLabel.isEmpty { c.pointee.accept_label = arena.cString(self.acceptLabel) }
         if !self.rejectLabel.isEmpty { c.pointee.reject_label = arena.cString(self.rejectLabel) }
         c.pointee.required_assurance_level = self.requiredAssuranceLevel
+        c.pointee.power_of_attorney = (self.powerOfAttorney ? 1 : 0)
+        if !self.templateId.isEmpty { c.pointee.template_id = arena.cString(self.templateId) }
+        c.pointee.template_version = self.templateVersion
         return c
     }
 

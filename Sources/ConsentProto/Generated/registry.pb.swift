@@ -134,6 +134,49 @@ public enum Consent_V1_ValidityUnit: ProtoEnum, CaseIterable {
     }
 }
 
+/// What a person gives on a template's page.
+public enum Consent_V1_TemplateKind: ProtoEnum, CaseIterable {
+    /// Not set: refused with INVALID_ARGUMENT `template_kind_unknown`.
+    case unspecified  // TEMPLATE_KIND_UNSPECIFIED = 0
+    /// Samtykke: the consumer may fetch data about the person.
+    case consent  // TEMPLATE_KIND_CONSENT = 1
+    /// Fullmakt: the consumer may act on the person's behalf; the page's
+    /// buttons, its voluntary note and the log say "fullmakt".
+    case powerOfAttorney  // TEMPLATE_KIND_POWER_OF_ATTORNEY = 2
+    /// A number this version of the contract does not know.
+    case unrecognized(Int32)
+
+    public static let allCases: [Consent_V1_TemplateKind] = [.unspecified, .consent, .powerOfAttorney]
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .consent
+        case 2: self = .powerOfAttorney
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .consent: return 1
+        case .powerOfAttorney: return 2
+        case .unrecognized(let n): return n
+        }
+    }
+
+    /// The name the .proto file gives this value.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "TEMPLATE_KIND_UNSPECIFIED"
+        case .consent: return "TEMPLATE_KIND_CONSENT"
+        case .powerOfAttorney: return "TEMPLATE_KIND_POWER_OF_ATTORNEY"
+        case .unrecognized(let n): return String(n)
+        }
+    }
+}
+
 /// A text in Altinn's three languages. Bokmål is required wherever a resource
 /// text is; the others fall back to Bokmål when empty.
 public struct Consent_V1_LocalizedText: Sendable, Hashable {
@@ -257,10 +300,17 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
     /// "consent", for the definition version the person consented to; the
     /// consent page lists them. Empty: reading only.
     public var actions: [String] = []
+    /// The id of a consent template (RegisterTemplate) of the same data source
+    /// whose heading, intro, expiry text and log line the consent page and the
+    /// Samtykkelogg use instead of the hub's own; empty for the hub's own
+    /// (NOT_FOUND `template_unknown` for a template the owner has not
+    /// registered). When a request has several resources, the first that names
+    /// a template decides.
+    public var consentTemplate: String = ""
 
     public init() {}
 
-    public init(resourceId: String = "", ownerOrgNumber: String = "", ownerName: String = "", title: Consent_V1_LocalizedText? = nil, text: Consent_V1_LocalizedText? = nil, metadata: [Consent_V1_MetadataField] = [], dateRanges: [Consent_V1_DateRange] = [], kind: Consent_V1_ConsentKind = Consent_V1_ConsentKind(rawValue: 0), maximumValidity: Consent_V1_MaximumValidity? = nil, requiredAssuranceLevel: UInt32 = 0, usesPerDay: UInt32 = 0, organisationAuthority: [String] = [], actions: [String] = []) {
+    public init(resourceId: String = "", ownerOrgNumber: String = "", ownerName: String = "", title: Consent_V1_LocalizedText? = nil, text: Consent_V1_LocalizedText? = nil, metadata: [Consent_V1_MetadataField] = [], dateRanges: [Consent_V1_DateRange] = [], kind: Consent_V1_ConsentKind = Consent_V1_ConsentKind(rawValue: 0), maximumValidity: Consent_V1_MaximumValidity? = nil, requiredAssuranceLevel: UInt32 = 0, usesPerDay: UInt32 = 0, organisationAuthority: [String] = [], actions: [String] = [], consentTemplate: String = "") {
         self.resourceId = resourceId
         self.ownerOrgNumber = ownerOrgNumber
         self.ownerName = ownerName
@@ -274,6 +324,7 @@ public struct Consent_V1_ResourceDefinition: Sendable, Hashable {
         self.usesPerDay = usesPerDay
         self.organisationAuthority = organisationAuthority
         self.actions = actions
+        self.consentTemplate = consentTemplate
     }
 }
 
@@ -532,6 +583,87 @@ public struct Consent_V1_ListVendorsResponse: Sendable, Hashable {
     }
 }
 
+/// A data source's consent template. Texts may use the placeholders
+/// {CoveredByName}, {CoveredBy}, {OfferedByName}, {ValidFrom} and {ValidTo}
+/// (not metadata keys: one template serves many resources). Bokmål is
+/// required for every text given; the other languages fall back to it.
+public struct Consent_V1_ConsentTemplate: Sendable, Hashable {
+    /// A lower-case letter, then lower-case letters, digits and '-'; at most
+    /// 64 characters, e.g. "nav-fullmakt". Required.
+    public var templateId: String = ""
+    /// The owning data source. A data source may leave it empty (itself) or
+    /// give its own; an admin must give it. The owner never changes.
+    public var ownerOrgNumber: String = ""
+    /// Set by the hub: 1, then one more for each change. Ignored in requests.
+    public var version: UInt32 = 0
+    /// Samtykke or fullmakt. Required.
+    public var kind: Consent_V1_TemplateKind = Consent_V1_TemplateKind(rawValue: 0)
+    /// The page's heading instead of "Samtykke til bruk av dine data";
+    /// required; at most 200 characters per language.
+    public var heading: Consent_V1_LocalizedText? = nil
+    /// The intro instead of "BANKEN AS ønsker å hente opplysninger om deg";
+    /// required; at most 1,000 characters per language.
+    public var intro: Consent_V1_LocalizedText? = nil
+    /// The validity sentence instead of "Samtykket er gyldig fra og med …";
+    /// optional (empty: the hub's own); at most 1,000 characters per language.
+    public var expiry: Consent_V1_LocalizedText? = nil
+    /// The Samtykkelogg's line for the consent given, instead of "BANKEN AS
+    /// fikk samtykke fra HÅKON TRANA (Opphører …)"; optional; at most 1,000
+    /// characters per language.
+    public var log: Consent_V1_LocalizedText? = nil
+
+    public init() {}
+
+    public init(templateId: String = "", ownerOrgNumber: String = "", version: UInt32 = 0, kind: Consent_V1_TemplateKind = Consent_V1_TemplateKind(rawValue: 0), heading: Consent_V1_LocalizedText? = nil, intro: Consent_V1_LocalizedText? = nil, expiry: Consent_V1_LocalizedText? = nil, log: Consent_V1_LocalizedText? = nil) {
+        self.templateId = templateId
+        self.ownerOrgNumber = ownerOrgNumber
+        self.version = version
+        self.kind = kind
+        self.heading = heading
+        self.intro = intro
+        self.expiry = expiry
+        self.log = log
+    }
+}
+
+public struct Consent_V1_RegisterTemplateRequest: Sendable, Hashable {
+    /// The template. Required.
+    public var consentTemplate: Consent_V1_ConsentTemplate? = nil
+
+    public init() {}
+
+    public init(consentTemplate: Consent_V1_ConsentTemplate? = nil) {
+        self.consentTemplate = consentTemplate
+    }
+}
+
+public struct Consent_V1_RegisterTemplateResponse: Sendable, Hashable {
+    /// The version now in force (with owner and version filled in).
+    public var consentTemplate: Consent_V1_ConsentTemplate? = nil
+
+    public init() {}
+
+    public init(consentTemplate: Consent_V1_ConsentTemplate? = nil) {
+        self.consentTemplate = consentTemplate
+    }
+}
+
+public struct Consent_V1_ListTemplatesRequest: Sendable, Hashable {
+
+    public init() {}
+}
+
+public struct Consent_V1_ListTemplatesResponse: Sendable, Hashable {
+    /// Ordered by id; the version in force of each.
+    public var templates: [Consent_V1_ConsentTemplate] = []
+
+    public init() {}
+
+    public init(templates: [Consent_V1_ConsentTemplate] = []) {
+        self.templates = templates
+    }
+}
+
 extension Consent_V1_LocalizedText: ProtoMessage {
     public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
     public var serializedSize: Int { ProtoBridge.packedSize(self) }
@@ -728,6 +860,7 @@ extension Consent_V1_ResourceDefinition: CBridgedMessage {
             self.actions.reserveCapacity(m.n_actions)
             for i in 0..<m.n_actions { self.actions.append(ProtoBridge.string(items[i])) }
         }
+        self.consentTemplate = ProtoBridge.string(m.consent_template)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
@@ -767,6 +900,7 @@ extension Consent_V1_ResourceDefinition: CBridgedMessage {
             c.pointee.n_actions = self.actions.count
             c.pointee.actions = items
         }
+        if !self.consentTemplate.isEmpty { c.pointee.consent_template = arena.cString(self.consentTemplate) }
         return c
     }
 
@@ -1554,6 +1688,205 @@ extension Consent_V1_ListVendorsResponse: CBridgedMessage {
     }
 }
 
+extension Consent_V1_ConsentTemplate: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_ConsentTemplate: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__consent_template() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__ConsentTemplate>) {
+        self.init()
+        let m = c.pointee
+        self.templateId = ProtoBridge.string(m.template_id)
+        self.ownerOrgNumber = ProtoBridge.string(m.owner_org_number)
+        self.version = m.version
+        self.kind = Consent_V1_TemplateKind(rawValue: Int32(bitPattern: m.kind.rawValue))
+        if let p = m.heading { self.heading = Consent_V1_LocalizedText(cMessage: p) }
+        if let p = m.intro { self.intro = Consent_V1_LocalizedText(cMessage: p) }
+        if let p = m.expiry { self.expiry = Consent_V1_LocalizedText(cMessage: p) }
+        if let p = m.log { self.log = Consent_V1_LocalizedText(cMessage: p) }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ConsentTemplate> {
+        let c = arena.allocate(Consent__V1__ConsentTemplate.self)
+        consent__v1__consent_template__init(c)
+        if !self.templateId.isEmpty { c.pointee.template_id = arena.cString(self.templateId) }
+        if !self.ownerOrgNumber.isEmpty { c.pointee.owner_org_number = arena.cString(self.ownerOrgNumber) }
+        c.pointee.version = self.version
+        c.pointee.kind = Consent__V1__TemplateKind(rawValue: UInt32(bitPattern: self.kind.rawValue))
+        if let value = self.heading { c.pointee.heading = value.cMessage(in: arena) }
+        if let value = self.intro { c.pointee.intro = value.cMessage(in: arena) }
+        if let value = self.expiry { c.pointee.expiry = value.cMessage(in: arena) }
+        if let value = self.log { c.pointee.log = value.cMessage(in: arena) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ConsentTemplate.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_RegisterTemplateRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_RegisterTemplateRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__register_template_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__RegisterTemplateRequest>) {
+        self.init()
+        let m = c.pointee
+        if let p = m.consent_template { self.consentTemplate = Consent_V1_ConsentTemplate(cMessage: p) }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__RegisterTemplateRequest> {
+        let c = arena.allocate(Consent__V1__RegisterTemplateRequest.self)
+        consent__v1__register_template_request__init(c)
+        if let value = self.consentTemplate { c.pointee.consent_template = value.cMessage(in: arena) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__RegisterTemplateRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_RegisterTemplateResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_RegisterTemplateResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__register_template_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__RegisterTemplateResponse>) {
+        self.init()
+        let m = c.pointee
+        if let p = m.consent_template { self.consentTemplate = Consent_V1_ConsentTemplate(cMessage: p) }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__RegisterTemplateResponse> {
+        let c = arena.allocate(Consent__V1__RegisterTemplateResponse.self)
+        consent__v1__register_template_response__init(c)
+        if let value = self.consentTemplate { c.pointee.consent_template = value.cMessage(in: arena) }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__RegisterTemplateResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_ListTemplatesRequest: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_ListTemplatesRequest: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__list_templates_request() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__ListTemplatesRequest>) {
+        self.init()
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ListTemplatesRequest> {
+        let c = arena.allocate(Consent__V1__ListTemplatesRequest.self)
+        consent__v1__list_templates_request__init(c)
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ListTemplatesRequest.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
+extension Consent_V1_ListTemplatesResponse: ProtoMessage {
+    public func serialize(appendingTo buffer: inout [UInt8]) { ProtoBridge.pack(self, appendingTo: &buffer) }
+    public var serializedSize: Int { ProtoBridge.packedSize(self) }
+
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+        self = try ProtoBridge.unpack(Self.self, from: bytes)
+    }
+}
+
+extension Consent_V1_ListTemplatesResponse: CBridgedMessage {
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { consenthub_descriptor_consent__v1__list_templates_response() }
+
+    init(cMessage c: UnsafeMutablePointer<Consent__V1__ListTemplatesResponse>) {
+        self.init()
+        let m = c.pointee
+        if m.n_templates > 0, let items = m.templates {
+            self.templates.reserveCapacity(m.n_templates)
+            for i in 0..<m.n_templates { self.templates.append(Consent_V1_ConsentTemplate(cMessage: items[i]!)) }
+        }
+    }
+
+    /// Builds the C form of this message in `arena`; valid as long as the arena is.
+    func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ListTemplatesResponse> {
+        let c = arena.allocate(Consent__V1__ListTemplatesResponse.self)
+        consent__v1__list_templates_response__init(c)
+        if !self.templates.isEmpty {
+            let items = arena.allocateArray(of: UnsafeMutablePointer<Consent__V1__ConsentTemplate>?.self, count: self.templates.count)
+            for (i, item) in self.templates.enumerated() { items[i] = item.cMessage(in: arena) }
+            c.pointee.n_templates = self.templates.count
+            c.pointee.templates = items
+        }
+        return c
+    }
+
+    func withCMessage<R>(in arena: ProtoArena, _ body: (UnsafePointer<ProtobufCMessage>) -> R) -> R {
+        let c = cMessage(in: arena)
+        return UnsafeRawPointer(c).withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { body($0) }
+    }
+
+    static func fromCMessage(_ message: UnsafeMutablePointer<ProtobufCMessage>) -> Self {
+        UnsafeMutableRawPointer(message).withMemoryRebound(to: Consent__V1__ListTemplatesResponse.self, capacity: 1) { Self(cMessage: $0) }
+    }
+}
+
 /// Data sources define their resources and decide who may ask for them
 /// (Altinn: "Datakilden styrer hvem som får lov å spørre om å få data").
 ///
@@ -1635,6 +1968,33 @@ public enum Consent_V1_RegistryService {
         fullName: "/consent.v1.RegistryService/ListVendors", kind: .unary
     )
 
+    /// Registers a consent template (Altinn 3's consent templates): the data
+    /// source's own heading, intro, expiry text and Samtykkelogg line per
+    /// language, and whether its pages ask for a consent or a power of attorney
+    /// (fullmakt). A first registration is version 1; registering other content
+    /// under the same id is the next version; registering the version in force
+    /// again records nothing. A resource uses it by naming it
+    /// (ResourceDefinition.consent_template); a request shows the version in
+    /// force when it was created, whatever is registered later. The feed shows
+    /// TEMPLATE_REGISTERED.
+    /// Refusals: INVALID_ARGUMENT `template_id_invalid`,
+    /// `template_kind_unknown`, `template_text_missing_bokmal`,
+    /// `template_text_too_long`, `template_unknown_placeholder`,
+    /// `text_placeholder_malformed`; OUT_OF_RANGE `too_many_templates` (20 per
+    /// data source), `too_many_template_versions` (100 per template);
+    /// PERMISSION_DENIED `template_owned_by_other`, `template_not_own`.
+    /// Roles: datasource (its own templates), admin (any data source's).
+    public static let registerTemplate = ProtoMethod<Consent_V1_RegisterTemplateRequest, Consent_V1_RegisterTemplateResponse>(
+        fullName: "/consent.v1.RegistryService/RegisterTemplate", kind: .unary
+    )
+
+    /// The templates the caller may see, the version in force of each, ordered
+    /// by id.
+    /// Roles: datasource (its own), admin (all).
+    public static let listTemplates = ProtoMethod<Consent_V1_ListTemplatesRequest, Consent_V1_ListTemplatesResponse>(
+        fullName: "/consent.v1.RegistryService/ListTemplates", kind: .unary
+    )
+
     /// Every method of the service, for registration and listing.
-    public static let allMethodNames: [String] = ["/consent.v1.RegistryService/RegisterResource", "/consent.v1.RegistryService/GetResource", "/consent.v1.RegistryService/ListResources", "/consent.v1.RegistryService/AuthoriseConsumer", "/consent.v1.RegistryService/DeauthoriseConsumer", "/consent.v1.RegistryService/ListAuthorisations", "/consent.v1.RegistryService/AuthoriseVendor", "/consent.v1.RegistryService/DeauthoriseVendor", "/consent.v1.RegistryService/ListVendors"]
+    public static let allMethodNames: [String] = ["/consent.v1.RegistryService/RegisterResource", "/consent.v1.RegistryService/GetResource", "/consent.v1.RegistryService/ListResources", "/consent.v1.RegistryService/AuthoriseConsumer", "/consent.v1.RegistryService/DeauthoriseConsumer", "/consent.v1.RegistryService/ListAuthorisations", "/consent.v1.RegistryService/AuthoriseVendor", "/consent.v1.RegistryService/DeauthoriseVendor", "/consent.v1.RegistryService/ListVendors", "/consent.v1.RegistryService/RegisterTemplate", "/consent.v1.RegistryService/ListTemplates"]
 }

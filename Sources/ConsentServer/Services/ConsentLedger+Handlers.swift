@@ -27,6 +27,7 @@ extension CommandResult {
         switch self {
         case .resource: "resource"
         case .authorisation: "authorisation"
+        case .template: "template"
         case .deauthorised: "deauthorised"
         case .request: "request"
         case .answer: "answer"

@@ -73,6 +73,7 @@ public enum RegistryService {
                          durableAfter: sequence)
         }
         registerVendorMethods(into: &router, ledger: ledger, clock: clock)
+        registerTemplateMethods(into: &router, ledger: ledger, clock: clock)
     }
 
     /// RegisterResource: an empty owner is the calling data source, or, for an

@@ -20,4 +20,10 @@ package enum TokenFuzzingSeam {
         }
         return try ConsentTokenClaims(payload: payload)
     }
+
+    /// `CanonicalClaimsReader` on a payload's JSON: the claims, or nil when
+    /// it leaves the payload to the general path.
+    package static func canonicalClaims(fromPayloadJSON bytes: [UInt8]) -> ConsentTokenClaims? {
+        bytes.withUnsafeBytes { CanonicalClaimsReader.read($0) }
+    }
 }

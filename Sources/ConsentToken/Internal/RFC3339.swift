@@ -39,7 +39,12 @@ enum RFC3339 {
     /// lower case. A fraction is dropped; a leap second 60 counts as 59.
     /// - Returns: seconds since the epoch, or nil if the text is not RFC 3339.
     static func parse(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `parse(_:)` of UTF-8 bytes (the claims reader's, without a string).
+    static func parse(utf8 bytes: UnsafeRawBufferPointer) -> Int64? {
         var index = 0
         func number(_ width: Int) -> Int64? {
             guard index + width <= bytes.count else { return nil }
@@ -52,13 +57,14 @@ enum RFC3339 {
             }
             return value
         }
-        func expect(_ characters: UInt8...) -> Bool {
-            guard index < bytes.count, characters.contains(bytes[index]) else { return false }
+        // Two parameters, not a variadic list: that was an array per call.
+        func expect(_ character: UInt8, or other: UInt8? = nil) -> Bool {
+            guard index < bytes.count, bytes[index] == character || bytes[index] == other else { return false }
             index += 1
             return true
         }
         guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2),
-              expect(84, 116), // T t
+              expect(84, or: 116), // T t
               let hour = number(2), expect(58), let minute = number(2), expect(58), var second = number(2) else {
             return nil
         }
@@ -72,7 +78,7 @@ enum RFC3339 {
             guard index > start else { return nil }
         }
         var offset: Int64 = 0
-        if expect(90, 122) { // Z z
+        if expect(90, or: 122) { // Z z
             offset = 0
         } else if index < bytes.count, bytes[index] == 43 || bytes[index] == 45 { // + -
             let sign: Int64 = bytes[index] == 43 ? 1 : -1

@@ -1890,7 +1890,7 @@ const ProtobufCMessageDescriptor consent__v1__requested_resource__descriptor =
   (ProtobufCMessageInit) consent__v1__requested_resource__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[20] =
+static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descriptors[22] =
 {
   {
     "id",
@@ -2132,6 +2132,30 @@ static const ProtobufCFieldDescriptor consent__v1__consent_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "template_id",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, template_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "template_version",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentRequest, template_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
   17,   /* field[17] = answer_authority */
@@ -2152,13 +2176,15 @@ static const unsigned consent__v1__consent_request__field_indices_by_name[] = {
   16,   /* field[16] = required_delegator */
   4,   /* field[4] = resources */
   1,   /* field[1] = status */
+  20,   /* field[20] = template_id */
+  21,   /* field[21] = template_version */
   11,   /* field[11] = valid_to_ms */
   14,   /* field[14] = view_url */
 };
 static const ProtobufCIntRange consent__v1__consent_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 20 }
+  { 0, 22 }
 };
 const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
 {
@@ -2168,7 +2194,7 @@ const ProtobufCMessageDescriptor consent__v1__consent_request__descriptor =
   "Consent__V1__ConsentRequest",
   "consent.v1",
   sizeof(Consent__V1__ConsentRequest),
-  20,
+  22,
   consent__v1__consent_request__field_descriptors,
   consent__v1__consent_request__field_indices_by_name,
   1,  consent__v1__consent_request__number_ranges,
@@ -2650,7 +2676,7 @@ const ProtobufCMessageDescriptor consent__v1__page_resource__descriptor =
   (ProtobufCMessageInit) consent__v1__page_resource__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__consent_page__field_descriptors[19] =
+static const ProtobufCFieldDescriptor consent__v1__consent_page__field_descriptors[22] =
 {
   {
     "request_id",
@@ -2880,6 +2906,42 @@ static const ProtobufCFieldDescriptor consent__v1__consent_page__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "power_of_attorney",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentPage, power_of_attorney),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "template_id",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentPage, template_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "template_version",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentPage, template_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__consent_page__field_indices_by_name[] = {
   16,   /* field[16] = accept_label */
@@ -2889,6 +2951,7 @@ static const unsigned consent__v1__consent_page__field_indices_by_name[] = {
   4,   /* field[4] = intro */
   2,   /* field[2] = language */
   13,   /* field[13] = one_time */
+  19,   /* field[19] = power_of_attorney */
   8,   /* field[8] = purpose */
   7,   /* field[7] = purpose_heading */
   17,   /* field[17] = reject_label */
@@ -2897,6 +2960,8 @@ static const unsigned consent__v1__consent_page__field_indices_by_name[] = {
   10,   /* field[10] = resources */
   9,   /* field[9] = resources_heading */
   1,   /* field[1] = status */
+  20,   /* field[20] = template_id */
+  21,   /* field[21] = template_version */
   14,   /* field[14] = valid_from_ms */
   15,   /* field[15] = valid_to_ms */
   11,   /* field[11] = validity */
@@ -2905,7 +2970,7 @@ static const unsigned consent__v1__consent_page__field_indices_by_name[] = {
 static const ProtobufCIntRange consent__v1__consent_page__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 0, 22 }
 };
 const ProtobufCMessageDescriptor consent__v1__consent_page__descriptor =
 {
@@ -2915,7 +2980,7 @@ const ProtobufCMessageDescriptor consent__v1__consent_page__descriptor =
   "Consent__V1__ConsentPage",
   "consent.v1",
   sizeof(Consent__V1__ConsentPage),
-  19,
+  22,
   consent__v1__consent_page__field_descriptors,
   consent__v1__consent_page__field_indices_by_name,
   1,  consent__v1__consent_page__number_ranges,
@@ -4895,7 +4960,7 @@ const ProtobufCEnumDescriptor consent__v1__consent_log_kind__descriptor =
   consent__v1__consent_log_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_number[16] =
+static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_number[17] =
 {
   { "CONSENT_EVENT_TYPE_UNSPECIFIED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_UNSPECIFIED", 0 },
   { "CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", 1 },
@@ -4913,11 +4978,12 @@ static const ProtobufCEnumValue consent__v1__consent_event_type__enum_values_by_
   { "CONSENT_EVENT_TYPE_REQUEST_DELETED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_REQUEST_DELETED", 13 },
   { "CONSENT_EVENT_TYPE_VENDOR_AUTHORISED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_AUTHORISED", 14 },
   { "CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED", 15 },
+  { "CONSENT_EVENT_TYPE_TEMPLATE_REGISTERED", "CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_TEMPLATE_REGISTERED", 16 },
 };
 static const ProtobufCIntRange consent__v1__consent_event_type__value_ranges[] = {
-{0, 0},{0, 16}
+{0, 0},{0, 17}
 };
-static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_values_by_name[16] =
+static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_values_by_name[17] =
 {
   { "CONSENT_EVENT_TYPE_CODE_EXCHANGED", 8 },
   { "CONSENT_EVENT_TYPE_CODE_REUSE_ATTEMPTED", 9 },
@@ -4932,6 +4998,7 @@ static const ProtobufCEnumValueIndex consent__v1__consent_event_type__enum_value
   { "CONSENT_EVENT_TYPE_REQUEST_EXPIRED", 11 },
   { "CONSENT_EVENT_TYPE_REQUEST_REJECTED", 6 },
   { "CONSENT_EVENT_TYPE_RESOURCE_REGISTERED", 1 },
+  { "CONSENT_EVENT_TYPE_TEMPLATE_REGISTERED", 16 },
   { "CONSENT_EVENT_TYPE_UNSPECIFIED", 0 },
   { "CONSENT_EVENT_TYPE_VENDOR_AUTHORISED", 14 },
   { "CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED", 15 },
@@ -4943,9 +5010,9 @@ const ProtobufCEnumDescriptor consent__v1__consent_event_type__descriptor =
   "ConsentEventType",
   "Consent__V1__ConsentEventType",
   "consent.v1",
-  16,
+  17,
   consent__v1__consent_event_type__enum_values_by_number,
-  16,
+  17,
   consent__v1__consent_event_type__enum_values_by_name,
   1,
   consent__v1__consent_event_type__value_ranges,

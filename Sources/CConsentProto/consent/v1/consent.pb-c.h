@@ -201,7 +201,12 @@ typedef enum _Consent__V1__ConsentEventType {
   /*
    * A consumer stopped a vendor (vendor_org_number) from acting for it.
    */
-  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED = 15
+  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED = 15,
+  /*
+   * A data source registered a consent template or a new version of it (in
+   * its own feed and the admin's; no request, resource or consumer).
+   */
+  CONSENT__V1__CONSENT_EVENT_TYPE__CONSENT_EVENT_TYPE_TEMPLATE_REGISTERED = 16
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__CONSENT_EVENT_TYPE)
 } Consent__V1__ConsentEventType;
 /*
@@ -426,10 +431,18 @@ struct  Consent__V1__ConsentRequest
    * answered yet.
    */
   char *answer_language;
+  /*
+   * The data source's consent template the page uses (the first resource
+   * naming one decides) and its version when the request was created: the
+   * page the person sees and answers is that version's, whatever is
+   * registered later. Empty and 0 for the hub's own texts.
+   */
+  char *template_id;
+  uint32_t template_version;
 };
 #define CONSENT__V1__CONSENT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_request__descriptor) \
-    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -708,10 +721,23 @@ struct  Consent__V1__ConsentPage
    * The login level needed to accept (3 or 4).
    */
   uint32_t required_assurance_level;
+  /*
+   * Whether the page asks for a power of attorney (fullmakt) to act on the
+   * person's behalf rather than a consent: the data source's template says
+   * so, and heading, intro, validity, voluntary note and buttons say
+   * "fullmakt". Show it so.
+   */
+  protobuf_c_boolean power_of_attorney;
+  /*
+   * The consent template the texts come from and its version (as
+   * ConsentRequest.template_id); empty and 0 for the hub's own texts.
+   */
+  char *template_id;
+  uint32_t template_version;
 };
 #define CONSENT__V1__CONSENT_PAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_page__descriptor) \
-    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, CONSENT__V1__CONSENT_REQUEST_STATUS__CONSENT_REQUEST_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Consent__V1__GetRequestResponse

@@ -1132,6 +1132,231 @@ void   consent__v1__list_vendors_response__free_unpacked
   assert(message->base.descriptor == &consent__v1__list_vendors_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   consent__v1__consent_template__init
+                     (Consent__V1__ConsentTemplate         *message)
+{
+  static const Consent__V1__ConsentTemplate init_value = CONSENT__V1__CONSENT_TEMPLATE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__consent_template__get_packed_size
+                     (const Consent__V1__ConsentTemplate *message)
+{
+  assert(message->base.descriptor == &consent__v1__consent_template__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__consent_template__pack
+                     (const Consent__V1__ConsentTemplate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__consent_template__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__consent_template__pack_to_buffer
+                     (const Consent__V1__ConsentTemplate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__consent_template__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__ConsentTemplate *
+       consent__v1__consent_template__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__ConsentTemplate *)
+     protobuf_c_message_unpack (&consent__v1__consent_template__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__consent_template__free_unpacked
+                     (Consent__V1__ConsentTemplate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__consent_template__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__register_template_request__init
+                     (Consent__V1__RegisterTemplateRequest         *message)
+{
+  static const Consent__V1__RegisterTemplateRequest init_value = CONSENT__V1__REGISTER_TEMPLATE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__register_template_request__get_packed_size
+                     (const Consent__V1__RegisterTemplateRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__register_template_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__register_template_request__pack
+                     (const Consent__V1__RegisterTemplateRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__register_template_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__register_template_request__pack_to_buffer
+                     (const Consent__V1__RegisterTemplateRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__register_template_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__RegisterTemplateRequest *
+       consent__v1__register_template_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__RegisterTemplateRequest *)
+     protobuf_c_message_unpack (&consent__v1__register_template_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__register_template_request__free_unpacked
+                     (Consent__V1__RegisterTemplateRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__register_template_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__register_template_response__init
+                     (Consent__V1__RegisterTemplateResponse         *message)
+{
+  static const Consent__V1__RegisterTemplateResponse init_value = CONSENT__V1__REGISTER_TEMPLATE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__register_template_response__get_packed_size
+                     (const Consent__V1__RegisterTemplateResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__register_template_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__register_template_response__pack
+                     (const Consent__V1__RegisterTemplateResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__register_template_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__register_template_response__pack_to_buffer
+                     (const Consent__V1__RegisterTemplateResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__register_template_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__RegisterTemplateResponse *
+       consent__v1__register_template_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__RegisterTemplateResponse *)
+     protobuf_c_message_unpack (&consent__v1__register_template_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__register_template_response__free_unpacked
+                     (Consent__V1__RegisterTemplateResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__register_template_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__list_templates_request__init
+                     (Consent__V1__ListTemplatesRequest         *message)
+{
+  static const Consent__V1__ListTemplatesRequest init_value = CONSENT__V1__LIST_TEMPLATES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t consent__v1__list_templates_request__get_packed_size
+                     (const Consent__V1__ListTemplatesRequest *message)
+{
+  assert(message->base.descriptor == &consent__v1__list_templates_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__list_templates_request__pack
+                     (const Consent__V1__ListTemplatesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__list_templates_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__list_templates_request__pack_to_buffer
+                     (const Consent__V1__ListTemplatesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__list_templates_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__ListTemplatesRequest *
+       consent__v1__list_templates_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__ListTemplatesRequest *)
+     protobuf_c_message_unpack (&consent__v1__list_templates_request__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__list_templates_request__free_unpacked
+                     (Consent__V1__ListTemplatesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__list_templates_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   consent__v1__list_templates_response__init
+                     (Consent__V1__ListTemplatesResponse         *message)
+{
+  static const Consent__V1__ListTemplatesResponse init_value = CONSENT__V1__LIST_TEMPLATES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t consent__v1__list_templates_response__get_packed_size
+                     (const Consent__V1__ListTemplatesResponse *message)
+{
+  assert(message->base.descriptor == &consent__v1__list_templates_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t consent__v1__list_templates_response__pack
+                     (const Consent__V1__ListTemplatesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &consent__v1__list_templates_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t consent__v1__list_templates_response__pack_to_buffer
+                     (const Consent__V1__ListTemplatesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &consent__v1__list_templates_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Consent__V1__ListTemplatesResponse *
+       consent__v1__list_templates_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Consent__V1__ListTemplatesResponse *)
+     protobuf_c_message_unpack (&consent__v1__list_templates_response__descriptor,
+                                allocator, len, data);
+}
+void   consent__v1__list_templates_response__free_unpacked
+                     (Consent__V1__ListTemplatesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &consent__v1__list_templates_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor consent__v1__localized_text__field_descriptors[3] =
 {
   {
@@ -1362,7 +1587,7 @@ const ProtobufCMessageDescriptor consent__v1__maximum_validity__descriptor =
   (ProtobufCMessageInit) consent__v1__maximum_validity__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_descriptors[13] =
+static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_descriptors[14] =
 {
   {
     "resource_id",
@@ -1520,9 +1745,22 @@ static const ProtobufCFieldDescriptor consent__v1__resource_definition__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "consent_template",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ResourceDefinition, consent_template),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned consent__v1__resource_definition__field_indices_by_name[] = {
   12,   /* field[12] = actions */
+  13,   /* field[13] = consent_template */
   6,   /* field[6] = date_ranges */
   7,   /* field[7] = kind */
   8,   /* field[8] = maximum_validity */
@@ -1539,7 +1777,7 @@ static const unsigned consent__v1__resource_definition__field_indices_by_name[] 
 static const ProtobufCIntRange consent__v1__resource_definition__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor consent__v1__resource_definition__descriptor =
 {
@@ -1549,7 +1787,7 @@ const ProtobufCMessageDescriptor consent__v1__resource_definition__descriptor =
   "Consent__V1__ResourceDefinition",
   "consent.v1",
   sizeof(Consent__V1__ResourceDefinition),
-  13,
+  14,
   consent__v1__resource_definition__field_descriptors,
   consent__v1__resource_definition__field_indices_by_name,
   1,  consent__v1__resource_definition__number_ranges,
@@ -2406,6 +2644,267 @@ const ProtobufCMessageDescriptor consent__v1__list_vendors_response__descriptor 
   (ProtobufCMessageInit) consent__v1__list_vendors_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor consent__v1__consent_template__field_descriptors[8] =
+{
+  {
+    "template_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentTemplate, template_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owner_org_number",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentTemplate, owner_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentTemplate, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentTemplate, kind),
+    &consent__v1__template_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "heading",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentTemplate, heading),
+    &consent__v1__localized_text__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "intro",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentTemplate, intro),
+    &consent__v1__localized_text__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expiry",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentTemplate, expiry),
+    &consent__v1__localized_text__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "log",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ConsentTemplate, log),
+    &consent__v1__localized_text__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__consent_template__field_indices_by_name[] = {
+  6,   /* field[6] = expiry */
+  4,   /* field[4] = heading */
+  5,   /* field[5] = intro */
+  3,   /* field[3] = kind */
+  7,   /* field[7] = log */
+  1,   /* field[1] = owner_org_number */
+  0,   /* field[0] = template_id */
+  2,   /* field[2] = version */
+};
+static const ProtobufCIntRange consent__v1__consent_template__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor consent__v1__consent_template__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.ConsentTemplate",
+  "ConsentTemplate",
+  "Consent__V1__ConsentTemplate",
+  "consent.v1",
+  sizeof(Consent__V1__ConsentTemplate),
+  8,
+  consent__v1__consent_template__field_descriptors,
+  consent__v1__consent_template__field_indices_by_name,
+  1,  consent__v1__consent_template__number_ranges,
+  (ProtobufCMessageInit) consent__v1__consent_template__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__register_template_request__field_descriptors[1] =
+{
+  {
+    "consent_template",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__RegisterTemplateRequest, consent_template),
+    &consent__v1__consent_template__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__register_template_request__field_indices_by_name[] = {
+  0,   /* field[0] = consent_template */
+};
+static const ProtobufCIntRange consent__v1__register_template_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__register_template_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.RegisterTemplateRequest",
+  "RegisterTemplateRequest",
+  "Consent__V1__RegisterTemplateRequest",
+  "consent.v1",
+  sizeof(Consent__V1__RegisterTemplateRequest),
+  1,
+  consent__v1__register_template_request__field_descriptors,
+  consent__v1__register_template_request__field_indices_by_name,
+  1,  consent__v1__register_template_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__register_template_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__register_template_response__field_descriptors[1] =
+{
+  {
+    "consent_template",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__RegisterTemplateResponse, consent_template),
+    &consent__v1__consent_template__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__register_template_response__field_indices_by_name[] = {
+  0,   /* field[0] = consent_template */
+};
+static const ProtobufCIntRange consent__v1__register_template_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__register_template_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.RegisterTemplateResponse",
+  "RegisterTemplateResponse",
+  "Consent__V1__RegisterTemplateResponse",
+  "consent.v1",
+  sizeof(Consent__V1__RegisterTemplateResponse),
+  1,
+  consent__v1__register_template_response__field_descriptors,
+  consent__v1__register_template_response__field_indices_by_name,
+  1,  consent__v1__register_template_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__register_template_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define consent__v1__list_templates_request__field_descriptors NULL
+#define consent__v1__list_templates_request__field_indices_by_name NULL
+#define consent__v1__list_templates_request__number_ranges NULL
+const ProtobufCMessageDescriptor consent__v1__list_templates_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.ListTemplatesRequest",
+  "ListTemplatesRequest",
+  "Consent__V1__ListTemplatesRequest",
+  "consent.v1",
+  sizeof(Consent__V1__ListTemplatesRequest),
+  0,
+  consent__v1__list_templates_request__field_descriptors,
+  consent__v1__list_templates_request__field_indices_by_name,
+  0,  consent__v1__list_templates_request__number_ranges,
+  (ProtobufCMessageInit) consent__v1__list_templates_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor consent__v1__list_templates_response__field_descriptors[1] =
+{
+  {
+    "templates",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Consent__V1__ListTemplatesResponse, n_templates),
+    offsetof(Consent__V1__ListTemplatesResponse, templates),
+    &consent__v1__consent_template__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__list_templates_response__field_indices_by_name[] = {
+  0,   /* field[0] = templates */
+};
+static const ProtobufCIntRange consent__v1__list_templates_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor consent__v1__list_templates_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "consent.v1.ListTemplatesResponse",
+  "ListTemplatesResponse",
+  "Consent__V1__ListTemplatesResponse",
+  "consent.v1",
+  sizeof(Consent__V1__ListTemplatesResponse),
+  1,
+  consent__v1__list_templates_response__field_descriptors,
+  consent__v1__list_templates_response__field_indices_by_name,
+  1,  consent__v1__list_templates_response__number_ranges,
+  (ProtobufCMessageInit) consent__v1__list_templates_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue consent__v1__metadata_format__enum_values_by_number[4] =
 {
   { "METADATA_FORMAT_UNSPECIFIED", "CONSENT__V1__METADATA_FORMAT__METADATA_FORMAT_UNSPECIFIED", 0 },
@@ -2498,7 +2997,37 @@ const ProtobufCEnumDescriptor consent__v1__validity_unit__descriptor =
   consent__v1__validity_unit__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor consent__v1__registry_service__method_descriptors[9] =
+static const ProtobufCEnumValue consent__v1__template_kind__enum_values_by_number[3] =
+{
+  { "TEMPLATE_KIND_UNSPECIFIED", "CONSENT__V1__TEMPLATE_KIND__TEMPLATE_KIND_UNSPECIFIED", 0 },
+  { "TEMPLATE_KIND_CONSENT", "CONSENT__V1__TEMPLATE_KIND__TEMPLATE_KIND_CONSENT", 1 },
+  { "TEMPLATE_KIND_POWER_OF_ATTORNEY", "CONSENT__V1__TEMPLATE_KIND__TEMPLATE_KIND_POWER_OF_ATTORNEY", 2 },
+};
+static const ProtobufCIntRange consent__v1__template_kind__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex consent__v1__template_kind__enum_values_by_name[3] =
+{
+  { "TEMPLATE_KIND_CONSENT", 1 },
+  { "TEMPLATE_KIND_POWER_OF_ATTORNEY", 2 },
+  { "TEMPLATE_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor consent__v1__template_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "consent.v1.TemplateKind",
+  "TemplateKind",
+  "Consent__V1__TemplateKind",
+  "consent.v1",
+  3,
+  consent__v1__template_kind__enum_values_by_number,
+  3,
+  consent__v1__template_kind__enum_values_by_name,
+  1,
+  consent__v1__template_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor consent__v1__registry_service__method_descriptors[11] =
 {
   { "RegisterResource", &consent__v1__register_resource_request__descriptor, &consent__v1__register_resource_response__descriptor },
   { "GetResource", &consent__v1__get_resource_request__descriptor, &consent__v1__get_resource_response__descriptor },
@@ -2509,6 +3038,8 @@ static const ProtobufCMethodDescriptor consent__v1__registry_service__method_des
   { "AuthoriseVendor", &consent__v1__authorise_vendor_request__descriptor, &consent__v1__authorise_vendor_response__descriptor },
   { "DeauthoriseVendor", &consent__v1__deauthorise_vendor_request__descriptor, &consent__v1__deauthorise_vendor_response__descriptor },
   { "ListVendors", &consent__v1__list_vendors_request__descriptor, &consent__v1__list_vendors_response__descriptor },
+  { "RegisterTemplate", &consent__v1__register_template_request__descriptor, &consent__v1__register_template_response__descriptor },
+  { "ListTemplates", &consent__v1__list_templates_request__descriptor, &consent__v1__list_templates_response__descriptor },
 };
 const unsigned consent__v1__registry_service__method_indices_by_name[] = {
   3,        /* AuthoriseConsumer */
@@ -2518,8 +3049,10 @@ const unsigned consent__v1__registry_service__method_indices_by_name[] = {
   1,        /* GetResource */
   5,        /* ListAuthorisations */
   2,        /* ListResources */
+  10,        /* ListTemplates */
   8,        /* ListVendors */
-  0         /* RegisterResource */
+  0,        /* RegisterResource */
+  9         /* RegisterTemplate */
 };
 const ProtobufCServiceDescriptor consent__v1__registry_service__descriptor =
 {
@@ -2528,7 +3061,7 @@ const ProtobufCServiceDescriptor consent__v1__registry_service__descriptor =
   "RegistryService",
   "Consent__V1__RegistryService",
   "consent.v1",
-  9,
+  11,
   consent__v1__registry_service__method_descriptors,
   consent__v1__registry_service__method_indices_by_name
 };
@@ -2603,6 +3136,22 @@ void consent__v1__registry_service__list_vendors(ProtobufCService *service,
 {
   assert(service->descriptor == &consent__v1__registry_service__descriptor);
   service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void consent__v1__registry_service__register_template(ProtobufCService *service,
+                                                      const Consent__V1__RegisterTemplateRequest *input,
+                                                      Consent__V1__RegisterTemplateResponse_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__registry_service__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void consent__v1__registry_service__list_templates(ProtobufCService *service,
+                                                   const Consent__V1__ListTemplatesRequest *input,
+                                                   Consent__V1__ListTemplatesResponse_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &consent__v1__registry_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void consent__v1__registry_service__init (Consent__V1__RegistryService_Service *service,
                                           Consent__V1__RegistryService_ServiceDestroy destroy)

@@ -40,6 +40,11 @@ typedef struct Consent__V1__DeauthoriseVendorRequest Consent__V1__DeauthoriseVen
 typedef struct Consent__V1__DeauthoriseVendorResponse Consent__V1__DeauthoriseVendorResponse;
 typedef struct Consent__V1__ListVendorsRequest Consent__V1__ListVendorsRequest;
 typedef struct Consent__V1__ListVendorsResponse Consent__V1__ListVendorsResponse;
+typedef struct Consent__V1__ConsentTemplate Consent__V1__ConsentTemplate;
+typedef struct Consent__V1__RegisterTemplateRequest Consent__V1__RegisterTemplateRequest;
+typedef struct Consent__V1__RegisterTemplateResponse Consent__V1__RegisterTemplateResponse;
+typedef struct Consent__V1__ListTemplatesRequest Consent__V1__ListTemplatesRequest;
+typedef struct Consent__V1__ListTemplatesResponse Consent__V1__ListTemplatesResponse;
 
 
 /* --- enums --- */
@@ -102,6 +107,25 @@ typedef enum _Consent__V1__ValidityUnit {
   CONSENT__V1__VALIDITY_UNIT__VALIDITY_UNIT_YEARS = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__VALIDITY_UNIT)
 } Consent__V1__ValidityUnit;
+/*
+ * What a person gives on a template's page.
+ */
+typedef enum _Consent__V1__TemplateKind {
+  /*
+   * Not set: refused with INVALID_ARGUMENT `template_kind_unknown`.
+   */
+  CONSENT__V1__TEMPLATE_KIND__TEMPLATE_KIND_UNSPECIFIED = 0,
+  /*
+   * Samtykke: the consumer may fetch data about the person.
+   */
+  CONSENT__V1__TEMPLATE_KIND__TEMPLATE_KIND_CONSENT = 1,
+  /*
+   * Fullmakt: the consumer may act on the person's behalf; the page's
+   * buttons, its voluntary note and the log say "fullmakt".
+   */
+  CONSENT__V1__TEMPLATE_KIND__TEMPLATE_KIND_POWER_OF_ATTORNEY = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CONSENT__V1__TEMPLATE_KIND)
+} Consent__V1__TemplateKind;
 
 /* --- messages --- */
 
@@ -284,10 +308,19 @@ struct  Consent__V1__ResourceDefinition
    */
   size_t n_actions;
   char **actions;
+  /*
+   * The id of a consent template (RegisterTemplate) of the same data source
+   * whose heading, intro, expiry text and log line the consent page and the
+   * Samtykkelogg use instead of the hub's own; empty for the hub's own
+   * (NOT_FOUND `template_unknown` for a template the owner has not
+   * registered). When a request has several resources, the first that names
+   * a template decides.
+   */
+  char *consent_template;
 };
 #define CONSENT__V1__RESOURCE_DEFINITION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__resource_definition__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, CONSENT__V1__CONSENT_KIND__CONSENT_KIND_UNSPECIFIED, NULL, 0, 0, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, 0,NULL, CONSENT__V1__CONSENT_KIND__CONSENT_KIND_UNSPECIFIED, NULL, 0, 0, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__RegisterResourceRequest
@@ -605,6 +638,109 @@ struct  Consent__V1__ListVendorsResponse
 };
 #define CONSENT__V1__LIST_VENDORS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__list_vendors_response__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * A data source's consent template. Texts may use the placeholders
+ * {CoveredByName}, {CoveredBy}, {OfferedByName}, {ValidFrom} and {ValidTo}
+ * (not metadata keys: one template serves many resources). Bokmål is
+ * required for every text given; the other languages fall back to it.
+ */
+struct  Consent__V1__ConsentTemplate
+{
+  ProtobufCMessage base;
+  /*
+   * A lower-case letter, then lower-case letters, digits and '-'; at most
+   * 64 characters, e.g. "nav-fullmakt". Required.
+   */
+  char *template_id;
+  /*
+   * The owning data source. A data source may leave it empty (itself) or
+   * give its own; an admin must give it. The owner never changes.
+   */
+  char *owner_org_number;
+  /*
+   * Set by the hub: 1, then one more for each change. Ignored in requests.
+   */
+  uint32_t version;
+  /*
+   * Samtykke or fullmakt. Required.
+   */
+  Consent__V1__TemplateKind kind;
+  /*
+   * The page's heading instead of "Samtykke til bruk av dine data";
+   * required; at most 200 characters per language.
+   */
+  Consent__V1__LocalizedText *heading;
+  /*
+   * The intro instead of "BANKEN AS ønsker å hente opplysninger om deg";
+   * required; at most 1,000 characters per language.
+   */
+  Consent__V1__LocalizedText *intro;
+  /*
+   * The validity sentence instead of "Samtykket er gyldig fra og med …";
+   * optional (empty: the hub's own); at most 1,000 characters per language.
+   */
+  Consent__V1__LocalizedText *expiry;
+  /*
+   * The Samtykkelogg's line for the consent given, instead of "BANKEN AS
+   * fikk samtykke fra HÅKON TRANA (Opphører …)"; optional; at most 1,000
+   * characters per language.
+   */
+  Consent__V1__LocalizedText *log;
+};
+#define CONSENT__V1__CONSENT_TEMPLATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__consent_template__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, CONSENT__V1__TEMPLATE_KIND__TEMPLATE_KIND_UNSPECIFIED, NULL, NULL, NULL, NULL }
+
+
+struct  Consent__V1__RegisterTemplateRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The template. Required.
+   */
+  Consent__V1__ConsentTemplate *consent_template;
+};
+#define CONSENT__V1__REGISTER_TEMPLATE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__register_template_request__descriptor) \
+    , NULL }
+
+
+struct  Consent__V1__RegisterTemplateResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The version now in force (with owner and version filled in).
+   */
+  Consent__V1__ConsentTemplate *consent_template;
+};
+#define CONSENT__V1__REGISTER_TEMPLATE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__register_template_response__descriptor) \
+    , NULL }
+
+
+struct  Consent__V1__ListTemplatesRequest
+{
+  ProtobufCMessage base;
+};
+#define CONSENT__V1__LIST_TEMPLATES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__list_templates_request__descriptor) \
+     }
+
+
+struct  Consent__V1__ListTemplatesResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Ordered by id; the version in force of each.
+   */
+  size_t n_templates;
+  Consent__V1__ConsentTemplate **templates;
+};
+#define CONSENT__V1__LIST_TEMPLATES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&consent__v1__list_templates_response__descriptor) \
     , 0,NULL }
 
 
@@ -1083,6 +1219,101 @@ Consent__V1__ListVendorsResponse *
 void   consent__v1__list_vendors_response__free_unpacked
                      (Consent__V1__ListVendorsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Consent__V1__ConsentTemplate methods */
+void   consent__v1__consent_template__init
+                     (Consent__V1__ConsentTemplate         *message);
+size_t consent__v1__consent_template__get_packed_size
+                     (const Consent__V1__ConsentTemplate   *message);
+size_t consent__v1__consent_template__pack
+                     (const Consent__V1__ConsentTemplate   *message,
+                      uint8_t             *out);
+size_t consent__v1__consent_template__pack_to_buffer
+                     (const Consent__V1__ConsentTemplate   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__ConsentTemplate *
+       consent__v1__consent_template__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__consent_template__free_unpacked
+                     (Consent__V1__ConsentTemplate *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__RegisterTemplateRequest methods */
+void   consent__v1__register_template_request__init
+                     (Consent__V1__RegisterTemplateRequest         *message);
+size_t consent__v1__register_template_request__get_packed_size
+                     (const Consent__V1__RegisterTemplateRequest   *message);
+size_t consent__v1__register_template_request__pack
+                     (const Consent__V1__RegisterTemplateRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__register_template_request__pack_to_buffer
+                     (const Consent__V1__RegisterTemplateRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__RegisterTemplateRequest *
+       consent__v1__register_template_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__register_template_request__free_unpacked
+                     (Consent__V1__RegisterTemplateRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__RegisterTemplateResponse methods */
+void   consent__v1__register_template_response__init
+                     (Consent__V1__RegisterTemplateResponse         *message);
+size_t consent__v1__register_template_response__get_packed_size
+                     (const Consent__V1__RegisterTemplateResponse   *message);
+size_t consent__v1__register_template_response__pack
+                     (const Consent__V1__RegisterTemplateResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__register_template_response__pack_to_buffer
+                     (const Consent__V1__RegisterTemplateResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__RegisterTemplateResponse *
+       consent__v1__register_template_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__register_template_response__free_unpacked
+                     (Consent__V1__RegisterTemplateResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__ListTemplatesRequest methods */
+void   consent__v1__list_templates_request__init
+                     (Consent__V1__ListTemplatesRequest         *message);
+size_t consent__v1__list_templates_request__get_packed_size
+                     (const Consent__V1__ListTemplatesRequest   *message);
+size_t consent__v1__list_templates_request__pack
+                     (const Consent__V1__ListTemplatesRequest   *message,
+                      uint8_t             *out);
+size_t consent__v1__list_templates_request__pack_to_buffer
+                     (const Consent__V1__ListTemplatesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__ListTemplatesRequest *
+       consent__v1__list_templates_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__list_templates_request__free_unpacked
+                     (Consent__V1__ListTemplatesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Consent__V1__ListTemplatesResponse methods */
+void   consent__v1__list_templates_response__init
+                     (Consent__V1__ListTemplatesResponse         *message);
+size_t consent__v1__list_templates_response__get_packed_size
+                     (const Consent__V1__ListTemplatesResponse   *message);
+size_t consent__v1__list_templates_response__pack
+                     (const Consent__V1__ListTemplatesResponse   *message,
+                      uint8_t             *out);
+size_t consent__v1__list_templates_response__pack_to_buffer
+                     (const Consent__V1__ListTemplatesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Consent__V1__ListTemplatesResponse *
+       consent__v1__list_templates_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   consent__v1__list_templates_response__free_unpacked
+                     (Consent__V1__ListTemplatesResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Consent__V1__LocalizedText_Closure)
@@ -1160,6 +1391,21 @@ typedef void (*Consent__V1__ListVendorsRequest_Closure)
 typedef void (*Consent__V1__ListVendorsResponse_Closure)
                  (const Consent__V1__ListVendorsResponse *message,
                   void *closure_data);
+typedef void (*Consent__V1__ConsentTemplate_Closure)
+                 (const Consent__V1__ConsentTemplate *message,
+                  void *closure_data);
+typedef void (*Consent__V1__RegisterTemplateRequest_Closure)
+                 (const Consent__V1__RegisterTemplateRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__RegisterTemplateResponse_Closure)
+                 (const Consent__V1__RegisterTemplateResponse *message,
+                  void *closure_data);
+typedef void (*Consent__V1__ListTemplatesRequest_Closure)
+                 (const Consent__V1__ListTemplatesRequest *message,
+                  void *closure_data);
+typedef void (*Consent__V1__ListTemplatesResponse_Closure)
+                 (const Consent__V1__ListTemplatesResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1203,6 +1449,14 @@ struct Consent__V1__RegistryService_Service
                        const Consent__V1__ListVendorsRequest *input,
                        Consent__V1__ListVendorsResponse_Closure closure,
                        void *closure_data);
+  void (*register_template)(Consent__V1__RegistryService_Service *service,
+                            const Consent__V1__RegisterTemplateRequest *input,
+                            Consent__V1__RegisterTemplateResponse_Closure closure,
+                            void *closure_data);
+  void (*list_templates)(Consent__V1__RegistryService_Service *service,
+                         const Consent__V1__ListTemplatesRequest *input,
+                         Consent__V1__ListTemplatesResponse_Closure closure,
+                         void *closure_data);
 };
 typedef void (*Consent__V1__RegistryService_ServiceDestroy)(Consent__V1__RegistryService_Service *);
 void consent__v1__registry_service__init (Consent__V1__RegistryService_Service *service,
@@ -1219,7 +1473,9 @@ void consent__v1__registry_service__init (Consent__V1__RegistryService_Service *
       function_prefix__ ## list_authorisations,\
       function_prefix__ ## authorise_vendor,\
       function_prefix__ ## deauthorise_vendor,\
-      function_prefix__ ## list_vendors  }
+      function_prefix__ ## list_vendors,\
+      function_prefix__ ## register_template,\
+      function_prefix__ ## list_templates  }
 void consent__v1__registry_service__register_resource(ProtobufCService *service,
                                                       const Consent__V1__RegisterResourceRequest *input,
                                                       Consent__V1__RegisterResourceResponse_Closure closure,
@@ -1256,12 +1512,21 @@ void consent__v1__registry_service__list_vendors(ProtobufCService *service,
                                                  const Consent__V1__ListVendorsRequest *input,
                                                  Consent__V1__ListVendorsResponse_Closure closure,
                                                  void *closure_data);
+void consent__v1__registry_service__register_template(ProtobufCService *service,
+                                                      const Consent__V1__RegisterTemplateRequest *input,
+                                                      Consent__V1__RegisterTemplateResponse_Closure closure,
+                                                      void *closure_data);
+void consent__v1__registry_service__list_templates(ProtobufCService *service,
+                                                   const Consent__V1__ListTemplatesRequest *input,
+                                                   Consent__V1__ListTemplatesResponse_Closure closure,
+                                                   void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    consent__v1__metadata_format__descriptor;
 extern const ProtobufCEnumDescriptor    consent__v1__consent_kind__descriptor;
 extern const ProtobufCEnumDescriptor    consent__v1__validity_unit__descriptor;
+extern const ProtobufCEnumDescriptor    consent__v1__template_kind__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__localized_text__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__metadata_field__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__date_range__descriptor;
@@ -1287,6 +1552,11 @@ extern const ProtobufCMessageDescriptor consent__v1__deauthorise_vendor_request_
 extern const ProtobufCMessageDescriptor consent__v1__deauthorise_vendor_response__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__list_vendors_request__descriptor;
 extern const ProtobufCMessageDescriptor consent__v1__list_vendors_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__consent_template__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__register_template_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__register_template_response__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__list_templates_request__descriptor;
+extern const ProtobufCMessageDescriptor consent__v1__list_templates_response__descriptor;
 extern const ProtobufCServiceDescriptor consent__v1__registry_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -8,8 +8,8 @@ internal import COpenSSL
 /// Owns an `EVP_PKEY` (a private or public key).
 ///
 /// `@unchecked Sendable`: the key is never mutated after construction, and
-/// OpenSSL 3 allows concurrent signing and verification with one `EVP_PKEY`
-/// as long as each thread uses its own `EVP_PKEY_CTX` (see `PKeyContextPool`).
+/// OpenSSL 3 allows concurrent use of one `EVP_PKEY` (signing and verifying
+/// go through its `EC_KEY`, see `OwnedECKey`).
 final class OwnedPKey: @unchecked Sendable {
     let pointer: OpaquePointer
 
@@ -19,6 +19,28 @@ final class OwnedPKey: @unchecked Sendable {
 
     deinit {
         EVP_PKEY_free(pointer)
+    }
+}
+
+/// Owns an `EC_KEY`: the legacy view of a P-256 `EVP_PKEY` that ECDSA signs
+/// and verifies raw `r‖s` with (see shim_crypto.h for why not `EVP_PKEY_sign`).
+///
+/// `@unchecked Sendable`: never mutated after construction; OpenSSL signs and
+/// verifies with one `EC_KEY` on several threads at once.
+final class OwnedECKey: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    /// The EC_KEY of `key`.
+    /// - Throws: `OpenSSLError` if the key is not an EC key.
+    init(of key: OwnedPKey, _ operation: String) throws {
+        guard let pointer = chub_EVP_PKEY_get1_EC_KEY(key.pointer) else {
+            throw OpenSSLError.drain(operation)
+        }
+        self.pointer = pointer
+    }
+
+    deinit {
+        chub_EC_KEY_free(pointer)
     }
 }
 

@@ -21,7 +21,8 @@ extension Consent_V1_ConsentRequest {
             requiredDelegator: v.requiredDelegator?.digits ?? "", answerAuthority: v.answerAuthority.map(\.code),
             purposeTexts: v.purposeTexts == LocalizedText(bokmal: nil) ? nil : Consent_V1_PurposeTexts(
                 nbNo: v.purposeTexts.bokmal ?? "", nnNo: v.purposeTexts.nynorsk ?? "", en: v.purposeTexts.english ?? ""),
-            answerLanguage: v.answerLanguage?.code ?? "")
+            answerLanguage: v.answerLanguage?.code ?? "",
+            templateId: v.template?.id ?? "", templateVersion: v.template?.version ?? 0)
     }
 }
 
@@ -116,7 +117,8 @@ extension Consent_V1_ConsentPage {
             validity: r.validity, voluntaryNote: r.voluntaryNote, oneTime: r.isOneTime,
             validFromMs: r.validFrom.millisecondsSinceEpoch, validToMs: r.validTo.millisecondsSinceEpoch,
             acceptLabel: r.acceptLabel, rejectLabel: r.rejectLabel,
-            requiredAssuranceLevel: UInt32(r.requiredAssuranceLevel.value))
+            requiredAssuranceLevel: UInt32(r.requiredAssuranceLevel.value),
+            powerOfAttorney: r.isPowerOfAttorney, templateId: r.template?.id ?? "", templateVersion: r.template?.version ?? 0)
     }
 }
 

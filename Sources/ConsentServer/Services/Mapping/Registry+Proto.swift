@@ -15,7 +15,8 @@ extension Consent_V1_ResourceDefinition {
             kind: Consent_V1_ConsentKind(r.kind),
             maximumValidity: Consent_V1_MaximumValidity(r.maximumValidity),
             requiredAssuranceLevel: UInt32(r.requiredAssuranceLevel.value), usesPerDay: r.usesPerDay ?? 0,
-            organisationAuthority: r.organisationAuthority.map(\.code), actions: r.actions)
+            organisationAuthority: r.organisationAuthority.map(\.code), actions: r.actions,
+            consentTemplate: r.consentTemplate ?? "")
     }
 
     /// The domain resource this message describes.
@@ -74,7 +75,8 @@ extension Consent_V1_ResourceDefinition {
             metadata: fields,
             dateRanges: dateRanges.map { DateRange(fromKey: $0.fromKey, toKey: $0.toKey) },
             kind: kind, maximumValidity: maximum, requiredAssuranceLevel: level,
-            usesPerDay: usesPerDay == 0 ? nil : usesPerDay, organisationAuthority: authority, actions: actions)
+            usesPerDay: usesPerDay == 0 ? nil : usesPerDay, organisationAuthority: authority, actions: actions,
+            consentTemplate: ProtoField.optionalText(consentTemplate))
     }
 }
 

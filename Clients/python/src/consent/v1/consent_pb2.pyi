@@ -46,6 +46,7 @@ class ConsentEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONSENT_EVENT_TYPE_REQUEST_DELETED: _ClassVar[ConsentEventType]
     CONSENT_EVENT_TYPE_VENDOR_AUTHORISED: _ClassVar[ConsentEventType]
     CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED: _ClassVar[ConsentEventType]
+    CONSENT_EVENT_TYPE_TEMPLATE_REGISTERED: _ClassVar[ConsentEventType]
 
 class PerformerRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -94,6 +95,7 @@ CONSENT_EVENT_TYPE_CONSENT_EXPIRED: ConsentEventType
 CONSENT_EVENT_TYPE_REQUEST_DELETED: ConsentEventType
 CONSENT_EVENT_TYPE_VENDOR_AUTHORISED: ConsentEventType
 CONSENT_EVENT_TYPE_VENDOR_DEAUTHORISED: ConsentEventType
+CONSENT_EVENT_TYPE_TEMPLATE_REGISTERED: ConsentEventType
 PERFORMER_ROLE_UNSPECIFIED: PerformerRole
 PERFORMER_ROLE_CONSUMER: PerformerRole
 PERFORMER_ROLE_DATA_SOURCE: PerformerRole
@@ -127,7 +129,7 @@ class RequestedResource(_message.Message):
     def __init__(self, resource_id: _Optional[str] = ..., metadata: _Optional[_Iterable[_Union[ResourceMetadataValue, _Mapping]]] = ..., version: _Optional[int] = ..., uses_per_day: _Optional[int] = ...) -> None: ...
 
 class ConsentRequest(_message.Message):
-    __slots__ = ("id", "status", "consumer_org_number", "offered_by", "resources", "redirect_url", "purpose", "language", "one_time", "created_at_ms", "answer_by_ms", "valid_to_ms", "decided_at_ms", "ended_at_ms", "view_url", "handled_by_org_number", "required_delegator", "answer_authority", "purpose_texts", "answer_language")
+    __slots__ = ("id", "status", "consumer_org_number", "offered_by", "resources", "redirect_url", "purpose", "language", "one_time", "created_at_ms", "answer_by_ms", "valid_to_ms", "decided_at_ms", "ended_at_ms", "view_url", "handled_by_org_number", "required_delegator", "answer_authority", "purpose_texts", "answer_language", "template_id", "template_version")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CONSUMER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -148,6 +150,8 @@ class ConsentRequest(_message.Message):
     ANSWER_AUTHORITY_FIELD_NUMBER: _ClassVar[int]
     PURPOSE_TEXTS_FIELD_NUMBER: _ClassVar[int]
     ANSWER_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_VERSION_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: ConsentRequestStatus
     consumer_org_number: str
@@ -168,7 +172,9 @@ class ConsentRequest(_message.Message):
     answer_authority: _containers.RepeatedScalarFieldContainer[str]
     purpose_texts: PurposeTexts
     answer_language: str
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., consumer_org_number: _Optional[str] = ..., offered_by: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., redirect_url: _Optional[str] = ..., purpose: _Optional[str] = ..., language: _Optional[str] = ..., one_time: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., answer_by_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., decided_at_ms: _Optional[int] = ..., ended_at_ms: _Optional[int] = ..., view_url: _Optional[str] = ..., handled_by_org_number: _Optional[str] = ..., required_delegator: _Optional[str] = ..., answer_authority: _Optional[_Iterable[str]] = ..., purpose_texts: _Optional[_Union[PurposeTexts, _Mapping]] = ..., answer_language: _Optional[str] = ...) -> None: ...
+    template_id: str
+    template_version: int
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., consumer_org_number: _Optional[str] = ..., offered_by: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[RequestedResource, _Mapping]]] = ..., redirect_url: _Optional[str] = ..., purpose: _Optional[str] = ..., language: _Optional[str] = ..., one_time: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., answer_by_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., decided_at_ms: _Optional[int] = ..., ended_at_ms: _Optional[int] = ..., view_url: _Optional[str] = ..., handled_by_org_number: _Optional[str] = ..., required_delegator: _Optional[str] = ..., answer_authority: _Optional[_Iterable[str]] = ..., purpose_texts: _Optional[_Union[PurposeTexts, _Mapping]] = ..., answer_language: _Optional[str] = ..., template_id: _Optional[str] = ..., template_version: _Optional[int] = ...) -> None: ...
 
 class PurposeTexts(_message.Message):
     __slots__ = ("nb_no", "nn_no", "en")
@@ -245,7 +251,7 @@ class PageResource(_message.Message):
     def __init__(self, resource_id: _Optional[str] = ..., data_source_name: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., language: _Optional[str] = ..., actions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ConsentPage(_message.Message):
-    __slots__ = ("request_id", "status", "language", "heading", "intro", "consumer_name", "consumer_org_number", "purpose_heading", "purpose", "resources_heading", "resources", "validity", "voluntary_note", "one_time", "valid_from_ms", "valid_to_ms", "accept_label", "reject_label", "required_assurance_level")
+    __slots__ = ("request_id", "status", "language", "heading", "intro", "consumer_name", "consumer_org_number", "purpose_heading", "purpose", "resources_heading", "resources", "validity", "voluntary_note", "one_time", "valid_from_ms", "valid_to_ms", "accept_label", "reject_label", "required_assurance_level", "power_of_attorney", "template_id", "template_version")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
@@ -265,6 +271,9 @@ class ConsentPage(_message.Message):
     ACCEPT_LABEL_FIELD_NUMBER: _ClassVar[int]
     REJECT_LABEL_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_ASSURANCE_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    POWER_OF_ATTORNEY_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_VERSION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     status: ConsentRequestStatus
     language: str
@@ -284,7 +293,10 @@ class ConsentPage(_message.Message):
     accept_label: str
     reject_label: str
     required_assurance_level: int
-    def __init__(self, request_id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., language: _Optional[str] = ..., heading: _Optional[str] = ..., intro: _Optional[str] = ..., consumer_name: _Optional[str] = ..., consumer_org_number: _Optional[str] = ..., purpose_heading: _Optional[str] = ..., purpose: _Optional[str] = ..., resources_heading: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[PageResource, _Mapping]]] = ..., validity: _Optional[str] = ..., voluntary_note: _Optional[str] = ..., one_time: _Optional[bool] = ..., valid_from_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., accept_label: _Optional[str] = ..., reject_label: _Optional[str] = ..., required_assurance_level: _Optional[int] = ...) -> None: ...
+    power_of_attorney: bool
+    template_id: str
+    template_version: int
+    def __init__(self, request_id: _Optional[str] = ..., status: _Optional[_Union[ConsentRequestStatus, str]] = ..., language: _Optional[str] = ..., heading: _Optional[str] = ..., intro: _Optional[str] = ..., consumer_name: _Optional[str] = ..., consumer_org_number: _Optional[str] = ..., purpose_heading: _Optional[str] = ..., purpose: _Optional[str] = ..., resources_heading: _Optional[str] = ..., resources: _Optional[_Iterable[_Union[PageResource, _Mapping]]] = ..., validity: _Optional[str] = ..., voluntary_note: _Optional[str] = ..., one_time: _Optional[bool] = ..., valid_from_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ..., accept_label: _Optional[str] = ..., reject_label: _Optional[str] = ..., required_assurance_level: _Optional[int] = ..., power_of_attorney: _Optional[bool] = ..., template_id: _Optional[str] = ..., template_version: _Optional[int] = ...) -> None: ...
 
 class GetRequestResponse(_message.Message):
     __slots__ = ("page",)

@@ -25,6 +25,12 @@ class ValidityUnit(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VALIDITY_UNIT_UNSPECIFIED: _ClassVar[ValidityUnit]
     VALIDITY_UNIT_DAYS: _ClassVar[ValidityUnit]
     VALIDITY_UNIT_YEARS: _ClassVar[ValidityUnit]
+
+class TemplateKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TEMPLATE_KIND_UNSPECIFIED: _ClassVar[TemplateKind]
+    TEMPLATE_KIND_CONSENT: _ClassVar[TemplateKind]
+    TEMPLATE_KIND_POWER_OF_ATTORNEY: _ClassVar[TemplateKind]
 METADATA_FORMAT_UNSPECIFIED: MetadataFormat
 METADATA_FORMAT_DATE: MetadataFormat
 METADATA_FORMAT_YEAR: MetadataFormat
@@ -35,6 +41,9 @@ CONSENT_KIND_TIME_LIMITED: ConsentKind
 VALIDITY_UNIT_UNSPECIFIED: ValidityUnit
 VALIDITY_UNIT_DAYS: ValidityUnit
 VALIDITY_UNIT_YEARS: ValidityUnit
+TEMPLATE_KIND_UNSPECIFIED: TemplateKind
+TEMPLATE_KIND_CONSENT: TemplateKind
+TEMPLATE_KIND_POWER_OF_ATTORNEY: TemplateKind
 
 class LocalizedText(_message.Message):
     __slots__ = ("nb_no", "nn_no", "en")
@@ -73,7 +82,7 @@ class MaximumValidity(_message.Message):
     def __init__(self, unit: _Optional[_Union[ValidityUnit, str]] = ..., amount: _Optional[int] = ...) -> None: ...
 
 class ResourceDefinition(_message.Message):
-    __slots__ = ("resource_id", "owner_org_number", "owner_name", "title", "text", "metadata", "date_ranges", "kind", "maximum_validity", "required_assurance_level", "uses_per_day", "organisation_authority", "actions")
+    __slots__ = ("resource_id", "owner_org_number", "owner_name", "title", "text", "metadata", "date_ranges", "kind", "maximum_validity", "required_assurance_level", "uses_per_day", "organisation_authority", "actions", "consent_template")
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
     OWNER_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -87,6 +96,7 @@ class ResourceDefinition(_message.Message):
     USES_PER_DAY_FIELD_NUMBER: _ClassVar[int]
     ORGANISATION_AUTHORITY_FIELD_NUMBER: _ClassVar[int]
     ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     resource_id: str
     owner_org_number: str
     owner_name: str
@@ -100,7 +110,8 @@ class ResourceDefinition(_message.Message):
     uses_per_day: int
     organisation_authority: _containers.RepeatedScalarFieldContainer[str]
     actions: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, resource_id: _Optional[str] = ..., owner_org_number: _Optional[str] = ..., owner_name: _Optional[str] = ..., title: _Optional[_Union[LocalizedText, _Mapping]] = ..., text: _Optional[_Union[LocalizedText, _Mapping]] = ..., metadata: _Optional[_Iterable[_Union[MetadataField, _Mapping]]] = ..., date_ranges: _Optional[_Iterable[_Union[DateRange, _Mapping]]] = ..., kind: _Optional[_Union[ConsentKind, str]] = ..., maximum_validity: _Optional[_Union[MaximumValidity, _Mapping]] = ..., required_assurance_level: _Optional[int] = ..., uses_per_day: _Optional[int] = ..., organisation_authority: _Optional[_Iterable[str]] = ..., actions: _Optional[_Iterable[str]] = ...) -> None: ...
+    consent_template: str
+    def __init__(self, resource_id: _Optional[str] = ..., owner_org_number: _Optional[str] = ..., owner_name: _Optional[str] = ..., title: _Optional[_Union[LocalizedText, _Mapping]] = ..., text: _Optional[_Union[LocalizedText, _Mapping]] = ..., metadata: _Optional[_Iterable[_Union[MetadataField, _Mapping]]] = ..., date_ranges: _Optional[_Iterable[_Union[DateRange, _Mapping]]] = ..., kind: _Optional[_Union[ConsentKind, str]] = ..., maximum_validity: _Optional[_Union[MaximumValidity, _Mapping]] = ..., required_assurance_level: _Optional[int] = ..., uses_per_day: _Optional[int] = ..., organisation_authority: _Optional[_Iterable[str]] = ..., actions: _Optional[_Iterable[str]] = ..., consent_template: _Optional[str] = ...) -> None: ...
 
 class RegisterResourceRequest(_message.Message):
     __slots__ = ("resource",)
@@ -237,3 +248,45 @@ class ListVendorsResponse(_message.Message):
     AUTHORISATIONS_FIELD_NUMBER: _ClassVar[int]
     authorisations: _containers.RepeatedCompositeFieldContainer[VendorAuthorisation]
     def __init__(self, authorisations: _Optional[_Iterable[_Union[VendorAuthorisation, _Mapping]]] = ...) -> None: ...
+
+class ConsentTemplate(_message.Message):
+    __slots__ = ("template_id", "owner_org_number", "version", "kind", "heading", "intro", "expiry", "log")
+    TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    HEADING_FIELD_NUMBER: _ClassVar[int]
+    INTRO_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    LOG_FIELD_NUMBER: _ClassVar[int]
+    template_id: str
+    owner_org_number: str
+    version: int
+    kind: TemplateKind
+    heading: LocalizedText
+    intro: LocalizedText
+    expiry: LocalizedText
+    log: LocalizedText
+    def __init__(self, template_id: _Optional[str] = ..., owner_org_number: _Optional[str] = ..., version: _Optional[int] = ..., kind: _Optional[_Union[TemplateKind, str]] = ..., heading: _Optional[_Union[LocalizedText, _Mapping]] = ..., intro: _Optional[_Union[LocalizedText, _Mapping]] = ..., expiry: _Optional[_Union[LocalizedText, _Mapping]] = ..., log: _Optional[_Union[LocalizedText, _Mapping]] = ...) -> None: ...
+
+class RegisterTemplateRequest(_message.Message):
+    __slots__ = ("consent_template",)
+    CONSENT_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    consent_template: ConsentTemplate
+    def __init__(self, consent_template: _Optional[_Union[ConsentTemplate, _Mapping]] = ...) -> None: ...
+
+class RegisterTemplateResponse(_message.Message):
+    __slots__ = ("consent_template",)
+    CONSENT_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    consent_template: ConsentTemplate
+    def __init__(self, consent_template: _Optional[_Union[ConsentTemplate, _Mapping]] = ...) -> None: ...
+
+class ListTemplatesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListTemplatesResponse(_message.Message):
+    __slots__ = ("templates",)
+    TEMPLATES_FIELD_NUMBER: _ClassVar[int]
+    templates: _containers.RepeatedCompositeFieldContainer[ConsentTemplate]
+    def __init__(self, templates: _Optional[_Iterable[_Union[ConsentTemplate, _Mapping]]] = ...) -> None: ...
