@@ -367,7 +367,7 @@ extension Tables {
             }
             for _ in 0..<(try r.count("request template count", elementSize: 19)) {
                 let id = try r.requestID()
-                guard t.slotByID[id] != nil else { throw r.fail("template pin of unknown request \(id)") }
+                guard t.slotByID.slot(of: id, in: t.records) != nil else { throw r.fail("template pin of unknown request \(id)") }
                 t.requestTemplates[id] = TemplatePin(id: try r.string("template id"), version: try r.uint32("template version"))
             }
         }
