@@ -1,0 +1,117 @@
+import Testing
+@testable import ConsentCore
+
+/// An independent review of the consent templates (issue 12, point 4):
+/// what a template may change on a page that is not its data source's own.
+/// Each test states the behaviour a person or a data source would expect;
+/// the ones named "review:" fail on main 880bd02 and show a defect (see the
+/// review report).
+@Suite("Consent templates, review")
+struct TemplateReviewTests {
+    /// Skatteetaten's own time-limited resource (so it can share a request
+    /// with NAV's 5252), with no template.
+    static let skattResourceID = ResourceID(serviceCode: 4631, editionCode: 1)
+    static var skattResource: Resource {
+        var r = DemoRegistry.navResource
+        r.id = skattResourceID
+        r.owner = Fixture.skatteetaten
+        r.ownerName = "Skatteetaten"
+        r.title = LocalizedText(bokmal: "Skattemelding og formue")
+        r.text = LocalizedText(bokmal: "Skatteetaten utleverer skattemeldingen din og formuen din fra {fraOgMed} til {tilOgMed}.")
+        r.consentTemplate = nil
+        return r
+    }
+
+    /// A hub where NAV's 5252 names NAV's fullmakt template and Skatteetaten's
+    /// 4631 names none; BANKEN AS is authorised for both.
+    static func hub() throws -> TestHub {
+        var hub = try TemplateTests.hub()
+        try hub.perform(.registerResource(skattResource), by: .dataSource(Fixture.skatteetaten))
+        try hub.perform(.authoriseConsumer(ConsumerAuthorisation(resource: skattResourceID, consumer: Fixture.bank,
+                                                                 consumerName: DemoRegistry.bankenName,
+                                                                 redirectDomains: [DemoRegistry.bankenDomain])),
+                        by: .dataSource(Fixture.skatteetaten))
+        return hub
+    }
+
+    static func mixedRequest(navFirst: Bool) -> NewConsentRequest {
+        let period = [MetadataValue("fraOgMed", "01.01.2020"), MetadataValue("tilOgMed", "31.12.2024")]
+        let nav = ResourceRequest(Fixture.nav5252, metadata: period)
+        let skatt = ResourceRequest(skattResourceID, metadata: period)
+        var request = TestHub.navRequest(offeredBy: .person(Fixture.haakon))
+        request.resources = navFirst ? [nav, skatt] : [skatt, nav]
+        return request
+    }
+
+    /// DOMAIN.md: a template is "usable only by its own resources". On a
+    /// request that also asks for another data source's data, NAV's template
+    /// words the whole page (heading, intro, validity, fullmakt buttons) and
+    /// the Samtykkelogg, Skatteetaten's resource included: the person gives a
+    /// "fullmakt to apply for you" covering their tax return. And the consumer
+    /// decides which wording applies by ordering the resources.
+    @Test("review: a data source's template does not word a request for another data source's resource")
+    func anotherDataSourcesResource() throws {
+        var hub = try Self.hub()
+        let mixed = try hub.create(Self.mixedRequest(navFirst: true))
+        let page = try hub.state.renderRequest(mixed.id, by: .endUser(Fixture.haakonUser), at: hub.now)
+        #expect(page.resources.map(\.dataSourceName) == ["NAV", "Skatteetaten"])
+        #expect(page.template == nil, "NAV's template pinned on a request for Skatteetaten's data too")
+        #expect(!page.isPowerOfAttorney, "Skatteetaten's data given under NAV's fullmakt wording")
+        #expect(page.heading == "Samtykke til bruk av dine data", "page heading: \(page.heading)")
+
+        // The order the consumer chose decides: the same two resources the other way round get the hub's words.
+        let reversed = try hub.create(Self.mixedRequest(navFirst: false))
+        let other = try hub.state.renderRequest(reversed.id, by: .endUser(Fixture.haakonUser), at: hub.now)
+        #expect(other.template == page.template, "the consumer picks the wording by ordering resources: \(String(describing: page.template)) vs \(String(describing: other.template))")
+    }
+
+    /// Seed 003: "Samtykket … er gyldig fra og med XX.XX.XXXX kl. XX:XX til og
+    /// med XX.XX.XXXX kl. XX:XX. (Fixed Altinn)". A template's `expiry`
+    /// replaces that sentence whole, and nothing requires it to say when the
+    /// consent ends: the page's validity section (the only place the portal
+    /// shows the end) then never shows the date, and a `log` text without
+    /// {ValidTo} drops the "(Opphører …)" from the Samtykkelogg.
+    @Test("review: a template's expiry and log texts cannot hide when the consent ends")
+    func expiryKeepsTheEnd() throws {
+        var hub = TestHub()
+        let vague = TemplateTests.with {
+            $0.expiry = LocalizedText(bokmal: "Fullmakten gjelder så lenge saken din pågår.")
+            $0.log = LocalizedText(bokmal: "{CoveredByName} fikk fullmakt fra {OfferedByName}")
+        }
+        let refused = refusal { () throws(DomainError) in try hub.perform(.registerTemplate(vague), by: .dataSource(Fixture.nav)) }
+        if refused != nil { return }  // refusing such a text is one fix
+        try hub.perform(.registerResource(TemplateTests.nav(template: vague.id)), by: .dataSource(Fixture.nav))
+        let (id, _) = hub.givenConsent(TestHub.navRequest(offeredBy: .person(Fixture.haakon)))
+        let end = FixedTexts(language: .bokmal).dateTime(try hub.state.request(id, by: .consumer(Fixture.bank), at: hub.now).validTo)
+        let page = try hub.state.renderRequest(id, by: .endUser(Fixture.haakonUser), at: hub.now)
+        #expect(page.validity.contains(end), "the page never says the consent ends \(end): '\(page.validity)'")
+        let log = try hub.state.consentLog(id, by: .endUser(Fixture.haakonUser), at: hub.now)
+        #expect(log.first?.text.contains("02.06.2026") == true, "the Samtykkelogg's given line has no end: '\(log.first?.text ?? "")'")
+    }
+
+    /// A snapshot naming one request twice is refused (DOMAIN.md §14); a
+    /// snapshot whose template changes owner between versions, or pins a
+    /// request to a template version it does not hold, is read as if sound:
+    /// the owner check (`template_owned_by_other`, `template_unknown`) then
+    /// follows whichever version is last, and the pinned page silently falls
+    /// back to the hub's words.
+    @Test("review: a snapshot with a template that changes owner or a pin to a missing version is refused")
+    func inconsistentSnapshot() throws {
+        var hub = try TemplateTests.hub()
+        let view = try hub.create(TestHub.navRequest(offeredBy: .person(Fixture.haakon)))
+
+        var changedOwner = hub.state
+        var stolen = TemplateTests.with { $0.heading.bokmal = "Skatteetatens nå"; $0.owner = Fixture.skatteetaten }
+        stolen.version = 2
+        changedOwner.tables.templates["nav-fullmakt"]!.append(stolen)
+        #expect(throws: CodecError.self, "a template whose owner changes between versions") {
+            try ConsentState(snapshot: changedOwner.encodeSnapshot())
+        }
+
+        var danglingPin = hub.state
+        danglingPin.tables.requestTemplates[view.id] = TemplatePin(id: "nav-fullmakt", version: 9)
+        #expect(throws: CodecError.self, "a pin to a version the snapshot does not hold") {
+            try ConsentState(snapshot: danglingPin.encodeSnapshot())
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ConsentCore
+import ConsentOpenSSL
+import ConsentProto
+import ConsentRPC
+import ConsentServer
+import ConsentTesting
+import Testing
+
+/// An independent review of the consent templates over the wire: the limits
+/// and hostile inputs the domain tests check, through the router, each a
+/// clear refusal by reason that leaves the hub serving and the data as it was.
+@Suite struct TemplateReviewFlowTests {
+    typealias Registry = Consent_V1_RegistryService
+
+    static func template(_ id: String, heading: String = "Fullmakt til å søke på dine vegne") -> Consent_V1_ConsentTemplate {
+        var t = TemplateFlowTests.fullmakt(heading: heading)
+        t.templateId = id
+        return t
+    }
+
+    /// A call with a payload as given (not necessarily a valid message).
+    static func raw(_ client: some ClientTransport, _ method: String, _ payload: [UInt8]) async -> CallResult {
+        await withCheckedContinuation { (continuation: CheckedContinuation<CallResult, Never>) in
+            _ = client.startCall(method: method, payload: payload, options: CallOptions(timeout: .seconds(30)),
+                                 onMessage: { _ in }, onFinish: { continuation.resume(returning: $0) })
+        }
+    }
+
+    @Test func limitsAndHostileTemplatesOverTheWireAreRefusedByReasonAndChangeNothing() async throws {
+        let hub = try InProcessHub()
+        let nav = try hub.client("datasource"), skatt = try hub.client("datasource-skatt")
+
+        // 20 templates, then the 21st is refused.
+        for n in 0..<20 { _ = try await nav.unary(Registry.registerTemplate, .init(consentTemplate: Self.template("t\(n)"))) }
+        let twentyFirst = await Flow.refusal { _ = try await nav.unary(Registry.registerTemplate, .init(consentTemplate: Self.template("t20"))) }
+        #expect(twentyFirst?.code == .outOfRange && Flow.reason(twentyFirst) == "too_many_templates", "\(String(describing: twentyFirst))")
+
+        // 100 versions of t0, then the 101st is refused.
+        for n in 2...100 {
+            let v = try await nav.unary(Registry.registerTemplate, .init(consentTemplate: Self.template("t0", heading: "Versjon \(n)"))).consentTemplate
+            #expect(v?.version == UInt32(n))
+        }
+        let hundredFirst = await Flow.refusal {
+            _ = try await nav.unary(Registry.registerTemplate, .init(consentTemplate: Self.template("t0", heading: "Versjon 101")))
+        }
+        #expect(hundredFirst?.code == .outOfRange && Flow.reason(hundredFirst) == "too_many_template_versions", "\(String(describing: hundredFirst))")
+
+        // Another data source may not take NAV's id, nor register an empty one.
+        let taken = await Flow.refusal { _ = try await skatt.unary(Registry.registerTemplate, .init(consentTemplate: Self.template("t0"))) }
+        #expect(taken?.code == .permissionDenied && Flow.reason(taken) == "template_owned_by_other", "\(String(describing: taken))")
+        let empty = await Flow.refusal { _ = try await skatt.unary(Registry.registerTemplate, .init(consentTemplate: Self.template(""))) }
+        #expect(empty?.code == .invalidArgument && Flow.reason(empty) == "template_id_invalid", "\(String(describing: empty))")
+
+        // Invalid UTF-8 in the heading: the heading's bytes "AAAA" replaced by a broken sequence.
+        var bytes = Consent_V1_RegisterTemplateRequest(consentTemplate: Self.template("skatt-ny", heading: "AAAA")).serializedBytes()
+        let at = try #require((0...(bytes.count - 4)).first { Array(bytes[$0..<$0 + 4]) == Array("AAAA".utf8) })
+        bytes.replaceSubrange(at..<at + 4, with: [0xC3, 0x28, 0xFF, 0xFE])
+        let broken = await Self.raw(skatt, Registry.registerTemplate.fullName, bytes)
+        #expect(broken.code == .invalidArgument && broken.trailers[DomainErrorMapping.reasonKey] == "payload_malformed", "\(broken.code) \(broken.message)")
+
+        // Nothing changed, and the hub still serves both.
+        let listed = try await nav.unary(Registry.listTemplates, .init()).templates
+        #expect(listed.count == 20 && listed.first { $0.templateId == "t0" }?.version == 100)
+        #expect(listed.first { $0.templateId == "t0" }?.heading?.nbNo == "Versjon 100")
+        #expect(try await skatt.unary(Registry.listTemplates, .init()).templates.isEmpty)
+        await hub.stop()
+    }
+}
