@@ -47,8 +47,9 @@ struct TemplateReviewTests {
     /// request that also asks for another data source's data, NAV's template
     /// words the whole page (heading, intro, validity, fullmakt buttons) and
     /// the Samtykkelogg, Skatteetaten's resource included: the person gives a
-    /// "fullmakt to apply for you" covering their tax return. And the consumer
-    /// decides which wording applies by ordering the resources.
+    /// "fullmakt to apply for you" covering their tax return. And when both
+    /// name a template, the consumer decides whose wording (and whether the
+    /// page is a samtykke or a fullmakt) by ordering the resources.
     @Test("review: a data source's template does not word a request for another data source's resource")
     func anotherDataSourcesResource() throws {
         var hub = try Self.hub()
@@ -59,10 +60,21 @@ struct TemplateReviewTests {
         #expect(!page.isPowerOfAttorney, "Skatteetaten's data given under NAV's fullmakt wording")
         #expect(page.heading == "Samtykke til bruk av dine data", "page heading: \(page.heading)")
 
-        // The order the consumer chose decides: the same two resources the other way round get the hub's words.
-        let reversed = try hub.create(Self.mixedRequest(navFirst: false))
-        let other = try hub.state.renderRequest(reversed.id, by: .endUser(Fixture.haakonUser), at: hub.now)
-        #expect(other.template == page.template, "the consumer picks the wording by ordering resources: \(String(describing: page.template)) vs \(String(describing: other.template))")
+        // When Skatteetaten's resource names its own (samtykke) template too,
+        // the order the consumer chose decides whose words, and which kind, the page has.
+        try hub.perform(.registerTemplate(TemplateTests.with {
+            $0.id = "skatt-samtykke"; $0.owner = Fixture.skatteetaten; $0.kind = .consent
+            $0.heading = LocalizedText(bokmal: "Samtykke til Skatteetatens opplysninger")
+        }), by: .dataSource(Fixture.skatteetaten))
+        var named = Self.skattResource
+        named.consentTemplate = "skatt-samtykke"
+        try hub.perform(.registerResource(named), by: .dataSource(Fixture.skatteetaten))
+        let navFirst = try hub.create(Self.mixedRequest(navFirst: true))
+        let skattFirst = try hub.create(Self.mixedRequest(navFirst: false))
+        let a = try hub.state.renderRequest(navFirst.id, by: .endUser(Fixture.haakonUser), at: hub.now)
+        let b = try hub.state.renderRequest(skattFirst.id, by: .endUser(Fixture.haakonUser), at: hub.now)
+        #expect(a.isPowerOfAttorney == b.isPowerOfAttorney && a.heading == b.heading,
+                "the same two resources are a fullmakt ('\(a.heading)') or a samtykke ('\(b.heading)') as the consumer orders them")
     }
 
     /// Seed 003: "Samtykket … er gyldig fra og med XX.XX.XXXX kl. XX:XX til og
