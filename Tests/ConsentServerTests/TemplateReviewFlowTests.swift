@@ -65,4 +65,29 @@ import Testing
         #expect(try await skatt.unary(Registry.listTemplates, .init()).templates.isEmpty)
         await hub.stop()
     }
+
+    /// ListTemplates has no paging: the admin's answer holds every data
+    /// source's templates, each up to (200 + 3 × 1,000) characters in three
+    /// languages. Six data sources at the limits (20 templates each) make an
+    /// answer over the default 4 MiB frame, which the TLS server refuses
+    /// (`response_too_large`): the admin can then list no template at all.
+    @Test func review_theAdminsTemplateListFitsInAFrame() async throws {
+        let hub = try InProcessHub()
+        let admin = try hub.client("admin")
+        let wide = String(repeating: "\u{1F600}", count: 1000), heading = String(repeating: "\u{1F600}", count: 200)
+        func text(_ s: String) -> Consent_V1_LocalizedText { .init(nbNo: s, nnNo: s, en: s) }
+        let owners = (UInt32(81_000_000)...UInt32(81_000_100)).filter { OrganisationNumber.checkDigit(forFirstEightDigits: $0) != nil }.prefix(6)
+        for (owner, firstEight) in owners.enumerated() {
+            for n in 0..<20 {
+                let t = Consent_V1_ConsentTemplate(templateId: "o\(owner)-t\(n)", ownerOrgNumber: Flow.organisation(firstEight),
+                                                   kind: .consent, heading: text(heading), intro: text(wide), expiry: text(wide), log: text(wide))
+                _ = try await admin.unary(Registry.registerTemplate, .init(consentTemplate: t))
+            }
+        }
+        let listed = try await admin.unary(Registry.listTemplates, .init())
+        #expect(listed.templates.count == 120)
+        let size = listed.serializedBytes().count
+        #expect(size <= 4 * 1024 * 1024, "the admin's ListTemplates answer is \(size) bytes, over the default max-frame-size")
+        await hub.stop()
+    }
 }
