@@ -126,4 +126,25 @@ struct TemplateReviewTests {
             try ConsentState(snapshot: danglingPin.encodeSnapshot())
         }
     }
+
+    /// Issue 12: fullmakt is a power of attorney "to act" (the resource's
+    /// actions, carried in the token's `consentRights.action`). Nothing ties
+    /// a template's kind to what the resources grant: a fullmakt template on
+    /// a read-only resource tells the person they let the bank act for them
+    /// (the portal's badge: "Fullmakt: du gir BANKEN AS lov til å handle på
+    /// dine vegne") while the token grants reading only; a consent template
+    /// on a resource with actions says "samtykke" while granting them.
+    @Test("review: a fullmakt template is refused on a resource that grants no action (and a samtykke on one that does)")
+    func kindMatchesActions() throws {
+        var hub = TestHub()
+        try hub.perform(.registerTemplate(TemplateTests.fullmakt), by: .dataSource(Fixture.nav))
+        let readOnly = TemplateTests.nav(template: "nav-fullmakt")
+        #expect(readOnly.actions.isEmpty)
+        let refused = refusal { () throws(DomainError) in try hub.perform(.registerResource(readOnly), by: .dataSource(Fixture.nav)) }
+        if refused != nil { return }
+        let view = try hub.create(TestHub.navRequest(offeredBy: .person(Fixture.haakon)))
+        let page = try hub.state.renderRequest(view.id, by: .endUser(Fixture.haakonUser), at: hub.now)
+        #expect(!(page.isPowerOfAttorney && page.resources.allSatisfy { $0.actions.isEmpty }),
+                "a fullmakt page ('\(page.acceptLabel)') for a consent that grants no action")
+    }
 }
