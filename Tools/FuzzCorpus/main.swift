@@ -311,6 +311,37 @@ expectRefusal { try portal.call(Consent_V1_ConsentService.countConsents, .init(p
 try bank.call(Consent_V1_RegistryService.deauthoriseVendor, .init(consumerOrgNumber: "910203045", vendorOrgNumber: vendorID))
 expectRefusal { try vendor.call(Consent_V1_ConsentService.listRequests, .init(), metadata: actingForBank) }  // no longer authorised
 
+// A data source's own words: NAV registers a fullmakt template (two
+// versions), names it on its resource, a request pins it and its page and
+// log carry the template's texts; the refusals a data source meets.
+let fullmakt = Consent_V1_ConsentTemplate(
+    templateId: "nav-fullmakt", kind: .powerOfAttorney,
+    heading: .init(nbNo: "Fullmakt til å søke på dine vegne", en: "Power of attorney to apply for you"),
+    intro: .init(nbNo: "{CoveredByName} ber om fullmakt til å søke for {OfferedByName}.",
+                 en: "{CoveredByName} asks for a power of attorney to apply for {OfferedByName}."),
+    expiry: .init(nbNo: "Fullmakten gjelder til og med {ValidTo}."),
+    log: .init(nbNo: "{CoveredByName} fikk fullmakt fra {OfferedByName}"))
+try nav.call(Consent_V1_RegistryService.registerTemplate, .init(consentTemplate: fullmakt))
+var fullmaktV2 = fullmakt
+fullmaktV2.heading?.nnNo = "Fullmakt til å søkje på vegner av deg"
+try nav.call(Consent_V1_RegistryService.registerTemplate, .init(consentTemplate: fullmaktV2))
+try nav.call(Consent_V1_RegistryService.listTemplates, .init())
+try admin.call(Consent_V1_RegistryService.listTemplates, .init())
+var unknownPlaceholder = fullmakt
+unknownPlaceholder.intro?.nbNo = "{fraOgMed} er ikke en plassholder her"
+expectRefusal { try nav.call(Consent_V1_RegistryService.registerTemplate, .init(consentTemplate: unknownPlaceholder)) }
+expectRefusal { try bank.call(Consent_V1_RegistryService.registerTemplate, .init(consentTemplate: fullmakt)) }  // not a data source
+if var definition = navResource.resource {
+    definition.consentTemplate = "nav-fullmakt"
+    try nav.call(Consent_V1_RegistryService.registerResource, .init(resource: definition))
+    let pinned = try bank.call(Consent_V1_ConsentService.createRequest, navRequest("template-1"))
+    try portal.call(Consent_V1_ConsentService.getRequest, .init(requestId: pinned.request!.id, language: "nn-NO"), metadata: user)
+    try portal.call(Consent_V1_ConsentService.acceptRequest, .init(requestId: pinned.request!.id), metadata: user)
+    try portal.call(Consent_V1_ConsentService.getConsentLog, .init(consentId: pinned.request!.id), metadata: user)
+    definition.consentTemplate = "skatt-template"  // not NAV's
+    expectRefusal { try nav.call(Consent_V1_RegistryService.registerResource, .init(resource: definition)) }
+}
+
 // Connection-level frames as the transport writes them.
 bank.record(Consent_V1_Frame(callId: 0, kind: .ping(.init(data: 42))), sent: true)
 bank.record(Consent_V1_Frame(callId: 0, kind: .pong(.init(data: 42))), sent: false)
