@@ -43,14 +43,12 @@ struct TemplateReviewTests {
         return request
     }
 
-    /// DOMAIN.md: a template is "usable only by its own resources". On a
-    /// request that also asks for another data source's data, NAV's template
-    /// words the whole page (heading, intro, validity, fullmakt buttons) and
-    /// the Samtykkelogg, Skatteetaten's resource included: the person gives a
-    /// "fullmakt to apply for you" covering their tax return. And when both
-    /// name a template, the consumer decides whose wording (and whether the
-    /// page is a samtykke or a fullmakt) by ordering the resources.
-    @Test("review: a data source's template does not word a request for another data source's resource")
+    /// DOMAIN.md: a template is "usable only by its own resources". A
+    /// request that also asks for another data source's data is worded by
+    /// the hub (a samtykke), so NAV's fullmakt words never cover the
+    /// person's tax return; and when both resources name a template, the
+    /// order the consumer chose decides nothing.
+    @Test("a data source's template does not word a request for another data source's resource")
     func anotherDataSourcesResource() throws {
         var hub = try Self.hub()
         let mixed = try hub.create(Self.mixedRequest(navFirst: true))

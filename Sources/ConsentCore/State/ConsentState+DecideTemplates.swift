@@ -67,13 +67,16 @@ extension Tables {
     }
 
     /// The template version in force for a new request: that of the first of
-    /// its resources (in request order) that names a template.
+    /// its resources (in request order) that names a template, but only when
+    /// every resource of the request belongs to that template's owner. A
+    /// data source's words (and its samtykke or fullmakt) never cover
+    /// another data source's data: a request mixing data sources gets the
+    /// hub's own words, whatever order the consumer put the resources in.
     func templatePin(for grants: [ResourceGrant]) -> TemplatePin? {
-        for grant in grants {
-            guard let id = resource(grant.resource, version: grant.version)?.consentTemplate else { continue }
-            guard let current = templates[id]?.last else { continue }
-            return TemplatePin(id: id, version: current.version)
-        }
-        return nil
+        let resources = grants.map { resource($0.resource, version: $0.version) }
+        guard let id = resources.lazy.compactMap({ $0?.consentTemplate }).first,
+              let current = templates[id]?.last,
+              resources.allSatisfy({ $0?.owner == current.owner }) else { return nil }
+        return TemplatePin(id: id, version: current.version)
     }
 }
