@@ -77,26 +77,37 @@ struct TemplateReviewTests {
 
     /// Seed 003: "Samtykket … er gyldig fra og med XX.XX.XXXX kl. XX:XX til og
     /// med XX.XX.XXXX kl. XX:XX. (Fixed Altinn)". A template's `expiry`
-    /// replaces that sentence whole, and nothing requires it to say when the
-    /// consent ends: the page's validity section (the only place the portal
-    /// shows the end) then never shows the date, and a `log` text without
-    /// {ValidTo} drops the "(Opphører …)" from the Samtykkelogg.
-    @Test("review: a template's expiry and log texts cannot hide when the consent ends")
+    /// replaces that sentence whole (the page's only statement of the end)
+    /// and its `log` the Samtykkelogg's "(Opphører …)": a text that does not
+    /// say {ValidTo} is refused, in any language, and nothing is recorded; one
+    /// that does shows the end on the page and in the log.
+    @Test("a template's expiry and log texts cannot hide when the consent ends")
     func expiryKeepsTheEnd() throws {
         var hub = TestHub()
         let vague = TemplateTests.with {
             $0.expiry = LocalizedText(bokmal: "Fullmakten gjelder så lenge saken din pågår.")
             $0.log = LocalizedText(bokmal: "{CoveredByName} fikk fullmakt fra {OfferedByName}")
         }
-        let refused = refusal { () throws(DomainError) in try hub.perform(.registerTemplate(vague), by: .dataSource(Fixture.nav)) }
-        if refused != nil { return }  // refusing such a text is one fix
-        try hub.perform(.registerResource(TemplateTests.nav(template: vague.id)), by: .dataSource(Fixture.nav))
+        let before = hub.state.lastSequence
+        expectRefused(.invalidArgument, "template_text_missing_valid_to", "expiry") { () throws(DomainError) in
+            try hub.perform(.registerTemplate(vague), by: .dataSource(Fixture.nav))
+        }
+        var vagueLog = TemplateTests.fullmakt
+        vagueLog.log = LocalizedText(bokmal: "{CoveredByName} fikk fullmakt fra {OfferedByName} (til {ValidTo})",
+                                     nynorsk: "{CoveredByName} fekk fullmakt frå {OfferedByName}")
+        expectRefused(.invalidArgument, "template_text_missing_valid_to", "log") { () throws(DomainError) in
+            try hub.perform(.registerTemplate(vagueLog), by: .dataSource(Fixture.nav))
+        }
+        #expect(hub.state.lastSequence == before && hub.state.tables.templates.isEmpty)
+
+        try hub.perform(.registerTemplate(TemplateTests.fullmakt), by: .dataSource(Fixture.nav))
+        try hub.perform(.registerResource(TemplateTests.nav(template: TemplateTests.fullmakt.id)), by: .dataSource(Fixture.nav))
         let (id, _) = hub.givenConsent(TestHub.navRequest(offeredBy: .person(Fixture.haakon)))
         let end = FixedTexts(language: .bokmal).dateTime(try hub.state.request(id, by: .consumer(Fixture.bank), at: hub.now).validTo)
         let page = try hub.state.renderRequest(id, by: .endUser(Fixture.haakonUser), at: hub.now)
         #expect(page.validity.contains(end), "the page never says the consent ends \(end): '\(page.validity)'")
         let log = try hub.state.consentLog(id, by: .endUser(Fixture.haakonUser), at: hub.now)
-        #expect(log.first?.text.contains("02.06.2026") == true, "the Samtykkelogg's given line has no end: '\(log.first?.text ?? "")'")
+        #expect(log.first?.text.contains(end) == true, "the Samtykkelogg's given line has no end: '\(log.first?.text ?? "")'")
     }
 
     /// A snapshot naming one request twice is refused (DOMAIN.md §14); a

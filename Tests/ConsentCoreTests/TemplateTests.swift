@@ -154,6 +154,9 @@ struct TemplateTests {
         (with { $0.intro.bokmal = "{CoveredByName} vil hente {fraOgMed}" }, .invalidArgument, "template_unknown_placeholder"),
         (with { $0.expiry.english = "Until {ValidTo" }, .invalidArgument, "text_placeholder_malformed"),
         (with { $0.heading.bokmal = "}" }, .invalidArgument, "text_placeholder_malformed"),
+        (with { $0.expiry.bokmal = "Fullmakten gjelder så lenge saken din pågår." }, .invalidArgument, "template_text_missing_valid_to"),
+        (with { $0.expiry.nynorsk = "Fullmakta gjeld frå {ValidFrom}." }, .invalidArgument, "template_text_missing_valid_to"),
+        (with { $0.log.english = "{CoveredByName} was granted a power of attorney" }, .invalidArgument, "template_text_missing_valid_to"),
     ] as [(ConsentTemplate, DomainError.Code, String)])
     func refusals(_ template: ConsentTemplate, _ code: DomainError.Code, _ reason: String) {
         var hub = TestHub()
@@ -167,7 +170,7 @@ struct TemplateTests {
         var hub = TestHub()
         let t = Self.with {
             $0.heading.bokmal = String(repeating: "x", count: 200)
-            $0.log.bokmal = String(repeating: "y", count: 1000)
+            $0.log.bokmal = String(repeating: "y", count: 1000 - "{ValidTo}".count) + "{ValidTo}"
         }
         try hub.perform(.registerTemplate(t), by: .dataSource(Fixture.nav))
         #expect(hub.state.tables.templates["nav-fullmakt"]?.count == 1)

@@ -22,7 +22,7 @@ import Testing
             intro: .init(nbNo: "{CoveredByName} ber om fullmakt til å søke for {OfferedByName}.",
                          en: "{CoveredByName} asks for a power of attorney to apply for {OfferedByName}."),
             expiry: .init(nbNo: "Fullmakten gjelder til og med {ValidTo}."),
-            log: .init(nbNo: "{CoveredByName} fikk fullmakt fra {OfferedByName}"))
+            log: .init(nbNo: "{CoveredByName} fikk fullmakt fra {OfferedByName} (til {ValidTo})"))
     }
 
     @Test func aDataSourcesTemplateOnThePageAndInTheLogPinnedPerRequest() async throws {
@@ -47,7 +47,7 @@ import Testing
         #expect(english.validity.hasPrefix("Fullmakten gjelder til og med "))
         _ = try await portal.unary(Service.acceptRequest, .init(requestId: request.id, language: "en"), options: Flow.user())
         let log = try await portal.unary(Service.getConsentLog, .init(consentId: request.id), options: Flow.user()).lines
-        #expect(log.first?.title == "Fullmakt gitt" && log.first?.text.hasSuffix("fikk fullmakt fra HÅKON TRANA") == true)
+        #expect(log.first?.title == "Fullmakt gitt" && log.first?.text.contains("fikk fullmakt fra HÅKON TRANA (til ") == true)
 
         // Version 2 serves the next request; the first keeps version 1.
         let second = try await nav.unary(Registry.registerTemplate, .init(consentTemplate: Self.fullmakt(heading: "Fullmakt, ny tekst"))).consentTemplate!
@@ -83,6 +83,7 @@ import Testing
             (with { $0.heading = .init(nbNo: String(repeating: "x", count: 201)) }, .invalidArgument, "template_text_too_long"),
             (with { $0.intro = .init(nbNo: "{fraOgMed}") }, .invalidArgument, "template_unknown_placeholder"),
             (with { $0.expiry = .init(nbNo: "til {ValidTo") }, .invalidArgument, "text_placeholder_malformed"),
+            (with { $0.log = .init(nbNo: "{CoveredByName} fikk fullmakt", en: "no end date {ValidFrom}") }, .invalidArgument, "template_text_missing_valid_to"),
             (with { $0.ownerOrgNumber = DemoRegistry.skatteetaten.description }, .permissionDenied, "template_not_own"),
         ]
         for (template, code, reason) in cases {

@@ -320,7 +320,7 @@ let fullmakt = Consent_V1_ConsentTemplate(
     intro: .init(nbNo: "{CoveredByName} ber om fullmakt til å søke for {OfferedByName}.",
                  en: "{CoveredByName} asks for a power of attorney to apply for {OfferedByName}."),
     expiry: .init(nbNo: "Fullmakten gjelder til og med {ValidTo}."),
-    log: .init(nbNo: "{CoveredByName} fikk fullmakt fra {OfferedByName}"))
+    log: .init(nbNo: "{CoveredByName} fikk fullmakt fra {OfferedByName} (til {ValidTo})"))
 try nav.call(Consent_V1_RegistryService.registerTemplate, .init(consentTemplate: fullmakt))
 var fullmaktV2 = fullmakt
 fullmaktV2.heading?.nnNo = "Fullmakt til å søkje på vegner av deg"

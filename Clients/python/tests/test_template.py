@@ -17,7 +17,7 @@ def fullmakt(heading="Fullmakt til å søke på dine vegne"):
         kind=registry_pb2.TEMPLATE_KIND_POWER_OF_ATTORNEY,
         heading=registry_pb2.LocalizedText(nb_no=heading, nn_no="Fullmakt til å søkje for deg"),
         intro=registry_pb2.LocalizedText(nb_no="{CoveredByName} ber om fullmakt til å søke for {OfferedByName}."),
-        log=registry_pb2.LocalizedText(nb_no="{CoveredByName} fikk fullmakt fra {OfferedByName}"),
+        log=registry_pb2.LocalizedText(nb_no="{CoveredByName} fikk fullmakt fra {OfferedByName} (til {ValidTo})"),
     )
 
 
@@ -41,7 +41,7 @@ def test_a_template_on_the_page_and_in_the_log(private_hub):
     as_user.accept_request(request_id=request.id, language="nn-NO")
     lines = as_user.get_consent_log(consent_id=request.id).lines
     assert lines[0].kind == consent_pb2.CONSENT_LOG_KIND_GIVEN and lines[0].title == "Fullmakt gitt"
-    assert lines[0].text == "BANKEN AS fikk fullmakt fra HÅKON TRANA"
+    assert lines[0].text.startswith("BANKEN AS fikk fullmakt fra HÅKON TRANA (til ")
 
     assert nav.register_template(consent_template=fullmakt("Ny overskrift")).consent_template.version == 2
     assert bank.create_request(nav_request()).request.template_version == 2
@@ -55,6 +55,7 @@ def test_a_template_on_the_page_and_in_the_log(private_hub):
     (lambda t: t.intro.CopyFrom(registry_pb2.LocalizedText(en="English only")), StatusCode.INVALID_ARGUMENT, "template_text_missing_bokmal"),
     (lambda t: setattr(t.heading, "nb_no", "x" * 201), StatusCode.INVALID_ARGUMENT, "template_text_too_long"),
     (lambda t: setattr(t.intro, "nb_no", "{inntektsaar}"), StatusCode.INVALID_ARGUMENT, "template_unknown_placeholder"),
+    (lambda t: setattr(t.expiry, "nb_no", "Fullmakten gjelder så lenge saken pågår."), StatusCode.INVALID_ARGUMENT, "template_text_missing_valid_to"),
     (lambda t: setattr(t, "owner_org_number", "974761076"), StatusCode.PERMISSION_DENIED, "template_not_own"),
 ])
 def test_bad_templates_are_refused_by_reason(private_hub, change, code, expected):

@@ -10,6 +10,11 @@ extension DomainError {
                     message: "Template \(id) has no \(field) in nb-NO; the heading and intro are required in Bokmål, and any text given in another language needs its Bokmål, shown when a language is missing.")
     }
 
+    static func templateTextMissingValidTo(_ id: String, field: String, language: Language) -> DomainError {
+        DomainError(.invalidArgument, reason: "template_text_missing_valid_to",
+                    message: "The \(language) \(field) of template \(id) does not say {ValidTo}; an expiry or log text replaces the hub's sentence saying when the consent ends, so it must say it too.")
+    }
+
     static func templateTextTooLong(_ id: String, field: String, language: Language, count: Int, maximum: Int) -> DomainError {
         DomainError(.invalidArgument, reason: "template_text_too_long",
                     message: "The \(language) \(field) of template \(id) has \(count) characters; at most \(maximum) are allowed.")

@@ -14,7 +14,9 @@
 /// `{ValidTo}`); a resource's metadata keys are not placeholders here, since
 /// one template serves many resources. Bokmål is required for every text
 /// given; heading and intro are required, the expiry and log texts are
-/// optional (the hub's own sentences are used when they are missing).
+/// optional (the hub's own sentences are used when they are missing) and,
+/// when given, say `{ValidTo}` in every language, since they replace the
+/// hub's sentences that say when the consent ends.
 public struct ConsentTemplate: Hashable, Sendable {
     /// The id: a lower-case letter, then lower-case letters, digits and '-', at most 64 (e.g. `nav-fullmakt`).
     public var id: String
@@ -96,6 +98,9 @@ enum TemplateRules {
     /// The longest intro, expiry or log text (as resource texts).
     static let maximumTextLength = ResourceRules.maximumTextLength
 
+    /// The texts that replace a sentence saying when the consent ends, so must say it too ({ValidTo}).
+    static let endsMustBeShown: Set<String> = ["expiry", "log"]
+
     /// A lower-case letter, then lower-case letters, digits and '-', at most 64.
     static func isTemplateID(_ id: String) -> Bool {
         let bytes = Array(id.utf8)
@@ -119,8 +124,17 @@ enum TemplateRules {
                 guard count <= maximum else {
                     throw .templateTextTooLong(t.id, field: name, language: language, count: count, maximum: maximum)
                 }
-                for placeholder in try TextTemplate.placeholders(in: value, template: t.id) {
+                let placeholders = try TextTemplate.placeholders(in: value, template: t.id)
+                for placeholder in placeholders {
                     guard Placeholder(rawValue: placeholder) != nil else { throw .templateUnknownPlaceholder(t.id, placeholder) }
+                }
+                // The expiry sentence replaces the hub's validity sentence (the
+                // page's only statement of the end) and the log line its
+                // "(Opphører …)": each must still say when the consent ends.
+                if endsMustBeShown.contains(name) {
+                    guard placeholders.contains(Placeholder.validTo.rawValue) else {
+                        throw .templateTextMissingValidTo(t.id, field: name, language: language)
+                    }
                 }
             }
         }
