@@ -136,24 +136,30 @@ struct TemplateReviewTests {
         }
     }
 
-    /// Issue 12: fullmakt is a power of attorney "to act" (the resource's
-    /// actions, carried in the token's `consentRights.action`). Nothing ties
-    /// a template's kind to what the resources grant: a fullmakt template on
-    /// a read-only resource tells the person they let the bank act for them
-    /// (the portal's badge: "Fullmakt: du gir BANKEN AS lov til å handle på
-    /// dine vegne") while the token grants reading only; a consent template
-    /// on a resource with actions says "samtykke" while granting them.
-    @Test("review: a fullmakt template is refused on a resource that grants no action (and a samtykke on one that does)")
-    func kindMatchesActions() throws {
+    /// DOMAIN.md §17: a template's kind words the page and is not checked
+    /// against the resource's actions; what the consumer may do is the
+    /// resource's `actions` alone, which the page lists whatever the kind
+    /// says: a fullmakt page on a read-only resource lists no action, a
+    /// samtykke page on a resource with actions lists them.
+    @Test("a template's kind words the page; what is granted is the resource's actions, listed on the page")
+    func kindWordsThePageActionsGrant() throws {
         var hub = TestHub()
         try hub.perform(.registerTemplate(TemplateTests.fullmakt), by: .dataSource(Fixture.nav))
         let readOnly = TemplateTests.nav(template: "nav-fullmakt")
         #expect(readOnly.actions.isEmpty)
-        let refused = refusal { () throws(DomainError) in try hub.perform(.registerResource(readOnly), by: .dataSource(Fixture.nav)) }
-        if refused != nil { return }
+        try hub.perform(.registerResource(readOnly), by: .dataSource(Fixture.nav))
         let view = try hub.create(TestHub.navRequest(offeredBy: .person(Fixture.haakon)))
         let page = try hub.state.renderRequest(view.id, by: .endUser(Fixture.haakonUser), at: hub.now)
-        #expect(!(page.isPowerOfAttorney && page.resources.allSatisfy { $0.actions.isEmpty }),
-                "a fullmakt page ('\(page.acceptLabel)') for a consent that grants no action")
+        #expect(page.isPowerOfAttorney && page.acceptLabel == "Ja, jeg gir fullmakt")
+        #expect(page.resources.map(\.actions) == [[]], "a read-only resource grants no action, whatever the kind")
+
+        try hub.perform(.registerTemplate(TemplateTests.with { $0.kind = .consent }), by: .dataSource(Fixture.nav))
+        var acting = readOnly
+        acting.actions = ["submit-application"]
+        try hub.perform(.registerResource(acting), by: .dataSource(Fixture.nav))
+        let second = try hub.create(TestHub.navRequest(offeredBy: .person(Fixture.haakon)))
+        let samtykke = try hub.state.renderRequest(second.id, by: .endUser(Fixture.haakonUser), at: hub.now)
+        #expect(!samtykke.isPowerOfAttorney)
+        #expect(samtykke.resources.map(\.actions) == [["submit-application"]], "the action granted is listed on a samtykke page too")
     }
 }
