@@ -360,15 +360,30 @@ extension Tables {
                     guard template.version == UInt32(versions.count + 1), versions.first.map({ $0.id == template.id }) ?? true else {
                         throw r.fail("template \(template.id.prefix(64)) version \(template.version) out of order")
                     }
+                    // The owner never changes (decideRegisterTemplate): the owner
+                    // checks read the last version, so a change would hand the id over.
+                    if let owner = versions.first?.owner, template.owner != owner {
+                        throw r.fail("template \(template.id.prefix(64)) changes owner at version \(template.version)")
+                    }
                     versions.append(template)
                 }
                 guard let first = versions.first else { throw r.fail("a template without versions") }
+                guard t.templates[first.id] == nil else { throw r.fail("template \(first.id.prefix(64)) given twice") }
                 t.templates[first.id] = versions
             }
             for _ in 0..<(try r.count("request template count", elementSize: 19)) {
                 let id = try r.requestID()
                 guard t.slotByID.slot(of: id, in: t.records) != nil else { throw r.fail("template pin of unknown request \(id)") }
-                t.requestTemplates[id] = TemplatePin(id: try r.string("template id"), version: try r.uint32("template version"))
+                guard t.requestTemplates[id] == nil else { throw r.fail("template pin of request \(id) given twice") }
+                let pin = TemplatePin(id: try r.string("template id"), version: try r.uint32("template version"))
+                // A pin the snapshot cannot resolve would silently show the hub's words instead.
+                guard let versions = t.templates[pin.id] else {
+                    throw r.fail("request \(id) pinned to template \(pin.id.prefix(64)), which the snapshot does not hold")
+                }
+                guard pin.version >= 1, Int(pin.version) <= versions.count else {
+                    throw r.fail("request \(id) pinned to version \(pin.version) of template \(pin.id.prefix(64)), which has \(versions.count)")
+                }
+                t.requestTemplates[id] = pin
             }
         }
         guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after the snapshot") }
