@@ -65,7 +65,7 @@ enum RegistryCommands {
                     "consentTemplate": "nav-fullmakt"
                   }
 
-                texts: "nb-NO" required, "nn-NO" and "en" optional, at most 1,000 characters each, with
+                texts: "nb-NO" required, "nn-NO" and "en" optional (any other language key is refused), at most 1,000 characters each, with
                 placeholders {CoveredByName} {CoveredBy} {OfferedByName} {ValidFrom} {ValidTo} and the metadata keys.
                 metadata format: "date" (dd.mm.yyyy), "year" (yyyy) or "text"; "required" defaults to true.
                 kind: "one-time" (engangssamtykke) or "time-limited". maximumValidity: {"days": N} or {"years": N}.
@@ -216,10 +216,49 @@ struct ResourceFile: Decodable {
         var nn: String?
         var en: String?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case nb = "nb-NO"
             case nn = "nn-NO"
             case en
+        }
+
+        /// Any key not a language the hub knows ("nn" for "nn-NO", "se") is
+        /// refused rather than dropped: dropped, the text would silently be
+        /// missing and the person shown the Bokmål.
+        init(from decoder: any Decoder) throws {
+            let keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+            let unknown = keys.filter { CodingKeys(rawValue: $0) == nil }.sorted()
+            guard unknown.isEmpty else {
+                let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+                throw DecodingError.dataCorrupted(.init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "unknown language \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); the languages are \(known)"))
+            }
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            nb = try container.decodeIfPresent(String.self, forKey: .nb)
+            nn = try container.decodeIfPresent(String.self, forKey: .nn)
+            en = try container.decodeIfPresent(String.self, forKey: .en)
+        }
+
+        private struct AnyKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+    }
+
+    /// A file's decoding error as one line naming the field, for both file kinds.
+    static func problem(_ error: any Error, path: String, kind: String) -> CLIError {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            return .local("\(path): \"\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))\" is missing")
+        case DecodingError.typeMismatch(_, let context):
+            return .local("\(path): \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type: \(context.debugDescription)")
+        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty:
+            return .local("\(path): \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\": \(context.debugDescription)")
+        default:
+            return .local("\(path) is not a valid \(kind) file: \(error)")
         }
     }
 
@@ -261,12 +300,8 @@ struct ResourceFile: Decodable {
         let file: ResourceFile
         do {
             file = try JSONDecoder().decode(ResourceFile.self, from: data)
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw .local("\(path): \"\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))\" is missing")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw .local("\(path): \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type: \(context.debugDescription)")
         } catch {
-            throw .local("\(path) is not a valid resource file: \(error)")
+            throw problem(error, path: path, kind: "resource")
         }
         return try file.definition(path: path)
     }

@@ -27,7 +27,8 @@ enum TemplateCommands {
 
                 kind: "consent" (samtykke) or "fullmakt" (power of attorney: the page's buttons and note say
                 fullmakt). heading (at most 200 characters) and intro (1,000) are required, "expiry" and "log"
-                (1,000) optional; "nb-NO" is required in every text given, "nn-NO" and "en" optional.
+                (1,000) optional, and say {ValidTo} in every language given; "nb-NO" is required in every
+                text given, "nn-NO" and "en" optional; any other language key is refused.
                 placeholders: {CoveredByName} {CoveredBy} {OfferedByName} {ValidFrom} {ValidTo}.
                 Registering other content under the same id is the next version; requests keep the version
                 in force when they were created. A resource uses it with "consentTemplate" in its file.
@@ -83,10 +84,8 @@ struct TemplateFile: Decodable {
         let file: TemplateFile
         do {
             file = try JSONDecoder().decode(TemplateFile.self, from: data)
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw .local("\(path): \"\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))\" is missing")
         } catch {
-            throw .local("\(path) is not a valid template file: \(error)")
+            throw ResourceFile.problem(error, path: path, kind: "template")
         }
         let kind: Consent_V1_TemplateKind
         switch file.kind.lowercased() {
