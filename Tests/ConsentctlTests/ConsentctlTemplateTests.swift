@@ -38,6 +38,12 @@ import Testing
         #expect(byConsumer.status == 1 && byConsumer.stderr.contains("PERMISSION_DENIED"), "\(byConsumer.stderr)")
         let listed = try Shell.consentctl(["template", "list"], as: "datasource", on: hub)
         #expect(listed.stdout.contains("nav-fullmakt v1  fullmakt"), "\(listed.stdout)")
+        let navsByAdmin = try Shell.consentctl(["template", "list", "--owner", "889640782"], as: "admin", on: hub)
+        #expect(navsByAdmin.status == 0 && navsByAdmin.stdout.contains("nav-fullmakt v1  fullmakt"), "\(navsByAdmin.stdout)")
+        let skattsByAdmin = try Shell.consentctl(["template", "list", "--owner", "974761076"], as: "admin", on: hub)
+        #expect(skattsByAdmin.status == 0 && skattsByAdmin.stdout == "no templates\n", "\(skattsByAdmin.stdout)")
+        let othersByNav = try Shell.consentctl(["template", "list", "--owner", "974761076"], as: "datasource", on: hub)
+        #expect(othersByNav.status == 1 && othersByNav.stderr.contains("PERMISSION_DENIED: Organisation 889640782 may not list the templates of organisation 974761076"), "\(othersByNav.stderr)")
 
         let named = try Shell.consentctl(["resource", "register", "--file", resource], as: "datasource", on: hub)
         #expect(named.status == 0, "\(named.stderr)")

@@ -46,16 +46,20 @@ enum TemplateCommands {
         Command(
             name: "template list",
             summary: "list consent templates, the version in force of each (RegistryService.ListTemplates; datasource, admin)",
-            usage: "template list",
+            usage: "template list [--owner ORG]",
             details: """
                 one line per template: id, version, kind, owner and the Bokmål heading. A data source sees its
-                own, an admin every one.
+                own, an admin every one, or with --owner one data source's (the whole list is one answer, which
+                with many data sources can exceed a frame: list per data source).
 
                 example:
                   consentctl --profile datasource template list
+                  consentctl --profile admin template list --owner 889640782
                 """,
+            options: [.value("owner", "ORG", "only this data source's templates (9 digits)")],
             run: { invocation throws(CLIError) in
-                let response = try invocation.call(Registry.listTemplates, Consent_V1_ListTemplatesRequest())
+                let request = Consent_V1_ListTemplatesRequest(ownerOrgNumber: invocation.arguments["owner"] ?? "")
+                let response = try invocation.call(Registry.listTemplates, request)
                 invocation.output.emit(response) { r in r.templates.isEmpty ? "no templates" : r.templates.map(line).joined(separator: "\n") }
             }
         ),

@@ -53,6 +53,11 @@ extension DomainError {
 }
 
 extension DomainError {
+    static func templatesNotOwn(_ org: OrganisationNumber, owner: OrganisationNumber) -> DomainError {
+        DomainError(.permissionDenied, reason: "template_not_own",
+                    message: "Organisation \(org) may not list the templates of organisation \(owner); a data source lists its own (leave the owner empty).")
+    }
+
     static func templateNotOwn(_ org: OrganisationNumber, owner: OrganisationNumber, id: String) -> DomainError {
         DomainError(.permissionDenied, reason: "template_not_own",
                     message: "Organisation \(org) may not register template \(id.prefix(64)) for organisation \(owner); a data source registers its own templates (leave the owner empty).")

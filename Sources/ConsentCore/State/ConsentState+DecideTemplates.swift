@@ -36,14 +36,19 @@ extension ConsentState {
         guard tables.templates[id]?.last?.owner == resource.owner else { throw .templateUnknown(id, owner: resource.owner) }
     }
 
-    /// The templates an actor may read: a data source its own, an admin every one;
+    /// The templates an actor may read: a data source its own, an admin every
+    /// one or one data source's (`owner`: the whole list has no paging, so an
+    /// admin keeps each answer within a frame by listing per data source);
     /// the version in force of each, ordered by id.
-    /// - Throws: `permissionDenied` for other roles.
-    public func templates(visibleTo actor: Actor) throws(DomainError) -> [ConsentTemplate] {
+    /// - Throws: `permissionDenied` for other roles, and for a data source
+    ///   naming another data source as `owner`.
+    public func templates(visibleTo actor: Actor, owner filter: OrganisationNumber? = nil) throws(DomainError) -> [ConsentTemplate] {
         let owner: OrganisationNumber?
         switch actor {
-        case .admin: owner = nil
-        case .dataSource(let org): owner = org
+        case .admin: owner = filter
+        case .dataSource(let org):
+            if let filter, filter != org { throw .templatesNotOwn(org, owner: filter) }
+            owner = org
         default: throw .roleNotAllowed(actor, action: "read consent templates")
         }
         return tables.templates.keys.sorted().compactMap { id in

@@ -605,11 +605,12 @@ public struct Consent_V1_ConsentTemplate: Sendable, Hashable {
     /// required; at most 1,000 characters per language.
     public var intro: Consent_V1_LocalizedText? = nil
     /// The validity sentence instead of "Samtykket er gyldig fra og med …";
-    /// optional (empty: the hub's own); at most 1,000 characters per language.
+    /// optional (empty: the hub's own); at most 1,000 characters per language;
+    /// must say {ValidTo} in every language given.
     public var expiry: Consent_V1_LocalizedText? = nil
     /// The Samtykkelogg's line for the consent given, instead of "BANKEN AS
     /// fikk samtykke fra HÅKON TRANA (Opphører …)"; optional; at most 1,000
-    /// characters per language.
+    /// characters per language; must say {ValidTo} in every language given.
     public var log: Consent_V1_LocalizedText? = nil
 
     public init() {}
@@ -649,8 +650,15 @@ public struct Consent_V1_RegisterTemplateResponse: Sendable, Hashable {
 }
 
 public struct Consent_V1_ListTemplatesRequest: Sendable, Hashable {
+    /// Only this data source's templates (9 digits); empty: every template the
+    /// caller may see. A data source may name only itself.
+    public var ownerOrgNumber: String = ""
 
     public init() {}
+
+    public init(ownerOrgNumber: String = "") {
+        self.ownerOrgNumber = ownerOrgNumber
+    }
 }
 
 public struct Consent_V1_ListTemplatesResponse: Sendable, Hashable {
@@ -1824,12 +1832,15 @@ extension Consent_V1_ListTemplatesRequest: CBridgedMessage {
 
     init(cMessage c: UnsafeMutablePointer<Consent__V1__ListTemplatesRequest>) {
         self.init()
+        let m = c.pointee
+        self.ownerOrgNumber = ProtoBridge.string(m.owner_org_number)
     }
 
     /// Builds the C form of this message in `arena`; valid as long as the arena is.
     func cMessage(in arena: ProtoArena) -> UnsafeMutablePointer<Consent__V1__ListTemplatesRequest> {
         let c = arena.allocate(Consent__V1__ListTemplatesRequest.self)
         consent__v1__list_templates_request__init(c)
+        if !self.ownerOrgNumber.isEmpty { c.pointee.owner_org_number = arena.cString(self.ownerOrgNumber) }
         return c
     }
 
@@ -1979,7 +1990,8 @@ public enum Consent_V1_RegistryService {
     /// TEMPLATE_REGISTERED.
     /// Refusals: INVALID_ARGUMENT `template_id_invalid`,
     /// `template_kind_unknown`, `template_text_missing_bokmal`,
-    /// `template_text_too_long`, `template_unknown_placeholder`,
+    /// `template_text_missing_valid_to`, `template_text_too_long`,
+    /// `template_unknown_placeholder`,
     /// `text_placeholder_malformed`; OUT_OF_RANGE `too_many_templates` (20 per
     /// data source), `too_many_template_versions` (100 per template);
     /// PERMISSION_DENIED `template_owned_by_other`, `template_not_own`.
@@ -1989,8 +2001,13 @@ public enum Consent_V1_RegistryService {
     )
 
     /// The templates the caller may see, the version in force of each, ordered
-    /// by id.
-    /// Roles: datasource (its own), admin (all).
+    /// by id; with owner_org_number, that data source's only. No paging: one
+    /// data source's templates (at most 20, each at most 3,200 characters per
+    /// language) always fit in a 4 MiB frame, every data source's may not, so
+    /// an admin lists per data source (docs/PROTOCOL.md).
+    /// Refusals: INVALID_ARGUMENT `organisation_number_*` (a malformed owner),
+    /// PERMISSION_DENIED `template_not_own` (a data source naming another).
+    /// Roles: datasource (its own), admin (all, or one data source's).
     public static let listTemplates = ProtoMethod<Consent_V1_ListTemplatesRequest, Consent_V1_ListTemplatesResponse>(
         fullName: "/consent.v1.RegistryService/ListTemplates", kind: .unary
     )

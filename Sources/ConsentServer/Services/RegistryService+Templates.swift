@@ -20,9 +20,10 @@ extension RegistryService {
             guard case .template(let stored) = result else { throw ConsentLedger.unexpected(result, for: "RegisterTemplate") }
             return Reply(Consent_V1_RegisterTemplateResponse(consentTemplate: .init(stored)), durableAfter: sequence)
         }
-        router.unary(Consent_V1_RegistryService.listTemplates, roles: Set(templateRoles)) { _, context throws(RPCError) in
+        router.unary(Consent_V1_RegistryService.listTemplates, roles: Set(templateRoles)) { request, context throws(RPCError) in
             let actor = try context.actor(as: templateRoles)
-            let (list, sequence) = try ledger.read { state throws(DomainError) in try state.templates(visibleTo: actor) }
+            let owner = try ProtoField.optionalOrganisation(request.ownerOrgNumber, field: "owner_org_number")
+            let (list, sequence) = try ledger.read { state throws(DomainError) in try state.templates(visibleTo: actor, owner: owner) }
             return Reply(Consent_V1_ListTemplatesResponse(templates: list.map(Consent_V1_ConsentTemplate.init)), durableAfter: sequence)
         }
     }

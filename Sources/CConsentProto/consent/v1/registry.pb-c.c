@@ -2849,9 +2849,29 @@ const ProtobufCMessageDescriptor consent__v1__register_template_response__descri
   (ProtobufCMessageInit) consent__v1__register_template_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-#define consent__v1__list_templates_request__field_descriptors NULL
-#define consent__v1__list_templates_request__field_indices_by_name NULL
-#define consent__v1__list_templates_request__number_ranges NULL
+static const ProtobufCFieldDescriptor consent__v1__list_templates_request__field_descriptors[1] =
+{
+  {
+    "owner_org_number",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Consent__V1__ListTemplatesRequest, owner_org_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned consent__v1__list_templates_request__field_indices_by_name[] = {
+  0,   /* field[0] = owner_org_number */
+};
+static const ProtobufCIntRange consent__v1__list_templates_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
 const ProtobufCMessageDescriptor consent__v1__list_templates_request__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
@@ -2860,10 +2880,10 @@ const ProtobufCMessageDescriptor consent__v1__list_templates_request__descriptor
   "Consent__V1__ListTemplatesRequest",
   "consent.v1",
   sizeof(Consent__V1__ListTemplatesRequest),
-  0,
+  1,
   consent__v1__list_templates_request__field_descriptors,
   consent__v1__list_templates_request__field_indices_by_name,
-  0,  consent__v1__list_templates_request__number_ranges,
+  1,  consent__v1__list_templates_request__number_ranges,
   (ProtobufCMessageInit) consent__v1__list_templates_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -680,13 +680,14 @@ struct  Consent__V1__ConsentTemplate
   Consent__V1__LocalizedText *intro;
   /*
    * The validity sentence instead of "Samtykket er gyldig fra og med …";
-   * optional (empty: the hub's own); at most 1,000 characters per language.
+   * optional (empty: the hub's own); at most 1,000 characters per language;
+   * must say {ValidTo} in every language given.
    */
   Consent__V1__LocalizedText *expiry;
   /*
    * The Samtykkelogg's line for the consent given, instead of "BANKEN AS
    * fikk samtykke fra HÅKON TRANA (Opphører …)"; optional; at most 1,000
-   * characters per language.
+   * characters per language; must say {ValidTo} in every language given.
    */
   Consent__V1__LocalizedText *log;
 };
@@ -724,10 +725,15 @@ struct  Consent__V1__RegisterTemplateResponse
 struct  Consent__V1__ListTemplatesRequest
 {
   ProtobufCMessage base;
+  /*
+   * Only this data source's templates (9 digits); empty: every template the
+   * caller may see. A data source may name only itself.
+   */
+  char *owner_org_number;
 };
 #define CONSENT__V1__LIST_TEMPLATES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&consent__v1__list_templates_request__descriptor) \
-     }
+    , (char *)protobuf_c_empty_string }
 
 
 struct  Consent__V1__ListTemplatesResponse

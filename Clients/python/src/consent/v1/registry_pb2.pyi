@@ -282,8 +282,10 @@ class RegisterTemplateResponse(_message.Message):
     def __init__(self, consent_template: _Optional[_Union[ConsentTemplate, _Mapping]] = ...) -> None: ...
 
 class ListTemplatesRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("owner_org_number",)
+    OWNER_ORG_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    owner_org_number: str
+    def __init__(self, owner_org_number: _Optional[str] = ...) -> None: ...
 
 class ListTemplatesResponse(_message.Message):
     __slots__ = ("templates",)

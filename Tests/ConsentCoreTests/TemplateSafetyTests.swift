@@ -1,13 +1,13 @@
 import Testing
 @testable import ConsentCore
 
-/// An independent review of the consent templates (issue 12, point 4):
-/// what a template may change on a page that is not its data source's own.
-/// Each test states the behaviour a person or a data source would expect;
-/// the ones named "review:" fail on main 880bd02 and show a defect (see the
-/// review report).
-@Suite("Consent templates, review")
-struct TemplateReviewTests {
+/// What a consent template may not do (issue 12, point 4; from the review
+/// of the templates): word another data source's data, hide when the
+/// consent ends, grant by its kind what the resource does not, or come back
+/// from an inconsistent snapshot. Each test states the behaviour a person or
+/// a data source would expect.
+@Suite("Consent templates: whose words, the end date, the kind, sound snapshots")
+struct TemplateSafetyTests {
     /// Skatteetaten's own time-limited resource (so it can share a request
     /// with NAV's 5252), with no template.
     static let skattResourceID = ResourceID(serviceCode: 4631, editionCode: 1)

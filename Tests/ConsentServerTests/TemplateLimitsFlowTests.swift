@@ -6,10 +6,11 @@ import ConsentServer
 import ConsentTesting
 import Testing
 
-/// An independent review of the consent templates over the wire: the limits
-/// and hostile inputs the domain tests check, through the router, each a
-/// clear refusal by reason that leaves the hub serving and the data as it was.
-@Suite struct TemplateReviewFlowTests {
+/// The consent templates over the wire: the limits and hostile inputs the
+/// domain tests check, through the router, each a clear refusal by reason
+/// that leaves the hub serving and the data as it was; and ListTemplates per
+/// data source, each answer within a frame.
+@Suite struct TemplateLimitsFlowTests {
     typealias Registry = Consent_V1_RegistryService
 
     static func template(_ id: String, heading: String = "Fullmakt til å søke på dine vegne") -> Consent_V1_ConsentTemplate {
@@ -66,28 +67,43 @@ import Testing
         await hub.stop()
     }
 
-    /// ListTemplates has no paging: the admin's answer holds every data
+    /// ListTemplates has no paging: the admin's whole answer holds every data
     /// source's templates, each up to (200 + 3 × 1,000) characters in three
-    /// languages. Six data sources at the limits (20 templates each) make an
-    /// answer over the default 4 MiB frame, which the TLS server refuses
-    /// (`response_too_large`): the admin can then list no template at all.
-    @Test func review_theAdminsTemplateListFitsInAFrame() async throws {
+    /// languages, and six data sources at the limits (20 templates each) make
+    /// it larger than the default 4 MiB frame (docs/PROTOCOL.md). With
+    /// `owner_org_number` the admin lists one data source's at a time, each
+    /// answer within a frame; a data source may name only itself.
+    @Test func theAdminListsTemplatesPerDataSourceEachAnswerWithinAFrame() async throws {
         let hub = try InProcessHub()
-        let admin = try hub.client("admin")
+        let admin = try hub.client("admin"), nav = try hub.client("datasource")
+        let ending = String(repeating: "\u{1F600}", count: 1000 - "{ValidTo}".count) + "{ValidTo}"
         let wide = String(repeating: "\u{1F600}", count: 1000), heading = String(repeating: "\u{1F600}", count: 200)
         func text(_ s: String) -> Consent_V1_LocalizedText { .init(nbNo: s, nnNo: s, en: s) }
         let owners = (UInt32(81_000_000)...UInt32(81_000_100)).filter { OrganisationNumber.checkDigit(forFirstEightDigits: $0) != nil }.prefix(6)
         for (owner, firstEight) in owners.enumerated() {
             for n in 0..<20 {
                 let t = Consent_V1_ConsentTemplate(templateId: "o\(owner)-t\(n)", ownerOrgNumber: Flow.organisation(firstEight),
-                                                   kind: .consent, heading: text(heading), intro: text(wide), expiry: text(wide), log: text(wide))
+                                                   kind: .consent, heading: text(heading), intro: text(wide), expiry: text(ending), log: text(ending))
                 _ = try await admin.unary(Registry.registerTemplate, .init(consentTemplate: t))
             }
         }
-        let listed = try await admin.unary(Registry.listTemplates, .init())
-        #expect(listed.templates.count == 120)
-        let size = listed.serializedBytes().count
-        #expect(size <= 4 * 1024 * 1024, "the admin's ListTemplates answer is \(size) bytes, over the default max-frame-size")
+        var sizes: [Int] = []
+        for (owner, firstEight) in owners.enumerated() {
+            let listed = try await admin.unary(Registry.listTemplates, .init(ownerOrgNumber: Flow.organisation(firstEight)))
+            #expect(listed.templates.map(\.templateId) == (0..<20).map { "o\(owner)-t\($0)" }.sorted())
+            #expect(Set(listed.templates.map(\.ownerOrgNumber)) == [Flow.organisation(firstEight)])
+            sizes.append(listed.serializedBytes().count)
+        }
+        #expect(sizes.allSatisfy { $0 <= 4 * 1024 * 1024 }, "one data source's answer over the default max-frame-size: \(sizes)")
+        #expect(sizes.reduce(0, +) > 4 * 1024 * 1024, "the whole list would fit a frame: \(sizes.reduce(0, +)) bytes; the case tests nothing")
+        #expect(try await admin.unary(Registry.listTemplates, .init(ownerOrgNumber: DevPrincipal.nav.organisationNumber)).templates.isEmpty)
+
+        // A data source names only itself; a malformed number is refused by reason.
+        #expect(try await nav.unary(Registry.listTemplates, .init(ownerOrgNumber: DevPrincipal.nav.organisationNumber)).templates.isEmpty)
+        let other = await Flow.refusal { _ = try await nav.unary(Registry.listTemplates, .init(ownerOrgNumber: Flow.organisation(owners.first!))) }
+        #expect(other?.code == .permissionDenied && Flow.reason(other) == "template_not_own", "\(String(describing: other))")
+        let malformed = await Flow.refusal { _ = try await admin.unary(Registry.listTemplates, .init(ownerOrgNumber: "12345")) }
+        #expect(malformed?.code == .invalidArgument && Flow.reason(malformed) == "organisation_number_length", "\(String(describing: malformed))")
         await hub.stop()
     }
 }
