@@ -463,7 +463,9 @@ public struct Consent_V1_ConsentRequest: Sendable, Hashable {
     /// answered yet.
     public var answerLanguage: String = ""
     /// The data source's consent template the page uses (the first resource
-    /// naming one decides) and its version when the request was created: the
+    /// naming one decides, and only when every resource of the request is that
+    /// data source's: a request mixing data sources has the hub's own texts)
+    /// and its version when the request was created: the
     /// page the person sees and answers is that version's, whatever is
     /// registered later. Empty and 0 for the hub's own texts.
     public var templateId: String = ""

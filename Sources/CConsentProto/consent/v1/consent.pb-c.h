@@ -433,7 +433,9 @@ struct  Consent__V1__ConsentRequest
   char *answer_language;
   /*
    * The data source's consent template the page uses (the first resource
-   * naming one decides) and its version when the request was created: the
+   * naming one decides, and only when every resource of the request is that
+   * data source's: a request mixing data sources has the hub's own texts)
+   * and its version when the request was created: the
    * page the person sees and answers is that version's, whatever is
    * registered later. Empty and 0 for the hub's own texts.
    */
