@@ -5,7 +5,7 @@ import Testing
 /// out-of-range scalars, wrong lengths and altered inputs are refused, and
 /// its signatures are the ones OpenSSL's DER path (EVP) accepts.
 @Suite("ES256 raw ECDSA path")
-struct P256RawECDSAReviewTests {
+struct P256RawECDSATests {
     @Test("r or s of 0, n or all ones, a wrong length, a wrong digest, another key: each refused")
     func refusals() throws {
         let key = try P256.PrivateKey()
