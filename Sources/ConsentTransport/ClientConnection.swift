@@ -560,7 +560,8 @@ public final class ClientConnection: ClientTransport, Selectable, TimerTarget, F
         closedFlag.store(true, ordering: .releasing)
         if !loopStopped { loop.deregister(channel.fd) }
         Posix.close(channel.fd)
-        for slot in table.openSlots {
+        // A completion may cancel a sibling call at once: skip what closed meanwhile.
+        for slot in table.openSlots where table.isOpen(slot) {
             complete(slot, CallResult(code: .unavailable, message: reason))
         }
         let waiting = pings

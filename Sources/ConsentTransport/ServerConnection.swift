@@ -850,7 +850,9 @@ final class ServerConnection: Selectable, TimerTarget, FramedChannelOwner, Inbox
 
     /// Ends every open call with `code` (termination handlers run).
     private func endAllCalls(code: StatusCode, message: String, trailers: Metadata = Metadata(), writeResponses: Bool) {
-        for slot in calls.openSlots {
+        // A termination handler may end a sibling call at once (its responder
+        // succeeds or fails): skip what closed meanwhile.
+        for slot in calls.openSlots where calls.isOpen(slot) {
             let callID = calls[slot].callID
             cancelDeadlineTimer(slot)
             let handler = calls.close(slot, endedByTransport: code)

@@ -100,6 +100,9 @@ struct CallTable {
 
     /// Closes the call in slot `s` and hands back its termination handler.
     mutating func close(_ s: Int, endedByTransport code: StatusCode?) -> (@Sendable (StatusCode) -> Void)? {
+        // A second close would put the slot on the free list twice and the
+        // index search below would never end: crash instead of spinning.
+        precondition(slots[s].sequence != 0, "CallTable.close of a slot that is not open")
         let callID = slots[s].callID
         let handler = slots[s].onTermination
         slots[s].endedSequence = slots[s].sequence
@@ -132,10 +135,15 @@ struct CallTable {
         set { slots[s] = newValue }
     }
 
-    /// Every open slot, for shutdown and connection loss.
+    /// Every open slot, for shutdown and connection loss. A copy: a caller
+    /// that runs handlers while it walks it must check `isOpen` before each
+    /// close, since a handler may end a sibling call on the spot.
     var openSlots: [Int] {
         slots.indices.filter { slots[$0].sequence != 0 }
     }
+
+    /// Whether slot `s` holds an open call.
+    func isOpen(_ s: Int) -> Bool { slots[s].sequence != 0 }
 
     private mutating func grow() {
         let old = slots.count
