@@ -117,7 +117,7 @@ let package = Package(
         // Restart time and memory per consent for 1 million consents (make bench).
         .executableTarget(
             name: "consent-restartbench",
-            dependencies: ["ConsentServer", "ConsentCore", "ConsentStore"],
+            dependencies: ["ConsentServer", "ConsentCore", "ConsentStore", "ConsentLoad"],
             path: "Benchmarks/RestartBench",
             swiftSettings: optimise
         ),

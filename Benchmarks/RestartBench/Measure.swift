@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ConsentCore
+import ConsentLoad
 import ConsentServer
 import ConsentStore
 import Foundation
@@ -18,10 +19,8 @@ func peakResidentBytes() -> UInt64 {
 /// The CPU time (user + system) this process has used so far, in seconds: on
 /// this shared machine wall time can be several times the work done.
 func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    let used = CPUUsage.ownProcess()
+    return used.user + used.system
 }
 
 /// The process's resident set size, from /proc/self/statm (pages × page size).
