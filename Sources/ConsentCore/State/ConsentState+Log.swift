@@ -59,16 +59,14 @@ extension ConsentState {
             let sequence = UInt64(index) + 1
             switch e.kind {
             case .requestAccepted:
-                let title = template?.kind == .powerOfAttorney ? texts.powerOfAttorneyGivenTitle : nil
-                if let own = template?.log.resolved(in: texts.language) {
-                    add(.given, e.time, sequence, fill(own.text, in: own.language, grant: nil, record: record,
-                                                       giver: answerer(record, texts: texts), now: now), title: title)
-                } else if title != nil {
-                    add(.given, e.time, sequence, texts.logPowerOfAttorneyGiven(consumer: consumer, giver: answerer(record, texts: texts), ends: ends),
-                        title: title)
-                } else {
-                    add(.given, e.time, sequence, texts.logGiven(consumer: consumer, giver: answerer(record, texts: texts), ends: ends))
-                }
+                let giver = answerer(record, texts: texts)
+                let isPowerOfAttorney = template?.kind == .powerOfAttorney
+                let text = template?.log.resolved(in: texts.language).map {
+                    fill($0.text, in: $0.language, grant: nil, record: record, giver: giver, now: now)
+                } ?? (isPowerOfAttorney
+                    ? texts.logPowerOfAttorneyGiven(consumer: consumer, giver: giver, ends: ends)
+                    : texts.logGiven(consumer: consumer, giver: giver, ends: ends))
+                add(.given, e.time, sequence, text, title: isPowerOfAttorney ? texts.powerOfAttorneyGivenTitle : nil)
             case .requestRejected: add(.rejected, e.time, sequence, texts.logRejected(consumer: consumer, giver: answerer(record, texts: texts)))
             case .consentRevoked:
                 let role = ActorRole(rawValue: e.role)
