@@ -13,7 +13,7 @@ import Synchronization
 public final class FaultInjectingFileSystem: FileSystem {
     /// The calls a fault can be attached to.
     public enum Operation: String, Sendable {
-        case open, pwrite, pread, fdatasync, fsync, ftruncate, rename, unlink, mkdir
+        case open, pwrite, pread, mmap, fdatasync, fsync, ftruncate, rename, unlink, mkdir
     }
 
     /// One planned failure.
@@ -150,6 +150,16 @@ public final class FaultInjectingFileSystem: FileSystem {
     public func pread(_ file: OpenFile, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FileSystemError) -> Int {
         try fail(.pread, file.path)
         return try base.pread(file, into: buffer, at: offset)
+    }
+
+    /// Maps through the base file system, unless a `pread` fault could match
+    /// this path: then nil, so the caller reads and meets the fault.
+    public func mapReadOnly(_ file: OpenFile, length: Int) throws(FileSystemError) -> MappedFile? {
+        try fail(.mmap, file.path)
+        let readFails = state.withLock { s in
+            s.faults.contains { $0.fault.operation == .pread && ($0.fault.pathContains.map { file.path.contains($0) } ?? true) }
+        }
+        return readFails ? nil : try base.mapReadOnly(file, length: length)
     }
 
     public func fdatasync(_ file: OpenFile) throws(FileSystemError) {

@@ -70,6 +70,21 @@ public struct POSIXFileSystem: FileSystem {
     }
 
     @inline(never)
+    public func mapReadOnly(_ file: OpenFile, length: Int) throws(FileSystemError) -> MappedFile? {
+        // An empty mapping is refused by mmap (EINVAL); nothing to read anyway.
+        guard length > 0 else { return MappedFile(bytes: UnsafeRawBufferPointer(start: nil, count: 0)) { _ in } }
+        guard let address = Glibc.mmap(nil, length, PROT_READ, MAP_PRIVATE, file.descriptor, 0), address != MAP_FAILED else {
+            throw FileSystemError(call: "mmap", path: file.path, errno: errno)
+        }
+        // Read once front to back by the checksum and the decoder: a larger
+        // read-ahead, and pages behind the readers may be reclaimed first.
+        _ = Glibc.madvise(address, length, MADV_SEQUENTIAL)
+        return MappedFile(bytes: UnsafeRawBufferPointer(start: address, count: length)) { bytes in
+            _ = Glibc.munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+        }
+    }
+
+    @inline(never)
     public func rename(_ from: String, to: String) throws(FileSystemError) {
         _ = try retryingEINTR("rename", "\(from) -> \(to)") { Int(Glibc.rename(from, to)) }
     }

@@ -61,6 +61,36 @@ public protocol FileSystem: Sendable {
     func tryLockExclusive(_ file: OpenFile) throws(FileSystemError) -> Bool
     /// Releases a lock taken with `tryLockExclusive` (`flock(LOCK_UN)`).
     func unlock(_ file: OpenFile) throws(FileSystemError)
+    /// Maps the first `length` bytes of `file` read-only (`mmap`, read
+    /// sequentially), or nil when this file system does not map and the
+    /// caller should read instead. Only for files that are never changed
+    /// once written (snapshots): a mapping of a file cut short under it
+    /// would fault on access.
+    /// - Throws: ``FileSystemError`` from `mmap`.
+    func mapReadOnly(_ file: OpenFile, length: Int) throws(FileSystemError) -> MappedFile?
+}
+
+extension FileSystem {
+    /// Not mapped: the caller reads with `pread`.
+    public func mapReadOnly(_ file: OpenFile, length: Int) throws(FileSystemError) -> MappedFile? { nil }
+}
+
+/// Bytes of a file mapped read-only; unmapped when the last reference goes.
+/// The mapping stays valid after the descriptor is closed.
+public final class MappedFile: @unchecked Sendable {
+    // @unchecked: the bytes are read-only for the mapping's whole life, so
+    // threads may read them concurrently (the snapshot's check and decode).
+    /// The mapped bytes.
+    public let bytes: UnsafeRawBufferPointer
+    private let unmap: (UnsafeRawBufferPointer) -> Void
+
+    /// - Parameter unmap: releases the mapping (`munmap`), called once from `deinit`.
+    public init(bytes: UnsafeRawBufferPointer, unmap: @escaping (UnsafeRawBufferPointer) -> Void) {
+        self.bytes = bytes
+        self.unmap = unmap
+    }
+
+    deinit { unmap(bytes) }
 }
 
 /// How ``FileSystem/open(_:mode:)`` opens a path. Every mode sets `O_CLOEXEC`.

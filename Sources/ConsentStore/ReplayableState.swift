@@ -16,6 +16,11 @@ public protocol ReplayableState: SendableMetatype {
     ///   a full replay, and logs the reason.
     init(snapshot: [UInt8]) throws
 
+    /// The same from bytes the caller holds (a mapped snapshot file), valid
+    /// only during the call; the default copies them into an array. A state
+    /// that decodes in place saves copying the whole snapshot at restart.
+    init(snapshotBytes: UnsafeRawBufferPointer) throws
+
     /// Applies one record, in sequence order.
     /// - Parameters:
     ///   - recordType: the type byte given to `append`.
@@ -26,4 +31,10 @@ public protocol ReplayableState: SendableMetatype {
 
     /// Encodes the whole state for a snapshot.
     func encodeSnapshot() -> [UInt8]
+}
+
+extension ReplayableState {
+    public init(snapshotBytes: UnsafeRawBufferPointer) throws {
+        try self.init(snapshot: Array(snapshotBytes))
+    }
 }

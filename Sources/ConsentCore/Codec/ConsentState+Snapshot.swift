@@ -132,6 +132,14 @@ extension ConsentState {
         self.configuration = configuration
         self.tables = tables
     }
+
+    /// Restores a state from ``encodeSnapshot()``'s bytes held by the caller
+    /// (a mapped file), read in place; `bytes` must stay valid during the call.
+    public init(snapshotBytes bytes: UnsafeRawBufferPointer, configuration: ConsentConfiguration = ConsentConfiguration()) throws(CodecError) {
+        var r = ByteReader(bytes.assumingMemoryBound(to: UInt8.self))
+        self.configuration = configuration
+        self.tables = try Tables.decodeSnapshot(&r)
+    }
 }
 
 extension Tables {

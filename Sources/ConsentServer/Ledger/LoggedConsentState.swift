@@ -18,6 +18,10 @@ struct LoggedConsentState: ReplayableState {
         state = try ConsentState(snapshot: snapshot)
     }
 
+    init(snapshotBytes: UnsafeRawBufferPointer) throws {
+        state = try ConsentState(snapshotBytes: snapshotBytes)
+    }
+
     mutating func apply(recordType: UInt8, payload: UnsafeRawBufferPointer, sequence: UInt64) throws {
         guard recordType == Self.eventRecordType else {
             throw LedgerReplayError("record \(sequence) has type \(recordType); this consentd knows only type \(Self.eventRecordType) (domain events)")

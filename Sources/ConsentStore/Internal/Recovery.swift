@@ -50,15 +50,17 @@ struct Recovery<State: ReplayableState> {
                 continue
             }
             do throws(StoreError) {
-                let (sequence, payload) = try SnapshotFile.read(snapshot.name, directory: directory, fileSystem: fileSystem)
+                let loaded = try SnapshotFile.load(snapshot.name, directory: directory, fileSystem: fileSystem)
                 do {
-                    state = try State(snapshot: payload)
+                    state = try loaded.decodeWhileChecking { payload in try State(snapshotBytes: payload) }
+                } catch let error as StoreError {
+                    throw error
                 } catch {
                     throw StoreError.corrupted(file: snapshot.name, offset: Int64(SnapshotFormat.headerSize), reason: "the state could not decode it: \(error)")
                 }
-                base = SnapshotBase(file: snapshot.name, sequence: sequence)
-                report.bytesRead += Int64(SnapshotFormat.headerSize + payload.count)
-                report.snapshotBytes = Int64(payload.count)
+                base = SnapshotBase(file: snapshot.name, sequence: loaded.sequence)
+                report.bytesRead += Int64(SnapshotFormat.headerSize + loaded.payload.count)
+                report.snapshotBytes = Int64(loaded.payload.count)
                 break
             } catch {
                 skip(snapshot.name, "\(error)")
