@@ -112,7 +112,8 @@ func measureDecode(snapshotFile: String) {
     let cpuStarted = cpuSeconds()
     let started = clock.now
     let state: ConsentState
-    do { state = try ConsentState(snapshot: payload) } catch { fatalError("cannot decode \(snapshotFile): \(error)") }
+    // With the second thread a restart lends it (used by a version-5 snapshot's events section).
+    do { state = try ConsentState(snapshot: payload, helper: .ownThread) } catch { fatalError("cannot decode \(snapshotFile): \(error)") }
     print("seconds \((clock.now - started).seconds)")
     print("cpu_seconds \(cpuSeconds() - cpuStarted)")
     print("consents \(state.requestCount)")
@@ -120,6 +121,25 @@ func measureDecode(snapshotFile: String) {
     print("resident \(after - min(after, before))")
     let peak = peakResidentBytes()
     print("peak \(peak - min(peak, peakBefore))")
+}
+
+/// Opens the ledger on `directory` and writes a snapshot of its state in
+/// this build's format (a data directory built by an older build then
+/// restarts from the current format), then closes it.
+func resnapshot(directory: String) {
+    do {
+        let ledger = try ConsentLedger(directory: directory, options: quietOptions())
+        // One more consent, so that the state differs from the last snapshot's
+        // (otherwise there is nothing new to write).
+        var flow = LoanFlow(ledger: ledger, start: Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)))
+        flow.make(1)
+        while ledger.durableSequence < ledger.lastSequence { usleep(1000) }
+        guard let written = try ledger.snapshotNow(), written.isNew else { fatalError("no snapshot written") }
+        print("snapshot \(written.file ?? "none") covers \(ledger.lastSequence) events, \(ledger.consentCount) consents")
+        ledger.close()
+    } catch {
+        fatalError("cannot snapshot \(directory): \(error)")
+    }
 }
 
 /// The parent's side: runs `measure` in a fresh copy of this executable and

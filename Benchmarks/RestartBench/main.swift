@@ -23,6 +23,7 @@
 //
 //   consent-restartbench measure DIR KEEP-STATE (open|full)    one restart; used by step 2
 //   consent-restartbench decode SNAPSHOT-FILE                    ConsentCore's decode alone; used by step 2
+//   consent-restartbench resnapshot DIR                          a snapshot of DIR in this build's format
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,6 +36,11 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "decode" {
     guard arguments.count == 2 else { fatalError("usage: consent-restartbench decode SNAPSHOT-FILE") }
     measureDecode(snapshotFile: arguments[1])
+    exit(0)
+}
+if arguments.first == "resnapshot" {
+    guard arguments.count == 2 else { fatalError("usage: consent-restartbench resnapshot DIR") }
+    resnapshot(directory: arguments[1])
     exit(0)
 }
 if arguments.first == "measure" {

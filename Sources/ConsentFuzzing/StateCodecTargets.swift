@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentServer
 
 extension FuzzTarget {
     /// ConsentCore's event decoder (`EventCodec`, the payload of every log
@@ -25,14 +26,24 @@ extension FuzzTarget {
     }
 
     /// ConsentCore's snapshot decoder (`ConsentState(snapshot:)`, what a
-    /// restart loads): a state that loads is written and loaded again as an
-    /// equal state, and answers the reads a restart leads to (feeds, logs,
-    /// expiry) without crashing.
+    /// restart loads, with a version-5 snapshot's events section on a second
+    /// thread as a restart decodes it): the decode on two threads and on one
+    /// agree, a state that loads is written and loaded again as an equal
+    /// state, and answers the reads a restart leads to (feeds, logs, expiry)
+    /// without crashing.
     ///
     /// Input: one snapshot body.
     public static let snapshot = FuzzTarget("FuzzSnapshot") { input throws(FuzzFailure) in
         let bytes = Array(input)
-        guard let state = try? ConsentState(snapshot: bytes) else { return }
+        let oneThread = try? ConsentState(snapshot: bytes)
+        let state: ConsentState
+        do {
+            state = try ConsentState(snapshot: bytes, helper: .ownThread)
+        } catch {
+            guard oneThread == nil else { throw FuzzFailure("the snapshot \(hex(bytes)) loads on one thread, not on two: \(error)") }
+            return
+        }
+        guard oneThread == state else { throw FuzzFailure("the snapshot \(hex(bytes)) loads on two threads, differently or not at all on one") }
         let encoded = state.encodeSnapshot()
         let again: ConsentState
         do {

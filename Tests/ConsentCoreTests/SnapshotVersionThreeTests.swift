@@ -50,7 +50,7 @@ struct SnapshotVersionThreeTests {
 
         // Written again it is the current version, and reads back equal.
         let again = state.encodeSnapshot()
-        #expect(again[6] == ConsentState.snapshotVersion && ConsentState.snapshotVersion == 4)
+        #expect(again[6] == ConsentState.snapshotVersion && ConsentState.snapshotVersion == 5)
         #expect(try ConsentState(snapshot: again) == state)
     }
 

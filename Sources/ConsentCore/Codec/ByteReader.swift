@@ -13,6 +13,17 @@ struct ByteReader {
     }
 
     var remaining: Int { buffer.count - offset }
+
+    /// The next `length` bytes (at most ``remaining``) as a reader of their
+    /// own that ends where they end, with offsets counted from the start of
+    /// the whole input as here; this reader skips them. Two sections may be
+    /// read on two threads.
+    mutating func section(_ length: Int) -> ByteReader {
+        var part = ByteReader(UnsafeBufferPointer(rebasing: buffer[..<(offset + length)]))
+        part.offset = offset
+        offset += length
+        return part
+    }
     var isAtEnd: Bool { offset >= buffer.count }
 
     func fail(_ message: String) -> CodecError {

@@ -2,9 +2,10 @@ extension ConsentState {
     /// The bytes a snapshot starts with: `CHSNAP` and the format version.
     static let snapshotMagic: [UInt8] = Array("CHSNAP".utf8)
     /// The snapshot format version written; versions 1 (before issue 12's
-    /// vendors, limits and statistics), 2 (before organisation authority) and
-    /// 3 (before consent templates) are still read.
-    public static let snapshotVersion: UInt8 = 4
+    /// vendors, limits and statistics), 2 (before organisation authority),
+    /// 3 (before consent templates) and 4 (one section, decoded on one
+    /// thread) are still read.
+    public static let snapshotVersion: UInt8 = 5
 
     /// Encodes the whole state, so that a restart can load it instead of
     /// replaying every event. Replaying the events after ``lastSequence`` on the
@@ -50,6 +51,12 @@ extension ConsentState {
         for scope in t.scopes.values { EventCodec.encode(scope, into: &w) }
 
         w.varint(UInt64(t.records.count))
+        // Version 5: two sections, each decoded on its own thread: the
+        // requests (with everything keyed by request id) and, after them, the
+        // events. The first one's length, patched in once known, tells the
+        // reader where the second starts.
+        let recordsSectionLengthAt = w.bytes.count
+        w.fixed64(0)
         for r in t.records {
             w.requestID(r.id)
             w.zigzag(r.createdAt); w.zigzag(r.answerBy); w.zigzag(r.validTo); w.zigzag(r.decidedAt); w.zigzag(r.endedAt)
@@ -73,6 +80,26 @@ extension ConsentState {
         w.varint(UInt64(t.codeQueue.elements.count))
         for hash in t.codeQueue.elements { w.digest(hash) }
 
+        // Version 3: required delegators and the roles answers were given by
+        // (and, above, each resource's organisation authority).
+        w.varint(UInt64(t.requiredDelegators.count))
+        for (id, person) in t.requiredDelegators.sorted(by: { $0.key < $1.key }) { w.requestID(id); w.varint(person.value) }
+        w.varint(UInt64(t.answerAuthorities.count))
+        for (id, roles) in t.answerAuthorities.sorted(by: { $0.key < $1.key }) { w.requestID(id); EventCodec.encode(roles, into: &w) }
+        w.varint(UInt64(t.purposeTexts.count))
+        for (id, texts) in t.purposeTexts.sorted(by: { $0.key < $1.key }) { w.requestID(id); EventCodec.encode(texts, into: &w) }
+        // Version 4: consent templates, every version, and the version each
+        // request was created under (and, above, each resource's template).
+        w.varint(UInt64(t.templates.count))
+        for id in t.templates.keys.sorted() {
+            let versions = t.templates[id]!
+            w.varint(UInt64(versions.count))
+            for template in versions { EventCodec.encode(template, into: &w) }
+        }
+        w.varint(UInt64(t.requestTemplates.count))
+        for (id, pin) in t.requestTemplates.sorted(by: { $0.key < $1.key }) { w.requestID(id); w.string(pin.id); w.varint(UInt64(pin.version)) }
+        let recordsSectionLength = UInt64(w.bytes.count - recordsSectionLengthAt - 8)
+        for i in 0..<8 { w.bytes[recordsSectionLengthAt + i] = UInt8(truncatingIfNeeded: recordsSectionLength >> UInt64(56 - 8 * i)) }
         w.varint(UInt64(t.log.count))
         for e in t.log {
             w.zigzag(e.time); w.varint(UInt64(e.subject &+ 1)); w.varint(UInt64(e.previous &+ 1)); w.varint(UInt64(e.actorOrg))
@@ -99,24 +126,6 @@ extension ConsentState {
             w.resourceID(key.resource); w.zigzag(Int64(key.day))
             for n in [c.given, c.rejected, c.withdrawn, c.ended, c.used] { w.varint(UInt64(n)) }
         }
-        // Version 3: required delegators and the roles answers were given by
-        // (and, above, each resource's organisation authority).
-        w.varint(UInt64(t.requiredDelegators.count))
-        for (id, person) in t.requiredDelegators.sorted(by: { $0.key < $1.key }) { w.requestID(id); w.varint(person.value) }
-        w.varint(UInt64(t.answerAuthorities.count))
-        for (id, roles) in t.answerAuthorities.sorted(by: { $0.key < $1.key }) { w.requestID(id); EventCodec.encode(roles, into: &w) }
-        w.varint(UInt64(t.purposeTexts.count))
-        for (id, texts) in t.purposeTexts.sorted(by: { $0.key < $1.key }) { w.requestID(id); EventCodec.encode(texts, into: &w) }
-        // Version 4: consent templates, every version, and the version each
-        // request was created under (and, above, each resource's template).
-        w.varint(UInt64(t.templates.count))
-        for id in t.templates.keys.sorted() {
-            let versions = t.templates[id]!
-            w.varint(UInt64(versions.count))
-            for template in versions { EventCodec.encode(template, into: &w) }
-        }
-        w.varint(UInt64(t.requestTemplates.count))
-        for (id, pin) in t.requestTemplates.sorted(by: { $0.key < $1.key }) { w.requestID(id); w.string(pin.id); w.varint(UInt64(pin.version)) }
         return w.bytes
     }
 
@@ -124,10 +133,11 @@ extension ConsentState {
     /// - Parameter configuration: settings for new decisions (not stored in snapshots).
     /// - Throws: ``CodecError`` for a wrong magic or version, truncated input,
     ///   an index that points nowhere, or bytes left over.
-    public init(snapshot bytes: [UInt8], configuration: ConsentConfiguration = ConsentConfiguration()) throws(CodecError) {
+    public init(snapshot bytes: [UInt8], configuration: ConsentConfiguration = ConsentConfiguration(),
+                helper: SnapshotDecodeHelper = .none) throws(CodecError) {
         let tables = try bytes.withUnsafeBufferPointer { (buffer) throws(CodecError) -> Tables in
             var r = ByteReader(buffer)
-            return try Tables.decodeSnapshot(&r)
+            return try Tables.decodeSnapshot(&r, runAside: helper)
         }
         self.configuration = configuration
         self.tables = tables
@@ -135,15 +145,34 @@ extension ConsentState {
 
     /// Restores a state from ``encodeSnapshot()``'s bytes held by the caller
     /// (a mapped file), read in place; `bytes` must stay valid during the call.
-    public init(snapshotBytes bytes: UnsafeRawBufferPointer, configuration: ConsentConfiguration = ConsentConfiguration()) throws(CodecError) {
+    public init(snapshotBytes bytes: UnsafeRawBufferPointer, configuration: ConsentConfiguration = ConsentConfiguration(),
+                helper: SnapshotDecodeHelper = .none) throws(CodecError) {
         var r = ByteReader(bytes.assumingMemoryBound(to: UInt8.self))
         self.configuration = configuration
-        self.tables = try Tables.decodeSnapshot(&r)
+        self.tables = try Tables.decodeSnapshot(&r, runAside: helper)
+    }
+
+    /// A second thread for a snapshot's decode. ConsentCore starts no threads
+    /// of its own: the caller lends one, or the decode runs on the caller's
+    /// thread alone (``none``).
+    public struct SnapshotDecodeHelper: Sendable {
+        /// Starts `work` and returns a function that waits until it has ended.
+        public let start: @Sendable (_ work: @escaping @Sendable () -> Void) -> () -> Void
+
+        public init(start: @escaping @Sendable (_ work: @escaping @Sendable () -> Void) -> () -> Void) {
+            self.start = start
+        }
+
+        /// No second thread: the work runs when started.
+        public static let none = SnapshotDecodeHelper { work in
+            work()
+            return {}
+        }
     }
 }
 
 extension Tables {
-    static func decodeSnapshot(_ r: inout ByteReader) throws(CodecError) -> Tables {
+    static func decodeSnapshot(_ r: inout ByteReader, runAside: ConsentState.SnapshotDecodeHelper) throws(CodecError) -> Tables {
         for expected in ConsentState.snapshotMagic {
             guard try r.u8("snapshot magic") == expected else { throw r.fail("not a ConsentHub snapshot (bad magic)") }
         }
@@ -153,7 +182,76 @@ extension Tables {
         }
         var t = Tables()
         t.lastSequence = try r.varint("last sequence")
+        try decodeRegistryAndInterned(&r, &t, version: version)
+        let recordCount = try r.count("record count", elementSize: 30)
+        let limits = EventLimits(records: recordCount, registryLog: t.registryLog.count, vendorLog: t.vendorLog.count)
+        if version >= 5 {
+            // The requests' section on this thread, the events' on another:
+            // neither reads what the other builds; the checks between them
+            // follow once both are done.
+            let length = try r.fixed64("requests section length")
+            guard length <= UInt64(r.remaining) else { throw r.fail("requests section of \(length) bytes, only \(r.remaining) left") }
+            var requests = r.section(Int(length))
+            let events = SendableReader(reader: r.section(r.remaining))
+            let aside = AsideResult()
+            let wait = runAside.start { aside.result = Result { () throws(CodecError) -> Tables in try decodeEventsSection(events.reader, version: version, limits: limits) } }
+            let decodedRequests = Result { () throws(CodecError) in
+                try decodeRequests(&requests, &t, version: version, recordCount: recordCount)
+                try decodeRequestSideTables(&requests, &t, version: version)
+                guard requests.isAtEnd else { throw requests.fail("\(requests.remaining) unexpected bytes at the end of the requests section") }
+            }
+            wait()
+            // Reported in the order of the bytes, as one thread would have.
+            try decodedRequests.get()
+            t.adoptEvents(try aside.result!.get())
+        } else {
+            try decodeRequests(&r, &t, version: version, recordCount: recordCount)
+            var events = Tables()
+            try decodeEvents(&r, &events, version: version, limits: limits)
+            t.adoptEvents(events)
+            try decodeRequestSideTables(&r, &t, version: version)
+            guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after the snapshot") }
+        }
+        for record in t.records where record.lastEvent != RequestRecord.noSlot && Int(record.lastEvent) >= t.log.count {
+            throw r.fail("request \(record.id) points to event \(record.lastEvent), beyond the \(t.log.count) events")
+        }
+        t.openRequestsByConsumer = t.countOpenRequests()
+        if version == 1 {
+            // Statistics came with version 2: count them from the logged events,
+            // exactly as applying them would have.
+            for e in t.log { t.countStatistics(e) }
+        }
+        return t
+    }
 
+    /// What the events may point at: they are decoded apart from the tables they point into.
+    struct EventLimits: Sendable {
+        var records: Int
+        var registryLog: Int
+        var vendorLog: Int
+    }
+
+    /// The events' section of a version-5 snapshot, alone: it must end where the input ends.
+    private static func decodeEventsSection(_ reader: ByteReader, version: UInt8, limits: EventLimits) throws(CodecError) -> Tables {
+        var r = reader
+        var events = Tables()
+        try decodeEvents(&r, &events, version: version, limits: limits)
+        guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after the snapshot") }
+        return events
+    }
+
+    /// Takes the events, feeds, deadlines, daily uses and statistics decoded into `events`.
+    private mutating func adoptEvents(_ events: Tables) {
+        log = events.log
+        feedByConsumer = events.feedByConsumer
+        feedByDataSource = events.feedByDataSource
+        deadlines = events.deadlines
+        dailyUses = events.dailyUses
+        statistics = events.statistics
+    }
+
+    /// Resources, authorisations, consumer names, vendors and their logs, the interned strings and scopes.
+    static func decodeRegistryAndInterned(_ r: inout ByteReader, _ t: inout Tables, version: UInt8) throws(CodecError) {
         for _ in 0..<(try r.count("resource count")) {
             var versions: [Resource] = []
             for _ in 0..<(try r.count("resource version count")) { versions.append(try EventCodec.decodeResource(&r, encoding: version)) }
@@ -189,7 +287,11 @@ extension Tables {
         t.scopes = Interner(values: scopes)
         t.scopeOwners = scopes.map { t.owners(of: $0) }
 
-        let recordCount = try r.count("record count", elementSize: 30)
+    }
+
+    /// The request records (and the id index rebuilt from them), the party
+    /// lists, idempotency keys, pending user tokens and codes.
+    private static func decodeRequests(_ r: inout ByteReader, _ t: inout Tables, version: UInt8, recordCount: Int) throws(CodecError) {
         t.records.reserveCapacity(recordCount)
         t.slotByID.reserveCapacity(recordCount, in: t.records)
         for slot in 0..<recordCount {
@@ -200,9 +302,9 @@ extension Tables {
             let name = try r.optionalString("signer name")
             let consumer = try r.uint32("consumer")
             let handledBy = version >= 2 ? try r.uint32("handled by") : 0
-            let scope = try index(&r, "scope", below: scopes.count)
-            let redirect = try index(&r, "redirect", below: strings.count)
-            let purpose = try index(&r, "purpose", below: strings.count)
+            let scope = try index(&r, "scope", below: t.scopes.count)
+            let redirect = try index(&r, "redirect", below: t.strings.count)
+            let purpose = try index(&r, "purpose", below: t.strings.count)
             let lastEvent = try r.uint32("last event") &- 1
             let previousOfParty = try optionalIndex(&r, "previous of party", below: recordCount)
             let stored = try r.enumeration(ConsentStatus.self, "stored status")
@@ -259,6 +361,12 @@ extension Tables {
         for _ in 0..<queueCount { queue.append(try r.digest("queued code")) }
         t.codeQueue = FIFO(queue)
 
+    }
+
+    /// The events, the two feeds and the deadlines; from version 2 the daily
+    /// use counts and the statistics.
+    private static func decodeEvents(_ r: inout ByteReader, _ t: inout Tables, version: UInt8, limits: EventLimits) throws(CodecError) {
+        let recordCount = limits.records
         let logCount = try r.count("event count", elementSize: 7)
         t.log.reserveCapacity(logCount)
         for _ in 0..<logCount {
@@ -272,16 +380,13 @@ extension Tables {
             guard ActorRole(rawValue: role) != nil else { throw r.fail("unknown actor role \(role)") }
             let limit: Int
             switch kind {
-            case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised: limit = t.registryLog.count
-            case .vendorAuthorised, .vendorDeauthorised: limit = t.vendorLog.count
+            case .resourceRegistered, .consumerAuthorised, .consumerDeauthorised: limit = limits.registryLog
+            case .vendorAuthorised, .vendorDeauthorised: limit = limits.vendorLog
             default: limit = recordCount
             }
             guard subject == RequestRecord.noSlot || Int(subject) < limit else { throw r.fail("event subject \(subject) points nowhere") }
             t.log.append(LoggedEvent(time: time, subject: subject, previous: previous, actorOrg: actorOrg,
                                      kind: kind, role: role, detail: try r.u8("event detail")))
-        }
-        for record in t.records where record.lastEvent != RequestRecord.noSlot && Int(record.lastEvent) >= logCount {
-            throw r.fail("request \(record.id) points to event \(record.lastEvent), beyond the \(logCount) events")
         }
         for which in 0..<2 {
             var feed: [UInt32: [UInt32]] = [:]
@@ -316,12 +421,6 @@ extension Tables {
             entries.append(.init(deadline: deadline, slot: slot, kind: kind))
         }
         t.deadlines = DeadlineHeap(entries: entries)
-        t.openRequestsByConsumer = t.countOpenRequests()
-        if version == 1 {
-            // Statistics came with version 2: count them from the logged events,
-            // exactly as applying them would have.
-            for e in t.log { t.countStatistics(e) }
-        }
         if version >= 2 {
             for _ in 0..<(try r.count("daily use count", elementSize: 3)) {
                 let key = try r.varint("daily use key")
@@ -340,6 +439,12 @@ extension Tables {
                 t.statistics[StatisticsKey(resource: resource, day: day32)] = c
             }
         }
+    }
+
+    /// The tables keyed by request id (version 3 on): required delegators,
+    /// answer authorities, purpose texts; from version 4 the templates and
+    /// each request's template.
+    private static func decodeRequestSideTables(_ r: inout ByteReader, _ t: inout Tables, version: UInt8) throws(CodecError) {
         if version >= 3 {
             for _ in 0..<(try r.count("required delegator count", elementSize: 17)) {
                 let id = try r.requestID()
@@ -394,8 +499,6 @@ extension Tables {
                 t.requestTemplates[id] = pin
             }
         }
-        guard r.isAtEnd else { throw r.fail("\(r.remaining) unexpected bytes after the snapshot") }
-        return t
     }
 
     private static func index(_ r: inout ByteReader, _ field: StaticString, below count: Int) throws(CodecError) -> UInt32 {
@@ -411,4 +514,16 @@ extension Tables {
         guard Int(v - 1) < count else { throw r.fail("\(field) \(v - 1) points beyond the \(count) entries") }
         return v - 1
     }
+}
+
+/// A reader handed to the helper thread: the bytes it reads are read-only
+/// and outlive the decode, which waits for the helper before returning.
+private struct SendableReader: @unchecked Sendable {
+    let reader: ByteReader
+}
+
+/// The helper thread's result, read after waiting for it (the wait orders
+/// the write before the read).
+private final class AsideResult: @unchecked Sendable {
+    var result: Result<Tables, CodecError>?
 }

@@ -19,7 +19,7 @@ struct LoggedConsentState: ReplayableState {
     }
 
     init(snapshotBytes: UnsafeRawBufferPointer) throws {
-        state = try ConsentState(snapshotBytes: snapshotBytes)
+        state = try ConsentState(snapshotBytes: snapshotBytes, helper: .ownThread)
     }
 
     mutating func apply(recordType: UInt8, payload: UnsafeRawBufferPointer, sequence: UInt64) throws {
@@ -45,4 +45,13 @@ struct LoggedConsentState: ReplayableState {
 struct LedgerReplayError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+package extension ConsentState.SnapshotDecodeHelper {
+    /// A thread of its own for the snapshot's second section (the events)
+    /// while the caller's decodes the requests: a restart's decode on two cores.
+    static let ownThread = ConsentState.SnapshotDecodeHelper { work in
+        let thread = PosixThread.spawn(work)
+        return { thread.join() }
+    }
 }
