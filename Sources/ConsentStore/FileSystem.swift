@@ -75,8 +75,9 @@ extension FileSystem {
     public func mapReadOnly(_ file: OpenFile, length: Int) throws(FileSystemError) -> MappedFile? { nil }
 }
 
-/// Bytes of a file mapped read-only; unmapped when the last reference goes.
-/// The mapping stays valid after the descriptor is closed.
+/// Bytes of a file mapped read-only (or read into memory where the file
+/// system does not map), released when the last reference goes. A mapping
+/// stays valid after the descriptor is closed.
 public final class MappedFile: @unchecked Sendable {
     // @unchecked: the bytes are read-only for the mapping's whole life, so
     // threads may read them concurrently (the snapshot's check and decode).

@@ -86,6 +86,38 @@ struct SnapshotTests {
         #expect(fullState == expectedState(45))
     }
 
+    @Test("a snapshot is read into memory where the file system does not map it, with the same state, and damage is refused the same way")
+    func readWhereNotMapped() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let (log, _, _) = try openToy(dir)
+        try append(log, 1...30)
+        let info = try log.snapshotNow()
+        try append(log, 31...35)
+        log.close()
+
+        // A pread fault that could match the snapshot makes the file system
+        // decline to map it; this one lets the first thousand reads through.
+        let reading = FaultInjectingFileSystem()
+        reading.inject(.init(.pread, errno: EIO, after: 1000, pathContains: ".snap"))
+        let (read, readState, readReport) = try openToy(dir, fileSystem: reading)
+        read.close()
+        let (mapped, mappedState, mappedReport) = try openToy(dir)
+        mapped.close()
+        #expect(readReport.snapshotFile == info.file && mappedReport.snapshotFile == info.file)
+        #expect(readReport.recordsReplayed == 5 && mappedReport.recordsReplayed == 5)
+        #expect(readState == expectedState(35) && mappedState == readState)
+
+        // A failing mmap is an I/O error on that snapshot: skipped, the log replayed.
+        let failing = FaultInjectingFileSystem()
+        failing.inject(.init(.mmap, errno: ENOMEM, pathContains: ".snap"))
+        let (unmapped, unmappedState, unmappedReport) = try openToy(dir, fileSystem: failing)
+        unmapped.close()
+        #expect(unmappedReport.snapshotFile == nil && unmappedReport.recordsReplayed == 35)
+        #expect(unmappedReport.skippedSnapshots.first?.contains("mmap") == true, "\(unmappedReport.skippedSnapshots)")
+        #expect(unmappedState == expectedState(35))
+    }
+
     @Test("automatic snapshots every N records, in the background")
     func automaticSnapshots() throws {
         let dir = TestDirectory()

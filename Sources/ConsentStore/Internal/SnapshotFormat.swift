@@ -199,10 +199,20 @@ extension SnapshotFile {
             if let mapped = try fileSystem.mapReadOnly(file, length: size) {
                 bytes = mapped
             } else {
-                let read = try fileSystem.read(file, count: size, at: 0)
-                let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: read.count, alignment: 16)
-                copy.copyMemory(from: read.withUnsafeBytes { $0 })
-                bytes = MappedFile(bytes: UnsafeRawBufferPointer(copy)) { $0.deallocate() }
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+                var done = 0
+                do throws(FileSystemError) {
+                    while done < size {
+                        let n = try fileSystem.pread(file, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), at: Int64(done))
+                        if n == 0 { break }
+                        done += n
+                    }
+                } catch {
+                    buffer.deallocate()
+                    throw error
+                }
+                // A file shorter than its size a moment ago: what was read, which the header check refuses.
+                bytes = MappedFile(bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[..<done])) { _ in buffer.deallocate() }
             }
         } catch { throw .io(error) }
         guard bytes.bytes.count >= SnapshotFormat.headerSize else {
