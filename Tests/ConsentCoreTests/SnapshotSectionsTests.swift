@@ -134,6 +134,21 @@ struct SnapshotSectionsTests {
         #expect(helper.runs == 3)
     }
 
+    @Test("The id index built at load finds every request, and a snapshot naming one request twice is refused")
+    func idIndex() throws {
+        let state = try Self.state()
+        let restored = try ConsentState(snapshot: state.encodeSnapshot(), helper: Helper().helper)
+        for (slot, record) in restored.tables.records.enumerated() {
+            #expect(restored.tables.slotByID.slot(of: record.id, in: restored.tables.records) == UInt32(slot))
+        }
+        #expect(restored.tables.slotByID.slot(of: RequestID(high: 1, low: 2), in: restored.tables.records) == nil)
+
+        var twice = state
+        twice.tables.records[5].id = twice.tables.records[2].id
+        let error = #expect(throws: CodecError.self) { try ConsentState(snapshot: twice.encodeSnapshot()) }
+        #expect(error?.message.contains("request \(state.tables.records[2].id) appears twice") == true, "\(error?.message ?? "")")
+    }
+
     @Test("Flipped bytes anywhere, decoded on two threads, either load or throw")
     func fuzz() throws {
         let bytes = try Self.state().encodeSnapshot()
