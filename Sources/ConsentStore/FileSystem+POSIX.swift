@@ -79,6 +79,18 @@ public struct POSIXFileSystem: FileSystem {
         // Read once front to back by the checksum and the decoder: a larger
         // read-ahead, and pages behind the readers may be reclaimed first.
         _ = Glibc.madvise(address, length, MADV_SEQUENTIAL)
+        // Fault every page in now: a page that cannot be read (a disk read
+        // error, the file shorter than the mapping) is then an error here,
+        // which skips the snapshot as pread's EIO did, instead of SIGBUS in
+        // the decoder, which would kill every start. Kernels before 5.14 do
+        // not know the advice (EINVAL): mapped as before.
+        while Glibc.madvise(address, length, MADV_POPULATE_READ) != 0 {
+            let code = errno
+            if code == EINTR || code == EAGAIN { continue }
+            if code == EINVAL { break }
+            _ = Glibc.munmap(address, length)
+            throw FileSystemError(call: "madvise(MADV_POPULATE_READ)", path: file.path, errno: code)
+        }
         return MappedFile(bytes: UnsafeRawBufferPointer(start: address, count: length)) { bytes in
             _ = Glibc.munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
         }

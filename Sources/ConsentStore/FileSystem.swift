@@ -62,11 +62,13 @@ public protocol FileSystem: Sendable {
     /// Releases a lock taken with `tryLockExclusive` (`flock(LOCK_UN)`).
     func unlock(_ file: OpenFile) throws(FileSystemError)
     /// Maps the first `length` bytes of `file` read-only (`mmap`, read
-    /// sequentially), or nil when this file system does not map and the
-    /// caller should read instead. Only for files that are never changed
-    /// once written (snapshots): a mapping of a file cut short under it
-    /// would fault on access.
-    /// - Throws: ``FileSystemError`` from `mmap`.
+    /// sequentially, every page faulted in before it returns), or nil when
+    /// this file system does not map and the caller should read instead.
+    /// Only for files that are never changed once written (snapshots): a
+    /// mapping of a file cut short under it later would fault (SIGBUS) on
+    /// access.
+    /// - Throws: ``FileSystemError`` from `mmap`, or from `madvise` when a
+    ///   page cannot be read (`EFAULT`, `EIO`, `EHWPOISON`).
     func mapReadOnly(_ file: OpenFile, length: Int) throws(FileSystemError) -> MappedFile?
 }
 
