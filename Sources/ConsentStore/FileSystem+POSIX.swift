@@ -82,12 +82,14 @@ public struct POSIXFileSystem: FileSystem {
         // Fault every page in now: a page that cannot be read (a disk read
         // error, the file shorter than the mapping) is then an error here,
         // which skips the snapshot as pread's EIO did, instead of SIGBUS in
-        // the decoder, which would kill every start. Kernels before 5.14 do
-        // not know the advice (EINVAL): mapped as before.
+        // the decoder, which would kill every start. Any other refusal (a
+        // kernel before 5.14 does not know the advice, EINVAL; ENOMEM) says
+        // nothing against the file, which must not be set aside for it: it
+        // stays mapped as before, faulted in by its readers.
         while Glibc.madvise(address, length, MADV_POPULATE_READ) != 0 {
             let code = errno
             if code == EINTR || code == EAGAIN { continue }
-            if code == EINVAL { break }
+            guard code == EFAULT || code == EIO || code == EHWPOISON else { break }
             _ = Glibc.munmap(address, length)
             throw FileSystemError(call: "madvise(MADV_POPULATE_READ)", path: file.path, errno: code)
         }
