@@ -64,4 +64,25 @@ struct MappedSnapshotTests {
             precondition(lines.contains("skipping snapshot \(newest.file!)"), "\(lines.all)")
         }
     }
+    @Test("A snapshot that cannot be mapped (mmap fails with EIO) is skipped; the older one and the log rebuild the state")
+    func mapFailureFallsBack() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let (log, _, _) = try openToy(dir)
+        for i in 1...10 { _ = try log.appendAndWait(i).get() }
+        let older = try log.snapshotNow()
+        for i in 11...20 { _ = try log.appendAndWait(i).get() }
+        let newest = try log.snapshotNow()
+        log.close()
+
+        let fs = FaultInjectingFileSystem()
+        fs.inject(.init(.mmap, errno: EIO, pathContains: newest.file!))
+        let lines = LogLines()
+        let (reopened, state, report) = try openToy(dir, testOptions(lines), fileSystem: fs)
+        reopened.close()
+        #expect(report.snapshotFile == older.file && report.recordsReplayed == 10)
+        #expect(state == expectedState(20))
+        #expect(report.skippedSnapshots.first?.contains("mmap") == true, "\(report.skippedSnapshots)")
+        #expect(lines.contains("skipping snapshot \(newest.file!)"))
+    }
 }
