@@ -16,7 +16,11 @@ generator shares them); the signing references stay one `openssl speed` on
 core 0, since the ratios are per CPU-second.
 With `--compare DIR` every call also runs against the consentd in DIR (an
 older build), alternated with this one in each round: the last column is
-this build's figure over that one's.
+this build's figure over that one's; `--compare-args` gives that build extra
+options (`--compare .build/release --compare-args="--commit-delay-us 0"` is an
+A/B of one option in one build).
+Records per sync: consentd's store counters, printed on SIGUSR1, read before
+and after each run (a build without SIGUSR1 shows "—").
 
 usage: Tools/bench_hot.py BIN_DIR [--out DIR] [--threads 1|2] [--rounds N] [--seconds S]
                           [--only NAME,...] [--compare BIN_DIR [--compare-args ARGS]] [--write BENCHMARKS.md]
