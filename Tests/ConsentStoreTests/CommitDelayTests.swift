@@ -56,6 +56,29 @@ struct CommitDelayTests {
         #expect(log.statistics.delayedBatches == 0)
     }
 
+    /// Review of branch `commit`: the evidence of concurrency must be several
+    /// appends in a batch, not several records. One caller whose appends carry
+    /// two records each (an accepted request, a LogUses batch, an expiry
+    /// sweep) still cannot append again before its last one is acknowledged,
+    /// so holding its batch back only delays it, here by the full bound.
+    @Test("a lone caller whose appends carry several records each is never held back")
+    func loneCallerWithMultiRecordAppendsNeverWaits() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let (log, _, _) = try openToy(dir, delayedOptions())
+        defer { log.close() }
+        for n in 1...5 {
+            let done = TimedWaiter<Result<UInt64, StoreError>>()
+            let pair: [(UInt8, [UInt8])] = [(1, payload(2 * n - 1)), (2, payload(2 * n))]
+            log.append(pair) { done.set($0) }
+            let result = done.wait(seconds: 60)
+            #expect(try result?.get() == UInt64(2 * n), "append \(n) (two records) was held back by the one-hour commit delay")
+            if result == nil { return }
+        }
+        #expect(log.statistics.syncs == 5, "one sync per append: nothing to group")
+        #expect(log.statistics.delayedBatches == 0)
+    }
+
     @Test("after a batch of several records the writer waits for more: ten appends made one at a time share one sync")
     func concurrentAppendsShareOneSync() throws {
         let dir = TestDirectory()
