@@ -5,7 +5,7 @@ import Dispatch
 /// the completions. Appends that arrive during the sync wait for the next
 /// batch: that is group commit. With a commit delay
 /// (``LogOptions/commitDelay``), a writer whose last batch carried several
-/// records holds the next one back for more, up to that bound (see
+/// appends holds the next one back for more, up to that bound (see
 /// `shouldDelay`).
 extension LogCore {
     /// The writer's own view of the active segment; touched by no other thread.
@@ -30,9 +30,10 @@ extension LogCore {
         var recordsSinceSnapshot = start.recordsSinceSnapshot
         var bytesSinceSnapshot = start.bytesSinceSnapshot
         let delayNanos = Self.nanoseconds(options.commitDelay)
-        // Records the last batch carried, and whether the pending batch has
-        // already been held back once (it is, at most, once).
-        var lastBatchRecords: UInt64 = 0
+        // Appends (not records: one append may carry many) the last batch
+        // carried, and whether the pending batch has already been held back
+        // once (it is, at most, once).
+        var lastBatchAppends = 0
         var delayed = false
 
         while true {
@@ -43,7 +44,7 @@ extension LogCore {
                     s.writerSleeping = true
                     return .sleep
                 }
-                if !delayed, delayNanos > 0, shouldDelay(&s, lastBatchRecords: lastBatchRecords) { return .delay }
+                if !delayed, delayNanos > 0, shouldDelay(&s, lastBatchAppends: lastBatchAppends) { return .delay }
                 swap(&s.pending, &batch)
                 swap(&s.completions, &callbacks)
                 s.pendingRecords = 0
@@ -74,7 +75,7 @@ extension LogCore {
             case .write(let batchLast, let failure):
                 last = batchLast
                 outcome = failure
-                lastBatchRecords = last - context.lastDurable
+                lastBatchAppends = callbacks.count
                 delayed = false
             }
 
@@ -132,14 +133,15 @@ extension LogCore {
 
     /// Whether to hold the pending batch back for more records (under the
     /// lock; if so, marks the writer as waiting). Only after a batch of two
-    /// or more records, which says that several callers append at once: a
-    /// lone caller's next record cannot come before its last one is
-    /// acknowledged, so waiting would only delay it. Not when enough
+    /// or more appends, which says that several callers append at once: a
+    /// lone caller's next append cannot come before its last one is
+    /// acknowledged, so waiting would only delay it, however many records
+    /// each of its appends carries. Not when enough
     /// records are already pending, when the appenders said they are idle
     /// (`commitNow` since the batch's first record), while closing, or once
     /// the log has failed.
-    private func shouldDelay(_ s: inout Shared, lastBatchRecords: UInt64) -> Bool {
-        guard lastBatchRecords >= 2, !s.closing, s.failure == nil, s.pendingRecords < options.commitDelayRecords else { return false }
+    private func shouldDelay(_ s: inout Shared, lastBatchAppends: Int) -> Bool {
+        guard lastBatchAppends >= 2, !s.closing, s.failure == nil, s.pendingRecords < options.commitDelayRecords else { return false }
         s.writerDelaying = true
         // Stored before the kicks are read; commitNow adds a kick before it
         // reads the flag: whichever comes second sees the first.
