@@ -16,10 +16,14 @@ generator shares them); the signing references stay one `openssl speed` on
 core 0, since the ratios are per CPU-second.
 With `--compare DIR` every call also runs against the consentd in DIR (an
 older build), alternated with this one in each round: the last column is
-this build's figure over that one's.
+this build's figure over that one's; `--compare-args` gives that build extra
+options (`--compare .build/release --compare-args="--commit-delay-us 0"` is an
+A/B of one option in one build).
+Records per sync: consentd's store counters, printed on SIGUSR1, read before
+and after each run (a build without SIGUSR1 shows "—").
 
 usage: Tools/bench_hot.py BIN_DIR [--out DIR] [--threads 1|2] [--rounds N] [--seconds S]
-                          [--only NAME,...] [--compare BIN_DIR] [--write BENCHMARKS.md]
+                          [--only NAME,...] [--compare BIN_DIR [--compare-args ARGS]] [--write BENCHMARKS.md]
 """
 import argparse
 import json
@@ -84,6 +88,7 @@ class Run:
             self.server_cores, self.load_cores = "0,1", "0,1"
         self.summary = open(os.path.join(self.out, "summary.txt"), "a")
         self.results = []  # one dict per measurement
+        self.server_out = {}  # consentd pid -> (its stdout file, whether it prints counters on SIGUSR1)
 
     def say(self, line=""):
         print(line, flush=True)
@@ -144,6 +149,8 @@ print("%.0f" % (n / (time.monotonic() - start)))
         ] + extra)
         process = subprocess.Popen(command, stdout=out, stderr=log)
         path = out.name
+        # Where its SIGUSR1 counter lines go (builds that have them: see counters()).
+        self.server_out[process.pid] = (path, self.server_supports(bin_dir, "SIGUSR1"))
         for _ in range(300):
             time.sleep(0.1)
             text = open(path).read()
@@ -160,6 +167,29 @@ print("%.0f" % (n / (time.monotonic() - start)))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def counters(self, pid):
+        """The store's counters (syncs, records, …) read from consentd with SIGUSR1, or None
+        for a build without them. Sent before and after a run: records per sync is the
+        ratio of the differences."""
+        path, supported = self.server_out.get(pid, (None, False))
+        if not supported:
+            return None
+        before = open(path).read().count("store: ")
+        os.kill(pid, signal.SIGUSR1)
+        for _ in range(200):
+            lines = [l for l in open(path).read().splitlines() if l.startswith("store: ")]
+            if len(lines) > before and lines[-1].endswith(tuple("0123456789")):
+                words = lines[-1].split()[1:]
+                return {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)}
+            time.sleep(0.01)
+        return None
+
+    @staticmethod
+    def per_sync(before, after):
+        if not before or not after or after["syncs"] <= before["syncs"]:
+            return None
+        return (after["records"] - before["records"]) / (after["syncs"] - before["syncs"])
 
     def server_supports(self, bin_dir, option):
         text = subprocess.run([os.path.join(bin_dir, "consentd"), "--help"], capture_output=True, text=True).stdout
@@ -181,12 +211,16 @@ print("%.0f" % (n / (time.monotonic() - start)))
             ["taskset -c %s consent-load %s" % (self.load_cores, row["scenario"])] + row["args"] + shown
             + ["--duration", "%g" % self.args.seconds, "--warmup", "1"]))
         started = time.time()
+        counters_before = self.counters(pid)
         rc = subprocess.run(command, capture_output=True, text=True)
+        counters_after = self.counters(pid)
         if not os.path.exists(report) or os.path.getmtime(report) < started:
             self.say("  %-24s no report (exit %d): %s" % (label, rc.returncode, rc.stderr.strip()[-300:]))
             return None
         r = json.load(open(report))
         r["_exit"] = rc.returncode
+        # Over the whole run, warm-up included (the counters are read around it).
+        r["records_per_sync"] = self.per_sync(counters_before, counters_after)
         return r
 
     def spread(self, args):
@@ -211,10 +245,10 @@ print("%.0f" % (n / (time.monotonic() - start)))
         value = per_cpu if row.get("figure") == "per_cpu" else r["items_per_s"]
         cores = r.get("server_cores") or {}
         self.record(round_, row["name"] + ("@" + tag if tag else ""), value, r, per_cpu=per_cpu)
-        self.say("  %-24s %9.0f %s  (%9.0f per server CPU-s)  server %3.0f %%, others %3.0f %%, idle %3.0f %% of core %s  p99 %6.2f ms%s%s"
+        self.say("  %-24s %9.0f %s  (%9.0f per server CPU-s)  server %3.0f %%, others %3.0f %%, idle %3.0f %% of core %s  p99 %6.2f ms  records per sync %s%s%s"
                  % (row["name"] + ("@" + tag if tag else ""), value, row["unit"], per_cpu,
                     cores.get("server_percent") or 0, cores.get("others_percent") or 0, cores.get("idle_percent") or 0,
-                    self.server_cores, r["latency"]["p99"] / 1000,
+                    self.server_cores, r["latency"]["p99"] / 1000, per_sync_text(r.get("records_per_sync")),
                     "  FAILED %d %s" % (r["failed"], r["errors"]) if r["failed"] else "",
                     "  [GENERATOR-BOUND]" if r["generator"]["bottleneck"] else ""))
         return r
@@ -236,9 +270,10 @@ print("%.0f" % (n / (time.monotonic() - start)))
             return
         self.record(round_, name + ("@" + tag if tag else ""), r["latency"]["p99"], r, rate=rate)
         cores = r.get("server_cores") or {}
-        self.say("  %-24s p99 %6.2f ms at %d calls/s, send lag p99 %.0f us, server %3.0f %% of core%s"
+        self.say("  %-24s p99 %6.2f ms at %d calls/s, send lag p99 %.0f us, server %3.0f %% of core, records per sync %s%s"
                  % (name + ("@" + tag if tag else ""), r["latency"]["p99"] / 1000, rate,
                     r["generator"].get("send_lag_p99_us") or 0, cores.get("server_percent") or 0,
+                    per_sync_text(r.get("records_per_sync")),
                     "  [GENERATOR-BOUND]" if r["generator"]["bottleneck"] else ""))
 
     # ---- the rounds ----
@@ -277,6 +312,8 @@ print("%.0f" % (n / (time.monotonic() - start)))
                     if extra and not self.server_supports(bin_dir, extra[0]):
                         if tag:
                             continue
+                    if tag and a.compare_args:
+                        extra = extra + a.compare_args.split()
                     process, address, _ = self.start_server(bin_dir, (tag or "new") + "-" + group[0], extra)
                     try:
                         for row in group_rows:
@@ -323,8 +360,9 @@ print("%.0f" % (n / (time.monotonic() - start)))
                         "on core 1" if a.threads == 1 else "sharing both cores", a.rounds, a.seconds,
                         self.load_start, loadavg(), a.threads))
         lines.append("")
-        header = "| call | per wall-clock second | per server CPU-second | reference | ratio (rounds) | target | server core: server / others / idle |"
-        rule = "|---|---:|---:|---:|---:|---|---|"
+        header = ("| call | per wall-clock second | per server CPU-second | reference | ratio (rounds) | target | server core: server / others / idle "
+                  "| records per sync%s |" % (" (`%s`)" % a.compare_name if a.compare else ""))
+        rule = "|---|---:|---:|---:|---:|---|---|---:|"
         if a.compare:
             header += " ÷ `%s` (per CPU-s) |" % a.compare_name
             rule += "---:|"
@@ -383,8 +421,9 @@ print("%.0f" % (n / (time.monotonic() - start)))
                 target_text = "≥ %.2f: %s" % (target[1], "met" if ratio is not None and ratio >= target[1] else "**missed**")
             else:
                 target_text = "≥ %s/s: %s" % (group(target[1]), "met" if figure >= target[1] else "**missed**")
-            line = "| %s | %s | %s | %s | %s | %s | %.0f / %.0f / %.0f %%%s |" % (
-                row["title"], wall_text, cpu_text, ref_text, ratio_text, target_text, server, others, idle, flag)
+            line = "| %s | %s | %s | %s | %s | %s | %.0f / %.0f / %.0f %%%s | %s |" % (
+                row["title"], wall_text, cpu_text, ref_text, ratio_text, target_text, server, others, idle, flag,
+                self.per_sync_cell(row["name"]))
             if a.compare:
                 base = self.per_round(row["name"] + "@base")
                 # Per server CPU-second: the two builds shared the core with different amounts of other work.
@@ -406,11 +445,12 @@ print("%.0f" % (n / (time.monotonic() - start)))
             server = statistics.median((c.get("server_percent") or 0) for c in cores)
             others = statistics.median((c.get("others_percent") or 0) for c in cores)
             idle = statistics.median((c.get("idle_percent") or 0) for c in cores)
-            line = "| %s p99, open loop at half its rate | %s calls/s | — | — | %.2f ms (%s) | ≤ 2 ms: %s%s | %.0f / %.0f / %.0f %% |" % (
+            line = "| %s p99, open loop at half its rate | %s calls/s | — | — | %.2f ms (%s) | ≤ 2 ms: %s%s | %.0f / %.0f / %.0f %% | %s |" % (
                 title, "–".join(group(x) for x in (min(rates), max(rates))) if min(rates) != max(rates) else group(rates[0]),
                 p99, " ".join("%.2f" % (e["value"] / 1000) for e in entries.values()),
                 "met" if p99 <= 2 else "**missed**",
-                " (generator-bound in %d of %d rounds)" % (len(bound), len(entries)) if bound else "", server, others, idle)
+                " (generator-bound in %d of %d rounds)" % (len(bound), len(entries)) if bound else "", server, others, idle,
+                self.per_sync_cell(name))
             if a.compare:
                 base_entries = self.per_round(name + "@base")
                 pairs = [(entries[k]["value"], base_entries[k]["value"]) for k in entries if k in base_entries]
@@ -431,12 +471,29 @@ print("%.0f" % (n / (time.monotonic() - start)))
                              % (next(r["title"] for r in ROWS if r["name"] == base), self.commands[name]))
         return lines
 
+    def per_sync_cell(self, name):
+        """Records per sync, median over the rounds; with --compare the older build's beside it."""
+        text = per_sync_text(median_per_sync(self.per_round(name).values()))
+        if self.args.compare:
+            text += " (%s)" % per_sync_text(median_per_sync(self.per_round(name + "@base").values()))
+        return text
+
     def ref_by_round(self, name):
         by_round = {}
         for e in self.results:
             if e["name"] == name:
                 by_round.setdefault(e["round"], []).append(e["value"])
         return {k: statistics.median(v) for k, v in by_round.items()}
+
+
+def per_sync_text(value):
+    return "—" if value is None else "%.1f" % value
+
+
+def median_per_sync(entries):
+    values = [e["report"].get("records_per_sync") for e in entries if e.get("report")]
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 
 def group(x):
@@ -483,6 +540,8 @@ def main():
     parser.add_argument("--only", help="rows to run, by name: " + ",".join(r["name"] for r in ROWS))
     parser.add_argument("--no-open", action="store_true", help="skip the open-loop p99 runs")
     parser.add_argument("--compare", help="another build's binary directory, alternated with this one in each round")
+    parser.add_argument("--compare-args", help="extra consentd options for the --compare build (e.g. the same build with "
+                        "'--commit-delay-us 0')")
     parser.add_argument("--compare-name", default="base", help="what to call that build in the table")
     parser.add_argument("--write", help="rewrite this file's block for these threads (BENCHMARKS.md)")
     args = parser.parse_args()

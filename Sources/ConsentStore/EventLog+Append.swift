@@ -51,6 +51,14 @@ extension EventLog {
         append(CollectionOfOne((type, payload)), completion: completion)
     }
 
+    /// Says that the caller has appended all it will for now: a batch the
+    /// writer holds back for more records (``LogOptions/commitDelay``) is
+    /// written at once. An event loop calls it when it goes idle. Cheap (one
+    /// atomic increment) when the writer is not waiting.
+    public func commitNow() {
+        core.commitNow()
+    }
+
     /// Calls `callback` once every record up to `sequence` is on stable
     /// storage: at once (on the calling thread) if it already is, otherwise on
     /// the writer thread. For a read that observed state up to `sequence` and

@@ -50,7 +50,8 @@ public final class EventLog<State: ReplayableState>: Sendable {
             bytesWritten: core.bytesWritten.load(ordering: .relaxed),
             snapshotsWritten: core.snapshotsWritten.load(ordering: .relaxed),
             lastSnapshotSequence: core.lastSnapshotSequence.load(ordering: .relaxed),
-            hasFailed: core.shared.withLock { $0.failure != nil }
+            hasFailed: core.shared.withLock { $0.failure != nil },
+            delayedBatches: core.delayedBatches.load(ordering: .relaxed)
         )
     }
 

@@ -64,6 +64,15 @@ public protocol EventStore<State>: AnyObject, Sendable {
     /// Makes durable what was appended, stops the store's threads and
     /// releases what it holds (the directory lock, the database session).
     func close()
+
+    /// Says that the caller has appended all it will for now: a batch the
+    /// store holds back for more records is written at once. Cheap; a
+    /// store without a commit delay ignores it.
+    func commitNow()
+}
+
+extension EventStore {
+    public func commitNow() {}
 }
 
 extension EventLog: EventStore {

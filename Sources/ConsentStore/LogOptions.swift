@@ -18,6 +18,22 @@ public struct LogOptions: Sendable {
     /// "Pre-zeroed space".
     public var preZeroBytes: Int = 0
 
+    /// The longest the writer holds a batch back for more records before it
+    /// writes and syncs it (the commit delay), so that one `fdatasync`
+    /// carries more of them. It waits only when the batch before carried at
+    /// least two appends (evidence of concurrent appenders: a lone caller
+    /// never waits, however many records each of its appends carries), and
+    /// stops waiting at once when ``commitDelayRecords`` records are
+    /// pending, when ``EventLog/commitNow()`` says the appenders are idle,
+    /// or when the log closes. An acknowledgement still comes only after the sync that
+    /// covers its record. `.zero`: off, every batch is written as soon as
+    /// the writer is free (plain group commit). Default `.zero`; consentd
+    /// sets 1 ms (`--commit-delay-us`). See docs/STORAGE.md, "Group commit".
+    public var commitDelay: Duration = .zero
+
+    /// Pending records that end a commit delay at once. Default 1,024.
+    public var commitDelayRecords: Int = 1024
+
     /// The largest payload one record may carry. Recovery also uses it to tell
     /// a garbage length from a real one. Default 16 MiB.
     public var maxPayloadSize: Int = 16 << 20

@@ -39,10 +39,13 @@ public struct LogStatistics: Sendable {
     public var lastSnapshotSequence: UInt64
     /// Whether a write or sync has failed (the log is then read-only).
     public var hasFailed: Bool
+    /// Batches the writer held back for more records (``LogOptions/commitDelay``).
+    public var delayedBatches: UInt64
 
     public init(
         appendedSequence: UInt64, durableSequence: UInt64, syncs: UInt64, batches: UInt64, recordsWritten: UInt64,
-        bytesWritten: UInt64, snapshotsWritten: UInt64, lastSnapshotSequence: UInt64, hasFailed: Bool
+        bytesWritten: UInt64, snapshotsWritten: UInt64, lastSnapshotSequence: UInt64, hasFailed: Bool,
+        delayedBatches: UInt64 = 0
     ) {
         self.appendedSequence = appendedSequence
         self.durableSequence = durableSequence
@@ -53,5 +56,6 @@ public struct LogStatistics: Sendable {
         self.snapshotsWritten = snapshotsWritten
         self.lastSnapshotSequence = lastSnapshotSequence
         self.hasFailed = hasFailed
+        self.delayedBatches = delayedBatches
     }
 }

@@ -96,6 +96,9 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var endOfTurn: [any EndOfTurnWork] = []
     @exclusivity(unchecked) private var endOfTurnSpare: [any EndOfTurnWork] = []
 
+    /// Run before the loop blocks after a turn that did something (see `whenIdle`).
+    @exclusivity(unchecked) private var idleHook: (@Sendable () -> Void)?
+
     /// The monotonic time at the start of this turn's event processing, and
     /// again at the start of its timers (so a timer's handler never sees a
     /// time before its deadline).
@@ -271,6 +274,15 @@ public final class EventLoop: @unchecked Sendable {
         timers.compact()
     }
 
+    /// Runs `hook` on the loop each time it is about to block with nothing
+    /// left to do after a turn that did something: the moment when whatever
+    /// this loop's calls appended is all there will be for a while (the
+    /// server tells the log to stop holding its batch back for more). A busy
+    /// loop never runs it. Replaces an earlier hook.
+    public func whenIdle(_ hook: @escaping @Sendable () -> Void) {
+        execute { [self] in idleHook = hook }
+    }
+
     /// Runs `work.endOfTurn()` once at the end of this turn. The caller keeps
     /// its own flag so that it is added only once per turn.
     func runAtEndOfTurn(_ work: any EndOfTurnWork) {
@@ -285,11 +297,24 @@ public final class EventLoop: @unchecked Sendable {
         let capacity: Int32 = 256
         let events = UnsafeMutableRawPointer.allocate(byteCount: Int(capacity) * Linux.epollEventSize, alignment: 16)
         defer { events.deallocate() }
+        var busy = false
         while !stopRequested.load(ordering: .relaxed) {
             let timeout = nextTimeout()
-            let count: Int
+            var count: Int
             do {
-                count = try Posix.epollWait(epfd, events, capacity, timeoutMilliseconds: timeout)
+                if busy, timeout != 0, let idleHook {
+                    // Look first without blocking: only a loop about to sleep is idle.
+                    count = try Posix.epollWait(epfd, events, capacity, timeoutMilliseconds: 0)
+                    if count == 0 {
+                        idleHook()
+                        count = try Posix.epollWait(epfd, events, capacity, timeoutMilliseconds: nextTimeout())
+                    }
+                } else {
+                    count = try Posix.epollWait(epfd, events, capacity, timeoutMilliseconds: timeout)
+                }
+                // A turn with events, or with local work (a zero timeout), may
+                // have appended: the next time the loop would block, it is idle.
+                busy = count > 0 || timeout == 0
             } catch {
                 // EBADF/EINVAL cannot happen on our own epoll fd; stop rather than spin.
                 print("consent event loop \(index): \(error)")

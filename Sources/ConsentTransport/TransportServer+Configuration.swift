@@ -84,6 +84,11 @@ extension TransportServer {
         /// not be able to fill the disk with the server's log).
         public var logLinesPerWindow: Int
         public var logWindow: Duration
+        /// Run on each event loop when it is about to block after a turn
+        /// that did something (``EventLoop/whenIdle(_:)``): the hub tells
+        /// the log's writer that no more appends are coming from that loop
+        /// for now. nil: nothing.
+        public var whenIdle: (@Sendable () -> Void)?
 
         public init(
             host: String = "127.0.0.1",
@@ -110,7 +115,8 @@ extension TransportServer {
             maxConcurrentCallsPerPrincipal: Int = 4096,
             log: (@Sendable (String) -> Void)? = nil,
             logLinesPerWindow: Int = 10,
-            logWindow: Duration = .seconds(10)
+            logWindow: Duration = .seconds(10),
+            whenIdle: (@Sendable () -> Void)? = nil
         ) {
             self.host = host
             self.port = port
@@ -137,6 +143,7 @@ extension TransportServer {
             self.log = log
             self.logLinesPerWindow = logLinesPerWindow
             self.logWindow = logWindow
+            self.whenIdle = whenIdle
         }
     }
 

@@ -34,6 +34,9 @@ public final class TransportServer: Sendable {
             self.group = try EventLoopGroup(threads: configuration.eventLoopCount, name: "consent-server")
             ownsGroup = true
         }
+        if let whenIdle = configuration.whenIdle {
+            for loop in self.group.loops { loop.whenIdle(whenIdle) }
+        }
         let shared = ServerShared(configuration: configuration, dispatcher: dispatcher)
         shared.loopContexts = self.group.loops.map { ServerLoopContext(loop: $0, shared: shared) }
         self.shared = shared

@@ -34,6 +34,16 @@ import Testing
         #expect(options.cutTornFinalBatch == false, "an operator decides")
         #expect(options.snapshotAtOpen, "a start that replayed a long tail snapshots before serving (issue 11)")
         #expect(options.preZeroBytes == 0, "pre-zeroed space is off unless asked (BENCHMARKS.md)")
+        #expect(store.commitDelay == .zero, "the store alone has no commit delay: nothing would tell it its appenders are idle")
+        #expect(options.commitDelay == .milliseconds(1), "consentd holds a batch back up to 1 ms; its idle event loops end the wait")
+    }
+
+    @Test func commitDelayIsSetInMicrosecondsAndZeroTurnsItOff() throws {
+        #expect(try serve(["--commit-delay-us", "250"]).logOptions { _ in }.commitDelay == .microseconds(250))
+        #expect(try serve(["--commit-delay-us", "0"]).logOptions { _ in }.commitDelay == .zero)
+        #expect(refusal(["--commit-delay-us", "2000000"])?.hasPrefix("--commit-delay-us: commit-delay-us must be a whole number from 0 to 1000000") == true)
+        #expect(refusal(["--commit-delay-us", "soon"])?.hasPrefix("--commit-delay-us:") == true)
+        #expect(ServerOptions.helpText().contains("--commit-delay-us MICROSECONDS"))
     }
 
     @Test func flagsReachTheLogOptions() throws {

@@ -9,6 +9,7 @@ extension ServerConfiguration {
         var options = LogOptions()
         options.segmentSize = segmentSize
         options.preZeroBytes = preZeroBytes
+        options.commitDelay = .microseconds(commitDelayMicroseconds)
         options.snapshotEveryRecords = snapshotEveryRecords == 0 ? nil : snapshotEveryRecords
         options.snapshotEveryBytes = snapshotEveryBytes == 0 ? nil : snapshotEveryBytes
         options.snapshotsToKeep = snapshotsToKeep

@@ -83,6 +83,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var segmentSize = LogOptions().segmentSize
     /// Zeros kept written ahead of the log's records (``LogOptions/preZeroBytes``).
     public var preZeroBytes = LogOptions().preZeroBytes
+    /// The log writer's commit delay in microseconds (``LogOptions/commitDelay``;
+    /// 0: off). The server's default is 1 ms, not the store's (off): its
+    /// event loops end the delay whenever they go idle.
+    public var commitDelayMicroseconds = 1000
     /// A background snapshot after this many new durable records; 0: not by count.
     public var snapshotEveryRecords: UInt64 = LogOptions().snapshotEveryRecords ?? 0
     /// A background snapshot after this many new durable log bytes; 0: not by size.

@@ -36,6 +36,9 @@ public enum ServerOptions {
         option("pre-zero", "BYTES", "zeros the log writer keeps written ahead of its records, so a sync flushes data and no file-size change (suffix K, M or G; 0: off)", { formatBytes($0.preZeroBytes) }) { c, v throws(ConfigurationError) in
             c.preZeroBytes = try bytes(v, "pre-zero", 0...(1 << 30))
         },
+        option("commit-delay-us", "MICROSECONDS", "longest the log writer holds a batch back for more records once several callers append at once, so one fdatasync carries more of them (an idle event loop ends it at once; 0: off)", { String($0.commitDelayMicroseconds) }) { c, v throws(ConfigurationError) in
+            c.commitDelayMicroseconds = try int(v, "commit-delay-us", 0...1_000_000)
+        },
         option("snapshot-every-records", "N", "snapshot in the background after N new records; 0 = not by count", { String($0.snapshotEveryRecords) }) { c, v throws(ConfigurationError) in
             c.snapshotEveryRecords = UInt64(try int(v, "snapshot-every-records", 0...1_000_000_000_000))
         },
@@ -348,7 +351,7 @@ public enum ServerOptions {
         lines.append("migrate --from-data-dir DIR --to-postgres CONNINFO: copy an embedded log into an empty PostgreSQL database and check that the")
         lines.append("  state rebuilt from both is identical; exit 0 migrated, 1 failed or different, 2 unusable (see docs/OPERATIONS.md)")
         lines.append("")
-        lines.append("signals: SIGTERM/SIGINT drain (GoAway, in-flight calls finish) and exit 0; SIGHUP reloads the principals file and the token keys\n(re-reading --config for signing-key and publish-keys).")
+        lines.append("signals: SIGTERM/SIGINT drain (GoAway, in-flight calls finish) and exit 0; SIGHUP reloads the principals file and the token keys\n(re-reading --config for signing-key and publish-keys); SIGUSR1 prints the store's counters on stdout\n(`store: syncs N batches N records N bytes N delayed N`).")
         return lines.joined(separator: "\n")
     }
 

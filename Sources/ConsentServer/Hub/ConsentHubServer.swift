@@ -122,7 +122,10 @@ public final class ConsentHubServer: Sendable {
             handshakesPerSecond: configuration.handshakesPerSecond,
             maxCallsPerSecondPerPrincipal: configuration.maxCallsPerSecondPerPrincipal,
             maxConcurrentCallsPerPrincipal: configuration.maxConcurrentCallsPerPrincipal,
-            log: { ServerLog.info($0) }
+            log: { ServerLog.info($0) },
+            // A loop with nothing more to do has appended all it will for
+            // now: the log's writer need not hold its batch back for it.
+            whenIdle: { [openLedger] in openLedger.commitNow() }
         )
         let transport: TransportServer
         do {

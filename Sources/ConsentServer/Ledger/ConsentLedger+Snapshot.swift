@@ -16,4 +16,17 @@ extension ConsentLedger {
     /// The log's counters (syncs, batches, records and bytes written,
     /// snapshots); `nil` for the in-memory ledger.
     public var logStatistics: LogStatistics? { store?.statistics }
+
+    /// One line of the store's counters, what `consentd` prints on SIGUSR1:
+    /// `store: syncs N batches N records N bytes N delayed N` (all zero for the
+    /// in-memory ledger). Benchmarks divide records by syncs between two reads.
+    public func storeCountersLine() -> String {
+        let s = logStatistics
+        return "store: syncs \(s?.syncs ?? 0) batches \(s?.batches ?? 0) records \(s?.recordsWritten ?? 0) bytes \(s?.bytesWritten ?? 0) delayed \(s?.delayedBatches ?? 0)"
+    }
+
+    /// Tells the store that this thread has appended all it will for now, so
+    /// a batch held back for more records (the commit delay) is written at
+    /// once. Called by each event loop when it goes idle.
+    public func commitNow() { store?.commitNow() }
 }

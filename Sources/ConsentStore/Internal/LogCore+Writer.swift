@@ -1,7 +1,12 @@
+import Dispatch
+
 /// The writer thread: takes everything appended since its last batch, writes
 /// it with one `pwrite` and makes it durable with one `fdatasync`, then runs
 /// the completions. Appends that arrive during the sync wait for the next
-/// batch: that is the whole of group commit.
+/// batch: that is group commit. With a commit delay
+/// (``LogOptions/commitDelay``), a writer whose last batch carried several
+/// appends holds the next one back for more, up to that bound (see
+/// `shouldDelay`).
 extension LogCore {
     /// The writer's own view of the active segment; touched by no other thread.
     struct WriterContext: Sendable {
@@ -24,17 +29,25 @@ extension LogCore {
         var callbacks: [(sequence: UInt64, callback: AppendCompletion)] = []
         var recordsSinceSnapshot = start.recordsSinceSnapshot
         var bytesSinceSnapshot = start.bytesSinceSnapshot
+        let delayNanos = Self.nanoseconds(options.commitDelay)
+        // Appends (not records: one append may carry many) the last batch
+        // carried, and whether the pending batch has already been held back
+        // once (it is, at most, once).
+        var lastBatchAppends = 0
+        var delayed = false
 
         while true {
-            enum Step { case sleep, exit, write(last: UInt64, failure: StoreError?) }
+            enum Step { case sleep, delay, exit, write(last: UInt64, failure: StoreError?) }
             let step = shared.withLock { s -> Step in
                 if s.completions.isEmpty {
                     if s.closing { return .exit }
                     s.writerSleeping = true
                     return .sleep
                 }
+                if !delayed, delayNanos > 0, shouldDelay(&s, lastBatchAppends: lastBatchAppends) { return .delay }
                 swap(&s.pending, &batch)
                 swap(&s.completions, &callbacks)
+                s.pendingRecords = 0
                 return .write(last: s.nextSequence - 1, failure: s.failure)
             }
             let last: UInt64
@@ -43,12 +56,27 @@ extension LogCore {
             case .sleep:
                 writerWake.wait()
                 continue
+            case .delay:
+                delayed = true
+                delayedBatches.add(1, ordering: .relaxed)
+                // Signalled early by enough records, commitNow or close; a
+                // signal that crosses the timeout leaves the semaphore one
+                // ahead, which only ends a later wait early (each wait
+                // re-checks the state under the lock).
+                _ = writerWake.wait(timeout: DispatchTime(uptimeNanoseconds: DispatchTime.now().uptimeNanoseconds &+ UInt64(delayNanos)))
+                shared.withLock { s in
+                    s.writerDelaying = false
+                    writerDelayingFlag.store(false, ordering: .sequentiallyConsistent)
+                }
+                continue
             case .exit:
                 try? fileSystem.close(context.file)
                 return
             case .write(let batchLast, let failure):
                 last = batchLast
                 outcome = failure
+                lastBatchAppends = callbacks.count
+                delayed = false
             }
 
             var ready: [(sequence: UInt64, callback: DurableCallback)] = []
@@ -101,6 +129,35 @@ extension LogCore {
                 requestSnapshot(nil)
             }
         }
+    }
+
+    /// Whether to hold the pending batch back for more records (under the
+    /// lock; if so, marks the writer as waiting). Only after a batch of two
+    /// or more appends, which says that several callers append at once: a
+    /// lone caller's next append cannot come before its last one is
+    /// acknowledged, so waiting would only delay it, however many records
+    /// each of its appends carries. Not when enough
+    /// records are already pending, when the appenders said they are idle
+    /// (`commitNow` since the batch's first record), while closing, or once
+    /// the log has failed.
+    private func shouldDelay(_ s: inout Shared, lastBatchAppends: Int) -> Bool {
+        guard lastBatchAppends >= 2, !s.closing, s.failure == nil, s.pendingRecords < options.commitDelayRecords else { return false }
+        s.writerDelaying = true
+        // Stored before the kicks are read; commitNow adds a kick before it
+        // reads the flag: whichever comes second sees the first.
+        writerDelayingFlag.store(true, ordering: .sequentiallyConsistent)
+        if commitKicks.load(ordering: .sequentiallyConsistent) != s.kicksAtFirstPending {
+            s.writerDelaying = false
+            writerDelayingFlag.store(false, ordering: .sequentiallyConsistent)
+            return false
+        }
+        return true
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        if seconds >= Int64.max / 1_000_000_000 { return Int64.max / 2 }
+        return max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     /// Writes and syncs one batch; rolls to a new segment first if the active

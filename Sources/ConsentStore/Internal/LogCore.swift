@@ -28,6 +28,14 @@ final class LogCore: Sendable {
     let batches = Atomic<UInt64>(0)
     let recordsWritten = Atomic<UInt64>(0)
     let bytesWritten = Atomic<UInt64>(0)
+    /// Batches the writer held back for more records (the commit delay).
+    let delayedBatches = Atomic<UInt64>(0)
+    /// Counts ``commitNow()`` calls: a delay ends when one came after the
+    /// first record of the pending batch was appended.
+    let commitKicks = Atomic<UInt64>(0)
+    /// Mirrors `Shared.writerDelaying`, so that `commitNow` on an idle event
+    /// loop takes no lock unless the writer is waiting.
+    let writerDelayingFlag = Atomic<Bool>(false)
 
     /// Snapshot requests, separate from `shared` so that building a snapshot
     /// never holds a lock the append path needs.
@@ -43,6 +51,15 @@ final class LogCore: Sendable {
         var completions: [(sequence: UInt64, callback: AppendCompletion)] = []
         var nextSequence: UInt64
         var writerSleeping = false
+        /// The writer is holding `pending` back for more records (the commit
+        /// delay) and waits on `writerWake` with a deadline: an append that
+        /// brings `pendingRecords` to ``LogOptions/commitDelayRecords``, a
+        /// `commitNow` or a close signals it.
+        var writerDelaying = false
+        /// Records in `pending`.
+        var pendingRecords = 0
+        /// `commitKicks` when the first record of `pending` was appended.
+        var kicksAtFirstPending: UInt64 = 0
         var closing = false
         /// Set once by the first failed write or sync; never cleared.
         var failure: StoreError?
@@ -106,14 +123,37 @@ final class LogCore: Sendable {
             }
             let last = sequence - 1
             s.nextSequence = sequence
+            if s.completions.isEmpty { s.kicksAtFirstPending = commitKicks.load(ordering: .relaxed) }
             s.completions.append((last, completion))
+            s.pendingRecords += records.count
             appended.store(last, ordering: .releasing)
-            let wake = s.writerSleeping
+            var wake = s.writerSleeping
             s.writerSleeping = false
+            if s.writerDelaying && s.pendingRecords >= options.commitDelayRecords {
+                s.writerDelaying = false
+                writerDelayingFlag.store(false, ordering: .relaxed)
+                wake = true
+            }
             return (last, wake)
         }
         if wake { writerWake.signal() }
         return last
+    }
+
+    /// Ends a commit delay now: the appenders have nothing more for the
+    /// moment. Costs one atomic increment when the writer is not waiting.
+    func commitNow() {
+        // Sequentially consistent, as in the writer's decision to wait (flag
+        // stored, then kicks read): one of the two sides sees the other.
+        commitKicks.add(1, ordering: .sequentiallyConsistent)
+        guard writerDelayingFlag.load(ordering: .sequentiallyConsistent) else { return }
+        let wake = shared.withLock { s -> Bool in
+            guard s.writerDelaying else { return false }
+            s.writerDelaying = false
+            writerDelayingFlag.store(false, ordering: .relaxed)
+            return true
+        }
+        if wake { writerWake.signal() }
     }
 
     /// Calls `callback` once `sequence` is durable (at once if it is already).
@@ -166,8 +206,10 @@ final class LogCore: Sendable {
     func stopWriter() {
         let wake = shared.withLock { s -> Bool in
             s.closing = true
-            let wake = s.writerSleeping
+            let wake = s.writerSleeping || s.writerDelaying
             s.writerSleeping = false
+            s.writerDelaying = false
+            writerDelayingFlag.store(false, ordering: .relaxed)
             return wake
         }
         if wake { writerWake.signal() }
