@@ -20,24 +20,28 @@ public struct RequestID: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Parses the canonical text form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`
-    /// (hex digits in either case).
+    /// (hex digits in either case). Reads the text's UTF-8 in place, without a
+    /// copy: every logged use and token call parses one.
     /// - Throws: `invalidArgument` with reason `request_id_malformed`.
     public init(validating text: some StringProtocol) throws(DomainError) {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 36 else { throw .requestIDMalformed() }
-        var nibbles: [UInt64] = []
-        nibbles.reserveCapacity(32)
-        for (i, byte) in bytes.enumerated() {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
+        var high: UInt64 = 0, low: UInt64 = 0
+        var position = 0
+        for byte in text.utf8 {
+            defer { position += 1 }
+            guard position < 36 else { throw .requestIDMalformed() }
+            if position == 8 || position == 13 || position == 18 || position == 23 {
                 guard byte == UInt8(ascii: "-") else { throw .requestIDMalformed() }
                 continue
             }
-            guard let v = hexValue(byte) else { throw .requestIDMalformed() }
-            nibbles.append(UInt64(v))
+            guard let nibble = hexValue(byte) else { throw .requestIDMalformed() }
+            // Hex digits 0–15 (text positions 0–18) fill the high half, 16–31 the low.
+            if position < 19 {
+                high = high << 4 | UInt64(nibble)
+            } else {
+                low = low << 4 | UInt64(nibble)
+            }
         }
-        var high: UInt64 = 0, low: UInt64 = 0
-        for i in 0..<16 { high = high << 4 | nibbles[i] }
-        for i in 16..<32 { low = low << 4 | nibbles[i] }
+        guard position == 36 else { throw .requestIDMalformed() }
         self.init(high: high, low: low)
     }
 
