@@ -21,28 +21,35 @@ public struct RequestID: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses the canonical text form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`
     /// (hex digits in either case). Reads the text's UTF-8 in place, without a
-    /// copy: every logged use and token call parses one.
+    /// copy (every logged use and token call parses one), through one
+    /// non-generic loop over the bytes: iterated through `StringProtocol`'s
+    /// witnesses, byte by byte, it cost a quarter of a microsecond.
     /// - Throws: `invalidArgument` with reason `request_id_malformed`.
     public init(validating text: some StringProtocol) throws(DomainError) {
+        let parsed = text.utf8.withContiguousStorageIfAvailable { RequestID.parse($0) }
+            ?? Array(text.utf8).withUnsafeBufferPointer { RequestID.parse($0) }
+        guard let parsed else { throw .requestIDMalformed() }
+        self = parsed
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> RequestID? {
+        guard bytes.count == 36 else { return nil }
         var high: UInt64 = 0, low: UInt64 = 0
-        var position = 0
-        for byte in text.utf8 {
-            defer { position += 1 }
-            guard position < 36 else { throw .requestIDMalformed() }
+        for position in 0..<36 {
+            let byte = bytes[position]
             if position == 8 || position == 13 || position == 18 || position == 23 {
-                guard byte == UInt8(ascii: "-") else { throw .requestIDMalformed() }
+                guard byte == UInt8(ascii: "-") else { return nil }
                 continue
             }
-            guard let nibble = hexValue(byte) else { throw .requestIDMalformed() }
-            // Hex digits 0–15 (text positions 0–18) fill the high half, 16–31 the low.
-            if position < 19 {
+            guard let nibble = hexValue(byte) else { return nil }
+            // Hex digits 0–15 (text positions 0–17) fill the high half, 16–31 the low.
+            if position < 18 {
                 high = high << 4 | UInt64(nibble)
             } else {
                 low = low << 4 | UInt64(nibble)
             }
         }
-        guard position == 36 else { throw .requestIDMalformed() }
-        self.init(high: high, low: low)
+        return RequestID(high: high, low: low)
     }
 
     public static func < (lhs: RequestID, rhs: RequestID) -> Bool {
