@@ -34,22 +34,26 @@ public struct RequestID: Hashable, Comparable, Sendable, CustomStringConvertible
 
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> RequestID? {
         guard bytes.count == 36 else { return nil }
-        var high: UInt64 = 0, low: UInt64 = 0
-        for position in 0..<36 {
-            let byte = bytes[position]
-            if position == 8 || position == 13 || position == 18 || position == 23 {
-                guard byte == UInt8(ascii: "-") else { return nil }
-                continue
+        // The table is a lazily initialised global: borrow it once, not per digit.
+        return hexDigitValues.withUnsafeBufferPointer { table -> RequestID? in
+            var high: UInt64 = 0, low: UInt64 = 0
+            for position in 0..<36 {
+                let byte = bytes[position]
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard byte == UInt8(ascii: "-") else { return nil }
+                    continue
+                }
+                let nibble = table[Int(byte)]
+                guard nibble != notHex else { return nil }
+                // Hex digits 0–15 (text positions 0–17) fill the high half, 16–31 the low.
+                if position < 18 {
+                    high = high << 4 | UInt64(nibble)
+                } else {
+                    low = low << 4 | UInt64(nibble)
+                }
             }
-            guard let nibble = hexValue(byte) else { return nil }
-            // Hex digits 0–15 (text positions 0–17) fill the high half, 16–31 the low.
-            if position < 18 {
-                high = high << 4 | UInt64(nibble)
-            } else {
-                low = low << 4 | UInt64(nibble)
-            }
+            return RequestID(high: high, low: low)
         }
-        return RequestID(high: high, low: low)
     }
 
     public static func < (lhs: RequestID, rhs: RequestID) -> Bool {
@@ -73,3 +77,10 @@ public struct RequestID: Hashable, Comparable, Sendable, CustomStringConvertible
         return part(0..<8) + "-" + part(8..<12) + "-" + part(12..<16) + "-" + part(16..<20) + "-" + part(20..<32)
     }
 }
+
+/// Each byte's value as a hex digit, `notHex` for any other byte: a lookup
+/// instead of `hexValue`'s branches on the digit's class, which the random
+/// digits of a UUID mispredict (most of the parse's time in the `LogUses`
+/// profile, BENCHMARKS.md).
+private let hexDigitValues: [UInt8] = (0...255).map { hexValue(UInt8($0)) ?? notHex }
+private let notHex: UInt8 = 0xFF
