@@ -109,14 +109,18 @@ struct IdentifierTests {
         #expect(hex(SHA256.hash([UInt8](repeating: 0x61, count: 1000))) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
-    @Test("Resource ids parse service and edition codes", arguments: [("5252_1", 5252, 1), ("4629_2", 4629, 2), ("0_0", 0, 0)])
+    @Test("Resource ids parse service and edition codes", arguments: [("5252_1", 5252, 1), ("4629_2", 4629, 2), ("0_0", 0, 0), ("999999999_10", 999_999_999, 10)])
     func resourceIDs(_ text: String, _ service: UInt32, _ edition: UInt32) throws {
         let id = try ResourceID(validating: text)
         #expect(id == ResourceID(serviceCode: service, editionCode: edition))
         #expect(id.description == text)
+        // A substring (a part of a longer text) parses the same, in place.
+        let framed = "[" + text + "]"
+        #expect(try ResourceID(validating: framed.dropFirst().dropLast()) == id)
     }
 
-    @Test("Resource id refusals", arguments: ["5252", "5252_", "_1", "5252-1", "5252_1_2", "05252_1", "a_1", "5252_1 ", "1234567890_1"])
+    @Test("Resource id refusals", arguments: ["5252", "5252_", "_1", "5252-1", "5252_1_2", "05252_1", "a_1", "5252_1 ", "1234567890_1",
+                                               "", "_", "5252__1", "5252_01", "+5_1", "5252_1234567890", "٥٢٥٢_1", "５２５２_1", "5252_1\u{0}"])
     func resourceIDRefusals(_ text: String) {
         expectRefused(.invalidArgument, "resource_id_malformed", "5252_1") { () throws(DomainError) in try ResourceID(validating: text) }
     }
@@ -144,7 +148,11 @@ struct IdentifierTests {
             #expect(try RequestID(validating: text) == id)
             #expect(try RequestID(validating: text.uppercased()) == id)
         }
-        for bad in ["", "3f2504e0-4f89-41d3-9a0c-0305e82c330", "3f2504e0x4f89-41d3-9a0c-0305e82c3301", "3g2504e0-4f89-41d3-9a0c-0305e82c3301"] {
+        let framed = "<3f2504e0-4f89-41d3-9a0c-0305e82c3301>"
+        #expect(try RequestID(validating: framed.dropFirst().dropLast()) == RequestID(high: 0x3f25_04e0_4f89_41d3, low: 0x9a0c_0305_e82c_3301))
+        for bad in ["", "3f2504e0-4f89-41d3-9a0c-0305e82c330", "3f2504e0x4f89-41d3-9a0c-0305e82c3301", "3g2504e0-4f89-41d3-9a0c-0305e82c3301",
+                    "3f2504e0-4f89-41d3-9a0c-0305e82c33011", "3f2504e04-f89-41d3-9a0c-0305e82c3301", "3f2504e0-4f89-41d3-9a0c-0305e82c330é",
+                    "3f2504e0-4f89-41d3-9a0c-0305e82c33-1", "{3f2504e0-4f89-41d3-9a0c-0305e82c33}"] {
             expectRefused(.invalidArgument, "request_id_malformed") { () throws(DomainError) in try RequestID(validating: bad) }
         }
     }

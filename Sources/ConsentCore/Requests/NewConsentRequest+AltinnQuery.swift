@@ -155,7 +155,7 @@ extension NewConsentRequest {
     static func metadataParameter(_ name: String) -> (ResourceID, String)? {
         let parts = name.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[2].isEmpty,
-              let service = ResourceID.number(parts[0]), let edition = ResourceID.number(parts[1])
+              let service = ResourceID.number(parts[0].utf8), let edition = ResourceID.number(parts[1].utf8)
         else { return nil }
         return (ResourceID(serviceCode: service, editionCode: edition), String(parts[2]))
     }
