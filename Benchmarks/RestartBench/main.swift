@@ -33,18 +33,38 @@ import ConsentStore
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+let usage = """
+    usage: consent-restartbench [--dir PARENT] [--consents N] [--tail N] [--keep-data]
+           consent-restartbench measure DIR KEEP-STATE (open|full)
+           consent-restartbench decode SNAPSHOT-FILE
+           consent-restartbench resnapshot DIR
+    (BENCHMARKS.md, "Restart on two cores", says what each measures)
+    """
+
+/// A mistake on the command line: what was wrong and the usage, exit 2.
+func refuse(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("consent-restartbench: \(message)\n\(usage)\n".utf8))
+    exit(2)
+}
+
+if arguments.first == "--help" || arguments.first == "-h" {
+    print(usage)
+    exit(0)
+}
 if arguments.first == "decode" {
-    guard arguments.count == 2 else { fatalError("usage: consent-restartbench decode SNAPSHOT-FILE") }
+    guard arguments.count == 2 else { refuse("decode takes one snapshot file") }
     measureDecode(snapshotFile: arguments[1])
     exit(0)
 }
 if arguments.first == "resnapshot" {
-    guard arguments.count == 2 else { fatalError("usage: consent-restartbench resnapshot DIR") }
+    guard arguments.count == 2 else { refuse("resnapshot takes one data directory") }
     resnapshot(directory: arguments[1])
     exit(0)
 }
 if arguments.first == "measure" {
-    guard arguments.count == 4 else { fatalError("usage: consent-restartbench measure DIR KEEP-STATE (open|full)") }
+    guard arguments.count == 4, ["true", "false"].contains(arguments[2]), ["open", "full"].contains(arguments[3]) else {
+        refuse("measure takes DIR, true or false, and open or full")
+    }
     measureRestart(directory: arguments[1], keepState: arguments[2] == "true", full: arguments[3] == "full")
     exit(0)
 }
@@ -61,13 +81,17 @@ while index < arguments.count {
         index += 1
         continue
     }
-    guard index + 1 < arguments.count else { fatalError("\(name) needs a value") }
+    guard index + 1 < arguments.count else { refuse("\(name) needs a value") }
     let value = arguments[index + 1]
+    func count(_ value: String) -> Int {
+        guard let number = Int(value), number >= 0 else { refuse("\(name) takes a whole number, not '\(value)'") }
+        return number
+    }
     switch name {
     case "--dir": parent = value
-    case "--consents": consentCount = Int(value) ?? consentCount
-    case "--tail": tailCount = Int(value) ?? tailCount
-    default: fatalError("unknown option \(name); see the comment at the top of main.swift")
+    case "--consents": consentCount = count(value)
+    case "--tail": tailCount = count(value)
+    default: refuse("unknown option \(name)")
     }
     index += 2
 }
