@@ -8,6 +8,7 @@ import logging
 import re
 import urllib.parse
 import uuid
+from zoneinfo import ZoneInfo
 
 import markupsafe
 import pytest
@@ -113,7 +114,9 @@ def test_the_api_flow_registers_the_request_and_sends_the_browser_to_the_portal(
     assert request.language == "nn-NO" and request.purpose == "Vurdere uføreforsikringa di"
     assert not request.one_time
     [resource] = request.resources
-    today = datetime.date.today()
+    # The bank asks for data up to today in Norway (the app's rule), which is
+    # tomorrow on a UTC machine in the hour before midnight UTC.
+    today = datetime.datetime.now(ZoneInfo("Europe/Oslo")).date()
     assert resource.resource_id == "5252_1"
     assert {m.key: m.value for m in resource.metadata} == {"fraOgMed": "01.01.%d" % (today.year - 3),
                                                             "tilOgMed": today.strftime("%d.%m.%Y")}
